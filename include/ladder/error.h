@@ -1,0 +1,46 @@
+/*
+ * ladder error codes.
+ *
+ * Every fallible function in libladder returns 0 on success or one of these
+ * negative codes (libuv style). ladder_strerror() names the code in words;
+ * ladder_exit_code() maps it to the documented exit status of the CLI, so a
+ * queue or a shell script can tell "fix your input" from "retry later".
+ */
+#ifndef LADDER_ERROR_H
+#define LADDER_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ladder_error {
+    LADDER_OK              =   0,
+    LADDER_EINVAL          =  -1, /* bad argument from the caller */
+    LADDER_ENOMEM          =  -2, /* allocation failed */
+    LADDER_EIO             =  -3, /* read or write failed */
+    LADDER_EINPUT_MISSING  =  -4, /* input file does not exist / not readable */
+    LADDER_EINPUT_INVALID  =  -5, /* not media, corrupt, truncated, zero-length */
+    LADDER_ENOVIDEO        =  -6, /* input has no video stream */
+    LADDER_ECONFIG         =  -7, /* bad ladder description */
+    LADDER_EOUTPUT         =  -8, /* output directory not writable */
+    LADDER_ECANCELED       =  -9, /* cancelled by the caller or a signal */
+    LADDER_EENCODER        = -10, /* an encoder failed to open or encode */
+    LADDER_ECODEC          = -11, /* codec not supported by this build */
+    LADDER_ENOSPC          = -12, /* output device full */
+    LADDER_EINTERNAL       = -13, /* a bug: invariant broken inside ladder */
+};
+
+/* A static English description of err; never NULL. */
+const char *ladder_strerror(int err);
+
+/*
+ * Exit status of the `ladder` command for err (0 for LADDER_OK). The table is
+ * documented in the README; it is part of the CLI's contract.
+ */
+int ladder_exit_code(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_ERROR_H */

@@ -1,0 +1,186 @@
+/*
+ * libladder public API: describe an adaptive-bitrate ladder job, run it,
+ * watch it through a progress sink, cancel it.
+ *
+ *     ladder_job job;
+ *     ladder_job_defaults(&job);
+ *     job.input = "in.mp4";
+ *     job.output_dir = "out";
+ *     ladder_session *s;
+ *     int err = ladder_session_init(&s, &job, &sink);
+ *     if (!err) err = ladder_session_run(s);      // blocks until done
+ *     ...ladder_session_report(s)...
+ *     ladder_session_close(s);
+ *
+ * The job structure and everything it points to are copied by
+ * ladder_session_init(); the caller may free them afterwards.
+ */
+#ifndef LADDER_LADDER_H
+#define LADDER_LADDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ladder/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LADDER_VERSION_STRING "0.1.0"
+
+#define LADDER_NAME_MAX 32
+#define LADDER_MAX_RUNGS 16
+
+typedef enum ladder_rate_mode {
+    LADDER_RATE_CAPPED_VBR = 0, /* bitrate + maxrate/bufsize (VBV) */
+    LADDER_RATE_CRF        = 1, /* constant quality, optionally capped */
+} ladder_rate_mode;
+
+/*
+ * One rendition. width/height form a bounding box: the output keeps the
+ * source's display aspect ratio inside it, with even dimensions, never larger
+ * than the source. A zero dimension means "derive from the other".
+ */
+typedef struct ladder_rung {
+    char name[LADDER_NAME_MAX];   /* "720p"; derived when empty */
+    int width, height;
+    ladder_rate_mode rate_mode;
+    int bitrate_kbps;             /* target (capped VBR) */
+    int maxrate_kbps;             /* 0 = 1.10 x bitrate */
+    int bufsize_kbps;             /* 0 = 2 x maxrate */
+    int crf;                      /* CRF mode; maxrate still applies if set */
+    char profile[16];             /* "high", "main", "baseline"; "" = high */
+    double max_fps;               /* frame-rate cap, 0 = source rate */
+} ladder_rung;
+
+typedef enum ladder_progress_mode {
+    LADDER_PROGRESS_AUTO = 0,
+    LADDER_PROGRESS_JSON,
+    LADDER_PROGRESS_NONE,
+} ladder_progress_mode;
+
+typedef struct ladder_job {
+    const char *input;
+    const char *output_dir;
+    const ladder_rung *rungs;     /* NULL/0 = default ladder from the source */
+    int nb_rungs;
+    double segment_seconds;       /* default 2.0 */
+    int cpu_slots;                /* 0 = one per core */
+    size_t memory_budget;         /* bytes of raw frames queued; default 1 GiB */
+    bool helpers;                 /* default true */
+    const char *preset;           /* x264 preset, default "veryfast" */
+    int audio_bitrate_kbps;       /* default 128 */
+    bool audio;                   /* default true; false drops audio */
+    /*
+     * Fault injection for tests of the codec invariant: when > 0, the first
+     * attempt of every Nth chunk is encoded with settings that change the
+     * decoder configuration, so the check must catch and requeue it.
+     */
+    int invariant_fault_every;
+} ladder_job;
+
+/* Fill job with the defaults documented above. */
+void ladder_job_defaults(ladder_job *job);
+
+typedef enum ladder_rung_state {
+    LADDER_RUNG_PENDING = 0,
+    LADDER_RUNG_RUNNING,
+    LADDER_RUNG_FINALIZING,
+    LADDER_RUNG_COMPLETED,
+    LADDER_RUNG_FAILED,
+} ladder_rung_state;
+
+const char *ladder_rung_state_name(ladder_rung_state s);
+
+typedef struct ladder_rung_progress {
+    int rung;                     /* index in the resolved ladder */
+    const char *name;
+    int width, height;
+    ladder_rung_state state;
+    int64_t frames_done;
+    int64_t frames_total;         /* estimate until the input ends */
+    int segments_written;
+    int64_t bytes;                /* media bytes written so far */
+    double fps;                   /* encode rate, frames per wall second */
+    double eta_seconds;           /* < 0 when unknown */
+    const char *device;           /* last device that encoded a chunk */
+} ladder_rung_progress;
+
+/*
+ * Progress sink. Callbacks are called from engine threads, one at a time
+ * (the session serialises them), and must not block for long.
+ */
+typedef struct ladder_progress_sink {
+    void *opaque;
+    void (*on_rung)(void *opaque, const ladder_rung_progress *p);
+    /* One line per engine event: rung, chunk and device it concerns. */
+    void (*on_log)(void *opaque, int level, const char *line);
+} ladder_progress_sink;
+
+enum { LADDER_LOG_ERROR = 0, LADDER_LOG_WARNING = 1, LADDER_LOG_INFO = 2, LADDER_LOG_DEBUG = 3 };
+
+typedef struct ladder_rung_report {
+    char name[LADDER_NAME_MAX];
+    int width, height;
+    double frame_rate;            /* output frames per second (average) */
+    int64_t frames;
+    int segments;
+    int64_t bytes;                /* media bytes, init segment excluded */
+    double avg_bitrate;           /* bits/s over the rung's duration */
+    double peak_bitrate;          /* bits/s of the largest segment */
+    double duration;              /* seconds */
+    double encode_seconds;        /* summed wall time spent in encoders */
+    int chunks;
+    int chunks_by_helpers;
+    int invariant_requeues;
+    char codecs[64];              /* RFC 6381, from the bitstream */
+    ladder_rung_state state;
+} ladder_rung_report;
+
+typedef struct ladder_report {
+    int nb_rungs;
+    ladder_rung_report rungs[LADDER_MAX_RUNGS];
+    bool has_audio;
+    char audio_codecs[32];
+    double audio_bitrate;         /* measured average, bits/s */
+    double audio_duration;
+    bool audio_copied;
+    int64_t frames_in;            /* decoded source frames */
+    double source_duration;
+    double wall_seconds;
+    int cpu_slots;
+    bool helpers;
+} ladder_report;
+
+typedef struct ladder_session ladder_session;
+
+/* Validate and copy job; nothing is read or written yet. */
+int ladder_session_init(ladder_session **out, const ladder_job *job,
+                        const ladder_progress_sink *sink);
+
+/*
+ * Run the job to completion. Returns 0 when every rung completed and all
+ * outputs were renamed into place; on error the output directory holds no
+ * playlist that names a missing or partial segment.
+ */
+int ladder_session_run(ladder_session *s);
+
+/* Ask a running session to stop; safe from any thread (not from a signal
+ * handler: use a watcher thread there). Run returns LADDER_ECANCELED. */
+void ladder_session_cancel(ladder_session *s);
+
+/* Valid after ladder_session_run() returned, until close. */
+const ladder_report *ladder_session_report(const ladder_session *s);
+
+/* One line describing the last error, naming the input or output concerned. */
+const char *ladder_session_error(const ladder_session *s);
+
+void ladder_session_close(ladder_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_LADDER_H */

@@ -1,0 +1,74 @@
+/*
+ * Ladder descriptions: rung specs from the command line, JSON ladder files,
+ * the default ladder derived from the source, and the output size of a rung.
+ */
+#ifndef LADDER_LADDER_CONFIG_H
+#define LADDER_LADDER_CONFIG_H
+
+#include <stddef.h>
+
+#include "ladder/ladder.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Parse one --rung spec:
+ *     WxH:BITRATE[:key=value...]
+ * W or H may be empty ("x720:3000k" or "1280x:3000k") to derive it from the
+ * source aspect. BITRATE is "3000k", "3M", "3000000" or "crfN" (CRF mode).
+ * Keys: maxrate, bufsize (same units as BITRATE), fps (max frame rate, may be
+ * "30000/1001"), profile (baseline|main|high), name.
+ * On error returns LADDER_ECONFIG and writes a one-line reason to err.
+ * Fields not given keep the zero/default values (out is cleared first).
+ */
+int ladder_config_parse_rung(const char *spec, ladder_rung *out,
+                             char *err, size_t err_size);
+
+/*
+ * Load a JSON ladder file (json-c), e.g. samples/ladders/default.json:
+ *   { "segment_seconds": 2,            (optional)
+ *     "rungs": [ { "name": "720p", "width": 1280, "height": 720,
+ *                  "bitrate": "3000k", "maxrate": "3300k", "bufsize": "6000k",
+ *                  "crf": 23, "profile": "high", "max_fps": 30 }, ... ] }
+ * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
+ * mode. Unknown keys are an error (typos must not pass silently).
+ * On success *rungs is malloc'ed (caller frees), *nb_rungs >= 1, and
+ * *segment_seconds is set when the file gives it (else left unchanged).
+ * On error returns LADDER_ECONFIG (or LADDER_EINPUT_MISSING when the file
+ * cannot be opened) with a one-line reason naming the file in err.
+ */
+int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,
+                            double *segment_seconds, char *err, size_t err_size);
+
+/*
+ * Default ladder for a source of display size src_w x src_h:
+ * 1080p 5000k, 720p 3000k, 480p 1400k, 360p 800k, 240p 400k, dropping rungs
+ * whose height is above the source's (a source smaller than 240p keeps one
+ * rung at source size, 400k). *rungs is malloc'ed.
+ */
+int ladder_config_default_ladder(int src_w, int src_h, ladder_rung **rungs,
+                                 int *nb_rungs);
+
+/*
+ * Output size of rung r for a source of display size src_w x src_h (already
+ * corrected for sample aspect ratio): fit inside r's bounding box keeping the
+ * aspect ratio, never above the source, both dimensions even and >= 2.
+ * Returns 0 or LADDER_ECONFIG when both dimensions are zero.
+ */
+int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h,
+                              int *out_w, int *out_h);
+
+/*
+ * Check a resolved ladder: 1..LADDER_MAX_RUNGS rungs, positive bitrates or
+ * CRF in 0..51, known profiles, unique names (names are filled in as
+ * "<height>p" when empty, "<height>p_2" on clashes). LADDER_ECONFIG + err.
+ */
+int ladder_config_validate(ladder_rung *rungs, int nb_rungs, char *err, size_t err_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_LADDER_CONFIG_H */
