@@ -179,6 +179,13 @@ const char *ladder_session_error(const ladder_session *s);
 
 void ladder_session_close(ladder_session *s);
 
+/*
+ * The report as one JSON object (the format of OUTDIR/report.json, field
+ * names documented in README.md). Malloc'ed text, caller frees; NULL on
+ * allocation failure.
+ */
+char *ladder_report_json(const ladder_report *r, const char *input);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,342 @@
+/*
+ * `ladder encode`: parse options into a ladder_job, run it with progress on
+ * the terminal or as JSON lines, print the summary. SIGINT/SIGTERM cancel
+ * the run cleanly through a watcher thread (the engine is not signal-safe).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/log.h>
+
+#include "commands.h"
+#include "ladder/ladder.h"
+#include "ladder/ladder_config.h"
+#include "progress_view.h"
+
+static void encode_usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: ladder encode INPUT -o OUTDIR [options]\n"
+        "\n"
+        "Decode INPUT once and encode every rung of the ladder as CMAF fMP4 segments\n"
+        "with HLS playlists: OUTDIR/master.m3u8, OUTDIR/video/<rung>/{init.mp4,\n"
+        "seg_NNNNN.m4s,index.m3u8}, OUTDIR/audio/aac/..., OUTDIR/report.json.\n"
+        "\n"
+        "Ladder (default: 1080p 5000k, 720p 3000k, 480p 1400k, 360p 800k, 240p 400k,\n"
+        "rungs taller than the source dropped):\n"
+        "  --rung WxH:RATE[:key=value...]  add a rung; repeatable. W or H may be empty\n"
+        "                     (x720:3000k). RATE: 3000k, 3M or crfN. Keys: maxrate,\n"
+        "                     bufsize, fps (max frame rate), profile, name.\n"
+        "                     Sizes are bounding boxes: aspect kept, even, no upscaling.\n"
+        "  --ladder FILE      JSON ladder file (see samples/ladders/)\n"
+        "  --segment SECONDS  segment length, snapped to whole frames (default 2)\n"
+        "  --preset NAME      x264 preset (default veryfast)\n"
+        "\n"
+        "Audio (AAC-LC stereo rendition; copied when the source already fits):\n"
+        "  --audio-bitrate K  kb/s when encoding audio (default 128)\n"
+        "  --no-audio         video-only ladder\n"
+        "\n"
+        "Devices and memory:\n"
+        "  --devices cpu:N    N CPU encoder slots (default: one per core)\n"
+        "  --memory-budget SIZE  raw frames queued for encoders, e.g. 512M, 2G\n"
+        "                     (default 1G); the decoder waits when it is full\n"
+        "  --no-helpers       a free slot never joins a rung another slot is encoding\n"
+        "\n"
+        "Output:\n"
+        "  -o, --output DIR   output directory (created)\n"
+        "  --progress MODE    auto (bars on a terminal), json (JSON lines on stdout),\n"
+        "                     none (default auto)\n"
+        "  -v, --verbose      more log lines on stderr (repeat for debug)\n"
+        "  -q, --quiet        errors only\n"
+        "  --test-invariant-fault N  testing: every Nth chunk's first encode uses\n"
+        "                     settings that break the codec invariant\n"
+        "  -h, --help         this help\n");
+}
+
+enum {
+    OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
+    OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT,
+};
+
+static const struct option encode_options[] = {
+    { "output", required_argument, NULL, 'o' },
+    { "rung", required_argument, NULL, OPT_RUNG },
+    { "ladder", required_argument, NULL, OPT_LADDER },
+    { "segment", required_argument, NULL, OPT_SEGMENT },
+    { "preset", required_argument, NULL, OPT_PRESET },
+    { "audio-bitrate", required_argument, NULL, OPT_AUDIO_BITRATE },
+    { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
+    { "devices", required_argument, NULL, OPT_DEVICES },
+    { "memory-budget", required_argument, NULL, OPT_MEMORY },
+    { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
+    { "progress", required_argument, NULL, OPT_PROGRESS },
+    { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
+    { "verbose", no_argument, NULL, 'v' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static int parse_size(const char *text, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || !(v > 0))
+        return -1;
+    double mult = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B' || *end == 'b')
+            end++;
+        if (*end)
+            return -1;
+    }
+    double bytes = v * mult;
+    if (bytes < 1024 * 1024 || bytes > 1e15)
+        return -1;
+    *out = (size_t)bytes;
+    return 0;
+}
+
+static int parse_int(const char *text, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+typedef struct signal_watch {
+    sigset_t set;
+    ladder_session *session;
+    pthread_mutex_t lock;         /* guards session against close */
+} signal_watch;
+
+static void *signal_watcher(void *arg)
+{
+    signal_watch *w = arg;
+    int sig;
+    if (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1) {
+        pthread_mutex_lock(&w->lock);
+        if (w->session)
+            ladder_session_cancel(w->session);
+        pthread_mutex_unlock(&w->lock);
+    }
+    return NULL;
+}
+
+static void print_summary(const ladder_report *rep, const char *outdir)
+{
+    fprintf(stderr, "ladder: wrote %s/master.m3u8 in %.1f s (%d slots%s)\n", outdir,
+            rep->wall_seconds, rep->cpu_slots, rep->helpers ? ", helpers" : "");
+    for (int i = 0; i < rep->nb_rungs; i++) {
+        const ladder_rung_report *r = &rep->rungs[i];
+        fprintf(stderr,
+                "  %-8s %4dx%-4d %6lld frames %4d segs avg %6.0f kb/s peak %6.0f kb/s  "
+                "enc %.1fs helper chunks %d requeues %d %s\n",
+                r->name, r->width, r->height, (long long)r->frames, r->segments,
+                r->avg_bitrate / 1000, r->peak_bitrate / 1000, r->encode_seconds,
+                r->chunks_by_helpers, r->invariant_requeues, r->codecs);
+    }
+    if (rep->has_audio)
+        fprintf(stderr, "  audio    %s %.0f kb/s %s\n", rep->audio_codecs, rep->audio_bitrate / 1000,
+                rep->audio_copied ? "(copied)" : "(encoded)");
+}
+
+int cmd_encode(int argc, char **argv)
+{
+    ladder_job job;
+    ladder_job_defaults(&job);
+    ladder_rung rungs[LADDER_MAX_RUNGS];
+    int nb_rungs = 0;
+    const char *ladder_file = NULL;
+    const char *output = NULL;
+    ladder_progress_mode progress = LADDER_PROGRESS_AUTO;
+    int verbosity = LADDER_LOG_WARNING;
+    char err[256];
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+o:vqh", encode_options, NULL)) != -1 ||
+           (optind < argc && !job.input)) {
+        if (c == -1) {
+            /* A positional argument: the input. Options may follow it. */
+            job.input = argv[optind++];
+            continue;
+        }
+        switch (c) {
+        case 'o': output = optarg; break;
+        case 'v': verbosity++; break;
+        case 'q': verbosity = LADDER_LOG_ERROR; break;
+        case 'h': encode_usage(stdout); return 0;
+        case OPT_RUNG:
+            if (nb_rungs == LADDER_MAX_RUNGS) {
+                fprintf(stderr, "ladder: at most %d rungs\n", LADDER_MAX_RUNGS);
+                return 6;
+            }
+            if (ladder_config_parse_rung(optarg, &rungs[nb_rungs], err, sizeof(err))) {
+                fprintf(stderr, "ladder: --rung '%s': %s\n", optarg, err);
+                return 6;
+            }
+            nb_rungs++;
+            break;
+        case OPT_LADDER: ladder_file = optarg; break;
+        case OPT_SEGMENT: {
+            char *end;
+            job.segment_seconds = strtod(optarg, &end);
+            if (*end || !(job.segment_seconds >= 0.5 && job.segment_seconds <= 60)) {
+                fprintf(stderr, "ladder: --segment '%s': expected seconds between 0.5 and 60\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case OPT_PRESET: job.preset = optarg; break;
+        case OPT_AUDIO_BITRATE:
+            if (parse_int(optarg, 32, 512, &job.audio_bitrate_kbps)) {
+                fprintf(stderr, "ladder: --audio-bitrate '%s': expected kb/s between 32 and 512\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_AUDIO: job.audio = false; break;
+        case OPT_DEVICES:
+            if (strncmp(optarg, "cpu:", 4) || parse_int(optarg + 4, 1, 256, &job.cpu_slots)) {
+                fprintf(stderr, "ladder: --devices '%s': expected cpu:N (GPU devices arrive with the device pool)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_MEMORY:
+            if (parse_size(optarg, &job.memory_budget)) {
+                fprintf(stderr, "ladder: --memory-budget '%s': expected a size like 512M or 2G (at least 1M)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_HELPERS: job.helpers = false; break;
+        case OPT_PROGRESS:
+            if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
+            else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;
+            else if (!strcmp(optarg, "none")) progress = LADDER_PROGRESS_NONE;
+            else {
+                fprintf(stderr, "ladder: --progress '%s': expected auto, json or none\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_FAULT:
+            if (parse_int(optarg, 1, 1000000, &job.invariant_fault_every)) {
+                fprintf(stderr, "ladder: --test-invariant-fault '%s': expected a positive integer\n", optarg);
+                return 2;
+            }
+            break;
+        default:
+            fprintf(stderr, "ladder: encode: unknown or incomplete option '%s' (try 'ladder encode --help')\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ladder: encode: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!job.input || !output) {
+        fprintf(stderr, "ladder: encode: %s (try 'ladder encode --help')\n",
+                !job.input ? "missing INPUT" : "missing -o OUTDIR");
+        return 2;
+    }
+    if (ladder_file && nb_rungs) {
+        fprintf(stderr, "ladder: use either --ladder or --rung, not both\n");
+        return 2;
+    }
+    ladder_rung *file_rungs = NULL;
+    if (ladder_file) {
+        int ret = ladder_config_load_file(ladder_file, &file_rungs, &nb_rungs, &job.segment_seconds,
+                                          err, sizeof(err));
+        if (ret) {
+            fprintf(stderr, "ladder: %s\n", err);
+            return ladder_exit_code(ret == LADDER_EINPUT_MISSING ? LADDER_ECONFIG : ret);
+        }
+        if (nb_rungs > LADDER_MAX_RUNGS) {
+            fprintf(stderr, "ladder: ladder file '%s': at most %d rungs\n", ladder_file, LADDER_MAX_RUNGS);
+            free(file_rungs);
+            return 6;
+        }
+        memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
+        free(file_rungs);
+    }
+    job.output_dir = output;
+    job.rungs = nb_rungs ? rungs : NULL;
+    job.nb_rungs = nb_rungs;
+
+    progress_view *view = NULL;
+    if (progress_view_init(&view, progress, verbosity))
+        return 1;
+    ladder_progress_sink sink = progress_view_sink(view);
+    ladder_session *session = NULL;
+    int ret = ladder_session_init(&session, &job, &sink);
+    if (ret) {
+        fprintf(stderr, "ladder: %s\n", ladder_strerror(ret));
+        progress_view_close(view);
+        return ladder_exit_code(ret);
+    }
+
+    /* Block the signals in every thread; one watcher thread takes them. */
+    signal_watch watch = { .session = session };
+    pthread_mutex_init(&watch.lock, NULL);
+    sigemptyset(&watch.set);
+    sigaddset(&watch.set, SIGINT);
+    sigaddset(&watch.set, SIGTERM);
+    sigaddset(&watch.set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
+
+    ret = ladder_session_run(session);
+    progress_view_finish(view);
+    const ladder_report *rep = ladder_session_report(session);
+    if (ret == 0) {
+        if (progress_view_is_json(view)) {
+            char *json = ladder_report_json(rep, job.input);
+            if (json) {
+                /* {"type":"report", ...report fields...} */
+                printf("{\"type\":\"report\",%s\n", json + 1);
+                free(json);
+            }
+        }
+        if (verbosity >= LADDER_LOG_WARNING)
+            print_summary(rep, output);
+    } else {
+        fprintf(stderr, "ladder: %s\n", ladder_session_error(session));
+    }
+
+    pthread_mutex_lock(&watch.lock);
+    watch.session = NULL;
+    pthread_mutex_unlock(&watch.lock);
+    if (watching) {
+        /* Wake the watcher with a signal it ignores, then reap it. */
+        pthread_kill(watcher, SIGUSR1);
+        pthread_join(watcher, NULL);
+    }
+    pthread_mutex_destroy(&watch.lock);
+    ladder_session_close(session);
+    progress_view_close(view);
+    return ladder_exit_code(ret);
+}

@@ -1,0 +1,7 @@
+/* The `ladder` subcommands. Each returns the process exit status. */
+#ifndef LADDER_CLI_COMMANDS_H
+#define LADDER_CLI_COMMANDS_H
+
+int cmd_encode(int argc, char **argv);
+
+#endif

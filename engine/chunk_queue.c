@@ -1,0 +1,255 @@
+/*
+ * The bounded chunk queue: see include/ladder/chunk_queue.h.
+ *
+ * One mutex guards everything; two condition variables separate the two
+ * kinds of waiter so a release wakes producers (space) and workers (work)
+ * only when they may proceed.
+ */
+#include "ladder/chunk_queue.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "ladder/error.h"
+#include "ladder/ladder.h"
+#include "ladder/lease_pool.h"
+
+typedef struct rung_fifo {
+    ladder_chunk *head, *tail;
+    int queued;
+    int active;                   /* workers encoding this rung now */
+    bool finished;                /* producer done */
+    int64_t frames_total;         /* estimate, grows if the input is longer */
+    int64_t frames_pushed;
+    int64_t frames_done;
+    double initial_cost;          /* relative units (pixels) */
+    double measured_seconds;      /* summed encode seconds */
+    int64_t measured_frames;
+} rung_fifo;
+
+struct ladder_chunk_queue {
+    pthread_mutex_t lock;         /* guards every field below */
+    pthread_cond_t space;         /* bytes were released, or abort */
+    pthread_cond_t work;          /* a chunk arrived, a rung changed, or abort */
+    int nb_rungs;
+    rung_fifo rungs[LADDER_MAX_RUNGS];
+    size_t budget;
+    size_t held;
+    size_t peak;
+    bool aborted;
+};
+
+int ladder_chunk_queue_init(ladder_chunk_queue **out, int nb_rungs, size_t budget_bytes,
+                            const int64_t *frames_total, const double *cost_per_frame)
+{
+    if (!out || nb_rungs < 1 || nb_rungs > LADDER_MAX_RUNGS || budget_bytes == 0)
+        return LADDER_EINVAL;
+    ladder_chunk_queue *q = calloc(1, sizeof(*q));
+    if (!q)
+        return LADDER_ENOMEM;
+    q->nb_rungs = nb_rungs;
+    q->budget = budget_bytes;
+    for (int r = 0; r < nb_rungs; r++) {
+        q->rungs[r].frames_total = frames_total ? frames_total[r] : 0;
+        q->rungs[r].initial_cost = cost_per_frame ? cost_per_frame[r] : 1.0;
+    }
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->space, NULL);
+    pthread_cond_init(&q->work, NULL);
+    *out = q;
+    return 0;
+}
+
+void ladder_chunk_queue_close(ladder_chunk_queue *q)
+{
+    if (!q)
+        return;
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->space);
+    pthread_cond_destroy(&q->work);
+    free(q);
+}
+
+int ladder_chunk_queue_push(ladder_chunk_queue *q, ladder_chunk *chunk)
+{
+    pthread_mutex_lock(&q->lock);
+    while (!q->aborted && q->held > 0 && q->held + chunk->bytes > q->budget)
+        pthread_cond_wait(&q->space, &q->lock);
+    if (q->aborted) {
+        pthread_mutex_unlock(&q->lock);
+        return LADDER_ECANCELED;
+    }
+    rung_fifo *f = &q->rungs[chunk->rung];
+    chunk->next = NULL;
+    if (f->tail)
+        f->tail->next = chunk;
+    else
+        f->head = chunk;
+    f->tail = chunk;
+    f->queued++;
+    f->frames_pushed += chunk->nb_frames;
+    if (f->frames_total < f->frames_pushed)
+        f->frames_total = f->frames_pushed;
+    q->held += chunk->bytes;
+    if (q->held > q->peak)
+        q->peak = q->held;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
+void ladder_chunk_queue_requeue(ladder_chunk_queue *q, ladder_chunk *chunk)
+{
+    pthread_mutex_lock(&q->lock);
+    rung_fifo *f = &q->rungs[chunk->rung];
+    chunk->next = f->head;
+    f->head = chunk;
+    if (!f->tail)
+        f->tail = chunk;
+    f->queued++;
+    f->active--;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void ladder_chunk_queue_finish_rung(ladder_chunk_queue *q, int rung)
+{
+    pthread_mutex_lock(&q->lock);
+    q->rungs[rung].finished = true;
+    /* The estimate was only that: the rung is exactly what was pushed. */
+    q->rungs[rung].frames_total = q->rungs[rung].frames_pushed;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/*
+ * Per-frame cost in seconds where measured. A rung not measured yet borrows
+ * the seconds-per-unit of the measured rungs, scaled by its own initial
+ * (pixel) cost, so measured and unmeasured rungs compare in one unit.
+ */
+static double rung_cost(const ladder_chunk_queue *q, int r)
+{
+    const rung_fifo *f = &q->rungs[r];
+    if (f->measured_frames > 0)
+        return f->measured_seconds / (double)f->measured_frames;
+    double seconds = 0, units = 0;
+    for (int i = 0; i < q->nb_rungs; i++) {
+        const rung_fifo *m = &q->rungs[i];
+        if (m->measured_frames > 0) {
+            seconds += m->measured_seconds;
+            units += m->initial_cost * (double)m->measured_frames;
+        }
+    }
+    return units > 0 ? f->initial_cost * seconds / units : f->initial_cost;
+}
+
+int ladder_chunk_queue_pop(ladder_chunk_queue *q, int *rung, bool helpers,
+                           ladder_chunk **out)
+{
+    *out = NULL;
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        if (q->aborted) {
+            pthread_mutex_unlock(&q->lock);
+            return LADDER_ECANCELED;
+        }
+        ladder_rung_load loads[LADDER_MAX_RUNGS];
+        bool all_drained = true;
+        for (int r = 0; r < q->nb_rungs; r++) {
+            const rung_fifo *f = &q->rungs[r];
+            loads[r] = (ladder_rung_load){
+                .queued = f->queued,
+                .active = f->active,
+                .frames_left = f->frames_total - f->frames_done,
+                .cost_per_frame = rung_cost(q, r),
+            };
+            if (!f->finished || f->queued > 0 || f->active > 0)
+                all_drained = false;
+        }
+        int pick = ladder_lease_pool_pick_rung(loads, q->nb_rungs, *rung, helpers);
+        if (pick >= 0) {
+            rung_fifo *f = &q->rungs[pick];
+            ladder_chunk *c = f->head;
+            f->head = c->next;
+            if (!f->head)
+                f->tail = NULL;
+            c->next = NULL;
+            f->queued--;
+            /* Joining a rung someone is already encoding is what a helper does. */
+            c->by_helper = f->active > 0;
+            f->active++;
+            *rung = pick;
+            *out = c;
+            pthread_mutex_unlock(&q->lock);
+            return 0;
+        }
+        /*
+         * Nothing eligible. Finished only when no rung can produce more work:
+         * an active worker may still requeue its chunk, so wait for it too.
+         */
+        if (all_drained) {
+            pthread_mutex_unlock(&q->lock);
+            return 0;
+        }
+        pthread_cond_wait(&q->work, &q->lock);
+    }
+}
+
+void ladder_chunk_queue_done(ladder_chunk_queue *q, const ladder_chunk *chunk,
+                             double encode_seconds)
+{
+    pthread_mutex_lock(&q->lock);
+    rung_fifo *f = &q->rungs[chunk->rung];
+    q->held -= chunk->bytes <= q->held ? chunk->bytes : q->held;
+    f->active--;
+    f->frames_done += chunk->nb_frames;
+    if (encode_seconds > 0 && chunk->nb_frames > 0) {
+        f->measured_seconds += encode_seconds;
+        f->measured_frames += chunk->nb_frames;
+    }
+    pthread_cond_broadcast(&q->space);
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void ladder_chunk_queue_abort(ladder_chunk_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->aborted = true;
+    pthread_cond_broadcast(&q->space);
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void ladder_chunk_queue_drain(ladder_chunk_queue *q, void (*free_chunk)(ladder_chunk *))
+{
+    pthread_mutex_lock(&q->lock);
+    for (int r = 0; r < q->nb_rungs; r++) {
+        rung_fifo *f = &q->rungs[r];
+        while (f->head) {
+            ladder_chunk *c = f->head;
+            f->head = c->next;
+            q->held -= c->bytes <= q->held ? c->bytes : q->held;
+            free_chunk(c);
+        }
+        f->tail = NULL;
+        f->queued = 0;
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
+size_t ladder_chunk_queue_bytes_held(ladder_chunk_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->held;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+size_t ladder_chunk_queue_peak_bytes(ladder_chunk_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->peak;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}

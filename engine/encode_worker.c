@@ -1,0 +1,266 @@
+/*
+ * Encoder workers. Each worker holds one lease (a device slot) and loops:
+ * take a chunk (its rung's, or as a helper the rung with the most work
+ * left), encode it with a fresh single-threaded encoder flushed to EOS,
+ * check the decoder configuration against the rung's canonical one, and
+ * hand the packets to the rung's finalizer. A chunk whose configuration
+ * differs is requeued and re-encoded with the canonical settings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/opt.h>
+
+#include "ladder/error.h"
+#include "session_internal.h"
+
+int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
+                 AVCodecContext **out)
+{
+    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    if (!codec)
+        return LADDER_ECODEC;
+    AVCodecContext *enc = avcodec_alloc_context3(codec);
+    if (!enc)
+        return LADDER_ENOMEM;
+    enc->width = r->width;
+    enc->height = r->height;
+    enc->pix_fmt = AV_PIX_FMT_YUV420P;
+    enc->sample_aspect_ratio = (AVRational){ 1, 1 };
+    enc->time_base = s->src_tb;
+    enc->framerate = r->frame_rate;
+    /* Parallelism comes from chunks; frame threads would only add latency
+     * and lookahead copies per encoder. */
+    enc->thread_count = 1;
+    /* Parameter sets out of band (avcC): one init segment serves all chunks. */
+    enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER | AV_CODEC_FLAG_CLOSED_GOP;
+    /*
+     * The GOP length is fixed per rung, not per chunk: x264 derives header
+     * fields from it, and every chunk must produce the same headers. A chunk
+     * is never longer than this, so its only IDR is its first frame.
+     */
+    enc->gop_size = s->plan.cfr ? s->plan.frames_per_chunk * 4 + 1 : 1000;
+    enc->keyint_min = enc->gop_size;
+    enc->color_range = AVCOL_RANGE_MPEG;
+
+    const ladder_rung *c = &r->cfg;
+    if (c->rate_mode == LADDER_RATE_CRF) {
+        av_opt_set_int(enc->priv_data, "crf", c->crf, 0);
+    } else {
+        enc->bit_rate = (int64_t)c->bitrate_kbps * 1000;
+    }
+    if (c->maxrate_kbps > 0) {
+        enc->rc_max_rate = (int64_t)c->maxrate_kbps * 1000;
+        enc->rc_buffer_size = (c->bufsize_kbps > 0 ? c->bufsize_kbps : 2 * c->maxrate_kbps) * 1000;
+    }
+    const char *profile = c->profile[0] ? c->profile : "high";
+    if (perturb)      /* test fault: a different profile changes the SPS */
+        profile = strcmp(profile, "main") ? "main" : "high";
+    av_opt_set(enc->priv_data, "preset", s->preset, 0);
+    av_opt_set(enc->priv_data, "profile", profile, 0);
+    /*
+     * scenecut=0: IDRs only where we cut chunks (aligned renditions).
+     * stitchable=1: x264 keeps headers independent of the content, which is
+     * what makes separately encoded chunks share one avcC.
+     */
+    av_opt_set(enc->priv_data, "x264-params", "scenecut=0:stitchable=1:open-gop=0", 0);
+
+    int ret = avcodec_open2(enc, codec, NULL);
+    if (ret < 0) {
+        avcodec_free_context(&enc);
+        return LADDER_EENCODER;
+    }
+    *out = enc;
+    return 0;
+}
+
+static int64_t duration_of(const chunk_frames *cf, int64_t pts)
+{
+    /* Frames are in presentation order: binary search by pts. */
+    int lo = 0, hi = cf->nb - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        int64_t p = cf->frames[mid]->pts;
+        if (p == pts)
+            return cf->durations[mid];
+        if (p < pts)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return 0;
+}
+
+static int collect_packets(AVCodecContext *enc, const chunk_frames *cf, encoded_chunk *ec)
+{
+    for (;;) {
+        AVPacket *pkt = av_packet_alloc();
+        if (!pkt)
+            return LADDER_ENOMEM;
+        int ret = avcodec_receive_packet(enc, pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) {
+            av_packet_free(&pkt);
+            return 0;
+        }
+        if (ret < 0) {
+            av_packet_free(&pkt);
+            return LADDER_EENCODER;
+        }
+        pkt->duration = duration_of(cf, pkt->pts);
+        if (pkt->duration <= 0) {
+            av_packet_free(&pkt);
+            return LADDER_EINTERNAL;   /* a packet for a frame we never sent */
+        }
+        AVPacket **grown = realloc(ec->packets, (size_t)(ec->nb_packets + 1) * sizeof(*grown));
+        if (!grown) {
+            av_packet_free(&pkt);
+            return LADDER_ENOMEM;
+        }
+        ec->packets = grown;
+        ec->packets[ec->nb_packets++] = pkt;
+    }
+}
+
+/* Encode every frame of the chunk to EOS. *config_ok tells whether the
+ * encoder's decoder configuration is the rung's canonical one. */
+static int encode_chunk(ladder_session *s, rung_ctx *r, const ladder_chunk *chunk,
+                        bool perturb, encoded_chunk *ec, bool *config_ok)
+{
+    const chunk_frames *cf = chunk->payload;
+    AVCodecContext *enc = NULL;
+    int err = encoder_open(s, r, perturb, &enc);
+    if (err)
+        return err;
+    *config_ok = enc->extradata_size == r->canonical_size &&
+                 !memcmp(enc->extradata, r->canonical_extradata, (size_t)r->canonical_size);
+    if (!*config_ok) {
+        /* Decided before spending the encode: it could not be used anyway. */
+        avcodec_free_context(&enc);
+        return 0;
+    }
+    for (int i = 0; i < cf->nb && !err; i++) {
+        AVFrame *f = cf->frames[i];
+        /* The first frame of every chunk is an IDR: the segment must start
+         * with a random access point. A fresh encoder does this anyway;
+         * asking keeps it true if encoders are ever reused. */
+        f->pict_type = i == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+        f->key_frame = i == 0;
+        if (avcodec_send_frame(enc, f) < 0)
+            err = LADDER_EENCODER;
+        else
+            err = collect_packets(enc, cf, ec);
+    }
+    if (!err) {
+        if (avcodec_send_frame(enc, NULL) < 0)
+            err = LADDER_EENCODER;
+        else
+            err = collect_packets(enc, cf, ec);
+    }
+    /* Encoders may only settle their headers once frames went through. */
+    if (!err && (enc->extradata_size != r->canonical_size ||
+                 memcmp(enc->extradata, r->canonical_extradata, (size_t)r->canonical_size)))
+        *config_ok = false;
+    avcodec_free_context(&enc);
+    if (!err && *config_ok && (ec->nb_packets == 0 || !(ec->packets[0]->flags & AV_PKT_FLAG_KEY)))
+        err = LADDER_EENCODER;
+    return err;
+}
+
+static void worker_loop(ladder_session *s, const ladder_lease *lease)
+{
+    int rung = -1;
+    for (;;) {
+        ladder_chunk *chunk = NULL;
+        if (ladder_chunk_queue_pop(s->queue, &rung, s->job.helpers, &chunk) || !chunk)
+            return;
+        rung_ctx *r = &s->rungs[chunk->rung];
+        chunk->attempts++;
+        bool perturb = s->job.invariant_fault_every > 0 && chunk->attempts == 1 &&
+                       (chunk->index + 1) % s->job.invariant_fault_every == 0;
+
+        pthread_mutex_lock(&s->progress_lock);
+        if (r->state == LADDER_RUNG_PENDING)
+            r->state = LADDER_RUNG_RUNNING;
+        snprintf(r->last_device, sizeof(r->last_device), "%s", lease->name);
+        pthread_mutex_unlock(&s->progress_lock);
+
+        encoded_chunk *ec = calloc(1, sizeof(*ec));
+        if (!ec) {
+            session_fail(s, LADDER_ENOMEM, "rung %s chunk %d: out of memory", r->cfg.name, chunk->index);
+            chunk_free(chunk);
+            return;
+        }
+        ec->index = chunk->index;
+        ec->by_helper = chunk->by_helper;
+        snprintf(ec->device, sizeof(ec->device), "%s", lease->name);
+
+        double t0 = session_now();
+        bool config_ok = false;
+        int err = encode_chunk(s, r, chunk, perturb, ec, &config_ok);
+        double seconds = session_now() - t0;
+        if (err) {
+            encoded_chunk_free(ec);
+            session_fail(s, err, "rung %s chunk %d device %s: encode failed: %s",
+                         r->cfg.name, chunk->index, lease->name, ladder_strerror(err));
+            chunk_free(chunk);
+            return;
+        }
+        if (!config_ok) {
+            encoded_chunk_free(ec);
+            pthread_mutex_lock(&s->progress_lock);
+            r->invariant_requeues++;
+            pthread_mutex_unlock(&s->progress_lock);
+            session_log(s, LADDER_LOG_WARNING,
+                        "rung=%s chunk=%d device=%s event=invariant_requeue attempt=%d "
+                        "reason=decoder configuration differs from the rung's",
+                        r->cfg.name, chunk->index, lease->name, chunk->attempts);
+            if (chunk->attempts >= 3) {
+                session_fail(s, LADDER_EENCODER,
+                             "rung %s chunk %d: encoder keeps producing a different decoder configuration",
+                             r->cfg.name, chunk->index);
+                chunk_free(chunk);
+                return;
+            }
+            ladder_chunk_queue_requeue(s->queue, chunk);
+            continue;
+        }
+        int nb_frames = chunk->nb_frames;
+        session_log(s, LADDER_LOG_DEBUG,
+                    "rung=%s chunk=%d device=%s event=encoded frames=%d seconds=%.3f helper=%d",
+                    r->cfg.name, chunk->index, lease->name, nb_frames, seconds, chunk->by_helper);
+        /* Free the raw frames before releasing their bytes from the budget. */
+        chunk_frames_free(chunk->payload);
+        chunk->payload = NULL;
+        ladder_chunk_queue_done(s->queue, chunk, seconds);
+        bool by_helper = chunk->by_helper;
+        free(chunk);
+
+        pthread_mutex_lock(&s->progress_lock);
+        r->frames_done += nb_frames;
+        r->encode_seconds += seconds;
+        r->chunks++;
+        r->chunks_by_helpers += by_helper;
+        pthread_mutex_unlock(&s->progress_lock);
+
+        int index = ec->index;
+        err = finalizer_submit(r, ec);
+        if (err) {
+            session_fail(s, err, "rung %s: writing segment for chunk %d failed: %s",
+                         r->cfg.name, index, ladder_strerror(err));
+            return;
+        }
+        session_progress(s, r);
+    }
+}
+
+void *encode_worker_main(void *arg)
+{
+    ladder_session *s = arg;
+    ladder_lease lease;
+    if (ladder_lease_pool_acquire(s->leases, &lease))
+        return NULL;
+    worker_loop(s, &lease);
+    ladder_lease_pool_release(s->leases, &lease);
+    return NULL;
+}

@@ -1,0 +1,124 @@
+/*
+ * Opening the source: every way an input can be unusable gets its own error
+ * code and a line that names the file.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ladder/error.h"
+#include "input.h"
+#include "session_internal.h"
+
+static int find_video_stream(AVFormatContext *in)
+{
+    int best = -1;
+    for (unsigned i = 0; i < in->nb_streams; i++) {
+        const AVStream *st = in->streams[i];
+        /* Cover art is a picture, not a video. */
+        if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
+            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            continue;
+        if (best < 0 || (st->disposition & AV_DISPOSITION_DEFAULT))
+            best = (int)i;
+    }
+    return best;
+}
+
+int input_open(ladder_session *s)
+{
+    struct stat sb;
+    if (stat(s->input, &sb) != 0 || access(s->input, R_OK) != 0) {
+        session_fail(s, LADDER_EINPUT_MISSING, "input '%s': %s", s->input, strerror(errno));
+        return LADDER_EINPUT_MISSING;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        session_fail(s, LADDER_EINPUT_MISSING, "input '%s': is a directory", s->input);
+        return LADDER_EINPUT_MISSING;
+    }
+    if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': file is empty", s->input);
+        return LADDER_EINPUT_INVALID;
+    }
+    int ret = avformat_open_input(&s->in, s->input, NULL, NULL);
+    if (ret < 0) {
+        char msg[128];
+        av_strerror(ret, msg, sizeof(msg));
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': not a media file (%s)", s->input, msg);
+        return LADDER_EINPUT_INVALID;
+    }
+    ret = avformat_find_stream_info(s->in, NULL);
+    if (ret < 0) {
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': cannot read stream information", s->input);
+        return LADDER_EINPUT_INVALID;
+    }
+    s->video_stream = find_video_stream(s->in);
+    if (s->video_stream < 0) {
+        session_fail(s, LADDER_ENOVIDEO, "input '%s': no video stream", s->input);
+        return LADDER_ENOVIDEO;
+    }
+    s->audio_stream = av_find_best_stream(s->in, AVMEDIA_TYPE_AUDIO, -1, s->video_stream, NULL, 0);
+    if (s->audio_stream < 0)
+        s->audio_stream = -1;
+
+    AVStream *st = s->in->streams[s->video_stream];
+    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec) {
+        session_fail(s, LADDER_ECODEC, "input '%s': no decoder for video codec '%s'", s->input,
+                     avcodec_get_name(st->codecpar->codec_id));
+        return LADDER_ECODEC;
+    }
+    s->dec = avcodec_alloc_context3(codec);
+    if (!s->dec || avcodec_parameters_to_context(s->dec, st->codecpar) < 0) {
+        session_fail(s, LADDER_ENOMEM, "input '%s': out of memory", s->input);
+        return LADDER_ENOMEM;
+    }
+    s->dec->pkt_timebase = st->time_base;
+    s->dec->thread_count = 0;    /* decoder threads on: it feeds every rung */
+    if (avcodec_open2(s->dec, codec, NULL) < 0) {
+        session_fail(s, LADDER_ECODEC, "input '%s': cannot open the %s decoder", s->input, codec->name);
+        return LADDER_ECODEC;
+    }
+    if (st->codecpar->width <= 0 || st->codecpar->height <= 0) {
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': video stream has no frame size", s->input);
+        return LADDER_EINPUT_INVALID;
+    }
+
+    s->src_tb = st->time_base;
+    s->src_w = st->codecpar->width;
+    s->src_h = st->codecpar->height;
+    AVRational sar = av_guess_sample_aspect_ratio(s->in, st, NULL);
+    if (sar.num > 0 && sar.den > 0 && sar.num != sar.den) {
+        s->display_w = (int)lrint((double)s->src_w * sar.num / sar.den);
+        s->display_h = s->src_h;
+    } else {
+        s->display_w = s->src_w;
+        s->display_h = s->src_h;
+    }
+
+    AVRational avg = st->avg_frame_rate, real = st->r_frame_rate;
+    AVRational rate = avg.num > 0 && avg.den > 0 ? avg : real;
+    if (rate.num <= 0 || rate.den <= 0)
+        rate = (AVRational){ 25, 1 };
+    /*
+     * Constant frame rate when the container's average matches the lowest
+     * common rate of its timestamps; a VFR source differs between the two.
+     */
+    s->src_cfr = avg.num > 0 && real.num > 0 && avg.den > 0 && real.den > 0 &&
+                 fabs(av_q2d(avg) - av_q2d(real)) < 0.001 * av_q2d(real);
+    s->src_rate = s->src_cfr ? real : rate;
+    s->nominal_frame_ticks = av_rescale_q(1, av_inv_q(s->src_rate), s->src_tb);
+    if (s->nominal_frame_ticks < 1)
+        s->nominal_frame_ticks = 1;
+
+    double duration = 0;
+    if (st->duration > 0)
+        duration = (double)st->duration * av_q2d(st->time_base);
+    else if (s->in->duration > 0)
+        duration = (double)s->in->duration / AV_TIME_BASE;
+    s->frames_estimate = st->nb_frames > 0 ? st->nb_frames
+                                           : (int64_t)llround(duration * av_q2d(s->src_rate));
+    return 0;
+}

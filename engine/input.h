@@ -1,0 +1,11 @@
+/* Private to engine/: opening and probing the source. */
+#ifndef LADDER_ENGINE_INPUT_H
+#define LADDER_ENGINE_INPUT_H
+
+#include "session_internal.h"
+
+/* Open s->input, pick the video (and audio) stream, open the decoder and
+ * fill the source description in s. Reports its own error. */
+int input_open(ladder_session *s);
+
+#endif

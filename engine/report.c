@@ -1,0 +1,61 @@
+/* The run report as JSON (json-c): OUTDIR/report.json and --progress json. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "ladder/ladder.h"
+
+static json_object *rung_json(const ladder_rung_report *r)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(r->name));
+    json_object_object_add(o, "width", json_object_new_int(r->width));
+    json_object_object_add(o, "height", json_object_new_int(r->height));
+    json_object_object_add(o, "frame_rate", json_object_new_double(r->frame_rate));
+    json_object_object_add(o, "frames", json_object_new_int64(r->frames));
+    json_object_object_add(o, "segments", json_object_new_int(r->segments));
+    json_object_object_add(o, "bytes", json_object_new_int64(r->bytes));
+    json_object_object_add(o, "avg_bitrate", json_object_new_int64((int64_t)(r->avg_bitrate + 0.5)));
+    json_object_object_add(o, "peak_bitrate", json_object_new_int64((int64_t)(r->peak_bitrate + 0.5)));
+    json_object_object_add(o, "duration", json_object_new_double(r->duration));
+    json_object_object_add(o, "encode_seconds", json_object_new_double(r->encode_seconds));
+    json_object_object_add(o, "chunks", json_object_new_int(r->chunks));
+    json_object_object_add(o, "chunks_by_helpers", json_object_new_int(r->chunks_by_helpers));
+    json_object_object_add(o, "invariant_requeues", json_object_new_int(r->invariant_requeues));
+    json_object_object_add(o, "codecs", json_object_new_string(r->codecs));
+    json_object_object_add(o, "state", json_object_new_string(ladder_rung_state_name(r->state)));
+    return o;
+}
+
+char *ladder_report_json(const ladder_report *r, const char *input)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "version", json_object_new_string(LADDER_VERSION_STRING));
+    json_object_object_add(o, "input", json_object_new_string(input ? input : ""));
+    json_object_object_add(o, "wall_seconds", json_object_new_double(r->wall_seconds));
+    json_object_object_add(o, "cpu_slots", json_object_new_int(r->cpu_slots));
+    json_object_object_add(o, "helpers", json_object_new_boolean(r->helpers));
+    json_object_object_add(o, "frames_in", json_object_new_int64(r->frames_in));
+    json_object_object_add(o, "source_duration", json_object_new_double(r->source_duration));
+    json_object *rungs = json_object_new_array();
+    for (int i = 0; i < r->nb_rungs; i++)
+        json_object_array_add(rungs, rung_json(&r->rungs[i]));
+    json_object_object_add(o, "rungs", rungs);
+    if (r->has_audio) {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "codecs", json_object_new_string(r->audio_codecs));
+        json_object_object_add(a, "bitrate", json_object_new_int64((int64_t)(r->audio_bitrate + 0.5)));
+        json_object_object_add(a, "duration", json_object_new_double(r->audio_duration));
+        json_object_object_add(a, "copied", json_object_new_boolean(r->audio_copied));
+        json_object_object_add(o, "audio", a);
+    } else {
+        json_object_object_add(o, "audio", NULL);
+    }
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    char *copy = text ? strdup(text) : NULL;
+    json_object_put(o);
+    return copy;
+}

@@ -1,0 +1,190 @@
+/*
+ * Per-rung scaler thread: takes frame references from the decode pump,
+ * applies the rung's frame-rate cap, scales (or, at source size and format,
+ * just keeps the reference: no copy), and groups frames into chunks at the
+ * boundaries the pump chose on the source timeline. Complete chunks go to
+ * the chunk queue, whose memory budget may make this thread wait.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+
+#include "ladder/error.h"
+#include "session_internal.h"
+
+void chunk_frames_free(chunk_frames *cf)
+{
+    if (!cf)
+        return;
+    for (int i = 0; i < cf->nb; i++)
+        av_frame_free(&cf->frames[i]);
+    free(cf->frames);
+    free(cf->durations);
+    free(cf);
+}
+
+void chunk_free(ladder_chunk *c)
+{
+    if (!c)
+        return;
+    chunk_frames_free(c->payload);
+    free(c);
+}
+
+static int chunk_append(ladder_chunk *c, AVFrame *frame)
+{
+    chunk_frames *cf = c->payload;
+    if (cf->nb == cf->cap) {
+        int cap = cf->cap ? cf->cap * 2 : 64;
+        AVFrame **frames = realloc(cf->frames, (size_t)cap * sizeof(*frames));
+        if (!frames)
+            return LADDER_ENOMEM;
+        cf->frames = frames;
+        int64_t *durations = realloc(cf->durations, (size_t)cap * sizeof(*durations));
+        if (!durations)
+            return LADDER_ENOMEM;
+        cf->durations = durations;
+        cf->cap = cap;
+    }
+    if (cf->nb > 0)
+        cf->durations[cf->nb - 1] = frame->pts - cf->frames[cf->nb - 1]->pts;
+    cf->frames[cf->nb] = frame;
+    cf->durations[cf->nb] = 0;
+    cf->nb++;
+    c->nb_frames = cf->nb;
+    int size = av_image_get_buffer_size(frame->format, frame->width, frame->height, 1);
+    c->bytes += size > 0 ? (size_t)size : 0;
+    return 0;
+}
+
+static int chunk_begin(rung_ctx *r, int index)
+{
+    ladder_chunk *c = calloc(1, sizeof(*c));
+    chunk_frames *cf = calloc(1, sizeof(*cf));
+    if (!c || !cf) {
+        free(c);
+        free(cf);
+        return LADDER_ENOMEM;
+    }
+    c->rung = r->index;
+    c->index = index;
+    c->payload = cf;
+    r->building = c;
+    return 0;
+}
+
+/* Close the chunk being built; last_duration is its last frame's duration. */
+static int chunk_complete(rung_ctx *r, int64_t last_duration)
+{
+    ladder_chunk *c = r->building;
+    r->building = NULL;
+    if (!c)
+        return 0;
+    chunk_frames *cf = c->payload;
+    if (cf->nb == 0) {
+        chunk_free(c);
+        return 0;
+    }
+    cf->durations[cf->nb - 1] = last_duration > 0 ? last_duration : 1;
+    int err = ladder_chunk_queue_push(r->session->queue, c);
+    if (err)
+        chunk_free(c);
+    return err;
+}
+
+static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, int *err)
+{
+    *err = 0;
+    if (src->width == r->width && src->height == r->height && src->format == AV_PIX_FMT_YUV420P) {
+        AVFrame *ref = av_frame_clone(src);   /* shares the decoded buffers */
+        if (!ref)
+            *err = LADDER_ENOMEM;
+        return ref;
+    }
+    r->sws = sws_getCachedContext(r->sws, src->width, src->height, src->format,
+                                  r->width, r->height, AV_PIX_FMT_YUV420P,
+                                  SWS_BICUBIC, NULL, NULL, NULL);
+    AVFrame *dst = av_frame_alloc();
+    if (!r->sws || !dst) {
+        av_frame_free(&dst);
+        *err = LADDER_ENOMEM;
+        return NULL;
+    }
+    dst->format = AV_PIX_FMT_YUV420P;
+    dst->width = r->width;
+    dst->height = r->height;
+    if (av_frame_get_buffer(dst, 0) < 0) {
+        av_frame_free(&dst);
+        *err = LADDER_ENOMEM;
+        return NULL;
+    }
+    sws_scale(r->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
+              dst->data, dst->linesize);
+    dst->pts = src->pts;
+    return dst;
+}
+
+void *rung_scaler_main(void *arg)
+{
+    rung_ctx *r = arg;
+    ladder_session *s = r->session;
+    int err = 0;
+
+    for (;;) {
+        ladder_fifo_item item;
+        if (ladder_frame_fifo_pop(r->input, &item))
+            break;                /* aborted: the session is failing */
+        if (!item.frame) {
+            err = chunk_complete(r, r->source_end - r->last_kept_pts);
+            break;
+        }
+        AVFrame *src = item.frame;
+        /* Where the source frame ends: it bounds the duration of the last
+         * kept frame, dropped frames (frame-rate cap) included. */
+        int64_t src_duration = src->pkt_duration > 0 ? src->pkt_duration
+                                                     : s->nominal_frame_ticks;
+        if (src->pts + src_duration > r->source_end)
+            r->source_end = src->pts + src_duration;
+        if (item.starts_chunk) {
+            err = chunk_complete(r, src->pts - r->last_kept_pts);
+            if (!err)
+                err = chunk_begin(r, item.chunk);
+        } else if (r->min_frame_ticks > 0 && src->pts - r->last_kept_pts < r->min_frame_ticks) {
+            /* Over the rung's frame-rate cap. A chunk's first frame is always
+             * kept, so boundaries stay aligned with the other rungs. */
+            av_frame_free(&src);
+            continue;
+        }
+        if (err || !r->building) {
+            av_frame_free(&src);
+            if (!err)
+                err = LADDER_EINTERNAL;
+            break;
+        }
+        AVFrame *out = scale_frame(r, src, &err);
+        av_frame_free(&src);
+        if (err)
+            break;
+        r->last_kept_pts = out->pts;
+        err = chunk_append(r->building, out);
+        if (err) {
+            av_frame_free(&out);
+            break;
+        }
+    }
+
+    if (r->building) {
+        chunk_free(r->building);
+        r->building = NULL;
+    }
+    if (err && err != LADDER_ECANCELED)
+        session_fail(s, err, "rung %s: scaler failed: %s", r->cfg.name, ladder_strerror(err));
+    if (!err)
+        ladder_chunk_queue_finish_rung(s->queue, r->index);
+    pthread_mutex_lock(&s->progress_lock);
+    r->scaler_done = true;
+    pthread_mutex_unlock(&s->progress_lock);
+    return NULL;
+}

@@ -1,0 +1,586 @@
+/*
+ * The session: set-up, the decode pump, tear-down. See session_internal.h
+ * for the threads and locks.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libavutil/pixdesc.h>
+
+#include "ladder/atomic_file.h"
+#include "ladder/codec_string.h"
+#include "ladder/error.h"
+#include "ladder/ladder_config.h"
+#include "input.h"
+#include "outputs.h"
+#include "session_internal.h"
+
+#define FRAME_FIFO_CAPACITY 4
+
+void ladder_job_defaults(ladder_job *job)
+{
+    *job = (ladder_job){
+        .segment_seconds = 2.0,
+        .memory_budget = (size_t)1 << 30,
+        .helpers = true,
+        .preset = "veryfast",
+        .audio_bitrate_kbps = 128,
+        .audio = true,
+    };
+}
+
+const char *ladder_rung_state_name(ladder_rung_state st)
+{
+    switch (st) {
+    case LADDER_RUNG_PENDING:    return "pending";
+    case LADDER_RUNG_RUNNING:    return "running";
+    case LADDER_RUNG_FINALIZING: return "finalizing";
+    case LADDER_RUNG_COMPLETED:  return "completed";
+    case LADDER_RUNG_FAILED:     return "failed";
+    }
+    return "unknown";
+}
+
+double session_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void session_log(ladder_session *s, int level, const char *fmt, ...)
+{
+    if (!s->sink.on_log)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&s->progress_lock);
+    s->sink.on_log(s->sink.opaque, level, line);
+    pthread_mutex_unlock(&s->progress_lock);
+}
+
+static void abort_all(ladder_session *s)
+{
+    if (s->queue)
+        ladder_chunk_queue_abort(s->queue);
+    if (s->leases)
+        ladder_lease_pool_abort(s->leases);
+    for (int i = 0; i < s->nb_rungs; i++)
+        if (s->rungs[i].input)
+            ladder_frame_fifo_abort(s->rungs[i].input);
+}
+
+void session_fail(ladder_session *s, int code, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&s->error_lock);
+    bool first = s->error_code == 0;
+    if (first) {
+        s->error_code = code;
+        snprintf(s->error, sizeof(s->error), "%s", line);
+    }
+    pthread_mutex_unlock(&s->error_lock);
+    /* The first error is the run's result, printed once by the caller;
+     * later ones are consequences, kept for debugging. */
+    if (!first)
+        session_log(s, LADDER_LOG_DEBUG, "also: %s", line);
+    abort_all(s);
+}
+
+void session_progress(ladder_session *s, rung_ctx *r)
+{
+    pthread_mutex_lock(&s->progress_lock);
+    double elapsed = session_now() - s->start_time;
+    ladder_rung_progress p = {
+        .rung = r->index,
+        .name = r->cfg.name,
+        .width = r->width,
+        .height = r->height,
+        .state = r->state,
+        .frames_done = r->frames_done,
+        .frames_total = r->frames_total > r->frames_done ? r->frames_total : r->frames_done,
+        .segments_written = r->nb_segments,
+        .bytes = r->bytes,
+        .fps = elapsed > 0 ? (double)r->frames_done / elapsed : 0,
+        .eta_seconds = -1,
+        .device = r->last_device[0] ? r->last_device : "-",
+    };
+    if (p.fps > 0 && r->state == LADDER_RUNG_RUNNING)
+        p.eta_seconds = (double)(p.frames_total - p.frames_done) / p.fps;
+    else if (r->state == LADDER_RUNG_COMPLETED)
+        p.eta_seconds = 0;
+    if (s->sink.on_rung)
+        s->sink.on_rung(s->sink.opaque, &p);
+    pthread_mutex_unlock(&s->progress_lock);
+}
+
+int ladder_session_init(ladder_session **out, const ladder_job *job,
+                        const ladder_progress_sink *sink)
+{
+    if (!out || !job || !job->input || !job->output_dir || job->nb_rungs < 0 ||
+        job->nb_rungs > LADDER_MAX_RUNGS || (job->nb_rungs > 0 && !job->rungs) ||
+        !(job->segment_seconds > 0) || job->cpu_slots < 0)
+        return LADDER_EINVAL;
+    ladder_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return LADDER_ENOMEM;
+    s->job = *job;
+    s->input = strdup(job->input);
+    s->output_dir = strdup(job->output_dir);
+    s->preset = strdup(job->preset ? job->preset : "veryfast");
+    if (job->nb_rungs > 0) {
+        s->job_rungs = malloc((size_t)job->nb_rungs * sizeof(*s->job_rungs));
+        if (s->job_rungs)
+            memcpy(s->job_rungs, job->rungs, (size_t)job->nb_rungs * sizeof(*s->job_rungs));
+    }
+    if (!s->input || !s->output_dir || !s->preset || (job->nb_rungs > 0 && !s->job_rungs)) {
+        ladder_session_close(s);
+        return LADDER_ENOMEM;
+    }
+    s->job.input = s->input;
+    s->job.output_dir = s->output_dir;
+    s->job.preset = s->preset;
+    s->job.rungs = s->job_rungs;
+    if (s->job.memory_budget == 0)
+        s->job.memory_budget = (size_t)1 << 30;
+    if (s->job.audio_bitrate_kbps <= 0)
+        s->job.audio_bitrate_kbps = 128;
+    if (sink)
+        s->sink = *sink;
+    s->video_stream = s->audio_stream = -1;
+    pthread_mutex_init(&s->error_lock, NULL);
+    pthread_mutex_init(&s->progress_lock, NULL);
+    atomic_init(&s->cancelled, false);
+    *out = s;
+    return 0;
+}
+
+/* Resolve the ladder against the source: sizes, frame-rate caps, names. */
+static int resolve_ladder(ladder_session *s)
+{
+    ladder_rung *rungs = NULL;
+    int nb = 0;
+    char err[256] = "";
+    if (s->job.nb_rungs > 0) {
+        rungs = malloc((size_t)s->job.nb_rungs * sizeof(*rungs));
+        if (!rungs)
+            return LADDER_ENOMEM;
+        memcpy(rungs, s->job_rungs, (size_t)s->job.nb_rungs * sizeof(*rungs));
+        nb = s->job.nb_rungs;
+    } else if (ladder_config_default_ladder(s->display_w, s->display_h, &rungs, &nb)) {
+        return LADDER_ENOMEM;
+    }
+    int ret = 0;
+    for (int i = 0; i < nb && !ret; i++) {
+        if (ladder_config_output_size(&rungs[i], s->display_w, s->display_h,
+                                      &rungs[i].width, &rungs[i].height)) {
+            snprintf(err, sizeof(err), "rung %d has no size", i + 1);
+            ret = LADDER_ECONFIG;
+        }
+    }
+    if (!ret && ladder_config_validate(rungs, nb, err, sizeof(err)))
+        ret = LADDER_ECONFIG;
+    if (ret) {
+        session_fail(s, ret, "ladder: %s", err);
+        free(rungs);
+        return ret;
+    }
+
+    s->rungs = calloc((size_t)nb, sizeof(*s->rungs));
+    if (!s->rungs) {
+        free(rungs);
+        return LADDER_ENOMEM;
+    }
+    s->nb_rungs = nb;
+    double src_fps = av_q2d(s->src_rate);
+    for (int i = 0; i < nb; i++) {
+        rung_ctx *r = &s->rungs[i];
+        r->session = s;
+        r->index = i;
+        r->cfg = rungs[i];
+        r->width = rungs[i].width;
+        r->height = rungs[i].height;
+        r->frame_rate = s->src_rate;
+        r->frames_total = s->frames_estimate;
+        if (r->cfg.max_fps > 0 && r->cfg.max_fps < src_fps * 0.999) {
+            r->frame_rate = av_d2q(r->cfg.max_fps, 1001000);
+            /* Keep a frame once a full capped interval has passed, less half
+             * a source frame of slack for timestamp jitter. */
+            int64_t step = av_rescale_q(1, av_inv_q(r->frame_rate), s->src_tb);
+            r->min_frame_ticks = step - s->nominal_frame_ticks / 2;
+            r->frames_total = (int64_t)llround((double)s->frames_estimate * r->cfg.max_fps / src_fps);
+        }
+        pthread_mutex_init(&r->finalize_lock, NULL);
+        snprintf(r->dir, sizeof(r->dir), "%s/video/%s", s->output_dir, r->cfg.name);
+    }
+    free(rungs);
+    return 0;
+}
+
+/* The canonical decoder configuration of every rung, from an encoder opened
+ * with the rung's settings before any chunk is encoded. */
+static int prepare_rungs(ladder_session *s)
+{
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        AVCodecContext *enc = NULL;
+        int err = encoder_open(s, r, false, &enc);
+        if (err) {
+            session_fail(s, err, "rung %s: cannot open the H.264 encoder (libx264) for %dx%d",
+                         r->cfg.name, r->width, r->height);
+            return err;
+        }
+        r->codecpar = avcodec_parameters_alloc();
+        r->canonical_extradata = malloc((size_t)enc->extradata_size + 1);
+        if (!r->codecpar || !r->canonical_extradata ||
+            avcodec_parameters_from_context(r->codecpar, enc) < 0) {
+            avcodec_free_context(&enc);
+            return LADDER_ENOMEM;
+        }
+        memcpy(r->canonical_extradata, enc->extradata, (size_t)enc->extradata_size);
+        r->canonical_size = enc->extradata_size;
+        avcodec_free_context(&enc);
+        if (ladder_codec_string_h264(r->canonical_extradata, (size_t)r->canonical_size,
+                                     r->codecs, sizeof(r->codecs))) {
+            session_fail(s, LADDER_EINTERNAL, "rung %s: encoder produced no SPS", r->cfg.name);
+            return LADDER_EINTERNAL;
+        }
+        err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb);
+        if (!err)
+            err = ladder_frame_fifo_init(&r->input, FRAME_FIFO_CAPACITY);
+        if (err) {
+            session_fail(s, err, "output '%s': %s", r->dir, ladder_strerror(err));
+            return err;
+        }
+    }
+    return 0;
+}
+
+static int prepare_output_dir(ladder_session *s)
+{
+    int err = ladder_mkdir_p(s->output_dir);
+    if (!err && access(s->output_dir, W_OK) != 0)
+        err = LADDER_EOUTPUT;
+    if (err) {
+        session_fail(s, err, "output directory '%s': %s", s->output_dir, ladder_strerror(err));
+        return err;
+    }
+    /* A playlist from an earlier run must not vouch for this run's files. */
+    outputs_remove_stale(s);
+    return 0;
+}
+
+/* Fan one decoded frame out to every rung: a reference each, no copy. */
+static int fan_out(ladder_session *s, AVFrame *frame)
+{
+    bool starts = false;
+    int chunk = ladder_chunk_plan_next(&s->plan, frame->pts, &starts);
+    for (int i = 0; i < s->nb_rungs; i++) {
+        AVFrame *ref = av_frame_clone(frame);
+        if (!ref)
+            return LADDER_ENOMEM;
+        ladder_fifo_item item = { .frame = ref, .chunk = chunk, .starts_chunk = starts };
+        if (ladder_frame_fifo_push(s->rungs[i].input, item)) {
+            av_frame_free(&ref);
+            return LADDER_ECANCELED;
+        }
+    }
+    return 0;
+}
+
+typedef struct pump_state {
+    int64_t last_pts;
+    bool have_origin;
+    int64_t frames;
+    int64_t dropped;
+    int64_t decode_errors;
+    int64_t end_pts;              /* end of the last frame, output time */
+} pump_state;
+
+static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
+{
+    for (;;) {
+        int ret = avcodec_receive_frame(s->dec, frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0) {
+            ps->decode_errors++;
+            return 0;
+        }
+        int64_t pts = frame->best_effort_timestamp;
+        if (pts == AV_NOPTS_VALUE)
+            pts = ps->have_origin ? ps->last_pts + s->nominal_frame_ticks + s->origin_pts : 0;
+        if (!ps->have_origin) {
+            ps->have_origin = true;
+            s->origin_pts = pts;
+            ps->last_pts = -1;
+        }
+        pts -= s->origin_pts;
+        if (pts <= ps->last_pts) {
+            /* Encoders and muxers need strictly increasing timestamps. */
+            ps->dropped++;
+            av_frame_unref(frame);
+            continue;
+        }
+        frame->pts = pts;
+        ps->last_pts = pts;
+        int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : s->nominal_frame_ticks;
+        ps->end_pts = pts + dur;
+        ps->frames++;
+        ret = fan_out(s, frame);
+        av_frame_unref(frame);
+        if (ret)
+            return ret;
+    }
+}
+
+/* Demux and decode the source once; video to the rungs, audio to its track. */
+static int run_pump(ladder_session *s, pump_state *ps)
+{
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    if (!pkt || !frame) {
+        av_packet_free(&pkt);
+        av_frame_free(&frame);
+        return LADDER_ENOMEM;
+    }
+    int err = 0;
+    bool truncated = false;
+    while (!err) {
+        if (atomic_load(&s->cancelled)) {
+            err = LADDER_ECANCELED;
+            break;
+        }
+        int ret = av_read_frame(s->in, pkt);
+        if (ret == AVERROR_EOF)
+            break;
+        if (ret < 0) {
+            truncated = true;     /* read error mid-file: keep what decoded */
+            break;
+        }
+        if (pkt->stream_index == s->video_stream) {
+            if (avcodec_send_packet(s->dec, pkt) < 0)
+                ps->decode_errors++;
+            else
+                err = receive_frames(s, frame, ps);
+        } else if (s->audio && pkt->stream_index == s->audio_stream && ps->have_origin) {
+            err = audio_track_packet(s->audio, pkt);
+        }
+        av_packet_unref(pkt);
+    }
+    if (!err) {
+        avcodec_send_packet(s->dec, NULL);
+        err = receive_frames(s, frame, ps);
+    }
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    if (truncated)
+        session_log(s, LADDER_LOG_WARNING, "input '%s': read error before the end; the file may be truncated",
+                    s->input);
+    if (ps->decode_errors)
+        session_log(s, LADDER_LOG_WARNING, "input '%s': %lld undecodable video packets skipped",
+                    s->input, (long long)ps->decode_errors);
+    if (ps->dropped)
+        session_log(s, LADDER_LOG_WARNING, "input '%s': %lld frames with repeated timestamps dropped",
+                    s->input, (long long)ps->dropped);
+    return err;
+}
+
+/* Estimated relative cost of a rung's frame, before anything is measured. */
+static double pixel_cost(const rung_ctx *r)
+{
+    return (double)r->width * r->height;
+}
+
+static int start_threads(ladder_session *s)
+{
+    int64_t frames_total[LADDER_MAX_RUNGS];
+    double cost[LADDER_MAX_RUNGS];
+    for (int i = 0; i < s->nb_rungs; i++) {
+        frames_total[i] = s->rungs[i].frames_total;
+        cost[i] = pixel_cost(&s->rungs[i]);
+    }
+    int slots = s->job.cpu_slots > 0 ? s->job.cpu_slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (slots < 1)
+        slots = 1;
+    s->report.cpu_slots = slots;
+    int err = ladder_chunk_queue_init(&s->queue, s->nb_rungs, s->job.memory_budget,
+                                      frames_total, cost);
+    if (!err)
+        err = ladder_lease_pool_init_cpu(&s->leases, slots);
+    if (err)
+        return err;
+    for (int i = 0; i < s->nb_rungs; i++) {
+        if (pthread_create(&s->rungs[i].scaler_thread, NULL, rung_scaler_main, &s->rungs[i]))
+            return LADDER_ENOMEM;
+        s->rungs[i].scaler_started = true;
+    }
+    /* One worker per lease: a worker is a lease put to work. */
+    s->workers = calloc((size_t)slots, sizeof(*s->workers));
+    if (!s->workers)
+        return LADDER_ENOMEM;
+    for (int i = 0; i < slots; i++) {
+        if (pthread_create(&s->workers[i], NULL, encode_worker_main, s))
+            return LADDER_ENOMEM;
+        s->nb_workers++;
+    }
+    return 0;
+}
+
+static void join_threads(ladder_session *s)
+{
+    for (int i = 0; i < s->nb_rungs; i++) {
+        if (s->rungs[i].scaler_started) {
+            pthread_join(s->rungs[i].scaler_thread, NULL);
+            s->rungs[i].scaler_started = false;
+        }
+    }
+    for (int i = 0; i < s->nb_workers; i++)
+        pthread_join(s->workers[i], NULL);
+    s->nb_workers = 0;
+}
+
+static void log_plan(ladder_session *s)
+{
+    session_log(s, LADDER_LOG_INFO, "input '%s': %dx%d %s %.3f fps %s, %lld frames (estimate)",
+                s->input, s->src_w, s->src_h, avcodec_get_name(s->dec->codec_id),
+                av_q2d(s->src_rate), s->src_cfr ? "CFR" : "VFR", (long long)s->frames_estimate);
+    for (int i = 0; i < s->nb_rungs; i++) {
+        const rung_ctx *r = &s->rungs[i];
+        session_log(s, LADDER_LOG_INFO, "rung=%s size=%dx%d fps=%.3f codecs=%s rate=%s%d",
+                    r->cfg.name, r->width, r->height, av_q2d(r->frame_rate), r->codecs,
+                    r->cfg.rate_mode == LADDER_RATE_CRF ? "crf" : "kbps:",
+                    r->cfg.rate_mode == LADDER_RATE_CRF ? r->cfg.crf : r->cfg.bitrate_kbps);
+    }
+}
+
+int ladder_session_run(ladder_session *s)
+{
+    s->start_time = session_now();
+    s->report.helpers = s->job.helpers;
+    int err = prepare_output_dir(s);
+    if (!err)
+        err = input_open(s);
+    if (!err)
+        err = resolve_ladder(s);
+    if (!err && ladder_chunk_plan_init(&s->plan, s->src_tb.num, s->src_tb.den, s->src_cfr,
+                                       s->src_rate.num, s->src_rate.den, s->job.segment_seconds)) {
+        err = LADDER_EINPUT_INVALID;
+        session_fail(s, err, "input '%s': time base %d/%d cannot express the segment length",
+                     s->input, s->src_tb.num, s->src_tb.den);
+    }
+    if (!err)
+        err = prepare_rungs(s);
+    if (!err && s->job.audio && s->audio_stream >= 0) {
+        err = audio_track_open(&s->audio, s, s->in->streams[s->audio_stream]);
+        if (err)
+            session_fail(s, err, "input '%s': audio track: %s", s->input, ladder_strerror(err));
+    }
+    if (err)
+        return s->error_code ? s->error_code : err;
+    log_plan(s);
+
+    pump_state ps = { 0 };
+    err = start_threads(s);
+    if (err)
+        session_fail(s, err, "cannot start worker threads: %s", ladder_strerror(err));
+    else
+        err = run_pump(s, &ps);
+    if (!err) {
+        /* End of stream: every scaler completes its last chunk. */
+        for (int i = 0; i < s->nb_rungs && !err; i++)
+            if (ladder_frame_fifo_push(s->rungs[i].input, (ladder_fifo_item){ .frame = NULL }))
+                err = LADDER_ECANCELED;
+    } else if (err == LADDER_ECANCELED && atomic_load(&s->cancelled)) {
+        session_fail(s, err, "cancelled");
+    } else if (err != LADDER_ECANCELED) {
+        session_fail(s, err, "input '%s': %s", s->input, ladder_strerror(err));
+    }
+    if (!err && s->audio) {
+        double video_end = (double)ps.end_pts * av_q2d(s->src_tb);
+        err = audio_track_finish(s->audio, video_end);
+        if (err)
+            session_fail(s, err, "audio: %s", ladder_strerror(err));
+    }
+    join_threads(s);
+    if (!s->error_code && ps.frames == 0)
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': no decodable video frames", s->input);
+    s->report.frames_in = ps.frames;
+    s->report.source_duration = (double)ps.end_pts * av_q2d(s->src_tb);
+    if (s->error_code)
+        return s->error_code;
+
+    err = outputs_write(s);
+    s->report.wall_seconds = session_now() - s->start_time;
+    if (!err)
+        err = outputs_write_report(s);
+    return s->error_code ? s->error_code : err;
+}
+
+void ladder_session_cancel(ladder_session *s)
+{
+    atomic_store(&s->cancelled, true);
+    session_fail(s, LADDER_ECANCELED, "cancelled");
+}
+
+const ladder_report *ladder_session_report(const ladder_session *s)
+{
+    return &s->report;
+}
+
+const char *ladder_session_error(const ladder_session *s)
+{
+    return s->error[0] ? s->error : ladder_strerror(s->error_code);
+}
+
+void ladder_session_close(ladder_session *s)
+{
+    if (!s)
+        return;
+    join_threads(s);
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        ladder_frame_fifo_close(r->input);
+        sws_freeContext(r->sws);
+        chunk_free(r->building);
+        while (r->pending) {
+            encoded_chunk *next = r->pending->next;
+            encoded_chunk_free(r->pending);
+            r->pending = next;
+        }
+        ladder_cmaf_writer_close(r->writer);
+        avcodec_parameters_free(&r->codecpar);
+        free(r->canonical_extradata);
+        free(r->segments);
+        pthread_mutex_destroy(&r->finalize_lock);
+    }
+    free(s->rungs);
+    /* Chunks still queued after an abort own frames: drain them. */
+    if (s->queue)
+        ladder_chunk_queue_drain(s->queue, chunk_free);
+    ladder_chunk_queue_close(s->queue);
+    ladder_lease_pool_close(s->leases);
+    free(s->workers);
+    audio_track_close(s->audio);
+    avcodec_free_context(&s->dec);
+    avformat_close_input(&s->in);
+    pthread_mutex_destroy(&s->error_lock);
+    pthread_mutex_destroy(&s->progress_lock);
+    free(s->input);
+    free(s->output_dir);
+    free(s->preset);
+    free(s->job_rungs);
+    free(s);
+}

@@ -1,0 +1,180 @@
+/*
+ * Private to engine/: the session object shared by the decode pump, the
+ * per-rung scalers, the encoder workers and the finalizer. Nothing outside
+ * engine/ includes this file.
+ *
+ * Threads:
+ *   - the caller's thread runs ladder_session_run(): set-up, then the decode
+ *     pump (demux, decode, audio), then joins everyone and writes playlists;
+ *   - one scaler thread per rung;
+ *   - one encoder worker thread per lease (CPU slot).
+ * Locks:
+ *   - chunk queue, frame FIFOs and lease pool each own one lock (their
+ *     modules say why);
+ *   - rung_ctx.finalize_lock serialises one rung's muxer and segment list;
+ *   - session.progress_lock serialises progress counters and sink calls.
+ */
+#ifndef LADDER_ENGINE_SESSION_INTERNAL_H
+#define LADDER_ENGINE_SESSION_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
+
+#include "ladder/chunk_plan.h"
+#include "ladder/chunk_queue.h"
+#include "ladder/cmaf_writer.h"
+#include "ladder/frame_fifo.h"
+#include "ladder/ladder.h"
+#include "ladder/lease_pool.h"
+
+typedef struct ladder_session ladder_session;
+
+/* The frames of one chunk, owned by the chunk (payload). */
+typedef struct chunk_frames {
+    AVFrame **frames;             /* scaled, in presentation order */
+    int64_t *durations;           /* per frame, in the source time base */
+    int nb, cap;
+} chunk_frames;
+
+/* One chunk's encoded output waiting for its turn in the finalizer. */
+typedef struct encoded_chunk {
+    int index;
+    AVPacket **packets;           /* decode order */
+    int nb_packets;
+    bool by_helper;
+    char device[LADDER_DEVICE_NAME_MAX];
+    struct encoded_chunk *next;   /* sorted by index */
+} encoded_chunk;
+
+typedef struct rung_ctx {
+    ladder_session *session;
+    int index;
+    ladder_rung cfg;
+    int width, height;
+    AVRational frame_rate;        /* output nominal rate */
+    int64_t min_frame_ticks;      /* frame-rate cap: minimum pts step, 0 = none */
+    char dir[PATH_MAX];
+
+    /* scaler thread */
+    pthread_t scaler_thread;
+    bool scaler_started;
+    ladder_frame_fifo *input;
+    struct SwsContext *sws;
+    ladder_chunk *building;       /* chunk being filled */
+    int64_t last_kept_pts;
+    int64_t source_end;           /* end time of the latest source frame */
+
+    /* codec invariant: the decoder configuration every chunk must match */
+    uint8_t *canonical_extradata;
+    int canonical_size;
+    AVCodecParameters *codecpar;
+    char codecs[64];
+
+    /* finalizer */
+    pthread_mutex_t finalize_lock;
+    ladder_cmaf_writer *writer;
+    encoded_chunk *pending;
+    int next_chunk;
+    ladder_cmaf_segment *segments;
+    int nb_segments, cap_segments;
+
+    /* progress, under session.progress_lock */
+    ladder_rung_state state;
+    int64_t frames_done;
+    int64_t frames_total;
+    int64_t bytes;
+    double encode_seconds;
+    int chunks;
+    int chunks_by_helpers;
+    int invariant_requeues;
+    char last_device[LADDER_DEVICE_NAME_MAX];
+    bool scaler_done;
+} rung_ctx;
+
+typedef struct audio_track audio_track;
+
+struct ladder_session {
+    ladder_job job;               /* deep copy: strings below */
+    char *input;
+    char *output_dir;
+    char *preset;
+    ladder_rung *job_rungs;
+    ladder_progress_sink sink;
+
+    char error[512];              /* first error, one line */
+    int error_code;
+    pthread_mutex_t error_lock;   /* first error wins */
+    atomic_bool cancelled;
+
+    /* input */
+    AVFormatContext *in;
+    AVCodecContext *dec;
+    int video_stream;
+    int audio_stream;
+    AVRational src_tb;
+    AVRational src_rate;
+    bool src_cfr;
+    int src_w, src_h;             /* coded size */
+    int display_w, display_h;     /* after sample aspect ratio */
+    int64_t origin_pts;           /* first video pts: output time zero */
+    int64_t nominal_frame_ticks;  /* one frame at the nominal rate, in src_tb */
+    int64_t frames_estimate;
+    ladder_chunk_plan plan;
+
+    rung_ctx *rungs;
+    int nb_rungs;
+
+    ladder_chunk_queue *queue;
+    ladder_lease_pool *leases;
+    pthread_t *workers;
+    int nb_workers;
+
+    audio_track *audio;
+
+    pthread_mutex_t progress_lock;
+    double start_time;
+    ladder_report report;
+};
+
+/* Record the first error (later ones are logged only) and abort the run. */
+void session_fail(ladder_session *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void session_log(ladder_session *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Emit a progress event for rung r (takes progress_lock). */
+void session_progress(ladder_session *s, rung_ctx *r);
+double session_now(void);
+
+/* rung_scaler.c */
+void *rung_scaler_main(void *arg);
+void chunk_frames_free(chunk_frames *cf);
+void chunk_free(ladder_chunk *c);
+
+/* encode_worker.c */
+int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
+                 AVCodecContext **out);
+void *encode_worker_main(void *arg);
+
+/* finalizer.c */
+void encoded_chunk_free(encoded_chunk *ec);
+/* Takes ownership of ec. Writes every chunk that is now contiguous. */
+int finalizer_submit(rung_ctx *r, encoded_chunk *ec);
+
+/* audio_track.c */
+int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st);
+int audio_track_packet(audio_track *a, AVPacket *pkt);
+int audio_track_finish(audio_track *a, double video_end_seconds);
+void audio_track_close(audio_track *a);
+/* Results after finish. */
+int audio_track_segments(const audio_track *a, const ladder_cmaf_segment **segs);
+const char *audio_track_codecs(const audio_track *a);
+bool audio_track_copied(const audio_track *a);
+int audio_track_channels(const audio_track *a);
+
+#endif /* LADDER_ENGINE_SESSION_INTERNAL_H */

@@ -1,0 +1,64 @@
+/*
+ * CMAF fMP4 writer for one track: an init segment (ftyp 'cmfc' + moov) and
+ * one media segment (moof + mdat, tfdt in every fragment) per call to
+ * ladder_cmaf_writer_end_segment(). Built on libavformat's mp4 muxer with
+ * fragments cut on request and negative composition offsets, so each
+ * fragment's tfdt is the presentation time of its first frame and no edit
+ * list is needed. Every file is written atomically.
+ *
+ * Not thread-safe: one owner at a time (the rung's finalizer).
+ */
+#ifndef LADDER_CMAF_WRITER_H
+#define LADDER_CMAF_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ladder_cmaf_writer ladder_cmaf_writer;
+
+typedef struct ladder_cmaf_segment {
+    int number;                   /* 1-based; file seg_%05d.m4s */
+    char uri[32];
+    int64_t start;                /* presentation start, in the writer's time base */
+    int64_t duration;             /* exact, in the writer's time base */
+    double seconds;
+    size_t bytes;                 /* file size */
+    int nb_samples;
+} ladder_cmaf_segment;
+
+/*
+ * Create dir (and parents) and write dir/init.mp4 for a track described by
+ * par (codec, extradata, size / sample rate). time_base: the time base of
+ * the packets that will be written. Returns 0 or a LADDER_E* code.
+ */
+int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
+                            const AVCodecParameters *par, AVRational time_base);
+
+/*
+ * Append one packet (timestamps and duration in the writer's time base;
+ * duration must be set) to the current segment. The packet is not consumed.
+ */
+int ladder_cmaf_writer_write(ladder_cmaf_writer *w, const AVPacket *pkt);
+
+/*
+ * Cut the current segment and write it as dir/seg_%05d.m4s. *seg (may be
+ * NULL) receives its description. A segment with no packets is an error.
+ */
+int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *seg);
+
+/* Bytes of the init segment. */
+size_t ladder_cmaf_writer_init_bytes(const ladder_cmaf_writer *w);
+
+void ladder_cmaf_writer_close(ladder_cmaf_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_CMAF_WRITER_H */

@@ -1,0 +1,74 @@
+/*
+ * Device leases and the rung choice for a free lease.
+ *
+ * A lease is the right to run one encoder on one device slot (today: CPU
+ * slots; GPU sessions plug in as more devices). A worker holds its lease for
+ * as long as there is work, and every chunk records the lease's device name,
+ * so the report can say where each chunk was encoded.
+ */
+#ifndef LADDER_LEASE_POOL_H
+#define LADDER_LEASE_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LADDER_DEVICE_NAME_MAX 32
+
+typedef struct ladder_lease {
+    int device;                   /* index in the pool */
+    int slot;                     /* slot on that device */
+    char name[LADDER_DEVICE_NAME_MAX]; /* "cpu:0" */
+} ladder_lease;
+
+typedef struct ladder_lease_pool ladder_lease_pool;
+
+/* A pool of one CPU device with cpu_slots slots (>= 1). */
+int ladder_lease_pool_init_cpu(ladder_lease_pool **out, int cpu_slots);
+void ladder_lease_pool_close(ladder_lease_pool *pool);
+
+/* Capacity: total slots. */
+int ladder_lease_pool_capacity(const ladder_lease_pool *pool);
+
+/*
+ * Take a free slot, waiting when none is free; leases are granted in the
+ * order they were asked for (FIFO tickets), so no caller starves.
+ * Returns 0 or LADDER_ECANCELED after abort.
+ */
+int ladder_lease_pool_acquire(ladder_lease_pool *pool, ladder_lease *lease);
+/* Non-blocking: 0 with *lease set, or 1 when no slot is free. */
+int ladder_lease_pool_try_acquire(ladder_lease_pool *pool, ladder_lease *lease);
+void ladder_lease_pool_release(ladder_lease_pool *pool, const ladder_lease *lease);
+void ladder_lease_pool_abort(ladder_lease_pool *pool);
+/* Slots currently lent (tests check it never exceeds capacity). */
+int ladder_lease_pool_in_use(ladder_lease_pool *pool);
+
+/* What the scheduler knows of one rung when a lease looks for work. */
+typedef struct ladder_rung_load {
+    int queued;                   /* chunks ready to take */
+    int active;                   /* workers encoding this rung right now */
+    int64_t frames_left;          /* frames not yet encoded (estimate) */
+    double cost_per_frame;        /* measured seconds per frame, or estimate */
+} ladder_rung_load;
+
+/*
+ * Pick the rung a free worker should take a chunk from, or -1 if none is
+ * eligible now. current: the worker's rung (-1 if none).
+ *  1. its current rung, while that has a queued chunk;
+ *  2. otherwise, among rungs with queued chunks and no active worker, the one
+ *     with the most remaining work (frames_left x cost_per_frame);
+ *  3. otherwise, if helpers are enabled, the rung with the most remaining
+ *     work among rungs with queued chunks (the worker becomes a helper).
+ * Ties go to the lower rung index, so the choice is deterministic.
+ */
+int ladder_lease_pool_pick_rung(const ladder_rung_load *loads, int nb_rungs,
+                                int current, bool helpers);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_LEASE_POOL_H */

@@ -1,0 +1,213 @@
+/*
+ * CMAF writer on libavformat's mp4 muxer: see include/ladder/cmaf_writer.h.
+ *
+ * The muxer writes into a memory buffer through a custom AVIOContext; each
+ * flushed fragment is then one segment file. Keeping the muxer alive across
+ * segments is what keeps sequence numbers and decode times continuous.
+ */
+#include "ladder/cmaf_writer.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/mem.h>
+#include <libavutil/opt.h>
+
+#include "ladder/atomic_file.h"
+#include "ladder/error.h"
+
+struct ladder_cmaf_writer {
+    char dir[PATH_MAX];
+    AVFormatContext *fmt;
+    AVIOContext *pb;
+    AVRational in_tb;             /* time base of packets given to us */
+    uint8_t *buf;                 /* bytes the muxer wrote since the last cut */
+    size_t len, cap;
+    int write_failed;             /* ENOMEM in the write callback */
+    size_t init_bytes;
+    int next_number;
+    int64_t seg_start, seg_end;   /* presentation span of the open segment */
+    int seg_samples;
+};
+
+/* FFmpeg 5.1 declares the buffer non-const; newer versions make it const. */
+static int buffer_write(void *opaque, uint8_t *data, int size)
+{
+    ladder_cmaf_writer *w = opaque;
+    if (size <= 0)
+        return 0;
+    if (w->len + (size_t)size > w->cap) {
+        size_t cap = w->cap ? w->cap : 1 << 16;
+        while (cap < w->len + (size_t)size)
+            cap *= 2;
+        uint8_t *grown = realloc(w->buf, cap);
+        if (!grown) {
+            w->write_failed = 1;
+            return AVERROR(ENOMEM);
+        }
+        w->buf = grown;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, data, (size_t)size);
+    w->len += (size_t)size;
+    return size;
+}
+
+static int write_buffer_to(ladder_cmaf_writer *w, const char *name)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+    int err = ladder_atomic_write(path, w->buf, w->len);
+    w->len = 0;
+    return err;
+}
+
+int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
+                            const AVCodecParameters *par, AVRational time_base)
+{
+    if (!out || !dir || !par || strlen(dir) >= PATH_MAX)
+        return LADDER_EINVAL;
+    int err = ladder_mkdir_p(dir);
+    if (err)
+        return err;
+    ladder_cmaf_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return LADDER_ENOMEM;
+    snprintf(w->dir, sizeof(w->dir), "%s", dir);
+    w->in_tb = time_base;
+    w->next_number = 1;
+    w->seg_start = INT64_MAX;
+    w->seg_end = INT64_MIN;
+
+    err = LADDER_ENOMEM;
+    if (avformat_alloc_output_context2(&w->fmt, NULL, "mp4", NULL) < 0)
+        goto fail;
+    unsigned char *iobuf = av_malloc(1 << 16);
+    if (!iobuf)
+        goto fail;
+    w->pb = avio_alloc_context(iobuf, 1 << 16, 1, w, NULL, buffer_write, NULL);
+    if (!w->pb) {
+        av_free(iobuf);
+        goto fail;
+    }
+    w->pb->seekable = 0;
+    w->fmt->pb = w->pb;
+    w->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+
+    AVStream *st = avformat_new_stream(w->fmt, NULL);
+    if (!st || avcodec_parameters_copy(st->codecpar, par) < 0)
+        goto fail;
+    st->codecpar->codec_tag = 0;
+    st->time_base = time_base;
+
+    /*
+     * frag_custom: we decide where fragments end (one per chunk).
+     * empty_moov: the init segment carries no samples.
+     * cmaf: 'cmfc' brand. default_base_moof: self-contained fragments.
+     * negative_cts_offsets: B-frame reordering is expressed as signed
+     *   composition offsets, so tfdt is the first frame's presentation time
+     *   and no edit list shifts the timeline (players disagree on edit lists).
+     * skip_trailer: an index of fragments at the end is useless in HLS.
+     */
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "movflags",
+                "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer",
+                0);
+    int ret = avformat_write_header(w->fmt, &opts);
+    av_dict_free(&opts);
+    if (ret < 0) {
+        err = LADDER_EIO;
+        goto fail;
+    }
+    avio_flush(w->pb);
+    if (w->write_failed)
+        goto fail;
+    w->init_bytes = w->len;
+    err = write_buffer_to(w, "init.mp4");
+    if (err)
+        goto fail;
+    *out = w;
+    return 0;
+
+fail:
+    ladder_cmaf_writer_close(w);
+    return err;
+}
+
+int ladder_cmaf_writer_write(ladder_cmaf_writer *w, const AVPacket *pkt)
+{
+    if (pkt->duration <= 0)
+        return LADDER_EINVAL;
+    AVPacket *copy = av_packet_clone(pkt);
+    if (!copy)
+        return LADDER_ENOMEM;
+    AVStream *st = w->fmt->streams[0];
+    copy->stream_index = 0;
+    av_packet_rescale_ts(copy, w->in_tb, st->time_base);
+    int ret = av_write_frame(w->fmt, copy);
+    av_packet_free(&copy);
+    if (ret < 0)
+        return w->write_failed ? LADDER_ENOMEM : LADDER_EIO;
+    if (pkt->pts < w->seg_start)
+        w->seg_start = pkt->pts;
+    if (pkt->pts + pkt->duration > w->seg_end)
+        w->seg_end = pkt->pts + pkt->duration;
+    w->seg_samples++;
+    return 0;
+}
+
+int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *seg)
+{
+    if (w->seg_samples == 0)
+        return LADDER_EINVAL;
+    /* A NULL packet asks a frag_custom muxer to close the fragment now. */
+    if (av_write_frame(w->fmt, NULL) < 0)
+        return LADDER_EIO;
+    avio_flush(w->pb);
+    if (w->write_failed)
+        return LADDER_ENOMEM;
+
+    ladder_cmaf_segment info = { .number = w->next_number };
+    snprintf(info.uri, sizeof(info.uri), "seg_%05d.m4s", info.number);
+    info.start = w->seg_start;
+    info.duration = w->seg_end - w->seg_start;
+    info.seconds = (double)info.duration * w->in_tb.num / w->in_tb.den;
+    info.bytes = w->len;
+    info.nb_samples = w->seg_samples;
+    int err = write_buffer_to(w, info.uri);
+    if (err)
+        return err;
+    w->next_number++;
+    w->seg_start = INT64_MAX;
+    w->seg_end = INT64_MIN;
+    w->seg_samples = 0;
+    if (seg)
+        *seg = info;
+    return 0;
+}
+
+size_t ladder_cmaf_writer_init_bytes(const ladder_cmaf_writer *w)
+{
+    return w->init_bytes;
+}
+
+void ladder_cmaf_writer_close(ladder_cmaf_writer *w)
+{
+    if (!w)
+        return;
+    if (w->fmt) {
+        /* The trailer is skipped (skip_trailer); this frees muxer state. */
+        if (w->init_bytes)
+            av_write_trailer(w->fmt);
+        avformat_free_context(w->fmt);
+    }
+    if (w->pb) {
+        av_freep(&w->pb->buffer);
+        avio_context_free(&w->pb);
+    }
+    free(w->buf);
+    free(w);
+}
