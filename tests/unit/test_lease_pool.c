@@ -1,0 +1,204 @@
+/* Lease pool: capacity never exceeded, FIFO fairness, and the rung a free
+ * lease picks (its own, an unattended rung, or the most remaining work). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "ladder/error.h"
+#include "ladder/lease_pool.h"
+
+typedef struct hammer {
+    ladder_lease_pool *pool;
+    atomic_int *inside;
+    atomic_int *max_inside;
+    int rounds;
+} hammer;
+
+static void *hammer_thread(void *arg)
+{
+    hammer *h = arg;
+    for (int i = 0; i < h->rounds; i++) {
+        ladder_lease lease;
+        assert_int_equal(ladder_lease_pool_acquire(h->pool, &lease), 0);
+        int now = atomic_fetch_add(h->inside, 1) + 1;
+        int prev = atomic_load(h->max_inside);
+        while (now > prev && !atomic_compare_exchange_weak(h->max_inside, &prev, now))
+            ;
+        assert_true(ladder_lease_pool_in_use(h->pool) <= ladder_lease_pool_capacity(h->pool));
+        atomic_fetch_sub(h->inside, 1);
+        ladder_lease_pool_release(h->pool, &lease);
+    }
+    return NULL;
+}
+
+static void test_never_over_lent(void **state)
+{
+    (void)state;
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init_cpu(&pool, 3), 0);
+    atomic_int inside = 0, max_inside = 0;
+    hammer h = { pool, &inside, &max_inside, 2000 };
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++)
+        pthread_create(&t[i], NULL, hammer_thread, &h);
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    assert_true(atomic_load(&max_inside) <= 3);
+    assert_true(atomic_load(&max_inside) >= 2);   /* and it was really shared */
+    assert_int_equal(ladder_lease_pool_in_use(pool), 0);
+    ladder_lease_pool_close(pool);
+}
+
+static void test_names_and_try(void **state)
+{
+    (void)state;
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init_cpu(&pool, 2), 0);
+    ladder_lease a, b, c;
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &a), 0);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &b), 0);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &c), 1);
+    assert_string_equal(a.name, "cpu:0");
+    assert_string_equal(b.name, "cpu:1");
+    ladder_lease_pool_release(pool, &a);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &c), 0);
+    assert_string_equal(c.name, "cpu:0");
+    ladder_lease_pool_release(pool, &b);
+    ladder_lease_pool_release(pool, &c);
+    assert_int_equal(ladder_lease_pool_init_cpu(&pool, 0) , LADDER_EINVAL);
+    ladder_lease_pool_close(pool);
+}
+
+/* Fairness: waiters are served in arrival order. */
+typedef struct waiter {
+    ladder_lease_pool *pool;
+    int id;
+    int *order;
+    atomic_int *served;
+} waiter;
+
+static void *waiter_thread(void *arg)
+{
+    waiter *w = arg;
+    ladder_lease lease;
+    assert_int_equal(ladder_lease_pool_acquire(w->pool, &lease), 0);
+    w->order[atomic_fetch_add(w->served, 1)] = w->id;
+    ladder_lease_pool_release(w->pool, &lease);
+    return NULL;
+}
+
+static void test_fifo_fairness(void **state)
+{
+    (void)state;
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init_cpu(&pool, 1), 0);
+    ladder_lease held;
+    assert_int_equal(ladder_lease_pool_acquire(pool, &held), 0);
+    int order[4] = { -1, -1, -1, -1 };
+    atomic_int served = 0;
+    waiter w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (waiter){ pool, i, order, &served };
+        pthread_create(&t[i], NULL, waiter_thread, &w[i]);
+        /* Let thread i take its ticket before i+1 arrives. */
+        struct timespec ts = { 0, 30 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    ladder_lease_pool_release(pool, &held);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(order[i], i);
+    ladder_lease_pool_close(pool);
+}
+
+static void test_abort(void **state)
+{
+    (void)state;
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init_cpu(&pool, 1), 0);
+    ladder_lease a;
+    assert_int_equal(ladder_lease_pool_acquire(pool, &a), 0);
+    ladder_lease_pool_abort(pool);
+    ladder_lease b;
+    assert_int_equal(ladder_lease_pool_acquire(pool, &b), LADDER_ECANCELED);
+    ladder_lease_pool_release(pool, &a);
+    ladder_lease_pool_close(pool);
+}
+
+static void test_pick_keeps_own_rung(void **state)
+{
+    (void)state;
+    ladder_rung_load loads[3] = {
+        { .queued = 1, .active = 0, .frames_left = 100, .cost_per_frame = 1 },
+        { .queued = 2, .active = 0, .frames_left = 1000, .cost_per_frame = 5 },
+        { .queued = 1, .active = 0, .frames_left = 10, .cost_per_frame = 1 },
+    };
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 3, 2, true), 2);
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 3, 2, false), 2);
+}
+
+static void test_pick_unattended_rung_first(void **state)
+{
+    (void)state;
+    /* Own rung drained; rung 1 has the most work but already a worker;
+     * rung 2 has nobody: it comes first, helpers or not. */
+    ladder_rung_load loads[3] = {
+        { .queued = 0, .active = 0, .frames_left = 0, .cost_per_frame = 1 },
+        { .queued = 3, .active = 1, .frames_left = 5000, .cost_per_frame = 4 },
+        { .queued = 1, .active = 0, .frames_left = 300, .cost_per_frame = 1 },
+    };
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 3, 0, true), 2);
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 3, 0, false), 2);
+}
+
+static void test_helper_picks_most_remaining_work(void **state)
+{
+    (void)state;
+    /* Rung 1 has more frames left but cheap frames; rung 2 has fewer,
+     * expensive frames: frames x cost makes rung 2 the bigger job. Rung 3
+     * is first in the list and busy too, and must not win by position. */
+    ladder_rung_load loads[4] = {
+        { .queued = 0, .active = 0, .frames_left = 0, .cost_per_frame = 1 },
+        { .queued = 2, .active = 1, .frames_left = 900, .cost_per_frame = 0.01 },
+        { .queued = 2, .active = 1, .frames_left = 400, .cost_per_frame = 0.08 },
+        { .queued = 1, .active = 1, .frames_left = 100, .cost_per_frame = 0.02 },
+    };
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 4, 0, true), 2);
+    /* Without helpers nobody joins a busy rung. */
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 4, 0, false), -1);
+    /* A new worker (no rung yet) behaves the same. */
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 4, -1, true), 2);
+}
+
+static void test_pick_nothing_queued(void **state)
+{
+    (void)state;
+    ladder_rung_load loads[2] = {
+        { .queued = 0, .active = 1, .frames_left = 50, .cost_per_frame = 1 },
+        { .queued = 0, .active = 0, .frames_left = 50, .cost_per_frame = 1 },
+    };
+    assert_int_equal(ladder_lease_pool_pick_rung(loads, 2, 0, true), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_never_over_lent),
+        cmocka_unit_test(test_names_and_try),
+        cmocka_unit_test(test_fifo_fairness),
+        cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_pick_keeps_own_rung),
+        cmocka_unit_test(test_pick_unattended_rung_first),
+        cmocka_unit_test(test_helper_picks_most_remaining_work),
+        cmocka_unit_test(test_pick_nothing_queued),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
