@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install what ladder needs to build and test on Debian 12, if missing.
+# Idempotent: a machine that already has everything is left alone.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config ffmpeg libavcodec-dev libavformat-dev
+libavfilter-dev libswscale-dev libswresample-dev libavutil-dev libjson-c-dev
+libcmocka-dev libxml2-dev chromium"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+
+if [ -n "$missing" ]; then
+    echo "deps: installing$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# Test-time JavaScript: playwright-core drives Debian's Chromium, hls.js plays.
+if [ -f tests/e2e/package-lock.json ]; then
+    if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
+        npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+        touch tests/e2e/node_modules
+    fi
+fi

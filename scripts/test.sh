@@ -1,0 +1,13 @@
+#!/bin/sh
+# Set everything up and run every test: unit tests and end-to-end tests on
+# the normal build, then the whole suite again under AddressSanitizer+UBSan.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+./scripts/build.sh build
+(cd build && ctest --output-on-failure -j2)
+./scripts/build.sh build-asan -DLADDER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+# Leak checks stay on; the sanitized e2e run is slower but sees the same code.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j2)
+echo "test.sh: all tests passed"
