@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,7 @@ int cmd_encode(int argc, char **argv)
     ladder_progress_mode progress = LADDER_PROGRESS_AUTO;
     int verbosity = LADDER_LOG_WARNING;
     char err[256];
+    bool segment_given = false;
 
     optind = 1;
     opterr = 0;
@@ -194,7 +196,7 @@ int cmd_encode(int argc, char **argv)
                 return 6;
             }
             if (ladder_config_parse_rung(optarg, &rungs[nb_rungs], err, sizeof(err))) {
-                fprintf(stderr, "ladder: --rung '%s': %s\n", optarg, err);
+                fprintf(stderr, "ladder: %s\n", err);
                 return 6;
             }
             nb_rungs++;
@@ -202,6 +204,7 @@ int cmd_encode(int argc, char **argv)
         case OPT_LADDER: ladder_file = optarg; break;
         case OPT_SEGMENT: {
             char *end;
+            segment_given = true;
             job.segment_seconds = strtod(optarg, &end);
             if (*end || !(job.segment_seconds >= 0.5 && job.segment_seconds <= 60)) {
                 fprintf(stderr, "ladder: --segment '%s': expected seconds between 0.5 and 60\n", optarg);
@@ -268,16 +271,15 @@ int cmd_encode(int argc, char **argv)
     }
     ladder_rung *file_rungs = NULL;
     if (ladder_file) {
-        int ret = ladder_config_load_file(ladder_file, &file_rungs, &nb_rungs, &job.segment_seconds,
+        /* --segment on the command line wins over the file's. */
+        double file_segment = job.segment_seconds;
+        int ret = ladder_config_load_file(ladder_file, &file_rungs, &nb_rungs, &file_segment,
                                           err, sizeof(err));
+        if (!segment_given)
+            job.segment_seconds = file_segment;
         if (ret) {
             fprintf(stderr, "ladder: %s\n", err);
             return ladder_exit_code(ret == LADDER_EINPUT_MISSING ? LADDER_ECONFIG : ret);
-        }
-        if (nb_rungs > LADDER_MAX_RUNGS) {
-            fprintf(stderr, "ladder: ladder file '%s': at most %d rungs\n", ladder_file, LADDER_MAX_RUNGS);
-            free(file_rungs);
-            return 6;
         }
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);

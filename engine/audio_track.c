@@ -115,11 +115,10 @@ int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st)
     a->in_st = in_st;
     a->copy = source_fits(in_st->codecpar, s->job.audio_bitrate_kbps);
     int err = 0;
-    const AVCodecParameters *out_par;
+    const AVCodecParameters *out_par = in_st->codecpar;
     if (a->copy) {
         a->out_tb = in_st->time_base;
         a->channels = in_st->codecpar->ch_layout.nb_channels;
-        out_par = in_st->codecpar;
     } else {
         err = open_transcode(a);
         if (err)

@@ -1,0 +1,273 @@
+// Play an HLS output directory with hls.js in headless Chromium (Debian's
+// /usr/bin/chromium driven by playwright-core) and report what happened.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { E2E_DIR, withSharedLock } from './util.mjs';
+
+const HLS_JS = path.join(E2E_DIR, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+const PAGE_DIR = path.join(E2E_DIR, 'player');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+const MIME = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.m4a': 'audio/mp4',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+};
+
+/**
+ * Serve `mediaDir` under /media/, hls.js at /hls.min.js and the test page at
+ * /index.html on 127.0.0.1 (random free port).  Resolves {url, close,
+ * requests} where requests logs every {path, status}.
+ */
+export function serve(mediaDir) {
+  const requests = [];
+  const root = path.resolve(mediaDir);
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let pathname;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      pathname = '/__bad__';
+    }
+    let file = null;
+    if (pathname === '/' || pathname === '/index.html') file = path.join(PAGE_DIR, 'index.html');
+    else if (pathname === '/hls.min.js') file = HLS_JS;
+    else if (pathname === '/favicon.ico') file = null;
+    else if (pathname.startsWith('/media/')) {
+      const f = path.resolve(root, `.${pathname.slice('/media'.length)}`);
+      if (f === root || f.startsWith(root + path.sep)) file = f;
+    }
+    const send = (status, body, type) => {
+      requests.push({ path: pathname, status, bytes: body ? body.length : 0 });
+      res.writeHead(status, {
+        'Content-Type': type || 'text/plain', 'Cache-Control': 'no-store',
+        'Access-Control-Allow-Origin': '*', 'Content-Length': body ? body.length : 0,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (!file) { send(404, Buffer.from('not found')); return; }
+    fs.readFile(file, (err, data) => {
+      if (err) { send(404, Buffer.from('not found')); return; }
+      send(200, data, MIME[path.extname(file).toLowerCase()] || 'application/octet-stream');
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}`, requests,
+        close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required'];
+
+async function launch() {
+  if (!fs.existsSync(HLS_JS)) {
+    throw new Error(`hls.js not installed at ${HLS_JS}: run npm ci --prefix tests/e2e`);
+  }
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    throw new Error(`playwright-core is not installed (npm ci --prefix tests/e2e): ${e.message}`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * Play DIR/master.m3u8 with hls.js.
+ * options:
+ *   expectLevels: [{width, height}]  levels hls.js must list (any order)
+ *   master: playlist path relative to dir (default 'master.m3u8')
+ *   startSeconds: currentTime that counts as "playback started" (1.0)
+ *   advanceSeconds: playback needed at a forced level after its size shows (0.75)
+ *   forceLevels: force each level in turn (true)
+ *   startTimeoutMs / levelTimeoutMs: 30000 / 30000
+ * Result: {started, startSnapshot, levels, levelsMatchExpected, perLevel:[{index,
+ *   width, height, switched, fragsLoaded, fragsBuffered, sawSize, advanced,
+ *   ok, snapshot}], audioTracks, audioFragsLoaded, errors, fatalErrors,
+ *   videoErrors, finalSnapshot, pageErrors, consoleErrors, httpErrors, events,
+ *   requests}.
+ */
+export async function playHls(dir, options = {}) {
+  return withSharedLock(() => playHlsUnlocked(dir, options));
+}
+
+async function playHlsUnlocked(dir, {
+  expectLevels = null, master = 'master.m3u8', startSeconds = 1.0, advanceSeconds = 0.75,
+  forceLevels = true, startTimeoutMs = 30_000, levelTimeoutMs = 30_000, hlsConfig = {},
+} = {}) {
+  const server = await serve(dir);
+  const browser = await launch();
+  const result = {
+    started: false, startSnapshot: null, levels: null, levelsMatchExpected: null, perLevel: [],
+    audioTracks: null, audioFragsLoaded: 0, errors: [], fatalErrors: [], videoErrors: [],
+    finalSnapshot: null, pageErrors: [], consoleErrors: [], httpErrors: [], events: [], requests: server.requests,
+    setupError: null,
+  };
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
+    page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
+    await page.goto(`${server.url}/index.html`, { waitUntil: 'load' });
+    await page.evaluate(([src, cfg]) => window.startPlayer(src, cfg), [`/media/${master}`, hlsConfig]);
+
+    const snap = () => page.evaluate(() => window.snapshot());
+    const events = (from = 0) => page.evaluate((m) => window.T.events.slice(m), from);
+
+    // 1. Playback starts.
+    const t0 = Date.now();
+    while (Date.now() - t0 < startTimeoutMs) {
+      const s = await snap();
+      const fatal = await page.evaluate(() => window.T.errors.some((e) => e.fatal));
+      if (s.currentTime >= startSeconds) { result.started = true; result.startSnapshot = s; break; }
+      if (fatal || s.error) { result.startSnapshot = s; break; }
+      await sleep(100);
+    }
+    result.startMs = Date.now() - t0;
+    result.levels = await page.evaluate(() => window.T.levels);
+    if (expectLevels && result.levels) {
+      const key = (l) => `${l.width}x${l.height}`;
+      const got = result.levels.map(key).sort();
+      const want = expectLevels.map(key).sort();
+      result.levelsMatchExpected = JSON.stringify(got) === JSON.stringify(want);
+    }
+
+    // 2. Force each level: switch, rewind, and watch it play at that size.
+    if (forceLevels && result.started && result.levels) {
+      // Highest level first: playback starts on level 0 (startLevel: 0), so
+      // every forced level is a real switch (level 0 comes last).
+      const order = result.levels.map((_l, i) => i).reverse();
+      for (const i of order) {
+        const lvl = result.levels[i];
+        const mark = await page.evaluate(() => window.T.events.length);
+        await page.evaluate((idx) => {
+          const v = document.getElementById('v');
+          window.T.hls.currentLevel = idx;
+          v.currentTime = 0;
+          v.play().catch(() => {});
+        }, i);
+        const entry = {
+          index: i, width: lvl.width, height: lvl.height, switched: false, fragsLoaded: 0,
+          fragsBuffered: 0, sawSize: false, advanced: 0, ok: false, snapshot: null,
+        };
+        const ts = Date.now();
+        let ctAtSize = null;
+        while (Date.now() - ts < levelTimeoutMs) {
+          const s = await snap();
+          const ev = await events(mark);
+          // Switched: a LEVEL_SWITCHED to i after forcing it, or (single
+          // level) i was already the level playing.
+          const all = await events(0);
+          const lastSwitch = all.filter((e) => e.type === 'LEVEL_SWITCHED').pop();
+          entry.switched = ev.some((e) => e.type === 'LEVEL_SWITCHED' && e.level === i)
+            || (lastSwitch !== undefined && lastSwitch.level === i && s.currentLevel === i);
+          entry.fragsLoaded = ev.filter((e) => e.type === 'FRAG_LOADED' && e.fragType === 'main' && e.level === i).length;
+          entry.fragsBuffered = ev.filter((e) => e.type === 'FRAG_BUFFERED' && e.fragType === 'main' && e.level === i).length;
+          const sizeOk = s.videoWidth === lvl.width && s.videoHeight === lvl.height;
+          entry.snapshot = s;
+          if (entry.switched && entry.fragsBuffered > 0 && sizeOk) {
+            entry.sawSize = true;
+            if (ctAtSize === null) ctAtSize = s.currentTime;
+            entry.advanced = s.currentTime - ctAtSize;
+            if (entry.advanced >= advanceSeconds) { entry.ok = true; break; }
+          }
+          if (s.error || (await page.evaluate(() => window.T.errors.some((e) => e.fatal)))) break;
+          if (s.ended) {
+            // Ran out of content before we saw enough: rewind and keep going.
+            await page.evaluate(() => { const v = document.getElementById('v'); v.currentTime = 0; v.play().catch(() => {}); });
+            ctAtSize = null;
+          }
+          await sleep(100);
+        }
+        entry.ms = Date.now() - ts;
+        result.perLevel.push(entry);
+      }
+      result.perLevel.sort((a, b) => a.index - b.index);
+    }
+
+    const T = await page.evaluate(() => ({
+      errors: window.T.errors, videoErrors: window.T.videoErrors, audioTracks: window.T.audioTracks, events: window.T.events,
+    }));
+    result.errors = T.errors;
+    result.fatalErrors = T.errors.filter((e) => e.fatal);
+    result.videoErrors = T.videoErrors;
+    result.audioTracks = T.audioTracks;
+    result.events = T.events;
+    result.audioFragsLoaded = T.events.filter((e) => e.type === 'FRAG_LOADED' && e.fragType === 'audio').length;
+    result.finalSnapshot = await snap();
+  } catch (e) {
+    result.setupError = e && e.stack ? e.stack : String(e);
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+  result.httpErrors = result.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
+  return result;
+}
+
+/** Short human summary of a playHls result, for assertion messages. */
+export function describePlayback(r) {
+  const lines = [];
+  if (r.setupError) lines.push(`setup error: ${r.setupError}`);
+  lines.push(`started=${r.started} startSnapshot=${JSON.stringify(r.startSnapshot)}`);
+  lines.push(`levels=${JSON.stringify((r.levels || []).map((l) => `${l.width}x${l.height}@${l.bitrate}`))}`);
+  for (const p of r.perLevel) {
+    lines.push(`level ${p.index} ${p.width}x${p.height}: ok=${p.ok} switched=${p.switched} loaded=${p.fragsLoaded} ` +
+      `buffered=${p.fragsBuffered} sawSize=${p.sawSize} advanced=${p.advanced.toFixed(2)} video=${p.snapshot && `${p.snapshot.videoWidth}x${p.snapshot.videoHeight}@${p.snapshot.currentTime.toFixed(2)}`}`);
+  }
+  if (r.errors.length) lines.push(`hls errors: ${JSON.stringify(r.errors)}`);
+  if (r.videoErrors.length) lines.push(`video errors: ${JSON.stringify(r.videoErrors)}`);
+  if (r.pageErrors.length) lines.push(`page errors: ${JSON.stringify(r.pageErrors)}`);
+  if (r.httpErrors.length) lines.push(`http errors: ${JSON.stringify(r.httpErrors)}`);
+  return lines.join('\n');
+}
+
+/**
+ * Standard assertions on a playHls result (used by several test files).
+ * `assert` is node:assert/strict.
+ */
+export function assertPlayedEverything(assert, r, { expectLevels = null, expectAudio = false } = {}) {
+  const info = `\n${describePlayback(r)}`;
+  assert.equal(r.setupError, null, `player harness failed to run${info}`);
+  assert.ok(r.started, `hls.js playback did not start (currentTime never passed 1 s)${info}`);
+  assert.deepEqual(r.fatalErrors, [], `hls.js raised fatal errors${info}`);
+  assert.deepEqual(r.videoErrors, [], `the <video> element reported an error${info}`);
+  assert.equal(r.finalSnapshot && r.finalSnapshot.error, null, `video.error is set at the end${info}`);
+  assert.deepEqual(r.httpErrors, [], `the player requested files that do not exist${info}`);
+  assert.deepEqual(r.pageErrors, [], `uncaught exceptions in the page${info}`);
+  if (expectLevels) {
+    assert.ok(r.levels, `hls.js never parsed the manifest${info}`);
+    assert.ok(r.levelsMatchExpected,
+      `hls.levels ${JSON.stringify(r.levels.map((l) => `${l.width}x${l.height}`))} != expected ` +
+      `${JSON.stringify(expectLevels.map((l) => `${l.width}x${l.height}`))}${info}`);
+  }
+  assert.equal(r.perLevel.length, (r.levels || []).length, `not every level was forced${info}`);
+  for (const p of r.perLevel) {
+    assert.ok(p.switched, `level ${p.index} (${p.width}x${p.height}): no LEVEL_SWITCHED after forcing it${info}`);
+    assert.ok(p.fragsBuffered > 0, `level ${p.index} (${p.width}x${p.height}): no fragment of that level was buffered${info}`);
+    assert.ok(p.sawSize, `level ${p.index}: video never showed ${p.width}x${p.height}${info}`);
+    assert.ok(p.ok, `level ${p.index} (${p.width}x${p.height}): playback did not advance ${p.advanced.toFixed(2)} s at that level${info}`);
+  }
+  if (expectAudio) {
+    assert.ok(r.audioFragsLoaded > 0, `no audio fragments were loaded although the master has an audio rendition${info}`);
+  }
+}

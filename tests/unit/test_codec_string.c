@@ -1,0 +1,302 @@
+/*
+ * Codec strings from real encoder configuration records.
+ *
+ * The H.264 records were produced by FFmpeg's libx264 wrapper, e.g.
+ *   ffmpeg -f lavfi -i testsrc2=s=640x360:r=30 -t 1 -c:v libx264 \
+ *          -profile:v high -level 3.1 x.mp4
+ * and copied out of the mp4's avcC box; the Annex B sample is the head of
+ * the same encoder's raw output with access unit delimiters inserted
+ * (-bsf:v h264_metadata=aud=insert -f h264).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ladder/codec_string.h"
+#include "ladder/error.h"
+
+/* x264, High profile, level 3.1, 640x360. */
+static const uint8_t avcc_high_31[] = {
+    0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x1a, 0x67, 0x64, 0x00, 0x1f,
+    0xac, 0xd9, 0x40, 0xa0, 0x2f, 0xf9, 0x70, 0x11, 0x00, 0x00, 0x03, 0x00,
+    0x01, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x0f, 0x18, 0x31, 0x96, 0x01, 0x00,
+    0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0, 0xfd, 0xf8, 0xf8, 0x00,
+};
+
+/* x264, Main profile, level 4.0, 320x180. */
+static const uint8_t avcc_main_40[] = {
+    0x01, 0x4d, 0x40, 0x28, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x4d, 0x40, 0x28,
+    0xec, 0xa0, 0xa0, 0xcf, 0xcf, 0x80, 0x88, 0x00, 0x00, 0x03, 0x00, 0x08,
+    0x00, 0x00, 0x03, 0x01, 0xe0, 0x78, 0xc1, 0x8c, 0xb0, 0x01, 0x00, 0x05,
+    0x68, 0xeb, 0xe3, 0xcb, 0x20,
+};
+
+/* x264, Baseline profile (constrained: flags 0xc0), level 3.0, 320x180. */
+static const uint8_t avcc_baseline_30[] = {
+    0x01, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x42, 0xc0, 0x1e,
+    0xd9, 0x01, 0x41, 0x9f, 0x9f, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10,
+    0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x62, 0xe4, 0x80, 0x01, 0x00, 0x05,
+    0x68, 0xcb, 0x83, 0xcb, 0x20,
+};
+
+/* x264 Annex B, Main 3.0: AUD (4-byte start code), SPS, PPS (3-byte). */
+static const uint8_t annexb_main_30[] = {
+    0x00, 0x00, 0x00, 0x01, 0x09, 0x10,
+    0x00, 0x00, 0x00, 0x01, 0x67, 0x4d, 0x40, 0x1e, 0xec, 0xa0, 0xa0, 0xcf,
+    0xcf, 0x80, 0x88, 0x00, 0x00, 0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01,
+    0xe0, 0x78, 0xb1, 0x6c, 0xb0,
+    0x00, 0x00, 0x00, 0x01, 0x68, 0xeb, 0xe3, 0xcb, 0x20,
+};
+
+static void h264_avcc_high(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_int_equal(ladder_codec_string_h264(avcc_high_31, sizeof(avcc_high_31),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.64001f");
+}
+
+static void h264_avcc_main_and_baseline(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_int_equal(ladder_codec_string_h264(avcc_main_40, sizeof(avcc_main_40),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.4d4028");
+    assert_int_equal(ladder_codec_string_h264(avcc_baseline_30, sizeof(avcc_baseline_30),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.42c01e");
+}
+
+/* The answer must come from the SPS, not the avcC header's copies. */
+static void h264_avcc_prefers_sps(void **state)
+{
+    (void)state;
+    uint8_t rec[sizeof(avcc_high_31)];
+    memcpy(rec, avcc_high_31, sizeof(rec));
+    rec[1] = 0x4d;                  /* header claims Main 4.0 */
+    rec[3] = 0x28;
+    char buf[32];
+    assert_int_equal(ladder_codec_string_h264(rec, sizeof(rec), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.64001f");
+}
+
+/* A minimal SPS whose payload is exactly the three bytes that are read. */
+static void h264_avcc_minimal_sps(void **state)
+{
+    (void)state;
+    static const uint8_t rec[] = {
+        0x01, 0x64, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x64, 0x00, 0x28,
+    };
+    char buf[12];                   /* exactly "avc1.640028" plus NUL */
+    assert_int_equal(ladder_codec_string_h264(rec, sizeof(rec), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.640028");
+}
+
+static void h264_annexb(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_int_equal(ladder_codec_string_h264(annexb_main_30, sizeof(annexb_main_30),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.4d401e");
+    /* Starting at the SPS's own 3-byte start code (skipping AUD and the
+     * leading zero of the 4-byte code) works the same. */
+    assert_int_equal(ladder_codec_string_h264(annexb_main_30 + 7, sizeof(annexb_main_30) - 7,
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "avc1.4d401e");
+}
+
+/* Every prefix too short to hold the SPS's first three payload bytes must
+ * be rejected without reading past its end (ASan checks the latter: each
+ * prefix is copied into an exactly-sized heap block). */
+static void h264_truncated(void **state)
+{
+    (void)state;
+    char buf[32];
+    /* avcC: the SPS payload bytes 1..3 end at offset 12. */
+    for (size_t n = 1; n < 12; n++) {
+        uint8_t *copy = malloc(n);
+        assert_non_null(copy);
+        memcpy(copy, avcc_high_31, n);
+        assert_int_equal(ladder_codec_string_h264(copy, n, buf, sizeof(buf)), LADDER_EINVAL);
+        free(copy);
+    }
+    /* Longer prefixes cut the SPS short of its declared length. */
+    for (size_t n = 12; n < 8 + 0x1a; n++) {
+        uint8_t *copy = malloc(n);
+        assert_non_null(copy);
+        memcpy(copy, avcc_high_31, n);
+        assert_int_equal(ladder_codec_string_h264(copy, n, buf, sizeof(buf)), LADDER_EINVAL);
+        free(copy);
+    }
+    /* Annex B: the SPS NAL header is at offset 10. */
+    for (size_t n = 1; n < 14; n++) {
+        uint8_t *copy = malloc(n);
+        assert_non_null(copy);
+        memcpy(copy, annexb_main_30, n);
+        assert_int_equal(ladder_codec_string_h264(copy, n, buf, sizeof(buf)), LADDER_EINVAL);
+        free(copy);
+    }
+    /* Every longer prefix has a complete enough SPS. */
+    for (size_t n = 14; n <= sizeof(annexb_main_30); n++) {
+        uint8_t *copy = malloc(n);
+        assert_non_null(copy);
+        memcpy(copy, annexb_main_30, n);
+        assert_int_equal(ladder_codec_string_h264(copy, n, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "avc1.4d401e");
+        free(copy);
+    }
+}
+
+static void h264_garbage(void **state)
+{
+    (void)state;
+    char buf[32];
+    static const uint8_t text[] = "not a bitstream at all";
+    assert_int_equal(ladder_codec_string_h264(text, sizeof(text), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* avcC declaring no SPS at all. */
+    static const uint8_t no_sps[] = { 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe0, 0x01, 0x00, 0x02, 0x68, 0xeb };
+    assert_int_equal(ladder_codec_string_h264(no_sps, sizeof(no_sps), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* avcC whose "SPS" entry is really a PPS. */
+    static const uint8_t pps_as_sps[] = { 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb };
+    assert_int_equal(ladder_codec_string_h264(pps_as_sps, sizeof(pps_as_sps), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* avcC with a length running past the end. */
+    static const uint8_t overlong[] = { 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0xff, 0xff, 0x67, 0x64, 0x00, 0x1f };
+    assert_int_equal(ladder_codec_string_h264(overlong, sizeof(overlong), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* Annex B with only non-SPS units. */
+    static const uint8_t no_sps_annexb[] = { 0x00, 0x00, 0x00, 0x01, 0x09, 0x10,
+                                             0x00, 0x00, 0x01, 0x68, 0xeb, 0xe3, 0xcb };
+    assert_int_equal(ladder_codec_string_h264(no_sps_annexb, sizeof(no_sps_annexb),
+                                              buf, sizeof(buf)), LADDER_EINVAL);
+    /* Annex B SPS cut short by the next start code. */
+    static const uint8_t short_sps[] = { 0x00, 0x00, 0x01, 0x67, 0x64, 0x00,
+                                         0x00, 0x00, 0x01, 0x68, 0xeb };
+    assert_int_equal(ladder_codec_string_h264(short_sps, sizeof(short_sps), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* All zeros. */
+    static const uint8_t zeros[16] = {0};
+    assert_int_equal(ladder_codec_string_h264(zeros, sizeof(zeros), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+}
+
+static void h264_bad_arguments(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_int_equal(ladder_codec_string_h264(NULL, 10, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_h264(avcc_high_31, 0, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_h264(avcc_high_31, sizeof(avcc_high_31), NULL, 32),
+                     LADDER_EINVAL);
+    /* One byte short of "avc1.64001f" and its NUL: no truncated string. */
+    char small[11];
+    memset(small, 'x', sizeof(small));
+    assert_int_equal(ladder_codec_string_h264(avcc_high_31, sizeof(avcc_high_31),
+                                              small, sizeof(small)), LADDER_EINVAL);
+    assert_string_equal(small, "");
+}
+
+static void aac_lc(void **state)
+{
+    (void)state;
+    /* FFmpeg's native encoder, 44.1 kHz stereo. */
+    static const uint8_t asc[] = { 0x12, 0x10 };
+    char buf[32];
+    assert_int_equal(ladder_codec_string_aac(asc, sizeof(asc), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "mp4a.40.2");
+}
+
+static void aac_he(void **state)
+{
+    (void)state;
+    char buf[32];
+    /* Explicit hierarchical signalling: AOT 5 (SBR), 24 kHz core, stereo,
+     * 48 kHz extension, then AOT 2. */
+    static const uint8_t he[] = { 0x2b, 0x11, 0x88, 0x00 };
+    assert_int_equal(ladder_codec_string_aac(he, sizeof(he), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "mp4a.40.5");
+    /* AOT 29 (PS, HE-AAC v2). */
+    static const uint8_t he2[] = { 0xeb, 0x09, 0x88, 0x00 };
+    assert_int_equal(ladder_codec_string_aac(he2, sizeof(he2), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "mp4a.40.29");
+}
+
+static void aac_escape(void **state)
+{
+    (void)state;
+    char buf[32];
+    /* 11111 001010 ...: 32 + 10 = 42 (USAC). */
+    static const uint8_t usac[] = { 0xf9, 0x46 };
+    assert_int_equal(ladder_codec_string_aac(usac, sizeof(usac), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "mp4a.40.42");
+    /* 11111 000000: 32, the smallest escaped type. */
+    static const uint8_t min_escaped[] = { 0xf8, 0x10 };
+    assert_int_equal(ladder_codec_string_aac(min_escaped, sizeof(min_escaped),
+                                             buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "mp4a.40.32");
+    /* 11111 111111: 95, the largest. */
+    static const uint8_t max_escaped[] = { 0xff, 0xe0 };
+    assert_int_equal(ladder_codec_string_aac(max_escaped, sizeof(max_escaped),
+                                             buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "mp4a.40.95");
+}
+
+static void aac_invalid(void **state)
+{
+    (void)state;
+    char buf[32];
+    static const uint8_t asc[] = { 0x12, 0x10 };
+    /* Truncated: one byte is never a whole ASC, escaped or not. Heap copy
+     * so that ASan would see a read past it. */
+    uint8_t *one = malloc(1);
+    assert_non_null(one);
+    one[0] = 0xf9;
+    assert_int_equal(ladder_codec_string_aac(one, 1, buf, sizeof(buf)), LADDER_EINVAL);
+    one[0] = 0x12;
+    assert_int_equal(ladder_codec_string_aac(one, 1, buf, sizeof(buf)), LADDER_EINVAL);
+    free(one);
+    assert_int_equal(ladder_codec_string_aac(asc, 0, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_aac(NULL, 2, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_aac(asc, sizeof(asc), NULL, 32), LADDER_EINVAL);
+    /* Object type 0 means "no audio object". */
+    static const uint8_t null_type[] = { 0x00, 0x10 };
+    assert_int_equal(ladder_codec_string_aac(null_type, sizeof(null_type), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* "mp4a.40.2" needs 10 bytes. */
+    char small[9];
+    assert_int_equal(ladder_codec_string_aac(asc, sizeof(asc), small, sizeof(small)),
+                     LADDER_EINVAL);
+    assert_string_equal(small, "");
+    char exact[10];
+    assert_int_equal(ladder_codec_string_aac(asc, sizeof(asc), exact, sizeof(exact)), 0);
+    assert_string_equal(exact, "mp4a.40.2");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(h264_avcc_high),
+        cmocka_unit_test(h264_avcc_main_and_baseline),
+        cmocka_unit_test(h264_avcc_prefers_sps),
+        cmocka_unit_test(h264_avcc_minimal_sps),
+        cmocka_unit_test(h264_annexb),
+        cmocka_unit_test(h264_truncated),
+        cmocka_unit_test(h264_garbage),
+        cmocka_unit_test(h264_bad_arguments),
+        cmocka_unit_test(aac_lc),
+        cmocka_unit_test(aac_he),
+        cmocka_unit_test(aac_escape),
+        cmocka_unit_test(aac_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
