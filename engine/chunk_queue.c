@@ -7,6 +7,7 @@
  */
 #include "ladder/chunk_queue.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -34,12 +35,14 @@ struct ladder_chunk_queue {
     int nb_rungs;
     rung_fifo rungs[LADDER_MAX_RUNGS];
     size_t budget;
+    int max_queued;               /* untaken chunks per rung */
     size_t held;
     size_t peak;
     bool aborted;
 };
 
 int ladder_chunk_queue_init(ladder_chunk_queue **out, int nb_rungs, size_t budget_bytes,
+                            int max_queued_per_rung,
                             const int64_t *frames_total, const double *cost_per_frame)
 {
     if (!out || nb_rungs < 1 || nb_rungs > LADDER_MAX_RUNGS || budget_bytes == 0)
@@ -49,6 +52,7 @@ int ladder_chunk_queue_init(ladder_chunk_queue **out, int nb_rungs, size_t budge
         return LADDER_ENOMEM;
     q->nb_rungs = nb_rungs;
     q->budget = budget_bytes;
+    q->max_queued = max_queued_per_rung > 0 ? max_queued_per_rung : INT_MAX;
     for (int r = 0; r < nb_rungs; r++) {
         q->rungs[r].frames_total = frames_total ? frames_total[r] : 0;
         q->rungs[r].initial_cost = cost_per_frame ? cost_per_frame[r] : 1.0;
@@ -73,13 +77,14 @@ void ladder_chunk_queue_close(ladder_chunk_queue *q)
 int ladder_chunk_queue_push(ladder_chunk_queue *q, ladder_chunk *chunk)
 {
     pthread_mutex_lock(&q->lock);
-    while (!q->aborted && q->held > 0 && q->held + chunk->bytes > q->budget)
+    rung_fifo *f = &q->rungs[chunk->rung];
+    while (!q->aborted && ((q->held > 0 && q->held + chunk->bytes > q->budget) ||
+                           f->queued >= q->max_queued))
         pthread_cond_wait(&q->space, &q->lock);
     if (q->aborted) {
         pthread_mutex_unlock(&q->lock);
         return LADDER_ECANCELED;
     }
-    rung_fifo *f = &q->rungs[chunk->rung];
     chunk->next = NULL;
     if (f->tail)
         f->tail->next = chunk;
@@ -180,6 +185,7 @@ int ladder_chunk_queue_pop(ladder_chunk_queue *q, int *rung, bool helpers,
             f->active++;
             *rung = pick;
             *out = c;
+            pthread_cond_broadcast(&q->space);   /* the rung has room again */
             pthread_mutex_unlock(&q->lock);
             return 0;
         }

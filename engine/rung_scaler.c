@@ -106,17 +106,12 @@ static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, int *err)
     r->sws = sws_getCachedContext(r->sws, src->width, src->height, src->format,
                                   r->width, r->height, AV_PIX_FMT_YUV420P,
                                   SWS_BICUBIC, NULL, NULL, NULL);
-    AVFrame *dst = av_frame_alloc();
-    if (!r->sws || !dst) {
-        av_frame_free(&dst);
+    if (!r->pool && ladder_frame_pool_init(&r->pool, r->width, r->height, AV_PIX_FMT_YUV420P)) {
         *err = LADDER_ENOMEM;
         return NULL;
     }
-    dst->format = AV_PIX_FMT_YUV420P;
-    dst->width = r->width;
-    dst->height = r->height;
-    if (av_frame_get_buffer(dst, 0) < 0) {
-        av_frame_free(&dst);
+    AVFrame *dst = r->sws ? ladder_frame_pool_get(r->pool) : NULL;
+    if (!dst) {
         *err = LADDER_ENOMEM;
         return NULL;
     }

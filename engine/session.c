@@ -162,6 +162,7 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     s->video_stream = s->audio_stream = -1;
     pthread_mutex_init(&s->error_lock, NULL);
     pthread_mutex_init(&s->progress_lock, NULL);
+    pthread_mutex_init(&s->dec_pool_lock, NULL);
     atomic_init(&s->cancelled, false);
     *out = s;
     return 0;
@@ -417,7 +418,7 @@ static int start_threads(ladder_session *s)
         slots = 1;
     s->report.cpu_slots = slots;
     int err = ladder_chunk_queue_init(&s->queue, s->nb_rungs, s->job.memory_budget,
-                                      frames_total, cost);
+                                      slots + 1, frames_total, cost);
     if (!err)
         err = ladder_lease_pool_init_cpu(&s->leases, slots);
     if (err)
@@ -554,6 +555,7 @@ void ladder_session_close(ladder_session *s)
         rung_ctx *r = &s->rungs[i];
         ladder_frame_fifo_close(r->input);
         sws_freeContext(r->sws);
+        ladder_frame_pool_close(r->pool);
         chunk_free(r->building);
         while (r->pending) {
             encoded_chunk *next = r->pending->next;
@@ -575,6 +577,8 @@ void ladder_session_close(ladder_session *s)
     free(s->workers);
     audio_track_close(s->audio);
     avcodec_free_context(&s->dec);
+    ladder_frame_pool_close(s->dec_pool);
+    pthread_mutex_destroy(&s->dec_pool_lock);
     avformat_close_input(&s->in);
     pthread_mutex_destroy(&s->error_lock);
     pthread_mutex_destroy(&s->progress_lock);

@@ -30,6 +30,7 @@
 #include "ladder/chunk_queue.h"
 #include "ladder/cmaf_writer.h"
 #include "ladder/frame_fifo.h"
+#include "ladder/frame_pool.h"
 #include "ladder/ladder.h"
 #include "ladder/lease_pool.h"
 
@@ -66,6 +67,7 @@ typedef struct rung_ctx {
     bool scaler_started;
     ladder_frame_fifo *input;
     struct SwsContext *sws;
+    ladder_frame_pool *pool;      /* scaled frame buffers, recycled */
     ladder_chunk *building;       /* chunk being filled */
     int64_t last_kept_pts;
     int64_t source_end;           /* end time of the latest source frame */
@@ -115,6 +117,8 @@ struct ladder_session {
     /* input */
     AVFormatContext *in;
     AVCodecContext *dec;
+    ladder_frame_pool *dec_pool;  /* decoded picture buffers, see input.c */
+    pthread_mutex_t dec_pool_lock; /* decoder threads allocate concurrently */
     int video_stream;
     int audio_stream;
     AVRational src_tb;

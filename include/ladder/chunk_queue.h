@@ -9,6 +9,11 @@
  * A push never waits when nothing is held, so one chunk larger than the
  * whole budget still makes progress instead of deadlocking.
  *
+ * Depth: a rung also holds at most max_queued_per_rung chunks that no worker
+ * has taken yet. With one more than the number of workers, every free worker
+ * always finds a chunk, and memory stays at what the work needs instead of
+ * the whole budget (fresh memory is not free: each new page is a fault).
+ *
  * Scheduling (which chunk a free worker takes) is decided here, under the
  * queue's one lock, with ladder_lease_pool_pick_rung(): a worker keeps to
  * its rung while it has chunks; when it runs dry it joins the rung with the
@@ -42,12 +47,14 @@ typedef struct ladder_chunk {
 typedef struct ladder_chunk_queue ladder_chunk_queue;
 
 /*
- * nb_rungs rungs; budget_bytes of raw frames; frames_total[r] estimates the
+ * nb_rungs rungs; budget_bytes of raw frames; max_queued_per_rung (0 = no
+ * limit) untaken chunks per rung; frames_total[r] estimates the
  * rung's total frames and cost_per_frame[r] its initial per-frame cost in
  * arbitrary units (pixels), both used to rank remaining work until real
  * encode times are measured. Arrays are copied.
  */
 int ladder_chunk_queue_init(ladder_chunk_queue **out, int nb_rungs, size_t budget_bytes,
+                            int max_queued_per_rung,
                             const int64_t *frames_total, const double *cost_per_frame);
 void ladder_chunk_queue_close(ladder_chunk_queue *q);
 

@@ -54,7 +54,7 @@ static void test_backpressure(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 1, 100, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 1, 100, 0, NULL, NULL), 0);
     ladder_chunk *a = make_chunk(0, 0, 60, 10);
     assert_int_equal(ladder_chunk_queue_push(q, a), 0);
     assert_int_equal(ladder_chunk_queue_bytes_held(q), 60);
@@ -87,11 +87,38 @@ static void test_backpressure(void **state)
     ladder_chunk_queue_close(q);
 }
 
+static void test_depth_limit_per_rung(void **state)
+{
+    (void)state;
+    ladder_chunk_queue *q;
+    assert_int_equal(ladder_chunk_queue_init(&q, 2, 1 << 20, 2, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 0, 10, 1)), 0);
+    assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 1, 10, 1)), 0);
+    /* Another rung is not affected by rung 0 being full. */
+    assert_int_equal(ladder_chunk_queue_push(q, make_chunk(1, 0, 10, 1)), 0);
+    pusher p = { .q = q, .chunk = make_chunk(0, 2, 10, 1) };
+    pthread_t t;
+    pthread_create(&t, NULL, push_thread, &p);
+    sleep_ms(100);
+    assert_int_equal(atomic_load(&p.done), 0);   /* rung 0 holds 2 untaken */
+    int rung = 0;
+    ladder_chunk *c;
+    assert_int_equal(ladder_chunk_queue_pop(q, &rung, true, &c), 0);
+    assert_int_equal(c->rung, 0);
+    /* Taken (not yet done) frees a place in the depth limit. */
+    pthread_join(t, NULL);
+    assert_int_equal(p.ret, 0);
+    ladder_chunk_queue_done(q, c, 0);
+    free(c);
+    ladder_chunk_queue_drain(q, free_chunk);
+    ladder_chunk_queue_close(q);
+}
+
 static void test_oversized_chunk_progresses(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 1, 100, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 1, 100, 0, NULL, NULL), 0);
     /* Larger than the whole budget but nothing else held: must not block. */
     ladder_chunk *big = make_chunk(0, 0, 500, 10);
     assert_int_equal(ladder_chunk_queue_push(q, big), 0);
@@ -107,7 +134,7 @@ static void test_fifo_per_rung_and_drain(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 2, 1 << 20, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 2, 1 << 20, 0, NULL, NULL), 0);
     for (int i = 0; i < 5; i++) {
         assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, i, 10, 1)), 0);
         assert_int_equal(ladder_chunk_queue_push(q, make_chunk(1, i, 10, 1)), 0);
@@ -136,7 +163,7 @@ static void test_requeue_goes_first(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 1, 1 << 20, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 1, 1 << 20, 0, NULL, NULL), 0);
     assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 0, 10, 1)), 0);
     assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 1, 10, 1)), 0);
     int rung = -1;
@@ -177,7 +204,7 @@ static void test_abort_wakes_waiters(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 1, 10, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 1, 10, 0, NULL, NULL), 0);
     popper pp = { .q = q, .helpers = true };
     pthread_t t;
     pthread_create(&t, NULL, pop_thread, &pp);
@@ -195,7 +222,7 @@ static void test_no_helpers_one_worker_per_rung(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 2, 1 << 20, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 2, 1 << 20, 0, NULL, NULL), 0);
     assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 0, 10, 1)), 0);
     assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 1, 10, 1)), 0);
     int rung_a = -1;
@@ -229,7 +256,7 @@ static void test_helper_flag(void **state)
 {
     (void)state;
     ladder_chunk_queue *q;
-    assert_int_equal(ladder_chunk_queue_init(&q, 1, 1 << 20, NULL, NULL), 0);
+    assert_int_equal(ladder_chunk_queue_init(&q, 1, 1 << 20, 0, NULL, NULL), 0);
     assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 0, 10, 1)), 0);
     assert_int_equal(ladder_chunk_queue_push(q, make_chunk(0, 1, 10, 1)), 0);
     int r1 = -1, r2 = -1;
@@ -249,6 +276,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_depth_limit_per_rung),
         cmocka_unit_test(test_oversized_chunk_progresses),
         cmocka_unit_test(test_fifo_per_rung_and_drain),
         cmocka_unit_test(test_requeue_goes_first),

@@ -31,6 +31,9 @@ static void *hammer_thread(void *arg)
         while (now > prev && !atomic_compare_exchange_weak(h->max_inside, &prev, now))
             ;
         assert_true(ladder_lease_pool_in_use(h->pool) <= ladder_lease_pool_capacity(h->pool));
+        /* Hold the lease a moment so holders really overlap. */
+        struct timespec ts = { 0, 20000 };
+        nanosleep(&ts, NULL);
         atomic_fetch_sub(h->inside, 1);
         ladder_lease_pool_release(h->pool, &lease);
     }
@@ -43,7 +46,7 @@ static void test_never_over_lent(void **state)
     ladder_lease_pool *pool;
     assert_int_equal(ladder_lease_pool_init_cpu(&pool, 3), 0);
     atomic_int inside = 0, max_inside = 0;
-    hammer h = { pool, &inside, &max_inside, 2000 };
+    hammer h = { pool, &inside, &max_inside, 300 };
     pthread_t t[8];
     for (int i = 0; i < 8; i++)
         pthread_create(&t[i], NULL, hammer_thread, &h);

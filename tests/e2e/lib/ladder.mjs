@@ -1,7 +1,7 @@
 // Running the ladder CLI and reading what it writes (playlists, report).
 import fs from 'node:fs';
 import path from 'node:path';
-import { runProcess, withSharedLock } from './util.mjs';
+import { E2E_DIR, runProcess, withSharedLock } from './util.mjs';
 
 /**
  * Path of the ladder binary: $LADDER_BIN, else build/ladder relative to the
@@ -9,7 +9,12 @@ import { runProcess, withSharedLock } from './util.mjs';
  * it is missing, so no test silently passes or skips without a binary.
  */
 export function ladderBin() {
-  const bin = path.resolve(process.env.LADDER_BIN || 'build/ladder');
+  let bin = process.env.LADDER_BIN ? path.resolve(process.env.LADDER_BIN) : path.resolve('build/ladder');
+  if (!process.env.LADDER_BIN && !fs.existsSync(bin)) {
+    // Not run from the repo root (e.g. npm test in tests/e2e): try there.
+    const fromRepo = path.join(E2E_DIR, '..', '..', 'build', 'ladder');
+    if (fs.existsSync(fromRepo)) bin = fromRepo;
+  }
   let st;
   try {
     st = fs.statSync(bin);

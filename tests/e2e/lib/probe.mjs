@@ -66,10 +66,18 @@ export function countVideoFrames(file) {
 export function probePackets(file, select = 'v:0') {
   const j = ffprobeJson(['-select_streams', select, '-show_entries',
     'packet=pts_time,dts_time,duration_time,size,pos,flags', file]);
-  return (j.packets || []).map((p) => ({
+  const packets = (j.packets || []).map((p) => ({
     pts: num(p.pts_time), dts: num(p.dts_time), duration: num(p.duration_time),
     size: Number(p.size), pos: num(p.pos), key: (p.flags || '').includes('K'),
+    discard: (p.flags || '').includes('D'),
   }));
+  // A missing duration (some muxers leave the first one out) is the gap to
+  // the next packet in presentation order.
+  const byPts = packets.filter((p) => p.pts !== null).sort((a, b) => a.pts - b.pts);
+  byPts.forEach((p, i) => {
+    if (p.duration === null && i + 1 < byPts.length) p.duration = byPts[i + 1].pts - p.pts;
+  });
+  return packets;
 }
 
 /** Decoded frames: [{pts, key, pictType, width, height, duration}]. */
@@ -134,33 +142,57 @@ export function probeRendition(initPath, segPaths, select = 'v:0') {
   const { path: cat, ranges } = concatFiles([initPath, ...segPaths], `${path.basename(path.dirname(initPath))}.mp4`);
   const stream = probeStreams(cat).find((s) => (select.startsWith('v') ? s.codec_type === 'video' : s.codec_type === 'audio')) || null;
   const packets = probePackets(cat, select);
-  const segments = segPaths.map((f, i) => ({
-    file: f, index: i, range: ranges[i + 1], packets: [], bytes: ranges[i + 1].end - ranges[i + 1].start,
-  }));
+  const init = parseInit(initPath);
+  const segments = segPaths.map((f, i) => {
+    const t = parseSegmentTiming(f, init);
+    return {
+      file: f, index: i, range: ranges[i + 1], packets: [], bytes: ranges[i + 1].end - ranges[i + 1].start,
+      timing: t, mediaDuration: t.durationTicks / init.timescale,
+    };
+  });
   const unplaced = [];
   for (const p of packets) {
     const seg = segments.find((s) => p.pos !== null && p.pos >= s.range.start && p.pos < s.range.end);
     if (seg) seg.packets.push(p); else unplaced.push(p);
   }
   for (const s of segments) {
-    const pts = s.packets.map((p) => p.pts).filter((v) => v !== null);
+    // Discarded packets (edit list: e.g. AAC priming) are not presented and
+    // do not count towards start times or durations; they still count as
+    // samples (frames) of the segment.
+    const shown = s.packets.filter((p) => p.pts !== null && !p.discard);
     s.frames = s.packets.length;
-    s.start = pts.length ? Math.min(...pts) : null;
-    s.lastEnd = pts.length ? Math.max(...s.packets.map((p) => p.pts + (p.duration || 0))) : null;
+    s.discarded = s.packets.filter((p) => p.discard).length;
+    s.start = shown.length ? Math.min(...shown.map((p) => p.pts)) : null;
+    s.lastEnd = shown.length ? Math.max(...shown.map((p) => p.pts + (p.duration || 0))) : null;
     s.firstKey = s.packets.length ? s.packets[0].key : false;
     s.firstPts = s.packets.length ? s.packets[0].pts : null;
   }
+  // A segment lasts until the next one starts.  The last one lasts the sum
+  // of its sample durations (moof/trun: what a player appends), less any
+  // samples an edit list discards; demuxed packets may carry no durations.
+  for (const s of segments) {
+    s.shownMediaDuration = s.timing.durations.slice(s.discarded).reduce((a, b) => a + b, 0) / init.timescale;
+  }
   segments.forEach((s, i) => {
     const next = segments[i + 1];
-    s.end = next && next.start !== null ? next.start : s.lastEnd;
-    s.duration = s.start !== null && s.end !== null ? s.end - s.start : null;
+    if (s.start === null) {
+      s.end = null;
+      s.duration = null;
+    } else if (next && next.start !== null) {
+      s.end = next.start;
+      s.duration = s.end - s.start;
+    } else {
+      s.duration = s.timing.sampleCount === s.frames ? s.shownMediaDuration : s.lastEnd - s.start;
+      s.end = s.start + s.duration;
+    }
   });
   const first = segments.find((s) => s.start !== null);
-  const last = [...segments].reverse().find((s) => s.lastEnd !== null);
+  const last = [...segments].reverse().find((s) => s.end !== null);
   return {
-    concat: cat, stream, segments, packets, unplaced,
+    concat: cat, stream, segments, packets, unplaced, init,
     start: first ? first.start : null,
-    totalDuration: first && last ? last.lastEnd - first.start : 0,
+    end: last ? last.end : null,
+    totalDuration: first && last ? last.end - first.start : 0,
   };
 }
 
@@ -256,6 +288,82 @@ export function segmentNals(segPath, lengthSize = 4) {
     }
   }
   return nals;
+}
+
+/** First box of `type` along a path of nested boxes, e.g. ['moov','trak','mdia','mdhd']. */
+function findBox(buf, types, start = 0, end = buf.length) {
+  let box = null;
+  let s = start;
+  let e = end;
+  for (const t of types) {
+    box = readBoxes(buf, s, e).find((b) => b.type === t && !b.truncated);
+    if (!box) return null;
+    s = box.payloadStart;
+    e = box.end;
+  }
+  return box;
+}
+
+/** Timescale (mdhd) and trex default sample duration of a one-track init segment. */
+export function parseInit(initPath) {
+  const buf = fs.readFileSync(initPath);
+  const mdhd = findBox(buf, ['moov', 'trak', 'mdia', 'mdhd']);
+  if (!mdhd) throw new Error(`${initPath}: no moov/trak/mdia/mdhd`);
+  const v = buf[mdhd.payloadStart];
+  const timescale = buf.readUInt32BE(mdhd.payloadStart + (v === 1 ? 20 : 12));
+  const trex = findBox(buf, ['moov', 'mvex', 'trex']);
+  const trexDefaultDuration = trex ? buf.readUInt32BE(trex.payloadStart + 12) : 0;
+  const elst = findBox(buf, ['moov', 'trak', 'edts', 'elst']);
+  return { timescale, trexDefaultDuration, hasEditList: !!elst };
+}
+
+/**
+ * Sample timing of a media segment from its moof(s): {baseDecodeTime,
+ * sampleCount, durationTicks, durations[]} (ticks of the init timescale).
+ */
+export function parseSegmentTiming(segPath, init) {
+  const buf = fs.readFileSync(segPath);
+  let baseDecodeTime = null;
+  let sampleCount = 0;
+  let durationTicks = 0;
+  const durations = [];
+  for (const moof of readBoxes(buf).filter((b) => b.type === 'moof' && !b.truncated)) {
+    for (const traf of readBoxes(buf, moof.payloadStart, moof.end).filter((b) => b.type === 'traf')) {
+      const kids = readBoxes(buf, traf.payloadStart, traf.end);
+      let defaultDuration = init.trexDefaultDuration;
+      const tfhd = kids.find((b) => b.type === 'tfhd');
+      if (tfhd) {
+        const flags = buf.readUInt32BE(tfhd.payloadStart) & 0xffffff;
+        let o = tfhd.payloadStart + 8; // version/flags, track_ID
+        if (flags & 0x01) o += 8; // base-data-offset
+        if (flags & 0x02) o += 4; // sample-description-index
+        if (flags & 0x08) defaultDuration = buf.readUInt32BE(o);
+      }
+      const tfdt = kids.find((b) => b.type === 'tfdt');
+      if (tfdt && baseDecodeTime === null) {
+        const v = buf[tfdt.payloadStart];
+        baseDecodeTime = v === 1 ? Number(buf.readBigUInt64BE(tfdt.payloadStart + 4)) : buf.readUInt32BE(tfdt.payloadStart + 4);
+      }
+      for (const trun of kids.filter((b) => b.type === 'trun')) {
+        const flags = buf.readUInt32BE(trun.payloadStart) & 0xffffff;
+        const count = buf.readUInt32BE(trun.payloadStart + 4);
+        let o = trun.payloadStart + 8;
+        if (flags & 0x01) o += 4; // data-offset
+        if (flags & 0x04) o += 4; // first-sample-flags
+        for (let i = 0; i < count; i++) {
+          let d = defaultDuration;
+          if (flags & 0x100) { d = buf.readUInt32BE(o); o += 4; }
+          if (flags & 0x200) o += 4;
+          if (flags & 0x400) o += 4;
+          if (flags & 0x800) o += 4;
+          durations.push(d);
+          durationTicks += d;
+        }
+        sampleCount += count;
+      }
+    }
+  }
+  return { baseDecodeTime, sampleCount, durationTicks, durations };
 }
 
 /** Top-level box types of a file, e.g. ['styp','moof','mdat']. */
