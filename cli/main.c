@@ -1,4 +1,5 @@
 /* `ladder`: dispatch to a subcommand. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,8 +28,23 @@ static void usage(FILE *out)
             LADDER_VERSION_STRING);
 }
 
+/*
+ * Every chunk opens a fresh encoder that allocates tens of MiB and frees
+ * them a second later. With glibc's defaults the freed memory goes back to
+ * the kernel and the next encoder faults it in again, page by page: measured
+ * on a 10 s 1080p ladder, system time fell from 3.4 s to 1.5 s with these
+ * two settings. The process owns its allocator policy, so the CLI sets it;
+ * the library does not touch it.
+ */
+static void tune_allocator(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 int main(int argc, char **argv)
 {
+    tune_allocator();
     /* FFmpeg's own chatter would drown our one-line errors. */
     av_log_set_level(AV_LOG_ERROR);
     if (argc < 2) {
