@@ -923,7 +923,13 @@ int ladder_config_default_ladder(int src_w, int src_h, ladder_rung **rungs, int 
             if (default_rungs[i].height > short_side)
                 continue;
             ladder_rung *r = &list[k++];
-            r->height = default_rungs[i].height; /* width 0: output_size derives it */
+            /* The rung's "p" number bounds the short side: a portrait source
+             * gets 1080x1920 for "1080p", not 608x1080. The other dimension
+             * is 0 so output_size derives it from the aspect ratio. */
+            if (src_h > src_w)
+                r->width = default_rungs[i].height;
+            else
+                r->height = default_rungs[i].height;
             snprintf(r->name, sizeof(r->name), "%dp", default_rungs[i].height);
             set_rates(r, default_rungs[i].kbps);
         }

@@ -434,6 +434,17 @@ static void test_default_ladder(void **state)
     assert_int_equal(default_count(1080, 1920), 5);
     assert_int_equal(default_count(720, 1280), 4);
     assert_int_equal(default_count(240, 426), 1);
+    /* ...and bounds the short side: a phone video keeps its full size. */
+    assert_int_equal(ladder_config_default_ladder(1080, 1920, &rungs, &nb), 0);
+    int w, h;
+    assert_int_equal(ladder_config_output_size(&rungs[0], 1080, 1920, &w, &h), 0);
+    assert_int_equal(w, 1080);
+    assert_int_equal(h, 1920);
+    assert_string_equal(rungs[0].name, "1080p");
+    assert_int_equal(ladder_config_output_size(&rungs[1], 1080, 1920, &w, &h), 0);
+    assert_int_equal(w, 720);
+    assert_int_equal(h, 1280);
+    free(rungs);
 
     /* Below 240p: one rung at source size, named from its resolved height. */
     assert_int_equal(ladder_config_default_ladder(321, 181, &rungs, &nb), 0);
