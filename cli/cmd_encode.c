@@ -284,6 +284,9 @@ int cmd_encode(int argc, char **argv)
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }
+    /* FFmpeg's own messages only when asked for: errors reach the user as
+     * ladder's one line naming the input. */
+    av_log_set_level(verbosity >= LADDER_LOG_INFO ? AV_LOG_WARNING : AV_LOG_QUIET);
     job.output_dir = output;
     job.rungs = nb_rungs ? rungs : NULL;
     job.nb_rungs = nb_rungs;

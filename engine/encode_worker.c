@@ -55,8 +55,11 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
         enc->rc_buffer_size = (c->bufsize_kbps > 0 ? c->bufsize_kbps : 2 * c->maxrate_kbps) * 1000;
     }
     const char *profile = c->profile[0] ? c->profile : "high";
-    if (perturb)      /* test fault: a different profile changes the SPS */
-        profile = strcmp(profile, "main") ? "main" : "high";
+    /* Test fault: full-range signalling changes the SPS's VUI whatever the
+     * preset (a profile change alone can vanish when x264 lowers the
+     * profile to the features a fast preset uses). */
+    if (perturb)
+        enc->color_range = AVCOL_RANGE_JPEG;
     av_opt_set(enc->priv_data, "preset", s->preset, 0);
     av_opt_set(enc->priv_data, "profile", profile, 0);
     /*

@@ -368,7 +368,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
         if (ret == AVERROR_EOF)
             break;
         if (ret < 0) {
-            truncated = true;     /* read error mid-file: keep what decoded */
+            truncated = true;     /* read error mid-file: the input is cut off */
             break;
         }
         if (pkt->stream_index == s->video_stream) {
@@ -387,9 +387,13 @@ static int run_pump(ladder_session *s, pump_state *ps)
     }
     av_packet_free(&pkt);
     av_frame_free(&frame);
-    if (truncated)
-        session_log(s, LADDER_LOG_WARNING, "input '%s': read error before the end; the file may be truncated",
-                    s->input);
+    if (!err && truncated) {
+        /* A ladder of the first few seconds of a cut-off file would look
+         * like a complete one; refuse it. */
+        err = LADDER_EINPUT_INVALID;
+        session_fail(s, err, "input '%s': truncated or corrupt: read error after %lld frames",
+                     s->input, (long long)ps->frames);
+    }
     if (ps->decode_errors)
         session_log(s, LADDER_LOG_WARNING, "input '%s': %lld undecodable video packets skipped",
                     s->input, (long long)ps->decode_errors);
@@ -471,11 +475,13 @@ int ladder_session_run(ladder_session *s)
 {
     s->start_time = session_now();
     s->report.helpers = s->job.helpers;
-    int err = prepare_output_dir(s);
-    if (!err)
-        err = input_open(s);
+    /* The input and the ladder are checked before anything is created, so a
+     * bad input leaves no directory behind. */
+    int err = input_open(s);
     if (!err)
         err = resolve_ladder(s);
+    if (!err)
+        err = prepare_output_dir(s);
     if (!err && ladder_chunk_plan_init(&s->plan, s->src_tb.num, s->src_tb.den, s->src_cfr,
                                        s->src_rate.num, s->src_rate.den, s->job.segment_seconds)) {
         err = LADDER_EINPUT_INVALID;
@@ -516,8 +522,13 @@ int ladder_session_run(ladder_session *s)
             session_fail(s, err, "audio: %s", ladder_strerror(err));
     }
     join_threads(s);
+    int64_t declared = s->in->streams[s->video_stream]->nb_frames;
     if (!s->error_code && ps.frames == 0)
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': no decodable video frames", s->input);
+    else if (!s->error_code && declared > 0 && ps.frames < declared * 9 / 10)
+        session_fail(s, LADDER_EINPUT_INVALID,
+                     "input '%s': truncated or corrupt: decoded %lld of %lld frames",
+                     s->input, (long long)ps.frames, (long long)declared);
     s->report.frames_in = ps.frames;
     s->report.source_duration = (double)ps.end_pts * av_q2d(s->src_tb);
     if (s->error_code)
