@@ -77,6 +77,12 @@ int outputs_write(ladder_session *s)
 {
     ladder_report *rep = &s->report;
     rep->nb_rungs = s->nb_rungs;
+    for (int i = 0; i < s->nb_rungs; i++) {
+        pthread_mutex_lock(&s->progress_lock);
+        s->rungs[i].state = LADDER_RUNG_FINALIZING;
+        pthread_mutex_unlock(&s->progress_lock);
+        session_progress(s, &s->rungs[i]);
+    }
 
     double audio_peak = 0, audio_avg = 0;
     if (s->audio) {
