@@ -531,8 +531,15 @@ int ladder_session_run(ladder_session *s)
                      s->input, (long long)ps.frames, (long long)declared);
     s->report.frames_in = ps.frames;
     s->report.source_duration = (double)ps.end_pts * av_q2d(s->src_tb);
-    if (s->error_code)
+    if (s->error_code) {
+        for (int i = 0; i < s->nb_rungs; i++) {
+            pthread_mutex_lock(&s->progress_lock);
+            s->rungs[i].state = LADDER_RUNG_FAILED;
+            pthread_mutex_unlock(&s->progress_lock);
+            session_progress(s, &s->rungs[i]);
+        }
         return s->error_code;
+    }
 
     err = outputs_write(s);
     s->report.wall_seconds = session_now() - s->start_time;
