@@ -60,6 +60,9 @@ describe('bad input files', () => {
     assertFailure(r, { code: EXIT.inputInvalid, mention: names(input), out });
   });
 
+  // Note: FFmpeg's "tty" demuxer happily opens *.txt files (ANSI art as
+  // video), so libavformat alone will not reject this one: the ladder has
+  // to treat it as invalid input itself.
   it('text file -> exit 4', async () => {
     const input = path.join(work, 'notes.txt');
     fs.writeFileSync(input, 'This is not a video.\nJust some text, several lines of it.\n'.repeat(50));
