@@ -82,6 +82,12 @@ int input_open(ladder_session *s)
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': not a media file (%s)", s->input, msg);
         return LADDER_EINPUT_INVALID;
     }
+    /* libavformat renders text files as video ("tty"); a text file is not
+     * a media input. */
+    if (!strcmp(s->in->iformat->name, "tty")) {
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': not a media file (text)", s->input);
+        return LADDER_EINPUT_INVALID;
+    }
     ret = avformat_find_stream_info(s->in, NULL);
     if (ret < 0) {
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': cannot read stream information", s->input);

@@ -139,8 +139,10 @@ int outputs_write(ladder_session *s)
             snprintf(codecs[i], sizeof(codecs[i]), "%s,%s", r->codecs, rep->audio_codecs);
         else
             snprintf(codecs[i], sizeof(codecs[i]), "%s", r->codecs);
-        /* The nominal rate for CFR rungs (29.970 rather than 29.969...). */
+        /* The nominal rate for CFR rungs (29.970 rather than 29.969...);
+         * the report states the same figure as the playlist. */
         double fps = s->src_cfr || r->min_frame_ticks ? av_q2d(r->frame_rate) : rr->frame_rate;
+        rr->frame_rate = fps;
         variants[i] = (ladder_hls_variant){
             .uri = uris[i],
             .bandwidth = (int64_t)(rr->peak_bitrate + audio_peak + 0.5),

@@ -308,7 +308,35 @@ typedef struct pump_state {
     int64_t dropped;
     int64_t decode_errors;
     int64_t end_pts;              /* end of the last frame, output time */
+    AVPacket *early_audio[256];   /* audio read before the first video frame */
+    int nb_early_audio;
 } pump_state;
+
+/*
+ * The decoder holds back its first frames (threads, reordering), so audio
+ * packets arrive before video time zero is known; keep them until it is,
+ * instead of losing the start of the audio.
+ */
+static int feed_audio(ladder_session *s, pump_state *ps, AVPacket *pkt)
+{
+    if (!ps->have_origin) {
+        if (ps->nb_early_audio == (int)(sizeof(ps->early_audio) / sizeof(ps->early_audio[0])))
+            return 0;
+        AVPacket *copy = av_packet_clone(pkt);
+        if (!copy)
+            return LADDER_ENOMEM;
+        ps->early_audio[ps->nb_early_audio++] = copy;
+        return 0;
+    }
+    int err = 0;
+    for (int i = 0; i < ps->nb_early_audio; i++) {
+        if (!err)
+            err = audio_track_packet(s->audio, ps->early_audio[i]);
+        av_packet_free(&ps->early_audio[i]);
+    }
+    ps->nb_early_audio = 0;
+    return err ? err : audio_track_packet(s->audio, pkt);
+}
 
 static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
 {
@@ -376,8 +404,8 @@ static int run_pump(ladder_session *s, pump_state *ps)
                 ps->decode_errors++;
             else
                 err = receive_frames(s, frame, ps);
-        } else if (s->audio && pkt->stream_index == s->audio_stream && ps->have_origin) {
-            err = audio_track_packet(s->audio, pkt);
+        } else if (s->audio && pkt->stream_index == s->audio_stream) {
+            err = feed_audio(s, ps, pkt);
         }
         av_packet_unref(pkt);
     }
@@ -385,6 +413,9 @@ static int run_pump(ladder_session *s, pump_state *ps)
         avcodec_send_packet(s->dec, NULL);
         err = receive_frames(s, frame, ps);
     }
+    for (int i = 0; i < ps->nb_early_audio; i++)
+        av_packet_free(&ps->early_audio[i]);
+    ps->nb_early_audio = 0;
     av_packet_free(&pkt);
     av_frame_free(&frame);
     if (!err && truncated) {
@@ -395,7 +426,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
                      s->input, (long long)ps->frames);
     }
     if (ps->decode_errors)
-        session_log(s, LADDER_LOG_WARNING, "input '%s': %lld undecodable video packets skipped",
+        session_log(s, LADDER_LOG_INFO, "input '%s': %lld undecodable video packets skipped",
                     s->input, (long long)ps->decode_errors);
     if (ps->dropped)
         session_log(s, LADDER_LOG_WARNING, "input '%s': %lld frames with repeated timestamps dropped",

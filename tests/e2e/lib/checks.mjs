@@ -378,8 +378,8 @@ export function registerOutputChecks(getCtx, expect) {
     assert.ok(Math.abs(aDur - vDur) <= frame + MS,
       `audio lasts ${aDur.toFixed(4)} s, video ${vDur.toFixed(4)} s: more than one AAC frame (${frame.toFixed(4)} s) apart ` +
       `(audio ${ap.start}..${(ap.start + aDur).toFixed(4)}, video ${vp.start}..${(vp.start + vDur).toFixed(4)})`);
-    const vEnd = vp.start + vDur;
-    const aEnd = ap.start + aDur;
+    const vEnd = (vp.timelineStart ?? vp.start) + vDur;
+    const aEnd = (ap.timelineStart ?? ap.start) + aDur;
     assert.ok(Math.abs(aEnd - vEnd) <= frame + MS, `audio ends at ${aEnd.toFixed(4)}, video at ${vEnd.toFixed(4)}`);
   });
 

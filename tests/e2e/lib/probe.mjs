@@ -191,6 +191,12 @@ export function probeRendition(initPath, segPaths, select = 'v:0') {
   return {
     concat: cat, stream, segments, packets, unplaced, init,
     start: first ? first.start : null,
+    // The CMAF timeline players use: the first fragment's tfdt. With
+    // negative composition offsets (trun v1) tfdt is the first frame's
+    // presentation time, while ffprobe 5.1's mov demuxer shifts every pts by
+    // the largest negative offset (two frames with B-pyramids).
+    timelineStart: segments.length && segments[0].timing.baseDecodeTime !== null
+      ? segments[0].timing.baseDecodeTime / init.timescale : null,
     end: last ? last.end : null,
     totalDuration: first && last ? last.end - first.start : 0,
   };
