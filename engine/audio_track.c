@@ -188,8 +188,11 @@ static int emit(audio_track *a, AVPacket *pkt)
 {
     if (pkt->pts == AV_NOPTS_VALUE || pkt->pts < 0)
         return 0;                 /* before the first video frame */
-    if (pkt->duration <= 0)
-        pkt->duration = a->enc ? a->enc->frame_size : av_rescale_q(1024, (AVRational){ 1, 48000 }, a->out_tb);
+    if (pkt->duration <= 0) {
+        /* One AAC frame at the track's own sample rate. */
+        int rate = a->enc ? a->enc->sample_rate : a->in_st->codecpar->sample_rate;
+        pkt->duration = av_rescale_q(1024, (AVRational){ 1, rate > 0 ? rate : 48000 }, a->out_tb);
+    }
     pkt->dts = pkt->pts;
     if (pkt->pts >= a->next_boundary) {
         int err = flush_segment(a);

@@ -194,9 +194,7 @@ int outputs_write_report(ladder_session *s)
         return LADDER_ENOMEM;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/report.json", s->output_dir);
-    size_t len = strlen(json);
-    json[len] = '\0';
-    int err = ladder_atomic_write(path, json, len);
+    int err = ladder_atomic_write(path, json, strlen(json));
     free(json);
     if (err)
         session_fail(s, err, "output '%s': %s", path, ladder_strerror(err));

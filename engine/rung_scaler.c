@@ -178,8 +178,5 @@ void *rung_scaler_main(void *arg)
         session_fail(s, err, "rung %s: scaler failed: %s", r->cfg.name, ladder_strerror(err));
     if (!err)
         ladder_chunk_queue_finish_rung(s->queue, r->index);
-    pthread_mutex_lock(&s->progress_lock);
-    r->scaler_done = true;
-    pthread_mutex_unlock(&s->progress_lock);
     return NULL;
 }

@@ -96,7 +96,6 @@ typedef struct rung_ctx {
     int chunks_by_helpers;
     int invariant_requeues;
     char last_device[LADDER_DEVICE_NAME_MAX];
-    bool scaler_done;
 } rung_ctx;
 
 typedef struct audio_track audio_track;
