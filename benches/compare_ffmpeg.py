@@ -37,12 +37,12 @@ FPS_NUM, FPS_DEN = 30000, 1001          # 29.97 fps source
 SEGMENT_SECONDS = 2.0                   # ladder's default --segment
 AUDIO_KBPS = 128
 
-# name, ladder --rung size, size actually encoded (ladder keeps the aspect
-# ratio with even dimensions: 854x480 -> 852x480), video kb/s
+# name, ladder --rung size, size actually encoded (the same: each box is
+# within 2 pixels of the source's shape, which ladder takes as given), video kb/s
 FULL_LADDER = [
     ("1080p", "1920x1080", (1920, 1080), 5000),
     ("720p", "1280x720", (1280, 720), 3000),
-    ("480p", "854x480", (852, 480), 1400),
+    ("480p", "852x480", (852, 480), 1400),
     ("360p", "640x360", (640, 360), 800),
 ]
 FULL_SOURCE = (1920, 1080)

@@ -16,7 +16,7 @@
 #include "session_internal.h"
 
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
-                 AVCodecContext **out)
+                 int64_t bitrate_bps, AVCodecContext **out)
 {
     const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
     if (!codec)
@@ -27,7 +27,7 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
     enc->width = r->width;
     enc->height = r->height;
     enc->pix_fmt = AV_PIX_FMT_YUV420P;
-    enc->sample_aspect_ratio = (AVRational){ 1, 1 };
+    enc->sample_aspect_ratio = r->sar;
     enc->time_base = s->src_tb;
     enc->framerate = r->frame_rate;
     /* Parallelism comes from chunks; frame threads would only add latency
@@ -48,7 +48,7 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
     if (c->rate_mode == LADDER_RATE_CRF) {
         av_opt_set_int(enc->priv_data, "crf", c->crf, 0);
     } else {
-        enc->bit_rate = (int64_t)c->bitrate_kbps * 1000;
+        enc->bit_rate = bitrate_bps > 0 ? bitrate_bps : (int64_t)c->bitrate_kbps * 1000;
     }
     if (c->maxrate_kbps > 0) {
         enc->rc_max_rate = (int64_t)c->maxrate_kbps * 1000;
@@ -66,8 +66,17 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
      * scenecut=0: IDRs only where we cut chunks (aligned renditions).
      * stitchable=1: x264 keeps headers independent of the content, which is
      * what makes separately encoded chunks share one avcC.
+     * ratetol (bitrate mode only): x264's one-pass ABR starts every encoder
+     * at a fixed initial quantiser and, at the default tolerance of 1.0,
+     * takes far longer than a 2 s chunk to walk away from it: a fresh 360p
+     * encoder asked for 800k made 668k. At 0.1 it converges within the
+     * chunk (781k); the rung's closed loop corrects what is left (see
+     * rate_control_bitrate). Neither changes the parameter sets.
      */
-    av_opt_set(enc->priv_data, "x264-params", "scenecut=0:stitchable=1:open-gop=0", 0);
+    av_opt_set(enc->priv_data, "x264-params",
+               c->rate_mode == LADDER_RATE_CRF ? "scenecut=0:stitchable=1:open-gop=0"
+                                               : "scenecut=0:stitchable=1:open-gop=0:ratetol=0.1",
+               0);
 
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) {
@@ -76,6 +85,53 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
     }
     *out = enc;
     return 0;
+}
+
+/*
+ * The bitrate to ask of the next chunk's encoder: the rung's nominal rate,
+ * corrected by how far the chunks encoded so far landed from their share.
+ * Each chunk is a fresh one-pass encoder that cannot know its neighbours, so
+ * the rung as a whole closes the loop instead, the way one long encoder's
+ * rate control would: an undershooting rung asks a little more of later
+ * chunks. The correction is bounded so one odd chunk cannot swing the rest,
+ * and stays below maxrate, where x264 would switch to CBR.
+ */
+static int64_t rate_control_bitrate(ladder_session *s, const rung_ctx *r)
+{
+    const ladder_rung *c = &r->cfg;
+    if (c->rate_mode == LADDER_RATE_CRF || c->bitrate_kbps <= 0)
+        return 0;
+    double nominal = (double)c->bitrate_kbps * 1000;
+    pthread_mutex_lock(&s->progress_lock);
+    double target = r->rate_target_bits, actual = r->rate_actual_bits;
+    pthread_mutex_unlock(&s->progress_lock);
+    double factor = actual > 0 ? target / actual : 1.0;
+    if (factor < 0.8)
+        factor = 0.8;
+    if (factor > 1.25)
+        factor = 1.25;
+    double bps = nominal * factor;
+    if (c->maxrate_kbps > 0 && bps > (double)c->maxrate_kbps * 1000 * 0.99)
+        bps = (double)c->maxrate_kbps * 1000 * 0.99;
+    return (int64_t)bps;
+}
+
+/* Record a finished chunk's share of the rung's bitrate and what it used. */
+static void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_frames *cf,
+                                const encoded_chunk *ec)
+{
+    const ladder_rung *c = &r->cfg;
+    if (c->rate_mode == LADDER_RATE_CRF || c->bitrate_kbps <= 0)
+        return;
+    int64_t ticks = 0, bytes = 0;
+    for (int i = 0; i < cf->nb; i++)
+        ticks += cf->durations[i];
+    for (int i = 0; i < ec->nb_packets; i++)
+        bytes += ec->packets[i]->size;
+    pthread_mutex_lock(&s->progress_lock);
+    r->rate_target_bits += (double)c->bitrate_kbps * 1000 * (double)ticks * av_q2d(s->src_tb);
+    r->rate_actual_bits += (double)bytes * 8;
+    pthread_mutex_unlock(&s->progress_lock);
 }
 
 static int64_t duration_of(const chunk_frames *cf, int64_t pts)
@@ -132,7 +188,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, const ladder_chunk *chun
 {
     const chunk_frames *cf = chunk->payload;
     AVCodecContext *enc = NULL;
-    int err = encoder_open(s, r, perturb, &enc);
+    int err = encoder_open(s, r, perturb, rate_control_bitrate(s, r), &enc);
     if (err)
         return err;
     *config_ok = enc->extradata_size == r->canonical_size &&
@@ -232,6 +288,7 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
         session_log(s, LADDER_LOG_DEBUG,
                     "rung=%s chunk=%d device=%s event=encoded frames=%d seconds=%.3f helper=%d",
                     r->cfg.name, chunk->index, lease->name, nb_frames, seconds, chunk->by_helper);
+        rate_control_record(s, r, chunk->payload, ec);
         /* Free the raw frames before releasing their bytes from the budget. */
         chunk_frames_free(chunk->payload);
         chunk->payload = NULL;

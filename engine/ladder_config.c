@@ -959,6 +959,10 @@ static int64_t mul_div_round(int64_t a, int64_t b, int64_t c)
  *   1920x1080 in "x480"     -> 853.3 -> 853 -> 852x480
  * The scale stays an exact fraction: 1440 * (720/1080) must be 960, not the
  * 959.99 a double could give before rounding.
+ * A box given in full that lies within 2 pixels of that size in both
+ * dimensions, and inside the source, is taken as it is: "852x480" on a 16:9
+ * source means the conventional 480p size, not 852x478. The encoder's
+ * sample aspect ratio then keeps the picture's shape (here 640:639).
  */
 int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h, int *out_w, int *out_h)
 {
@@ -978,6 +982,14 @@ int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h, int *o
     }
     int64_t w = mul_div_round(src_w, num, den) & ~(int64_t)1;
     int64_t h = mul_div_round(src_h, num, den) & ~(int64_t)1;
+    if (r->width > 0 && r->height > 0) {
+        int64_t box_w = r->width & ~1, box_h = r->height & ~1;
+        if (box_w >= 2 && box_h >= 2 && box_w <= src_w && box_h <= src_h &&
+            llabs(box_w - w) <= 2 && llabs(box_h - h) <= 2) {
+            w = box_w;
+            h = box_h;
+        }
+    }
     *out_w = w < 2 ? 2 : (int)w;
     *out_h = h < 2 ? 2 : (int)h;
     return 0;

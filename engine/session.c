@@ -213,6 +213,10 @@ static int resolve_ladder(ladder_session *s)
         r->cfg = rungs[i];
         r->width = rungs[i].width;
         r->height = rungs[i].height;
+        /* Square pixels unless output_size took a box a pixel or two off the
+         * source's shape: then the pixels stretch by that much. */
+        av_reduce(&r->sar.num, &r->sar.den, (int64_t)s->display_w * r->height,
+                  (int64_t)s->display_h * r->width, 65535);
         r->frame_rate = s->src_rate;
         r->frames_total = s->frames_estimate;
         if (r->cfg.max_fps > 0 && r->cfg.max_fps < src_fps * 0.999) {
@@ -237,7 +241,7 @@ static int prepare_rungs(ladder_session *s)
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         AVCodecContext *enc = NULL;
-        int err = encoder_open(s, r, false, &enc);
+        int err = encoder_open(s, r, false, 0, &enc);
         if (err) {
             session_fail(s, err, "rung %s: cannot open the H.264 encoder (libx264) for %dx%d",
                          r->cfg.name, r->width, r->height);

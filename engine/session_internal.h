@@ -58,6 +58,7 @@ typedef struct rung_ctx {
     int index;
     ladder_rung cfg;
     int width, height;
+    AVRational sar;               /* keeps the source's display shape */
     AVRational frame_rate;        /* output nominal rate */
     int64_t min_frame_ticks;      /* frame-rate cap: minimum pts step, 0 = none */
     char dir[PATH_MAX];
@@ -95,6 +96,8 @@ typedef struct rung_ctx {
     int chunks;
     int chunks_by_helpers;
     int invariant_requeues;
+    double rate_target_bits;      /* closed-loop rate control, see encode_worker.c */
+    double rate_actual_bits;
     char last_device[LADDER_DEVICE_NAME_MAX];
 } rung_ctx;
 
@@ -160,8 +163,9 @@ void chunk_frames_free(chunk_frames *cf);
 void chunk_free(ladder_chunk *c);
 
 /* encode_worker.c */
+/* bitrate_bps: 0 = the rung's nominal bitrate (ignored in CRF mode). */
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
-                 AVCodecContext **out);
+                 int64_t bitrate_bps, AVCodecContext **out);
 void *encode_worker_main(void *arg);
 
 /* finalizer.c */

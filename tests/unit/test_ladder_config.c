@@ -343,6 +343,11 @@ static void test_output_size(void **state)
     assert_size(1920, 1080, 853, 480, 852, 480);    /* even, not above source */
     assert_size(0, 1080, 1921, 1081, 1918, 1080);   /* 1919.2 -> 1919 -> 1918 */
     assert_size(0, 480, 1920, 1080, 852, 480);      /* 853.3 -> 853 -> 852 */
+    assert_size(852, 480, 1920, 1080, 852, 480);    /* box within 2 px: taken as given */
+    assert_size(854, 480, 1920, 1080, 854, 480);    /* fit 852x480, box 2 px off: as given */
+    assert_size(852, 486, 1920, 1080, 852, 478);    /* 8 px off: fit inside instead */
+    assert_size(852, 480, 853, 480, 852, 480);
+    assert_size(640, 480, 640, 478, 640, 478);      /* never above the source */
     assert_size(0, 360, 1920, 1080, 640, 360);
     assert_size(0, 240, 1920, 1080, 426, 240);      /* 426.7 -> 427 -> 426 */
     assert_size(1281, 721, 1920, 1080, 1280, 720);  /* odd box */
