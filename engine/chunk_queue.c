@@ -36,7 +36,8 @@ struct ladder_chunk_queue {
     rung_fifo rungs[LADDER_MAX_RUNGS];
     size_t budget;
     int max_queued;               /* untaken chunks per rung */
-    size_t held;
+    size_t held;                  /* reserved by chunks being built + pushed */
+    size_t held_pushed;           /* pushed and not done: workers will free it */
     size_t peak;
     bool aborted;
 };
@@ -74,12 +75,56 @@ void ladder_chunk_queue_close(ladder_chunk_queue *q)
     free(q);
 }
 
+/*
+ * Whether taking bytes more must wait. Only while pushed chunks hold
+ * memory: their workers will give it back without needing a single new
+ * frame. Bytes held only by chunks still being built would never come back
+ * if their scalers waited (every rung waits on the same decoder), so then
+ * the budget is exceeded by at most the chunks in construction.
+ */
+static bool must_wait_for_budget(const ladder_chunk_queue *q, size_t bytes)
+{
+    return bytes > 0 && q->held_pushed > 0 && q->held + bytes > q->budget;
+}
+
+static void hold(ladder_chunk_queue *q, ladder_chunk *chunk, size_t bytes)
+{
+    chunk->reserved += bytes;
+    q->held += bytes;
+    if (q->held > q->peak)
+        q->peak = q->held;
+}
+
+int ladder_chunk_queue_reserve(ladder_chunk_queue *q, ladder_chunk *chunk, size_t bytes)
+{
+    pthread_mutex_lock(&q->lock);
+    while (!q->aborted && must_wait_for_budget(q, bytes))
+        pthread_cond_wait(&q->space, &q->lock);
+    if (q->aborted) {
+        pthread_mutex_unlock(&q->lock);
+        return LADDER_ECANCELED;
+    }
+    chunk->bytes += bytes;
+    hold(q, chunk, bytes);
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
+void ladder_chunk_queue_unreserve(ladder_chunk_queue *q, ladder_chunk *chunk)
+{
+    pthread_mutex_lock(&q->lock);
+    q->held -= chunk->reserved <= q->held ? chunk->reserved : q->held;
+    chunk->reserved = 0;
+    pthread_cond_broadcast(&q->space);
+    pthread_mutex_unlock(&q->lock);
+}
+
 int ladder_chunk_queue_push(ladder_chunk_queue *q, ladder_chunk *chunk)
 {
     pthread_mutex_lock(&q->lock);
     rung_fifo *f = &q->rungs[chunk->rung];
-    while (!q->aborted && ((q->held > 0 && q->held + chunk->bytes > q->budget) ||
-                           f->queued >= q->max_queued))
+    size_t rest = chunk->bytes > chunk->reserved ? chunk->bytes - chunk->reserved : 0;
+    while (!q->aborted && (must_wait_for_budget(q, rest) || f->queued >= q->max_queued))
         pthread_cond_wait(&q->space, &q->lock);
     if (q->aborted) {
         pthread_mutex_unlock(&q->lock);
@@ -95,9 +140,8 @@ int ladder_chunk_queue_push(ladder_chunk_queue *q, ladder_chunk *chunk)
     f->frames_pushed += chunk->nb_frames;
     if (f->frames_total < f->frames_pushed)
         f->frames_total = f->frames_pushed;
-    q->held += chunk->bytes;
-    if (q->held > q->peak)
-        q->peak = q->held;
+    hold(q, chunk, rest);
+    q->held_pushed += chunk->reserved;
     pthread_cond_broadcast(&q->work);
     pthread_mutex_unlock(&q->lock);
     return 0;
@@ -206,7 +250,8 @@ void ladder_chunk_queue_done(ladder_chunk_queue *q, const ladder_chunk *chunk,
 {
     pthread_mutex_lock(&q->lock);
     rung_fifo *f = &q->rungs[chunk->rung];
-    q->held -= chunk->bytes <= q->held ? chunk->bytes : q->held;
+    q->held -= chunk->reserved <= q->held ? chunk->reserved : q->held;
+    q->held_pushed -= chunk->reserved <= q->held_pushed ? chunk->reserved : q->held_pushed;
     f->active--;
     f->frames_done += chunk->nb_frames;
     if (encode_seconds > 0 && chunk->nb_frames > 0) {
@@ -235,7 +280,8 @@ void ladder_chunk_queue_drain(ladder_chunk_queue *q, void (*free_chunk)(ladder_c
         while (f->head) {
             ladder_chunk *c = f->head;
             f->head = c->next;
-            q->held -= c->bytes <= q->held ? c->bytes : q->held;
+            q->held -= c->reserved <= q->held ? c->reserved : q->held;
+            q->held_pushed -= c->reserved <= q->held_pushed ? c->reserved : q->held_pushed;
             free_chunk(c);
         }
         f->tail = NULL;

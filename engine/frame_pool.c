@@ -28,6 +28,7 @@ struct ladder_frame_pool {
     size_t buffer_size;           /* one picture, rounded to LINE_ALIGN */
     slab *current;                /* carving from here; touched only in alloc,
                                      which AVBufferPool calls under its lock */
+    atomic_size_t slab_bytes;     /* every slab ever carved: what the pool costs */
 };
 
 static void slab_unref(slab *s)
@@ -74,6 +75,7 @@ static AVBufferRef *alloc_buffer(void *opaque, size_t size)
         if (p->current)
             slab_unref(p->current);
         p->current = fresh;
+        atomic_fetch_add(&p->slab_bytes, fresh->size);
     }
     slab *s = p->current;
     uint8_t *data = s->mem + s->used;
@@ -153,6 +155,11 @@ void ladder_frame_pool_geometry(const ladder_frame_pool *p, int *width, int *hei
     *width = p->width;
     *height = p->height;
     *pix_fmt = p->pix_fmt;
+}
+
+size_t ladder_frame_pool_bytes(const ladder_frame_pool *p)
+{
+    return p ? atomic_load(&p->slab_bytes) : 0;
 }
 
 void ladder_frame_pool_close(ladder_frame_pool *p)

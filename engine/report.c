@@ -40,6 +40,11 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(o, "helpers", json_object_new_boolean(r->helpers));
     json_object_object_add(o, "frames_in", json_object_new_int64(r->frames_in));
     json_object_object_add(o, "source_duration", json_object_new_double(r->source_duration));
+    json_object *mem = json_object_new_object();
+    json_object_object_add(mem, "budget_bytes", json_object_new_int64(r->memory_budget));
+    json_object_object_add(mem, "queue_peak_bytes", json_object_new_int64(r->queue_peak_bytes));
+    json_object_object_add(mem, "frame_pool_bytes", json_object_new_int64(r->frame_pool_bytes));
+    json_object_object_add(o, "memory", mem);
     json_object *rungs = json_object_new_array();
     for (int i = 0; i < r->nb_rungs; i++)
         json_object_array_add(rungs, rung_json(&r->rungs[i]));

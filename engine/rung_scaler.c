@@ -2,8 +2,9 @@
  * Per-rung scaler thread: takes frame references from the decode pump,
  * applies the rung's frame-rate cap, scales (or, at source size and format,
  * just keeps the reference: no copy), and groups frames into chunks at the
- * boundaries the pump chose on the source timeline. Complete chunks go to
- * the chunk queue, whose memory budget may make this thread wait.
+ * boundaries the pump chose on the source timeline. Each frame's bytes are
+ * reserved against the chunk queue's memory budget before its memory is
+ * taken (this thread may wait there); complete chunks go to the queue.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,6 @@ static int chunk_append(ladder_chunk *c, AVFrame *frame)
     cf->durations[cf->nb] = 0;
     cf->nb++;
     c->nb_frames = cf->nb;
-    int size = av_image_get_buffer_size(frame->format, frame->width, frame->height, 1);
-    c->bytes += size > 0 ? (size_t)size : 0;
     return 0;
 }
 
@@ -84,13 +83,16 @@ static int chunk_complete(rung_ctx *r, int64_t last_duration)
         return 0;
     chunk_frames *cf = c->payload;
     if (cf->nb == 0) {
+        ladder_chunk_queue_unreserve(r->session->queue, c);
         chunk_free(c);
         return 0;
     }
     cf->durations[cf->nb - 1] = last_duration > 0 ? last_duration : 1;
     int err = ladder_chunk_queue_push(r->session->queue, c);
-    if (err)
+    if (err) {
+        ladder_chunk_queue_unreserve(r->session->queue, c);
         chunk_free(c);
+    }
     return err;
 }
 
@@ -126,6 +128,8 @@ void *rung_scaler_main(void *arg)
     rung_ctx *r = arg;
     ladder_session *s = r->session;
     int err = 0;
+    int frame_size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, r->width, r->height, 1);
+    r->frame_bytes = frame_size > 0 ? (size_t)frame_size : 0;
 
     for (;;) {
         ladder_fifo_item item;
@@ -158,6 +162,12 @@ void *rung_scaler_main(void *arg)
                 err = LADDER_EINTERNAL;
             break;
         }
+        /* Before the frame's memory is taken: waiting here is the back-pressure. */
+        err = ladder_chunk_queue_reserve(s->queue, r->building, r->frame_bytes);
+        if (err) {
+            av_frame_free(&src);
+            break;
+        }
         AVFrame *out = scale_frame(r, src, &err);
         av_frame_free(&src);
         if (err)
@@ -171,6 +181,7 @@ void *rung_scaler_main(void *arg)
     }
 
     if (r->building) {
+        ladder_chunk_queue_unreserve(s->queue, r->building);
         chunk_free(r->building);
         r->building = NULL;
     }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
 #include "ladder/atomic_file.h"
@@ -26,7 +27,7 @@ void ladder_job_defaults(ladder_job *job)
 {
     *job = (ladder_job){
         .segment_seconds = 2.0,
-        .memory_budget = (size_t)1 << 30,
+        .memory_budget = 0,       /* automatic: see auto_memory_budget() */
         .helpers = true,
         .preset = "veryfast",
         .audio_bitrate_kbps = 128,
@@ -153,8 +154,6 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     s->job.output_dir = s->output_dir;
     s->job.preset = s->preset;
     s->job.rungs = s->job_rungs;
-    if (s->job.memory_budget == 0)
-        s->job.memory_budget = (size_t)1 << 30;
     if (s->job.audio_bitrate_kbps <= 0)
         s->job.audio_bitrate_kbps = 128;
     if (sink)
@@ -444,6 +443,31 @@ static double pixel_cost(const rung_ctx *r)
     return (double)r->width * r->height;
 }
 
+/*
+ * The default raw-frame budget: every slot can hold a chunk of the largest
+ * rung while one more is being built (less than that starves slots), and
+ * never under 512 MiB. More buys no speed: measured on a 4-rung 1080p ladder
+ * on 2 cores, 512 MiB ran as fast as 1 GiB, and every extra byte is a fresh
+ * page to fault in (about 1 s per GiB on a virtual machine).
+ */
+static size_t auto_memory_budget(const ladder_session *s, int slots)
+{
+    double frames_per_chunk = s->job.segment_seconds * av_q2d(s->src_rate);
+    if (!(frames_per_chunk > 0))
+        frames_per_chunk = s->job.segment_seconds * 30;
+    size_t largest = 0;
+    for (int i = 0; i < s->nb_rungs; i++) {
+        int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, s->rungs[i].width,
+                                            s->rungs[i].height, 1);
+        size_t chunk = (size_t)(size > 0 ? size : 0) * (size_t)ceil(frames_per_chunk);
+        if (chunk > largest)
+            largest = chunk;
+    }
+    size_t budget = largest * (size_t)(slots + 1);
+    size_t floor_bytes = (size_t)512 << 20;
+    return budget > floor_bytes ? budget : floor_bytes;
+}
+
 static int start_threads(ladder_session *s)
 {
     int64_t frames_total[LADDER_MAX_RUNGS];
@@ -456,6 +480,8 @@ static int start_threads(ladder_session *s)
     if (slots < 1)
         slots = 1;
     s->report.cpu_slots = slots;
+    if (s->job.memory_budget == 0)
+        s->job.memory_budget = auto_memory_budget(s, slots);
     int err = ladder_chunk_queue_init(&s->queue, s->nb_rungs, s->job.memory_budget,
                                       slots + 1, frames_total, cost);
     if (!err)
@@ -566,6 +592,11 @@ int ladder_session_run(ladder_session *s)
                      s->input, (long long)ps.frames, (long long)declared);
     s->report.frames_in = ps.frames;
     s->report.source_duration = (double)ps.end_pts * av_q2d(s->src_tb);
+    s->report.memory_budget = (int64_t)s->job.memory_budget;
+    s->report.queue_peak_bytes = (int64_t)ladder_chunk_queue_peak_bytes(s->queue);
+    s->report.frame_pool_bytes = (int64_t)ladder_frame_pool_bytes(s->dec_pool);
+    for (int i = 0; i < s->nb_rungs; i++)
+        s->report.frame_pool_bytes += (int64_t)ladder_frame_pool_bytes(s->rungs[i].pool);
     if (s->error_code) {
         for (int i = 0; i < s->nb_rungs; i++) {
             pthread_mutex_lock(&s->progress_lock);

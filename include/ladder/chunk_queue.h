@@ -2,12 +2,17 @@
  * The bounded chunk queue between the per-rung scalers (producers) and the
  * encoder workers (consumers).
  *
- * Memory bound: a chunk's bytes (its raw frames) are held from push until
- * the worker that encoded it calls ladder_chunk_queue_done(). A push waits
- * while the bytes held would exceed the budget, so a slow encoder stalls its
- * scaler, which stalls the decode pump: RAM does not grow with input length.
- * A push never waits when nothing is held, so one chunk larger than the
- * whole budget still makes progress instead of deadlocking.
+ * Memory bound: a chunk's bytes (its raw frames) are held from the moment
+ * its producer reserves them, frame by frame while the chunk is being built
+ * (ladder_chunk_queue_reserve(), before the frame's memory is taken), until
+ * the worker that encoded it calls ladder_chunk_queue_done(). Counting
+ * chunks under construction, not only queued ones, is what makes the budget
+ * the real bound on raw-frame memory. A reservation waits while the bytes
+ * held would exceed the budget, so a slow encoder stalls its scaler, which
+ * stalls the decode pump: RAM does not grow with input length. It waits
+ * only while pushed chunks hold memory (workers will release it without new
+ * frames); otherwise it proceeds, so chunks larger than the whole budget
+ * still make progress instead of deadlocking.
  *
  * Depth: a rung also holds at most max_queued_per_rung chunks that no worker
  * has taken yet. With one more than the number of workers, every free worker
@@ -38,6 +43,7 @@ typedef struct ladder_chunk {
     int index;                    /* dense chunk index = segment number - 1 */
     int nb_frames;
     size_t bytes;                 /* raw frame bytes, for the memory budget */
+    size_t reserved;              /* of those, held against the budget (queue-private) */
     int attempts;                 /* encodes tried so far (requeues + 1) */
     bool by_helper;               /* set by pop: taken by a worker not homed on the rung */
     void *payload;                /* owned by the producer/consumer protocol */
@@ -58,7 +64,19 @@ int ladder_chunk_queue_init(ladder_chunk_queue **out, int nb_rungs, size_t budge
                             const int64_t *frames_total, const double *cost_per_frame);
 void ladder_chunk_queue_close(ladder_chunk_queue *q);
 
-/* Blocks for budget. 0, or LADDER_ECANCELED after abort (chunk not taken). */
+/*
+ * Add bytes to a chunk being built (chunk->bytes grows), holding them
+ * against the budget; blocks for budget. 0, or LADDER_ECANCELED after abort.
+ */
+int ladder_chunk_queue_reserve(ladder_chunk_queue *q, ladder_chunk *chunk, size_t bytes);
+/* Give back what a chunk that will never be pushed reserved (error paths). */
+void ladder_chunk_queue_unreserve(ladder_chunk_queue *q, ladder_chunk *chunk);
+
+/*
+ * Queue a complete chunk. Bytes not reserved yet are held now (blocking for
+ * budget); blocks while the rung has max_queued_per_rung untaken chunks.
+ * 0, or LADDER_ECANCELED after abort (chunk not taken).
+ */
 int ladder_chunk_queue_push(ladder_chunk_queue *q, ladder_chunk *chunk);
 
 /* Put a chunk whose encode must be redone back at the head of its rung's

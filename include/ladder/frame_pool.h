@@ -33,6 +33,9 @@ int ladder_frame_pool_attach(ladder_frame_pool *pool, AVFrame *frame);
 /* The pool's picture size and format. */
 void ladder_frame_pool_geometry(const ladder_frame_pool *pool, int *width, int *height,
                                 int *pix_fmt);
+/* Bytes of buffer memory the pool has allocated so far (it never shrinks
+ * before close): for the run report. */
+size_t ladder_frame_pool_bytes(const ladder_frame_pool *pool);
 /* Frames still referencing pool buffers stay valid after close. */
 void ladder_frame_pool_close(ladder_frame_pool *pool);
 

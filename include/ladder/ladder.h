@@ -68,7 +68,9 @@ typedef struct ladder_job {
     int nb_rungs;
     double segment_seconds;       /* default 2.0 */
     int cpu_slots;                /* 0 = one per core */
-    size_t memory_budget;         /* bytes of raw frames queued; default 1 GiB */
+    size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
+                                     being built included; 0 = automatic: (slots
+                                     + 1) chunks of the largest rung, >= 512 MiB */
     bool helpers;                 /* default true */
     const char *preset;           /* x264 preset, default "veryfast" */
     int audio_bitrate_kbps;       /* default 128 */
@@ -152,6 +154,12 @@ typedef struct ladder_report {
     double wall_seconds;
     int cpu_slots;
     bool helpers;
+    /* Memory: what the bound allowed and what the run used. Raw frames held
+     * for encoders at the worst moment, and what the frame buffer pools
+     * (decoder + scalers) allocated, which is their peak: they recycle. */
+    int64_t memory_budget;
+    int64_t queue_peak_bytes;
+    int64_t frame_pool_bytes;
 } ladder_report;
 
 typedef struct ladder_session ladder_session;

@@ -87,6 +87,95 @@ static void test_backpressure(void **state)
     ladder_chunk_queue_close(q);
 }
 
+typedef struct reserver {
+    ladder_chunk_queue *q;
+    ladder_chunk *chunk;
+    size_t bytes;
+    atomic_int done;
+    int ret;
+} reserver;
+
+static void *reserve_thread(void *arg)
+{
+    reserver *r = arg;
+    r->ret = ladder_chunk_queue_reserve(r->q, r->chunk, r->bytes);
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+/* Frames of a chunk still being built count against the budget, and a
+ * reservation waits for workers to release pushed chunks. */
+static void test_reserve_counts_chunks_being_built(void **state)
+{
+    (void)state;
+    ladder_chunk_queue *q;
+    assert_int_equal(ladder_chunk_queue_init(&q, 2, 100, 0, NULL, NULL), 0);
+    ladder_chunk *a = make_chunk(0, 0, 0, 6);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(ladder_chunk_queue_reserve(q, a, 10), 0);
+    assert_int_equal(a->bytes, 60);
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 60);
+    /* Fully reserved: the push takes nothing more and does not wait. */
+    assert_int_equal(ladder_chunk_queue_push(q, a), 0);
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 60);
+
+    ladder_chunk *b = make_chunk(1, 0, 0, 5);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ladder_chunk_queue_reserve(q, b, 10), 0);
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 100);
+    /* Full, and a pushed chunk holds memory: the next frame waits for it. */
+    reserver r = { .q = q, .chunk = b, .bytes = 10 };
+    pthread_t t;
+    pthread_create(&t, NULL, reserve_thread, &r);
+    sleep_ms(100);
+    assert_int_equal(atomic_load(&r.done), 0);
+
+    int rung = -1;
+    ladder_chunk *got = NULL;
+    assert_int_equal(ladder_chunk_queue_pop(q, &rung, true, &got), 0);
+    assert_ptr_equal(got, a);
+    ladder_chunk_queue_done(q, got, 0.1);
+    free(got);
+    pthread_join(t, NULL);
+    assert_int_equal(r.ret, 0);
+    assert_int_equal(b->bytes, 50);
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 50);
+    assert_true(ladder_chunk_queue_peak_bytes(q) <= 100);
+
+    /* A chunk that will never be pushed gives its bytes back. */
+    ladder_chunk_queue_unreserve(q, b);
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 0);
+    free(b);
+    ladder_chunk_queue_close(q);
+}
+
+/* Only chunks under construction hold the budget: waiting would deadlock
+ * (their scalers all wait on the same decoder), so reservations go on. */
+static void test_reserve_never_waits_on_chunks_being_built(void **state)
+{
+    (void)state;
+    ladder_chunk_queue *q;
+    assert_int_equal(ladder_chunk_queue_init(&q, 2, 100, 0, NULL, NULL), 0);
+    ladder_chunk *a = make_chunk(0, 0, 0, 8);
+    ladder_chunk *b = make_chunk(1, 0, 0, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(ladder_chunk_queue_reserve(q, a, 10), 0);
+        assert_int_equal(ladder_chunk_queue_reserve(q, b, 10), 0);
+    }
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 160);
+    assert_int_equal(ladder_chunk_queue_push(q, a), 0);
+    assert_int_equal(ladder_chunk_queue_push(q, b), 0);
+    int rung = -1;
+    ladder_chunk *got = NULL;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ladder_chunk_queue_pop(q, &rung, true, &got), 0);
+        ladder_chunk_queue_done(q, got, 0.1);
+        free(got);
+    }
+    assert_int_equal(ladder_chunk_queue_bytes_held(q), 0);
+    ladder_chunk_queue_close(q);
+}
+
 static void test_depth_limit_per_rung(void **state)
 {
     (void)state;
@@ -276,6 +365,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backpressure),
+        cmocka_unit_test(test_reserve_counts_chunks_being_built),
+        cmocka_unit_test(test_reserve_never_waits_on_chunks_being_built),
         cmocka_unit_test(test_depth_limit_per_rung),
         cmocka_unit_test(test_oversized_chunk_progresses),
         cmocka_unit_test(test_fifo_per_rung_and_drain),
