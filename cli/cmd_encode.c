@@ -161,6 +161,11 @@ static void print_summary(const ladder_report *rep, const char *outdir)
     if (rep->has_audio)
         fprintf(stderr, "  audio    %s %.0f kb/s %s\n", rep->audio_codecs, rep->audio_bitrate / 1000,
                 rep->audio_copied ? "(copied)" : "(encoded)");
+    /* Memory is a tuning knob (--memory-budget): show what the bound was
+     * and how close the run came to it. */
+    fprintf(stderr, "  memory   budget %.0f MiB, raw frames held at peak %.0f MiB, frame pools %.0f MiB\n",
+            (double)rep->memory_budget / 1048576, (double)rep->queue_peak_bytes / 1048576,
+            (double)rep->frame_pool_bytes / 1048576);
 }
 
 int cmd_encode(int argc, char **argv)
