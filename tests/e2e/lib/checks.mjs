@@ -182,6 +182,10 @@ export function registerOutputChecks(getCtx, expect) {
         const name = `${v.variant.name}/${path.basename(s.file)}`;
         assert.ok(s.frames > 0, `${name} has no video frames`);
         assert.ok(s.firstKey, `${name}: first packet is not a keyframe`);
+        // The IDR is presented at tfdt (the chunk boundary), as the audio
+        // and the playlist say: no hidden two-frame delay.
+        assert.equal(s.timing.firstCompositionOffset, 0,
+          `${name}: first sample's composition offset is ${s.timing.firstCompositionOffset}, not 0`);
         const nals = segmentNals(s.file, v.avcC.lengthSize);
         assert.ok(!nals.some((n) => n.error), `${name}: malformed NAL units: ${JSON.stringify(nals.find((n) => n.error))}`);
         const firstVcl = nals.find((n) => n.type >= 1 && n.type <= 5);

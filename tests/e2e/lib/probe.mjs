@@ -332,6 +332,7 @@ export function parseSegmentTiming(segPath, init) {
   let baseDecodeTime = null;
   let sampleCount = 0;
   let durationTicks = 0;
+  let firstCompositionOffset = null;
   const durations = [];
   for (const moof of readBoxes(buf).filter((b) => b.type === 'moof' && !b.truncated)) {
     for (const traf of readBoxes(buf, moof.payloadStart, moof.end).filter((b) => b.type === 'traf')) {
@@ -351,6 +352,7 @@ export function parseSegmentTiming(segPath, init) {
         baseDecodeTime = v === 1 ? Number(buf.readBigUInt64BE(tfdt.payloadStart + 4)) : buf.readUInt32BE(tfdt.payloadStart + 4);
       }
       for (const trun of kids.filter((b) => b.type === 'trun')) {
+        const version = buf[trun.payloadStart];
         const flags = buf.readUInt32BE(trun.payloadStart) & 0xffffff;
         const count = buf.readUInt32BE(trun.payloadStart + 4);
         let o = trun.payloadStart + 8;
@@ -361,7 +363,14 @@ export function parseSegmentTiming(segPath, init) {
           if (flags & 0x100) { d = buf.readUInt32BE(o); o += 4; }
           if (flags & 0x200) o += 4;
           if (flags & 0x400) o += 4;
-          if (flags & 0x800) o += 4;
+          if (flags & 0x800) {
+            // version 1: signed offsets (B-frames shown before they decode)
+            const c = version === 1 ? buf.readInt32BE(o) : buf.readUInt32BE(o);
+            if (firstCompositionOffset === null) firstCompositionOffset = c;
+            o += 4;
+          } else if (firstCompositionOffset === null) {
+            firstCompositionOffset = 0;
+          }
           durations.push(d);
           durationTicks += d;
         }
@@ -369,7 +378,7 @@ export function parseSegmentTiming(segPath, init) {
       }
     }
   }
-  return { baseDecodeTime, sampleCount, durationTicks, durations };
+  return { baseDecodeTime, sampleCount, durationTicks, durations, firstCompositionOffset };
 }
 
 /** Top-level box types of a file, e.g. ['styp','moof','mdat']. */
