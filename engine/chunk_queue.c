@@ -87,6 +87,18 @@ static bool must_wait_for_budget(const ladder_chunk_queue *q, size_t bytes)
     return bytes > 0 && q->held_pushed > 0 && q->held + bytes > q->budget;
 }
 
+static size_t minus_clamped(size_t total, size_t part)
+{
+    return part <= total ? total - part : 0;
+}
+
+/* A pushed chunk is done with (encoded or drained): its bytes go back. */
+static void release_pushed(ladder_chunk_queue *q, const ladder_chunk *chunk)
+{
+    q->held = minus_clamped(q->held, chunk->reserved);
+    q->held_pushed = minus_clamped(q->held_pushed, chunk->reserved);
+}
+
 static void hold(ladder_chunk_queue *q, ladder_chunk *chunk, size_t bytes)
 {
     chunk->reserved += bytes;
@@ -113,7 +125,7 @@ int ladder_chunk_queue_reserve(ladder_chunk_queue *q, ladder_chunk *chunk, size_
 void ladder_chunk_queue_unreserve(ladder_chunk_queue *q, ladder_chunk *chunk)
 {
     pthread_mutex_lock(&q->lock);
-    q->held -= chunk->reserved <= q->held ? chunk->reserved : q->held;
+    q->held = minus_clamped(q->held, chunk->reserved);
     chunk->reserved = 0;
     pthread_cond_broadcast(&q->space);
     pthread_mutex_unlock(&q->lock);
@@ -250,8 +262,7 @@ void ladder_chunk_queue_done(ladder_chunk_queue *q, const ladder_chunk *chunk,
 {
     pthread_mutex_lock(&q->lock);
     rung_fifo *f = &q->rungs[chunk->rung];
-    q->held -= chunk->reserved <= q->held ? chunk->reserved : q->held;
-    q->held_pushed -= chunk->reserved <= q->held_pushed ? chunk->reserved : q->held_pushed;
+    release_pushed(q, chunk);
     f->active--;
     f->frames_done += chunk->nb_frames;
     if (encode_seconds > 0 && chunk->nb_frames > 0) {
@@ -280,8 +291,7 @@ void ladder_chunk_queue_drain(ladder_chunk_queue *q, void (*free_chunk)(ladder_c
         while (f->head) {
             ladder_chunk *c = f->head;
             f->head = c->next;
-            q->held -= c->reserved <= q->held ? c->reserved : q->held;
-            q->held_pushed -= c->reserved <= q->held_pushed ? c->reserved : q->held_pushed;
+            release_pushed(q, c);
             free_chunk(c);
         }
         f->tail = NULL;

@@ -96,10 +96,15 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
  * chunks. The correction is bounded so one odd chunk cannot swing the rest,
  * and stays below maxrate, where x264 would switch to CBR.
  */
+static bool has_bitrate_target(const ladder_rung *c)
+{
+    return c->rate_mode != LADDER_RATE_CRF && c->bitrate_kbps > 0;
+}
+
 static int64_t rate_control_bitrate(ladder_session *s, const rung_ctx *r)
 {
     const ladder_rung *c = &r->cfg;
-    if (c->rate_mode == LADDER_RATE_CRF || c->bitrate_kbps <= 0)
+    if (!has_bitrate_target(c))
         return 0;
     double nominal = (double)c->bitrate_kbps * 1000;
     pthread_mutex_lock(&s->progress_lock);
@@ -121,7 +126,7 @@ static void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_fram
                                 const encoded_chunk *ec)
 {
     const ladder_rung *c = &r->cfg;
-    if (c->rate_mode == LADDER_RATE_CRF || c->bitrate_kbps <= 0)
+    if (!has_bitrate_target(c))
         return;
     int64_t ticks = 0, bytes = 0;
     for (int i = 0; i < cf->nb; i++)

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libavutil/imgutils.h>
-#include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
 #include "session_internal.h"
@@ -128,8 +126,6 @@ void *rung_scaler_main(void *arg)
     rung_ctx *r = arg;
     ladder_session *s = r->session;
     int err = 0;
-    int frame_size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, r->width, r->height, 1);
-    r->frame_bytes = frame_size > 0 ? (size_t)frame_size : 0;
 
     for (;;) {
         ladder_fifo_item item;

@@ -212,6 +212,8 @@ static int resolve_ladder(ladder_session *s)
         r->cfg = rungs[i];
         r->width = rungs[i].width;
         r->height = rungs[i].height;
+        int frame_size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, r->width, r->height, 1);
+        r->frame_bytes = frame_size > 0 ? (size_t)frame_size : 0;
         /* Square pixels unless output_size took a box a pixel or two off the
          * source's shape: then the pixels stretch by that much. */
         av_reduce(&r->sar.num, &r->sar.den, (int64_t)s->display_w * r->height,
@@ -457,9 +459,7 @@ static size_t auto_memory_budget(const ladder_session *s, int slots)
         frames_per_chunk = s->job.segment_seconds * 30;
     size_t largest = 0;
     for (int i = 0; i < s->nb_rungs; i++) {
-        int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, s->rungs[i].width,
-                                            s->rungs[i].height, 1);
-        size_t chunk = (size_t)(size > 0 ? size : 0) * (size_t)ceil(frames_per_chunk);
+        size_t chunk = s->rungs[i].frame_bytes * (size_t)ceil(frames_per_chunk);
         if (chunk > largest)
             largest = chunk;
     }

@@ -70,7 +70,7 @@ typedef struct rung_ctx {
     struct SwsContext *sws;
     ladder_frame_pool *pool;      /* scaled frame buffers, recycled */
     ladder_chunk *building;       /* chunk being filled */
-    size_t frame_bytes;           /* one output picture, for the budget */
+    size_t frame_bytes;           /* one output picture (yuv420p), for the budget */
     int64_t last_kept_pts;
     int64_t source_end;           /* end time of the latest source frame */
 
