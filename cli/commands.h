@@ -3,5 +3,6 @@
 #define LADDER_CLI_COMMANDS_H
 
 int cmd_encode(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n"
             "  encode INPUT -o OUTDIR   encode INPUT into an HLS/CMAF ladder in OUTDIR\n"
+            "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
             "  version                  print the version\n"
             "\n"
@@ -24,7 +25,7 @@ static void usage(FILE *out)
             "5 no video stream, 6 bad ladder, 7 output not writable, 8 encoder failure,\n"
             "9 disk full, 10 unsupported codec, 130 cancelled.\n"
             "\n"
-            "Run 'ladder encode --help' for the encode options.\n",
+            "Run 'ladder encode --help' or 'ladder bench --help' for their options.\n",
             LADDER_VERSION_STRING);
 }
 
@@ -54,10 +55,16 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "encode"))
         return cmd_encode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench"))
+        return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
             return cmd_encode(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "bench")) {
+            char *help_argv[] = { "bench", "--help", NULL };
+            return cmd_bench(2, help_argv);
         }
         usage(stdout);
         return 0;

@@ -1,0 +1,348 @@
+/* SVG charts for `ladder bench`. See bench_plot.h. */
+#include "bench_plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define WIDTH 760
+#define FONT "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
+
+/* Colour-blind-safe (Okabe-Ito). */
+static const char *const palette[] = {
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+};
+#define PALETTE_N ((int)(sizeof(palette) / sizeof(palette[0])))
+
+static const char *colour(const char *given, int i)
+{
+    return given ? given : palette[i % PALETTE_N];
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            /* Control characters are not allowed in XML 1.0. */
+            fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+        }
+    }
+}
+
+/* A tick step of 1, 2, 2.5 or 5 x 10^k giving about `want` intervals. */
+static double nice_step(double range, int want)
+{
+    if (!(range > 0))
+        return 1;
+    double raw = range / want;
+    double p = pow(10, floor(log10(raw)));
+    double m = raw / p;
+    double step = m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10;
+    return step * p;
+}
+
+static int step_decimals(double step)
+{
+    int d = 0;
+    while (d < 6 && fabs(step * pow(10, d) - round(step * pow(10, d))) > 1e-9)
+        d++;
+    return d;
+}
+
+typedef struct axis {
+    double lo, hi, step;
+    int decimals;
+} axis;
+
+static axis make_axis(double lo, double hi, bool from_zero, bool integer)
+{
+    if (!isfinite(lo) || !isfinite(hi)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (from_zero && lo > 0)
+        lo = 0;
+    if (hi - lo < 1e-12) {
+        double pad = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1;
+        lo -= pad;
+        hi += pad;
+        if (from_zero && lo < 0 && hi > 0)
+            lo = 0;
+    }
+    axis a;
+    a.step = nice_step(hi - lo, 5);
+    if (integer && a.step < 1)
+        a.step = 1;
+    a.lo = floor(lo / a.step) * a.step;
+    a.hi = ceil(hi / a.step) * a.step;
+    if (a.hi <= a.lo)
+        a.hi = a.lo + a.step;
+    a.decimals = step_decimals(a.step);
+    return a;
+}
+
+static double map(const axis *a, double v, double p0, double p1)
+{
+    return p0 + (v - a->lo) / (a->hi - a->lo) * (p1 - p0);
+}
+
+static void header(FILE *f, int height, const bench_plot_axes *ax)
+{
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" " FONT " font-size=\"12\">\n",
+            WIDTH, height, WIDTH, height);
+    fputs("<title>", f);
+    xml_text(f, ax->title);
+    fputs("</title>\n", f);
+    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", WIDTH, height);
+    fputs("<text x=\"16\" y=\"24\" font-size=\"16\" font-weight=\"bold\">", f);
+    xml_text(f, ax->title);
+    fputs("</text>\n", f);
+    if (ax->subtitle) {
+        fputs("<text x=\"16\" y=\"42\" fill=\"#555\">", f);
+        xml_text(f, ax->subtitle);
+        fputs("</text>\n", f);
+    }
+}
+
+static int finish(FILE *f)
+{
+    fputs("</svg>\n", f);
+    errno = 0;
+    int bad = ferror(f);
+    if (fclose(f) || bad)
+        return errno ? -errno : -EIO;
+    return 0;
+}
+
+/* ---- bars --------------------------------------------------------------- */
+
+int bench_plot_bars(const char *path, const bench_plot_axes *ax, const bench_plot_bar *bars, int n)
+{
+    const int left = 190, right = 90, top = 60, row = 30, bottom = 50;
+    int height = top + (n > 0 ? n : 1) * row + bottom;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    header(f, height, ax);
+    double hi = 0;
+    for (int i = 0; i < n; i++) {
+        if (isfinite(bars[i].max) && bars[i].max > hi)
+            hi = bars[i].max;
+        if (isfinite(bars[i].median) && bars[i].median > hi)
+            hi = bars[i].median;
+    }
+    axis a = make_axis(0, hi, true, false);
+    double x0 = left, x1 = WIDTH - right, y0 = top, y1 = top + (n > 0 ? n : 1) * row;
+    fprintf(f, "<g class=\"grid\" stroke=\"#ddd\">\n");
+    for (double t = a.lo; t <= a.hi + a.step / 2; t += a.step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", map(&a, t, x0, x1), y0,
+                map(&a, t, x0, x1), y1);
+    fputs("</g>\n<g class=\"ticks\" text-anchor=\"middle\" fill=\"#333\">\n", f);
+    for (double t = a.lo; t <= a.hi + a.step / 2; t += a.step)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%.*f</text>\n", map(&a, t, x0, x1), y1 + 16,
+                a.decimals, t);
+    fputs("</g>\n", f);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x0 + x1) / 2, y1 + 36);
+    xml_text(f, ax->x_label);
+    fputs("</text>\n", f);
+    if (n == 0)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no data</text>\n",
+                (x0 + x1) / 2, (y0 + y1) / 2);
+    fputs("<g class=\"data\">\n", f);
+    for (int i = 0; i < n; i++) {
+        const bench_plot_bar *b = &bars[i];
+        double yc = y0 + i * row + row / 2.0;
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">",
+                left - 8, yc);
+        xml_text(f, b->label);
+        fputs("</text>\n", f);
+        if (!isfinite(b->median)) {
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\" fill=\"#999\">"
+                       "no successful run</text>\n", x0 + 6, yc);
+            continue;
+        }
+        double xm = map(&a, b->median, x0, x1);
+        fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+                   "fill=\"%s\" fill-opacity=\"0.85\"><title>",
+                x0, yc - row * 0.35, xm - x0, (int)(row * 0.7), colour(b->color, i));
+        xml_text(f, b->label);
+        fprintf(f, ": median %.3f (min %.3f, max %.3f)</title></rect>\n", b->median, b->min, b->max);
+        if (isfinite(b->min) && isfinite(b->max) && b->max > b->min) {
+            double xa = map(&a, b->min, x0, x1), xb = map(&a, b->max, x0, x1);
+            fprintf(f, "<g class=\"whisker\" stroke=\"#222\" stroke-width=\"1.5\">"
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
+                    xa, yc, xb, yc, xa, yc - 6, xa, yc + 6, xb, yc - 6, xb, yc + 6);
+        }
+        double xt = isfinite(b->max) && b->max > b->median ? map(&a, b->max, x0, x1) : xm;
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">%.2f</text>\n",
+                xt + 6, yc, b->median);
+    }
+    fputs("</g>\n", f);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x0, y0, x0, y1);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x0, y1, x1, y1);
+    return finish(f);
+}
+
+/* ---- lines and scatter -------------------------------------------------- */
+
+static void extend(double v, double *lo, double *hi)
+{
+    if (!isfinite(v))
+        return;
+    if (v < *lo)
+        *lo = v;
+    if (v > *hi)
+        *hi = v;
+}
+
+static int xy_chart(const char *path, const bench_plot_axes *ax, const bench_plot_series *series,
+                    int n, const bench_plot_ref *refs, int nrefs, bool scatter)
+{
+    const int left = 80, right = 190, top = 60, bottom = 60, plot_h = 340;
+    int height = top + plot_h + bottom;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    header(f, height, ax);
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    int points = 0;
+    for (int s = 0; s < n; s++) {
+        for (int i = 0; i < series[s].n; i++) {
+            if (!isfinite(series[s].x[i]) || !isfinite(series[s].y[i]))
+                continue;
+            extend(series[s].x[i], &xlo, &xhi);
+            extend(series[s].y[i], &ylo, &yhi);
+            points++;
+        }
+    }
+    for (int r = 0; r < nrefs; r++)
+        extend(refs[r].y, &ylo, &yhi);
+    if (!scatter && ylo < INFINITY && !ax->y_from_zero) {
+        /* Room above and below so the lines do not sit on the frame. */
+        double pad = (yhi - ylo) * 0.08;
+        ylo -= pad;
+        yhi += pad;
+    }
+    if (scatter && ylo < INFINITY) {
+        double pad = (yhi - ylo) * 0.1 + 0.1;
+        ylo -= pad;
+        yhi += pad;
+        double xpad = (xhi - xlo) * 0.08;
+        xlo -= xpad;
+        xhi += xpad;
+        if (xlo < 0)
+            xlo = 0;
+    }
+    axis xa = make_axis(xlo, xhi, ax->x_from_zero, ax->x_integer);
+    axis ya = make_axis(ylo, yhi, ax->y_from_zero, false);
+    double x0 = left, x1 = WIDTH - right, y0 = top + plot_h, y1 = top;
+
+    fputs("<g class=\"grid\" stroke=\"#e2e2e2\">\n", f);
+    for (double t = xa.lo; t <= xa.hi + xa.step / 2; t += xa.step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", map(&xa, t, x0, x1), y0,
+                map(&xa, t, x0, x1), y1);
+    for (double t = ya.lo; t <= ya.hi + ya.step / 2; t += ya.step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x0, map(&ya, t, y0, y1),
+                x1, map(&ya, t, y0, y1));
+    fputs("</g>\n<g class=\"ticks\" fill=\"#333\">\n", f);
+    for (double t = xa.lo; t <= xa.hi + xa.step / 2; t += xa.step)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n",
+                map(&xa, t, x0, x1), y0 + 16, xa.decimals, t);
+    for (double t = ya.lo; t <= ya.hi + ya.step / 2; t += ya.step)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">"
+                   "%.*f</text>\n", x0 - 6, map(&ya, t, y0, y1), ya.decimals, t);
+    fputs("</g>\n", f);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x0 + x1) / 2, y0 + 40);
+    xml_text(f, ax->x_label);
+    fprintf(f, "</text>\n<text transform=\"translate(18 %.1f) rotate(-90)\" text-anchor=\"middle\">",
+            (y0 + y1) / 2);
+    xml_text(f, ax->y_label);
+    fputs("</text>\n", f);
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+               "stroke=\"#333\"/>\n", x0, y1, x1 - x0, y0 - y1);
+    if (points == 0)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no data</text>\n",
+                (x0 + x1) / 2, (y0 + y1) / 2);
+
+    int legend = 0;
+    double lx = x1 + 16, ly = y1 + 8;
+    for (int r = 0; r < nrefs; r++) {
+        if (!isfinite(refs[r].y))
+            continue;
+        double y = map(&ya, refs[r].y, y0, y1);
+        const char *c = colour(refs[r].color, n + r);
+        fprintf(f, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n", x0, y, x1, y, c);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                   "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>", lx, ly + legend * 18,
+                lx + 22, ly + legend * 18, c);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", lx + 28, ly + legend * 18);
+        xml_text(f, refs[r].name);
+        fputs("</text>\n", f);
+        legend++;
+    }
+    fputs("<g class=\"data\">\n", f);
+    for (int s = 0; s < n; s++) {
+        const bench_plot_series *se = &series[s];
+        const char *c = colour(se->color, s);
+        fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
+                c, scatter ? "1.2" : "2", se->dashed ? " stroke-dasharray=\"5 4\"" : "");
+        for (int i = 0; i < se->n; i++)
+            if (isfinite(se->x[i]) && isfinite(se->y[i]))
+                fprintf(f, "%.1f,%.1f ", map(&xa, se->x[i], x0, x1), map(&ya, se->y[i], y0, y1));
+        fputs("\"/>\n", f);
+        for (int i = 0; i < se->n; i++) {
+            if (!isfinite(se->x[i]) || !isfinite(se->y[i]))
+                continue;
+            double px = map(&xa, se->x[i], x0, x1), py = map(&ya, se->y[i], y0, y1);
+            fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
+                    px, py, scatter ? "5" : "4", c);
+            xml_text(f, se->name);
+            if (se->labels && se->labels[i]) {
+                fputs(" ", f);
+                xml_text(f, se->labels[i]);
+            }
+            fprintf(f, ": %g, %g</title></circle>\n", se->x[i], se->y[i]);
+            if (se->labels && se->labels[i]) {
+                /* Alternate sides so two systems' labels on one rung do not overlap. */
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\"%s>", px + (s % 2 ? -8 : 8),
+                        py + (s % 2 ? 14 : -8), c, s % 2 ? " text-anchor=\"end\"" : "");
+                xml_text(f, se->labels[i]);
+                fputs("</text>\n", f);
+            }
+        }
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>"
+                   "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
+                lx, ly + legend * 18, lx + 22, ly + legend * 18, c,
+                se->dashed ? " stroke-dasharray=\"5 4\"" : "", lx + 11, ly + legend * 18, c);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", lx + 28, ly + legend * 18);
+        xml_text(f, se->name);
+        fputs("</text>\n", f);
+        legend++;
+    }
+    fputs("</g>\n", f);
+    return finish(f);
+}
+
+int bench_plot_lines(const char *path, const bench_plot_axes *axes, const bench_plot_series *series,
+                     int n, const bench_plot_ref *refs, int nrefs)
+{
+    return xy_chart(path, axes, series, n, refs, nrefs, false);
+}
+
+int bench_plot_scatter(const char *path, const bench_plot_axes *axes,
+                       const bench_plot_series *series, int n)
+{
+    return xy_chart(path, axes, series, n, NULL, 0, true);
+}

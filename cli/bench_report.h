@@ -1,0 +1,58 @@
+/*
+ * The results of `ladder bench` as one json-c document, and what is made
+ * from it: the summaries (medians, pair ratios, the scaling curve, the
+ * physical limit), bench.json, the Markdown table and the SVG charts.
+ *
+ * The document is the single source of truth: cmd_bench.c records every run
+ * into it, bench_report_summarise() derives the figures from those runs,
+ * and the Markdown and charts only read it, so what a person sees is what
+ * the JSON says.
+ *
+ * Document outline (field by field in benches/README.md):
+ *   meta, input, ladder, systems[] {id, label, kind, role, slots, helpers},
+ *   runs[] {round, system, ok, wall_s, cpu_s, ..., rungs[], commands[]},
+ *   quality {systems {id: [per rung]}}, problems[]
+ * and, from bench_report_summarise():
+ *   summary {id: {...}}, ratios[], scaling, physical_limit.
+ */
+#ifndef LADDER_CLI_BENCH_REPORT_H
+#define LADDER_CLI_BENCH_REPORT_H
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "bench_stats.h"
+
+/* ---- building the document --------------------------------------------- */
+
+/* A number, or JSON null for NaN/infinity (a figure not measured). */
+json_object *bench_json_num(double v);
+/* A string, or JSON null for NULL. */
+json_object *bench_json_str(const char *s);
+/* argv (NULL-terminated) as an array of strings. */
+json_object *bench_json_argv(char *const *argv);
+/* {n, median, min, max} */
+json_object *bench_json_summary(const bench_summary *s);
+
+/* Reading back: NaN / NULL when absent, null or of another type. */
+double bench_json_get_num(json_object *o, const char *key);
+const char *bench_json_get_str(json_object *o, const char *key);
+
+/* ---- derived figures and outputs ----------------------------------------- */
+
+/* Add summary, ratios, scaling and physical_limit computed from runs. */
+int bench_report_summarise(json_object *doc);
+
+/* bench.json, pretty-printed. Returns 0 or a negative errno. */
+int bench_report_write_json(json_object *doc, const char *path);
+
+/* The Markdown summary (tables); the same text goes to the terminal and to
+ * summary.md. */
+void bench_report_markdown(json_object *doc, FILE *out);
+
+/* wall.svg, scaling.svg and quality.svg in dir. Returns 0 or the first
+ * error (negative errno). */
+int bench_report_plots(json_object *doc, const char *dir);
+
+#endif

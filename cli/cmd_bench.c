@@ -1,0 +1,1550 @@
+/*
+ * `ladder bench`: ladder against FFmpeg's CLI on the same input with the
+ * same encoder settings, measured the same way.
+ *
+ * Systems, run in this order every round (A B C A B C ...) so that slow
+ * drift of a noisy machine hits all of them alike:
+ *   ladder (default slots), ladder --no-helpers, ladder --devices cpu:k for
+ *   the scaling curve, FFmpeg in one process (decode once, split + scale),
+ *   FFmpeg one process per rung, all at once.
+ * Every run is a child process measured by bench_spawn (wall clock,
+ * rusage); its outputs are checked, its figures go into the results
+ * document (bench_report), and quality (PSNR/SSIM) is measured once per
+ * system on its last run's outputs, after the timed runs, so it never
+ * competes with them for the CPU.
+ *
+ * Options, orchestration and the progress bar live here; the modules do
+ * the rest: bench_commands (command lines), bench_spawn (children),
+ * bench_checks (output checks), bench_media (probing), bench_quality
+ * (PSNR/SSIM), bench_stats, bench_report (JSON, Markdown, charts),
+ * bench_plot (SVG), bench_host (machine facts), bench_fs.
+ */
+#define _GNU_SOURCE   /* vasprintf */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/log.h>
+
+#include "bench_checks.h"
+#include "bench_commands.h"
+#include "bench_fs.h"
+#include "bench_host.h"
+#include "bench_media.h"
+#include "bench_quality.h"
+#include "bench_report.h"
+#include "bench_spawn.h"
+#include "bench_stats.h"
+#include "commands.h"
+#include "ladder/ladder.h"
+#include "ladder/ladder_config.h"
+
+/* Exit statuses beyond ladder_exit_code()'s: the same table as encode. */
+enum {
+    EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT_MISSING = 3, EXIT_LADDER = 6,
+    EXIT_OUTPUT = 7, EXIT_CODEC = 10, EXIT_CANCELLED = 130,
+};
+
+static void bench_usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: ladder bench [--input FILE | --synthetic 1080p30:20s] [--ladder FILE]\n"
+        "                    [--codec h264|hevc|av1] [--runs N] [--quick] [--out DIR] [options]\n"
+        "\n"
+        "Encode the same ladder with the same settings (preset, bitrate or CRF, GOP =\n"
+        "segment, no scene-cut, closed GOP) with ladder and with FFmpeg's CLI, alternating\n"
+        "the systems run by run, and report wall time, CPU, peak RSS, encode fps, bytes\n"
+        "and PSNR/SSIM per rung, the scaling with CPU slots and the physical CPU limit.\n"
+        "\n"
+        "Systems: ladder (default slots), ladder --no-helpers, ladder --devices cpu:N for\n"
+        "N = 1..cores (the default count is not repeated), FFmpeg in one process (decode\n"
+        "once, split + scale, one output per rung), FFmpeg one process per rung in parallel.\n"
+        "\n"
+        "Input and ladder:\n"
+        "  --input FILE       the source to encode\n"
+        "  --synthetic SPEC   generate a source with ffmpeg (testsrc2 + sine, cached):\n"
+        "                     <height>p<fps>:<seconds>s, e.g. 1080p30:20s, 360p30000/1001:3s\n"
+        "                     (default 1080p30:20s)\n"
+        "  --ladder FILE      JSON ladder file, as for ladder encode (default: 1920x1080 5000k,\n"
+        "                     1280x720 3000k, 852x480 1400k, 640x360 800k; rungs above the\n"
+        "                     source dropped)\n"
+        "  --codec NAME       h264 (default), hevc or av1 (libx264, libx265, libsvtav1)\n"
+        "  --preset NAME      encoder preset for every system (default veryfast)\n"
+        "\n"
+        "Runs:\n"
+        "  --runs N           rounds: runs per system (default 3)\n"
+        "  --slots LIST       slot counts for the scaling curve, e.g. 1,2,4 (default 1..cores)\n"
+        "  --quick            smoke test: 3 s 360p input, 2 rungs (640x360 800k, 426x240\n"
+        "                     400k), 1 run each; checks that everything works, judges no speed\n"
+        "  --ffmpeg PATH      the ffmpeg program (default: ffmpeg from PATH)\n"
+        "\n"
+        "Output:\n"
+        "  -o, --out DIR      results directory (default benches/results/bench-<date>-<time>):\n"
+        "                     bench.json, summary.md, wall.svg, scaling.svg, quality.svg\n"
+        "  --cache DIR        where synthetic inputs are kept (default DIR/cache)\n"
+        "  --keep             keep every run's outputs under DIR/work\n"
+        "  -h, --help         this help\n"
+        "\n"
+        "Exit status: 0 every run and check passed; 1 a command failed or an output check\n"
+        "failed (the problems are listed in bench.json); 2 usage; 3 input missing; 4 input\n"
+        "invalid; 5 no video; 6 bad ladder; 7 DIR not writable; 10 codec not supported;\n"
+        "130 cancelled.\n");
+}
+
+enum {
+    OPT_INPUT = 256, OPT_SYNTHETIC, OPT_LADDER, OPT_CODEC, OPT_PRESET, OPT_RUNS, OPT_SLOTS,
+    OPT_QUICK, OPT_FFMPEG, OPT_CACHE, OPT_KEEP,
+};
+
+static const struct option bench_options[] = {
+    { "input", required_argument, NULL, OPT_INPUT },
+    { "synthetic", required_argument, NULL, OPT_SYNTHETIC },
+    { "ladder", required_argument, NULL, OPT_LADDER },
+    { "codec", required_argument, NULL, OPT_CODEC },
+    { "preset", required_argument, NULL, OPT_PRESET },
+    { "runs", required_argument, NULL, OPT_RUNS },
+    { "slots", required_argument, NULL, OPT_SLOTS },
+    { "quick", no_argument, NULL, OPT_QUICK },
+    { "ffmpeg", required_argument, NULL, OPT_FFMPEG },
+    { "out", required_argument, NULL, 'o' },
+    { "cache", required_argument, NULL, OPT_CACHE },
+    { "keep", no_argument, NULL, OPT_KEEP },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+#define MAX_SLOT_COUNTS 64
+
+typedef struct synth_spec {
+    char text[64];          /* as given: "1080p30:20s" */
+    int width, height;
+    char rate[32];          /* "30", "30000/1001" */
+    double seconds;
+} synth_spec;
+
+typedef struct bench_opts {
+    const char *input, *synthetic, *ladder_file, *codec, *preset, *ffmpeg, *out, *cache;
+    int runs;
+    int slots[MAX_SLOT_COUNTS];
+    int nb_slots;           /* 0: 1..cores */
+    bool quick, keep;
+    synth_spec synth;
+} bench_opts;
+
+typedef enum sys_kind { SYS_LADDER, SYS_FFMPEG_ONE, SYS_FFMPEG_RUNGS } sys_kind;
+
+typedef struct bench_system {
+    char id[32], label[48];
+    sys_kind kind;
+    int slots;              /* ladder --devices cpu:N; 0 = ladder's default */
+    int slots_used;         /* what that means on this machine */
+    bool helpers;
+    bool compare;           /* compared with FFmpeg (else: scaling curve only) */
+    bool quality;           /* PSNR/SSIM measured on its last run */
+    char *last_dir;         /* run directory of its last run (owned) */
+    json_object *last_run;  /* that run in the document (borrowed) */
+} bench_system;
+
+/*
+ * The progress line. A thread redraws it on a terminal every quarter
+ * second, so the elapsed time moves while the main thread sits in wait4();
+ * elsewhere each step prints a line when it starts and when it ends.
+ */
+typedef struct progress {
+    bool tty, thread_ok, active, stop;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    char label[192];
+    const char *what;       /* "run", "quality", or NULL for a step without a count */
+    int index, total;
+    double t_step, t_start;
+} progress;
+
+typedef struct bench {
+    bench_opts opt;
+    bench_media_info in;
+    bench_rung rungs[LADDER_MAX_RUNGS];
+    bench_setup setup;
+    double segment_seconds;
+    int gop_frames;
+    char *ladder_bin, *out_dir, *work_dir, *cache_dir, *input_path;
+    char ffmpeg_version[256];
+    bool out_created;       /* out_dir did not exist: remove it again on an early failure */
+    bool results_written;   /* bench.json and the rest are in out_dir */
+    int cores, default_slots;
+    bench_system *systems;
+    int nb_systems;
+    json_object *doc, *runs, *problems;
+    progress prog;
+    int run_index, total_runs;
+} bench;
+
+static volatile sig_atomic_t g_cancel;
+
+static void on_signal(int sig)
+{
+    g_cancel = sig;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+static int parse_int(const char *text, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi || text[0] == ' ' || text[0] == '+')
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (o)
+        json_object_object_get_ex(o, key, &v);
+    return v;
+}
+
+/* "<height>p<fps>:<seconds>[s]"; the width is 16:9, even. */
+static int parse_synthetic(const char *text, synth_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    if (strlen(text) >= sizeof(s->text) || !is_digit(text[0]))
+        return -1;
+    snprintf(s->text, sizeof(s->text), "%s", text);
+    char *end;
+    long h = strtol(text, &end, 10);
+    if (*end != 'p' || h < 16 || h > 4320 || h % 2)
+        return -1;
+    const char *rate = end + 1, *colon = strchr(rate, ':');
+    size_t len = colon ? (size_t)(colon - rate) : 0;
+    if (!len || len >= sizeof(s->rate))
+        return -1;
+    memcpy(s->rate, rate, len);
+    /* The rate: "30", "29.97" or "30000/1001", digits only around / and . */
+    double fps;
+    char *slash = strchr(s->rate, '/');
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit(s->rate[i]) && s->rate[i] != '/' && s->rate[i] != '.')
+            return -1;
+    if (slash) {
+        long num = strtol(s->rate, &end, 10), den;
+        if (end != slash || !is_digit(slash[1]) || strchr(slash, '.'))
+            return -1;
+        den = strtol(slash + 1, &end, 10);
+        if (*end || den <= 0)
+            return -1;
+        fps = (double)num / (double)den;
+    } else {
+        fps = strtod(s->rate, &end);
+        if (*end || s->rate[len - 1] == '.')
+            return -1;
+    }
+    if (!(fps >= 1 && fps <= 240))
+        return -1;
+    const char *dur = colon + 1;
+    if (!is_digit(dur[0]))
+        return -1;
+    s->seconds = strtod(dur, &end);
+    if (*end == 's')
+        end++;
+    if (*end || !(s->seconds > 0 && s->seconds <= 3600))
+        return -1;
+    s->height = (int)h;
+    /* 16:9 rounded to the nearest even width: 480p -> 854, 240p -> 426. */
+    s->width = 2 * (int)lround((double)h * 8 / 9);
+    return 0;
+}
+
+static int parse_slots(const char *text, bench_opts *o)
+{
+    o->nb_slots = 0;
+    char buf[512];
+    if (strlen(text) >= sizeof(buf))
+        return -1;
+    snprintf(buf, sizeof(buf), "%s", text);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (o->nb_slots == MAX_SLOT_COUNTS || parse_int(t, 1, 256, &o->slots[o->nb_slots]))
+            return -1;
+        o->nb_slots++;
+    }
+    return o->nb_slots ? 0 : -1;
+}
+
+static bool known_preset(const char *codec, const char *preset)
+{
+    static const char *const names[] = {
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+        "veryslow", "placebo",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(names[i], preset))
+            return true;
+    int n;
+    return !strcmp(codec, "av1") && !parse_int(preset, 0, 13, &n);
+}
+
+/* Returns -1 to go on, else the exit status (usage printed, or an error line). */
+static int parse_options(bench_opts *o, int argc, char **argv)
+{
+    *o = (bench_opts){ .codec = "h264", .preset = "veryfast", .ffmpeg = "ffmpeg", .runs = 0 };
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+o:h", bench_options, NULL)) != -1) {
+        switch (c) {
+        case 'h': bench_usage(stdout); return EXIT_OK;
+        case 'o': o->out = optarg; break;
+        case OPT_INPUT: o->input = optarg; break;
+        case OPT_SYNTHETIC:
+            o->synthetic = optarg;
+            if (parse_synthetic(optarg, &o->synth)) {
+                fprintf(stderr, "ladder bench: --synthetic '%s': expected <height>p<fps>:<seconds>s, "
+                                "e.g. 1080p30:20s or 360p30000/1001:3s\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_LADDER: o->ladder_file = optarg; break;
+        case OPT_CODEC:
+            if (!bench_codec_encoder(optarg)) {
+                fprintf(stderr, "ladder bench: --codec '%s': expected h264, hevc or av1\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->codec = optarg;
+            break;
+        case OPT_PRESET: o->preset = optarg; break;
+        case OPT_RUNS:
+            if (parse_int(optarg, 1, 1000, &o->runs)) {
+                fprintf(stderr, "ladder bench: --runs '%s': expected a number of runs from 1 to 1000\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_SLOTS:
+            if (parse_slots(optarg, o)) {
+                fprintf(stderr, "ladder bench: --slots '%s': expected slot counts from 1 to 256, "
+                                "e.g. 1,2,4\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_QUICK: o->quick = true; break;
+        case OPT_FFMPEG: o->ffmpeg = optarg; break;
+        case OPT_CACHE: o->cache = optarg; break;
+        case OPT_KEEP: o->keep = true; break;
+        default:
+            fprintf(stderr, "ladder bench: unknown or incomplete option '%s' (try 'ladder bench --help')\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ladder bench: unexpected argument '%s' (the source is given with --input)\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (o->input && o->synthetic) {
+        fprintf(stderr, "ladder bench: use either --input or --synthetic, not both\n");
+        return EXIT_USAGE;
+    }
+    if (!known_preset(o->codec, o->preset)) {
+        fprintf(stderr, "ladder bench: --preset '%s': expected ultrafast, superfast, veryfast, faster, "
+                        "fast, medium, slow, slower, veryslow or placebo\n", o->preset);
+        return EXIT_USAGE;
+    }
+    /* --quick sets what was not given; explicit options win. */
+    if (!o->input && !o->synthetic)
+        parse_synthetic(o->quick ? "360p30000/1001:3s" : "1080p30:20s", &o->synth);
+    if (!o->runs)
+        o->runs = o->quick ? 1 : 3;
+    return -1;
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+static int term_width(void)
+{
+    struct winsize ws;
+    if (!ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 20)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Under p->lock. */
+static void progress_draw(progress *p)
+{
+    double now = bench_now();
+    enum { BAR = 20 };
+    char bar[BAR + 1];
+    int done = p->what && p->total > 0 ? (p->index - 1) * BAR / p->total : 0;
+    for (int i = 0; i < BAR; i++)
+        bar[i] = i < done ? '#' : '.';
+    bar[BAR] = '\0';
+    char line[512];
+    if (p->what)
+        snprintf(line, sizeof(line), "[%s] %s %d/%d  %s  %.1f s  (total %.0f s)", bar, p->what, p->index,
+                 p->total, p->label, now - p->t_step, now - p->t_start);
+    else
+        snprintf(line, sizeof(line), "[%s] %s  %.1f s  (total %.0f s)", bar, p->label,
+                 now - p->t_step, now - p->t_start);
+    int width = term_width() - 1;
+    if ((int)strlen(line) > width)
+        line[width] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+}
+
+static void *progress_thread(void *arg)
+{
+    progress *p = arg;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        if (p->active)
+            progress_draw(p);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static void progress_init(progress *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->tty = isatty(STDERR_FILENO);
+    p->t_start = bench_now();
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (!p->tty)
+        return;
+    /* The thread must not take SIGINT/SIGTERM: they have to interrupt the
+     * main thread's wait4() so that it can pass them on to the children. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    p->thread_ok = pthread_create(&p->thread, NULL, progress_thread, p) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void progress_close(progress *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    if (p->tty && p->active)
+        fprintf(stderr, "\r\033[K");
+    p->active = false;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    if (p->thread_ok)
+        pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* what: "run" or "quality" (step index of total), NULL for a single step. */
+static void progress_begin(progress *p, const char *what, int index, int total, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void progress_begin(progress *p, const char *what, int index, int total, const char *fmt, ...)
+{
+    pthread_mutex_lock(&p->lock);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->label, sizeof(p->label), fmt, ap);
+    va_end(ap);
+    p->what = what;
+    p->index = index;
+    p->total = total;
+    p->t_step = bench_now();
+    p->active = true;
+    if (p->tty) {
+        progress_draw(p);
+    } else {
+        if (what)
+            fprintf(stderr, "[%s %d/%d] %s ...\n", what, index, total, p->label);
+        else
+            fprintf(stderr, "%s ...\n", p->label);
+    }
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void progress_end(progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress_end(progress *p, const char *fmt, ...)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->tty)
+        fprintf(stderr, "\r\033[K");
+    p->active = false;
+    char tail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tail, sizeof(tail), fmt, ap);
+    va_end(ap);
+    if (p->what)
+        fprintf(stderr, "[%s %d/%d] %s: %s\n", p->what, p->index, p->total, p->label, tail);
+    else
+        fprintf(stderr, "%s: %s\n", p->label, tail);
+    fflush(stderr);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* One error line, the progress line cleared first. */
+static int fail(bench *b, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(bench *b, int code, const char *fmt, ...)
+{
+    pthread_mutex_lock(&b->prog.lock);
+    if (b->prog.tty && b->prog.active)
+        fprintf(stderr, "\r\033[K");
+    b->prog.active = false;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    for (char *c = line; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
+    fprintf(stderr, "ladder bench: %s\n", line);
+    pthread_mutex_unlock(&b->prog.lock);
+    return code;
+}
+
+/* ---- the results document ------------------------------------------------ */
+
+static void add_problem(bench *b, json_object *run, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_problem(bench *b, json_object *run, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    char line[1200];
+    if (run) {
+        json_object *sys = NULL, *round = NULL;
+        json_object_object_get_ex(run, "label", &sys);
+        json_object_object_get_ex(run, "round", &round);
+        snprintf(line, sizeof(line), "round %d, %s: %s", json_object_get_int(round),
+                 json_object_get_string(sys), text);
+        json_object *list = NULL;
+        json_object_object_get_ex(run, "problems", &list);
+        json_object_array_add(list, json_object_new_string(line));
+        json_object_object_add(run, "ok", json_object_new_boolean(false));
+    } else {
+        snprintf(line, sizeof(line), "%s", text);
+    }
+    json_object_array_add(b->problems, json_object_new_string(line));
+}
+
+static json_object *describe_meta(bench *b)
+{
+    json_object *meta = json_object_new_object();
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", &tm);
+    json_object_object_add(meta, "date", json_object_new_string(date));
+
+    json_object_object_add(meta, "host", bench_host_describe());
+
+    json_object *lad = json_object_new_object();
+    json_object_object_add(lad, "version", json_object_new_string(LADDER_VERSION_STRING));
+    json_object_object_add(lad, "path", json_object_new_string(b->ladder_bin));
+    json_object_object_add(meta, "ladder", lad);
+    json_object *ff = json_object_new_object();
+    json_object_object_add(ff, "command", json_object_new_string(b->opt.ffmpeg));
+    json_object_object_add(ff, "version", json_object_new_string(b->ffmpeg_version));
+    json_object_object_add(meta, "ffmpeg", ff);
+    json_object_object_add(meta, "libraries", bench_host_libraries());
+    json_object_object_add(meta, "loadavg_before", bench_host_loadavg());
+
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "quick", json_object_new_boolean(b->opt.quick));
+    json_object_object_add(o, "runs", json_object_new_int(b->opt.runs));
+    json_object_object_add(o, "codec", json_object_new_string(b->opt.codec));
+    json_object_object_add(o, "preset", json_object_new_string(b->opt.preset));
+    json_object_object_add(o, "input", bench_json_str(b->opt.input));
+    json_object_object_add(o, "synthetic", bench_json_str(b->opt.input ? NULL : b->opt.synth.text));
+    json_object_object_add(o, "ladder_file", bench_json_str(b->opt.ladder_file));
+    json_object_object_add(o, "out", json_object_new_string(b->out_dir));
+    json_object_object_add(o, "cache", json_object_new_string(b->cache_dir));
+    json_object_object_add(o, "keep", json_object_new_boolean(b->opt.keep));
+    json_object_object_add(meta, "options", o);
+    return meta;
+}
+
+static json_object *describe_input(bench *b, json_object *generated)
+{
+    const bench_media_info *in = &b->in;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "path", json_object_new_string(b->input_path));
+    json_object_object_add(o, "generated", generated);
+    json_object_object_add(o, "bytes", bench_json_num((double)bench_fs_size(b->input_path)));
+    json_object_object_add(o, "video_codec", json_object_new_string(in->video_codec));
+    json_object_object_add(o, "pix_fmt", json_object_new_string(in->pix_fmt));
+    json_object_object_add(o, "width", json_object_new_int(in->width));
+    json_object_object_add(o, "height", json_object_new_int(in->height));
+    json_object_object_add(o, "display_width", json_object_new_int(in->display_w));
+    json_object_object_add(o, "display_height", json_object_new_int(in->display_h));
+    char sar[32];
+    snprintf(sar, sizeof(sar), "%d:%d", in->sar_num, in->sar_den);
+    json_object_object_add(o, "sample_aspect_ratio", json_object_new_string(sar));
+    double fps = in->fps_den ? (double)in->fps_num / in->fps_den : NAN;
+    json_object_object_add(o, "fps", bench_json_num(fps));
+    char rate[48];
+    snprintf(rate, sizeof(rate), "%d/%d", in->fps_num, in->fps_den);
+    json_object_object_add(o, "frame_rate", in->fps_den ? json_object_new_string(rate) : NULL);
+    json_object_object_add(o, "frames", json_object_new_int64(in->frames));
+    /* Frames over the rate for a constant rate: the container's duration
+     * includes audio priming and rounding. */
+    json_object_object_add(o, "duration", bench_json_num(isfinite(fps) ? (double)in->frames / fps : in->duration));
+    if (in->has_audio) {
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "codec", json_object_new_string(in->audio_codec));
+        json_object_object_add(a, "channels", json_object_new_int(in->audio_channels));
+        json_object_object_add(a, "bit_rate", bench_json_num((double)in->audio_bit_rate));
+        json_object_object_add(a, "copied", json_object_new_boolean(in->audio_copyable));
+        json_object_object_add(a, "treatment", json_object_new_string(
+            in->audio_copyable ? "AAC-LC stereo source: copied by ladder and by FFmpeg (-c:a copy)"
+                               : "re-encoded by ladder and by FFmpeg: AAC-LC stereo (-c:a aac -b:a 128k -ac 2)"));
+        json_object_object_add(o, "audio", a);
+    } else {
+        json_object_object_add(o, "audio", NULL);
+    }
+    return o;
+}
+
+static json_object *describe_ladder(bench *b)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "codec", json_object_new_string(b->opt.codec));
+    json_object_object_add(o, "encoder", json_object_new_string(bench_codec_encoder(b->opt.codec)));
+    json_object_object_add(o, "preset", json_object_new_string(b->opt.preset));
+    json_object_object_add(o, "segment_seconds", bench_json_num(b->segment_seconds));
+    json_object_object_add(o, "gop_frames", b->gop_frames ? json_object_new_int(b->gop_frames) : NULL);
+    json_object_object_add(o, "source", json_object_new_string(
+        b->opt.ladder_file ? b->opt.ladder_file : b->opt.quick ? "quick 2-rung ladder" : "default 4-rung ladder"));
+    json_object *list = json_object_new_array();
+    for (int i = 0; i < b->setup.nb_rungs; i++) {
+        const bench_rung *r = &b->rungs[i];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(r->cfg.name));
+        json_object_object_add(e, "width", json_object_new_int(r->width));
+        json_object_object_add(e, "height", json_object_new_int(r->height));
+        bool crf = r->cfg.rate_mode == LADDER_RATE_CRF;
+        json_object_object_add(e, "rate_mode", json_object_new_string(crf ? "crf" : "capped_vbr"));
+        json_object_object_add(e, "bitrate_kbps", crf ? NULL : json_object_new_int(r->cfg.bitrate_kbps));
+        json_object_object_add(e, "crf", crf ? json_object_new_int(r->cfg.crf) : NULL);
+        json_object_object_add(e, "maxrate_kbps", r->cfg.maxrate_kbps ? json_object_new_int(r->cfg.maxrate_kbps) : NULL);
+        json_object_object_add(e, "bufsize_kbps", r->cfg.bufsize_kbps ? json_object_new_int(r->cfg.bufsize_kbps) : NULL);
+        json_object_object_add(e, "profile", bench_json_str(r->cfg.profile[0] ? r->cfg.profile : NULL));
+        json_object_object_add(e, "max_fps", r->cfg.max_fps > 0 ? bench_json_num(r->cfg.max_fps) : NULL);
+        json_object_object_add(e, "gop_frames", r->gop_frames ? json_object_new_int(r->gop_frames) : NULL);
+        json_object_array_add(list, e);
+    }
+    json_object_object_add(o, "rungs", list);
+    return o;
+}
+
+static json_object *describe_systems(bench *b)
+{
+    json_object *list = json_object_new_array();
+    for (int i = 0; i < b->nb_systems; i++) {
+        const bench_system *s = &b->systems[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_string(s->id));
+        json_object_object_add(o, "label", json_object_new_string(s->label));
+        json_object_object_add(o, "kind", json_object_new_string(s->kind == SYS_LADDER ? "ladder" : "ffmpeg"));
+        json_object_object_add(o, "role", json_object_new_string(s->compare ? "compare" : "scaling"));
+        json_object_object_add(o, "slots", s->kind == SYS_LADDER ? json_object_new_int(s->slots_used) : NULL);
+        json_object_object_add(o, "helpers", s->kind == SYS_LADDER ? json_object_new_boolean(s->helpers) : NULL);
+        json_object_object_add(o, "processes",
+                               json_object_new_int(s->kind == SYS_FFMPEG_RUNGS ? b->setup.nb_rungs : 1));
+        const char *what =
+            s->kind == SYS_FFMPEG_ONE ? "ffmpeg: one process decodes once, split + scale, one output per rung"
+            : s->kind == SYS_FFMPEG_RUNGS ? "ffmpeg: one process per rung, all started at once; each decodes "
+                                            "the source. wall = first start to last exit; CPU = sum; peak "
+                                            "RSS = sum of the processes' peaks"
+            : !s->helpers ? "ladder encode --no-helpers: a free slot never joins another rung"
+            : s->slots ? "ladder encode --devices cpu:N (scaling curve)"
+                       : "ladder encode with its defaults (one CPU slot per online CPU, helpers on)";
+        json_object_object_add(o, "description", json_object_new_string(what));
+        json_object_array_add(list, o);
+    }
+    return list;
+}
+
+/* ---- one run --------------------------------------------------------------- */
+
+typedef struct snapshot {
+    double busy;
+    json_object *load;
+} snapshot;
+
+static json_object *new_run(bench *b, const bench_system *s, int round, const char *dir)
+{
+    json_object *run = json_object_new_object();
+    json_object_object_add(run, "index", json_object_new_int(b->run_index));
+    json_object_object_add(run, "round", json_object_new_int(round));
+    json_object_object_add(run, "system", json_object_new_string(s->id));
+    json_object_object_add(run, "label", json_object_new_string(s->label));
+    json_object_object_add(run, "ok", json_object_new_boolean(true));
+    json_object_object_add(run, "dir", json_object_new_string(dir));
+    json_object_object_add(run, "commands", json_object_new_array());
+    json_object_object_add(run, "problems", json_object_new_array());
+    json_object_array_add(b->runs, run);
+    return run;
+}
+
+/* Figures every run has, whatever the system. */
+static void record_figures(bench *b, json_object *run, double wall, double user, double sys,
+                           long rss_kib, const snapshot *before)
+{
+    double cpu = user + sys;
+    json_object_object_add(run, "wall_s", bench_json_num(wall));
+    json_object_object_add(run, "user_s", bench_json_num(user));
+    json_object_object_add(run, "sys_s", bench_json_num(sys));
+    json_object_object_add(run, "cpu_s", bench_json_num(cpu));
+    json_object_object_add(run, "cpu_util", bench_json_num(bench_stats_cpu_util(cpu, wall, b->cores)));
+    json_object_object_add(run, "peak_rss_kib", bench_json_num((double)rss_kib));
+    /* What the rest of the machine used meanwhile, on the same scale as
+     * cpu_util: near 0 on a quiet machine; if not, the run shared the CPUs. */
+    double busy = bench_host_busy_seconds() - before->busy - cpu;
+    json_object_object_add(run, "background_util",
+                           bench_json_num(bench_stats_cpu_util(busy < 0 ? 0 : busy, wall, b->cores)));
+    json_object_object_add(run, "loadavg_before", before->load);
+    json_object_object_add(run, "loadavg_after", bench_host_loadavg());
+}
+
+static void take_snapshot(snapshot *s)
+{
+    s->load = bench_host_loadavg();
+    s->busy = bench_host_busy_seconds();
+}
+
+static void failed_child(bench *b, json_object *run, const char *what, int exit_code, const char *log)
+{
+    char last[300];
+    bench_fs_last_line(log, last, sizeof(last));
+    add_problem(b, run, "%s exited with status %d%s%s", what, exit_code, last[0] ? ": " : "", last);
+    json_object_object_add(run, "stderr_tail", json_object_new_string(last));
+}
+
+typedef struct problem_ctx {
+    bench *b;
+    json_object *run;
+} problem_ctx;
+
+static void run_problem(void *opaque, const char *text)
+{
+    problem_ctx *c = opaque;
+    add_problem(c->b, c->run, "%s", text);
+}
+
+static bench_expect expectations(const bench *b)
+{
+    return (bench_expect){ .rungs = b->rungs, .nb_rungs = b->setup.nb_rungs, .frames = b->in.frames,
+                           .has_audio = b->in.has_audio, .audio_copy = b->in.audio_copyable };
+}
+
+static void finish_line(bench *b, json_object *run)
+{
+    double wall = bench_json_get_num(run, "wall_s"), cpu = bench_json_get_num(run, "cpu_s");
+    double rss = bench_json_get_num(run, "peak_rss_kib");
+    json_object *ok = jget(run, "ok");
+    json_object *probs = jget(run, "problems");
+    size_t np = probs ? json_object_array_length(probs) : 0;
+    if (np)
+        progress_end(&b->prog, "wall %.2f s, CPU %.2f s, peak RSS %.0f MiB: FAILED (%s)", wall, cpu, rss / 1024,
+                     json_object_get_string(json_object_array_get_idx(probs, 0)));
+    else
+        progress_end(&b->prog, "wall %.2f s, CPU %.2f s (%.0f%% of %d cores), peak RSS %.0f MiB%s", wall, cpu,
+                     100 * bench_stats_cpu_util(cpu, wall, b->cores), b->cores, rss / 1024,
+                     json_object_get_boolean(ok) ? "" : ": FAILED");
+}
+
+static int run_ladder(bench *b, bench_system *s, json_object *run, const char *dir)
+{
+    char *out = bench_fs_join(dir, "out"), *log_out = bench_fs_join(dir, "stdout.log");
+    char *log_err = bench_fs_join(dir, "stderr.log");
+    bench_argv a = { 0 };
+    int ret = !out || !log_out || !log_err ? LADDER_ENOMEM : bench_cmd_ladder(&b->setup, out, s->slots, s->helpers, &a);
+    if (ret)
+        goto done;
+    json_object_array_add(jget(run, "commands"), bench_json_argv(a.v));
+    snapshot before;
+    take_snapshot(&before);
+    bench_spawn_result res;
+    int r = bench_spawn_run(a.v, log_out, log_err, &g_cancel, &res);
+    if (r) {
+        json_object_put(before.load);
+        add_problem(b, run, "cannot start %s: %s", a.v[0], strerror(-r));
+    } else {
+        record_figures(b, run, res.wall_s, res.user_s, res.sys_s, res.maxrss_kib, &before);
+        json_object_object_add(run, "exit_code", json_object_new_int(res.exit_code));
+        if (res.exit_code) {
+            failed_child(b, run, "ladder encode", res.exit_code, log_err);
+        } else {
+            bench_expect e = expectations(b);
+            problem_ctx ctx = { b, run };
+            bench_check_ladder(&e, out, run, run_problem, &ctx);
+        }
+    }
+done:
+    bench_argv_free(&a);
+    free(out);
+    free(log_out);
+    free(log_err);
+    return ret;
+}
+
+static int run_ffmpeg_one(bench *b, json_object *run, const char *dir)
+{
+    char *out = bench_fs_join(dir, "out"), *log = bench_fs_join(dir, "stderr.log");
+    bench_argv a = { 0 };
+    int ret = !out || !log ? LADDER_ENOMEM : bench_cmd_ffmpeg_one(&b->setup, out, &a);
+    if (ret)
+        goto done;
+    json_object_array_add(jget(run, "commands"), bench_json_argv(a.v));
+    if ((ret = bench_fs_mkdir_p(out))) {
+        add_problem(b, run, "cannot create %s: %s", out, strerror(-ret));
+        ret = 0;
+        goto done;
+    }
+    snapshot before;
+    take_snapshot(&before);
+    bench_spawn_result res;
+    int r = bench_spawn_run(a.v, log, NULL, &g_cancel, &res);
+    if (r) {
+        json_object_put(before.load);
+        add_problem(b, run, "cannot start %s: %s", a.v[0], strerror(-r));
+    } else {
+        record_figures(b, run, res.wall_s, res.user_s, res.sys_s, res.maxrss_kib, &before);
+        json_object_object_add(run, "exit_code", json_object_new_int(res.exit_code));
+        if (res.exit_code) {
+            failed_child(b, run, "ffmpeg", res.exit_code, log);
+        } else {
+            bench_expect e = expectations(b);
+            problem_ctx ctx = { b, run };
+            bench_check_ffmpeg(&e, out, NULL, run, run_problem, &ctx);
+        }
+    }
+done:
+    bench_argv_free(&a);
+    free(out);
+    free(log);
+    return ret;
+}
+
+/* One process per rung, all started at once; reaped in whatever order they
+ * end, so each one's wall time is its own. */
+static int run_ffmpeg_rungs(bench *b, json_object *run, const char *dir)
+{
+    int n = b->setup.nb_rungs, ret = 0, started = 0;
+    bench_child *kids[LADDER_MAX_RUNGS] = { 0 };
+    bench_argv argv[LADDER_MAX_RUNGS] = { 0 };
+    char *logs[LADDER_MAX_RUNGS] = { 0 };
+    double proc_wall[LADDER_MAX_RUNGS];
+    char *out = bench_fs_join(dir, "out");
+    if (!out)
+        return LADDER_ENOMEM;
+    for (int i = 0; i < n && !ret; i++) {
+        logs[i] = xprintf("%s/stderr-%s.log", dir, b->rungs[i].cfg.name);
+        ret = logs[i] ? bench_cmd_ffmpeg_rung(&b->setup, i, out, &argv[i]) : LADDER_ENOMEM;
+        if (!ret)
+            json_object_array_add(jget(run, "commands"), bench_json_argv(argv[i].v));
+    }
+    if (ret)
+        goto done;
+    int r = bench_fs_mkdir_p(out);
+    if (r) {
+        add_problem(b, run, "cannot create %s: %s", out, strerror(-r));
+        goto done;
+    }
+    snapshot before;
+    take_snapshot(&before);
+    double t0 = bench_now();
+    for (int i = 0; i < n; i++) {
+        r = bench_child_start(&kids[i], argv[i].v, logs[i], NULL);
+        if (r) {
+            add_problem(b, run, "cannot start %s: %s", argv[i].v[0], strerror(-r));
+            break;
+        }
+        started++;
+    }
+    for (int left = started; left > 0; left--) {
+        int which;
+        if (bench_child_wait_any(kids, started, &g_cancel, &which))
+            break;
+    }
+    double wall = bench_now() - t0;
+    double user = 0, sys = 0;
+    long rss = 0, rss_max = 0;
+    json_object *procs = json_object_new_array();
+    for (int i = 0; i < started; i++) {
+        const bench_spawn_result *res = bench_child_result(kids[i]);
+        user += res->user_s;
+        sys += res->sys_s;
+        rss += res->maxrss_kib;
+        rss_max = res->maxrss_kib > rss_max ? res->maxrss_kib : rss_max;
+        proc_wall[i] = res->wall_s;
+        json_object *p = json_object_new_object();
+        json_object_object_add(p, "rung", json_object_new_string(b->rungs[i].cfg.name));
+        json_object_object_add(p, "exit_code", json_object_new_int(res->exit_code));
+        json_object_object_add(p, "wall_s", bench_json_num(res->wall_s));
+        json_object_object_add(p, "cpu_s", bench_json_num(res->user_s + res->sys_s));
+        json_object_object_add(p, "peak_rss_kib", bench_json_num((double)res->maxrss_kib));
+        json_object_array_add(procs, p);
+    }
+    if (started == 0) {
+        json_object_put(before.load);
+        json_object_put(procs);
+        goto done;
+    }
+    record_figures(b, run, wall, user, sys, rss, &before);
+    json_object_object_add(run, "peak_rss_max_process_kib", bench_json_num((double)rss_max));
+    json_object_object_add(run, "processes", procs);
+    bool all_ok = started == n;
+    for (int i = 0; i < started; i++) {
+        const bench_spawn_result *res = bench_child_result(kids[i]);
+        if (res->exit_code) {
+            char what[64];
+            snprintf(what, sizeof(what), "ffmpeg for %s", b->rungs[i].cfg.name);
+            failed_child(b, run, what, res->exit_code, logs[i]);
+            all_ok = false;
+        }
+    }
+    json_object_object_add(run, "exit_code", json_object_new_int(all_ok ? 0 : 1));
+    if (all_ok) {
+        bench_expect e = expectations(b);
+        problem_ctx ctx = { b, run };
+        bench_check_ffmpeg(&e, out, proc_wall, run, run_problem, &ctx);
+    }
+done:
+    for (int i = 0; i < n; i++) {
+        bench_child_close(kids[i]);
+        bench_argv_free(&argv[i]);
+        free(logs[i]);
+    }
+    free(out);
+    return ret;
+}
+
+static int run_one(bench *b, bench_system *s, int round)
+{
+    b->run_index++;
+    char *dir = xprintf("%s/r%d-%s", b->work_dir, round, s->id);
+    if (!dir)
+        return LADDER_ENOMEM;
+    bench_fs_rm_rf(dir);
+    int ret = bench_fs_mkdir_p(dir);
+    if (ret) {
+        fail(b, 0, "%s: cannot create: %s", dir, strerror(-ret));
+        free(dir);
+        return LADDER_EOUTPUT;
+    }
+    json_object *run = new_run(b, s, round, dir);
+    progress_begin(&b->prog, "run", b->run_index, b->total_runs, "%s (round %d/%d)", s->label, round, b->opt.runs);
+    ret = s->kind == SYS_LADDER ? run_ladder(b, s, run, dir)
+        : s->kind == SYS_FFMPEG_ONE ? run_ffmpeg_one(b, run, dir)
+                                    : run_ffmpeg_rungs(b, run, dir);
+    if (ret) {
+        free(dir);
+        return ret;
+    }
+    finish_line(b, run);
+    /* Outputs are deleted outside the timed region; the last round's stay
+     * for the quality pass. */
+    if (round < b->opt.runs && !b->opt.keep) {
+        bench_fs_rm_rf(dir);
+        free(dir);
+    } else {
+        free(s->last_dir);
+        s->last_dir = dir;
+        s->last_run = run;
+    }
+    return 0;
+}
+
+/* ---- quality ----------------------------------------------------------------- */
+
+static double run_rung_bytes(json_object *run, const char *name)
+{
+    json_object *rungs = jget(run, "rungs");
+    for (size_t i = 0; rungs && i < json_object_array_length(rungs); i++) {
+        json_object *r = json_object_array_get_idx(rungs, i);
+        const char *n = bench_json_get_str(r, "name");
+        if (n && !strcmp(n, name))
+            return bench_json_get_num(r, "bytes");
+    }
+    return NAN;
+}
+
+static int measure_quality(bench *b)
+{
+    json_object *q = json_object_new_object();
+    json_object_object_add(b->doc, "quality", q);
+    json_object_object_add(q, "method", json_object_new_string(
+        "in-process libavfilter: psnr and ssim filters; distorted = the system's output for the rung, "
+        "reference = the source through scale=W:H:flags=bicubic; both timelines start at 0 "
+        "(setpts=PTS-STARTPTS), yuv420p; PSNR from the mean per-frame MSE (8-bit peak 255), "
+        "capped at 100 dB; SSIM = mean of the per-frame 'All' value"));
+    json_object *vmaf = json_object_new_object();
+    bool has_vmaf = bench_quality_has_vmaf();
+    json_object_object_add(vmaf, "available", json_object_new_boolean(has_vmaf));
+    json_object_object_add(vmaf, "note", json_object_new_string(
+        has_vmaf ? "libvmaf is linked but not used yet: PSNR and SSIM only"
+                 : "the linked libavfilter has no libvmaf filter: PSNR and SSIM only"));
+    json_object_object_add(q, "vmaf", vmaf);
+    json_object *systems = json_object_new_object(), *skipped = json_object_new_object();
+    json_object_object_add(q, "systems", systems);
+    json_object_object_add(q, "skipped", skipped);
+    char *qdir = bench_fs_join(b->work_dir, "quality");
+    if (!qdir || bench_fs_mkdir_p(qdir)) {
+        free(qdir);
+        add_problem(b, NULL, "quality: cannot create a work directory under %s", b->work_dir);
+        return 0;
+    }
+    int total = 0, k = 0;
+    for (int i = 0; i < b->nb_systems; i++)
+        total += b->systems[i].quality ? b->setup.nb_rungs : 0;
+    for (int i = 0; i < b->nb_systems && !g_cancel; i++) {
+        bench_system *s = &b->systems[i];
+        if (!s->quality) {
+            json_object_object_add(skipped, s->id, json_object_new_string(
+                "scaling run: the same encoder settings as 'ladder', only the CPU slots differ"));
+            continue;
+        }
+        if (!s->last_run || !json_object_get_boolean(jget(s->last_run, "ok"))) {
+            json_object_object_add(skipped, s->id, json_object_new_string("its last run failed"));
+            k += b->setup.nb_rungs;
+            continue;
+        }
+        json_object *list = json_object_new_array();
+        json_object_object_add(systems, s->id, list);
+        for (int r = 0; r < b->setup.nb_rungs && !g_cancel; r++) {
+            const bench_rung *rung = &b->rungs[r];
+            const char *name = rung->cfg.name;
+            progress_begin(&b->prog, "quality", ++k, total, "%s %s", s->label, name);
+            char *dist = s->kind == SYS_LADDER ? xprintf("%s/%s-%s.mp4", qdir, s->id, name)
+                                               : xprintf("%s/out/%s.mp4", s->last_dir, name);
+            char *rung_dir = xprintf("%s/out/video/%s", s->last_dir, name);
+            bench_quality qv = { .psnr = NAN, .psnr_y = NAN, .ssim = NAN };
+            char err[512] = "";
+            int ret = !dist || !rung_dir ? LADDER_ENOMEM : 0;
+            if (!ret && s->kind == SYS_LADDER && (ret = bench_fs_join_package(rung_dir, dist)))
+                snprintf(err, sizeof(err), "cannot join %s's segments: %s", rung_dir, strerror(-ret));
+            if (!ret)
+                ret = bench_quality_measure(dist, b->input_path, rung->width, rung->height, &qv, err, sizeof(err));
+            if (ret) {
+                add_problem(b, NULL, "quality, %s %s: %s", s->label, name, err[0] ? err : "out of memory");
+                progress_end(&b->prog, "FAILED");
+            } else {
+                if (!rung->fps_capped && qv.frames != b->in.frames)
+                    add_problem(b, NULL, "quality, %s %s: %lld frames decoded, the input has %lld", s->label,
+                                name, (long long)qv.frames, (long long)b->in.frames);
+                progress_end(&b->prog, "PSNR %.2f dB, SSIM %.4f, %lld frames", qv.psnr, qv.ssim,
+                             (long long)qv.frames);
+            }
+            if (s->kind == SYS_LADDER && dist)
+                unlink(dist);
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "name", json_object_new_string(name));
+            json_object_object_add(e, "width", json_object_new_int(rung->width));
+            json_object_object_add(e, "height", json_object_new_int(rung->height));
+            json_object_object_add(e, "bytes", bench_json_num(run_rung_bytes(s->last_run, name)));
+            json_object_object_add(e, "psnr", bench_json_num(qv.psnr));
+            json_object_object_add(e, "psnr_y", bench_json_num(qv.psnr_y));
+            json_object_object_add(e, "ssim", bench_json_num(qv.ssim));
+            json_object_object_add(e, "frames", ret ? NULL : json_object_new_int64(qv.frames));
+            json_object_object_add(e, "round", jget(s->last_run, "round") ? json_object_get(jget(s->last_run, "round")) : NULL);
+            json_object_array_add(list, e);
+            free(dist);
+            free(rung_dir);
+        }
+    }
+    bench_fs_rm_rf(qdir);
+    free(qdir);
+    return 0;
+}
+
+/* ---- set-up ----------------------------------------------------------------- */
+
+static int default_out_dir(char **out)
+{
+    char stamp[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    *out = xprintf("benches/results/bench-%s", stamp);
+    return *out ? 0 : LADDER_ENOMEM;
+}
+
+static int find_self(bench *b)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return fail(b, EXIT_FAILED, "cannot find the ladder binary (/proc/self/exe): %s", strerror(errno));
+    buf[n] = '\0';
+    b->ladder_bin = strdup(buf);
+    return b->ladder_bin ? 0 : fail(b, EXIT_FAILED, "out of memory");
+}
+
+/* `ffmpeg -version`: is it there, and which one. */
+static int check_ffmpeg(bench *b)
+{
+    char *log = bench_fs_join(b->work_dir, "ffmpeg-version.txt");
+    if (!log)
+        return fail(b, EXIT_FAILED, "out of memory");
+    char *argv[] = { (char *)b->opt.ffmpeg, "-version", NULL };
+    bench_spawn_result res;
+    int r = bench_spawn_run(argv, log, NULL, &g_cancel, &res);
+    int ret = 0;
+    if (r || res.exit_code)
+        ret = fail(b, EXIT_FAILED, "%s: %s (install Debian's ffmpeg package or pass --ffmpeg PATH)",
+                   b->opt.ffmpeg, r ? strerror(-r) : "'-version' failed");
+    else
+        bench_fs_first_line(log, b->ffmpeg_version, sizeof(b->ffmpeg_version));
+    unlink(log);
+    free(log);
+    return ret;
+}
+
+/*
+ * ladder encode learns --codec in a later issue. Ask it first, cheaply:
+ * `ladder encode --codec NAME --help` exits 0 only if it takes the option,
+ * so an unsupported codec fails here with one line, not in every run.
+ */
+static int check_ladder_codec(bench *b)
+{
+    if (!strcmp(b->opt.codec, "h264"))
+        return 0;
+    char *log = bench_fs_join(b->work_dir, "ladder-codec.txt");
+    if (!log)
+        return fail(b, EXIT_FAILED, "out of memory");
+    char *argv[] = { b->ladder_bin, "encode", "--codec", (char *)b->opt.codec, "--help", NULL };
+    bench_spawn_result res;
+    int r = bench_spawn_run(argv, log, NULL, &g_cancel, &res);
+    int ret = 0;
+    if (r || res.exit_code) {
+        char last[300] = "";
+        bench_fs_last_line(log, last, sizeof(last));
+        ret = fail(b, EXIT_CODEC, "--codec %s: ladder encode does not support it yet (%s)", b->opt.codec,
+                   last[0] ? last : r ? strerror(-r) : "it refused the option");
+    }
+    unlink(log);
+    free(log);
+    return ret;
+}
+
+/* The synthetic source, generated once per spec into the cache. */
+static int prepare_synthetic(bench *b, json_object **generated)
+{
+    const synth_spec *sp = &b->opt.synth;
+    char rate[32], dur[32];
+    snprintf(rate, sizeof(rate), "%s", sp->rate);
+    for (char *c = rate; *c; c++)
+        if (*c == '/')
+            *c = '-';
+    snprintf(dur, sizeof(dur), "%g", sp->seconds);
+    int ret = bench_fs_mkdir_p(b->cache_dir);
+    if (ret)
+        return fail(b, EXIT_OUTPUT, "%s: cannot create the cache: %s", b->cache_dir, strerror(-ret));
+    b->input_path = xprintf("%s/testsrc2_%dx%d_%s_x264-veryfast-crf18_aac128k_%ss.mp4", b->cache_dir, sp->width,
+                            sp->height, rate, dur);
+    char *part = b->input_path ? xprintf("%s.part.mp4", b->input_path) : NULL;
+    char *log = bench_fs_join(b->work_dir, "synthetic.log");
+    bench_argv a = { 0 };
+    if (!part || !log || bench_cmd_synthetic(b->opt.ffmpeg, sp->width, sp->height, sp->rate, sp->seconds, part, &a)) {
+        ret = fail(b, EXIT_FAILED, "out of memory");
+        goto done;
+    }
+    bool cached = bench_fs_is_file(b->input_path);
+    if (!cached) {
+        progress_begin(&b->prog, NULL, 0, 0, "generating input %s (%dx%d)", sp->text, sp->width, sp->height);
+        bench_spawn_result res;
+        int r = bench_spawn_run(a.v, log, NULL, &g_cancel, &res);
+        if (r || res.exit_code) {
+            char last[300] = "";
+            bench_fs_last_line(log, last, sizeof(last));
+            unlink(part);
+            ret = fail(b, g_cancel ? EXIT_CANCELLED : EXIT_FAILED, "generating the input with %s failed: %s",
+                       b->opt.ffmpeg, r ? strerror(-r) : last[0] ? last : "ffmpeg failed");
+            goto done;
+        }
+        if (rename(part, b->input_path)) {
+            ret = fail(b, EXIT_OUTPUT, "%s: %s", b->input_path, strerror(errno));
+            goto done;
+        }
+        progress_end(&b->prog, "done in %.1f s", res.wall_s);
+    }
+    /* The command as it would make the file in place. */
+    free(a.v[a.n - 1]);
+    a.v[a.n - 1] = strdup(b->input_path);
+    json_object *g = json_object_new_object();
+    json_object_object_add(g, "spec", json_object_new_string(sp->text));
+    json_object_object_add(g, "command", bench_json_argv(a.v));
+    json_object_object_add(g, "from_cache", json_object_new_boolean(cached));
+    *generated = g;
+done:
+    bench_argv_free(&a);
+    free(part);
+    free(log);
+    return ret;
+}
+
+/* The ladder to run, resolved against the source exactly as the engine does. */
+static int resolve_ladder(bench *b)
+{
+    ladder_rung src[LADDER_MAX_RUNGS];
+    int nb = 0;
+    double segment = 2.0;
+    char err[256];
+    memset(src, 0, sizeof(src));
+    if (b->opt.ladder_file) {
+        ladder_rung *file = NULL;
+        int ret = ladder_config_load_file(b->opt.ladder_file, &file, &nb, &segment, err, sizeof(err));
+        if (ret)
+            return fail(b, EXIT_LADDER, "%s", err);
+        if (nb > LADDER_MAX_RUNGS)
+            nb = LADDER_MAX_RUNGS;
+        memcpy(src, file, (size_t)nb * sizeof(*src));
+        free(file);
+    } else {
+        static const struct { const char *name; int w, h, kbps; } quick[] = {
+            { "360p", 640, 360, 800 }, { "240p", 426, 240, 400 },
+        }, full[] = {
+            { "1080p", 1920, 1080, 5000 }, { "720p", 1280, 720, 3000 },
+            { "480p", 852, 480, 1400 }, { "360p", 640, 360, 800 },
+        };
+        int n = b->opt.quick ? 2 : 4;
+        int short_side = b->in.display_w < b->in.display_h ? b->in.display_w : b->in.display_h;
+        for (int i = 0; i < n; i++) {
+            const char *name = b->opt.quick ? quick[i].name : full[i].name;
+            int w = b->opt.quick ? quick[i].w : full[i].w, h = b->opt.quick ? quick[i].h : full[i].h;
+            int kbps = b->opt.quick ? quick[i].kbps : full[i].kbps;
+            /* Rungs above the source are dropped, as ladder's default ladder does. */
+            if (h > short_side)
+                continue;
+            ladder_rung *r = &src[nb++];
+            snprintf(r->name, sizeof(r->name), "%s", name);
+            r->width = w;
+            r->height = h;
+            r->bitrate_kbps = kbps;
+        }
+        if (!nb)
+            return fail(b, EXIT_LADDER, "the source (%dx%d) is smaller than every rung of the default ladder; "
+                                        "give one with --ladder FILE", b->in.display_w, b->in.display_h);
+    }
+    ladder_rung resolved[LADDER_MAX_RUNGS];
+    memcpy(resolved, src, sizeof(src));
+    for (int i = 0; i < nb; i++) {
+        if (ladder_config_output_size(&src[i], b->in.display_w, b->in.display_h, &resolved[i].width,
+                                      &resolved[i].height))
+            return fail(b, EXIT_LADDER, "%s: rung %d has no size",
+                        b->opt.ladder_file ? b->opt.ladder_file : "ladder", i + 1);
+    }
+    if (ladder_config_validate(resolved, nb, err, sizeof(err)))
+        return b->opt.ladder_file ? fail(b, EXIT_LADDER, "%s: %s", b->opt.ladder_file, err)
+                                  : fail(b, EXIT_LADDER, "%s", err);
+
+    double fps = b->in.fps_den ? (double)b->in.fps_num / b->in.fps_den : 0;
+    b->segment_seconds = segment;
+    /* As chunk_plan.c: the segment snapped to whole frames. */
+    b->gop_frames = fps > 0 ? (int)lround(segment * fps) : 0;
+    if (fps > 0 && b->gop_frames < 1)
+        b->gop_frames = 1;
+    for (int i = 0; i < nb; i++) {
+        bench_rung *r = &b->rungs[i];
+        r->cfg = resolved[i];
+        r->width = resolved[i].width;
+        r->height = resolved[i].height;
+        r->maxrate_given = src[i].maxrate_kbps > 0;
+        r->bufsize_given = src[i].bufsize_kbps > 0;
+        r->fps_capped = r->cfg.max_fps > 0 && fps > 0 && r->cfg.max_fps < fps * 0.999;
+        r->gop_frames = !fps ? 0 : r->fps_capped ? (int)lround(segment * r->cfg.max_fps) : b->gop_frames;
+        if (fps > 0 && r->gop_frames < 1)
+            r->gop_frames = 1;
+    }
+    b->setup = (bench_setup){
+        .ladder_bin = b->ladder_bin, .ffmpeg = b->opt.ffmpeg, .input = b->input_path, .codec = b->opt.codec,
+        .preset = b->opt.preset, .segment_seconds = segment, .src_w = b->in.width, .src_h = b->in.height,
+        .src_fps = fps, .has_audio = b->in.has_audio, .audio_copy = b->in.audio_copyable, .audio_kbps = 128,
+        .rungs = b->rungs, .nb_rungs = nb,
+    };
+    return 0;
+}
+
+static int plan_systems(bench *b)
+{
+    int counts[MAX_SLOT_COUNTS], nc = 0;
+    if (b->opt.nb_slots) {
+        memcpy(counts, b->opt.slots, sizeof(int) * (size_t)b->opt.nb_slots);
+        nc = b->opt.nb_slots;
+    } else {
+        for (int k = 1; k <= b->cores && nc < MAX_SLOT_COUNTS; k++)
+            counts[nc++] = k;
+    }
+    b->systems = calloc((size_t)nc + 4, sizeof(*b->systems));
+    if (!b->systems)
+        return fail(b, EXIT_FAILED, "out of memory");
+    bench_system *s = b->systems;
+    int n = 0;
+    s[n++] = (bench_system){ .id = "ladder", .label = "ladder", .kind = SYS_LADDER, .helpers = true,
+                             .compare = true, .quality = true, .slots_used = b->default_slots };
+    s[n++] = (bench_system){ .id = "ladder_no_helpers", .label = "ladder --no-helpers", .kind = SYS_LADDER,
+                             .helpers = false, .compare = true, .quality = true, .slots_used = b->default_slots };
+    for (int i = 0; i < nc; i++) {
+        /* The default slot count is the 'ladder' system already. */
+        bool dup = counts[i] == b->default_slots;
+        for (int j = 0; j < i; j++)
+            dup |= counts[j] == counts[i];
+        if (dup)
+            continue;
+        bench_system *e = &s[n++];
+        *e = (bench_system){ .kind = SYS_LADDER, .helpers = true, .slots = counts[i], .slots_used = counts[i] };
+        snprintf(e->id, sizeof(e->id), "ladder_slots_%d", counts[i]);
+        snprintf(e->label, sizeof(e->label), "ladder cpu:%d", counts[i]);
+    }
+    s[n++] = (bench_system){ .id = "ffmpeg_one_process", .label = "ffmpeg one process", .kind = SYS_FFMPEG_ONE,
+                             .compare = true, .quality = true };
+    s[n++] = (bench_system){ .id = "ffmpeg_per_rung", .label = "ffmpeg per rung", .kind = SYS_FFMPEG_RUNGS,
+                             .compare = true, .quality = true };
+    b->nb_systems = n;
+    b->total_runs = n * b->opt.runs;
+    return 0;
+}
+
+static int write_outputs(bench *b)
+{
+    json_object *files = json_object_new_object();
+    static const char *const names[][2] = {
+        { "json", "bench.json" }, { "markdown", "summary.md" }, { "wall_svg", "wall.svg" },
+        { "scaling_svg", "scaling.svg" }, { "quality_svg", "quality.svg" },
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        json_object_object_add(files, names[i][0], json_object_new_string(names[i][1]));
+    json_object_object_add(b->doc, "files", files);
+    json_object_object_add(jget(b->doc, "meta"), "loadavg_after", bench_host_loadavg());
+
+    if (bench_report_summarise(b->doc))
+        return fail(b, EXIT_FAILED, "out of memory");
+    b->results_written = true;
+    int ret = bench_report_plots(b->doc, b->out_dir);
+    if (ret)
+        return fail(b, EXIT_OUTPUT, "%s: cannot write the charts: %s", b->out_dir, strerror(-ret));
+    char *md = bench_fs_join(b->out_dir, "summary.md"), *js = bench_fs_join(b->out_dir, "bench.json");
+    if (!md || !js) {
+        free(md);
+        free(js);
+        return fail(b, EXIT_FAILED, "out of memory");
+    }
+    FILE *f = fopen(md, "w");
+    if (f) {
+        bench_report_markdown(b->doc, f);
+        if (fclose(f))
+            f = NULL;
+    }
+    if (!f)
+        ret = fail(b, EXIT_OUTPUT, "%s: %s", md, strerror(errno));
+    int r = bench_report_write_json(b->doc, js);
+    if (r && !ret)
+        ret = fail(b, EXIT_OUTPUT, "%s: %s", js, strerror(-r));
+    free(md);
+    free(js);
+    if (ret)
+        return ret;
+    bench_report_markdown(b->doc, stdout);
+    fflush(stdout);
+    return 0;
+}
+
+/* ---- the whole bench ----------------------------------------------------------- */
+
+static int input_error_code(int err)
+{
+    return ladder_exit_code(err);
+}
+
+static int bench_main(bench *b)
+{
+    b->cores = bench_host_cores();
+    b->default_slots = bench_host_online_cpus();
+    int ret;
+
+    /* Fail fast, before anything is written, on what the user can fix. */
+    if (b->opt.input && access(b->opt.input, R_OK))
+        return fail(b, EXIT_INPUT_MISSING, "%s: %s", b->opt.input,
+                    errno == ENOENT ? "no such file" : strerror(errno));
+    if (b->opt.ladder_file && access(b->opt.ladder_file, R_OK))
+        return fail(b, EXIT_LADDER, "%s: %s", b->opt.ladder_file,
+                    errno == ENOENT ? "no such file" : strerror(errno));
+    const char *encoder = bench_codec_encoder(b->opt.codec);
+    if (!avcodec_find_encoder_by_name(encoder))
+        return fail(b, EXIT_CODEC, "--codec %s: the linked FFmpeg has no %s encoder", b->opt.codec, encoder);
+    if ((ret = find_self(b)))
+        return ret;
+
+    if (b->opt.out) {
+        b->out_dir = strdup(b->opt.out);
+    } else if (default_out_dir(&b->out_dir)) {
+        return fail(b, EXIT_FAILED, "out of memory");
+    }
+    struct stat st;
+    b->out_created = b->out_dir && stat(b->out_dir, &st) != 0;
+    b->work_dir = b->out_dir ? bench_fs_join(b->out_dir, "work") : NULL;
+    b->cache_dir = b->opt.cache ? strdup(b->opt.cache) : b->out_dir ? bench_fs_join(b->out_dir, "cache") : NULL;
+    if (!b->out_dir || !b->work_dir || !b->cache_dir)
+        return fail(b, EXIT_FAILED, "out of memory");
+    bench_fs_rm_rf(b->work_dir);
+    if ((ret = bench_fs_mkdir_p(b->work_dir)))
+        return fail(b, EXIT_OUTPUT, "%s: cannot create: %s", b->out_dir, strerror(-ret));
+
+    if ((ret = check_ffmpeg(b)) || (ret = check_ladder_codec(b)))
+        return ret;
+    json_object *generated = NULL;
+    if (b->opt.input) {
+        if (!(b->input_path = strdup(b->opt.input)))
+            return fail(b, EXIT_FAILED, "out of memory");
+    } else if ((ret = prepare_synthetic(b, &generated))) {
+        return ret;
+    }
+    char err[512];
+    /* Probing reads the whole file: it is in the page cache for the first run. */
+    ret = bench_media_probe(b->input_path, 128, &b->in, err, sizeof(err));
+    if (ret) {
+        json_object_put(generated);
+        return fail(b, input_error_code(ret), "%s", err);
+    }
+    if ((ret = resolve_ladder(b)) || (ret = plan_systems(b))) {
+        json_object_put(generated);
+        return ret;
+    }
+
+    b->doc = json_object_new_object();
+    b->runs = json_object_new_array();
+    b->problems = json_object_new_array();
+    json_object_object_add(b->doc, "schema", json_object_new_string("ladder-bench/1"));
+    json_object_object_add(b->doc, "meta", describe_meta(b));
+    json_object_object_add(b->doc, "input", describe_input(b, generated));
+    json_object_object_add(b->doc, "ladder", describe_ladder(b));
+    json_object_object_add(b->doc, "systems", describe_systems(b));
+    json_object_object_add(b->doc, "runs", b->runs);
+    json_object_object_add(b->doc, "problems", b->problems);
+
+    for (int round = 1; round <= b->opt.runs && !g_cancel; round++)
+        for (int i = 0; i < b->nb_systems && !g_cancel; i++)
+            if ((ret = run_one(b, &b->systems[i], round)))
+                return ret == LADDER_EOUTPUT ? EXIT_OUTPUT : fail(b, EXIT_FAILED, "out of memory");
+    if (!g_cancel)
+        measure_quality(b);
+    if (g_cancel)
+        return fail(b, EXIT_CANCELLED, "cancelled");
+    if ((ret = write_outputs(b)))
+        return ret;
+    size_t np = json_object_array_length(b->problems);
+    fprintf(stderr, "ladder bench: results in %s (bench.json, summary.md, wall.svg, scaling.svg, quality.svg)\n",
+            b->out_dir);
+    if (np) {
+        fprintf(stderr, "ladder bench: FAILED: %zu problem(s):\n", np);
+        for (size_t i = 0; i < np; i++)
+            fprintf(stderr, "  %s\n", json_object_get_string(json_object_array_get_idx(b->problems, i)));
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
+
+static void bench_close(bench *b)
+{
+    if (b->work_dir && !b->opt.keep)
+        bench_fs_rm_rf(b->work_dir);
+    /* An early failure leaves no empty results directory behind. */
+    if (b->out_dir && b->out_created && !b->results_written) {
+        if (b->cache_dir)
+            rmdir(b->cache_dir);
+        rmdir(b->out_dir);
+    }
+    for (int i = 0; i < b->nb_systems; i++)
+        free(b->systems[i].last_dir);
+    free(b->systems);
+    json_object_put(b->doc);
+    free(b->ladder_bin);
+    free(b->out_dir);
+    free(b->work_dir);
+    free(b->cache_dir);
+    free(b->input_path);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    bench b;
+    memset(&b, 0, sizeof(b));
+    int status = parse_options(&b.opt, argc, argv);
+    if (status >= 0)
+        return status;
+    /* FFmpeg's own messages would break the one-line errors and the
+     * progress line; every failure is reported by the bench itself. */
+    av_log_set_level(AV_LOG_QUIET);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: wait4() must return so the children can be told. */
+    struct sigaction old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    progress_init(&b.prog);
+    status = bench_main(&b);
+    progress_close(&b.prog);
+    bench_close(&b);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return status;
+}
