@@ -12,19 +12,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
-
-/* The same test as engine/audio_track.c's source_fits(); kept in step by
- * hand because that one is private to the engine. */
-static bool audio_copyable(const AVCodecParameters *par, int audio_kbps)
-{
-    if (par->codec_id != AV_CODEC_ID_AAC || par->profile != FF_PROFILE_AAC_LOW)
-        return false;
-    if (par->ch_layout.nb_channels < 1 || par->ch_layout.nb_channels > 2)
-        return false;
-    if (!par->extradata_size)
-        return false;
-    return par->bit_rate <= 0 || par->bit_rate <= (int64_t)audio_kbps * 1000 * 3 / 2;
-}
+#include "ladder/ladder.h"
 
 int bench_media_probe(const char *path, int audio_kbps, bench_media_info *out,
                       char *err, size_t err_size)
@@ -80,7 +68,7 @@ int bench_media_probe(const char *path, int audio_kbps, bench_media_info *out,
         snprintf(out->audio_codec, sizeof(out->audio_codec), "%s", avcodec_get_name(ap->codec_id));
         out->audio_channels = ap->ch_layout.nb_channels;
         out->audio_bit_rate = ap->bit_rate;
-        out->audio_copyable = audio_copyable(ap, audio_kbps);
+        out->audio_copyable = ladder_audio_source_copyable(ap, audio_kbps);
     }
 
     /* Count frames by reading every packet: headers can lie (or be absent,

@@ -94,7 +94,8 @@ static void bench_usage(FILE *out)
         "Output:\n"
         "  -o, --out DIR      results directory (default benches/results/bench-<date>-<time>):\n"
         "                     bench.json, summary.md, wall.svg, scaling.svg, quality.svg\n"
-        "  --cache DIR        where synthetic inputs are kept (default DIR/cache)\n"
+        "  --cache DIR        where synthetic inputs are kept (default\n"
+        "                     $XDG_CACHE_HOME/ladder/bench or ~/.cache/ladder/bench)\n"
         "  --keep             keep every run's outputs under DIR/work\n"
         "  -h, --help         this help\n"
         "\n"
@@ -1126,6 +1127,21 @@ static int default_out_dir(char **out)
     return *out ? 0 : LADDER_ENOMEM;
 }
 
+/*
+ * Generated inputs outlive one results directory: a full 1080p source takes
+ * longer to make than a quick bench takes to run. $XDG_CACHE_HOME/ladder/
+ * bench (or ~/.cache/...), else beside the results.
+ */
+static char *default_cache_dir(const char *out_dir)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        return xprintf("%s/ladder/bench", xdg);
+    if (home && home[0] == '/')
+        return xprintf("%s/.cache/ladder/bench", home);
+    return out_dir ? bench_fs_join(out_dir, "cache") : NULL;
+}
+
 static int find_self(bench *b)
 {
     char buf[4096];
@@ -1440,7 +1456,7 @@ static int bench_main(bench *b)
     struct stat st;
     b->out_created = b->out_dir && stat(b->out_dir, &st) != 0;
     b->work_dir = b->out_dir ? bench_fs_join(b->out_dir, "work") : NULL;
-    b->cache_dir = b->opt.cache ? strdup(b->opt.cache) : b->out_dir ? bench_fs_join(b->out_dir, "cache") : NULL;
+    b->cache_dir = b->opt.cache ? strdup(b->opt.cache) : default_cache_dir(b->out_dir);
     if (!b->out_dir || !b->work_dir || !b->cache_dir)
         return fail(b, EXIT_FAILED, "out of memory");
     bench_fs_rm_rf(b->work_dir);

@@ -43,7 +43,7 @@ struct audio_track {
     int channels;
 };
 
-static bool source_fits(const AVCodecParameters *par, int bitrate_kbps)
+bool ladder_audio_source_copyable(const AVCodecParameters *par, int bitrate_kbps)
 {
     if (par->codec_id != AV_CODEC_ID_AAC || par->profile != FF_PROFILE_AAC_LOW)
         return false;
@@ -113,7 +113,7 @@ int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st)
         return LADDER_ENOMEM;
     a->s = s;
     a->in_st = in_st;
-    a->copy = source_fits(in_st->codecpar, s->job.audio_bitrate_kbps);
+    a->copy = ladder_audio_source_copyable(in_st->codecpar, s->job.audio_bitrate_kbps);
     int err = 0;
     const AVCodecParameters *out_par = in_st->codecpar;
     if (a->copy) {

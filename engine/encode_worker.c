@@ -16,7 +16,7 @@
 #include "session_internal.h"
 
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
-                 int64_t bitrate_bps, AVCodecContext **out)
+                 const chunk_rate *rate, AVCodecContext **out)
 {
     const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
     if (!codec)
@@ -45,10 +45,14 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
     enc->color_range = AVCOL_RANGE_MPEG;
 
     const ladder_rung *c = &r->cfg;
+    bool abr = false;
     if (c->rate_mode == LADDER_RATE_CRF) {
         av_opt_set_int(enc->priv_data, "crf", c->crf, 0);
+    } else if (rate && rate->use_crf) {
+        av_opt_set_double(enc->priv_data, "crf", rate->crf, 0);
     } else {
-        enc->bit_rate = bitrate_bps > 0 ? bitrate_bps : (int64_t)c->bitrate_kbps * 1000;
+        abr = true;
+        enc->bit_rate = rate && rate->bitrate_bps > 0 ? rate->bitrate_bps : (int64_t)c->bitrate_kbps * 1000;
     }
     if (c->maxrate_kbps > 0) {
         enc->rc_max_rate = (int64_t)c->maxrate_kbps * 1000;
@@ -66,16 +70,15 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
      * scenecut=0: IDRs only where we cut chunks (aligned renditions).
      * stitchable=1: x264 keeps headers independent of the content, which is
      * what makes separately encoded chunks share one avcC.
-     * ratetol (bitrate mode only): x264's one-pass ABR starts every encoder
+     * ratetol (ABR chunks only): x264's one-pass ABR starts every encoder
      * at a fixed initial quantiser and, at the default tolerance of 1.0,
      * takes far longer than a 2 s chunk to walk away from it: a fresh 360p
      * encoder asked for 800k made 668k. At 0.1 it converges within the
-     * chunk (781k); the rung's closed loop corrects what is left (see
-     * rate_control_bitrate). Neither changes the parameter sets.
+     * chunk (781k). Only a rung's first chunks are ABR; see rate_control.c.
+     * Neither changes the parameter sets.
      */
     av_opt_set(enc->priv_data, "x264-params",
-               c->rate_mode == LADDER_RATE_CRF ? "scenecut=0:stitchable=1:open-gop=0"
-                                               : "scenecut=0:stitchable=1:open-gop=0:ratetol=0.1",
+               abr ? "scenecut=0:stitchable=1:open-gop=0:ratetol=0.1" : "scenecut=0:stitchable=1:open-gop=0",
                0);
 
     int ret = avcodec_open2(enc, codec, NULL);
@@ -85,58 +88,6 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
     }
     *out = enc;
     return 0;
-}
-
-/*
- * The bitrate to ask of the next chunk's encoder: the rung's nominal rate,
- * corrected by how far the chunks encoded so far landed from their share.
- * Each chunk is a fresh one-pass encoder that cannot know its neighbours, so
- * the rung as a whole closes the loop instead, the way one long encoder's
- * rate control would: an undershooting rung asks a little more of later
- * chunks. The correction is bounded so one odd chunk cannot swing the rest,
- * and stays below maxrate, where x264 would switch to CBR.
- */
-static bool has_bitrate_target(const ladder_rung *c)
-{
-    return c->rate_mode != LADDER_RATE_CRF && c->bitrate_kbps > 0;
-}
-
-static int64_t rate_control_bitrate(ladder_session *s, const rung_ctx *r)
-{
-    const ladder_rung *c = &r->cfg;
-    if (!has_bitrate_target(c))
-        return 0;
-    double nominal = (double)c->bitrate_kbps * 1000;
-    pthread_mutex_lock(&s->progress_lock);
-    double target = r->rate_target_bits, actual = r->rate_actual_bits;
-    pthread_mutex_unlock(&s->progress_lock);
-    double factor = actual > 0 ? target / actual : 1.0;
-    if (factor < 0.8)
-        factor = 0.8;
-    if (factor > 1.25)
-        factor = 1.25;
-    double bps = nominal * factor;
-    if (c->maxrate_kbps > 0 && bps > (double)c->maxrate_kbps * 1000 * 0.99)
-        bps = (double)c->maxrate_kbps * 1000 * 0.99;
-    return (int64_t)bps;
-}
-
-/* Record a finished chunk's share of the rung's bitrate and what it used. */
-static void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_frames *cf,
-                                const encoded_chunk *ec)
-{
-    const ladder_rung *c = &r->cfg;
-    if (!has_bitrate_target(c))
-        return;
-    int64_t ticks = 0, bytes = 0;
-    for (int i = 0; i < cf->nb; i++)
-        ticks += cf->durations[i];
-    for (int i = 0; i < ec->nb_packets; i++)
-        bytes += ec->packets[i]->size;
-    pthread_mutex_lock(&s->progress_lock);
-    r->rate_target_bits += (double)c->bitrate_kbps * 1000 * (double)ticks * av_q2d(s->src_tb);
-    r->rate_actual_bits += (double)bytes * 8;
-    pthread_mutex_unlock(&s->progress_lock);
 }
 
 static int64_t duration_of(const chunk_frames *cf, int64_t pts)
@@ -189,11 +140,11 @@ static int collect_packets(AVCodecContext *enc, const chunk_frames *cf, encoded_
 /* Encode every frame of the chunk to EOS. *config_ok tells whether the
  * encoder's decoder configuration is the rung's canonical one. */
 static int encode_chunk(ladder_session *s, rung_ctx *r, const ladder_chunk *chunk,
-                        bool perturb, encoded_chunk *ec, bool *config_ok)
+                        bool perturb, const chunk_rate *rate, encoded_chunk *ec, bool *config_ok)
 {
     const chunk_frames *cf = chunk->payload;
     AVCodecContext *enc = NULL;
-    int err = encoder_open(s, r, perturb, rate_control_bitrate(s, r), &enc);
+    int err = encoder_open(s, r, perturb, rate, &enc);
     if (err)
         return err;
     *config_ok = enc->extradata_size == r->canonical_size &&
@@ -261,7 +212,8 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
 
         double t0 = session_now();
         bool config_ok = false;
-        int err = encode_chunk(s, r, chunk, perturb, ec, &config_ok);
+        chunk_rate rate = rate_control_plan(s, r);
+        int err = encode_chunk(s, r, chunk, perturb, &rate, ec, &config_ok);
         double seconds = session_now() - t0;
         if (err) {
             encoded_chunk_free(ec);
@@ -290,10 +242,19 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
             continue;
         }
         int nb_frames = chunk->nb_frames;
+        int64_t chunk_bytes = 0;
+        for (int i = 0; i < ec->nb_packets; i++)
+            chunk_bytes += ec->packets[i]->size;
+        char how[48] = "";
+        if (rate.use_crf)
+            snprintf(how, sizeof(how), " crf=%.2f", rate.crf);
+        else if (rate.bitrate_bps)
+            snprintf(how, sizeof(how), " abr_kbps=%lld", (long long)(rate.bitrate_bps / 1000));
         session_log(s, LADDER_LOG_DEBUG,
-                    "rung=%s chunk=%d device=%s event=encoded frames=%d seconds=%.3f helper=%d",
-                    r->cfg.name, chunk->index, lease->name, nb_frames, seconds, chunk->by_helper);
-        rate_control_record(s, r, chunk->payload, ec);
+                    "rung=%s chunk=%d device=%s event=encoded frames=%d bytes=%lld seconds=%.3f helper=%d%s",
+                    r->cfg.name, chunk->index, lease->name, nb_frames, (long long)chunk_bytes, seconds,
+                    chunk->by_helper, how);
+        rate_control_record(s, r, &rate, chunk->payload, ec);
         /* Free the raw frames before releasing their bytes from the budget. */
         chunk_frames_free(chunk->payload);
         chunk->payload = NULL;

@@ -242,7 +242,7 @@ static int prepare_rungs(ladder_session *s)
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         AVCodecContext *enc = NULL;
-        int err = encoder_open(s, r, false, 0, &enc);
+        int err = encoder_open(s, r, false, NULL, &enc);
         if (err) {
             session_fail(s, err, "rung %s: cannot open the H.264 encoder (libx264) for %dx%d",
                          r->cfg.name, r->width, r->height);

@@ -97,8 +97,14 @@ typedef struct rung_ctx {
     int chunks;
     int chunks_by_helpers;
     int invariant_requeues;
-    double rate_target_bits;      /* closed-loop rate control, see encode_worker.c */
-    double rate_actual_bits;
+    /* rate control across chunks, see rate_control.c */
+    double rate_target_bits;      /* the rung's share of bits for the chunks done */
+    double rate_actual_bits;      /* what they used */
+    bool rate_calibrated;         /* rate_log_complexity holds a measurement */
+    double rate_log_complexity;   /* ln C in bits/s = C * exp(-K * crf) */
+    double rate_last_crf;
+    int rate_crf_chunks;
+    double rate_crf_sum;
     char last_device[LADDER_DEVICE_NAME_MAX];
 } rung_ctx;
 
@@ -163,10 +169,22 @@ void *rung_scaler_main(void *arg);
 void chunk_frames_free(chunk_frames *cf);
 void chunk_free(ladder_chunk *c);
 
+/* rate_control.c: how one chunk's encoder spends bits. */
+typedef struct chunk_rate {
+    bool use_crf;
+    double crf;                   /* x264 rate factor, when use_crf */
+    int64_t bitrate_bps;          /* one-pass ABR otherwise; 0 = the rung's nominal */
+} chunk_rate;
+/* All zero for a rung in CRF mode (its own rate factor applies). */
+chunk_rate rate_control_plan(ladder_session *s, const rung_ctx *r);
+/* A chunk encoded with plan is done: account for its bits, learn from it. */
+void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
+                         const chunk_frames *cf, const encoded_chunk *ec);
+
 /* encode_worker.c */
-/* bitrate_bps: 0 = the rung's nominal bitrate (ignored in CRF mode). */
+/* rate: NULL = the rung's own settings (nominal bitrate or its CRF). */
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
-                 int64_t bitrate_bps, AVCodecContext **out);
+                 const chunk_rate *rate, AVCodecContext **out);
 void *encode_worker_main(void *arg);
 
 /* finalizer.c */

@@ -61,6 +61,16 @@ typedef enum ladder_progress_mode {
     LADDER_PROGRESS_NONE,
 } ladder_progress_mode;
 
+/*
+ * Output formats, a set of flags. Both describe the same CMAF files:
+ * HLS = master.m3u8 + one index.m3u8 per rendition, DASH = manifest.mpd.
+ */
+enum {
+    LADDER_FORMAT_HLS  = 1 << 0,
+    LADDER_FORMAT_DASH = 1 << 1,
+};
+#define LADDER_FORMATS_DEFAULT (LADDER_FORMAT_HLS | LADDER_FORMAT_DASH)
+
 typedef struct ladder_job {
     const char *input;
     const char *output_dir;
@@ -75,6 +85,7 @@ typedef struct ladder_job {
     const char *preset;           /* x264 preset, default "veryfast" */
     int audio_bitrate_kbps;       /* default 128 */
     bool audio;                   /* default true; false drops audio */
+    unsigned formats;             /* LADDER_FORMAT_* flags; 0 = LADDER_FORMATS_DEFAULT */
     /*
      * Fault injection for tests of the codec invariant: when > 0, the first
      * attempt of every Nth chunk is encoded with settings that change the
@@ -193,6 +204,16 @@ void ladder_session_close(ladder_session *s);
  * allocation failure.
  */
 char *ladder_report_json(const ladder_report *r, const char *input);
+
+/*
+ * Whether an audio stream is packaged as it is rather than re-encoded:
+ * AAC-LC, mono or stereo, with its AudioSpecificConfig, and not much richer
+ * than the rendition asks for (at most 1.5 x bitrate_kbps; a much richer
+ * source is re-encoded to save bytes). Public so tools that compare against
+ * ladder (ladder bench) treat audio exactly as the engine does.
+ */
+struct AVCodecParameters;
+bool ladder_audio_source_copyable(const struct AVCodecParameters *par, int bitrate_kbps);
 
 #ifdef __cplusplus
 }

@@ -132,7 +132,7 @@ describe('ladder bench --quick', () => {
   let doc;
   before(async () => {
     ladderBin();
-    run = await runLadder(['bench', '--quick', '--out', out], { timeoutMs: 600_000 });
+    run = await runLadder(['bench', '--quick', '--out', out, '--cache', path.join(out, 'cache')], { timeoutMs: 600_000 });
     const file = path.join(out, 'bench.json');
     if (fs.existsSync(file)) doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   });
