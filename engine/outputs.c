@@ -128,6 +128,10 @@ int outputs_write(ladder_session *s)
         rr->frame_rate = rr->duration > 0 ? (double)samples / rr->duration : 0;
         rr->segments = r->nb_segments;
         rr->encode_seconds = r->encode_seconds;
+        rr->encode_cpu_seconds = r->encode_cpu_seconds;
+        rr->abr_chunks = r->rate_abr_chunks;
+        rr->crf_chunks = r->rate_crf_chunks;
+        rr->crf_mean = r->rate_crf_chunks ? r->rate_crf_sum / r->rate_crf_chunks : 0;
         rr->chunks = r->chunks;
         rr->chunks_by_helpers = r->chunks_by_helpers;
         rr->invariant_requeues = r->invariant_requeues;

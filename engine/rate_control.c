@@ -137,6 +137,7 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
     double crf = plan->use_crf ? plan->crf : settled_qp(ec) - RATE_CRF_QP_OFFSET;
 
     pthread_mutex_lock(&s->progress_lock);
+    r->rate_abr_chunks += !plan->use_crf;
     r->rate_target_bits += (double)r->cfg.bitrate_kbps * 1000 * seconds;
     r->rate_actual_bits += bits;
     if (seconds > 0 && bits > 0 && isfinite(crf)) {

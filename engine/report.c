@@ -20,6 +20,12 @@ static json_object *rung_json(const ladder_rung_report *r)
     json_object_object_add(o, "peak_bitrate", json_object_new_int64((int64_t)(r->peak_bitrate + 0.5)));
     json_object_object_add(o, "duration", json_object_new_double(r->duration));
     json_object_object_add(o, "encode_seconds", json_object_new_double(r->encode_seconds));
+    json_object_object_add(o, "encode_cpu_seconds", json_object_new_double(r->encode_cpu_seconds));
+    json_object *rc = json_object_new_object();
+    json_object_object_add(rc, "abr_chunks", json_object_new_int(r->abr_chunks));
+    json_object_object_add(rc, "crf_chunks", json_object_new_int(r->crf_chunks));
+    json_object_object_add(rc, "crf_mean", r->crf_chunks ? json_object_new_double(r->crf_mean) : NULL);
+    json_object_object_add(o, "rate_control", rc);
     json_object_object_add(o, "chunks", json_object_new_int(r->chunks));
     json_object_object_add(o, "chunks_by_helpers", json_object_new_int(r->chunks_by_helpers));
     json_object_object_add(o, "invariant_requeues", json_object_new_int(r->invariant_requeues));

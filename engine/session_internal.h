@@ -94,6 +94,7 @@ typedef struct rung_ctx {
     int64_t frames_total;
     int64_t bytes;
     double encode_seconds;
+    double encode_cpu_seconds;
     int chunks;
     int chunks_by_helpers;
     int invariant_requeues;
@@ -103,7 +104,7 @@ typedef struct rung_ctx {
     bool rate_calibrated;         /* rate_log_complexity holds a measurement */
     double rate_log_complexity;   /* ln C in bits/s = C * exp(-K * crf) */
     double rate_last_crf;
-    int rate_crf_chunks;
+    int rate_abr_chunks, rate_crf_chunks;
     double rate_crf_sum;
     char last_device[LADDER_DEVICE_NAME_MAX];
 } rung_ctx;

@@ -145,6 +145,10 @@ typedef struct ladder_rung_report {
     double peak_bitrate;          /* bits/s of the largest segment */
     double duration;              /* seconds */
     double encode_seconds;        /* summed wall time spent in encoders */
+    double encode_cpu_seconds;    /* CPU time of the encoding threads while they encoded:
+                                     what the encodes cost without contention */
+    int abr_chunks, crf_chunks;   /* how chunks were rate-controlled (rate_control.c) */
+    double crf_mean;              /* mean rate factor of the CRF chunks; 0 if none */
     int chunks;
     int chunks_by_helpers;
     int invariant_requeues;
