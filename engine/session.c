@@ -595,8 +595,13 @@ int ladder_session_run(ladder_session *s)
     s->report.memory_budget = (int64_t)s->job.memory_budget;
     s->report.queue_peak_bytes = (int64_t)ladder_chunk_queue_peak_bytes(s->queue);
     s->report.frame_pool_bytes = (int64_t)ladder_frame_pool_bytes(s->dec_pool);
-    for (int i = 0; i < s->nb_rungs; i++)
+    session_log(s, LADDER_LOG_DEBUG, "event=frame_pool owner=decoder bytes=%zu",
+                ladder_frame_pool_bytes(s->dec_pool));
+    for (int i = 0; i < s->nb_rungs; i++) {
         s->report.frame_pool_bytes += (int64_t)ladder_frame_pool_bytes(s->rungs[i].pool);
+        session_log(s, LADDER_LOG_DEBUG, "rung=%s event=frame_pool owner=scaler bytes=%zu",
+                    s->rungs[i].cfg.name, ladder_frame_pool_bytes(s->rungs[i].pool));
+    }
     if (s->error_code) {
         for (int i = 0; i < s->nb_rungs; i++) {
             pthread_mutex_lock(&s->progress_lock);
