@@ -26,8 +26,9 @@ static void encode_usage(FILE *out)
         "Usage: ladder encode INPUT -o OUTDIR [options]\n"
         "\n"
         "Decode INPUT once and encode every rung of the ladder as CMAF fMP4 segments\n"
-        "with HLS playlists: OUTDIR/master.m3u8, OUTDIR/video/<rung>/{init.mp4,\n"
-        "seg_NNNNN.m4s,index.m3u8}, OUTDIR/audio/aac/..., OUTDIR/report.json.\n"
+        "(OUTDIR/video/<rung>/{init.mp4,seg_NNNNN.m4s}, OUTDIR/audio/aac/...) with\n"
+        "HLS playlists (OUTDIR/master.m3u8, one index.m3u8 per rendition) and a DASH\n"
+        "manifest (OUTDIR/manifest.mpd) over the same files, and OUTDIR/report.json.\n"
         "\n"
         "Ladder (default: 1080p 5000k, 720p 3000k, 480p 1400k, 360p 800k, 240p 400k,\n"
         "rungs taller than the source dropped):\n"
@@ -52,6 +53,8 @@ static void encode_usage(FILE *out)
         "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
+        "  --format LIST      manifests to write: hls, dash or hls,dash (default\n"
+        "                     hls,dash; also \"format\" in a --ladder file)\n"
         "  --progress MODE    auto (bars on a terminal), json (JSON lines on stdout),\n"
         "                     none (default auto)\n"
         "  -v, --verbose      more log lines on stderr (repeat for debug)\n"
@@ -63,7 +66,7 @@ static void encode_usage(FILE *out)
 
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
-    OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT,
+    OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
 };
 
 static const struct option encode_options[] = {
@@ -78,6 +81,7 @@ static const struct option encode_options[] = {
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
     { "progress", required_argument, NULL, OPT_PROGRESS },
+    { "format", required_argument, NULL, OPT_FORMAT },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -145,9 +149,17 @@ static void *signal_watcher(void *arg)
     return NULL;
 }
 
-static void print_summary(const ladder_report *rep, const char *outdir)
+static void print_summary(const ladder_report *rep, const char *outdir, unsigned formats)
 {
-    fprintf(stderr, "ladder: wrote %s/master.m3u8 in %.1f s (%d slots%s)\n", outdir,
+    const char *sep = " ";
+    fprintf(stderr, "ladder: wrote");
+    if (formats & LADDER_FORMAT_HLS) {
+        fprintf(stderr, "%s%s/master.m3u8", sep, outdir);
+        sep = " and ";
+    }
+    if (formats & LADDER_FORMAT_DASH)
+        fprintf(stderr, "%s%s/manifest.mpd", sep, outdir);
+    fprintf(stderr, " in %.1f s (%d slots%s)\n",
             rep->wall_seconds, rep->cpu_slots, rep->helpers ? ", helpers" : "");
     for (int i = 0; i < rep->nb_rungs; i++) {
         const ladder_rung_report *r = &rep->rungs[i];
@@ -180,6 +192,7 @@ int cmd_encode(int argc, char **argv)
     int verbosity = LADDER_LOG_WARNING;
     char err[256];
     bool segment_given = false;
+    bool format_given = false;
 
     optind = 1;
     opterr = 0;
@@ -250,6 +263,13 @@ int cmd_encode(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_FORMAT:
+            if (ladder_config_parse_formats(optarg, &job.formats, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --format '%s': %s\n", optarg, err);
+                return 2;
+            }
+            format_given = true;
+            break;
         case OPT_FAULT:
             if (parse_int(optarg, 1, 1000000, &job.invariant_fault_every)) {
                 fprintf(stderr, "ladder: --test-invariant-fault '%s': expected a positive integer\n", optarg);
@@ -277,16 +297,18 @@ int cmd_encode(int argc, char **argv)
     }
     ladder_rung *file_rungs = NULL;
     if (ladder_file) {
-        /* --segment on the command line wins over the file's. */
-        double file_segment = job.segment_seconds;
-        int ret = ladder_config_load_file(ladder_file, &file_rungs, &nb_rungs, &file_segment,
-                                          err, sizeof(err));
-        if (!segment_given)
-            job.segment_seconds = file_segment;
+        /* --segment and --format on the command line win over the file's. */
+        ladder_file_options file_opts = { 0 };
+        int ret = ladder_config_load_file_options(ladder_file, &file_rungs, &nb_rungs, &file_opts,
+                                                  err, sizeof(err));
         if (ret) {
             fprintf(stderr, "ladder: %s\n", err);
             return ladder_exit_code(ret == LADDER_EINPUT_MISSING ? LADDER_ECONFIG : ret);
         }
+        if (!segment_given && file_opts.has_segment_seconds)
+            job.segment_seconds = file_opts.segment_seconds;
+        if (!format_given && file_opts.has_formats)
+            job.formats = file_opts.formats;
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }
@@ -333,7 +355,7 @@ int cmd_encode(int argc, char **argv)
             }
         }
         if (verbosity >= LADDER_LOG_WARNING)
-            print_summary(rep, output);
+            print_summary(rep, output, job.formats ? job.formats : LADDER_FORMATS_DEFAULT);
     } else {
         fprintf(stderr, "ladder: %s\n", ladder_session_error(session));
     }

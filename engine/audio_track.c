@@ -400,3 +400,4 @@ int audio_track_segments(const audio_track *a, const ladder_cmaf_segment **segs)
 const char *audio_track_codecs(const audio_track *a) { return a->codecs; }
 bool audio_track_copied(const audio_track *a) { return a->copy; }
 int audio_track_channels(const audio_track *a) { return a->channels; }
+AVRational audio_track_time_base(const audio_track *a) { return a->out_tb; }

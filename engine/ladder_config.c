@@ -546,6 +546,67 @@ int ladder_config_parse_rung(const char *spec, ladder_rung *out, char *err, size
     return 0;
 }
 
+/* ---- output formats ----------------------------------------------------- */
+
+static const struct { const char *name; unsigned flag; } format_names[] = {
+    { "hls", LADDER_FORMAT_HLS },
+    { "dash", LADDER_FORMAT_DASH },
+};
+#define NB_FORMAT_NAMES (sizeof(format_names) / sizeof(format_names[0]))
+#define FORMAT_HINT "expected a comma-separated list of hls, dash"
+
+/* One format name (a slice); false and a reason when it is not one. */
+static bool parse_format_name(const char *s, size_t len, unsigned *flags, char *why, size_t size)
+{
+    for (size_t i = 0; i < NB_FORMAT_NAMES; i++) {
+        if (slice_is(s, len, format_names[i].name)) {
+            *flags |= format_names[i].flag;
+            return true;
+        }
+    }
+    if (len == 0)
+        snprintf(why, size, "empty format name (" FORMAT_HINT ")");
+    else
+        snprintf(why, size, "unknown format '%s' (" FORMAT_HINT ")", quote(s, len).s);
+    return false;
+}
+
+/* "hls,dash": a set, so repeating a name is harmless. */
+static bool parse_format_list(const char *s, size_t len, unsigned *out, char *why, size_t size)
+{
+    unsigned flags = 0;
+    const char *end = s + len;
+    for (;;) {
+        const char *comma = memchr(s, ',', (size_t)(end - s));
+        const char *item_end = comma ? comma : end;
+        if (!parse_format_name(s, (size_t)(item_end - s), &flags, why, size))
+            return false;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    *out = flags;
+    return true;
+}
+
+int ladder_config_parse_formats(const char *list, unsigned *formats, char *err, size_t err_size)
+{
+    if (!formats) {
+        set_err(err, err_size, "formats: no place to store them");
+        return LADDER_EINVAL;
+    }
+    char why[160];
+    unsigned flags = 0;
+    if (!list || !parse_format_list(list, strlen(list), &flags, why, sizeof(why))) {
+        if (!list)
+            snprintf(why, sizeof(why), "no formats given (" FORMAT_HINT ")");
+        set_err(err, err_size, "%s", why);
+        return LADDER_ECONFIG;
+    }
+    *formats = flags;
+    return 0;
+}
+
 /* ---- JSON ladder files -------------------------------------------------- */
 
 /* The whole file, NUL-terminated (*len excludes the NUL). Errors name the
@@ -785,8 +846,39 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, char *why, size
 }
 
 /* The document's top level. On success *out is malloc'ed and owned by the caller. */
+/* "format": "hls,dash" like the command line, or ["hls", "dash"]. */
+static bool json_formats(json_object *v, unsigned *out, char *why, size_t size)
+{
+    char problem[160];
+    if (json_object_is_type(v, json_type_string)) {
+        if (parse_format_list(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+                              out, problem, sizeof(problem)))
+            return true;
+        snprintf(why, size, "format: %s", problem);
+        return false;
+    }
+    if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0) {
+        snprintf(why, size, "format: expected a string like \"hls,dash\" or an array of format names");
+        return false;
+    }
+    unsigned flags = 0;
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        json_object *item = json_object_array_get_idx(v, i);
+        if (!json_object_is_type(item, json_type_string) ||
+            !parse_format_name(json_object_get_string(item), (size_t)json_object_get_string_len(item),
+                               &flags, problem, sizeof(problem))) {
+            if (!json_object_is_type(item, json_type_string))
+                snprintf(problem, sizeof(problem), "expected a string (hls or dash)");
+            snprintf(why, size, "format[%zu]: %s", i, problem);
+            return false;
+        }
+    }
+    *out = flags;
+    return true;
+}
+
 static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
-                            double *segment_seconds, bool *has_segment, char *why, size_t size)
+                            ladder_file_options *opts, char *why, size_t size)
 {
     if (!json_object_is_type(root, json_type_object)) {
         snprintf(why, size, "expected a JSON object with a \"rungs\" array");
@@ -812,11 +904,15 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                          MIN_SEGMENT_SECONDS, MAX_SEGMENT_SECONDS);
                 return LADDER_ECONFIG;
             }
-            *segment_seconds = seconds;
-            *has_segment = true;
+            opts->segment_seconds = seconds;
+            opts->has_segment_seconds = true;
+        } else if (!strcmp(key, "format")) {
+            if (!json_formats(v, &opts->formats, why, size))
+                return LADDER_ECONFIG;
+            opts->has_formats = true;
         } else {
-            snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally \"segment_seconds\")",
-                     quote_str(key).s);
+            snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
+                     "\"segment_seconds\", \"format\")", quote_str(key).s);
             return LADDER_ECONFIG;
         }
     }
@@ -845,8 +941,8 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
     return 0;
 }
 
-int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,
-                            double *segment_seconds, char *err, size_t err_size)
+int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *nb_rungs,
+                                    ladder_file_options *opts, char *err, size_t err_size)
 {
     if (!path || !rungs || !nb_rungs) {
         set_err(err, err_size, "ladder file: missing path or output argument");
@@ -863,12 +959,11 @@ int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs
     json_object *root = NULL;
     ladder_rung *list = NULL;
     int count = 0;
-    double seconds = 0;
-    bool has_segment = false;
+    ladder_file_options found = { 0 };
     ret = parse_json_text(text, len, &root, why, sizeof(why));
     free(text);
     if (!ret)
-        ret = ladder_from_json(root, &list, &count, &seconds, &has_segment, why, sizeof(why));
+        ret = ladder_from_json(root, &list, &count, &found, why, sizeof(why));
     json_object_put(root); /* the rungs were copied out; NULL is fine */
     if (ret) {
         set_err(err, err_size, "ladder file '%s': %s", shown.s, why);
@@ -876,9 +971,19 @@ int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs
     }
     *rungs = list;
     *nb_rungs = count;
-    if (has_segment && segment_seconds)
-        *segment_seconds = seconds;
+    if (opts)
+        *opts = found;
     return 0;
+}
+
+int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,
+                            double *segment_seconds, char *err, size_t err_size)
+{
+    ladder_file_options opts;
+    int ret = ladder_config_load_file_options(path, rungs, nb_rungs, &opts, err, err_size);
+    if (!ret && opts.has_segment_seconds && segment_seconds)
+        *segment_seconds = opts.segment_seconds;
+    return ret;
 }
 
 /* ---- default ladder ----------------------------------------------------- */

@@ -1,25 +1,52 @@
 /*
- * End of a run: one media playlist per rendition, the master playlist, the
- * report. Order matters: media playlists first, master last, so a master
- * playlist on disk always names complete renditions.
+ * End of a run: the manifests of the selected formats, then the report.
+ * Order matters: HLS media playlists first, the master playlist after them,
+ * the DASH MPD last, so a manifest on disk always names complete
+ * renditions. Both formats describe the same CMAF files; nothing here
+ * writes media.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <libavutil/dict.h>
+
 #include "ladder/atomic_file.h"
+#include "ladder/dash_mpd.h"
 #include "ladder/error.h"
 #include "ladder/hls_playlist.h"
 #include "outputs.h"
 
-void outputs_remove_stale(ladder_session *s)
+#define AUDIO_DIR "audio/aac"
+
+static unsigned job_formats(const ladder_session *s)
+{
+    return s->job.formats ? s->job.formats : LADDER_FORMATS_DEFAULT;
+}
+
+static void remove_in(const char *dir, const char *name)
 {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/master.m3u8", s->output_dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
     unlink(path);
-    snprintf(path, sizeof(path), "%s/report.json", s->output_dir);
-    unlink(path);
+}
+
+/*
+ * Every format's manifests go, whichever formats this run writes: an MPD or
+ * a media playlist from an earlier run would describe segments this run is
+ * about to overwrite.
+ */
+void outputs_remove_stale(ladder_session *s)
+{
+    remove_in(s->output_dir, "master.m3u8");
+    remove_in(s->output_dir, "manifest.mpd");
+    remove_in(s->output_dir, "report.json");
+    for (int i = 0; i < s->nb_rungs; i++)
+        remove_in(s->rungs[i].dir, "index.m3u8");
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
+    remove_in(dir, "index.m3u8");
 }
 
 static int write_text(ladder_session *s, const char *path, const char *text)
@@ -29,6 +56,8 @@ static int write_text(ladder_session *s, const char *path, const char *text)
         session_fail(s, err, "output '%s': %s", path, ladder_strerror(err));
     return err;
 }
+
+/* ---- HLS ---------------------------------------------------------------- */
 
 static int write_media_playlist(ladder_session *s, const char *dir,
                                 const ladder_cmaf_segment *segs, int nb)
@@ -52,6 +81,285 @@ static int write_media_playlist(ladder_session *s, const char *dir,
     return err;
 }
 
+/* Rates measured over the renditions, shared by both formats. */
+typedef struct measured {
+    double audio_peak, audio_avg;
+    double fps[LADDER_MAX_RUNGS];  /* what the manifests state per rung */
+} measured;
+
+static int write_hls(ladder_session *s, const measured *m)
+{
+    const ladder_report *rep = &s->report;
+    if (rep->has_audio) {
+        const ladder_cmaf_segment *segs;
+        int nb = audio_track_segments(s->audio, &segs);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
+        int err = write_media_playlist(s, dir, segs, nb);
+        if (err)
+            return err;
+    }
+
+    ladder_hls_variant variants[LADDER_MAX_RUNGS];
+    char uris[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 32];
+    char codecs[LADDER_MAX_RUNGS][128];
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        const ladder_rung_report *rr = &rep->rungs[i];
+        int err = write_media_playlist(s, r->dir, r->segments, r->nb_segments);
+        if (err)
+            return err;
+        snprintf(uris[i], sizeof(uris[i]), "video/%s/index.m3u8", r->cfg.name);
+        if (rep->has_audio)
+            snprintf(codecs[i], sizeof(codecs[i]), "%s,%s", r->codecs, rep->audio_codecs);
+        else
+            snprintf(codecs[i], sizeof(codecs[i]), "%s", r->codecs);
+        variants[i] = (ladder_hls_variant){
+            .uri = uris[i],
+            .bandwidth = (int64_t)(rr->peak_bitrate + m->audio_peak + 0.5),
+            .average_bandwidth = (int64_t)(rr->avg_bitrate + m->audio_avg + 0.5),
+            .codecs = codecs[i],
+            .width = r->width,
+            .height = r->height,
+            .frame_rate = m->fps[i],
+            .audio_group = rep->has_audio ? "audio" : NULL,
+        };
+    }
+
+    /* Highest bandwidth first: players that take the first variant as the
+     * starting point then begin with a sensible one anyway (hls.js, Safari
+     * pick by their own estimate). */
+    for (int i = 1; i < s->nb_rungs; i++)
+        for (int j = i; j > 0 && variants[j].bandwidth > variants[j - 1].bandwidth; j--) {
+            ladder_hls_variant t = variants[j];
+            variants[j] = variants[j - 1];
+            variants[j - 1] = t;
+        }
+    ladder_hls_audio_rendition audio = {
+        .group_id = "audio", .name = "aac", .uri = AUDIO_DIR "/index.m3u8",
+        .is_default = 1, .channels = s->audio ? audio_track_channels(s->audio) : 0,
+    };
+    char *text = NULL;
+    int err = ladder_hls_master_playlist(variants, (size_t)s->nb_rungs, &audio,
+                                         rep->has_audio ? 1 : 0, &text);
+    if (err) {
+        session_fail(s, err, "master playlist: %s", ladder_strerror(err));
+        return err;
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/master.m3u8", s->output_dir);
+    err = write_text(s, path, text);
+    free(text);
+    return err;
+}
+
+/* ---- DASH --------------------------------------------------------------- */
+
+/*
+ * The track timescale and sample rate a CMAF init segment declares (mdhd,
+ * sample entry), read back from the file: the MPD's timescale must be the
+ * one players find there, and the mp4 muxer picks it itself (for video a
+ * multiple of the packets' time base of at least 10000).
+ */
+static int init_segment_timescale(ladder_session *s, const char *dir, uint32_t *timescale,
+                                  int *sample_rate)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/init.mp4", dir);
+    AVFormatContext *fmt = NULL;
+    int err = LADDER_EIO;
+    if (avformat_open_input(&fmt, path, NULL, NULL) >= 0) {
+        err = LADDER_EINTERNAL;
+        AVRational tb = fmt->nb_streams == 1 ? fmt->streams[0]->time_base : (AVRational){ 0, 0 };
+        if (tb.num == 1 && tb.den > 0) {
+            *timescale = (uint32_t)tb.den;
+            *sample_rate = fmt->streams[0]->codecpar->sample_rate;
+            err = 0;
+        }
+        avformat_close_input(&fmt);
+    }
+    if (err)
+        session_fail(s, err, "DASH manifest: cannot read the timescale of '%s'", path);
+    return err;
+}
+
+/*
+ * A track's segments on the timeline of its files. The writer reports
+ * times in the time base its packets came in (writer_tb); the mp4 muxer
+ * rescales them to the init segment's timescale and, for fragmented output
+ * without edit lists, shifts the track so that its first packet is at 0
+ * (libavformat's avoid_negative_ts=make_zero). A ladder track's first
+ * packet is its first segment's earliest frame (the IDR, or the first AAC
+ * frame), so the same shift is applied here and every t equals the
+ * fragment's tfdt. End points are rescaled rather than durations, so that
+ * contiguous segments stay contiguous. Each segment is also checked against
+ * the seconds the writer computed from its time base, so that a mixed-up
+ * writer_tb fails the run instead of skewing the MPD.
+ */
+static int dash_segments(const ladder_cmaf_segment *segs, int nb, AVRational writer_tb,
+                         uint32_t timescale, ladder_dash_segment **out)
+{
+    ladder_dash_segment *list = calloc((size_t)nb, sizeof(*list));
+    if (!list)
+        return LADDER_ENOMEM;
+    AVRational tb = { 1, (int)timescale };
+    int64_t origin = av_rescale_q(segs[0].start, writer_tb, tb);
+    for (int i = 0; i < nb; i++) {
+        if ((double)segs[i].duration * writer_tb.num / writer_tb.den != segs[i].seconds) {
+            free(list);
+            return LADDER_EINTERNAL;
+        }
+        int64_t start = av_rescale_q(segs[i].start, writer_tb, tb) - origin;
+        int64_t end = av_rescale_q(segs[i].start + segs[i].duration, writer_tb, tb) - origin;
+        list[i] = (ladder_dash_segment){ .start = start, .duration = end - start };
+    }
+    *out = list;
+    return 0;
+}
+
+/* One track's timeline on its init segment's timescale; *segs_out is the
+ * caller's to free. */
+static int dash_timeline(ladder_session *s, const char *what, const char *rel_dir,
+                         const ladder_cmaf_segment *segs, int nb, AVRational writer_tb,
+                         uint32_t timescale, ladder_dash_timeline *tl,
+                         ladder_dash_segment **segs_out)
+{
+    int err = dash_segments(segs, nb, writer_tb, timescale, segs_out);
+    if (err) {
+        session_fail(s, err, "DASH manifest: %s: %s", what,
+                     err == LADDER_EINTERNAL ? "segment times are not in the expected time base"
+                                             : ladder_strerror(err));
+        return err;
+    }
+    *tl = (ladder_dash_timeline){
+        .dir = rel_dir, .start_number = segs[0].number, .timescale = timescale,
+        .segments = *segs_out, .nb_segments = (size_t)nb,
+    };
+    return 0;
+}
+
+/* The source's audio language when it is a plain ISO 639 code ("en",
+ * "eng"); "und" and anything else count as unknown. */
+static const char *source_audio_language(const ladder_session *s)
+{
+    if (s->audio_stream < 0 || !s->in)
+        return NULL;
+    const AVDictionaryEntry *e = av_dict_get(s->in->streams[s->audio_stream]->metadata,
+                                             "language", NULL, 0);
+    if (!e || !strcmp(e->value, "und"))
+        return NULL;
+    size_t len = strlen(e->value);
+    if (len < 2 || len > 3)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        char c = e->value[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return NULL;
+    }
+    return e->value;
+}
+
+static bool rung_named(const ladder_session *s, const char *name)
+{
+    for (int i = 0; i < s->nb_rungs; i++)
+        if (!strcmp(s->rungs[i].cfg.name, name))
+            return true;
+    return false;
+}
+
+static int64_t bits_per_second(double rate)
+{
+    /* Rounded up: @bandwidth is a bound the stream must stay under. */
+    int64_t bps = (int64_t)rate;
+    return (double)bps < rate ? bps + 1 : bps;
+}
+
+static int write_dash(ladder_session *s, const measured *m)
+{
+    const ladder_report *rep = &s->report;
+    ladder_dash_video video[LADDER_MAX_RUNGS];
+    ladder_dash_segment *video_segs[LADDER_MAX_RUNGS] = { 0 };
+    char video_dirs[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 8];
+    ladder_dash_audio audio = { 0 };
+    ladder_dash_segment *audio_segs = NULL;
+    char audio_id[LADDER_NAME_MAX + 8] = "aac";
+    size_t nb_audio = 0;
+    char *text = NULL;
+    int err = 0;
+
+    for (int i = 0; i < s->nb_rungs && !err; i++) {
+        rung_ctx *r = &s->rungs[i];
+        ladder_dash_video *v = &video[i];
+        snprintf(video_dirs[i], sizeof(video_dirs[i]), "video/%s", r->cfg.name);
+        *v = (ladder_dash_video){
+            .id = r->cfg.name,
+            .codecs = r->codecs,
+            .bandwidth = bits_per_second(rep->rungs[i].peak_bitrate),
+            .width = r->width,
+            .height = r->height,
+            .sar_num = r->sar.num,
+            .sar_den = r->sar.den,
+        };
+        /* The nominal rate where the rung has one (CFR source or a frame-rate
+         * cap); a VFR rung has no single frame rate to state. */
+        if (s->src_cfr || r->min_frame_ticks) {
+            v->frame_rate_num = r->frame_rate.num;
+            v->frame_rate_den = r->frame_rate.den;
+        }
+        uint32_t timescale;
+        int sample_rate;
+        err = init_segment_timescale(s, r->dir, &timescale, &sample_rate);
+        /* session.c opens every rung's writer with the source time base. */
+        if (!err)
+            err = dash_timeline(s, r->cfg.name, video_dirs[i], r->segments, r->nb_segments,
+                                s->src_tb, timescale, &v->timeline, &video_segs[i]);
+    }
+
+    if (!err && rep->has_audio) {
+        const ladder_cmaf_segment *segs;
+        int nb = audio_track_segments(s->audio, &segs);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
+        uint32_t timescale;
+        err = init_segment_timescale(s, dir, &timescale, &audio.sample_rate);
+        if (!err) {
+            AVRational writer_tb = audio_track_time_base(s->audio);
+            err = dash_timeline(s, "audio", AUDIO_DIR, segs, nb, writer_tb, timescale,
+                                &audio.timeline, &audio_segs);
+        }
+        if (!err) {
+            /* Representation ids are unique across the MPD, and a rung may
+             * be called "aac". */
+            for (int k = 2; rung_named(s, audio_id); k++)
+                snprintf(audio_id, sizeof(audio_id), "aac_%d", k);
+            audio.id = audio_id;
+            audio.codecs = rep->audio_codecs;
+            audio.bandwidth = bits_per_second(m->audio_peak);
+            audio.channels = audio_track_channels(s->audio);
+            audio.lang = source_audio_language(s);
+            nb_audio = 1;
+        }
+    }
+
+    if (!err) {
+        err = ladder_dash_mpd(video, (size_t)s->nb_rungs, &audio, nb_audio, &text);
+        if (err)
+            session_fail(s, err, "DASH manifest: %s", ladder_strerror(err));
+    }
+    if (!err) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/manifest.mpd", s->output_dir);
+        err = write_text(s, path, text);
+    }
+    free(text);
+    free(audio_segs);
+    for (int i = 0; i < s->nb_rungs; i++)
+        free(video_segs[i]);
+    return err;
+}
+
+/* ---- the run's end ------------------------------------------------------ */
+
 /* Peak and average bits per second over a rendition's segments. */
 static void segment_rates(const ladder_cmaf_segment *segs, int nb, double *peak,
                           double *avg, double *duration, int64_t *bytes)
@@ -73,39 +381,23 @@ static void segment_rates(const ladder_cmaf_segment *segs, int nb, double *peak,
     *bytes = total;
 }
 
-int outputs_write(ladder_session *s)
+/* The report's rendition figures, which the manifests state too. */
+static int measure(ladder_session *s, measured *m)
 {
     ladder_report *rep = &s->report;
     rep->nb_rungs = s->nb_rungs;
-    for (int i = 0; i < s->nb_rungs; i++) {
-        pthread_mutex_lock(&s->progress_lock);
-        s->rungs[i].state = LADDER_RUNG_FINALIZING;
-        pthread_mutex_unlock(&s->progress_lock);
-        session_progress(s, &s->rungs[i]);
-    }
-
-    double audio_peak = 0, audio_avg = 0;
     if (s->audio) {
         const ladder_cmaf_segment *segs;
         int nb = audio_track_segments(s->audio, &segs);
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s/audio/aac", s->output_dir);
         if (nb > 0) {
             int64_t bytes;
-            int err = write_media_playlist(s, dir, segs, nb);
-            if (err)
-                return err;
-            segment_rates(segs, nb, &audio_peak, &audio_avg, &rep->audio_duration, &bytes);
+            segment_rates(segs, nb, &m->audio_peak, &m->audio_avg, &rep->audio_duration, &bytes);
             rep->has_audio = true;
-            rep->audio_bitrate = audio_avg;
+            rep->audio_bitrate = m->audio_avg;
             rep->audio_copied = audio_track_copied(s->audio);
             snprintf(rep->audio_codecs, sizeof(rep->audio_codecs), "%s", audio_track_codecs(s->audio));
         }
     }
-
-    ladder_hls_variant variants[LADDER_MAX_RUNGS];
-    char uris[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 32];
-    char codecs[LADDER_MAX_RUNGS][128];
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         ladder_rung_report *rr = &rep->rungs[i];
@@ -113,9 +405,6 @@ int outputs_write(ladder_session *s)
             session_fail(s, LADDER_EINTERNAL, "rung %s: no segments were written", r->cfg.name);
             return LADDER_EINTERNAL;
         }
-        int err = write_media_playlist(s, r->dir, r->segments, r->nb_segments);
-        if (err)
-            return err;
         snprintf(rr->name, sizeof(rr->name), "%s", r->cfg.name);
         rr->width = r->width;
         rr->height = r->height;
@@ -125,7 +414,6 @@ int outputs_write(ladder_session *s)
         for (int k = 0; k < r->nb_segments; k++)
             samples += r->segments[k].nb_samples;
         rr->frames = samples;
-        rr->frame_rate = rr->duration > 0 ? (double)samples / rr->duration : 0;
         rr->segments = r->nb_segments;
         rr->encode_seconds = r->encode_seconds;
         rr->encode_cpu_seconds = r->encode_cpu_seconds;
@@ -137,58 +425,43 @@ int outputs_write(ladder_session *s)
         rr->invariant_requeues = r->invariant_requeues;
         snprintf(rr->codecs, sizeof(rr->codecs), "%s", r->codecs);
         rr->state = LADDER_RUNG_COMPLETED;
-
-        snprintf(uris[i], sizeof(uris[i]), "video/%s/index.m3u8", r->cfg.name);
-        if (rep->has_audio)
-            snprintf(codecs[i], sizeof(codecs[i]), "%s,%s", r->codecs, rep->audio_codecs);
-        else
-            snprintf(codecs[i], sizeof(codecs[i]), "%s", r->codecs);
         /* The nominal rate for CFR rungs (29.970 rather than 29.969...);
          * the report states the same figure as the playlist. */
-        double fps = s->src_cfr || r->min_frame_ticks ? av_q2d(r->frame_rate) : rr->frame_rate;
-        rr->frame_rate = fps;
-        variants[i] = (ladder_hls_variant){
-            .uri = uris[i],
-            .bandwidth = (int64_t)(rr->peak_bitrate + audio_peak + 0.5),
-            .average_bandwidth = (int64_t)(rr->avg_bitrate + audio_avg + 0.5),
-            .codecs = codecs[i],
-            .width = r->width,
-            .height = r->height,
-            .frame_rate = fps,
-            .audio_group = rep->has_audio ? "audio" : NULL,
-        };
+        double average = rr->duration > 0 ? (double)samples / rr->duration : 0;
+        rr->frame_rate = s->src_cfr || r->min_frame_ticks ? av_q2d(r->frame_rate) : average;
+        m->fps[i] = rr->frame_rate;
+    }
+    return 0;
+}
+
+int outputs_write(ladder_session *s)
+{
+    for (int i = 0; i < s->nb_rungs; i++) {
+        pthread_mutex_lock(&s->progress_lock);
+        s->rungs[i].state = LADDER_RUNG_FINALIZING;
+        pthread_mutex_unlock(&s->progress_lock);
+        session_progress(s, &s->rungs[i]);
+    }
+
+    measured m = { 0 };
+    int err = measure(s, &m);
+    unsigned formats = job_formats(s);
+    if (!err && (formats & LADDER_FORMAT_HLS))
+        err = write_hls(s, &m);
+    if (!err && (formats & LADDER_FORMAT_DASH))
+        err = write_dash(s, &m);
+    if (err)
+        return err;
+
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
         pthread_mutex_lock(&s->progress_lock);
         r->state = LADDER_RUNG_COMPLETED;
         r->frames_total = r->frames_done;
         pthread_mutex_unlock(&s->progress_lock);
         session_progress(s, r);
     }
-
-    /* Highest bandwidth first: players that take the first variant as the
-     * starting point then begin with a sensible one anyway (hls.js, Safari
-     * pick by their own estimate). */
-    for (int i = 1; i < s->nb_rungs; i++)
-        for (int j = i; j > 0 && variants[j].bandwidth > variants[j - 1].bandwidth; j--) {
-            ladder_hls_variant t = variants[j];
-            variants[j] = variants[j - 1];
-            variants[j - 1] = t;
-        }
-    ladder_hls_audio_rendition audio = {
-        .group_id = "audio", .name = "aac", .uri = "audio/aac/index.m3u8",
-        .is_default = 1, .channels = s->audio ? audio_track_channels(s->audio) : 0,
-    };
-    char *text = NULL;
-    int err = ladder_hls_master_playlist(variants, (size_t)s->nb_rungs, &audio,
-                                         rep->has_audio ? 1 : 0, &text);
-    if (err) {
-        session_fail(s, err, "master playlist: %s", ladder_strerror(err));
-        return err;
-    }
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/master.m3u8", s->output_dir);
-    err = write_text(s, path, text);
-    free(text);
-    return err;
+    return 0;
 }
 
 int outputs_write_report(ladder_session *s)

@@ -203,5 +203,7 @@ int audio_track_segments(const audio_track *a, const ladder_cmaf_segment **segs)
 const char *audio_track_codecs(const audio_track *a);
 bool audio_track_copied(const audio_track *a);
 int audio_track_channels(const audio_track *a);
+/* The time base of the segment times audio_track_segments() reports. */
+AVRational audio_track_time_base(const audio_track *a);
 
 #endif /* LADDER_ENGINE_SESSION_INTERNAL_H */

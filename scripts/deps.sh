@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config ffmpeg libavcodec-dev libavformat-dev
 libavfilter-dev libswscale-dev libswresample-dev libavutil-dev libjson-c-dev
-libcmocka-dev libxml2-dev chromium"
+libcmocka-dev libxml2-dev libxml2-utils chromium"
 
 missing=""
 for p in $PACKAGES; do
@@ -21,7 +21,8 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# Test-time JavaScript: playwright-core drives Debian's Chromium, hls.js plays.
+# Test-time JavaScript: playwright-core drives Debian's Chromium, hls.js and
+# dash.js play.
 if [ -f tests/e2e/package-lock.json ]; then
     if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
         npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error

@@ -62,8 +62,9 @@ typedef enum ladder_progress_mode {
 } ladder_progress_mode;
 
 /*
- * Output formats, a set of flags. Both describe the same CMAF files:
- * HLS = master.m3u8 + one index.m3u8 per rendition, DASH = manifest.mpd.
+ * Output formats, a set of flags (ladder_config_parse_formats() reads
+ * "hls,dash"). HLS: master.m3u8 and one index.m3u8 per rendition; DASH:
+ * manifest.mpd. Both describe the same CMAF segment files.
  */
 enum {
     LADDER_FORMAT_HLS  = 1 << 0,

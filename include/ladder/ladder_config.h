@@ -1,10 +1,12 @@
 /*
  * Ladder descriptions: rung specs from the command line, JSON ladder files,
- * the default ladder derived from the source, and the output size of a rung.
+ * the default ladder derived from the source, the output size of a rung,
+ * and the output format list.
  */
 #ifndef LADDER_LADDER_CONFIG_H
 #define LADDER_LADDER_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ladder/ladder.h"
@@ -27,17 +29,44 @@ int ladder_config_parse_rung(const char *spec, ladder_rung *out,
                              char *err, size_t err_size);
 
 /*
+ * Parse an output format list, "hls", "dash" or "hls,dash" (a set: order
+ * and repeats do not matter), into LADDER_FORMAT_* flags. An unknown or
+ * empty name is LADDER_ECONFIG with a one-line reason in err naming it;
+ * *formats is then left unchanged.
+ */
+int ladder_config_parse_formats(const char *list, unsigned *formats,
+                                char *err, size_t err_size);
+
+/* Job-level options a ladder file may give besides its rungs. */
+typedef struct ladder_file_options {
+    double segment_seconds;       /* valid when has_segment_seconds */
+    bool has_segment_seconds;
+    unsigned formats;             /* LADDER_FORMAT_* flags, valid when has_formats */
+    bool has_formats;
+} ladder_file_options;
+
+/*
  * Load a JSON ladder file (json-c), e.g. samples/ladders/default.json:
  *   { "segment_seconds": 2,            (optional)
+ *     "format": "hls,dash",            (optional; or ["hls", "dash"])
  *     "rungs": [ { "name": "720p", "width": 1280, "height": 720,
  *                  "bitrate": "3000k", "maxrate": "3300k", "bufsize": "6000k",
  *                  "crf": 23, "profile": "high", "max_fps": 30 }, ... ] }
  * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
  * mode. Unknown keys are an error (typos must not pass silently).
- * On success *rungs is malloc'ed (caller frees), *nb_rungs >= 1, and
- * *segment_seconds is set when the file gives it (else left unchanged).
+ * On success *rungs is malloc'ed (caller frees), *nb_rungs >= 1, and *opts
+ * (may be NULL) tells which job-level options the file gave.
  * On error returns LADDER_ECONFIG (or LADDER_EINPUT_MISSING when the file
- * cannot be opened) with a one-line reason naming the file in err.
+ * cannot be opened) with a one-line reason naming the file in err, and
+ * leaves *rungs, *nb_rungs and *opts unchanged.
+ */
+int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *nb_rungs,
+                                    ladder_file_options *opts, char *err, size_t err_size);
+
+/*
+ * The same for callers that only take the segment length: *segment_seconds
+ * is set when the file gives it (else left unchanged). A "format" key is
+ * still checked.
  */
 int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,
                             double *segment_seconds, char *err, size_t err_size);

@@ -1,24 +1,21 @@
 // Helpers: with --devices cpu:2 and a ladder whose top rung dominates, the
-// slot that finishes the tiny rungs must help encode chunks of the top rung.
-// Runs alternate helpers / --no-helpers twice; the median wall_seconds with
-// helpers must be at least 15% lower (the expected gain is ~1.6-2x).
-//
-// Timing needs both cores idle: the runs hold the exclusive e2e lock (see
-// lib/util.mjs), so other e2e files running in parallel under ctest -j2
-// pause their CPU-heavy steps meanwhile.
+// slot that finishes the tiny rungs must help encode chunks of the top rung,
+// and the output must not depend on who encoded what. How much sooner the
+// ladder finishes is a speed figure: `ladder bench` measures it (ladder vs
+// ladder --no-helpers, see benches/RESULTS.md), not this test, so a loaded
+// CI machine cannot make it flaky.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, loadOutput } from './lib/ladder.mjs';
 import { makeMedia } from './lib/media.mjs';
 import { probeRendition } from './lib/probe.mjs';
-import { makeTempDir, median, withExclusiveLock } from './lib/util.mjs';
+import { makeTempDir } from './lib/util.mjs';
 
 const PRESET = process.env.LADDER_E2E_HELPERS_PRESET || 'medium';
 const RUNGS = ['1280x720:2500k', '128x72:80k', '96x54:60k', '64x36:40k'];
-const MIN_GAIN = 0.15;
 
-describe('helpers speed up a ladder with one dominant rung', () => {
+describe('helpers join a ladder\'s dominant rung', () => {
   const runs = []; // {helpers, run, report, outDir}
   let src;
   before(async () => {
@@ -29,20 +26,18 @@ describe('helpers speed up a ladder with one dominant rung', () => {
     const work = makeTempDir('ladder-e2e-helpers-');
     const args = ['--devices', 'cpu:2', '--preset', PRESET, '--progress', 'none'];
     for (const r of RUNGS) args.push('--rung', r);
-    await withExclusiveLock(async () => {
-      let i = 0;
-      for (const helpers of [true, false, true, false]) {
-        const outDir = path.join(work, `run${++i}-${helpers ? 'helpers' : 'nohelpers'}`);
-        const run = await encode(src.path, outDir, helpers ? args : [...args, '--no-helpers'], { lock: false });
-        const report = run.code === 0 ? loadOutput(outDir).report : null;
-        runs.push({ helpers, run, report, outDir });
-        if (run.code !== 0) break;
-      }
-    });
+    let i = 0;
+    for (const helpers of [true, false]) {
+      const outDir = path.join(work, `run${++i}-${helpers ? 'helpers' : 'nohelpers'}`);
+      const run = await encode(src.path, outDir, helpers ? args : [...args, '--no-helpers']);
+      const report = run.code === 0 ? loadOutput(outDir).report : null;
+      runs.push({ helpers, run, report, outDir });
+      if (run.code !== 0) break;
+    }
   });
 
-  it('all four runs succeed', () => {
-    assert.equal(runs.length, 4, `only ${runs.length} runs happened`);
+  it('both runs succeed', () => {
+    assert.equal(runs.length, 2, `only ${runs.length} runs happened`);
     for (const r of runs) {
       assert.equal(r.run.code, 0, `ladder encode (${r.helpers ? 'helpers' : '--no-helpers'}) failed\n${describeRun(r.run)}`);
       assert.ok(r.report, `no report.json in ${r.outDir}`);
@@ -81,17 +76,4 @@ describe('helpers speed up a ladder with one dominant rung', () => {
     }
   });
 
-  it(`helpers cut the median wall time by at least ${MIN_GAIN * 100}%`, () => {
-    assert.equal(runs.length, 4, 'runs missing');
-    const on = runs.filter((r) => r.helpers).map((r) => r.report.wall_seconds);
-    const off = runs.filter((r) => !r.helpers).map((r) => r.report.wall_seconds);
-    const mOn = median(on);
-    const mOff = median(off);
-    const detail = `helpers: ${on.map((x) => x.toFixed(2))} s (median ${mOn.toFixed(2)}), ` +
-      `--no-helpers: ${off.map((x) => x.toFixed(2))} s (median ${mOff.toFixed(2)}), speedup ${(mOff / mOn).toFixed(2)}x; ` +
-      `process wall: ${runs.map((r) => `${r.helpers ? 'H' : 'N'}=${(r.run.wallMs / 1000).toFixed(2)}`).join(' ')}`;
-    assert.ok(mOn <= (1 - MIN_GAIN) * mOff, `helpers are not at least ${MIN_GAIN * 100}% faster: ${detail}`);
-    // Visible in the TAP output for tuning.
-    process.stdout.write(`# ${detail}\n`);
-  });
 });

@@ -132,7 +132,8 @@ export function registerOutputChecks(getCtx, expect) {
     const hidden = files.filter((f) => f.name.startsWith('.') || /\.(tmp|part|partial)$/i.test(f.name));
     assert.deepEqual(hidden.map((f) => f.rel), [], 'temp files left in OUTDIR');
     const top = fs.readdirSync(ctx.outDir).sort();
-    const wantTop = ['master.m3u8', 'report.json', 'video', ...(expect.audio ? ['audio'] : [])].sort();
+    // The default formats: HLS and DASH (manifest.mpd; dash.test.mjs checks it).
+    const wantTop = ['manifest.mpd', 'master.m3u8', 'report.json', 'video', ...(expect.audio ? ['audio'] : [])].sort();
     assert.deepEqual(top, wantTop, 'top level of OUTDIR');
     for (const v of ctx.out.variants) {
       const want = ['index.m3u8', 'init.mp4', ...v.playlist.segments.map((s) => s.uri)].sort();
