@@ -136,8 +136,8 @@ int bench_cmd_ladder(const bench_setup *s, const char *outdir, int slots, bool h
     fps_text(s->segment_seconds, seg, sizeof(seg));
     bench_argv_add(a, "--segment");
     bench_argv_add(a, seg);
-    /* --codec only when it is not h264: ladder encode does not know the
-     * option yet, and must not be given it for the codec it supports. */
+    /* --codec only when it is not h264, ladder's default: the recorded
+     * h264 command lines stay the ones users type. */
     if (strcmp(s->codec, "h264")) {
         bench_argv_add(a, "--codec");
         bench_argv_add(a, s->codec);

@@ -38,7 +38,11 @@ static void encode_usage(FILE *out)
         "                     Sizes are bounding boxes: aspect kept, even, no upscaling.\n"
         "  --ladder FILE      JSON ladder file (see samples/ladders/)\n"
         "  --segment SECONDS  segment length, snapped to whole frames (default 2)\n"
-        "  --preset NAME      x264 preset (default veryfast)\n"
+        "  --codec NAME       h264 (libx264, avc1; default) or hevc (libx265, hvc1) for\n"
+        "                     every rung that names none (a --ladder file's rungs may\n"
+        "                     say \"codec\"; its top-level \"codec\" applies when this\n"
+        "                     option is not given). av1: not supported yet (exit 10)\n"
+        "  --preset NAME      encoder preset, x264/x265 names (default veryfast)\n"
         "\n"
         "Audio (AAC-LC stereo rendition; copied when the source already fits):\n"
         "  --audio-bitrate K  kb/s when encoding audio (default 128)\n"
@@ -53,8 +57,9 @@ static void encode_usage(FILE *out)
         "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
-        "  --format LIST      manifests to write: hls, dash or hls,dash (default\n"
-        "                     hls,dash; also \"format\" in a --ladder file)\n"
+        "  --format LIST      what to write, comma-separated: hls, dash, mp4 (one\n"
+        "                     faststart MP4 per rung with the audio, OUTDIR/mp4/<rung>.mp4)\n"
+        "                     (default hls,dash; also \"format\" in a --ladder file)\n"
         "  --progress MODE    auto (bars on a terminal), json (JSON lines on stdout),\n"
         "                     none (default auto)\n"
         "  -v, --verbose      more log lines on stderr (repeat for debug)\n"
@@ -67,6 +72,7 @@ static void encode_usage(FILE *out)
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
+    OPT_CODEC,
 };
 
 static const struct option encode_options[] = {
@@ -75,6 +81,7 @@ static const struct option encode_options[] = {
     { "ladder", required_argument, NULL, OPT_LADDER },
     { "segment", required_argument, NULL, OPT_SEGMENT },
     { "preset", required_argument, NULL, OPT_PRESET },
+    { "codec", required_argument, NULL, OPT_CODEC },
     { "audio-bitrate", required_argument, NULL, OPT_AUDIO_BITRATE },
     { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
     { "devices", required_argument, NULL, OPT_DEVICES },
@@ -157,8 +164,12 @@ static void print_summary(const ladder_report *rep, const char *outdir, unsigned
         fprintf(stderr, "%s%s/master.m3u8", sep, outdir);
         sep = " and ";
     }
-    if (formats & LADDER_FORMAT_DASH)
+    if (formats & LADDER_FORMAT_DASH) {
         fprintf(stderr, "%s%s/manifest.mpd", sep, outdir);
+        sep = " and ";
+    }
+    if (formats & LADDER_FORMAT_MP4)
+        fprintf(stderr, "%s%s/mp4/*.mp4", sep, outdir);
     fprintf(stderr, " in %.1f s (%d slots%s)\n",
             rep->wall_seconds, rep->cpu_slots, rep->helpers ? ", helpers" : "");
     for (int i = 0; i < rep->nb_rungs; i++) {
@@ -193,6 +204,7 @@ int cmd_encode(int argc, char **argv)
     char err[256];
     bool segment_given = false;
     bool format_given = false;
+    bool codec_given = false;
 
     optind = 1;
     opterr = 0;
@@ -232,6 +244,17 @@ int cmd_encode(int argc, char **argv)
             break;
         }
         case OPT_PRESET: job.preset = optarg; break;
+        case OPT_CODEC: {
+            /* An unknown name is a usage error; a known codec this build
+             * cannot encode is exit 10, which `ladder bench` probes for. */
+            int ret = ladder_config_parse_codec(optarg, &job.codec, err, sizeof(err));
+            if (ret) {
+                fprintf(stderr, "ladder: --codec: %s\n", err);
+                return ret == LADDER_ECODEC ? ladder_exit_code(ret) : 2;
+            }
+            codec_given = true;
+            break;
+        }
         case OPT_AUDIO_BITRATE:
             if (parse_int(optarg, 32, 512, &job.audio_bitrate_kbps)) {
                 fprintf(stderr, "ladder: --audio-bitrate '%s': expected kb/s between 32 and 512\n", optarg);
@@ -297,7 +320,8 @@ int cmd_encode(int argc, char **argv)
     }
     ladder_rung *file_rungs = NULL;
     if (ladder_file) {
-        /* --segment and --format on the command line win over the file's. */
+        /* --segment, --format and --codec on the command line win over the
+         * file's top level; a rung's own "codec" wins over both. */
         ladder_file_options file_opts = { 0 };
         int ret = ladder_config_load_file_options(ladder_file, &file_rungs, &nb_rungs, &file_opts,
                                                   err, sizeof(err));
@@ -309,6 +333,8 @@ int cmd_encode(int argc, char **argv)
             job.segment_seconds = file_opts.segment_seconds;
         if (!format_given && file_opts.has_formats)
             job.formats = file_opts.formats;
+        if (!codec_given && file_opts.has_codec)
+            job.codec = file_opts.codec;
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }

@@ -44,6 +44,7 @@
 #define BITRATE_HINT "expected a bitrate like \"3000k\", \"2.5M\" or \"3000000\" (bits/s)"
 #define FPS_HINT "expected a frame rate like \"30\", \"29.97\" or \"30000/1001\""
 #define PROFILE_HINT "expected baseline, main or high"
+#define CODEC_HINT "expected h264 or hevc"
 #define NAME_HINT "use 1 to 31 letters, digits, '.', '_' or '-', not starting with '.'"
 
 typedef enum parse_result {
@@ -293,6 +294,41 @@ static bool valid_profile(const char *s, size_t len)
     return slice_is(s, len, "baseline") || slice_is(s, len, "main") || slice_is(s, len, "high");
 }
 
+/* "main" is the one HEVC profile an 8-bit 4:2:0 rung can have; the H.264
+ * names mean nothing to libx265. */
+static bool valid_hevc_profile(const char *s, size_t len)
+{
+    return len == 0 || slice_is(s, len, "main");
+}
+
+static const struct { const char *name; ladder_codec codec; } codec_names[] = {
+    { "h264", LADDER_CODEC_H264 },
+    { "hevc", LADDER_CODEC_HEVC },
+    { "av1", LADDER_CODEC_AV1 },
+};
+#define NB_CODEC_NAMES (sizeof(codec_names) / sizeof(codec_names[0]))
+
+/*
+ * A codec name (a slice). An unknown name is a bad description
+ * (LADDER_ECONFIG); a known codec this build cannot encode yet is
+ * LADDER_ECODEC, so that callers can tell "typo" from "not supported".
+ */
+static int parse_codec_name(const char *s, size_t len, ladder_codec *out, char *why, size_t size)
+{
+    for (size_t i = 0; i < NB_CODEC_NAMES; i++) {
+        if (!slice_is(s, len, codec_names[i].name))
+            continue;
+        if (codec_names[i].codec == LADDER_CODEC_AV1) {
+            snprintf(why, size, "codec '%s' is not supported yet (" CODEC_HINT ")", quote(s, len).s);
+            return LADDER_ECODEC;
+        }
+        *out = codec_names[i].codec;
+        return 0;
+    }
+    snprintf(why, size, "unknown codec '%s' (" CODEC_HINT ")", quote(s, len).s);
+    return LADDER_ECONFIG;
+}
+
 /*
  * A rung name becomes a directory and a playlist URI (OUTDIR/video/<name>/),
  * so no separators, no "." or "..", nothing a shell or a URL must escape.
@@ -359,6 +395,11 @@ static bool rung_problem(const ladder_rung *r, char *why, size_t size)
         snprintf(why, size, "profile is not NUL-terminated");
     } else if (profile_len && !valid_profile(r->profile, profile_len)) {
         snprintf(why, size, "profile '%s': " PROFILE_HINT, quote_str(r->profile).s);
+    } else if (r->codec < LADDER_CODEC_DEFAULT || r->codec > LADDER_CODEC_AV1) {
+        snprintf(why, size, "unknown codec %d", (int)r->codec);
+    } else if (r->codec == LADDER_CODEC_HEVC && !valid_hevc_profile(r->profile, profile_len)) {
+        snprintf(why, size, "profile '%s' is not an HEVC profile (an hevc rung is main)",
+                 quote_str(r->profile).s);
     } else if (!(r->max_fps >= 0) || r->max_fps > MAX_FPS) {
         snprintf(why, size, "max fps %g: must be between 0 (source rate) and %d", r->max_fps, MAX_FPS);
     } else {
@@ -551,9 +592,10 @@ int ladder_config_parse_rung(const char *spec, ladder_rung *out, char *err, size
 static const struct { const char *name; unsigned flag; } format_names[] = {
     { "hls", LADDER_FORMAT_HLS },
     { "dash", LADDER_FORMAT_DASH },
+    { "mp4", LADDER_FORMAT_MP4 },
 };
 #define NB_FORMAT_NAMES (sizeof(format_names) / sizeof(format_names[0]))
-#define FORMAT_HINT "expected a comma-separated list of hls, dash"
+#define FORMAT_HINT "expected a comma-separated list of hls, dash, mp4"
 
 /* One format name (a slice); false and a reason when it is not one. */
 static bool parse_format_name(const char *s, size_t len, unsigned *flags, char *why, size_t size)
@@ -587,6 +629,33 @@ static bool parse_format_list(const char *s, size_t len, unsigned *out, char *wh
     }
     *out = flags;
     return true;
+}
+
+int ladder_config_parse_codec(const char *name, ladder_codec *codec, char *err, size_t err_size)
+{
+    if (!codec) {
+        set_err(err, err_size, "codec: no place to store it");
+        return LADDER_EINVAL;
+    }
+    char why[160];
+    ladder_codec found = LADDER_CODEC_DEFAULT;
+    int ret = name ? parse_codec_name(name, strlen(name), &found, why, sizeof(why)) : LADDER_ECONFIG;
+    if (ret) {
+        if (!name)
+            snprintf(why, sizeof(why), "no codec given (" CODEC_HINT ")");
+        set_err(err, err_size, "%s", why);
+        return ret;
+    }
+    *codec = found;
+    return 0;
+}
+
+const char *ladder_config_codec_name(ladder_codec codec)
+{
+    for (size_t i = 0; i < NB_CODEC_NAMES; i++)
+        if (codec_names[i].codec == codec)
+            return codec_names[i].name;
+    return codec == LADDER_CODEC_DEFAULT ? "h264" : "unknown";
 }
 
 int ladder_config_parse_formats(const char *list, unsigned *formats, char *err, size_t err_size)
@@ -757,8 +826,11 @@ static bool json_int_in(json_object *v, int min, int max, int *out, const char *
     return true;
 }
 
-static bool json_rung(json_object *o, int index, ladder_rung *r, char *why, size_t size)
+/* *code is the error when it returns false: LADDER_ECONFIG, or LADDER_ECODEC
+ * for a codec this build does not support. */
+static bool json_rung(json_object *o, int index, ladder_rung *r, int *code, char *why, size_t size)
 {
+    *code = LADDER_ECONFIG;
     char where[96];
     if (!json_object_is_type(o, json_type_object)) {
         snprintf(why, size, "rungs[%d]: expected an object like {\"height\": 720, \"bitrate\": \"3000k\"}",
@@ -807,6 +879,19 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, char *why, size
                 return false;
             }
             snprintf(r->profile, sizeof(r->profile), "%s", json_object_get_string(v));
+        } else if (!strcmp(key, "codec")) {
+            char problem[96];
+            int ret = json_object_is_type(v, json_type_string)
+                          ? parse_codec_name(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+                                             &r->codec, problem, sizeof(problem))
+                          : LADDER_ECONFIG;
+            if (ret) {
+                if (!json_object_is_type(v, json_type_string))
+                    snprintf(problem, sizeof(problem), "expected a string (h264 or hevc)");
+                snprintf(why, size, "%s: %s", where, problem);
+                *code = ret;
+                return false;
+            }
         } else if (!strcmp(key, "max_fps")) {
             parse_result pr = PARSE_SYNTAX;
             if (json_object_is_type(v, json_type_string))
@@ -819,7 +904,7 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, char *why, size
             }
         } else {
             snprintf(why, size, "%s: unknown key (expected name, width, height, bitrate, crf, "
-                     "maxrate, bufsize, profile, max_fps)", where);
+                     "maxrate, bufsize, profile, max_fps, codec)", where);
             return false;
         }
     }
@@ -910,9 +995,22 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
             if (!json_formats(v, &opts->formats, why, size))
                 return LADDER_ECONFIG;
             opts->has_formats = true;
+        } else if (!strcmp(key, "codec")) {
+            char problem[160];
+            int ret = json_object_is_type(v, json_type_string)
+                          ? parse_codec_name(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+                                             &opts->codec, problem, sizeof(problem))
+                          : LADDER_ECONFIG;
+            if (ret) {
+                if (!json_object_is_type(v, json_type_string))
+                    snprintf(problem, sizeof(problem), "expected a string (h264 or hevc)");
+                snprintf(why, size, "codec: %s", problem);
+                return ret;
+            }
+            opts->has_codec = true;
         } else {
             snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
-                     "\"segment_seconds\", \"format\")", quote_str(key).s);
+                     "\"segment_seconds\", \"format\", \"codec\")", quote_str(key).s);
             return LADDER_ECONFIG;
         }
     }
@@ -931,9 +1029,10 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
         return LADDER_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!json_rung(json_object_array_get_idx(list, i), (int)i, &rungs[i], why, size)) {
+        int code = LADDER_ECONFIG;
+        if (!json_rung(json_object_array_get_idx(list, i), (int)i, &rungs[i], &code, why, size)) {
             free(rungs);
-            return LADDER_ECONFIG;
+            return code;
         }
     }
     *out = rungs;

@@ -1,5 +1,6 @@
 /*
- * End of a run: the manifests of the selected formats, then the report.
+ * End of a run: the manifests (and stitched MP4s) of the selected formats,
+ * then the report.
  * Order matters: HLS media playlists first, the master playlist after them,
  * the DASH MPD last, so a manifest on disk always names complete
  * renditions. Both formats describe the same CMAF files; nothing here
@@ -16,9 +17,11 @@
 #include "ladder/dash_mpd.h"
 #include "ladder/error.h"
 #include "ladder/hls_playlist.h"
+#include "ladder/mp4_stitch.h"
 #include "outputs.h"
 
 #define AUDIO_DIR "audio/aac"
+#define MP4_DIR "mp4"
 
 static unsigned job_formats(const ladder_session *s)
 {
@@ -27,9 +30,9 @@ static unsigned job_formats(const ladder_session *s)
 
 static void remove_in(const char *dir, const char *name)
 {
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    unlink(path);
+    char path[PATH_MAX + LADDER_NAME_MAX + 16];
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path))
+        unlink(path);
 }
 
 /*
@@ -47,6 +50,12 @@ void outputs_remove_stale(ladder_session *s)
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
     remove_in(dir, "index.m3u8");
+    snprintf(dir, sizeof(dir), "%s/" MP4_DIR, s->output_dir);
+    for (int i = 0; i < s->nb_rungs; i++) {
+        char name[LADDER_NAME_MAX + 8];
+        snprintf(name, sizeof(name), "%s.mp4", s->rungs[i].cfg.name);
+        remove_in(dir, name);
+    }
 }
 
 static int write_text(ladder_session *s, const char *path, const char *text)
@@ -358,6 +367,110 @@ static int write_dash(ladder_session *s, const measured *m)
     return err;
 }
 
+/* ---- stitched MP4 ---------------------------------------------------------- */
+
+/* "DIR/seg_00001.m4s" for each segment; *out and its strings are the
+ * caller's (free_paths). */
+static int segment_paths(const char *dir, const ladder_cmaf_segment *segs, int nb, char ***out)
+{
+    char **paths = calloc((size_t)nb + 1, sizeof(*paths));
+    if (!paths)
+        return LADDER_ENOMEM;
+    for (int i = 0; i < nb; i++) {
+        size_t len = strlen(dir) + strlen(segs[i].uri) + 2;
+        paths[i] = malloc(len);
+        if (!paths[i]) {
+            for (int k = 0; k < i; k++)
+                free(paths[k]);
+            free(paths);
+            return LADDER_ENOMEM;
+        }
+        snprintf(paths[i], len, "%s/%s", dir, segs[i].uri);
+    }
+    *out = paths;
+    return 0;
+}
+
+static void free_paths(char **paths)
+{
+    for (char **p = paths; p && *p; p++)
+        free(*p);
+    free(paths);
+}
+
+/*
+ * One MP4 per rung with the audio, from the rung's CMAF segments
+ * (mux/mp4_stitch.c copies the samples; nothing is encoded again).
+ */
+static int write_mp4(ladder_session *s)
+{
+    char dir[PATH_MAX], audio_dir[PATH_MAX], audio_init[PATH_MAX + 16];
+    snprintf(dir, sizeof(dir), "%s/" MP4_DIR, s->output_dir);
+    snprintf(audio_dir, sizeof(audio_dir), "%s/" AUDIO_DIR, s->output_dir);
+    snprintf(audio_init, sizeof(audio_init), "%s/init.mp4", audio_dir);
+    int err = ladder_mkdir_p(dir);
+    if (err) {
+        session_fail(s, err, "output '%s': %s", dir, ladder_strerror(err));
+        return err;
+    }
+    char **audio_paths = NULL;
+    const ladder_cmaf_segment *audio_segs = NULL;
+    int nb_audio = s->report.has_audio ? audio_track_segments(s->audio, &audio_segs) : 0;
+    if (nb_audio > 0 && (err = segment_paths(audio_dir, audio_segs, nb_audio, &audio_paths)))
+        return err;
+    for (int i = 0; i < s->nb_rungs && !err; i++) {
+        rung_ctx *r = &s->rungs[i];
+        char init[PATH_MAX + 16], path[PATH_MAX + LADDER_NAME_MAX + 16], why[PATH_MAX + 128];
+        snprintf(init, sizeof(init), "%s/init.mp4", r->dir);
+        snprintf(path, sizeof(path), "%s/%s.mp4", dir, r->cfg.name);
+        char **video_paths = NULL;
+        if ((err = segment_paths(r->dir, r->segments, r->nb_segments, &video_paths)))
+            break;
+        ladder_mp4_track tracks[2] = {
+            { init, (const char *const *)video_paths, (size_t)r->nb_segments },
+            { audio_init, (const char *const *)audio_paths, (size_t)nb_audio },
+        };
+        err = ladder_mp4_stitch(path, tracks, nb_audio > 0 ? 2 : 1, why, sizeof(why));
+        free_paths(video_paths);
+        if (err)
+            session_fail(s, err, "rung %s: MP4 %s", r->cfg.name, why);
+        else
+            session_log(s, LADDER_LOG_INFO, "rung=%s event=mp4_written path=%s", r->cfg.name, path);
+    }
+    free_paths(audio_paths);
+    return err;
+}
+
+/*
+ * With MP4 alone the CMAF files were only the way there: remove them, the
+ * segments first, so no init segment is left without its segments' names
+ * being meaningful to anyone.
+ */
+static void remove_cmaf_files(ladder_session *s)
+{
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        for (int k = 0; k < r->nb_segments; k++)
+            remove_in(r->dir, r->segments[k].uri);
+        remove_in(r->dir, "init.mp4");
+        rmdir(r->dir);
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/video", s->output_dir);
+    rmdir(dir);
+    if (s->audio) {
+        const ladder_cmaf_segment *segs;
+        int nb = audio_track_segments(s->audio, &segs);
+        snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
+        for (int k = 0; k < nb; k++)
+            remove_in(dir, segs[k].uri);
+        remove_in(dir, "init.mp4");
+        rmdir(dir);
+        snprintf(dir, sizeof(dir), "%s/audio", s->output_dir);
+        rmdir(dir);
+    }
+}
+
 /* ---- the run's end ------------------------------------------------------ */
 
 /* Peak and average bits per second over a rendition's segments. */
@@ -450,6 +563,11 @@ int outputs_write(ladder_session *s)
         err = write_hls(s, &m);
     if (!err && (formats & LADDER_FORMAT_DASH))
         err = write_dash(s, &m);
+    if (!err && (formats & LADDER_FORMAT_MP4)) {
+        err = write_mp4(s);
+        if (!err && !(formats & (LADDER_FORMAT_HLS | LADDER_FORMAT_DASH)))
+            remove_cmaf_files(s);
+    }
     if (err)
         return err;
 

@@ -20,8 +20,28 @@
  *    bitrate the rung still needs (nominal, corrected by how far the chunks
  *    so far landed from their share, as before). Each measured CRF chunk
  *    refines C. VBV (maxrate/bufsize) still caps every chunk.
- * Neither mode changes the parameter sets (stitchable=1 fixes the PPS's
- * initial QP), so the codec invariant holds across the switch.
+ * Neither mode changes the parameter sets (x264: stitchable=1 fixes the
+ * PPS's initial QP; x265: measured, see below), so the codec invariant
+ * holds across the switch.
+ *
+ * The model's two constants are per codec (rate_models below). For x265
+ * they were measured with the ffmpeg CLI on 2 s testsrc2 chunks (60 frames,
+ * veryfast, the settings of encode_worker.c's configure_x265, VBV as a rung
+ * has it), one chunk per encode:
+ *  - slope of ln(bits) against crf, crf 20..32: 0.121 at 640x360
+ *    (1095 -> 255 kb/s), 0.110 at 320x180 (339 -> 90 kb/s); locally
+ *    0.08 (low crf) to 0.17 (high crf). 0.12 is used.
+ *  - offset between the median frame QP of an ABR chunk's second half
+ *    (libx265 reports each frame's QP in AV_PKT_DATA_QUALITY_STATS, as
+ *    libx264 does) and the crf that spends the same bits: 5.9..6.7 at 360p
+ *    (300k..1200k), 6.0..6.9 at 180p (150k..500k). 6.5 is used.
+ *  - the hvcC of an ABR chunk, a CRF chunk and a CRF chunk without VBV
+ *    were byte-identical (repeat-headers=0, info=0), so x265 rungs keep the
+ *    same ABR-then-CRF loop as x264 rather than a mode of their own.
+ *  - x265's one-pass ABR has no ratetol; a fresh 2 s encoder lands 3-6 %
+ *    under its target at 360p, 10-20 % under at 180p where the VBV and the
+ *    search cap it. The first CRF chunks make that up (the correction
+ *    factor below), which is why the rung, not the chunk, meets the rate.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -32,14 +52,33 @@
 
 #include "session_internal.h"
 
-/* d ln(bits) / d crf for x264: bits halve every ~5 rate-factor steps
- * (measured 0.136 on 360p, 0.13 on 1080p testsrc2 at veryfast). The loop
- * corrects what the slope gets wrong. */
-#define RATE_SLOPE 0.13
-/* x264 reports a CRF frame's quantiser as the rate factor plus this (it is
- * the QP of a P-frame at that factor); an ABR frame settled at QP q
- * spends about what CRF q - 6 would. */
-#define RATE_CRF_QP_OFFSET 6.0
+/* The content model of one codec: bits/s = C * exp(-slope * crf). */
+typedef struct rate_model {
+    ladder_codec codec;
+    /* d ln(bits) / d crf. The loop corrects what the slope gets wrong. */
+    double slope;
+    /* An ABR chunk whose frames settled at median QP q spent about what
+     * crf q - offset would have. */
+    double crf_qp_offset;
+} rate_model;
+
+static const rate_model rate_models[] = {
+    /* x264: bits halve every ~5 rate-factor steps (measured 0.136 on 360p,
+     * 0.13 on 1080p testsrc2 at veryfast). x264 reports a CRF frame's
+     * quantiser as the rate factor plus about 6 (the QP of a P-frame at
+     * that factor). */
+    { LADDER_CODEC_H264, 0.13, 6.0 },
+    /* x265: measured as the header comment says. */
+    { LADDER_CODEC_HEVC, 0.12, 6.5 },
+};
+
+static const rate_model *model_of(const rung_ctx *r)
+{
+    for (size_t i = 0; i < sizeof(rate_models) / sizeof(rate_models[0]); i++)
+        if (rate_models[i].codec == r->cfg.codec)
+            return &rate_models[i];
+    return &rate_models[0];
+}
 /* How far one chunk's rate factor may move from the previous one: content
  * changes between chunks should change bits, not swing the quality. */
 #define RATE_MAX_CRF_STEP 3.0
@@ -49,12 +88,20 @@ static bool has_bitrate_target(const ladder_rung *c)
     return c->rate_mode != LADDER_RATE_CRF && c->bitrate_kbps > 0;
 }
 
-/* Under progress_lock: the bitrate the rung needs from its next chunk. */
+/*
+ * Under progress_lock: the bitrate the rung needs from its next chunk.
+ * Chunks another worker is still encoding count as landing where they were
+ * planned: otherwise a helper planning the next chunk meanwhile would make
+ * the same correction again (measured: an HEVC 320x180 rung whose first
+ * chunk came in 12 % short got +23 % twice and ended 4 % over).
+ */
 static double wanted_bps(const rung_ctx *r)
 {
     const ladder_rung *c = &r->cfg;
     double nominal = (double)c->bitrate_kbps * 1000;
-    double factor = r->rate_actual_bits > 0 ? r->rate_target_bits / r->rate_actual_bits : 1.0;
+    double target = r->rate_target_bits + r->rate_pending_target_bits;
+    double actual = r->rate_actual_bits + r->rate_pending_planned_bits;
+    double factor = r->rate_actual_bits > 0 && actual > 0 ? target / actual : 1.0;
     /* Bounded so that one odd chunk cannot swing the rest. */
     if (factor < 0.8)
         factor = 0.8;
@@ -67,7 +114,7 @@ static double wanted_bps(const rung_ctx *r)
     return bps;
 }
 
-chunk_rate rate_control_plan(ladder_session *s, const rung_ctx *r)
+chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r)
 {
     chunk_rate plan = { 0 };
     if (!has_bitrate_target(&r->cfg))
@@ -75,7 +122,7 @@ chunk_rate rate_control_plan(ladder_session *s, const rung_ctx *r)
     pthread_mutex_lock(&s->progress_lock);
     double bps = wanted_bps(r);
     if (r->rate_calibrated) {
-        double crf = (r->rate_log_complexity - log(bps)) / RATE_SLOPE;
+        double crf = (r->rate_log_complexity - log(bps)) / model_of(r)->slope;
         if (r->rate_crf_chunks > 0) {
             if (crf > r->rate_last_crf + RATE_MAX_CRF_STEP)
                 crf = r->rate_last_crf + RATE_MAX_CRF_STEP;
@@ -87,6 +134,13 @@ chunk_rate rate_control_plan(ladder_session *s, const rung_ctx *r)
     } else {
         plan.bitrate_bps = (int64_t)bps;
     }
+    /* A chunk is about one segment long; the estimate only has to hold
+     * until rate_control_record() replaces it with what was spent. */
+    double seconds = s->job.segment_seconds;
+    plan.pending_target_bits = (double)r->cfg.bitrate_kbps * 1000 * seconds;
+    plan.pending_planned_bits = bps * seconds;
+    r->rate_pending_target_bits += plan.pending_target_bits;
+    r->rate_pending_planned_bits += plan.pending_planned_bits;
     pthread_mutex_unlock(&s->progress_lock);
     return plan;
 }
@@ -97,7 +151,7 @@ static int compare_doubles(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The quantiser an ABR chunk settled on: the median QP x264 reported for
+/* The quantiser an ABR chunk settled on: the median QP the encoder reported for
  * the frames of its second half (the first half is its search). NAN when
  * the encoder reported none. */
 static double settled_qp(const encoded_chunk *ec)
@@ -121,10 +175,18 @@ static double settled_qp(const encoded_chunk *ec)
     return median;
 }
 
+/* ec NULL: the chunk planned with plan was not used (requeued); only its
+ * pending share is dropped. */
 void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
                          const chunk_frames *cf, const encoded_chunk *ec)
 {
     if (!has_bitrate_target(&r->cfg))
+        return;
+    pthread_mutex_lock(&s->progress_lock);
+    r->rate_pending_target_bits -= plan->pending_target_bits;
+    r->rate_pending_planned_bits -= plan->pending_planned_bits;
+    pthread_mutex_unlock(&s->progress_lock);
+    if (!ec)
         return;
     int64_t ticks = 0, bytes = 0;
     for (int i = 0; i < cf->nb; i++)
@@ -133,15 +195,16 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
         bytes += ec->packets[i]->size;
     double seconds = (double)ticks * av_q2d(s->src_tb);
     double bits = (double)bytes * 8;
+    const rate_model *model = model_of(r);
     /* The rate factor this chunk was, or behaved like. */
-    double crf = plan->use_crf ? plan->crf : settled_qp(ec) - RATE_CRF_QP_OFFSET;
+    double crf = plan->use_crf ? plan->crf : settled_qp(ec) - model->crf_qp_offset;
 
     pthread_mutex_lock(&s->progress_lock);
     r->rate_abr_chunks += !plan->use_crf;
     r->rate_target_bits += (double)r->cfg.bitrate_kbps * 1000 * seconds;
     r->rate_actual_bits += bits;
     if (seconds > 0 && bits > 0 && isfinite(crf)) {
-        double observed = log(bits / seconds) + RATE_SLOPE * crf;
+        double observed = log(bits / seconds) + model->slope * crf;
         if (plan->use_crf) {
             /* Content drifts: recent chunks count as much as the history. */
             r->rate_log_complexity = r->rate_crf_chunks > 0

@@ -132,6 +132,7 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
 {
     if (!out || !job || !job->input || !job->output_dir || job->nb_rungs < 0 ||
         job->nb_rungs > LADDER_MAX_RUNGS || (job->nb_rungs > 0 && !job->rungs) ||
+        job->codec < LADDER_CODEC_DEFAULT || job->codec > LADDER_CODEC_AV1 ||
         !(job->segment_seconds > 0) || job->cpu_slots < 0)
         return LADDER_EINVAL;
     ladder_session *s = calloc(1, sizeof(*s));
@@ -167,6 +168,26 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     return 0;
 }
 
+/* What each codec's rungs are encoded with, for messages, and how their
+ * RFC 6381 string is read from the extradata. */
+static const struct codec_output {
+    ladder_codec codec;
+    const char *encoder;          /* "the H.264 encoder (libx264)" */
+    const char *parameter_sets;   /* what the codec string is read from */
+    int (*codec_string)(const uint8_t *extradata, size_t size, char *buf, size_t buf_size);
+} codec_outputs[] = {
+    { LADDER_CODEC_H264, "the H.264 encoder (libx264)", "SPS", ladder_codec_string_h264 },
+    { LADDER_CODEC_HEVC, "the HEVC encoder (libx265)", "VPS/SPS", ladder_codec_string_hevc },
+};
+
+static const struct codec_output *codec_output_of(ladder_codec codec)
+{
+    for (size_t i = 0; i < sizeof(codec_outputs) / sizeof(codec_outputs[0]); i++)
+        if (codec_outputs[i].codec == codec)
+            return &codec_outputs[i];
+    return NULL;
+}
+
 /* Resolve the ladder against the source: sizes, frame-rate caps, names. */
 static int resolve_ladder(ladder_session *s)
 {
@@ -183,6 +204,12 @@ static int resolve_ladder(ladder_session *s)
         return LADDER_ENOMEM;
     }
     int ret = 0;
+    /* A rung that names no codec takes the job's (H.264 when that is unset
+     * too): validation below then checks profile against the real codec. */
+    for (int i = 0; i < nb; i++) {
+        if (rungs[i].codec == LADDER_CODEC_DEFAULT)
+            rungs[i].codec = s->job.codec != LADDER_CODEC_DEFAULT ? s->job.codec : LADDER_CODEC_H264;
+    }
     for (int i = 0; i < nb && !ret; i++) {
         if (ladder_config_output_size(&rungs[i], s->display_w, s->display_h,
                                       &rungs[i].width, &rungs[i].height)) {
@@ -192,10 +219,24 @@ static int resolve_ladder(ladder_session *s)
     }
     if (!ret && ladder_config_validate(rungs, nb, err, sizeof(err)))
         ret = LADDER_ECONFIG;
+    /* Before the output directory exists: an unsupported codec leaves
+     * nothing behind, like a bad ladder. */
+    for (int i = 0; i < nb && !ret; i++) {
+        if (!codec_output_of(rungs[i].codec)) {
+            snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build",
+                     rungs[i].name, ladder_config_codec_name(rungs[i].codec));
+            ret = LADDER_ECODEC;
+        }
+    }
     if (ret) {
         session_fail(s, ret, "ladder: %s", err);
         free(rungs);
         return ret;
+    }
+    /* validate() guarantees this; said again so the compiler sees the bound. */
+    if (nb < 1 || nb > LADDER_MAX_RUNGS) {
+        free(rungs);
+        return LADDER_EINTERNAL;
     }
 
     s->rungs = calloc((size_t)nb, sizeof(*s->rungs));
@@ -241,11 +282,17 @@ static int prepare_rungs(ladder_session *s)
 {
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
+        const struct codec_output *out = codec_output_of(r->cfg.codec);
+        if (!out) {
+            session_fail(s, LADDER_ECODEC, "rung %s: codec '%s' is not supported by this build",
+                         r->cfg.name, ladder_config_codec_name(r->cfg.codec));
+            return LADDER_ECODEC;
+        }
         AVCodecContext *enc = NULL;
         int err = encoder_open(s, r, false, NULL, &enc);
         if (err) {
-            session_fail(s, err, "rung %s: cannot open the H.264 encoder (libx264) for %dx%d",
-                         r->cfg.name, r->width, r->height);
+            session_fail(s, err, "rung %s: cannot open %s for %dx%d%s", r->cfg.name, out->encoder,
+                         r->width, r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
             return err;
         }
         r->codecpar = avcodec_parameters_alloc();
@@ -258,9 +305,10 @@ static int prepare_rungs(ladder_session *s)
         memcpy(r->canonical_extradata, enc->extradata, (size_t)enc->extradata_size);
         r->canonical_size = enc->extradata_size;
         avcodec_free_context(&enc);
-        if (ladder_codec_string_h264(r->canonical_extradata, (size_t)r->canonical_size,
-                                     r->codecs, sizeof(r->codecs))) {
-            session_fail(s, LADDER_EINTERNAL, "rung %s: encoder produced no SPS", r->cfg.name);
+        if (out->codec_string(r->canonical_extradata, (size_t)r->canonical_size,
+                              r->codecs, sizeof(r->codecs))) {
+            session_fail(s, LADDER_EINTERNAL, "rung %s: %s produced no readable %s", r->cfg.name,
+                         out->encoder, out->parameter_sets);
             return LADDER_EINTERNAL;
         }
         err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb);

@@ -106,6 +106,10 @@ typedef struct rung_ctx {
     double rate_last_crf;
     int rate_abr_chunks, rate_crf_chunks;
     double rate_crf_sum;
+    /* chunks planned but not yet recorded (another worker may be encoding
+     * them): their share of the target and the bits they were planned for */
+    double rate_pending_target_bits;
+    double rate_pending_planned_bits;
     char last_device[LADDER_DEVICE_NAME_MAX];
 } rung_ctx;
 
@@ -173,11 +177,13 @@ void chunk_free(ladder_chunk *c);
 /* rate_control.c: how one chunk's encoder spends bits. */
 typedef struct chunk_rate {
     bool use_crf;
-    double crf;                   /* x264 rate factor, when use_crf */
+    double crf;                   /* the encoder's rate factor, when use_crf */
     int64_t bitrate_bps;          /* one-pass ABR otherwise; 0 = the rung's nominal */
+    double pending_target_bits;   /* what plan added to the rung's pending sums */
+    double pending_planned_bits;
 } chunk_rate;
 /* All zero for a rung in CRF mode (its own rate factor applies). */
-chunk_rate rate_control_plan(ladder_session *s, const rung_ctx *r);
+chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r);
 /* A chunk encoded with plan is done: account for its bits, learn from it. */
 void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
                          const chunk_frames *cf, const encoded_chunk *ec);

@@ -100,7 +100,14 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
     AVStream *st = avformat_new_stream(w->fmt, NULL);
     if (!st || avcodec_parameters_copy(st->codecpar, par) < 0)
         goto fail;
-    st->codecpar->codec_tag = 0;
+    /*
+     * HEVC as 'hvc1': parameter sets only in the sample entry's hvcC (the
+     * muxer marks its arrays complete), which is what Apple's HLS rules and
+     * the codecs string "hvc1..." promise; the muxer's default would be
+     * 'hev1' (parameter sets may also be in band). H.264 keeps the muxer's
+     * choice, 'avc1'.
+     */
+    st->codecpar->codec_tag = par->codec_id == AV_CODEC_ID_HEVC ? MKTAG('h', 'v', 'c', '1') : 0;
     st->time_base = time_base;
 
     /*

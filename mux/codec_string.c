@@ -1,5 +1,6 @@
 /*
- * RFC 6381 codec strings: see include/ladder/codec_string.h.
+ * RFC 6381 codec strings (and ISO/IEC 14496-15 Annex E for HEVC): see
+ * include/ladder/codec_string.h.
  *
  * The strings come from the encoder's own extradata rather than from the
  * requested profile and level, because x264 may settle on different ones
@@ -123,6 +124,204 @@ int ladder_codec_string_h264(const uint8_t *extradata, size_t size,
     if (extradata[0] == 1)
         return from_avcc(extradata, size, buf, buf_size);
     return from_annexb(extradata, size, buf, buf_size);
+}
+
+/* ---- HEVC ---------------------------------------------------------------- */
+
+#define HEVC_NAL_VPS 32
+#define HEVC_NAL_SPS 33
+#define HEVC_NAL_HEADER_BYTES 2
+/* general_profile_space..general_level_idc of profile_tier_level (H.265
+ * 7.3.3): 8 bits of space/tier/profile, 32 compatibility flags, 48 bits of
+ * constraint flags, 8 bits of level. */
+#define HEVC_PTL_BYTES 12
+/* Where the general profile_tier_level starts in each RBSP (after the NAL
+ * header): the SPS has 4+3+1 bits before it (VPS id, max sub-layers,
+ * temporal id nesting), the VPS 4+1+1+6+3+1+16 (ids, layer counts, the
+ * 0xffff reserved field). */
+#define HEVC_SPS_PTL_OFFSET 1
+#define HEVC_VPS_PTL_OFFSET 4
+/* hvcC (ISO/IEC 14496-15 8.3.3.1): a 23-byte header (the last byte is
+ * numOfArrays), then the arrays of NAL units. */
+#define HVCC_HEADER_BYTES 23
+
+/*
+ * Copies the first n bytes of a NAL unit's RBSP (payload after its header)
+ * to out, dropping emulation prevention bytes (the 03 in 00 00 03). Returns
+ * how many bytes it got, fewer than n when the unit is shorter.
+ */
+static size_t hevc_rbsp_prefix(const uint8_t *payload, size_t size, uint8_t *out, size_t n)
+{
+    size_t got = 0;
+    int zeros = 0;
+    for (size_t i = 0; i < size && got < n; i++) {
+        if (zeros >= 2 && payload[i] == 3) {
+            zeros = 0;
+            continue;
+        }
+        out[got++] = payload[i];
+        zeros = payload[i] == 0 ? zeros + 1 : 0;
+    }
+    return got;
+}
+
+/* The NAL unit type of a base-layer HEVC NAL unit, -1 when it is not one
+ * (forbidden bit set, another layer, too short). */
+static int hevc_nal_type(const uint8_t *nal, size_t size)
+{
+    if (size < HEVC_NAL_HEADER_BYTES || (nal[0] & 0x80))
+        return -1;
+    int layer_id = ((nal[0] & 0x01) << 5) | (nal[1] >> 3);
+    if (layer_id != 0 || (nal[1] & 0x07) == 0)   /* nuh_temporal_id_plus1 is never 0 */
+        return -1;
+    return (nal[0] >> 1) & 0x3f;
+}
+
+static uint32_t reverse_bits32(uint32_t v)
+{
+    uint32_t r = 0;
+    for (int i = 0; i < 32; i++, v >>= 1)
+        r = (r << 1) | (v & 1);
+    return r;
+}
+
+/*
+ * "hvc1.<space><idc>.<compat>.<tier><level>[.<constraint>...]" (ISO/IEC
+ * 14496-15 Annex E): profile space as nothing/A/B/C before the decimal
+ * profile_idc; the 32 compatibility flags in reverse bit order (flag 0 as
+ * the least significant bit), hex without leading zeros; L or H and the
+ * decimal level_idc; then each of the six constraint bytes in hex, trailing
+ * zero bytes left out.
+ */
+static int format_hevc_ptl(const uint8_t *ptl, char *buf, size_t buf_size)
+{
+    static const char *const spaces[4] = { "", "A", "B", "C" };
+    unsigned space = ptl[0] >> 6, tier = (ptl[0] >> 5) & 1, idc = ptl[0] & 0x1f;
+    uint32_t compat = (uint32_t)ptl[1] << 24 | (uint32_t)ptl[2] << 16 | (uint32_t)ptl[3] << 8 | ptl[4];
+    const uint8_t *constraints = ptl + 5;
+    unsigned level = ptl[11];
+    /* level_idc 0 is no level at all: a zeroed or misparsed structure. */
+    if (level == 0)
+        return LADDER_EINVAL;
+    char tail[6 * 3 + 1] = "";
+    int last = 5;
+    while (last >= 0 && constraints[last] == 0)
+        last--;
+    for (int i = 0, n = 0; i <= last; i++)
+        n += snprintf(tail + n, sizeof(tail) - (size_t)n, ".%X", constraints[i]);
+    return format_checked(buf, buf_size, "hvc1.%s%u.%X.%c%u%s", spaces[space], idc,
+                          reverse_bits32(compat), tier ? 'H' : 'L', level, tail);
+}
+
+/* From one VPS or SPS NAL unit (header included); LADDER_EINVAL for any
+ * other unit or one too short to hold its profile_tier_level. */
+static int format_hevc_ps(const uint8_t *nal, size_t size, char *buf, size_t buf_size)
+{
+    int type = hevc_nal_type(nal, size);
+    size_t offset;
+    if (type == HEVC_NAL_SPS)
+        offset = HEVC_SPS_PTL_OFFSET;
+    else if (type == HEVC_NAL_VPS)
+        offset = HEVC_VPS_PTL_OFFSET;
+    else
+        return LADDER_EINVAL;
+    uint8_t rbsp[HEVC_VPS_PTL_OFFSET + HEVC_PTL_BYTES];
+    size_t need = offset + HEVC_PTL_BYTES;
+    if (hevc_rbsp_prefix(nal + HEVC_NAL_HEADER_BYTES, size - HEVC_NAL_HEADER_BYTES, rbsp, need) < need)
+        return LADDER_EINVAL;
+    return format_hevc_ptl(rbsp + offset, buf, buf_size);
+}
+
+/* The units the string may come from, best first: the SPS is what the
+ * decoder of the base layer acts on; a VPS repeats the same general
+ * profile_tier_level and serves when no SPS is readable. */
+typedef struct hevc_candidates {
+    const uint8_t *sps, *vps;
+    size_t sps_size, vps_size;
+} hevc_candidates;
+
+static void hevc_consider(hevc_candidates *c, const uint8_t *nal, size_t size)
+{
+    int type = hevc_nal_type(nal, size);
+    if (type == HEVC_NAL_SPS && !c->sps) {
+        c->sps = nal;
+        c->sps_size = size;
+    } else if (type == HEVC_NAL_VPS && !c->vps) {
+        c->vps = nal;
+        c->vps_size = size;
+    }
+}
+
+static int hevc_format_best(const hevc_candidates *c, char *buf, size_t buf_size)
+{
+    if (c->sps && format_hevc_ps(c->sps, c->sps_size, buf, buf_size) == 0)
+        return 0;
+    if (c->vps && format_hevc_ps(c->vps, c->vps_size, buf, buf_size) == 0)
+        return 0;
+    buf[0] = '\0';
+    return LADDER_EINVAL;
+}
+
+/* hvcC: walk every array's NAL units (16-bit lengths). The header's own
+ * copy of the profile_tier_level is not used, as for avcC. */
+static int hevc_from_hvcc(const uint8_t *p, size_t size, char *buf, size_t buf_size)
+{
+    if (size < HVCC_HEADER_BYTES)
+        return LADDER_EINVAL;
+    hevc_candidates c = { 0 };
+    unsigned nb_arrays = p[HVCC_HEADER_BYTES - 1];
+    size_t pos = HVCC_HEADER_BYTES;
+    for (unsigned a = 0; a < nb_arrays; a++) {
+        if (size - pos < 3)
+            return LADDER_EINVAL;
+        unsigned nb_nalus = (unsigned)p[pos + 1] << 8 | p[pos + 2];
+        pos += 3;
+        for (unsigned i = 0; i < nb_nalus; i++) {
+            if (size - pos < 2)
+                return LADDER_EINVAL;
+            size_t len = (size_t)p[pos] << 8 | p[pos + 1];
+            pos += 2;
+            if (size - pos < len)
+                return LADDER_EINVAL;
+            hevc_consider(&c, p + pos, len);
+            pos += len;
+        }
+    }
+    return hevc_format_best(&c, buf, buf_size);
+}
+
+/* Annex B: start-code delimited units, as in from_annexb(). */
+static int hevc_from_annexb(const uint8_t *p, size_t size, char *buf, size_t buf_size)
+{
+    hevc_candidates c = { 0 };
+    size_t i = 0;
+    while (size - i >= 3) {
+        if (!(p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1)) {
+            i++;
+            continue;
+        }
+        size_t start = i + 3;
+        size_t end = start;
+        while (size - end >= 3 && !ends_nal(p + end))
+            end++;
+        if (size - end < 3)
+            end = size;
+        hevc_consider(&c, p + start, end - start);
+        i = end;
+    }
+    return hevc_format_best(&c, buf, buf_size);
+}
+
+int ladder_codec_string_hevc(const uint8_t *extradata, size_t size,
+                             char *buf, size_t buf_size)
+{
+    if (!extradata || size == 0 || !buf || buf_size == 0)
+        return LADDER_EINVAL;
+    buf[0] = '\0';
+    /* hvcC starts with configurationVersion 1; Annex B with a zero byte. */
+    if (extradata[0] == 1)
+        return hevc_from_hvcc(extradata, size, buf, buf_size);
+    return hevc_from_annexb(extradata, size, buf, buf_size);
 }
 
 /*

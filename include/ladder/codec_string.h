@@ -1,5 +1,5 @@
 /*
- * RFC 6381 codec strings ("avc1.64001f", "mp4a.40.2") computed from the real
+ * RFC 6381 codec strings ("avc1.64001f", "hvc1.1.6.L93.B0", "mp4a.40.2") computed from the real
  * bitstream configuration, for HLS CODECS and DASH codecs attributes.
  */
 #ifndef LADDER_CODEC_STRING_H
@@ -20,6 +20,19 @@ extern "C" {
  * when no SPS is found or buf is too small.
  */
 int ladder_codec_string_h264(const uint8_t *extradata, size_t size,
+                             char *buf, size_t buf_size);
+
+/*
+ * HEVC (ISO/IEC 14496-15 Annex E): "hvc1.<profile space letter><profile_idc>.
+ * <compatibility flags, bit-reversed, hex>.<L|H><level_idc>[.<constraint
+ * byte, hex>...]" with trailing zero constraint bytes left out, e.g.
+ * "hvc1.1.6.L93.B0". Read from the general profile_tier_level of the first
+ * base-layer SPS (else VPS) in extradata, either an hvcC record (first byte
+ * 1) or Annex B start-code NAL units; emulation prevention bytes are
+ * removed first. Returns 0 or LADDER_EINVAL when no readable SPS/VPS is
+ * found (or level_idc is 0) or buf is too small; buf is then "".
+ */
+int ladder_codec_string_hevc(const uint8_t *extradata, size_t size,
                              char *buf, size_t buf_size);
 
 /*

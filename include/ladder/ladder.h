@@ -39,6 +39,18 @@ typedef enum ladder_rate_mode {
 } ladder_rate_mode;
 
 /*
+ * Video codec of a rung. LADDER_CODEC_DEFAULT in a rung means the job's
+ * codec; in the job it means H.264. AV1 is a known name that no encoder
+ * backs yet: a rung resolving to it fails the run with LADDER_ECODEC.
+ */
+typedef enum ladder_codec {
+    LADDER_CODEC_DEFAULT = 0,
+    LADDER_CODEC_H264,          /* libx264, avc1 */
+    LADDER_CODEC_HEVC,          /* libx265, hvc1 */
+    LADDER_CODEC_AV1,           /* not supported yet */
+} ladder_codec;
+
+/*
  * One rendition. width/height form a bounding box: the output keeps the
  * source's display aspect ratio inside it, with even dimensions, never larger
  * than the source. A zero dimension means "derive from the other".
@@ -51,8 +63,10 @@ typedef struct ladder_rung {
     int maxrate_kbps;             /* 0 = 1.10 x bitrate */
     int bufsize_kbps;             /* 0 = 2 x maxrate */
     int crf;                      /* CRF mode; maxrate still applies if set */
-    char profile[16];             /* "high", "main", "baseline"; "" = high */
+    char profile[16];             /* H.264: "high", "main", "baseline"; "" = high.
+                                     HEVC: "main" or "" (8-bit 4:2:0 Main) */
     double max_fps;               /* frame-rate cap, 0 = source rate */
+    ladder_codec codec;           /* LADDER_CODEC_DEFAULT = the job's codec */
 } ladder_rung;
 
 typedef enum ladder_progress_mode {
@@ -63,12 +77,15 @@ typedef enum ladder_progress_mode {
 
 /*
  * Output formats, a set of flags (ladder_config_parse_formats() reads
- * "hls,dash"). HLS: master.m3u8 and one index.m3u8 per rendition; DASH:
- * manifest.mpd. Both describe the same CMAF segment files.
+ * "hls,dash,mp4"). HLS: master.m3u8 and one index.m3u8 per rendition; DASH:
+ * manifest.mpd. Both describe the same CMAF segment files. MP4: one
+ * progressive faststart file per rung with the audio, mp4/<rung>.mp4,
+ * stitched from those segments; alone, the segments are removed after.
  */
 enum {
     LADDER_FORMAT_HLS  = 1 << 0,
     LADDER_FORMAT_DASH = 1 << 1,
+    LADDER_FORMAT_MP4  = 1 << 2,
 };
 #define LADDER_FORMATS_DEFAULT (LADDER_FORMAT_HLS | LADDER_FORMAT_DASH)
 
@@ -83,7 +100,9 @@ typedef struct ladder_job {
                                      being built included; 0 = automatic: (slots
                                      + 1) chunks of the largest rung, >= 512 MiB */
     bool helpers;                 /* default true */
-    const char *preset;           /* x264 preset, default "veryfast" */
+    const char *preset;           /* encoder preset (x264 and x265 share the names),
+                                     default "veryfast" */
+    ladder_codec codec;           /* rungs that name none; DEFAULT = H.264 */
     int audio_bitrate_kbps;       /* default 128 */
     bool audio;                   /* default true; false drops audio */
     unsigned formats;             /* LADDER_FORMAT_* flags; 0 = LADDER_FORMATS_DEFAULT */

@@ -37,12 +37,25 @@ int ladder_config_parse_rung(const char *spec, ladder_rung *out,
 int ladder_config_parse_formats(const char *list, unsigned *formats,
                                 char *err, size_t err_size);
 
+/*
+ * Parse a codec name: "h264" or "hevc". "av1" is known but not supported
+ * yet: LADDER_ECODEC (exit 10). Anything else is LADDER_ECONFIG. Either way
+ * err gets a one-line reason naming the value and *codec is unchanged.
+ */
+int ladder_config_parse_codec(const char *name, ladder_codec *codec,
+                              char *err, size_t err_size);
+
+/* "h264", "hevc", "av1"; LADDER_CODEC_DEFAULT is "h264". */
+const char *ladder_config_codec_name(ladder_codec codec);
+
 /* Job-level options a ladder file may give besides its rungs. */
 typedef struct ladder_file_options {
     double segment_seconds;       /* valid when has_segment_seconds */
     bool has_segment_seconds;
     unsigned formats;             /* LADDER_FORMAT_* flags, valid when has_formats */
     bool has_formats;
+    ladder_codec codec;           /* "codec": rungs that name none, valid when has_codec */
+    bool has_codec;
 } ladder_file_options;
 
 /*
@@ -51,9 +64,14 @@ typedef struct ladder_file_options {
  *     "format": "hls,dash",            (optional; or ["hls", "dash"])
  *     "rungs": [ { "name": "720p", "width": 1280, "height": 720,
  *                  "bitrate": "3000k", "maxrate": "3300k", "bufsize": "6000k",
- *                  "crf": 23, "profile": "high", "max_fps": 30 }, ... ] }
+ *                  "crf": 23, "profile": "high", "max_fps": 30,
+ *                  "codec": "hevc" }, ... ],
+ *     "codec": "h264" }                (optional: rungs without "codec")
  * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
- * mode. Unknown keys are an error (typos must not pass silently).
+ * mode. Unknown keys are an error (typos must not pass silently). A rung's
+ * "codec" is kept in the rung; the top-level one goes to opts (a rung that
+ * names none keeps LADDER_CODEC_DEFAULT, so a command-line codec can still
+ * apply to it). "av1" anywhere is LADDER_ECODEC.
  * On success *rungs is malloc'ed (caller frees), *nb_rungs >= 1, and *opts
  * (may be NULL) tells which job-level options the file gave.
  * On error returns LADDER_ECONFIG (or LADDER_EINPUT_MISSING when the file

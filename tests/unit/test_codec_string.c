@@ -7,6 +7,22 @@
  * and copied out of the mp4's avcC box; the Annex B sample is the head of
  * the same encoder's raw output with access unit delimiters inserted
  * (-bsf:v h264_metadata=aud=insert -f h264).
+ *
+ * The HEVC records were produced by FFmpeg 5.1's libx265 wrapper (x265 3.5)
+ * with ladder's settings, e.g.
+ *   ffmpeg -f lavfi -i testsrc2=size=1280x720:rate=30 -frames:v 2 \
+ *          -c:v libx265 -preset veryfast -x265-params \
+ *          pools=none:frame-threads=1:wpp=0:repeat-headers=0:info=0 \
+ *          -tag:v hvc1 x.mp4
+ * and copied out of the mp4's hvcC box; the Annex B samples are the same
+ * VPS/SPS/PPS with four-byte start codes, the form libx265 hands out as
+ * extradata. ffprobe says Main / level 93 (720p) and Main 10 / level 63
+ * (640x360, -pix_fmt yuv420p10le); the expected strings follow Annex E of
+ * ISO/IEC 14496-15 (compatibility flags 0x60000000 / 0x20000000 reversed:
+ * 6 / 4; constraint byte 0x90: progressive_source + frame_only).
+ * Every SPS and VPS here has emulation prevention bytes inside its
+ * profile_tier_level (00 00 03 00 90): a parser that skipped removing them
+ * would read the wrong flags.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +35,45 @@
 
 #include "ladder/codec_string.h"
 #include "ladder/error.h"
+
+/* x265, Main, level 3.1 (93), 1280x720: hvcC. */
+static const uint8_t hvcc_main_93[] = {
+    0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5d, 0xf0, 0x00, 0xfc,
+    0xfd, 0xf8, 0xf8, 0x00, 0x00, 0x0f, 0x03, 0xa0, 0x00, 0x01, 0x00, 0x18, 0x40, 0x01, 0x0c, 0x01,
+    0xff, 0xff, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00,
+    0x5d, 0x95, 0x98, 0x09, 0xa1, 0x00, 0x01, 0x00, 0x2b, 0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x5d, 0xa0, 0x02, 0x80, 0x80, 0x2d,
+    0x16, 0x59, 0x59, 0xa4, 0x93, 0x2b, 0xc0, 0x5a, 0x02, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00,
+    0x03, 0x00, 0x3c, 0x10, 0xa2, 0x00, 0x01, 0x00, 0x07, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x22, 0x40,
+};
+
+/* The same parameter sets in Annex B (VPS, SPS, PPS). */
+static const uint8_t annexb_hevc_main_93[] = {
+    0x00, 0x00, 0x00, 0x01, 0x40, 0x01, 0x0c, 0x01, 0xff, 0xff, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00,
+    0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x5d, 0x95, 0x98, 0x09, 0x00, 0x00, 0x00, 0x01,
+    0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03,
+    0x00, 0x5d, 0xa0, 0x02, 0x80, 0x80, 0x2d, 0x16, 0x59, 0x59, 0xa4, 0x93, 0x2b, 0xc0, 0x5a, 0x02,
+    0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x10, 0x00, 0x00, 0x00, 0x01, 0x44,
+    0x01, 0xc1, 0x72, 0xb4, 0x22, 0x40,
+};
+
+/* x265, Main 10, level 2.1 (63), 640x360 yuv420p10le: hvcC. */
+static const uint8_t hvcc_main10_63[] = {
+    0x01, 0x02, 0x20, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3f, 0xf0, 0x00, 0xfc,
+    0xfd, 0xfa, 0xfa, 0x00, 0x00, 0x0f, 0x03, 0xa0, 0x00, 0x01, 0x00, 0x18, 0x40, 0x01, 0x0c, 0x01,
+    0xff, 0xff, 0x02, 0x20, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00,
+    0x3f, 0x95, 0x98, 0x09, 0xa1, 0x00, 0x01, 0x00, 0x2b, 0x42, 0x01, 0x01, 0x02, 0x20, 0x00, 0x00,
+    0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3f, 0xa0, 0x05, 0x02, 0x01, 0x69,
+    0x36, 0x59, 0x59, 0xa4, 0x93, 0x2b, 0xc0, 0x5a, 0x02, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00,
+    0x03, 0x00, 0x3c, 0x10, 0xa2, 0x00, 0x01, 0x00, 0x07, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x22, 0x40,
+};
+
+/* The Main 10 SPS alone in Annex B, three-byte start code. */
+static const uint8_t annexb_hevc_main10_sps[] = {
+    0x00, 0x00, 0x01, 0x42, 0x01, 0x01, 0x02, 0x20, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03,
+    0x00, 0x00, 0x03, 0x00, 0x3f, 0xa0, 0x05, 0x02, 0x01, 0x69, 0x36, 0x59, 0x59, 0xa4, 0x93, 0x2b,
+    0xc0, 0x5a, 0x02, 0x00, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x10,
+};
 
 /* x264, High profile, level 3.1, 640x360. */
 static const uint8_t avcc_high_31[] = {
@@ -282,6 +337,125 @@ static void aac_invalid(void **state)
     assert_string_equal(exact, "mp4a.40.2");
 }
 
+static void hevc_hvcc(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(ladder_codec_string_hevc(hvcc_main_93, sizeof(hvcc_main_93), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.1.6.L93.90");
+    assert_int_equal(ladder_codec_string_hevc(hvcc_main10_63, sizeof(hvcc_main10_63), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.2.4.L63.90");
+}
+
+static void hevc_annexb(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(ladder_codec_string_hevc(annexb_hevc_main_93, sizeof(annexb_hevc_main_93),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.1.6.L93.90");
+    assert_int_equal(ladder_codec_string_hevc(annexb_hevc_main10_sps, sizeof(annexb_hevc_main10_sps),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.2.4.L63.90");
+}
+
+/* Fields the x265 records leave at zero: profile space, high tier, more
+ * constraint bytes (trailing zero bytes dropped, inner ones kept), and the
+ * VPS as the source when there is no SPS. */
+static void hevc_fields(void **state)
+{
+    (void)state;
+    char buf[64];
+    /* VPS only: profile space 1 (A), tier 1 (H), idc 4, compat flag 4
+     * (0x08000000 -> reversed 0x10), constraint b0 00 08 00 00 00, level
+     * 153; two emulation prevention bytes (00 00 03 00). */
+    static const uint8_t vps_only[] = {
+        0x00, 0x00, 0x01, 0x40, 0x01, 0x0c, 0x01, 0xff, 0xff,
+        0x64, 0x08, 0x00, 0x00, 0x03, 0x00, 0xb0, 0x00, 0x08, 0x00, 0x00, 0x03, 0x00, 0x99,
+    };
+    assert_int_equal(ladder_codec_string_hevc(vps_only, sizeof(vps_only), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.A4.10.H153.B0.0.8");
+    /* The SPS wins over a VPS that says otherwise, whatever the order. */
+    uint8_t both[sizeof(vps_only) + sizeof(annexb_hevc_main10_sps)];
+    memcpy(both, vps_only, sizeof(vps_only));
+    memcpy(both + sizeof(vps_only), annexb_hevc_main10_sps, sizeof(annexb_hevc_main10_sps));
+    assert_int_equal(ladder_codec_string_hevc(both, sizeof(both), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.2.4.L63.90");
+    /* All constraint bytes zero: the string ends with the level. */
+    static const uint8_t sps_no_constraints[] = {
+        0x00, 0x00, 0x01, 0x42, 0x01, 0x01,
+        0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x5a,
+    };
+    assert_int_equal(ladder_codec_string_hevc(sps_no_constraints, sizeof(sps_no_constraints),
+                                              buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "hvc1.1.6.L90");
+}
+
+static void hevc_malformed(void **state)
+{
+    (void)state;
+    char buf[64];
+    /* Every truncation of both forms: never a string, never a read past
+     * the end (heap copies of exactly n bytes, for ASan). */
+    const struct { const uint8_t *p; size_t size; size_t whole_from; } forms[] = {
+        { hvcc_main_93, sizeof(hvcc_main_93), sizeof(hvcc_main_93) },
+        /* Annex B: a prefix that still holds the whole SPS is a fine input. */
+        { annexb_hevc_main10_sps, sizeof(annexb_hevc_main10_sps), 21 },
+    };
+    for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        for (size_t n = 1; n < forms[f].size; n++) {
+            uint8_t *copy = malloc(n);
+            assert_non_null(copy);
+            memcpy(copy, forms[f].p, n);
+            int ret = ladder_codec_string_hevc(copy, n, buf, sizeof(buf));
+            if (n < forms[f].whole_from) {
+                assert_int_equal(ret, LADDER_EINVAL);
+                assert_string_equal(buf, "");
+            } else {
+                assert_int_equal(ret, 0);
+            }
+            free(copy);
+        }
+    }
+    /* H.264 parameter sets are not HEVC ones. */
+    assert_int_equal(ladder_codec_string_hevc(avcc_high_31, sizeof(avcc_high_31), buf, sizeof(buf)),
+                     LADDER_EINVAL);
+    /* A PPS alone, a slice, a non-base layer SPS, a forbidden bit: no PTL. */
+    static const uint8_t pps_only[] = { 0x00, 0x00, 0x01, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x22, 0x40 };
+    assert_int_equal(ladder_codec_string_hevc(pps_only, sizeof(pps_only), buf, sizeof(buf)), LADDER_EINVAL);
+    uint8_t sps[sizeof(annexb_hevc_main10_sps)];
+    memcpy(sps, annexb_hevc_main10_sps, sizeof(sps));
+    sps[4] = 0x09;                          /* nuh_layer_id 1 */
+    assert_int_equal(ladder_codec_string_hevc(sps, sizeof(sps), buf, sizeof(buf)), LADDER_EINVAL);
+    memcpy(sps, annexb_hevc_main10_sps, sizeof(sps));
+    sps[3] = 0xc2;                          /* forbidden_zero_bit set */
+    assert_int_equal(ladder_codec_string_hevc(sps, sizeof(sps), buf, sizeof(buf)), LADDER_EINVAL);
+    memcpy(sps, annexb_hevc_main10_sps, sizeof(sps));
+    sps[20] = 0x00;                         /* level_idc 0 */
+    assert_int_equal(ladder_codec_string_hevc(sps, sizeof(sps), buf, sizeof(buf)), LADDER_EINVAL);
+    /* hvcC whose array claims more units or bytes than there are. */
+    uint8_t hvcc[sizeof(hvcc_main_93)];
+    memcpy(hvcc, hvcc_main_93, sizeof(hvcc));
+    hvcc[22] = 4;                           /* four arrays, three present */
+    assert_int_equal(ladder_codec_string_hevc(hvcc, sizeof(hvcc), buf, sizeof(buf)), LADDER_EINVAL);
+    memcpy(hvcc, hvcc_main_93, sizeof(hvcc));
+    hvcc[26] = 0x40;                        /* VPS length 0x18 -> 0x40 */
+    assert_int_equal(ladder_codec_string_hevc(hvcc, sizeof(hvcc), buf, sizeof(buf)), LADDER_EINVAL);
+    /* Zeros, arguments, a buffer one byte short. */
+    static const uint8_t zeros[32] = { 0 };
+    assert_int_equal(ladder_codec_string_hevc(zeros, sizeof(zeros), buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_hevc(NULL, 4, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_hevc(hvcc_main_93, 0, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_hevc(hvcc_main_93, sizeof(hvcc_main_93), NULL, 64), LADDER_EINVAL);
+    char small[15];                         /* "hvc1.1.6.L93.90" needs 16 */
+    assert_int_equal(ladder_codec_string_hevc(hvcc_main_93, sizeof(hvcc_main_93), small, sizeof(small)),
+                     LADDER_EINVAL);
+    assert_string_equal(small, "");
+    char exact[16];
+    assert_int_equal(ladder_codec_string_hevc(hvcc_main_93, sizeof(hvcc_main_93), exact, sizeof(exact)), 0);
+    assert_string_equal(exact, "hvc1.1.6.L93.90");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +467,10 @@ int main(void)
         cmocka_unit_test(h264_truncated),
         cmocka_unit_test(h264_garbage),
         cmocka_unit_test(h264_bad_arguments),
+        cmocka_unit_test(hevc_hvcc),
+        cmocka_unit_test(hevc_annexb),
+        cmocka_unit_test(hevc_fields),
+        cmocka_unit_test(hevc_malformed),
         cmocka_unit_test(aac_lc),
         cmocka_unit_test(aac_he),
         cmocka_unit_test(aac_escape),

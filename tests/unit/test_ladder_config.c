@@ -149,7 +149,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    static const char *const names[] = { "bad.json", "good.json", "bom.json", "sub" };
+    static const char *const names[] = { "bad.json", "good.json", "bom.json", "codec.json", "sub" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         unlink(tmp_path(names[i]));
         rmdir(tmp_path(names[i]));
@@ -910,6 +910,79 @@ static const char *source_dir(void)
     return ".";
 }
 
+/* ---- codecs ------------------------------------------------------------- */
+
+static void test_codecs(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    ladder_codec codec = LADDER_CODEC_DEFAULT;
+    assert_int_equal(ladder_config_parse_codec("hevc", &codec, err, sizeof(err)), 0);
+    assert_int_equal(codec, LADDER_CODEC_HEVC);
+    assert_int_equal(ladder_config_parse_codec("h264", &codec, err, sizeof(err)), 0);
+    assert_int_equal(codec, LADDER_CODEC_H264);
+    /* A known codec without an encoder: "not supported" (exit 10), naming it. */
+    assert_int_equal(ladder_config_parse_codec("av1", &codec, err, sizeof(err)), LADDER_ECODEC);
+    assert_one_line(err);
+    assert_contains(err, "codec 'av1' is not supported yet");
+    assert_int_equal(codec, LADDER_CODEC_H264);
+    /* An unknown one (case matters, as for formats): a bad description. */
+    assert_int_equal(ladder_config_parse_codec("HEVC", &codec, err, sizeof(err)), LADDER_ECONFIG);
+    assert_contains(err, "unknown codec 'HEVC' (expected h264 or hevc)");
+    assert_int_equal(ladder_config_parse_codec("", &codec, err, sizeof(err)), LADDER_ECONFIG);
+    assert_int_equal(ladder_config_parse_codec(NULL, &codec, err, sizeof(err)), LADDER_ECONFIG);
+    assert_int_equal(ladder_config_parse_codec("hevc", NULL, err, sizeof(err)), LADDER_EINVAL);
+    assert_string_equal(ladder_config_codec_name(LADDER_CODEC_HEVC), "hevc");
+    assert_string_equal(ladder_config_codec_name(LADDER_CODEC_DEFAULT), "h264");
+
+    /* Per rung and at the top level; a rung that names none stays DEFAULT
+     * (the job's codec applies later), the top level goes to the options. */
+    const char *path = write_tmp("codec.json",
+        "{\"codec\": \"hevc\", \"rungs\": [ {\"height\": 720, \"bitrate\": \"3M\", \"codec\": \"h264\"},"
+        " {\"height\": 360, \"crf\": 28, \"codec\": \"hevc\", \"profile\": \"main\"},"
+        " {\"height\": 240, \"bitrate\": 300} ]}");
+    ladder_rung *rungs = NULL;
+    int nb = 0;
+    ladder_file_options opts = { 0 };
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_int_equal(nb, 3);
+    assert_true(opts.has_codec);
+    assert_int_equal(opts.codec, LADDER_CODEC_HEVC);
+    assert_int_equal(rungs[0].codec, LADDER_CODEC_H264);
+    assert_int_equal(rungs[1].codec, LADDER_CODEC_HEVC);
+    assert_int_equal(rungs[2].codec, LADDER_CODEC_DEFAULT);
+    free(rungs);
+    path = write_tmp("codec.json", "{\"rungs\": [ {\"height\": 720, \"bitrate\": \"3M\"} ]}");
+    rungs = NULL;
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_false(opts.has_codec);
+    free(rungs);
+
+    /* av1 in a file is "not supported" too; an unknown name a bad ladder. */
+    assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"codec\":\"av1\"}]}",
+                               LADDER_ECODEC), "rungs[0].codec: codec 'av1' is not supported yet");
+    assert_contains(load_fails("{\"codec\":\"av1\",\"rungs\":[{\"height\":720,\"bitrate\":500}]}",
+                               LADDER_ECODEC), "codec: codec 'av1' is not supported yet");
+    assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"codec\":\"vp9\"}]}",
+                               LADDER_ECONFIG), "rungs[0].codec: unknown codec 'vp9'");
+    assert_contains(load_fails("{\"codec\":264,\"rungs\":[{\"height\":720,\"bitrate\":500}]}",
+                               LADDER_ECONFIG), "codec: expected a string");
+    /* H.264 profiles mean nothing to an HEVC rung. */
+    assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"codec\":\"hevc\","
+                               "\"profile\":\"high\"}]}", LADDER_ECONFIG),
+                    "profile 'high' is not an HEVC profile");
+
+    ladder_rung r[1] = { vbr(0, 720, 3000) };
+    r[0].codec = LADDER_CODEC_HEVC;
+    strcpy(r[0].profile, "baseline");
+    assert_contains(validate_fails(r, 1), "profile 'baseline' is not an HEVC profile");
+    strcpy(r[0].profile, "main");
+    r[0].codec = (ladder_codec)9;
+    assert_contains(validate_fails(r, 1), "unknown codec 9");
+    r[0].codec = LADDER_CODEC_HEVC;
+    assert_int_equal(ladder_config_validate(r, 1, err, sizeof(err)), 0);
+}
+
 static ladder_rung *load_sample(const char *name, int *nb, double *seg)
 {
     char path[1280];
@@ -981,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_file_bad_json),
         cmocka_unit_test(test_file_bad_ladder),
         cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_codecs),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

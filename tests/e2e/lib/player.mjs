@@ -279,3 +279,46 @@ export function assertPlayedEverything(assert, r, { expectLevels = null, expectA
     assert.ok(r.audioFragsLoaded > 0, `no audio fragments were loaded although the master has an audio rendition${info}`);
   }
 }
+
+/**
+ * Play one progressive file (DIR/file, e.g. 'mp4/720p.mp4') in a plain
+ * <video> element, as a browser does with a download link: no MSE, no
+ * player library. Muted at 4x speed to the end. Result: {ended, currentTime,
+ * duration, videoWidth, videoHeight, error, pageErrors}.
+ */
+export async function playProgressive(dir, file, { timeoutMs = 60_000 } = {}) {
+  return withSharedLock(async () => {
+    const server = await serve(dir);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      const pageErrors = [];
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      await page.goto(`${server.url}/index.html`, { waitUntil: 'load' });
+      const result = await page.evaluate(([src, ms]) => new Promise((resolve) => {
+        const v = document.createElement('video');
+        v.muted = true;
+        v.preload = 'auto';
+        document.body.appendChild(v);
+        const done = (why) => resolve({
+          why, ended: v.ended, currentTime: v.currentTime, duration: v.duration,
+          videoWidth: v.videoWidth, videoHeight: v.videoHeight,
+          error: v.error ? `${v.error.code} ${v.error.message}` : null,
+        });
+        const timer = setTimeout(() => done('timeout'), ms);
+        v.addEventListener('error', () => { clearTimeout(timer); done('error'); });
+        v.addEventListener('ended', () => { clearTimeout(timer); done('ended'); });
+        v.addEventListener('loadedmetadata', () => {
+          v.playbackRate = 4;
+          v.play().catch((e) => { clearTimeout(timer); resolve({ why: 'play() rejected', error: String(e) }); });
+        });
+        v.src = src;
+      }), [`/media/${file}`, timeoutMs]);
+      result.pageErrors = pageErrors;
+      return result;
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+}
