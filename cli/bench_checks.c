@@ -1,5 +1,4 @@
 /* Output checks for `ladder bench`. See bench_checks.h. */
-#define _GNU_SOURCE   /* vasprintf */
 #include "bench_checks.h"
 
 #include <math.h>
@@ -23,18 +22,6 @@ static void say(bench_problem_fn problem, void *opaque, const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     problem(opaque, text);
-}
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
 }
 
 static json_object *jget(json_object *o, const char *key)
@@ -113,7 +100,7 @@ void bench_check_ladder(const bench_expect *e, const char *out, json_object *run
         double frames = bench_json_get_num(r, "frames");
         if (!want->fps_capped && frames != (double)e->frames)
             say(problem, opaque, "rung %s has %.0f frames, the input %lld", name, frames, (long long)e->frames);
-        char *dir = xprintf("%s/video/%s", out, name);
+        char *dir = bench_strdupf("%s/video/%s", out, name);
         char *init = dir ? bench_fs_join(dir, "init.mp4") : NULL;
         char *index = dir ? bench_fs_join(dir, "index.m3u8") : NULL;
         if (!dir || !init || !index) {
@@ -155,7 +142,7 @@ void bench_check_ladder(const bench_expect *e, const char *out, json_object *run
     }
     json_object *audio = jget(report, "audio");
     if (e->has_audio) {
-        char *dir = xprintf("%s/audio/aac", out);
+        char *dir = bench_strdupf("%s/audio/aac", out);
         char *init = dir ? bench_fs_join(dir, "init.mp4") : NULL, *index = dir ? bench_fs_join(dir, "index.m3u8") : NULL;
         if (!init || !index || !bench_fs_is_file(init) || !bench_fs_is_file(index))
             say(problem, opaque, "audio/aac/init.mp4 or index.m3u8 missing");
@@ -199,7 +186,7 @@ void bench_check_ffmpeg(const bench_expect *e, const char *out, const double *pr
     for (int i = 0; i < e->nb_rungs; i++) {
         const bench_rung *want = &e->rungs[i];
         const char *name = want->cfg.name;
-        char *path = xprintf("%s/%s.mp4", out, name);
+        char *path = bench_strdupf("%s/%s.mp4", out, name);
         int64_t bytes = path ? bench_fs_size(path) : -1;
         bench_media_info mi;
         char err[512] = "";
@@ -242,7 +229,7 @@ void bench_check_ffmpeg(const bench_expect *e, const char *out, const double *pr
         json_object_array_add(rungs, o);
     }
     if (e->has_audio) {
-        char *path = xprintf("%s/audio.mp4", out);
+        char *path = bench_strdupf("%s/audio.mp4", out);
         int64_t ab = path ? bench_fs_size(path) : -1;
         if (ab <= 0)
             say(problem, opaque, "audio.mp4 missing or empty");

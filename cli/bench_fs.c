@@ -1,16 +1,28 @@
 /* File-system chores for `ladder bench`. See bench_fs.h. */
-#define _XOPEN_SOURCE 700   /* nftw */
+#define _GNU_SOURCE   /* vasprintf; includes nftw (XOPEN 700) */
 #include "bench_fs.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+char *bench_strdupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
 
 char *bench_fs_join(const char *dir, const char *name)
 {

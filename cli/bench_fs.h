@@ -49,4 +49,7 @@ int bench_fs_join_package(const char *dir, const char *out_path);
 /* path joined with a relative part; malloc'ed, NULL when out of memory. */
 char *bench_fs_join(const char *dir, const char *name);
 
+/* printf into a malloc'ed string; NULL when out of memory. */
+char *bench_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -19,7 +19,6 @@
  * (PSNR/SSIM), bench_stats, bench_report (JSON, Markdown, charts),
  * bench_plot (SVG), bench_host (machine facts), bench_fs.
  */
-#define _GNU_SOURCE   /* vasprintf */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -202,18 +201,6 @@ static void on_signal(int sig)
 }
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 static int parse_int(const char *text, int lo, int hi, int *out)
 {
@@ -809,34 +796,42 @@ static void finish_line(bench *b, json_object *run)
                      json_object_get_boolean(ok) ? "" : ": FAILED");
 }
 
+/*
+ * Run one timed child and record its figures in run. Returns true when it
+ * exited 0, so that its outputs are worth checking; a failure to start or a
+ * non-zero exit is recorded as the run's problem.
+ */
+static bool timed_child(bench *b, json_object *run, const char *what, char *const *argv,
+                        const char *log_out, const char *log_err)
+{
+    json_object_array_add(jget(run, "commands"), bench_json_argv(argv));
+    snapshot before;
+    take_snapshot(&before);
+    bench_spawn_result res;
+    int r = bench_spawn_run(argv, log_out, log_err, &g_cancel, &res);
+    if (r) {
+        json_object_put(before.load);
+        add_problem(b, run, "cannot start %s: %s", argv[0], strerror(-r));
+        return false;
+    }
+    record_figures(b, run, res.wall_s, res.user_s, res.sys_s, res.maxrss_kib, &before);
+    json_object_object_add(run, "exit_code", json_object_new_int(res.exit_code));
+    if (res.exit_code)
+        failed_child(b, run, what, res.exit_code, log_err ? log_err : log_out);
+    return res.exit_code == 0;
+}
+
 static int run_ladder(bench *b, bench_system *s, json_object *run, const char *dir)
 {
     char *out = bench_fs_join(dir, "out"), *log_out = bench_fs_join(dir, "stdout.log");
     char *log_err = bench_fs_join(dir, "stderr.log");
     bench_argv a = { 0 };
     int ret = !out || !log_out || !log_err ? LADDER_ENOMEM : bench_cmd_ladder(&b->setup, out, s->slots, s->helpers, &a);
-    if (ret)
-        goto done;
-    json_object_array_add(jget(run, "commands"), bench_json_argv(a.v));
-    snapshot before;
-    take_snapshot(&before);
-    bench_spawn_result res;
-    int r = bench_spawn_run(a.v, log_out, log_err, &g_cancel, &res);
-    if (r) {
-        json_object_put(before.load);
-        add_problem(b, run, "cannot start %s: %s", a.v[0], strerror(-r));
-    } else {
-        record_figures(b, run, res.wall_s, res.user_s, res.sys_s, res.maxrss_kib, &before);
-        json_object_object_add(run, "exit_code", json_object_new_int(res.exit_code));
-        if (res.exit_code) {
-            failed_child(b, run, "ladder encode", res.exit_code, log_err);
-        } else {
-            bench_expect e = expectations(b);
-            problem_ctx ctx = { b, run };
-            bench_check_ladder(&e, out, run, run_problem, &ctx);
-        }
+    if (!ret && timed_child(b, run, "ladder encode", a.v, log_out, log_err)) {
+        bench_expect e = expectations(b);
+        problem_ctx ctx = { b, run };
+        bench_check_ladder(&e, out, run, run_problem, &ctx);
     }
-done:
     bench_argv_free(&a);
     free(out);
     free(log_out);
@@ -851,29 +846,14 @@ static int run_ffmpeg_one(bench *b, json_object *run, const char *dir)
     int ret = !out || !log ? LADDER_ENOMEM : bench_cmd_ffmpeg_one(&b->setup, out, &a);
     if (ret)
         goto done;
-    json_object_array_add(jget(run, "commands"), bench_json_argv(a.v));
-    if ((ret = bench_fs_mkdir_p(out))) {
-        add_problem(b, run, "cannot create %s: %s", out, strerror(-ret));
-        ret = 0;
-        goto done;
-    }
-    snapshot before;
-    take_snapshot(&before);
-    bench_spawn_result res;
-    int r = bench_spawn_run(a.v, log, NULL, &g_cancel, &res);
+    int r = bench_fs_mkdir_p(out);
     if (r) {
-        json_object_put(before.load);
-        add_problem(b, run, "cannot start %s: %s", a.v[0], strerror(-r));
-    } else {
-        record_figures(b, run, res.wall_s, res.user_s, res.sys_s, res.maxrss_kib, &before);
-        json_object_object_add(run, "exit_code", json_object_new_int(res.exit_code));
-        if (res.exit_code) {
-            failed_child(b, run, "ffmpeg", res.exit_code, log);
-        } else {
-            bench_expect e = expectations(b);
-            problem_ctx ctx = { b, run };
-            bench_check_ffmpeg(&e, out, NULL, run, run_problem, &ctx);
-        }
+        json_object_array_add(jget(run, "commands"), bench_json_argv(a.v));
+        add_problem(b, run, "cannot create %s: %s", out, strerror(-r));
+    } else if (timed_child(b, run, "ffmpeg", a.v, log, NULL)) {
+        bench_expect e = expectations(b);
+        problem_ctx ctx = { b, run };
+        bench_check_ffmpeg(&e, out, NULL, run, run_problem, &ctx);
     }
 done:
     bench_argv_free(&a);
@@ -895,7 +875,7 @@ static int run_ffmpeg_rungs(bench *b, json_object *run, const char *dir)
     if (!out)
         return LADDER_ENOMEM;
     for (int i = 0; i < n && !ret; i++) {
-        logs[i] = xprintf("%s/stderr-%s.log", dir, b->rungs[i].cfg.name);
+        logs[i] = bench_strdupf("%s/stderr-%s.log", dir, b->rungs[i].cfg.name);
         ret = logs[i] ? bench_cmd_ffmpeg_rung(&b->setup, i, out, &argv[i]) : LADDER_ENOMEM;
         if (!ret)
             json_object_array_add(jget(run, "commands"), bench_json_argv(argv[i].v));
@@ -979,7 +959,7 @@ done:
 static int run_one(bench *b, bench_system *s, int round)
 {
     b->run_index++;
-    char *dir = xprintf("%s/r%d-%s", b->work_dir, round, s->id);
+    char *dir = bench_strdupf("%s/r%d-%s", b->work_dir, round, s->id);
     if (!dir)
         return LADDER_ENOMEM;
     bench_fs_rm_rf(dir);
@@ -1072,9 +1052,9 @@ static int measure_quality(bench *b)
             const bench_rung *rung = &b->rungs[r];
             const char *name = rung->cfg.name;
             progress_begin(&b->prog, "quality", ++k, total, "%s %s", s->label, name);
-            char *dist = s->kind == SYS_LADDER ? xprintf("%s/%s-%s.mp4", qdir, s->id, name)
-                                               : xprintf("%s/out/%s.mp4", s->last_dir, name);
-            char *rung_dir = xprintf("%s/out/video/%s", s->last_dir, name);
+            char *dist = s->kind == SYS_LADDER ? bench_strdupf("%s/%s-%s.mp4", qdir, s->id, name)
+                                               : bench_strdupf("%s/out/%s.mp4", s->last_dir, name);
+            char *rung_dir = bench_strdupf("%s/out/video/%s", s->last_dir, name);
             bench_quality qv = { .psnr = NAN, .psnr_y = NAN, .ssim = NAN };
             char err[512] = "";
             int ret = !dist || !rung_dir ? LADDER_ENOMEM : 0;
@@ -1123,7 +1103,7 @@ static int default_out_dir(char **out)
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    *out = xprintf("benches/results/bench-%s", stamp);
+    *out = bench_strdupf("benches/results/bench-%s", stamp);
     return *out ? 0 : LADDER_ENOMEM;
 }
 
@@ -1136,9 +1116,9 @@ static char *default_cache_dir(const char *out_dir)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (xdg && xdg[0] == '/')
-        return xprintf("%s/ladder/bench", xdg);
+        return bench_strdupf("%s/ladder/bench", xdg);
     if (home && home[0] == '/')
-        return xprintf("%s/.cache/ladder/bench", home);
+        return bench_strdupf("%s/.cache/ladder/bench", home);
     return out_dir ? bench_fs_join(out_dir, "cache") : NULL;
 }
 
@@ -1213,9 +1193,9 @@ static int prepare_synthetic(bench *b, json_object **generated)
     int ret = bench_fs_mkdir_p(b->cache_dir);
     if (ret)
         return fail(b, EXIT_OUTPUT, "%s: cannot create the cache: %s", b->cache_dir, strerror(-ret));
-    b->input_path = xprintf("%s/testsrc2_%dx%d_%s_x264-veryfast-crf18_aac128k_%ss.mp4", b->cache_dir, sp->width,
+    b->input_path = bench_strdupf("%s/testsrc2_%dx%d_%s_x264-veryfast-crf18_aac128k_%ss.mp4", b->cache_dir, sp->width,
                             sp->height, rate, dur);
-    char *part = b->input_path ? xprintf("%s.part.mp4", b->input_path) : NULL;
+    char *part = b->input_path ? bench_strdupf("%s.part.mp4", b->input_path) : NULL;
     char *log = bench_fs_join(b->work_dir, "synthetic.log");
     bench_argv a = { 0 };
     if (!part || !log || bench_cmd_synthetic(b->opt.ffmpeg, sp->width, sp->height, sp->rate, sp->seconds, part, &a)) {
