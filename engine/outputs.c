@@ -66,6 +66,74 @@ static int write_text(ladder_session *s, const char *path, const char *text)
     return err;
 }
 
+/* ---- the audio rendition's labels ---------------------------------------- */
+
+/*
+ * ISO 639-2 codes (what MP4 and Matroska tag streams with) that have an
+ * ISO 639-1 code: RFC 5646, which HLS LANGUAGE and DASH @lang follow, wants
+ * the two-letter form where one exists ("en", not "eng"). Both bibliographic
+ * and terminology codes are listed where they differ.
+ */
+static const char *const iso639_2_to_1[][2] = {
+    { "ara", "ar" }, { "ben", "bn" }, { "bul", "bg" }, { "cat", "ca" }, { "ces", "cs" },
+    { "cze", "cs" }, { "chi", "zh" }, { "zho", "zh" }, { "dan", "da" }, { "deu", "de" },
+    { "ger", "de" }, { "dut", "nl" }, { "nld", "nl" }, { "ell", "el" }, { "gre", "el" },
+    { "eng", "en" }, { "est", "et" }, { "fas", "fa" }, { "per", "fa" }, { "fin", "fi" },
+    { "fra", "fr" }, { "fre", "fr" }, { "heb", "he" }, { "hin", "hi" }, { "hrv", "hr" },
+    { "hun", "hu" }, { "ind", "id" }, { "ita", "it" }, { "jpn", "ja" }, { "kor", "ko" },
+    { "lav", "lv" }, { "lit", "lt" }, { "msa", "ms" }, { "may", "ms" }, { "nor", "no" },
+    { "pol", "pl" }, { "por", "pt" }, { "ron", "ro" }, { "rum", "ro" }, { "rus", "ru" },
+    { "slk", "sk" }, { "slo", "sk" }, { "slv", "sl" }, { "spa", "es" }, { "srp", "sr" },
+    { "swe", "sv" }, { "tam", "ta" }, { "tha", "th" }, { "tur", "tr" }, { "ukr", "uk" },
+    { "urd", "ur" }, { "vie", "vi" },
+};
+
+/* The source audio's language as an RFC 5646 primary tag ("en", or a
+ * three-letter code that has no two-letter one), lower case, in buf; NULL
+ * when the source does not say ("und" or no tag) or says something else. */
+static const char *audio_language(const ladder_session *s, char *buf, size_t size)
+{
+    if (s->audio_stream < 0 || !s->in || size < 4)
+        return NULL;
+    const AVDictionaryEntry *e = av_dict_get(s->in->streams[s->audio_stream]->metadata,
+                                             "language", NULL, 0);
+    size_t len = e ? strlen(e->value) : 0;
+    if (len < 2 || len > 3)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        char c = e->value[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return NULL;
+        buf[i] = (char)(c | 0x20);
+    }
+    buf[len] = '\0';
+    if (!strcmp(buf, "und"))
+        return NULL;
+    for (size_t i = 0; i < sizeof(iso639_2_to_1) / sizeof(iso639_2_to_1[0]); i++)
+        if (!strcmp(buf, iso639_2_to_1[i][0]))
+            return iso639_2_to_1[i][1];
+    return buf;
+}
+
+/* The rendition's NAME: the source stream's title when it has one (quotes
+ * and control characters, which a quoted-string cannot hold, replaced),
+ * else its language, else "audio". */
+static const char *audio_name(const ladder_session *s, const char *language, char *buf, size_t size)
+{
+    const AVDictionaryEntry *e = s->audio_stream >= 0 && s->in
+        ? av_dict_get(s->in->streams[s->audio_stream]->metadata, "title", NULL, 0) : NULL;
+    if (e && e->value[0]) {
+        snprintf(buf, size, "%s", e->value);
+        for (char *c = buf; *c; c++)
+            if (*c == '"')
+                *c = '\'';
+            else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = ' ';
+        return buf;
+    }
+    return language ? language : "audio";
+}
+
 /* ---- HLS ---------------------------------------------------------------- */
 
 static int write_media_playlist(ladder_session *s, const char *dir,
@@ -144,8 +212,11 @@ static int write_hls(ladder_session *s, const measured *m)
             variants[j] = variants[j - 1];
             variants[j - 1] = t;
         }
+    char lang_buf[8], name_buf[128];
+    const char *language = audio_language(s, lang_buf, sizeof(lang_buf));
     ladder_hls_audio_rendition audio = {
-        .group_id = "audio", .name = "aac", .uri = AUDIO_DIR "/index.m3u8",
+        .group_id = "audio", .name = audio_name(s, language, name_buf, sizeof(name_buf)),
+        .language = language, .uri = AUDIO_DIR "/index.m3u8",
         .is_default = 1, .channels = s->audio ? audio_track_channels(s->audio) : 0,
     };
     char *text = NULL;
@@ -247,27 +318,6 @@ static int dash_timeline(ladder_session *s, const char *what, const char *rel_di
     return 0;
 }
 
-/* The source's audio language when it is a plain ISO 639 code ("en",
- * "eng"); "und" and anything else count as unknown. */
-static const char *source_audio_language(const ladder_session *s)
-{
-    if (s->audio_stream < 0 || !s->in)
-        return NULL;
-    const AVDictionaryEntry *e = av_dict_get(s->in->streams[s->audio_stream]->metadata,
-                                             "language", NULL, 0);
-    if (!e || !strcmp(e->value, "und"))
-        return NULL;
-    size_t len = strlen(e->value);
-    if (len < 2 || len > 3)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        char c = e->value[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-            return NULL;
-    }
-    return e->value;
-}
-
 static bool rung_named(const ladder_session *s, const char *name)
 {
     for (int i = 0; i < s->nb_rungs; i++)
@@ -291,7 +341,7 @@ static int write_dash(ladder_session *s, const measured *m)
     char video_dirs[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 8];
     ladder_dash_audio audio = { 0 };
     ladder_dash_segment *audio_segs = NULL;
-    char audio_id[LADDER_NAME_MAX + 8] = "aac";
+    char audio_id[LADDER_NAME_MAX + 8] = "aac", lang_buf[8];
     size_t nb_audio = 0;
     char *text = NULL;
     int err = 0;
@@ -345,7 +395,7 @@ static int write_dash(ladder_session *s, const measured *m)
             audio.codecs = rep->audio_codecs;
             audio.bandwidth = bits_per_second(m->audio_peak);
             audio.channels = audio_track_channels(s->audio);
-            audio.lang = source_audio_language(s);
+            audio.lang = audio_language(s, lang_buf, sizeof(lang_buf));
             nb_audio = 1;
         }
     }
