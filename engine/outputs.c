@@ -16,6 +16,7 @@
 #include "ladder/atomic_file.h"
 #include "ladder/dash_mpd.h"
 #include "ladder/error.h"
+#include "ladder/fmp4_index.h"
 #include "ladder/hls_playlist.h"
 #include "ladder/mp4_stitch.h"
 #include "outputs.h"
@@ -45,8 +46,10 @@ void outputs_remove_stale(ladder_session *s)
     remove_in(s->output_dir, "master.m3u8");
     remove_in(s->output_dir, "manifest.mpd");
     remove_in(s->output_dir, "report.json");
-    for (int i = 0; i < s->nb_rungs; i++)
+    for (int i = 0; i < s->nb_rungs; i++) {
         remove_in(s->rungs[i].dir, "index.m3u8");
+        remove_in(s->rungs[i].dir, "iframes.m3u8");
+    }
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
     remove_in(dir, "index.m3u8");
@@ -164,6 +167,77 @@ typedef struct measured {
     double fps[LADDER_MAX_RUNGS];  /* what the manifests state per rung */
 } measured;
 
+/* A whole (small) file in memory: a media segment is a few MiB at most. */
+static int read_file(const char *path, uint8_t **data, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return LADDER_EIO;
+    int err = LADDER_EIO;
+    long len = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
+    if (len > 0 && !fseek(f, 0, SEEK_SET)) {
+        *data = malloc((size_t)len);
+        err = !*data ? LADDER_ENOMEM : fread(*data, 1, (size_t)len, f) == (size_t)len ? 0 : LADDER_EIO;
+        if (err) {
+            free(*data);
+            *data = NULL;
+        }
+        *size = (size_t)len;
+    }
+    fclose(f);
+    return err;
+}
+
+/*
+ * A rung's I-frame playlist (trick play: scrubbing previews, fast forward):
+ * every segment starts with its IDR, so each entry is the byte range of a
+ * segment's moof, mdat header and first sample, read back from the file.
+ * *bandwidth: the peak of those ranges' bits over their EXTINF.
+ */
+static int write_iframe_playlist(ladder_session *s, rung_ctx *r, int64_t *bandwidth)
+{
+    ladder_hls_segment *list = calloc((size_t)r->nb_segments, sizeof(*list));
+    if (!list)
+        return LADDER_ENOMEM;
+    int err = 0;
+    double peak = 0;
+    for (int i = 0; i < r->nb_segments && !err; i++) {
+        const ladder_cmaf_segment *seg = &r->segments[i];
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof(path), "%s/%s", r->dir, seg->uri);
+        uint8_t *data = NULL;
+        size_t size = 0;
+        err = read_file(path, &data, &size);
+        if (!err)
+            err = ladder_fmp4_first_sample_range(data, size, &list[i].byte_offset, &list[i].byte_length);
+        free(data);
+        if (err) {
+            session_fail(s, err, "rung %s: I-frame playlist: cannot index '%s': %s", r->cfg.name, path,
+                         ladder_strerror(err));
+            break;
+        }
+        list[i].uri = seg->uri;
+        list[i].duration = seg->seconds;
+        double rate = seg->seconds > 0 ? (double)list[i].byte_length * 8 / seg->seconds : 0;
+        peak = rate > peak ? rate : peak;
+    }
+    char *text = NULL;
+    if (!err) {
+        err = ladder_hls_iframe_playlist("init.mp4", list, (size_t)r->nb_segments, &text);
+        if (err)
+            session_fail(s, err, "rung %s: I-frame playlist: %s", r->cfg.name, ladder_strerror(err));
+    }
+    free(list);
+    if (!err) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/iframes.m3u8", r->dir);
+        err = write_text(s, path, text);
+    }
+    free(text);
+    *bandwidth = (int64_t)(peak + 0.5);
+    return err;
+}
+
 static int write_hls(ladder_session *s, const measured *m)
 {
     const ladder_report *rep = &s->report;
@@ -179,14 +253,19 @@ static int write_hls(ladder_session *s, const measured *m)
 
     ladder_hls_variant variants[LADDER_MAX_RUNGS];
     char uris[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 32];
+    char iframe_uris[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 32];
     char codecs[LADDER_MAX_RUNGS][128];
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         const ladder_rung_report *rr = &rep->rungs[i];
+        int64_t iframe_bandwidth = 0;
         int err = write_media_playlist(s, r->dir, r->segments, r->nb_segments);
+        if (!err)
+            err = write_iframe_playlist(s, r, &iframe_bandwidth);
         if (err)
             return err;
         snprintf(uris[i], sizeof(uris[i]), "video/%s/index.m3u8", r->cfg.name);
+        snprintf(iframe_uris[i], sizeof(iframe_uris[i]), "video/%s/iframes.m3u8", r->cfg.name);
         if (rep->has_audio)
             snprintf(codecs[i], sizeof(codecs[i]), "%s,%s", r->codecs, rep->audio_codecs);
         else
@@ -200,6 +279,9 @@ static int write_hls(ladder_session *s, const measured *m)
             .height = r->height,
             .frame_rate = m->fps[i],
             .audio_group = rep->has_audio ? "audio" : NULL,
+            .iframe_uri = iframe_uris[i],
+            .iframe_bandwidth = iframe_bandwidth,
+            .iframe_codecs = r->codecs,
         };
     }
 

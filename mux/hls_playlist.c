@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,9 +110,8 @@ static void sb_thousandths(strbuf *sb, long long v)
     sb_printf(sb, "%lld.%03lld", v / 1000, v % 1000);
 }
 
-int ladder_hls_media_playlist(const char *init_uri,
-                              const ladder_hls_segment *segs, size_t nb_segs,
-                              char **out)
+static int media_playlist(const char *init_uri, const ladder_hls_segment *segs, size_t nb_segs,
+                          bool iframes, char **out)
 {
     if (out)
         *out = NULL;
@@ -129,6 +129,8 @@ int ladder_hls_media_playlist(const char *init_uri,
         double d = segs[i].duration;
         if (!valid_text(segs[i].uri) || !isfinite(d) || d <= 0 || d > MAX_SEGMENT_SECONDS)
             return LADDER_EINVAL;
+        if (iframes && (segs[i].byte_length <= 0 || segs[i].byte_offset < 0))
+            return LADDER_EINVAL;
         long long rounded = (thousandths(d) + 500) / 1000;
         if (rounded > target)
             target = rounded;
@@ -140,14 +142,33 @@ int ladder_hls_media_playlist(const char *init_uri,
                    "#EXT-X-TARGETDURATION:%lld\n"
                    "#EXT-X-PLAYLIST-TYPE:VOD\n"
                    "#EXT-X-INDEPENDENT-SEGMENTS\n"
-                   "#EXT-X-MAP:URI=\"%s\"\n", target, init_uri);
+                   "%s"
+                   "#EXT-X-MAP:URI=\"%s\"\n", target, iframes ? "#EXT-X-I-FRAMES-ONLY\n" : "", init_uri);
     for (size_t i = 0; i < nb_segs; i++) {
         sb_printf(&sb, "#EXTINF:");
         sb_thousandths(&sb, thousandths(segs[i].duration));
-        sb_printf(&sb, ",\n%s\n", segs[i].uri);
+        sb_printf(&sb, ",\n");
+        if (iframes)
+            sb_printf(&sb, "#EXT-X-BYTERANGE:%" PRId64 "@%" PRId64 "\n", segs[i].byte_length,
+                      segs[i].byte_offset);
+        sb_printf(&sb, "%s\n", segs[i].uri);
     }
     sb_printf(&sb, "#EXT-X-ENDLIST\n");
     return sb_finish(&sb, out);
+}
+
+int ladder_hls_media_playlist(const char *init_uri,
+                              const ladder_hls_segment *segs, size_t nb_segs,
+                              char **out)
+{
+    return media_playlist(init_uri, segs, nb_segs, false, out);
+}
+
+int ladder_hls_iframe_playlist(const char *init_uri,
+                               const ladder_hls_segment *segs, size_t nb_segs,
+                               char **out)
+{
+    return media_playlist(init_uri, segs, nb_segs, true, out);
 }
 
 /*
@@ -186,6 +207,9 @@ static int check_variant(const ladder_hls_variant *v,
         v->bandwidth <= 0 || v->average_bandwidth < 0 ||
         v->width < 0 || v->height < 0 || (v->width == 0) != (v->height == 0) ||
         !isfinite(v->frame_rate) || v->frame_rate < 0 || v->frame_rate > MAX_FRAME_RATE)
+        return LADDER_EINVAL;
+    if (v->iframe_uri && (!valid_text(v->iframe_uri) || !valid_text(v->iframe_codecs) ||
+                          v->iframe_bandwidth <= 0))
         return LADDER_EINVAL;
     if (!v->audio_group)
         return 0;
@@ -244,6 +268,18 @@ int ladder_hls_master_playlist(const ladder_hls_variant *variants, size_t nb_var
         if (v->audio_group)
             sb_printf(&sb, ",AUDIO=\"%s\"", v->audio_group);
         sb_printf(&sb, "\n%s\n", v->uri);
+    }
+    /* Trick play: I-frame streams carry video only, so no AUDIO and the
+     * video codec alone. */
+    for (size_t i = 0; i < nb_variants; i++) {
+        const ladder_hls_variant *v = &variants[i];
+        if (!v->iframe_uri)
+            continue;
+        sb_printf(&sb, "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%" PRId64 ",CODECS=\"%s\"",
+                  v->iframe_bandwidth, v->iframe_codecs);
+        if (v->width > 0)
+            sb_printf(&sb, ",RESOLUTION=%dx%d", v->width, v->height);
+        sb_printf(&sb, ",URI=\"%s\"\n", v->iframe_uri);
     }
     return sb_finish(&sb, out);
 }

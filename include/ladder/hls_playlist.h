@@ -16,6 +16,8 @@ extern "C" {
 typedef struct ladder_hls_segment {
     const char *uri;              /* relative to the playlist, "seg_00001.m4s" */
     double duration;              /* seconds, exact */
+    int64_t byte_offset;          /* I-frame playlists: the key frame's range */
+    int64_t byte_length;          /* in the file (0 elsewhere) */
 } ladder_hls_segment;
 
 /*
@@ -30,6 +32,16 @@ typedef struct ladder_hls_segment {
 int ladder_hls_media_playlist(const char *init_uri,
                               const ladder_hls_segment *segs, size_t nb_segs,
                               char **out);
+
+/*
+ * I-frame playlist (RFC 8216 4.3.3.6, trick play): like the media playlist,
+ * with EXT-X-I-FRAMES-ONLY and one EXT-X-BYTERANGE per entry, each the key
+ * frame that starts a segment (its moof, mdat header and sample); EXTINF is
+ * the time to the next key frame. Every segment needs byte_length > 0.
+ */
+int ladder_hls_iframe_playlist(const char *init_uri,
+                               const ladder_hls_segment *segs, size_t nb_segs,
+                               char **out);
 
 typedef struct ladder_hls_audio_rendition {
     const char *group_id;         /* "audio" */
@@ -48,13 +60,17 @@ typedef struct ladder_hls_variant {
     int width, height;
     double frame_rate;            /* written with three decimals */
     const char *audio_group;      /* NULL when there is no audio */
+    const char *iframe_uri;       /* its I-frame playlist; NULL: none */
+    int64_t iframe_bandwidth;     /* peak bits/s of the I-frame entries */
+    const char *iframe_codecs;    /* the video codec alone, "avc1.64001f" */
 } ladder_hls_variant;
 
 /*
  * Master playlist: EXT-X-VERSION:7, EXT-X-INDEPENDENT-SEGMENTS, one
  * EXT-X-MEDIA:TYPE=AUDIO per audio rendition, one EXT-X-STREAM-INF (with
  * BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE, AUDIO) plus
- * its URI line per variant, in the order given (callers pass highest first).
+ * its URI line per variant, in the order given (callers pass highest first),
+ * then one EXT-X-I-FRAME-STREAM-INF per variant that has an I-frame playlist.
  */
 int ladder_hls_master_playlist(const ladder_hls_variant *variants, size_t nb_variants,
                                const ladder_hls_audio_rendition *audio, size_t nb_audio,

@@ -21,10 +21,10 @@ static void media_ntsc_segments(void **state)
 {
     (void)state;
     const ladder_hls_segment segs[] = {
-        { "seg_00001.m4s", 60.0 * 1001 / 30000 },
-        { "seg_00002.m4s", 60.0 * 1001 / 30000 },
-        { "seg_00003.m4s", 60.0 * 1001 / 30000 },
-        { "seg_00004.m4s", 40.0 * 1001 / 30000 },
+        { .uri = "seg_00001.m4s", .duration = 60.0 * 1001 / 30000 },
+        { .uri = "seg_00002.m4s", .duration = 60.0 * 1001 / 30000 },
+        { .uri = "seg_00003.m4s", .duration = 60.0 * 1001 / 30000 },
+        { .uri = "seg_00004.m4s", .duration = 40.0 * 1001 / 30000 },
     };
     char *text = NULL;
     assert_int_equal(ladder_hls_media_playlist("init.mp4", segs, 4, &text), 0);
@@ -51,7 +51,7 @@ static void media_ntsc_segments(void **state)
 /* The TARGETDURATION line of a one-segment playlist of duration d. */
 static long long target_for(double d)
 {
-    const ladder_hls_segment seg = { "s.m4s", d };
+    const ladder_hls_segment seg = { .uri = "s.m4s", .duration = d };
     char *text = NULL;
     assert_int_equal(ladder_hls_media_playlist("init.mp4", &seg, 1, &text), 0);
     const char *p = strstr(text, "#EXT-X-TARGETDURATION:");
@@ -80,7 +80,7 @@ static void media_target_is_maximum(void **state)
 {
     (void)state;
     const ladder_hls_segment segs[] = {
-        { "a.m4s", 2.0 }, { "b.m4s", 4.6 }, { "c.m4s", 1.0 },
+        { .uri = "a.m4s", .duration = 2.0 }, { .uri = "b.m4s", .duration = 4.6 }, { .uri = "c.m4s", .duration = 1.0 },
     };
     char *text = NULL;
     assert_int_equal(ladder_hls_media_playlist("i.mp4", segs, 3, &text), 0);
@@ -112,7 +112,7 @@ static void media_long_playlist(void **state)
     assert_non_null(names);
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof(names[i]), "seg_%05d.m4s", i + 1);
-        segs[i] = (ladder_hls_segment){ names[i], 2.002 };
+        segs[i] = (ladder_hls_segment){ .uri = names[i], .duration = 2.002 };
     }
     char *text = NULL;
     assert_int_equal(ladder_hls_media_playlist("init.mp4", segs, N, &text), 0);
@@ -129,7 +129,7 @@ static void media_long_playlist(void **state)
 static void media_invalid(void **state)
 {
     (void)state;
-    const ladder_hls_segment ok[] = { { "a.m4s", 2.0 } };
+    const ladder_hls_segment ok[] = { { .uri = "a.m4s", .duration = 2.0 } };
     char *text = (char *)"sentinel";
     assert_int_equal(ladder_hls_media_playlist("init.mp4", ok, 0, &text), LADDER_EINVAL);
     assert_null(text);
@@ -137,31 +137,31 @@ static void media_invalid(void **state)
     assert_int_equal(ladder_hls_media_playlist(NULL, ok, 1, &text), LADDER_EINVAL);
     assert_int_equal(ladder_hls_media_playlist("init.mp4", ok, 1, NULL), LADDER_EINVAL);
 
-    const ladder_hls_segment null_uri[] = { { "a.m4s", 2.0 }, { NULL, 2.0 } };
+    const ladder_hls_segment null_uri[] = { { .uri = "a.m4s", .duration = 2.0 }, { .uri = NULL, .duration = 2.0 } };
     assert_int_equal(ladder_hls_media_playlist("init.mp4", null_uri, 2, &text), LADDER_EINVAL);
-    const ladder_hls_segment quote[] = { { "a\".m4s", 2.0 } };
+    const ladder_hls_segment quote[] = { { .uri = "a\".m4s", .duration = 2.0 } };
     assert_int_equal(ladder_hls_media_playlist("init.mp4", quote, 1, &text), LADDER_EINVAL);
-    const ladder_hls_segment newline[] = { { "a.m4s\n#EXT-X-ENDLIST", 2.0 } };
+    const ladder_hls_segment newline[] = { { .uri = "a.m4s\n#EXT-X-ENDLIST", .duration = 2.0 } };
     assert_int_equal(ladder_hls_media_playlist("init.mp4", newline, 1, &text), LADDER_EINVAL);
     assert_int_equal(ladder_hls_media_playlist("in\"it.mp4", ok, 1, &text), LADDER_EINVAL);
     assert_int_equal(ladder_hls_media_playlist("init\r.mp4", ok, 1, &text), LADDER_EINVAL);
 
-    const ladder_hls_segment zero[] = { { "a.m4s", 0.0 } };
+    const ladder_hls_segment zero[] = { { .uri = "a.m4s", .duration = 0.0 } };
     assert_int_equal(ladder_hls_media_playlist("init.mp4", zero, 1, &text), LADDER_EINVAL);
-    const ladder_hls_segment negative[] = { { "a.m4s", -2.0 } };
+    const ladder_hls_segment negative[] = { { .uri = "a.m4s", .duration = -2.0 } };
     assert_int_equal(ladder_hls_media_playlist("init.mp4", negative, 1, &text), LADDER_EINVAL);
-    const ladder_hls_segment nan[] = { { "a.m4s", NAN } };
+    const ladder_hls_segment nan[] = { { .uri = "a.m4s", .duration = NAN } };
     assert_int_equal(ladder_hls_media_playlist("init.mp4", nan, 1, &text), LADDER_EINVAL);
     assert_null(text);
 }
 
 static const ladder_hls_variant ladder3[] = {
     { "video/1080p/index.m3u8", 5328000, 4123456, "avc1.640028,mp4a.40.2",
-      1920, 1080, 30000.0 / 1001, "audio" },
+      1920, 1080, 30000.0 / 1001, "audio", NULL, 0, NULL },
     { "video/720p/index.m3u8", 3128000, 2600000, "avc1.64001f,mp4a.40.2",
-      1280, 720, 30000.0 / 1001, "audio" },
+      1280, 720, 30000.0 / 1001, "audio", NULL, 0, NULL },
     { "video/360p/index.m3u8", 928000, 700000, "avc1.42c01e,mp4a.40.2",
-      640, 360, 24000.0 / 1001, "audio" },
+      640, 360, 24000.0 / 1001, "audio", NULL, 0, NULL },
 };
 
 static void master_with_audio(void **state)
@@ -194,8 +194,8 @@ static void master_without_audio(void **state)
 {
     (void)state;
     const ladder_hls_variant variants[] = {
-        { "video/720p/index.m3u8", 3000000, 2500000, "avc1.64001f", 1280, 720, 25.0, NULL },
-        { "video/480p/index.m3u8", 1400000, 1200000, "avc1.4d401e", 854, 480, 60.0, NULL },
+        { "video/720p/index.m3u8", 3000000, 2500000, "avc1.64001f", 1280, 720, 25.0, NULL, NULL, 0, NULL },
+        { "video/480p/index.m3u8", 1400000, 1200000, "avc1.4d401e", 854, 480, 60.0, NULL, NULL, 0, NULL },
     };
     char *text = NULL;
     assert_int_equal(ladder_hls_master_playlist(variants, 2, NULL, 0, &text), 0);
@@ -217,7 +217,7 @@ static void master_optional_audio_attributes(void **state)
 {
     (void)state;
     const ladder_hls_variant variant = {
-        "v/index.m3u8", 800000, 0, "avc1.42c01e,mp4a.40.5", 0, 0, 0.0, "aud",
+        "v/index.m3u8", 800000, 0, "avc1.42c01e,mp4a.40.5", 0, 0, 0.0, "aud", NULL, 0, NULL,
     };
     const ladder_hls_audio_rendition audio[] = {
         { "aud", "main", NULL, "a/main.m3u8", 1, 0 },
@@ -312,6 +312,69 @@ static void master_invalid(void **state)
     assert_null(text);
 }
 
+/* Trick play: EXT-X-I-FRAMES-ONLY, a byte range per entry, same EXTINFs. */
+static void iframe_playlist(void **state)
+{
+    (void)state;
+    const ladder_hls_segment segs[] = {
+        { .uri = "seg_00001.m4s", .duration = 2.0, .byte_offset = 0, .byte_length = 4107 },
+        { .uri = "seg_00002.m4s", .duration = 1.5, .byte_offset = 24, .byte_length = 3900 },
+    };
+    char *text = NULL;
+    assert_int_equal(ladder_hls_iframe_playlist("init.mp4", segs, 2, &text), 0);
+    assert_string_equal(text,
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:7\n"
+        "#EXT-X-TARGETDURATION:2\n"
+        "#EXT-X-PLAYLIST-TYPE:VOD\n"
+        "#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-I-FRAMES-ONLY\n"
+        "#EXT-X-MAP:URI=\"init.mp4\"\n"
+        "#EXTINF:2.000,\n"
+        "#EXT-X-BYTERANGE:4107@0\n"
+        "seg_00001.m4s\n"
+        "#EXTINF:1.500,\n"
+        "#EXT-X-BYTERANGE:3900@24\n"
+        "seg_00002.m4s\n"
+        "#EXT-X-ENDLIST\n");
+    free(text);
+    /* An entry without its range cannot be an I-frame entry. */
+    ladder_hls_segment bad = segs[1];
+    bad.byte_length = 0;
+    text = NULL;
+    assert_int_equal(ladder_hls_iframe_playlist("init.mp4", &bad, 1, &text), LADDER_EINVAL);
+    assert_null(text);
+    bad.byte_length = 10;
+    bad.byte_offset = -1;
+    assert_int_equal(ladder_hls_iframe_playlist("init.mp4", &bad, 1, &text), LADDER_EINVAL);
+}
+
+/* The master lists each variant's I-frame stream after the variants, with
+ * the video codec alone and no AUDIO. */
+static void master_iframe_streams(void **state)
+{
+    (void)state;
+    const ladder_hls_variant v[] = {
+        { .uri = "video/720p/index.m3u8", .bandwidth = 3300000, .codecs = "avc1.64001f,mp4a.40.2",
+          .width = 1280, .height = 720, .iframe_uri = "video/720p/iframes.m3u8",
+          .iframe_bandwidth = 410000, .iframe_codecs = "avc1.64001f" },
+        { .uri = "video/360p/index.m3u8", .bandwidth = 900000, .codecs = "avc1.64001e",
+          .width = 640, .height = 360 },
+    };
+    char *text = NULL;
+    assert_int_equal(ladder_hls_master_playlist(v, 2, NULL, 0, &text), 0);
+    const char *line = strstr(text, "#EXT-X-I-FRAME-STREAM-INF:");
+    assert_non_null(line);
+    assert_true(line > strstr(text, "video/360p/index.m3u8"));
+    assert_non_null(strstr(text, "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=410000,CODECS=\"avc1.64001f\","
+                                 "RESOLUTION=1280x720,URI=\"video/720p/iframes.m3u8\"\n"));
+    assert_null(strstr(line + 1, "#EXT-X-I-FRAME-STREAM-INF:"));
+    free(text);
+    ladder_hls_variant bad = v[0];
+    bad.iframe_codecs = NULL;
+    assert_int_equal(ladder_hls_master_playlist(&bad, 1, NULL, 0, &text), LADDER_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +388,8 @@ int main(void)
         cmocka_unit_test(master_optional_audio_attributes),
         cmocka_unit_test(master_rejects_quotes_and_newlines),
         cmocka_unit_test(master_invalid),
+        cmocka_unit_test(iframe_playlist),
+        cmocka_unit_test(master_iframe_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
