@@ -646,7 +646,7 @@ describe('--format', () => {
     const r = await encode(src.path, out, ['--rung', '320x180:200k', '--preset', 'ultrafast', '--progress', 'none', '--format', 'hls']);
     assert.equal(r.code, 0, describeRun(r));
     assert.ok(!fs.existsSync(mpdOf(out)), 'manifest.mpd written or left behind with --format hls');
-    assert.deepEqual(m3u8Files(out).sort(), ['audio/aac/index.m3u8', 'master.m3u8', 'video/180p/index.m3u8']);
+    assert.deepEqual(m3u8Files(out).sort(), ['audio/aac/index.m3u8', 'master.m3u8', 'video/180p/iframes.m3u8', 'video/180p/index.m3u8']);
   });
 
   it('the command line wins over the ladder file; repeated names are one', async () => {

@@ -136,7 +136,8 @@ export function registerOutputChecks(getCtx, expect) {
     const wantTop = ['manifest.mpd', 'master.m3u8', 'report.json', 'video', ...(expect.audio ? ['audio'] : [])].sort();
     assert.deepEqual(top, wantTop, 'top level of OUTDIR');
     for (const v of ctx.out.variants) {
-      const want = ['index.m3u8', 'init.mp4', ...v.playlist.segments.map((s) => s.uri)].sort();
+      // iframes.m3u8: trick play, checked by iframes.test.mjs.
+      const want = ['iframes.m3u8', 'index.m3u8', 'init.mp4', ...v.playlist.segments.map((s) => s.uri)].sort();
       assert.deepEqual(fs.readdirSync(v.dir).sort(), want, `files in ${v.dir} vs its playlist`);
     }
     if (expect.audio) {
