@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ladder/error.h"
+#include "ladder/ladder_config.h"
 
 void bench_argv_init(bench_argv *a)
 {
@@ -163,20 +164,6 @@ static void ffmpeg_head(const bench_setup *s, bench_argv *a)
     bench_argv_add(a, s->input);
 }
 
-/* SVT-AV1 takes numeric presets; x264's names mapped to similar speeds. */
-static const char *svt_preset(const char *preset)
-{
-    static const struct { const char *x264, *svt; } map[] = {
-        { "ultrafast", "12" }, { "superfast", "11" }, { "veryfast", "10" }, { "faster", "9" },
-        { "fast", "8" }, { "medium", "7" }, { "slow", "5" }, { "slower", "4" }, { "veryslow", "2" },
-        { "placebo", "1" },
-    };
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (!strcmp(map[i].x264, preset))
-            return map[i].svt;
-    return preset;
-}
-
 /* Encoder settings of one video output: the same for both FFmpeg systems. */
 static void video_settings(const bench_setup *s, const bench_rung *r, bench_argv *a)
 {
@@ -185,7 +172,7 @@ static void video_settings(const bench_setup *s, const bench_rung *r, bench_argv
     bench_argv_add(a, "-c:v");
     bench_argv_add(a, bench_codec_encoder(s->codec));
     bench_argv_add(a, "-preset");
-    bench_argv_add(a, x264 || x265 ? s->preset : svt_preset(s->preset));
+    bench_argv_add(a, x264 || x265 ? s->preset : ladder_config_svt_preset(s->preset));
     if (x264 && c->profile[0]) {
         bench_argv_add(a, "-profile:v");
         bench_argv_add(a, c->profile);

@@ -38,11 +38,13 @@ static void encode_usage(FILE *out)
         "                     Sizes are bounding boxes: aspect kept, even, no upscaling.\n"
         "  --ladder FILE      JSON ladder file (see samples/ladders/)\n"
         "  --segment SECONDS  segment length, snapped to whole frames (default 2)\n"
-        "  --codec NAME       h264 (libx264, avc1; default) or hevc (libx265, hvc1) for\n"
-        "                     every rung that names none (a --ladder file's rungs may\n"
-        "                     say \"codec\"; its top-level \"codec\" applies when this\n"
-        "                     option is not given). av1: not supported yet (exit 10)\n"
-        "  --preset NAME      encoder preset, x264/x265 names (default veryfast)\n"
+        "  --codec NAME       h264 (libx264, avc1; default), hevc (libx265, hvc1) or\n"
+        "                     av1 (libsvtav1, av01) for every rung that names none (a\n"
+        "                     --ladder file's rungs may say \"codec\"; its top-level\n"
+        "                     \"codec\" applies when this option is not given). A codec\n"
+        "                     whose encoder the linked FFmpeg lacks: exit 10\n"
+        "  --preset NAME      encoder preset, x264/x265 names (default veryfast; AV1\n"
+        "                     maps them to SVT presets, ultrafast 12 .. placebo 1)\n"
         "\n"
         "Audio (AAC-LC stereo rendition; copied when the source already fits):\n"
         "  --audio-bitrate K  kb/s when encoding audio (default 128)\n"
@@ -245,8 +247,9 @@ int cmd_encode(int argc, char **argv)
         }
         case OPT_PRESET: job.preset = optarg; break;
         case OPT_CODEC: {
-            /* An unknown name is a usage error; a known codec this build
-             * cannot encode is exit 10, which `ladder bench` probes for. */
+            /* An unknown name is a usage error. A known codec whose encoder
+             * the linked FFmpeg lacks is exit 10 when the session starts
+             * (before anything is written). */
             int ret = ladder_config_parse_codec(optarg, &job.codec, err, sizeof(err));
             if (ret) {
                 fprintf(stderr, "ladder: --codec: %s\n", err);

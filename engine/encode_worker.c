@@ -6,14 +6,19 @@
  * hand the packets to the rung's finalizer. A chunk whose configuration
  * differs is requeued and re-encoded with the canonical settings.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <libavutil/frame.h>
+#include <libavutil/mem.h>
 #include <libavutil/opt.h>
 
+#include "ladder/av1_obu.h"
 #include "ladder/error.h"
+#include "ladder/ladder_config.h"
 #include "session_internal.h"
 
 /* What one codec's encoder needs beyond the settings every rung shares. */
@@ -24,6 +29,9 @@ typedef struct encoder_backend {
     /* Codec-private options: rate mode and the flags that keep headers
      * identical across chunks. abr: this chunk is one-pass ABR. */
     void (*configure)(AVCodecContext *enc, const ladder_session *s, bool abr);
+    /* The decoder configuration the invariant compares is the sequence
+     * header in the first key frame, not the encoder's extradata (AV1). */
+    bool in_band_config;
 } encoder_backend;
 
 /*
@@ -78,9 +86,42 @@ static void configure_x265(AVCodecContext *enc, const ladder_session *s, bool ab
     av_opt_set(enc->priv_data, "x265-params", params, 0);
 }
 
+/*
+ * SVT-AV1 (1.4.1 through FFmpeg 5.1's libsvtav1 wrapper):
+ * lp=1: one logical processor per encoder, like x264/x265 (parallelism
+ *   comes from chunks; the wrapper ignores thread_count). SVT still starts
+ *   its own threads, but they take turns on one core's worth of work.
+ * scd=0: no scene-change key frames; the chunk's first frame is its only
+ *   key frame.
+ * irefresh-type=2: closed GOP, key frames (not forward key frames, the
+ *   open-GOP kind), so each segment starts with a random access point.
+ * The GOP length is the wrapper's gop_size (intra period gop_size - 1),
+ *   fixed per rung as for the other codecs.
+ * The preset is the x264 name mapped to SVT's numbers
+ *   (ladder_config_svt_preset(), shared with ladder bench).
+ * Rate: bit_rate makes the wrapper pick VBR; crf is an integer option in
+ *   1..63 there (0 means "unset" to the wrapper, so a CRF 0 rung gets 1).
+ * The wrapper's extradata is not what the bitstream carries (see
+ *   encoder_canonical_config()): the invariant for AV1 compares in-band
+ *   sequence headers (in_band_config).
+ */
+static void configure_svtav1(AVCodecContext *enc, const ladder_session *s, bool abr)
+{
+    (void)abr;
+    const char *preset = ladder_config_svt_preset(s->preset);
+    /* A name SVT does not know leaves the option unset (the encoder's
+     * default) rather than failing the run: the CLI validated it already. */
+    av_opt_set(enc->priv_data, "preset", preset, 0);
+    int64_t crf = 0;
+    if (av_opt_get_int(enc->priv_data, "crf", 0, &crf) >= 0 && crf == 0 && enc->bit_rate == 0)
+        av_opt_set_int(enc->priv_data, "crf", 1, 0);
+    av_opt_set(enc->priv_data, "svtav1-params", "lp=1:scd=0:irefresh-type=2", 0);
+}
+
 static const encoder_backend backends[] = {
-    { LADDER_CODEC_H264, "libx264", "high", configure_x264 },
-    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265 },
+    { LADDER_CODEC_H264, "libx264", "high", configure_x264, false },
+    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265, false },
+    { LADDER_CODEC_AV1, "libsvtav1", "main", configure_svtav1, true },
 };
 
 static const encoder_backend *backend_of(ladder_codec codec)
@@ -89,6 +130,29 @@ static const encoder_backend *backend_of(ladder_codec codec)
         if (backends[i].codec == codec)
             return &backends[i];
     return NULL;
+}
+
+/*
+ * Close an encoder, flushed first. SVT-AV1 1.4's deinit waits for the
+ * end-of-stream packet forever when the encoder never got EOS (measured: an
+ * encoder opened and freed without a frame hangs in svt_av1_enc_deinit), so
+ * every path that gives an encoder up (errors included) goes through here.
+ * For the other encoders draining after EOS only costs what they still
+ * buffered.
+ */
+static void encoder_close(AVCodecContext **enc)
+{
+    if (!*enc)
+        return;
+    AVPacket *pkt = av_packet_alloc();
+    /* AVERROR_EOF: EOS was sent already; still drained below. */
+    int ret = avcodec_send_frame(*enc, NULL);
+    if (pkt && (ret >= 0 || ret == AVERROR_EOF)) {
+        while (avcodec_receive_packet(*enc, pkt) >= 0)
+            av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avcodec_free_context(enc);
 }
 
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
@@ -150,6 +214,138 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
         return LADDER_EENCODER;
     }
     *out = enc;
+    return 0;
+}
+
+/* Frames the AV1 pre-flight encodes: SVT emits nothing before its first
+ * mini-GOP is complete or the stream ends, and a few frames are enough for
+ * the first key frame (with its sequence header) to come out at EOS. */
+#define PREFLIGHT_FRAMES 4
+
+/* Mid-grey pictures of the rung's size through an encoder with the rung's
+ * settings, to EOS; *out gets a copy of the first key frame packet. */
+static int preflight_key_frame(const ladder_session *s, const rung_ctx *r, AVCodecContext *enc,
+                               AVPacket **out)
+{
+    int err = 0;
+    AVFrame *frame = av_frame_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    if (!frame || !pkt) {
+        err = LADDER_ENOMEM;
+        goto done;
+    }
+    frame->format = AV_PIX_FMT_YUV420P;
+    frame->width = r->width;
+    frame->height = r->height;
+    if (av_frame_get_buffer(frame, 0) < 0) {
+        err = LADDER_ENOMEM;
+        goto done;
+    }
+    for (int p = 0; p < 3; p++) {
+        int h = p ? (r->height + 1) / 2 : r->height;
+        memset(frame->data[p], 128, (size_t)frame->linesize[p] * (size_t)h);
+    }
+    int64_t step = s->nominal_frame_ticks > 0 ? s->nominal_frame_ticks : 1;
+    /* PREFLIGHT_FRAMES frames, then EOS; after each, whatever came out. */
+    for (int i = 0; i <= PREFLIGHT_FRAMES && !err && !*out; i++) {
+        int ret;
+        if (i < PREFLIGHT_FRAMES) {
+            if (av_frame_make_writable(frame) < 0) {
+                err = LADDER_ENOMEM;
+                break;
+            }
+            frame->pts = i * step;
+            frame->pict_type = i == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+            ret = avcodec_send_frame(enc, frame);
+        } else {
+            ret = avcodec_send_frame(enc, NULL);
+        }
+        if (ret < 0)
+            err = LADDER_EENCODER;
+        while (!err && !*out) {
+            ret = avcodec_receive_packet(enc, pkt);
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+                break;
+            if (ret < 0) {
+                err = LADDER_EENCODER;
+            } else if (pkt->flags & AV_PKT_FLAG_KEY) {
+                *out = pkt;
+                pkt = NULL;
+            } else {
+                av_packet_unref(pkt);
+            }
+        }
+    }
+    /* Ended without a key frame: not an encoder ladder can use. */
+    if (!err && !*out)
+        err = LADDER_EENCODER;
+done:
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    return err;
+}
+
+int encoder_canonical_config(const ladder_session *s, const rung_ctx *r, AVCodecParameters *par,
+                             uint8_t **config, int *config_size)
+{
+    AVCodecContext *enc = NULL;
+    int err = encoder_open(s, r, false, NULL, &enc);
+    if (err)
+        return err;
+    if (avcodec_parameters_from_context(par, enc) < 0) {
+        encoder_close(&enc);
+        return LADDER_ENOMEM;
+    }
+    const encoder_backend *backend = backend_of(r->cfg.codec);
+    if (!backend->in_band_config) {
+        /* +1: malloc(0) may return NULL, which would read as out of memory. */
+        *config = malloc((size_t)enc->extradata_size + 1);
+        if (!*config) {
+            encoder_close(&enc);
+            return LADDER_ENOMEM;
+        }
+        memcpy(*config, enc->extradata, (size_t)enc->extradata_size);
+        *config_size = enc->extradata_size;
+        encoder_close(&enc);
+        return 0;
+    }
+
+    /*
+     * AV1: SVT-AV1 1.4's extradata (svt_av1_enc_stream_header) is not the
+     * sequence header its key frames carry, and the mp4 muxer would build
+     * av1C from the extradata. So the canonical configuration is the
+     * sequence header OBU of a real key frame from a pre-flight encode
+     * with the rung's settings, and it replaces the extradata the muxer
+     * gets (FFmpeg's av1C writer takes its fields and configOBUs from a
+     * sequence header OBU found there).
+     */
+    AVPacket *key = NULL;
+    err = preflight_key_frame(s, r, enc, &key);
+    encoder_close(&enc);
+    if (err)
+        return err;
+    ladder_av1_obu obu;
+    if (ladder_av1_find_obu(key->data, (size_t)key->size, LADDER_AV1_OBU_SEQUENCE_HEADER, &obu) ||
+        obu.size > INT_MAX) {
+        av_packet_free(&key);
+        return LADDER_EENCODER;
+    }
+    *config = malloc(obu.size);
+    uint8_t *extradata = av_mallocz(obu.size + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (!*config || !extradata) {
+        free(*config);
+        *config = NULL;
+        av_free(extradata);
+        av_packet_free(&key);
+        return LADDER_ENOMEM;
+    }
+    memcpy(*config, obu.data, obu.size);
+    memcpy(extradata, obu.data, obu.size);
+    *config_size = (int)obu.size;
+    av_packet_free(&key);
+    av_freep(&par->extradata);
+    par->extradata = extradata;
+    par->extradata_size = *config_size;
     return 0;
 }
 
@@ -240,11 +436,14 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, const ladder_chunk *chun
     int err = encoder_open(s, r, perturb, rate, &enc);
     if (err)
         return err;
-    *config_ok = enc->extradata_size == r->canonical_size &&
-                 !memcmp(enc->extradata, r->canonical_extradata, (size_t)r->canonical_size);
+    const encoder_backend *backend = backend_of(r->cfg.codec);
+    bool in_band = backend && backend->in_band_config;
+    /* In-band configurations are only known once the first packet exists. */
+    *config_ok = in_band || (enc->extradata_size == r->canonical_size &&
+                             !memcmp(enc->extradata, r->canonical_extradata, (size_t)r->canonical_size));
     if (!*config_ok) {
         /* Decided before spending the encode: it could not be used anyway. */
-        avcodec_free_context(&enc);
+        encoder_close(&enc);
         return 0;
     }
     for (int i = 0; i < cf->nb && !err; i++) {
@@ -266,12 +465,18 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, const ladder_chunk *chun
             err = collect_packets(enc, cf, ec);
     }
     /* Encoders may only settle their headers once frames went through. */
-    if (!err && (enc->extradata_size != r->canonical_size ||
-                 memcmp(enc->extradata, r->canonical_extradata, (size_t)r->canonical_size)))
+    if (!err && !in_band && (enc->extradata_size != r->canonical_size ||
+                             memcmp(enc->extradata, r->canonical_extradata, (size_t)r->canonical_size)))
         *config_ok = false;
-    avcodec_free_context(&enc);
+    encoder_close(&enc);
     if (!err && *config_ok && (ec->nb_packets == 0 || !(ec->packets[0]->flags & AV_PKT_FLAG_KEY)))
         err = LADDER_EENCODER;
+    /* AV1: the sequence header the segment's first key frame carries is
+     * what a decoder (and a player switching renditions) configures from;
+     * it must be the one in the init segment's av1C. */
+    if (!err && *config_ok && in_band)
+        *config_ok = ladder_av1_same_sequence_header(ec->packets[0]->data, (size_t)ec->packets[0]->size,
+                                                     r->canonical_extradata, (size_t)r->canonical_size);
     return err;
 }
 

@@ -44,7 +44,7 @@
 #define BITRATE_HINT "expected a bitrate like \"3000k\", \"2.5M\" or \"3000000\" (bits/s)"
 #define FPS_HINT "expected a frame rate like \"30\", \"29.97\" or \"30000/1001\""
 #define PROFILE_HINT "expected baseline, main or high"
-#define CODEC_HINT "expected h264 or hevc"
+#define CODEC_HINT "expected h264, hevc or av1"
 #define NAME_HINT "use 1 to 31 letters, digits, '.', '_' or '-', not starting with '.'"
 
 typedef enum parse_result {
@@ -294,8 +294,8 @@ static bool valid_profile(const char *s, size_t len)
     return slice_is(s, len, "baseline") || slice_is(s, len, "main") || slice_is(s, len, "high");
 }
 
-/* "main" is the one HEVC profile an 8-bit 4:2:0 rung can have; the H.264
- * names mean nothing to libx265. */
+/* "main" is the one HEVC (and AV1) profile an 8-bit 4:2:0 rung can have;
+ * the H.264 names mean nothing to libx265 or SVT-AV1. */
 static bool valid_hevc_profile(const char *s, size_t len)
 {
     return len == 0 || slice_is(s, len, "main");
@@ -310,18 +310,15 @@ static const struct { const char *name; ladder_codec codec; } codec_names[] = {
 
 /*
  * A codec name (a slice). An unknown name is a bad description
- * (LADDER_ECONFIG); a known codec this build cannot encode yet is
- * LADDER_ECODEC, so that callers can tell "typo" from "not supported".
+ * (LADDER_ECONFIG). Whether the linked FFmpeg has the codec's encoder is
+ * not a question about the description: the session answers it
+ * (LADDER_ECODEC) before it writes anything.
  */
 static int parse_codec_name(const char *s, size_t len, ladder_codec *out, char *why, size_t size)
 {
     for (size_t i = 0; i < NB_CODEC_NAMES; i++) {
         if (!slice_is(s, len, codec_names[i].name))
             continue;
-        if (codec_names[i].codec == LADDER_CODEC_AV1) {
-            snprintf(why, size, "codec '%s' is not supported yet (" CODEC_HINT ")", quote(s, len).s);
-            return LADDER_ECODEC;
-        }
         *out = codec_names[i].codec;
         return 0;
     }
@@ -399,6 +396,10 @@ static bool rung_problem(const ladder_rung *r, char *why, size_t size)
         snprintf(why, size, "unknown codec %d", (int)r->codec);
     } else if (r->codec == LADDER_CODEC_HEVC && !valid_hevc_profile(r->profile, profile_len)) {
         snprintf(why, size, "profile '%s' is not an HEVC profile (an hevc rung is main)",
+                 quote_str(r->profile).s);
+    } else if (r->codec == LADDER_CODEC_AV1 && !valid_hevc_profile(r->profile, profile_len)) {
+        /* AV1's 8-bit 4:2:0 profile is called Main too (seq_profile 0). */
+        snprintf(why, size, "profile '%s' is not an AV1 profile (an av1 rung is main)",
                  quote_str(r->profile).s);
     } else if (!(r->max_fps >= 0) || r->max_fps > MAX_FPS) {
         snprintf(why, size, "max fps %g: must be between 0 (source rate) and %d", r->max_fps, MAX_FPS);
@@ -650,6 +651,23 @@ int ladder_config_parse_codec(const char *name, ladder_codec *codec, char *err, 
     return 0;
 }
 
+const char *ladder_config_svt_preset(const char *x264_preset)
+{
+    /* Roughly equal speed relative to each encoder's range: SVT's 13
+     * presets spread over x264's ten names, its fastest for ultrafast. */
+    static const struct { const char *x264, *svt; } map[] = {
+        { "ultrafast", "12" }, { "superfast", "11" }, { "veryfast", "10" }, { "faster", "9" },
+        { "fast", "8" }, { "medium", "7" }, { "slow", "5" }, { "slower", "4" }, { "veryslow", "2" },
+        { "placebo", "1" },
+    };
+    if (!x264_preset)
+        return NULL;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(map[i].x264, x264_preset))
+            return map[i].svt;
+    return x264_preset;
+}
+
 const char *ladder_config_codec_name(ladder_codec codec)
 {
     for (size_t i = 0; i < NB_CODEC_NAMES; i++)
@@ -887,7 +905,7 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, int *code, char
                           : LADDER_ECONFIG;
             if (ret) {
                 if (!json_object_is_type(v, json_type_string))
-                    snprintf(problem, sizeof(problem), "expected a string (h264 or hevc)");
+                    snprintf(problem, sizeof(problem), "expected a string (h264, hevc or av1)");
                 snprintf(why, size, "%s: %s", where, problem);
                 *code = ret;
                 return false;
@@ -1003,7 +1021,7 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                           : LADDER_ECONFIG;
             if (ret) {
                 if (!json_object_is_type(v, json_type_string))
-                    snprintf(problem, sizeof(problem), "expected a string (h264 or hevc)");
+                    snprintf(problem, sizeof(problem), "expected a string (h264, hevc or av1)");
                 snprintf(why, size, "codec: %s", problem);
                 return ret;
             }

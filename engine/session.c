@@ -169,15 +169,18 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
 }
 
 /* What each codec's rungs are encoded with, for messages, and how their
- * RFC 6381 string is read from the extradata. */
+ * RFC 6381 string is read from the canonical configuration. */
 static const struct codec_output {
     ladder_codec codec;
+    const char *encoder_name;     /* libavcodec's name, to tell whether it is linked */
     const char *encoder;          /* "the H.264 encoder (libx264)" */
     const char *parameter_sets;   /* what the codec string is read from */
     int (*codec_string)(const uint8_t *extradata, size_t size, char *buf, size_t buf_size);
 } codec_outputs[] = {
-    { LADDER_CODEC_H264, "the H.264 encoder (libx264)", "SPS", ladder_codec_string_h264 },
-    { LADDER_CODEC_HEVC, "the HEVC encoder (libx265)", "VPS/SPS", ladder_codec_string_hevc },
+    { LADDER_CODEC_H264, "libx264", "the H.264 encoder (libx264)", "SPS", ladder_codec_string_h264 },
+    { LADDER_CODEC_HEVC, "libx265", "the HEVC encoder (libx265)", "VPS/SPS", ladder_codec_string_hevc },
+    { LADDER_CODEC_AV1, "libsvtav1", "the AV1 encoder (libsvtav1)", "sequence header",
+      ladder_codec_string_av1 },
 };
 
 static const struct codec_output *codec_output_of(ladder_codec codec)
@@ -222,9 +225,15 @@ static int resolve_ladder(ladder_session *s)
     /* Before the output directory exists: an unsupported codec leaves
      * nothing behind, like a bad ladder. */
     for (int i = 0; i < nb && !ret; i++) {
-        if (!codec_output_of(rungs[i].codec)) {
+        const struct codec_output *out = codec_output_of(rungs[i].codec);
+        if (!out) {
             snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build",
                      rungs[i].name, ladder_config_codec_name(rungs[i].codec));
+            ret = LADDER_ECODEC;
+        } else if (!avcodec_find_encoder_by_name(out->encoder_name)) {
+            snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build "
+                     "(the linked FFmpeg has no %s)",
+                     rungs[i].name, ladder_config_codec_name(rungs[i].codec), out->encoder_name);
             ret = LADDER_ECODEC;
         }
     }
@@ -280,6 +289,13 @@ static int resolve_ladder(ladder_session *s)
  * with the rung's settings before any chunk is encoded. */
 static int prepare_rungs(ladder_session *s)
 {
+    /* SVT-AV1 prints a dozen info lines to stderr for every encoder it
+     * opens, i.e. every chunk; its own SVT_LOG variable is the only switch
+     * (1: errors only). Set before any encoder thread exists, and only
+     * where the user did not set it. */
+    for (int i = 0; i < s->nb_rungs; i++)
+        if (s->rungs[i].cfg.codec == LADDER_CODEC_AV1)
+            setenv("SVT_LOG", "1", 0);
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         const struct codec_output *out = codec_output_of(r->cfg.codec);
@@ -288,23 +304,15 @@ static int prepare_rungs(ladder_session *s)
                          r->cfg.name, ladder_config_codec_name(r->cfg.codec));
             return LADDER_ECODEC;
         }
-        AVCodecContext *enc = NULL;
-        int err = encoder_open(s, r, false, NULL, &enc);
+        r->codecpar = avcodec_parameters_alloc();
+        if (!r->codecpar)
+            return LADDER_ENOMEM;
+        int err = encoder_canonical_config(s, r, r->codecpar, &r->canonical_extradata, &r->canonical_size);
         if (err) {
             session_fail(s, err, "rung %s: cannot open %s for %dx%d%s", r->cfg.name, out->encoder,
                          r->width, r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
             return err;
         }
-        r->codecpar = avcodec_parameters_alloc();
-        r->canonical_extradata = malloc((size_t)enc->extradata_size + 1);
-        if (!r->codecpar || !r->canonical_extradata ||
-            avcodec_parameters_from_context(r->codecpar, enc) < 0) {
-            avcodec_free_context(&enc);
-            return LADDER_ENOMEM;
-        }
-        memcpy(r->canonical_extradata, enc->extradata, (size_t)enc->extradata_size);
-        r->canonical_size = enc->extradata_size;
-        avcodec_free_context(&enc);
         if (out->codec_string(r->canonical_extradata, (size_t)r->canonical_size,
                               r->codecs, sizeof(r->codecs))) {
             session_fail(s, LADDER_EINTERNAL, "rung %s: %s produced no readable %s", r->cfg.name,

@@ -74,7 +74,9 @@ typedef struct rung_ctx {
     int64_t last_kept_pts;
     int64_t source_end;           /* end time of the latest source frame */
 
-    /* codec invariant: the decoder configuration every chunk must match */
+    /* codec invariant: the decoder configuration every chunk must match
+     * (extradata; for AV1 the sequence header OBU, see
+     * encoder_canonical_config()) */
     uint8_t *canonical_extradata;
     int canonical_size;
     AVCodecParameters *codecpar;
@@ -192,6 +194,16 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
 /* rate: NULL = the rung's own settings (nominal bitrate or its CRF). */
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
                  const chunk_rate *rate, AVCodecContext **out);
+/*
+ * The rung's canonical decoder configuration, from an encoder with the
+ * rung's settings: par gets the encoder's parameters, *config (malloc'd,
+ * the caller frees it) the bytes every chunk is compared with. H.264/HEVC:
+ * the extradata (avcC/hvcC content). AV1: the sequence header OBU of the
+ * first key frame of a short pre-flight encode, which also replaces
+ * par's extradata (the muxer builds av1C from it).
+ */
+int encoder_canonical_config(const ladder_session *s, const rung_ctx *r, AVCodecParameters *par,
+                             uint8_t **config, int *config_size);
 void *encode_worker_main(void *arg);
 
 /* finalizer.c */

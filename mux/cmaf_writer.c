@@ -105,7 +105,10 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
      * muxer marks its arrays complete), which is what Apple's HLS rules and
      * the codecs string "hvc1..." promise; the muxer's default would be
      * 'hev1' (parameter sets may also be in band). H.264 keeps the muxer's
-     * choice, 'avc1'.
+     * choice, 'avc1'. AV1 keeps the muxer's 'av01': it builds av1C from
+     * the sequence header OBU in par's extradata, which for AV1 is the one
+     * the key frames carry in band (engine/encode_worker.c,
+     * encoder_canonical_config()).
      */
     st->codecpar->codec_tag = par->codec_id == AV_CODEC_ID_HEVC ? MKTAG('h', 'v', 'c', '1') : 0;
     st->time_base = time_base;

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "ladder/av1_obu.h"
 #include "ladder/error.h"
 
 #define H264_NAL_SPS 7
@@ -343,4 +344,31 @@ int ladder_codec_string_aac(const uint8_t *asc, size_t size,
     if (aot == 0)
         return LADDER_EINVAL;
     return format_checked(buf, buf_size, "mp4a.40.%u", aot);
+}
+
+/* av1C (AV1-ISOBMFF 2.3.3): marker (1) and version (7) = 0x81, then three
+ * bytes of fields copied from the sequence header, then configOBUs. */
+#define AV1C_HEADER_BYTES 4
+
+int ladder_codec_string_av1(const uint8_t *data, size_t size, char *buf, size_t buf_size)
+{
+    if (!buf || buf_size == 0)
+        return LADDER_EINVAL;
+    buf[0] = '\0';
+    if (!data || size == 0)
+        return LADDER_EINVAL;
+    /* An OBU header has its top (forbidden) bit clear; av1C starts 0x81. */
+    if (data[0] & 0x80) {
+        if (data[0] != 0x81 || size < AV1C_HEADER_BYTES)
+            return LADDER_EINVAL;
+        data += AV1C_HEADER_BYTES;
+        size -= AV1C_HEADER_BYTES;
+    }
+    ladder_av1_obu obu;
+    ladder_av1_sequence_header sh;
+    if (ladder_av1_find_obu(data, size, LADDER_AV1_OBU_SEQUENCE_HEADER, &obu) ||
+        ladder_av1_parse_sequence_header(obu.payload, obu.payload_size, &sh))
+        return LADDER_EINVAL;
+    return format_checked(buf, buf_size, "av01.%d.%02d%c.%02d", sh.profile, sh.level,
+                          sh.tier ? 'H' : 'M', sh.bit_depth);
 }

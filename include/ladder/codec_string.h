@@ -36,6 +36,19 @@ int ladder_codec_string_hevc(const uint8_t *extradata, size_t size,
                              char *buf, size_t buf_size);
 
 /*
+ * AV1 (AV1-ISOBMFF, codecs parameter string): "av01.<seq_profile>.
+ * <seq_level_idx[0], two digits><M|H tier>.<bit depth, two digits>", e.g.
+ * "av01.0.04M.08" (the short form: the optional colour fields are left
+ * out, which the specification allows). Read from the first sequence
+ * header OBU in data: either OBUs (low overhead format, e.g. a sequence
+ * header OBU as ladder keeps it) or an av1C record (first byte 0x81) whose
+ * configOBUs hold one. Returns 0 or LADDER_EINVAL when there is no
+ * readable sequence header or buf is too small; buf is then "".
+ */
+int ladder_codec_string_av1(const uint8_t *data, size_t size,
+                            char *buf, size_t buf_size);
+
+/*
  * AAC: "mp4a.40.<audioObjectType>" from an AudioSpecificConfig
  * (escape value 31 handled). Returns 0 or LADDER_EINVAL.
  */

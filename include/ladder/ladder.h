@@ -40,14 +40,14 @@ typedef enum ladder_rate_mode {
 
 /*
  * Video codec of a rung. LADDER_CODEC_DEFAULT in a rung means the job's
- * codec; in the job it means H.264. AV1 is a known name that no encoder
- * backs yet: a rung resolving to it fails the run with LADDER_ECODEC.
+ * codec; in the job it means H.264. A rung whose codec's encoder is not
+ * in the linked FFmpeg fails the run with LADDER_ECODEC.
  */
 typedef enum ladder_codec {
     LADDER_CODEC_DEFAULT = 0,
     LADDER_CODEC_H264,          /* libx264, avc1 */
     LADDER_CODEC_HEVC,          /* libx265, hvc1 */
-    LADDER_CODEC_AV1,           /* not supported yet */
+    LADDER_CODEC_AV1,           /* libsvtav1, av01 */
 } ladder_codec;
 
 /*

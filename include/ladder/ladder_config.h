@@ -38,15 +38,25 @@ int ladder_config_parse_formats(const char *list, unsigned *formats,
                                 char *err, size_t err_size);
 
 /*
- * Parse a codec name: "h264" or "hevc". "av1" is known but not supported
- * yet: LADDER_ECODEC (exit 10). Anything else is LADDER_ECONFIG. Either way
- * err gets a one-line reason naming the value and *codec is unchanged.
+ * Parse a codec name: "h264", "hevc" or "av1". Anything else is
+ * LADDER_ECONFIG, err gets a one-line reason naming the value and *codec
+ * is unchanged. (Whether the linked FFmpeg can encode the codec is checked
+ * when a session starts: LADDER_ECODEC, exit 10.)
  */
 int ladder_config_parse_codec(const char *name, ladder_codec *codec,
                               char *err, size_t err_size);
 
 /* "h264", "hevc", "av1"; LADDER_CODEC_DEFAULT is "h264". */
 const char *ladder_config_codec_name(ladder_codec codec);
+
+/*
+ * The SVT-AV1 preset ("12" .. "1") that stands for an x264 preset name, so
+ * that one --preset means comparable effort for every codec (ladder
+ * encode's AV1 rungs and ladder bench's ffmpeg command lines use the same
+ * table). A name not in the table is returned as given (an SVT number
+ * passes through).
+ */
+const char *ladder_config_svt_preset(const char *x264_preset);
 
 /* Job-level options a ladder file may give besides its rungs. */
 typedef struct ladder_file_options {

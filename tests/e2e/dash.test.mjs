@@ -241,10 +241,25 @@ function playDash(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
 
       // 1. From the start to the end, as a viewer would.
       const t0 = Date.now();
+      // Under load dash.js sometimes leaves the element paused on the last
+      // frame with everything buffered and no 'ended' event (MSE
+      // endOfStream raced). Three seconds there, with no error, is the end
+      // of the presentation too; result.endedBy says which it was.
+      let atEndSince = null;
       while (Date.now() - t0 < timeoutMs) {
         const s = await snap();
         const endedEvent = await page.evaluate(() => window.T.events.some((e) => e.type === 'ENDED'));
-        if (s.ended || endedEvent) { result.ended = true; result.endSnapshot = s; break; }
+        if (s.ended || endedEvent) { result.ended = true; result.endedBy = 'ended'; result.endSnapshot = s; break; }
+        const lastBuffered = s.buffered && s.buffered.length ? s.buffered[s.buffered.length - 1][1] : 0;
+        const atEnd = s.paused && s.duration > 0 && Math.abs(s.currentTime - s.duration) < 0.05 &&
+          lastBuffered >= s.duration - 0.05;
+        atEndSince = atEnd ? (atEndSince ?? Date.now()) : null;
+        if (atEnd && Date.now() - atEndSince > 3000) {
+          result.ended = true;
+          result.endedBy = 'paused at the end, all buffered';
+          result.endSnapshot = s;
+          break;
+        }
         if (await failed()) { result.endSnapshot = s; break; }
         await sleep(100);
       }
@@ -292,7 +307,7 @@ function playDash(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
 function describePlayback(r) {
   const lines = [];
   if (r.setupError) lines.push(`setup error: ${r.setupError}`);
-  lines.push(`ended=${r.ended} after ${r.playMs} ms, end snapshot=${JSON.stringify(r.endSnapshot)}`);
+  lines.push(`ended=${r.ended} (${r.endedBy ?? '-'}) after ${r.playMs} ms, end snapshot=${JSON.stringify(r.endSnapshot)}`);
   lines.push(`representations=${JSON.stringify(r.representations)}`);
   for (const f of r.forced) lines.push(`forced ${f.id}: ${JSON.stringify({ ...f, snapshot: undefined })} last=${JSON.stringify(f.snapshot)}`);
   if (r.errors.length) lines.push(`dash.js errors: ${JSON.stringify(r.errors)}`);

@@ -456,6 +456,81 @@ static void hevc_malformed(void **state)
     assert_string_equal(exact, "hvc1.1.6.L93.90");
 }
 
+/*
+ * AV1: sequence headers from SVT-AV1 1.4.1 (see test_av1_obu.c for how
+ * they were made), as the OBU ladder keeps and as the av1C that ladder's
+ * init segment carried for the 320x180 one (81 00 0c 00: marker/version,
+ * profile 0 level 0, tier 0, 8-bit, 4:2:0).
+ */
+static const uint8_t av1_seq_180p[] = { 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x04, 0x3c, 0xfe,
+                                        0xcc, 0xfb, 0xf9, 0x00, 0x40 };
+static const uint8_t av1_seq_1080p[] = { 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x42, 0xab, 0xbf,
+                                         0xc3, 0x73, 0xef, 0xe4, 0x01 };
+static const uint8_t av1_seq_360p10[] = { 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x0c, 0xc4, 0xff,
+                                          0x67, 0x3e, 0xfe, 0x50, 0x10 };
+static const uint8_t av1c_180p[] = { 0x81, 0x00, 0x0c, 0x00, 0x0a, 0x0b, 0x00, 0x00, 0x00, 0x04,
+                                     0x3c, 0xfe, 0xcc, 0xfb, 0xf9, 0x00, 0x40 };
+
+static void av1_strings(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(ladder_codec_string_av1(av1_seq_180p, sizeof(av1_seq_180p), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "av01.0.00M.08");
+    assert_int_equal(ladder_codec_string_av1(av1c_180p, sizeof(av1c_180p), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "av01.0.00M.08");
+    assert_int_equal(ladder_codec_string_av1(av1_seq_1080p, sizeof(av1_seq_1080p), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "av01.0.08M.08");
+    assert_int_equal(ladder_codec_string_av1(av1_seq_360p10, sizeof(av1_seq_360p10), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "av01.0.01M.10");
+    /* High tier: the 1080p header with seq_tier[0] set. */
+    uint8_t high[sizeof(av1_seq_1080p)];
+    memcpy(high, av1_seq_1080p, sizeof(high));
+    high[5] |= 0x04;
+    assert_int_equal(ladder_codec_string_av1(high, sizeof(high), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "av01.0.08H.08");
+    /* A temporal delimiter first, as in a key frame packet. */
+    uint8_t tu[2 + sizeof(av1_seq_180p)] = { 0x12, 0x00 };
+    memcpy(tu + 2, av1_seq_180p, sizeof(av1_seq_180p));
+    assert_int_equal(ladder_codec_string_av1(tu, sizeof(tu), buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "av01.0.00M.08");
+    /* Exactly big enough, and one byte short. */
+    char exact[14], small[13];
+    assert_int_equal(ladder_codec_string_av1(av1_seq_180p, sizeof(av1_seq_180p), exact, sizeof(exact)), 0);
+    assert_string_equal(exact, "av01.0.00M.08");
+    assert_int_equal(ladder_codec_string_av1(av1_seq_180p, sizeof(av1_seq_180p), small, sizeof(small)),
+                     LADDER_EINVAL);
+    assert_string_equal(small, "");
+}
+
+static void av1_malformed(void **state)
+{
+    (void)state;
+    char buf[64] = "x";
+    /* No sequence header: just a temporal delimiter. */
+    const uint8_t td[] = { 0x12, 0x00 };
+    assert_int_equal(ladder_codec_string_av1(td, sizeof(td), buf, sizeof(buf)), LADDER_EINVAL);
+    assert_string_equal(buf, "");
+    /* Truncated OBU, truncated payload, av1C with a bad marker, av1C
+     * without configOBUs, profile 3, nothing at all. */
+    assert_int_equal(ladder_codec_string_av1(av1_seq_180p, 5, buf, sizeof(buf)), LADDER_EINVAL);
+    uint8_t cut[] = { 0x0a, 0x03, 0x00, 0x00, 0x00 };
+    assert_int_equal(ladder_codec_string_av1(cut, sizeof(cut), buf, sizeof(buf)), LADDER_EINVAL);
+    uint8_t bad_marker[sizeof(av1c_180p)];
+    memcpy(bad_marker, av1c_180p, sizeof(bad_marker));
+    bad_marker[0] = 0x82;
+    assert_int_equal(ladder_codec_string_av1(bad_marker, sizeof(bad_marker), buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_av1(av1c_180p, 4, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_av1(av1c_180p, 3, buf, sizeof(buf)), LADDER_EINVAL);
+    uint8_t profile3[sizeof(av1_seq_180p)];
+    memcpy(profile3, av1_seq_180p, sizeof(profile3));
+    profile3[2] |= 0x60;
+    assert_int_equal(ladder_codec_string_av1(profile3, sizeof(profile3), buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_av1(NULL, 10, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_av1(av1_seq_180p, 0, buf, sizeof(buf)), LADDER_EINVAL);
+    assert_int_equal(ladder_codec_string_av1(av1_seq_180p, sizeof(av1_seq_180p), NULL, 8), LADDER_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +546,8 @@ int main(void)
         cmocka_unit_test(hevc_annexb),
         cmocka_unit_test(hevc_fields),
         cmocka_unit_test(hevc_malformed),
+        cmocka_unit_test(av1_strings),
+        cmocka_unit_test(av1_malformed),
         cmocka_unit_test(aac_lc),
         cmocka_unit_test(aac_he),
         cmocka_unit_test(aac_escape),

@@ -921,19 +921,27 @@ static void test_codecs(void **state)
     assert_int_equal(codec, LADDER_CODEC_HEVC);
     assert_int_equal(ladder_config_parse_codec("h264", &codec, err, sizeof(err)), 0);
     assert_int_equal(codec, LADDER_CODEC_H264);
-    /* A known codec without an encoder: "not supported" (exit 10), naming it. */
-    assert_int_equal(ladder_config_parse_codec("av1", &codec, err, sizeof(err)), LADDER_ECODEC);
-    assert_one_line(err);
-    assert_contains(err, "codec 'av1' is not supported yet");
-    assert_int_equal(codec, LADDER_CODEC_H264);
+    /* av1 is a codec like the others here; whether the linked FFmpeg has
+     * libsvtav1 is the session's question (exit 10). */
+    assert_int_equal(ladder_config_parse_codec("av1", &codec, err, sizeof(err)), 0);
+    assert_int_equal(codec, LADDER_CODEC_AV1);
+    assert_string_equal(ladder_config_codec_name(LADDER_CODEC_AV1), "av1");
+    codec = LADDER_CODEC_H264;
     /* An unknown one (case matters, as for formats): a bad description. */
     assert_int_equal(ladder_config_parse_codec("HEVC", &codec, err, sizeof(err)), LADDER_ECONFIG);
-    assert_contains(err, "unknown codec 'HEVC' (expected h264 or hevc)");
+    assert_contains(err, "unknown codec 'HEVC' (expected h264, hevc or av1)");
     assert_int_equal(ladder_config_parse_codec("", &codec, err, sizeof(err)), LADDER_ECONFIG);
     assert_int_equal(ladder_config_parse_codec(NULL, &codec, err, sizeof(err)), LADDER_ECONFIG);
     assert_int_equal(ladder_config_parse_codec("hevc", NULL, err, sizeof(err)), LADDER_EINVAL);
     assert_string_equal(ladder_config_codec_name(LADDER_CODEC_HEVC), "hevc");
     assert_string_equal(ladder_config_codec_name(LADDER_CODEC_DEFAULT), "h264");
+    /* The x264 names map to SVT presets (shared with ladder bench). */
+    assert_string_equal(ladder_config_svt_preset("ultrafast"), "12");
+    assert_string_equal(ladder_config_svt_preset("veryfast"), "10");
+    assert_string_equal(ladder_config_svt_preset("medium"), "7");
+    assert_string_equal(ladder_config_svt_preset("placebo"), "1");
+    assert_string_equal(ladder_config_svt_preset("8"), "8");
+    assert_null(ladder_config_svt_preset(NULL));
 
     /* Per rung and at the top level; a rung that names none stays DEFAULT
      * (the job's codec applies later), the top level goes to the options. */
@@ -958,11 +966,22 @@ static void test_codecs(void **state)
     assert_false(opts.has_codec);
     free(rungs);
 
-    /* av1 in a file is "not supported" too; an unknown name a bad ladder. */
-    assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"codec\":\"av1\"}]}",
-                               LADDER_ECODEC), "rungs[0].codec: codec 'av1' is not supported yet");
-    assert_contains(load_fails("{\"codec\":\"av1\",\"rungs\":[{\"height\":720,\"bitrate\":500}]}",
-                               LADDER_ECODEC), "codec: codec 'av1' is not supported yet");
+    /* av1 in a file, per rung and at the top level; an unknown name is a
+     * bad ladder. */
+    path = write_tmp("codec.json",
+        "{\"codec\": \"av1\", \"rungs\": [ {\"height\": 360, \"bitrate\": 500, \"codec\": \"av1\","
+        " \"profile\": \"main\"}, {\"height\": 240, \"crf\": 30} ]}");
+    rungs = NULL;
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_true(opts.has_codec);
+    assert_int_equal(opts.codec, LADDER_CODEC_AV1);
+    assert_int_equal(rungs[0].codec, LADDER_CODEC_AV1);
+    assert_int_equal(rungs[1].codec, LADDER_CODEC_DEFAULT);
+    free(rungs);
+    /* H.264 profile names mean nothing to an AV1 rung either. */
+    assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"codec\":\"av1\","
+                               "\"profile\":\"high\"}]}", LADDER_ECONFIG),
+                    "is not an AV1 profile (an av1 rung is main)");
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"codec\":\"vp9\"}]}",
                                LADDER_ECONFIG), "rungs[0].codec: unknown codec 'vp9'");
     assert_contains(load_fails("{\"codec\":264,\"rungs\":[{\"height\":720,\"bitrate\":500}]}",
