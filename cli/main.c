@@ -1,6 +1,7 @@
 /* `ladder`: dispatch to a subcommand. */
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libavutil/log.h>
@@ -50,6 +51,11 @@ static void tune_allocator(void)
 int main(int argc, char **argv)
 {
     tune_allocator();
+    /* SVT-AV1 prints a dozen info lines to stderr for every encoder it
+     * opens, i.e. every chunk; its SVT_LOG variable is the only switch
+     * (1: errors only). The process owns its environment, so the CLI sets
+     * it, before any thread exists and only where the user did not. */
+    setenv("SVT_LOG", "1", 0);
     /* FFmpeg's own chatter would drown our one-line errors. */
     av_log_set_level(AV_LOG_ERROR);
     if (argc < 2) {

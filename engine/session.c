@@ -289,13 +289,6 @@ static int resolve_ladder(ladder_session *s)
  * with the rung's settings before any chunk is encoded. */
 static int prepare_rungs(ladder_session *s)
 {
-    /* SVT-AV1 prints a dozen info lines to stderr for every encoder it
-     * opens, i.e. every chunk; its own SVT_LOG variable is the only switch
-     * (1: errors only). Set before any encoder thread exists, and only
-     * where the user did not set it. */
-    for (int i = 0; i < s->nb_rungs; i++)
-        if (s->rungs[i].cfg.codec == LADDER_CODEC_AV1)
-            setenv("SVT_LOG", "1", 0);
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         const struct codec_output *out = codec_output_of(r->cfg.codec);
