@@ -401,3 +401,8 @@ const char *audio_track_codecs(const audio_track *a) { return a->codecs; }
 bool audio_track_copied(const audio_track *a) { return a->copy; }
 int audio_track_channels(const audio_track *a) { return a->channels; }
 AVRational audio_track_time_base(const audio_track *a) { return a->out_tb; }
+
+int audio_track_sample_rate(const audio_track *a)
+{
+    return a->enc ? a->enc->sample_rate : a->in_st->codecpar->sample_rate;
+}

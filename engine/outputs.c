@@ -16,7 +16,6 @@
 #include "ladder/atomic_file.h"
 #include "ladder/dash_mpd.h"
 #include "ladder/error.h"
-#include "ladder/fmp4_index.h"
 #include "ladder/hls_playlist.h"
 #include "ladder/mp4_stitch.h"
 #include "outputs.h"
@@ -167,72 +166,38 @@ typedef struct measured {
     double fps[LADDER_MAX_RUNGS];  /* what the manifests state per rung */
 } measured;
 
-/* A whole (small) file in memory: a media segment is a few MiB at most. */
-static int read_file(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return LADDER_EIO;
-    int err = LADDER_EIO;
-    long len = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
-    if (len > 0 && !fseek(f, 0, SEEK_SET)) {
-        *data = malloc((size_t)len);
-        err = !*data ? LADDER_ENOMEM : fread(*data, 1, (size_t)len, f) == (size_t)len ? 0 : LADDER_EIO;
-        if (err) {
-            free(*data);
-            *data = NULL;
-        }
-        *size = (size_t)len;
-    }
-    fclose(f);
-    return err;
-}
-
 /*
  * A rung's I-frame playlist (trick play: scrubbing previews, fast forward):
  * every segment starts with its IDR, so each entry is the byte range of a
- * segment's moof, mdat header and first sample, read back from the file.
- * *bandwidth: the peak of those ranges' bits over their EXTINF.
+ * segment's moof, mdat header and first sample, which the CMAF writer
+ * recorded as it wrote the segment. *bandwidth: the peak of those ranges'
+ * bits over their EXTINF.
  */
 static int write_iframe_playlist(ladder_session *s, rung_ctx *r, int64_t *bandwidth)
 {
     ladder_hls_segment *list = calloc((size_t)r->nb_segments, sizeof(*list));
     if (!list)
         return LADDER_ENOMEM;
-    int err = 0;
     double peak = 0;
-    for (int i = 0; i < r->nb_segments && !err; i++) {
+    for (int i = 0; i < r->nb_segments; i++) {
         const ladder_cmaf_segment *seg = &r->segments[i];
-        char path[PATH_MAX + 64];
-        snprintf(path, sizeof(path), "%s/%s", r->dir, seg->uri);
-        uint8_t *data = NULL;
-        size_t size = 0;
-        err = read_file(path, &data, &size);
-        if (!err)
-            err = ladder_fmp4_first_sample_range(data, size, &list[i].byte_offset, &list[i].byte_length);
-        free(data);
-        if (err) {
-            session_fail(s, err, "rung %s: I-frame playlist: cannot index '%s': %s", r->cfg.name, path,
-                         ladder_strerror(err));
-            break;
-        }
-        list[i].uri = seg->uri;
-        list[i].duration = seg->seconds;
-        double rate = seg->seconds > 0 ? (double)list[i].byte_length * 8 / seg->seconds : 0;
+        list[i] = (ladder_hls_segment){
+            .uri = seg->uri, .duration = seg->seconds,
+            .byte_offset = seg->first_sample_offset, .byte_length = seg->first_sample_length,
+        };
+        double rate = seg->seconds > 0 ? (double)seg->first_sample_length * 8 / seg->seconds : 0;
         peak = rate > peak ? rate : peak;
     }
     char *text = NULL;
-    if (!err) {
-        err = ladder_hls_iframe_playlist("init.mp4", list, (size_t)r->nb_segments, &text);
-        if (err)
-            session_fail(s, err, "rung %s: I-frame playlist: %s", r->cfg.name, ladder_strerror(err));
-    }
+    int err = ladder_hls_iframe_playlist("init.mp4", list, (size_t)r->nb_segments, &text);
     free(list);
-    if (!err) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof(path), "%s/iframes.m3u8", r->dir);
-        err = write_text(s, path, text);
+    if (err) {
+        session_fail(s, err, "rung %s: I-frame playlist: %s", r->cfg.name, ladder_strerror(err));
+        return err;
     }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/iframes.m3u8", r->dir);
+    err = write_text(s, path, text);
     free(text);
     *bandwidth = (int64_t)(peak + 0.5);
     return err;
@@ -318,37 +283,11 @@ static int write_hls(ladder_session *s, const measured *m)
 /* ---- DASH --------------------------------------------------------------- */
 
 /*
- * The track timescale and sample rate a CMAF init segment declares (mdhd,
- * sample entry), read back from the file: the MPD's timescale must be the
- * one players find there, and the mp4 muxer picks it itself (for video a
- * multiple of the packets' time base of at least 10000).
- */
-static int init_segment_timescale(ladder_session *s, const char *dir, uint32_t *timescale,
-                                  int *sample_rate)
-{
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/init.mp4", dir);
-    AVFormatContext *fmt = NULL;
-    int err = LADDER_EIO;
-    if (avformat_open_input(&fmt, path, NULL, NULL) >= 0) {
-        err = LADDER_EINTERNAL;
-        AVRational tb = fmt->nb_streams == 1 ? fmt->streams[0]->time_base : (AVRational){ 0, 0 };
-        if (tb.num == 1 && tb.den > 0) {
-            *timescale = (uint32_t)tb.den;
-            *sample_rate = fmt->streams[0]->codecpar->sample_rate;
-            err = 0;
-        }
-        avformat_close_input(&fmt);
-    }
-    if (err)
-        session_fail(s, err, "DASH manifest: cannot read the timescale of '%s'", path);
-    return err;
-}
-
-/*
  * A track's segments on the timeline of its files. The writer reports
  * times in the time base its packets came in (writer_tb); the mp4 muxer
- * rescales them to the init segment's timescale and, for fragmented output
+ * rescales them to the track's timescale (which it picks itself: for video
+ * a multiple of the packets' time base of at least 10000; the writer
+ * reports it with each segment) and, for fragmented output
  * without edit lists, shifts the track so that its first packet is at 0
  * (libavformat's avoid_negative_ts=make_zero). A ladder track's first
  * packet is its first segment's earliest frame (the IDR, or the first AAC
@@ -379,14 +318,15 @@ static int dash_segments(const ladder_cmaf_segment *segs, int nb, AVRational wri
     return 0;
 }
 
-/* One track's timeline on its init segment's timescale; *segs_out is the
- * caller's to free. */
+/* One track's timeline on its files' timescale; *segs_out is the caller's
+ * to free. */
 static int dash_timeline(ladder_session *s, const char *what, const char *rel_dir,
                          const ladder_cmaf_segment *segs, int nb, AVRational writer_tb,
-                         uint32_t timescale, ladder_dash_timeline *tl,
-                         ladder_dash_segment **segs_out)
+                         ladder_dash_timeline *tl, ladder_dash_segment **segs_out)
 {
-    int err = dash_segments(segs, nb, writer_tb, timescale, segs_out);
+    uint32_t timescale = nb > 0 ? segs[0].timescale : 0;
+    int err = timescale > 0 && timescale <= INT32_MAX
+                  ? dash_segments(segs, nb, writer_tb, timescale, segs_out) : LADDER_EINTERNAL;
     if (err) {
         session_fail(s, err, "DASH manifest: %s: %s", what,
                      err == LADDER_EINTERNAL ? "segment times are not in the expected time base"
@@ -447,27 +387,17 @@ static int write_dash(ladder_session *s, const measured *m)
             v->frame_rate_num = r->frame_rate.num;
             v->frame_rate_den = r->frame_rate.den;
         }
-        uint32_t timescale;
-        int sample_rate;
-        err = init_segment_timescale(s, r->dir, &timescale, &sample_rate);
         /* session.c opens every rung's writer with the source time base. */
-        if (!err)
-            err = dash_timeline(s, r->cfg.name, video_dirs[i], r->segments, r->nb_segments,
-                                s->src_tb, timescale, &v->timeline, &video_segs[i]);
+        err = dash_timeline(s, r->cfg.name, video_dirs[i], r->segments, r->nb_segments,
+                            s->src_tb, &v->timeline, &video_segs[i]);
     }
 
     if (!err && rep->has_audio) {
         const ladder_cmaf_segment *segs;
         int nb = audio_track_segments(s->audio, &segs);
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
-        uint32_t timescale;
-        err = init_segment_timescale(s, dir, &timescale, &audio.sample_rate);
-        if (!err) {
-            AVRational writer_tb = audio_track_time_base(s->audio);
-            err = dash_timeline(s, "audio", AUDIO_DIR, segs, nb, writer_tb, timescale,
-                                &audio.timeline, &audio_segs);
-        }
+        audio.sample_rate = audio_track_sample_rate(s->audio);
+        err = dash_timeline(s, "audio", AUDIO_DIR, segs, nb, audio_track_time_base(s->audio),
+                            &audio.timeline, &audio_segs);
         if (!err) {
             /* Representation ids are unique across the MPD, and a rung may
              * be called "aac". */

@@ -223,5 +223,7 @@ bool audio_track_copied(const audio_track *a);
 int audio_track_channels(const audio_track *a);
 /* The time base of the segment times audio_track_segments() reports. */
 AVRational audio_track_time_base(const audio_track *a);
+/* The rendition's sampling rate (of the encoder, or of the copied source). */
+int audio_track_sample_rate(const audio_track *a);
 
 #endif /* LADDER_ENGINE_SESSION_INTERNAL_H */

@@ -18,6 +18,7 @@
 
 #include "ladder/atomic_file.h"
 #include "ladder/error.h"
+#include "ladder/fmp4_index.h"
 
 struct ladder_cmaf_writer {
     char dir[PATH_MAX];
@@ -187,6 +188,13 @@ int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *s
     info.seconds = (double)info.duration * w->in_tb.num / w->in_tb.den;
     info.bytes = w->len;
     info.nb_samples = w->seg_samples;
+    /* The muxer's time base is 1/timescale once the header is written. */
+    AVRational tb = w->fmt->streams[0]->time_base;
+    info.timescale = tb.num == 1 && tb.den > 0 ? (uint32_t)tb.den : 0;
+    /* Indexed from the bytes in hand, before they go to disk. */
+    if (ladder_fmp4_first_sample_range(w->buf, w->len, &info.first_sample_offset,
+                                       &info.first_sample_length))
+        return LADDER_EINTERNAL;
     int err = write_buffer_to(w, info.uri);
     if (err)
         return err;

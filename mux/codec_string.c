@@ -91,26 +91,38 @@ static int ends_nal(const uint8_t *p)
 
 /*
  * Annex B: NAL units each preceded by 00 00 01 (a four-byte start code is
- * the same with a leading zero). The first unit of type 7 wins.
+ * the same with a leading zero). Finds the next unit at or after *pos:
+ * 1 with [*start, *end) the unit and *pos past it, 0 when none is left.
  */
-static int from_annexb(const uint8_t *p, size_t size, char *buf, size_t buf_size)
+static int next_annexb_nal(const uint8_t *p, size_t size, size_t *pos, size_t *start, size_t *end)
 {
-    size_t i = 0;
+    size_t i = *pos;
     while (size - i >= 3) {
         if (!(p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1)) {
             i++;
             continue;
         }
-        size_t start = i + 3;
-        size_t end = start;
-        while (size - end >= 3 && !ends_nal(p + end))
-            end++;
-        if (size - end < 3)
-            end = size;             /* the last unit runs to the end */
+        size_t s = i + 3, e = s;
+        while (size - e >= 3 && !ends_nal(p + e))
+            e++;
+        if (size - e < 3)
+            e = size;               /* the last unit runs to the end */
+        *start = s;
+        *end = e;
+        *pos = e;
+        return 1;
+    }
+    *pos = size;
+    return 0;
+}
+
+/* Annex B: the first unit of type 7 wins. */
+static int from_annexb(const uint8_t *p, size_t size, char *buf, size_t buf_size)
+{
+    size_t pos = 0, start, end;
+    while (next_annexb_nal(p, size, &pos, &start, &end))
         if (end > start && (p[start] & 0x1f) == H264_NAL_SPS)
             return format_sps(p + start, end - start, buf, buf_size);
-        i = end;
-    }
     return LADDER_EINVAL;
 }
 
@@ -291,25 +303,13 @@ static int hevc_from_hvcc(const uint8_t *p, size_t size, char *buf, size_t buf_s
     return hevc_format_best(&c, buf, buf_size);
 }
 
-/* Annex B: start-code delimited units, as in from_annexb(). */
+/* Annex B: start-code delimited units (next_annexb_nal). */
 static int hevc_from_annexb(const uint8_t *p, size_t size, char *buf, size_t buf_size)
 {
     hevc_candidates c = { 0 };
-    size_t i = 0;
-    while (size - i >= 3) {
-        if (!(p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1)) {
-            i++;
-            continue;
-        }
-        size_t start = i + 3;
-        size_t end = start;
-        while (size - end >= 3 && !ends_nal(p + end))
-            end++;
-        if (size - end < 3)
-            end = size;
+    size_t pos = 0, start, end;
+    while (next_annexb_nal(p, size, &pos, &start, &end))
         hevc_consider(&c, p + start, end - start);
-        i = end;
-    }
     return hevc_format_best(&c, buf, buf_size);
 }
 

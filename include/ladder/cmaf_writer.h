@@ -30,6 +30,12 @@ typedef struct ladder_cmaf_segment {
     double seconds;
     size_t bytes;                 /* file size */
     int nb_samples;
+    uint32_t timescale;           /* the track's (mdhd) timescale in the files */
+    /* The first sample with what a player needs to read it alone (moof,
+     * mdat header, sample): bytes [offset, offset + length) of the file.
+     * Every segment starts with a key frame, so this is an I-frame
+     * playlist entry. */
+    int64_t first_sample_offset, first_sample_length;
 } ladder_cmaf_segment;
 
 /*
