@@ -14,14 +14,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { describeRun, encode, ladderBin, loadOutput, runLadder } from './lib/ladder.mjs';
+import { checkAligned, kbpsOf, okCase, runCodecCase } from './lib/codec_case.mjs';
+import { describeRun, encode, runLadder } from './lib/ladder.mjs';
 import { cfrClip } from './lib/media.mjs';
 import { assertPlayedEverything, playHls } from './lib/player.mjs';
-import { countVideoFrames, parseAvcC, probeRendition, readBoxes } from './lib/probe.mjs';
+import { findBox, readBoxes } from './lib/probe.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
 const work = makeTempDir('ladder-e2e-av1-');
-const MS = 0.001;
+const runCase = (name, srcOpts, args) =>
+  runCodecCase(work, name, srcOpts, args, { configKey: 'av1', parseConfig: parseAv1C });
 // SVT-AV1 1.4 on a 6 s clip (three 2 s chunks, every one ABR with the
 // rung's correction, see engine/rate_control.c). 10 % leaves room for
 // content and moof bytes.
@@ -30,19 +32,6 @@ const OBU_SEQUENCE_HEADER = 1;
 const OBU_FRAME_HEADER = 3;
 const OBU_FRAME = 6;
 
-/** First box along a path of nested box types, or null. */
-function nestedBox(buf, types) {
-  let start = 0;
-  let end = buf.length;
-  let box = null;
-  for (const t of types) {
-    box = readBoxes(buf, start, end).find((b) => b.type === t && !b.truncated);
-    if (!box) return null;
-    start = box.payloadStart;
-    end = box.end;
-  }
-  return box;
-}
 
 /** leb128 at off: {value, len}. */
 function leb128(buf, off) {
@@ -79,7 +68,7 @@ function obus(buf, off, end, stopAtFrame = false) {
  */
 function parseAv1C(initPath) {
   const buf = fs.readFileSync(initPath);
-  const stsd = nestedBox(buf, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd']);
+  const stsd = findBox(buf, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd']);
   assert.ok(stsd, `${initPath}: no stsd`);
   const [entry] = readBoxes(buf, stsd.payloadStart + 8, stsd.end);
   assert.ok(entry && !entry.truncated, `${initPath}: no sample entry`);
@@ -110,42 +99,8 @@ function firstSampleObus(segPath) {
   return obus(buf, mdat.payloadStart, mdat.end, true);
 }
 
-/** Representation codecs by id from manifest.mpd (plain attribute scan). */
-function mpdCodecs(outDir) {
-  const xml = fs.readFileSync(path.join(outDir, 'manifest.mpd'), 'utf8');
-  const out = {};
-  for (const m of xml.matchAll(/<Representation\b[^>]*>/g)) {
-    const id = /\bid="([^"]+)"/.exec(m[0]);
-    const codecs = /\bcodecs="([^"]+)"/.exec(m[0]);
-    if (id && codecs) out[id[1]] = codecs[1];
-  }
-  return out;
-}
 
-async function runCase(name, srcOpts, args) {
-  ladderBin();
-  const source = await cfrClip('30', srcOpts);
-  const outDir = path.join(work, name);
-  const run = await encode(source.path, outDir, ['--progress', 'none', ...args]);
-  const ctx = { source, outDir, run, srcFrames: countVideoFrames(source.path) };
-  if (run.code !== 0) return ctx;
-  ctx.out = loadOutput(outDir);
-  ctx.mpd = mpdCodecs(outDir);
-  ctx.video = ctx.out.variants.map((v) => ({
-    variant: v,
-    probe: probeRendition(v.init, v.segs, 'v:0'),
-    av1: parseAv1C(v.init),
-    avcC: parseAvcC(v.init),
-    report: ctx.out.report.rungs.find((r) => r.name === v.name),
-  }));
-  return ctx;
-}
 
-function ok(ctx) {
-  assert.ok(ctx, 'the encode did not run (see the before hook error)');
-  assert.equal(ctx.run.code, 0, `ladder encode failed\n${describeRun(ctx.run)}`);
-  return ctx;
-}
 
 /** Every check of one AV1 rendition. */
 function checkAv1Rendition(ctx, v) {
@@ -186,25 +141,7 @@ function checkAv1Rendition(ctx, v) {
   assert.equal(v.report.state, 'completed', `${name}: state`);
 }
 
-/** Same number of segments, starting at the same instants, in every rung. */
-function checkAligned(ctx) {
-  const ref = ctx.video[0];
-  for (const v of ctx.video) {
-    assert.equal(v.probe.segments.length, ref.probe.segments.length, `${v.variant.name}: segment count`);
-    v.probe.segments.forEach((s, i) => {
-      const r = ref.probe.segments[i];
-      assert.ok(Math.abs(s.timing.baseDecodeTime / v.probe.init.timescale
-        - r.timing.baseDecodeTime / ref.probe.init.timescale) <= MS,
-      `segment ${i + 1}: tfdt differs between ${v.variant.name} and ${ref.variant.name}`);
-      assert.equal(s.frames, r.frames, `segment ${i + 1}: ${v.variant.name} ${s.frames} frames, ${ref.variant.name} ${r.frames}`);
-    });
-  }
-}
 
-function kbpsOf(ctx, v) {
-  const bytes = v.probe.segments.reduce((n, s) => n + s.bytes, 0);
-  return (bytes * 8) / (ctx.source.frames / ctx.source.rateValue) / 1000;
-}
 
 describe('--codec av1: a two-rung AV1 ladder', () => {
   let ctx = null;
@@ -219,27 +156,27 @@ describe('--codec av1: a two-rung AV1 ladder', () => {
   });
 
   it('exits 0 and writes two AV1 renditions plus audio', () => {
-    ok(ctx);
+    okCase(ctx);
     assert.equal(ctx.video.length, 2, ctx.out.master.lines.join('\n'));
     assert.ok(ctx.out.audio, 'audio rendition');
   });
 
   it('every rendition: av01 + av1C = in-band sequence header, key-frame-started segments, every frame, codec strings', () => {
-    ok(ctx);
+    okCase(ctx);
     for (const v of ctx.video) checkAv1Rendition(ctx, v);
   });
 
   it('master CODECS pairs the AV1 string with the audio codec', () => {
-    ok(ctx);
+    okCase(ctx);
     for (const v of ctx.video) assert.deepEqual(v.variant.attrs.CODECS.split(','), [v.av1.codecString, 'mp4a.40.2']);
   });
 
   it('segments are aligned across rungs', () => {
-    checkAligned(ok(ctx));
+    checkAligned(okCase(ctx));
   });
 
   it(`the 300k rung lands within ${RATE_TOLERANCE * 100} % of its target, every chunk ABR`, () => {
-    ok(ctx);
+    okCase(ctx);
     const v = ctx.video.find((x) => x.probe.stream.width === 320);
     const kbps = kbpsOf(ctx, v);
     console.log(`# ${v.variant.name}: ${kbps.toFixed(1)} kb/s for 300 kb/s, ${JSON.stringify(v.report.rate_control)}`);
@@ -251,7 +188,7 @@ describe('--codec av1: a two-rung AV1 ladder', () => {
   });
 
   it('hls.js in Chromium plays every AV1 level', () => {
-    ok(ctx);
+    okCase(ctx);
     assertPlayedEverything(assert, playback.result, { expectLevels: playback.expectLevels, expectAudio: true });
   });
 });
@@ -272,7 +209,7 @@ describe('ladder file: top-level "codec": "av1", one rung "codec": "h264"', () =
   });
 
   it('the h264 rung is avc1, the av1 rung a complete av01 rendition, cut at the same instants', () => {
-    ok(ctx);
+    okCase(ctx);
     const avc = ctx.video.find((x) => x.variant.name === 'avc');
     assert.equal(avc.probe.stream.codec_name, 'h264');
     assert.equal(avc.report.codecs, avc.avcC.codecString);
@@ -291,7 +228,7 @@ describe('--codec av1 odds and ends', () => {
   it('--test-invariant-fault: a chunk whose in-band sequence header differs is requeued; the output stays consistent', async () => {
     const ctx = await runCase('fault', { width: 320, height: 180, duration: 4, audio: false },
       ['--codec', 'av1', '--preset', 'ultrafast', '--rung', '320x180:300k', '--test-invariant-fault', '2']);
-    ok(ctx);
+    okCase(ctx);
     const v = ctx.video[0];
     assert.ok(v.report.invariant_requeues >= 1, JSON.stringify(v.report));
     // Every segment still carries the av1C's sequence header (the check

@@ -19,13 +19,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { describeRun, encode, ladderBin, loadOutput, runLadder, stderrLines } from './lib/ladder.mjs';
+import { checkAligned, kbpsOf, okCase, runCodecCase } from './lib/codec_case.mjs';
+import { describeRun, encode, ladderBin, runLadder, stderrLines } from './lib/ladder.mjs';
 import { cfrClip } from './lib/media.mjs';
-import { countVideoFrames, parseAvcC, probeRendition, readBoxes } from './lib/probe.mjs';
+import { NAL_TYPE, findBox, readBoxes, segmentNals } from './lib/probe.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
 const work = makeTempDir('ladder-e2e-hevc-');
-const MS = 0.001;
+const runCase = (name, srcOpts, args) =>
+  runCodecCase(work, name, srcOpts, args, { configKey: 'hevc', parseConfig: parseHvcC });
 const RATE_TOLERANCE = 0.05;
 const EXIT = { usage: 2, badLadder: 6, unsupported: 10 };
 // ffprobe's profile names for HEVC general_profile_idc.
@@ -36,19 +38,6 @@ const HEVC_PPS = 34;
 
 // ------------------------------------------------------------ boxes, hvcC
 
-/** First box along a path of nested box types, or null. */
-function nestedBox(buf, types) {
-  let start = 0;
-  let end = buf.length;
-  let box = null;
-  for (const t of types) {
-    box = readBoxes(buf, start, end).find((b) => b.type === t && !b.truncated);
-    if (!box) return null;
-    start = box.payloadStart;
-    end = box.end;
-  }
-  return box;
-}
 
 /**
  * The init segment's video sample entry and its hvcC, parsed:
@@ -59,7 +48,7 @@ function nestedBox(buf, types) {
  */
 function parseHvcC(initPath) {
   const buf = fs.readFileSync(initPath);
-  const stsd = nestedBox(buf, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd']);
+  const stsd = findBox(buf, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd']);
   assert.ok(stsd, `${initPath}: no stsd`);
   // FullBox header (4) + entry_count (4), then the sample entry box.
   const [entry] = readBoxes(buf, stsd.payloadStart + 8, stsd.end);
@@ -99,63 +88,11 @@ function parseHvcC(initPath) {
   return { entry: entry.type, hvcC: true, ptl, arrays, lengthSize: (p[21] & 3) + 1, codecString };
 }
 
-/** HEVC NAL unit types of a media segment's mdat, in order. */
-function hevcSegmentNalTypes(segPath, lengthSize) {
-  const buf = fs.readFileSync(segPath);
-  const types = [];
-  for (const box of readBoxes(buf)) {
-    if (box.type !== 'mdat' || box.truncated) continue;
-    let off = box.payloadStart;
-    while (off + lengthSize <= box.end) {
-      let len = 0;
-      for (let i = 0; i < lengthSize; i++) len = len * 256 + buf[off + i];
-      off += lengthSize;
-      assert.ok(len > 0 && off + len <= box.end, `${segPath}: bad NAL length ${len} at ${off}`);
-      types.push((buf[off] >> 1) & 0x3f);
-      off += len;
-    }
-  }
-  return types;
-}
 
-/** Representation codecs by id from manifest.mpd (plain attribute scan). */
-function mpdCodecs(outDir) {
-  const xml = fs.readFileSync(path.join(outDir, 'manifest.mpd'), 'utf8');
-  const out = {};
-  for (const m of xml.matchAll(/<Representation\b[^>]*>/g)) {
-    const id = /\bid="([^"]+)"/.exec(m[0]);
-    const codecs = /\bcodecs="([^"]+)"/.exec(m[0]);
-    if (id && codecs) out[id[1]] = codecs[1];
-  }
-  return out;
-}
 
 // ------------------------------------------------------------ shared checks
 
-async function runCase(name, srcOpts, args) {
-  ladderBin();
-  const source = await cfrClip('30', srcOpts);
-  const outDir = path.join(work, name);
-  const run = await encode(source.path, outDir, ['--progress', 'none', ...args]);
-  const ctx = { source, outDir, run, srcFrames: countVideoFrames(source.path) };
-  if (run.code !== 0) return ctx;
-  ctx.out = loadOutput(outDir);
-  ctx.mpd = mpdCodecs(outDir);
-  ctx.video = ctx.out.variants.map((v) => ({
-    variant: v,
-    probe: probeRendition(v.init, v.segs, 'v:0'),
-    hevc: parseHvcC(v.init),
-    avcC: parseAvcC(v.init),
-    report: ctx.out.report.rungs.find((r) => r.name === v.name),
-  }));
-  return ctx;
-}
 
-function ok(ctx) {
-  assert.ok(ctx, 'the encode did not run (see the before hook error)');
-  assert.equal(ctx.run.code, 0, `ladder encode failed\n${describeRun(ctx.run)}`);
-  return ctx;
-}
 
 /** Every check of one HEVC rendition. */
 function checkHevcRendition(ctx, v) {
@@ -189,7 +126,9 @@ function checkHevcRendition(ctx, v) {
     const seg = `${name}/${path.basename(s.file)}`;
     assert.ok(s.frames > 0 && s.firstKey, `${seg}: first packet is not a keyframe`);
     assert.equal(s.timing.firstCompositionOffset, 0, `${seg}: first composition offset`);
-    const types = hevcSegmentNalTypes(s.file, v.hevc.lengthSize);
+    const nals = segmentNals(s.file, v.hevc.lengthSize, NAL_TYPE.hevc);
+    assert.deepEqual(nals.filter((n) => n.error).map((n) => n.error), [], `${seg}: NAL lengths`);
+    const types = nals.map((n) => n.type);
     const firstVcl = types.find((t) => t < 32);
     assert.ok(firstVcl === 19 || firstVcl === 20, `${seg}: first slice is NAL type ${firstVcl}, not an IDR (19/20)`);
     const inBand = types.filter((t) => t >= 32 && t <= 34);
@@ -204,26 +143,7 @@ function checkHevcRendition(ctx, v) {
   assert.equal(v.report.state, 'completed', `${name}: state`);
 }
 
-/** Same number of segments, starting at the same instants, in every rung. */
-function checkAligned(ctx) {
-  const ref = ctx.video[0];
-  for (const v of ctx.video) {
-    assert.equal(v.probe.segments.length, ref.probe.segments.length,
-      `${v.variant.name}: ${v.probe.segments.length} segments, ${ref.variant.name}: ${ref.probe.segments.length}`);
-    v.probe.segments.forEach((s, i) => {
-      const r = ref.probe.segments[i];
-      assert.ok(Math.abs(s.timing.baseDecodeTime / v.probe.init.timescale
-        - r.timing.baseDecodeTime / ref.probe.init.timescale) <= MS,
-      `segment ${i + 1}: tfdt differs between ${v.variant.name} and ${ref.variant.name}`);
-      assert.equal(s.frames, r.frames, `segment ${i + 1}: ${v.variant.name} ${s.frames} frames, ${ref.variant.name} ${r.frames}`);
-    });
-  }
-}
 
-function kbpsOf(ctx, v) {
-  const bytes = v.probe.segments.reduce((n, s) => n + s.bytes, 0);
-  return (bytes * 8) / (ctx.source.frames / ctx.source.rateValue) / 1000;
-}
 
 // ------------------------------------------------------------ cases
 
@@ -236,26 +156,26 @@ describe('--codec hevc: a three-rung HEVC ladder', () => {
   });
 
   it('exits 0 and writes three HEVC renditions plus audio', () => {
-    ok(ctx);
+    okCase(ctx);
     assert.equal(ctx.video.length, 3, ctx.out.master.lines.join('\n'));
     assert.equal(ctx.out.report.rungs.length, 3);
     assert.ok(ctx.out.audio, 'audio rendition');
   });
 
   it('every rendition: hvc1 + complete hvcC, IDR-started segments, every frame, codec strings', () => {
-    ok(ctx);
+    okCase(ctx);
     for (const v of ctx.video) checkHevcRendition(ctx, v);
   });
 
   it('master CODECS pairs the HEVC string with the audio codec', () => {
-    ok(ctx);
+    okCase(ctx);
     for (const v of ctx.video) {
       assert.deepEqual(v.variant.attrs.CODECS.split(','), [v.hevc.codecString, 'mp4a.40.2'], v.variant.uri);
     }
   });
 
   it('segments are aligned across rungs', () => {
-    checkAligned(ok(ctx));
+    checkAligned(okCase(ctx));
   });
 
   // 320x180 300k lands within 2 % (304 kb/s measured on the segments). The
@@ -266,7 +186,7 @@ describe('--codec hevc: a three-rung HEVC ladder', () => {
   // chunks are planned while others are in flight), plus ~1 KB of moof
   // per 2 s segment (3 % at 100k). It is held to its VBV cap instead.
   it(`the 300k rung lands within ${RATE_TOLERANCE * 100} % of its target; the capped 100k rung stays under maxrate; ABR then CRF`, () => {
-    ok(ctx);
+    okCase(ctx);
     for (const [w, target, lo, hi] of [[320, 300, 1 - RATE_TOLERANCE, 1 + RATE_TOLERANCE], [160, 100, 0.8, 1.24]]) {
       const v = ctx.video.find((x) => x.probe.stream.width === w);
       const kbps = kbpsOf(ctx, v);
@@ -295,7 +215,7 @@ describe('mixed ladder file: top-level "codec": "hevc", one rung "codec": "h264"
   });
 
   it('the h264 rung is avc1 with its own avcC and avc1 codecs string', () => {
-    ok(ctx);
+    okCase(ctx);
     const v = ctx.video.find((x) => x.variant.name === 'avc');
     assert.ok(v, 'no avc rung');
     assert.equal(v.probe.stream.codec_name, 'h264');
@@ -309,7 +229,7 @@ describe('mixed ladder file: top-level "codec": "hevc", one rung "codec": "h264"
   });
 
   it('the hevc rungs (file default and explicit) are complete hvc1 renditions', () => {
-    ok(ctx);
+    okCase(ctx);
     for (const n of ['hevc', 'hevc_small']) {
       const v = ctx.video.find((x) => x.variant.name === n);
       assert.ok(v, `no ${n} rung`);
@@ -318,7 +238,7 @@ describe('mixed ladder file: top-level "codec": "hevc", one rung "codec": "h264"
   });
 
   it('H.264 and HEVC segments start at the same instants with the same frames', () => {
-    checkAligned(ok(ctx));
+    checkAligned(okCase(ctx));
   });
 });
 

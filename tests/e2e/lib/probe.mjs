@@ -271,11 +271,17 @@ export function parseAvcC(initPath) {
   };
 }
 
+/** NAL unit type from a unit's first byte(s), per codec. */
+export const NAL_TYPE = {
+  h264: (buf, off) => buf[off] & 0x1f,
+  hevc: (buf, off) => (buf[off] >> 1) & 0x3f,
+};
+
 /**
  * NAL units of a media segment's mdat(s), assuming one track per segment
- * (CMAF): [{type, data}] in order.
+ * (CMAF): [{type, data}] in order (type: NAL_TYPE.h264 unless told).
  */
-export function segmentNals(segPath, lengthSize = 4) {
+export function segmentNals(segPath, lengthSize = 4, nalType = NAL_TYPE.h264) {
   const buf = fs.readFileSync(segPath);
   const nals = [];
   for (const box of readBoxes(buf)) {
@@ -289,7 +295,7 @@ export function segmentNals(segPath, lengthSize = 4) {
         nals.push({ type: -1, data: null, error: `bad NAL length ${len} at ${off}` });
         break;
       }
-      nals.push({ type: buf[off] & 0x1f, data: buf.subarray(off, off + len) });
+      nals.push({ type: nalType(buf, off), data: buf.subarray(off, off + len) });
       off += len;
     }
   }
@@ -297,7 +303,7 @@ export function segmentNals(segPath, lengthSize = 4) {
 }
 
 /** First box of `type` along a path of nested boxes, e.g. ['moov','trak','mdia','mdhd']. */
-function findBox(buf, types, start = 0, end = buf.length) {
+export function findBox(buf, types, start = 0, end = buf.length) {
   let box = null;
   let s = start;
   let e = end;
