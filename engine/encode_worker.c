@@ -132,6 +132,12 @@ static const encoder_backend *backend_of(ladder_codec codec)
     return NULL;
 }
 
+const char *encoder_name(ladder_codec codec)
+{
+    const encoder_backend *b = backend_of(codec);
+    return b ? b->encoder : NULL;
+}
+
 /*
  * Close an encoder, flushed first. SVT-AV1 1.4's deinit waits for the
  * end-of-stream packet forever when the encoder never got EOS (measured: an
@@ -423,6 +429,7 @@ static int collect_packets(AVCodecContext *enc, const chunk_frames *cf, encoded_
         }
         ec->packets = grown;
         ec->packets[ec->nb_packets++] = pkt;
+        ec->bytes += pkt->size;
     }
 }
 
@@ -551,9 +558,6 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
             continue;
         }
         int nb_frames = chunk->nb_frames;
-        int64_t chunk_bytes = 0;
-        for (int i = 0; i < ec->nb_packets; i++)
-            chunk_bytes += ec->packets[i]->size;
         char how[48] = "";
         if (rate.use_crf)
             snprintf(how, sizeof(how), " crf=%.2f", rate.crf);
@@ -561,7 +565,7 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
             snprintf(how, sizeof(how), " abr_kbps=%lld", (long long)(rate.bitrate_bps / 1000));
         session_log(s, LADDER_LOG_DEBUG,
                     "rung=%s chunk=%d device=%s event=encoded frames=%d bytes=%lld seconds=%.3f helper=%d%s",
-                    r->cfg.name, chunk->index, lease->name, nb_frames, (long long)chunk_bytes, seconds,
+                    r->cfg.name, chunk->index, lease->name, nb_frames, (long long)ec->bytes, seconds,
                     chunk->by_helper, how);
         rate_control_record(s, r, &rate, chunk->payload, ec);
         /* Free the raw frames before releasing their bytes from the budget. */

@@ -234,13 +234,11 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
     pthread_mutex_unlock(&s->progress_lock);
     if (!ec)
         return;
-    int64_t ticks = 0, bytes = 0;
+    int64_t ticks = 0;
     for (int i = 0; i < cf->nb; i++)
         ticks += cf->durations[i];
-    for (int i = 0; i < ec->nb_packets; i++)
-        bytes += ec->packets[i]->size;
     double seconds = (double)ticks * av_q2d(s->src_tb);
-    double bits = (double)bytes * 8;
+    double bits = (double)ec->bytes * 8;
     const rate_model *model = model_of(r);
     /* The rate factor this chunk was, or behaved like. */
     double crf = plan->use_crf ? plan->crf : settled_qp(ec) - model->crf_qp_offset;

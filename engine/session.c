@@ -168,19 +168,16 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     return 0;
 }
 
-/* What each codec's rungs are encoded with, for messages, and how their
- * RFC 6381 string is read from the canonical configuration. */
+/* How each codec's RFC 6381 string is read from the canonical
+ * configuration (the encoder itself is encode_worker.c's business). */
 static const struct codec_output {
     ladder_codec codec;
-    const char *encoder_name;     /* libavcodec's name, to tell whether it is linked */
-    const char *encoder;          /* "the H.264 encoder (libx264)" */
     const char *parameter_sets;   /* what the codec string is read from */
     int (*codec_string)(const uint8_t *extradata, size_t size, char *buf, size_t buf_size);
 } codec_outputs[] = {
-    { LADDER_CODEC_H264, "libx264", "the H.264 encoder (libx264)", "SPS", ladder_codec_string_h264 },
-    { LADDER_CODEC_HEVC, "libx265", "the HEVC encoder (libx265)", "VPS/SPS", ladder_codec_string_hevc },
-    { LADDER_CODEC_AV1, "libsvtav1", "the AV1 encoder (libsvtav1)", "sequence header",
-      ladder_codec_string_av1 },
+    { LADDER_CODEC_H264, "SPS", ladder_codec_string_h264 },
+    { LADDER_CODEC_HEVC, "VPS/SPS", ladder_codec_string_hevc },
+    { LADDER_CODEC_AV1, "sequence header", ladder_codec_string_av1 },
 };
 
 static const struct codec_output *codec_output_of(ladder_codec codec)
@@ -225,15 +222,15 @@ static int resolve_ladder(ladder_session *s)
     /* Before the output directory exists: an unsupported codec leaves
      * nothing behind, like a bad ladder. */
     for (int i = 0; i < nb && !ret; i++) {
-        const struct codec_output *out = codec_output_of(rungs[i].codec);
-        if (!out) {
+        const char *encoder = encoder_name(rungs[i].codec);
+        if (!encoder || !codec_output_of(rungs[i].codec)) {
             snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build",
                      rungs[i].name, ladder_config_codec_name(rungs[i].codec));
             ret = LADDER_ECODEC;
-        } else if (!avcodec_find_encoder_by_name(out->encoder_name)) {
+        } else if (!avcodec_find_encoder_by_name(encoder)) {
             snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build "
                      "(the linked FFmpeg has no %s)",
-                     rungs[i].name, ladder_config_codec_name(rungs[i].codec), out->encoder_name);
+                     rungs[i].name, ladder_config_codec_name(rungs[i].codec), encoder);
             ret = LADDER_ECODEC;
         }
     }
@@ -302,14 +299,15 @@ static int prepare_rungs(ladder_session *s)
             return LADDER_ENOMEM;
         int err = encoder_canonical_config(s, r, r->codecpar, &r->canonical_extradata, &r->canonical_size);
         if (err) {
-            session_fail(s, err, "rung %s: cannot open %s for %dx%d%s", r->cfg.name, out->encoder,
+            session_fail(s, err, "rung %s: cannot open the %s encoder (%s) for %dx%d%s", r->cfg.name,
+                         ladder_config_codec_name(r->cfg.codec), encoder_name(r->cfg.codec),
                          r->width, r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
             return err;
         }
         if (out->codec_string(r->canonical_extradata, (size_t)r->canonical_size,
                               r->codecs, sizeof(r->codecs))) {
             session_fail(s, LADDER_EINTERNAL, "rung %s: %s produced no readable %s", r->cfg.name,
-                         out->encoder, out->parameter_sets);
+                         encoder_name(r->cfg.codec), out->parameter_sets);
             return LADDER_EINTERNAL;
         }
         err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb);

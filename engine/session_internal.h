@@ -48,6 +48,7 @@ typedef struct encoded_chunk {
     int index;
     AVPacket **packets;           /* decode order */
     int nb_packets;
+    int64_t bytes;                /* the packets' payload, summed */
     bool by_helper;
     char device[LADDER_DEVICE_NAME_MAX];
     struct encoded_chunk *next;   /* sorted by index */
@@ -191,6 +192,9 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
                          const chunk_frames *cf, const encoded_chunk *ec);
 
 /* encode_worker.c */
+/* libavcodec's name of the encoder a codec's rungs use ("libx264"), or
+ * NULL when ladder has none for it. */
+const char *encoder_name(ladder_codec codec);
 /* rate: NULL = the rung's own settings (nominal bitrate or its CRF). */
 int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
                  const chunk_rate *rate, AVCodecContext **out);
