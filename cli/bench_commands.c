@@ -1,6 +1,6 @@
 /* Command lines for `ladder bench`. See bench_commands.h. */
-#define _GNU_SOURCE   /* vasprintf */
 #include "bench_commands.h"
+#include "bench_fs.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -47,9 +47,7 @@ void bench_argv_addf(bench_argv *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = bench_vstrdupf(fmt, ap);
     va_end(ap);
     push(a, s);
 }

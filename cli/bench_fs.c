@@ -13,13 +13,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+char *bench_vstrdupf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    return s;
+}
+
 char *bench_strdupf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = bench_vstrdupf(fmt, ap);
     va_end(ap);
     return s;
 }

@@ -6,6 +6,7 @@
 #ifndef LADDER_CLI_BENCH_FS_H
 #define LADDER_CLI_BENCH_FS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,5 +52,6 @@ char *bench_fs_join(const char *dir, const char *name);
 
 /* printf into a malloc'ed string; NULL when out of memory. */
 char *bench_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *bench_vstrdupf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif
