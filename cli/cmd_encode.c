@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "ladder/device_spec.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
 #include "progress_view.h"
@@ -51,7 +53,17 @@ static void encode_usage(FILE *out)
         "  --no-audio         video-only ladder\n"
         "\n"
         "Devices and memory:\n"
-        "  --devices cpu:N    N CPU encoder slots (default: one per core)\n"
+        "  --devices LIST     devices to encode on, comma-separated, the first preferred:\n"
+        "                     KIND[:SLOTS][:KEY=VALUE...] with KIND cpu, SLOTS default\n"
+        "                     one per core; keys h264=, hevc=, av1= (encoder library,\n"
+        "                     e.g. av1=libaom-av1), preset=, name=. Default: cpu\n"
+        "                     (e.g. cpu:3,cpu:1:av1=libaom-av1). A device whose encoder\n"
+        "                     would change a rung's decoder configuration is kept off\n"
+        "                     that rung (see report.json rungs[].devices)\n"
+        "  --parameter-sets MODE  out-of-band (default: avc1/hvc1, parameter sets in\n"
+        "                     the init segment only) or in-band (avc3/hev1: also in\n"
+        "                     every segment, so devices whose H.264/HEVC encoders make\n"
+        "                     other parameter sets may share a rendition)\n"
         "  --memory-budget SIZE  raw frames held for encoders, e.g. 512M, 2G (default:\n"
         "                     (slots + 1) chunks of the top rung, at least 512M);\n"
         "                     the decoder waits when it is full\n"
@@ -74,7 +86,7 @@ static void encode_usage(FILE *out)
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
-    OPT_CODEC,
+    OPT_CODEC, OPT_PARAMETER_SETS,
 };
 
 static const struct option encode_options[] = {
@@ -87,6 +99,7 @@ static const struct option encode_options[] = {
     { "audio-bitrate", required_argument, NULL, OPT_AUDIO_BITRATE },
     { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
     { "devices", required_argument, NULL, OPT_DEVICES },
+    { "parameter-sets", required_argument, NULL, OPT_PARAMETER_SETS },
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
     { "progress", required_argument, NULL, OPT_PROGRESS },
@@ -198,6 +211,7 @@ int cmd_encode(int argc, char **argv)
     ladder_job job;
     ladder_job_defaults(&job);
     ladder_rung rungs[LADDER_MAX_RUNGS];
+    ladder_device_spec devices[LADDER_MAX_DEVICES];
     int nb_rungs = 0;
     const char *ladder_file = NULL;
     const char *output = NULL;
@@ -265,10 +279,21 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_AUDIO: job.audio = false; break;
-        case OPT_DEVICES:
-            if (strncmp(optarg, "cpu:", 4) || parse_int(optarg + 4, 1, 256, &job.cpu_slots)) {
-                fprintf(stderr, "ladder: --devices '%s': expected cpu:N (GPU devices arrive with the device pool)\n",
-                        optarg);
+        case OPT_DEVICES: {
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            if (ladder_device_spec_parse(optarg, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES,
+                                         &job.nb_devices, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --devices: %s\n", err);
+                return 2;
+            }
+            job.devices = devices;
+            break;
+        }
+        case OPT_PARAMETER_SETS:
+            if (!strcmp(optarg, "in-band")) job.parameter_sets = LADDER_PARAMETER_SETS_IN_BAND;
+            else if (!strcmp(optarg, "out-of-band")) job.parameter_sets = LADDER_PARAMETER_SETS_OUT_OF_BAND;
+            else {
+                fprintf(stderr, "ladder: --parameter-sets '%s': expected in-band or out-of-band\n", optarg);
                 return 2;
             }
             break;

@@ -207,6 +207,12 @@ static double rung_cost(const ladder_chunk_queue *q, int r)
 int ladder_chunk_queue_pop(ladder_chunk_queue *q, int *rung, bool helpers,
                            ladder_chunk **out)
 {
+    return ladder_chunk_queue_pop_for(q, rung, helpers, LADDER_CHUNK_QUEUE_ALL_RUNGS, out);
+}
+
+int ladder_chunk_queue_pop_for(ladder_chunk_queue *q, int *rung, bool helpers, uint32_t eligible,
+                               ladder_chunk **out)
+{
     *out = NULL;
     pthread_mutex_lock(&q->lock);
     for (;;) {
@@ -218,13 +224,16 @@ int ladder_chunk_queue_pop(ladder_chunk_queue *q, int *rung, bool helpers,
         bool all_drained = true;
         for (int r = 0; r < q->nb_rungs; r++) {
             const rung_fifo *f = &q->rungs[r];
+            bool mine = eligible & (UINT32_C(1) << r);
+            /* A rung this worker may not encode looks empty to it, and
+             * cannot keep it waiting once its own rungs are done. */
             loads[r] = (ladder_rung_load){
-                .queued = f->queued,
+                .queued = mine ? f->queued : 0,
                 .active = f->active,
                 .frames_left = f->frames_total - f->frames_done,
                 .cost_per_frame = rung_cost(q, r),
             };
-            if (!f->finished || f->queued > 0 || f->active > 0)
+            if (mine && (!f->finished || f->queued > 0 || f->active > 0))
                 all_drained = false;
         }
         int pick = ladder_lease_pool_pick_rung(loads, q->nb_rungs, *rung, helpers);

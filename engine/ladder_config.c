@@ -43,7 +43,7 @@
 #define STR(x) STR_(x)
 #define BITRATE_HINT "expected a bitrate like \"3000k\", \"2.5M\" or \"3000000\" (bits/s)"
 #define FPS_HINT "expected a frame rate like \"30\", \"29.97\" or \"30000/1001\""
-#define PROFILE_HINT "expected baseline, main or high"
+#define PROFILE_HINT "expected baseline, main, high (H.264) or main10 (HEVC)"
 #define CODEC_HINT "expected h264, hevc or av1"
 #define NAME_HINT "use 1 to 31 letters, digits, '.', '_' or '-', not starting with '.'"
 
@@ -291,12 +291,19 @@ static bool slice_is(const char *s, size_t len, const char *word)
 
 static bool valid_profile(const char *s, size_t len)
 {
-    return slice_is(s, len, "baseline") || slice_is(s, len, "main") || slice_is(s, len, "high");
+    return slice_is(s, len, "baseline") || slice_is(s, len, "main") || slice_is(s, len, "high") ||
+           slice_is(s, len, "main10");
 }
 
-/* "main" is the one HEVC (and AV1) profile an 8-bit 4:2:0 rung can have;
- * the H.264 names mean nothing to libx265 or SVT-AV1. */
+/* HEVC rungs are Main (8-bit) or Main 10; the H.264 names mean nothing to
+ * libx265. */
 static bool valid_hevc_profile(const char *s, size_t len)
+{
+    return len == 0 || slice_is(s, len, "main") || slice_is(s, len, "main10");
+}
+
+/* AV1's Main profile (seq_profile 0) covers 8 and 10-bit 4:2:0. */
+static bool valid_av1_profile(const char *s, size_t len)
 {
     return len == 0 || slice_is(s, len, "main");
 }
@@ -395,12 +402,22 @@ static bool rung_problem(const ladder_rung *r, char *why, size_t size)
     } else if (r->codec < LADDER_CODEC_DEFAULT || r->codec > LADDER_CODEC_AV1) {
         snprintf(why, size, "unknown codec %d", (int)r->codec);
     } else if (r->codec == LADDER_CODEC_HEVC && !valid_hevc_profile(r->profile, profile_len)) {
-        snprintf(why, size, "profile '%s' is not an HEVC profile (an hevc rung is main)",
+        snprintf(why, size, "profile '%s' is not an HEVC profile (an hevc rung is main or main10)",
                  quote_str(r->profile).s);
-    } else if (r->codec == LADDER_CODEC_AV1 && !valid_hevc_profile(r->profile, profile_len)) {
-        /* AV1's 8-bit 4:2:0 profile is called Main too (seq_profile 0). */
+    } else if (r->codec == LADDER_CODEC_AV1 && !valid_av1_profile(r->profile, profile_len)) {
+        /* AV1's 4:2:0 profile is called Main too (seq_profile 0). */
         snprintf(why, size, "profile '%s' is not an AV1 profile (an av1 rung is main)",
                  quote_str(r->profile).s);
+    } else if (r->codec == LADDER_CODEC_H264 && slice_is(r->profile, profile_len, "main10")) {
+        snprintf(why, size, "profile 'main10' is an HEVC profile (an h264 rung is baseline, main or high)");
+    } else if (r->bit_depth != 0 && r->bit_depth != 8 && r->bit_depth != 10) {
+        snprintf(why, size, "bit depth %d: must be 8 or 10", r->bit_depth);
+    } else if (r->bit_depth == 10 && r->codec == LADDER_CODEC_H264) {
+        /* x264 could (High 10), but no browser decodes it: a rendition
+         * nobody can play is a mistake worth stopping for. */
+        snprintf(why, size, "bit depth 10 needs hevc or av1 (browsers do not decode H.264 High 10)");
+    } else if (r->bit_depth == 8 && slice_is(r->profile, profile_len, "main10")) {
+        snprintf(why, size, "profile main10 with bit depth 8: Main 10 is the 10-bit profile");
     } else if (!(r->max_fps >= 0) || r->max_fps > MAX_FPS) {
         snprintf(why, size, "max fps %g: must be between 0 (source rate) and %d", r->max_fps, MAX_FPS);
     } else {
@@ -411,12 +428,12 @@ static bool rung_problem(const ladder_rung *r, char *why, size_t size)
 
 /* ---- --rung specs ------------------------------------------------------- */
 
-#define SPEC_KEYS "maxrate, bufsize, fps, profile, name"
+#define SPEC_KEYS "maxrate, bufsize, fps, profile, name, bit_depth"
 
-enum spec_key { KEY_MAXRATE, KEY_BUFSIZE, KEY_FPS, KEY_PROFILE, KEY_NAME, NB_KEYS };
+enum spec_key { KEY_MAXRATE, KEY_BUFSIZE, KEY_FPS, KEY_PROFILE, KEY_NAME, KEY_BIT_DEPTH, NB_KEYS };
 static const char *const spec_keys[NB_KEYS] = {
     [KEY_MAXRATE] = "maxrate", [KEY_BUFSIZE] = "bufsize", [KEY_FPS] = "fps",
-    [KEY_PROFILE] = "profile", [KEY_NAME] = "name",
+    [KEY_PROFILE] = "profile", [KEY_NAME] = "name", [KEY_BIT_DEPTH] = "bit_depth",
 };
 
 /* One dimension of "WxH"; empty means 0, "derive from the other". */
@@ -516,6 +533,13 @@ static bool parse_option(const char *s, size_t len, unsigned *seen, ladder_rung 
         memcpy(r->profile, v, vlen);
         r->profile[vlen] = '\0';
         return true;
+    case KEY_BIT_DEPTH:
+        if (slice_is(v, vlen, "8") || slice_is(v, vlen, "10")) {
+            r->bit_depth = v[0] == '8' ? 8 : 10;
+            return true;
+        }
+        snprintf(why, size, "bit_depth '%s': expected 8 or 10", quote(v, vlen).s);
+        return false;
     default: /* KEY_NAME */
         if (!valid_name(v, vlen)) {
             snprintf(why, size, "name '%s': " NAME_HINT, quote(v, vlen).s);
@@ -910,6 +934,13 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, int *code, char
                 *code = ret;
                 return false;
             }
+        } else if (!strcmp(key, "bit_depth")) {
+            if (!json_int_in(v, 8, 10, &r->bit_depth, where, why, size))
+                return false;
+            if (r->bit_depth != 8 && r->bit_depth != 10) {
+                snprintf(why, size, "%s: expected 8 or 10", where);
+                return false;
+            }
         } else if (!strcmp(key, "max_fps")) {
             parse_result pr = PARSE_SYNTAX;
             if (json_object_is_type(v, json_type_string))
@@ -922,7 +953,7 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, int *code, char
             }
         } else {
             snprintf(why, size, "%s: unknown key (expected name, width, height, bitrate, crf, "
-                     "maxrate, bufsize, profile, max_fps, codec)", where);
+                     "maxrate, bufsize, profile, max_fps, codec, bit_depth)", where);
             return false;
         }
     }

@@ -599,6 +599,7 @@ static int measure(ladder_session *s, measured *m)
         rr->chunks_by_helpers = r->chunks_by_helpers;
         rr->invariant_requeues = r->invariant_requeues;
         snprintf(rr->codecs, sizeof(rr->codecs), "%s", r->codecs);
+        rr->bit_depth = r->bit_depth;
         rr->state = LADDER_RUNG_COMPLETED;
         /* The nominal rate for CFR rungs (29.970 rather than 29.969...);
          * the report states the same figure as the playlist. */

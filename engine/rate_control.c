@@ -26,7 +26,7 @@
  *
  * The model's two constants are per codec (rate_models below). For x265
  * they were measured with the ffmpeg CLI on 2 s testsrc2 chunks (60 frames,
- * veryfast, the settings of encode_worker.c's configure_x265, VBV as a rung
+ * veryfast, the settings of encoder_backend.c's configure_x265, VBV as a rung
  * has it), one chunk per encode:
  *  - slope of ln(bits) against crf, crf 20..32: 0.121 at 640x360
  *    (1095 -> 255 kb/s), 0.110 at 320x180 (339 -> 90 kb/s); locally
@@ -44,7 +44,7 @@
  *    factor below), which is why the rung, not the chunk, meets the rate.
  *
  * For SVT-AV1 (1.4.1 through FFmpeg 5.1's libsvtav1 wrapper, preset 12,
- * encode_worker.c's configure_svtav1 settings, GOP 241), measured with the
+ * encoder_backend.c's configure_svtav1 settings, GOP 241), measured with the
  * ffmpeg CLI on 2 s chunks, one chunk per encode:
  *  - the wrapper does report each frame's QP (0..63 scale) in
  *    AV_PKT_DATA_QUALITY_STATS; a CRF chunk's median is crf - 0.5.
@@ -157,20 +157,23 @@ static double wanted_bps(const rung_ctx *r)
     return bps;
 }
 
-chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r)
+chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r, int device)
 {
-    chunk_rate plan = { 0 };
+    chunk_rate plan = { .device = device };
     if (!has_bitrate_target(&r->cfg))
         return plan;
     pthread_mutex_lock(&s->progress_lock);
     double bps = wanted_bps(r);
-    if (r->rate_calibrated && !model_of(r)->abr_only) {
-        double crf = (r->rate_log_complexity - log(bps)) / model_of(r)->slope;
-        if (r->rate_crf_chunks > 0) {
-            if (crf > r->rate_last_crf + RATE_MAX_CRF_STEP)
-                crf = r->rate_last_crf + RATE_MAX_CRF_STEP;
-            if (crf < r->rate_last_crf - RATE_MAX_CRF_STEP)
-                crf = r->rate_last_crf - RATE_MAX_CRF_STEP;
+    /* The content model is the device's own: another encoder (or preset)
+     * spends other bits at the same rate factor. */
+    const rung_device *rd = &r->on_device[device];
+    if (rd->rate_calibrated && !model_of(r)->abr_only) {
+        double crf = (rd->rate_log_complexity - log(bps)) / model_of(r)->slope;
+        if (rd->rate_crf_chunks > 0) {
+            if (crf > rd->rate_last_crf + RATE_MAX_CRF_STEP)
+                crf = rd->rate_last_crf + RATE_MAX_CRF_STEP;
+            if (crf < rd->rate_last_crf - RATE_MAX_CRF_STEP)
+                crf = rd->rate_last_crf - RATE_MAX_CRF_STEP;
         }
         const rate_model *model = model_of(r);
         if (model->integer_crf)
@@ -244,23 +247,27 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
     double crf = plan->use_crf ? plan->crf : settled_qp(ec) - model->crf_qp_offset;
 
     pthread_mutex_lock(&s->progress_lock);
+    rung_device *rd = &r->on_device[plan->device];
     r->rate_abr_chunks += !plan->use_crf;
     r->rate_target_bits += (double)r->cfg.bitrate_kbps * 1000 * seconds;
     r->rate_actual_bits += bits;
+    if (plan->use_crf) {
+        r->rate_crf_chunks++;
+        r->rate_crf_sum += plan->crf;
+    }
     if (seconds > 0 && bits > 0 && isfinite(crf)) {
         double observed = log(bits / seconds) + model->slope * crf;
         if (plan->use_crf) {
             /* Content drifts: recent chunks count as much as the history. */
-            r->rate_log_complexity = r->rate_crf_chunks > 0
-                                         ? 0.5 * r->rate_log_complexity + 0.5 * observed
-                                         : observed;
-            r->rate_last_crf = plan->crf;
-            r->rate_crf_chunks++;
-            r->rate_crf_sum += plan->crf;
-        } else if (r->rate_crf_chunks == 0) {
-            r->rate_log_complexity = observed;
+            rd->rate_log_complexity = rd->rate_crf_chunks > 0
+                                          ? 0.5 * rd->rate_log_complexity + 0.5 * observed
+                                          : observed;
+            rd->rate_last_crf = plan->crf;
+            rd->rate_crf_chunks++;
+        } else if (rd->rate_crf_chunks == 0) {
+            rd->rate_log_complexity = observed;
         }
-        r->rate_calibrated = true;
+        rd->rate_calibrated = true;
     }
     pthread_mutex_unlock(&s->progress_lock);
 }

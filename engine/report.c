@@ -6,7 +6,45 @@
 
 #include "ladder/ladder.h"
 
-static json_object *rung_json(const ladder_rung_report *r)
+/* Per device: chunks this rung had encoded there, and why a device was
+ * kept off the rung (null when it was not). */
+static json_object *rung_devices_json(const ladder_report *rep, const ladder_rung_report *r)
+{
+    json_object *a = json_object_new_array();
+    for (int d = 0; d < rep->nb_devices; d++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(rep->devices[d].name));
+        json_object_object_add(o, "chunks", json_object_new_int(r->chunks_by_device[d]));
+        json_object_object_add(o, "excluded", r->device_excluded[d][0]
+                                                  ? json_object_new_string(r->device_excluded[d]) : NULL);
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+static json_object *devices_json(const ladder_report *rep)
+{
+    static const char *const codec_keys[LADDER_CODEC_SLOTS] = { NULL, "h264", "hevc", "av1" };
+    json_object *a = json_object_new_array();
+    for (int d = 0; d < rep->nb_devices; d++) {
+        const ladder_device_report *dr = &rep->devices[d];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(dr->name));
+        json_object_object_add(o, "kind", json_object_new_string(dr->kind));
+        json_object_object_add(o, "slots", json_object_new_int(dr->slots));
+        json_object_object_add(o, "preset", json_object_new_string(dr->preset));
+        json_object *enc = json_object_new_object();
+        for (int c = 0; c < LADDER_CODEC_SLOTS; c++)
+            if (codec_keys[c] && dr->encoders[c][0])
+                json_object_object_add(enc, codec_keys[c], json_object_new_string(dr->encoders[c]));
+        json_object_object_add(o, "encoders", enc);
+        json_object_object_add(o, "chunks", json_object_new_int(dr->chunks));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+static json_object *rung_json(const ladder_report *rep, const ladder_rung_report *r)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(r->name));
@@ -29,7 +67,9 @@ static json_object *rung_json(const ladder_rung_report *r)
     json_object_object_add(o, "chunks", json_object_new_int(r->chunks));
     json_object_object_add(o, "chunks_by_helpers", json_object_new_int(r->chunks_by_helpers));
     json_object_object_add(o, "invariant_requeues", json_object_new_int(r->invariant_requeues));
+    json_object_object_add(o, "devices", rung_devices_json(rep, r));
     json_object_object_add(o, "codecs", json_object_new_string(r->codecs));
+    json_object_object_add(o, "bit_depth", json_object_new_int(r->bit_depth));
     json_object_object_add(o, "state", json_object_new_string(ladder_rung_state_name(r->state)));
     return o;
 }
@@ -53,8 +93,11 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(o, "memory", mem);
     json_object *rungs = json_object_new_array();
     for (int i = 0; i < r->nb_rungs; i++)
-        json_object_array_add(rungs, rung_json(&r->rungs[i]));
+        json_object_array_add(rungs, rung_json(r, &r->rungs[i]));
     json_object_object_add(o, "rungs", rungs);
+    json_object_object_add(o, "devices", devices_json(r));
+    json_object_object_add(o, "parameter_sets", json_object_new_string(
+        r->parameter_sets == LADDER_PARAMETER_SETS_IN_BAND ? "in-band" : "out-of-band"));
     if (r->has_audio) {
         json_object *a = json_object_new_object();
         json_object_object_add(a, "codecs", json_object_new_string(r->audio_codecs));

@@ -97,16 +97,16 @@ static int chunk_complete(rung_ctx *r, int64_t last_duration)
 static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, int *err)
 {
     *err = 0;
-    if (src->width == r->width && src->height == r->height && src->format == AV_PIX_FMT_YUV420P) {
+    if (src->width == r->width && src->height == r->height && src->format == r->pix_fmt) {
         AVFrame *ref = av_frame_clone(src);   /* shares the decoded buffers */
         if (!ref)
             *err = LADDER_ENOMEM;
         return ref;
     }
     r->sws = sws_getCachedContext(r->sws, src->width, src->height, src->format,
-                                  r->width, r->height, AV_PIX_FMT_YUV420P,
+                                  r->width, r->height, r->pix_fmt,
                                   SWS_BICUBIC, NULL, NULL, NULL);
-    if (!r->pool && ladder_frame_pool_init(&r->pool, r->width, r->height, AV_PIX_FMT_YUV420P)) {
+    if (!r->pool && ladder_frame_pool_init(&r->pool, r->width, r->height, r->pix_fmt)) {
         *err = LADDER_ENOMEM;
         return NULL;
     }

@@ -133,7 +133,10 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     if (!out || !job || !job->input || !job->output_dir || job->nb_rungs < 0 ||
         job->nb_rungs > LADDER_MAX_RUNGS || (job->nb_rungs > 0 && !job->rungs) ||
         job->codec < LADDER_CODEC_DEFAULT || job->codec > LADDER_CODEC_AV1 ||
-        !(job->segment_seconds > 0) || job->cpu_slots < 0)
+        !(job->segment_seconds > 0) || job->cpu_slots < 0 || job->nb_devices < 0 ||
+        job->nb_devices > LADDER_MAX_DEVICES || (job->nb_devices > 0 && !job->devices) ||
+        (job->parameter_sets != LADDER_PARAMETER_SETS_OUT_OF_BAND &&
+         job->parameter_sets != LADDER_PARAMETER_SETS_IN_BAND))
         return LADDER_EINVAL;
     ladder_session *s = calloc(1, sizeof(*s));
     if (!s)
@@ -157,6 +160,11 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     s->job.rungs = s->job_rungs;
     if (s->job.audio_bitrate_kbps <= 0)
         s->job.audio_bitrate_kbps = 128;
+    int dev_err = rung_devices_init(s);
+    if (dev_err) {
+        ladder_session_close(s);
+        return dev_err;
+    }
     if (sink)
         s->sink = *sink;
     s->video_stream = s->audio_stream = -1;
@@ -222,15 +230,9 @@ static int resolve_ladder(ladder_session *s)
     /* Before the output directory exists: an unsupported codec leaves
      * nothing behind, like a bad ladder. */
     for (int i = 0; i < nb && !ret; i++) {
-        const char *encoder = encoder_name(rungs[i].codec);
-        if (!encoder || !codec_output_of(rungs[i].codec)) {
+        if (!encoder_name(rungs[i].codec) || !codec_output_of(rungs[i].codec)) {
             snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build",
                      rungs[i].name, ladder_config_codec_name(rungs[i].codec));
-            ret = LADDER_ECODEC;
-        } else if (!avcodec_find_encoder_by_name(encoder)) {
-            snprintf(err, sizeof(err), "rung %s: codec '%s' is not supported by this build "
-                     "(the linked FFmpeg has no %s)",
-                     rungs[i].name, ladder_config_codec_name(rungs[i].codec), encoder);
             ret = LADDER_ECODEC;
         }
     }
@@ -252,6 +254,8 @@ static int resolve_ladder(ladder_session *s)
     }
     s->nb_rungs = nb;
     double src_fps = av_q2d(s->src_rate);
+    const AVPixFmtDescriptor *src_desc = av_pix_fmt_desc_get(s->dec->pix_fmt);
+    int src_depth = src_desc ? src_desc->comp[0].depth : 8;
     for (int i = 0; i < nb; i++) {
         rung_ctx *r = &s->rungs[i];
         r->session = s;
@@ -259,7 +263,20 @@ static int resolve_ladder(ladder_session *s)
         r->cfg = rungs[i];
         r->width = rungs[i].width;
         r->height = rungs[i].height;
-        int frame_size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, r->width, r->height, 1);
+        /* 10-bit only where there are more than 8 bits to keep: padding an
+         * 8-bit source out to 10 bits costs encode time and buys nothing. */
+        bool wants_10 = rungs[i].bit_depth == 10 ||
+                        (rungs[i].bit_depth == 0 && !strcmp(rungs[i].profile, "main10"));
+        r->bit_depth = wants_10 && src_depth > 8 ? 10 : 8;
+        r->pix_fmt = r->bit_depth == 10 ? AV_PIX_FMT_YUV420P10 : AV_PIX_FMT_YUV420P;
+        if (wants_10 && r->bit_depth != 10) {
+            session_log(s, LADDER_LOG_INFO, "rung=%s event=bit_depth reason=source is %d-bit: the rung is 8-bit",
+                        r->cfg.name, src_depth);
+            /* A main10 profile on 8-bit pictures would only mislabel them. */
+            if (!strcmp(r->cfg.profile, "main10"))
+                snprintf(r->cfg.profile, sizeof(r->cfg.profile), "main");
+        }
+        int frame_size = av_image_get_buffer_size(r->pix_fmt, r->width, r->height, 1);
         r->frame_bytes = frame_size > 0 ? (size_t)frame_size : 0;
         /* Square pixels unless output_size took a box a pixel or two off the
          * source's shape: then the pixels stretch by that much. */
@@ -279,7 +296,9 @@ static int resolve_ladder(ladder_session *s)
         snprintf(r->dir, sizeof(r->dir), "%s/video/%s", s->output_dir, r->cfg.name);
     }
     free(rungs);
-    return 0;
+    /* Still before the output directory exists: a device that names an
+     * encoder ladder does not have leaves nothing behind either. */
+    return rung_devices_resolve(s);
 }
 
 /* The canonical decoder configuration of every rung, from an encoder opened
@@ -297,18 +316,27 @@ static int prepare_rungs(ladder_session *s)
         r->codecpar = avcodec_parameters_alloc();
         if (!r->codecpar)
             return LADDER_ENOMEM;
-        int err = encoder_canonical_config(s, r, r->codecpar, &r->canonical_extradata, &r->canonical_size);
-        if (err) {
-            session_fail(s, err, "rung %s: cannot open the %s encoder (%s) for %dx%d%s", r->cfg.name,
-                         ladder_config_codec_name(r->cfg.codec), encoder_name(r->cfg.codec),
-                         r->width, r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
+        int err = rung_devices_preflight(s, r);
+        if (err)
             return err;
-        }
-        if (out->codec_string(r->canonical_extradata, (size_t)r->canonical_size,
-                              r->codecs, sizeof(r->codecs))) {
+        const rung_device *canon = &r->on_device[0];
+        if (out->codec_string(canon->config, (size_t)canon->config_size, r->codecs, sizeof(r->codecs))) {
             session_fail(s, LADDER_EINTERNAL, "rung %s: %s produced no readable %s", r->cfg.name,
-                         encoder_name(r->cfg.codec), out->parameter_sets);
+                         encoder_backend_name(s->devices[0].choice[r->cfg.codec].backend), out->parameter_sets);
             return LADDER_EINTERNAL;
+        }
+        /* In-band parameter sets: the sample entry says so (avc3/hev1), and
+         * so does the codecs string, whose profile and level stay the
+         * canonical configuration's. AV1 has one sample entry either way. */
+        r->codecpar->codec_tag = 0;
+        if (s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND) {
+            if (r->cfg.codec == LADDER_CODEC_H264) {
+                r->codecpar->codec_tag = MKTAG('a', 'v', 'c', '3');
+                memcpy(r->codecs, "avc3", 4);
+            } else if (r->cfg.codec == LADDER_CODEC_HEVC) {
+                r->codecpar->codec_tag = MKTAG('h', 'e', 'v', '1');
+                memcpy(r->codecs, "hev1", 4);
+            }
         }
         err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb);
         if (!err)
@@ -523,16 +551,21 @@ static int start_threads(ladder_session *s)
         frames_total[i] = s->rungs[i].frames_total;
         cost[i] = pixel_cost(&s->rungs[i]);
     }
-    int slots = s->job.cpu_slots > 0 ? s->job.cpu_slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (slots < 1)
-        slots = 1;
+    int slots = rung_devices_slots(s);
     s->report.cpu_slots = slots;
     if (s->job.memory_budget == 0)
         s->job.memory_budget = auto_memory_budget(s, slots);
     int err = ladder_chunk_queue_init(&s->queue, s->nb_rungs, s->job.memory_budget,
                                       slots + 1, frames_total, cost);
-    if (!err)
-        err = ladder_lease_pool_init_cpu(&s->leases, slots);
+    if (!err) {
+        const char *names[LADDER_MAX_DEVICES];
+        int device_slots[LADDER_MAX_DEVICES];
+        for (int d = 0; d < s->nb_devices; d++) {
+            names[d] = s->devices[d].spec.name;
+            device_slots[d] = s->devices[d].spec.slots;
+        }
+        err = ladder_lease_pool_init(&s->leases, names, device_slots, s->nb_devices);
+    }
     if (err)
         return err;
     for (int i = 0; i < s->nb_rungs; i++) {
@@ -660,6 +693,7 @@ int ladder_session_run(ladder_session *s)
     }
 
     err = outputs_write(s);
+    rung_devices_report(s);
     s->report.wall_seconds = session_now() - s->start_time;
     if (!err)
         err = outputs_write_report(s);
@@ -700,7 +734,7 @@ void ladder_session_close(ladder_session *s)
         }
         ladder_cmaf_writer_close(r->writer);
         avcodec_parameters_free(&r->codecpar);
-        free(r->canonical_extradata);
+        rung_devices_close(r);
         free(r->segments);
         pthread_mutex_destroy(&r->finalize_lock);
     }

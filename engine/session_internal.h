@@ -29,6 +29,7 @@
 #include "ladder/chunk_plan.h"
 #include "ladder/chunk_queue.h"
 #include "ladder/cmaf_writer.h"
+#include "ladder/device_spec.h"
 #include "ladder/frame_fifo.h"
 #include "ladder/frame_pool.h"
 #include "ladder/ladder.h"
@@ -54,11 +55,42 @@ typedef struct encoded_chunk {
     struct encoded_chunk *next;   /* sorted by index */
 } encoded_chunk;
 
+/* How one device encodes one codec: the encoder library and its preset.
+ * Devices with equal choices produce equal configurations. */
+typedef struct encoder_choice {
+    const struct encoder_backend *backend;
+    const char *preset;           /* the device's, else the job's */
+} encoder_choice;
+
+/* One device of the job (--devices): a group of lease slots. */
+typedef struct device_ctx {
+    ladder_device_spec spec;
+    encoder_choice choice[LADDER_CODEC_SLOTS];  /* by ladder_codec */
+    int chunks;                   /* encoded here, under progress_lock */
+} device_ctx;
+
+/* What one device may do on one rung, decided by the pre-flight. */
+typedef struct rung_device {
+    bool usable;                  /* its workers may take this rung's chunks */
+    uint8_t *config;              /* the configuration its encoder produces */
+    int config_size;
+    char why[128];                /* why not usable: one line for log and report */
+    int chunks;                   /* encoded here, under progress_lock */
+    /* rate control's model of the content as this device's encoder codes
+     * it (rate_control.c), under progress_lock */
+    bool rate_calibrated;         /* rate_log_complexity holds a measurement */
+    double rate_log_complexity;   /* ln C in bits/s = C * exp(-K * crf) */
+    double rate_last_crf;
+    int rate_crf_chunks;
+} rung_device;
+
 typedef struct rung_ctx {
     ladder_session *session;
     int index;
     ladder_rung cfg;
     int width, height;
+    int bit_depth;                /* 8 or 10: what the rung asked and the source allows */
+    enum AVPixelFormat pix_fmt;   /* scaled pictures and encoder input: yuv420p(10) */
     AVRational sar;               /* keeps the source's display shape */
     AVRational frame_rate;        /* output nominal rate */
     int64_t min_frame_ticks;      /* frame-rate cap: minimum pts step, 0 = none */
@@ -71,17 +103,18 @@ typedef struct rung_ctx {
     struct SwsContext *sws;
     ladder_frame_pool *pool;      /* scaled frame buffers, recycled */
     ladder_chunk *building;       /* chunk being filled */
-    size_t frame_bytes;           /* one output picture (yuv420p), for the budget */
+    size_t frame_bytes;           /* one output picture (pix_fmt), for the budget */
     int64_t last_kept_pts;
     int64_t source_end;           /* end time of the latest source frame */
 
-    /* codec invariant: the decoder configuration every chunk must match
-     * (extradata; for AV1 the sequence header OBU, see
-     * encoder_canonical_config()) */
-    uint8_t *canonical_extradata;
-    int canonical_size;
+    /* codec invariant: the decoder configuration every chunk must match is
+     * on_device[0].config (extradata; for AV1 the sequence header OBU, see
+     * encoder_probe_config()), the first device's, in the init segment */
     AVCodecParameters *codecpar;
     char codecs[64];
+    /* per device, as in session.devices; usable and why change under
+     * progress_lock when a device surprises (encode_worker.c) */
+    rung_device on_device[LADDER_MAX_DEVICES];
 
     /* finalizer */
     pthread_mutex_t finalize_lock;
@@ -104,9 +137,6 @@ typedef struct rung_ctx {
     /* rate control across chunks, see rate_control.c */
     double rate_target_bits;      /* the rung's share of bits for the chunks done */
     double rate_actual_bits;      /* what they used */
-    bool rate_calibrated;         /* rate_log_complexity holds a measurement */
-    double rate_log_complexity;   /* ln C in bits/s = C * exp(-K * crf) */
-    double rate_last_crf;
     int rate_abr_chunks, rate_crf_chunks;
     double rate_crf_sum;
     /* chunks planned but not yet recorded (another worker may be encoding
@@ -152,6 +182,8 @@ struct ladder_session {
     int nb_rungs;
 
     ladder_chunk_queue *queue;
+    device_ctx devices[LADDER_MAX_DEVICES];
+    int nb_devices;
     ladder_lease_pool *leases;
     pthread_t *workers;
     int nb_workers;
@@ -179,6 +211,7 @@ void chunk_free(ladder_chunk *c);
 
 /* rate_control.c: how one chunk's encoder spends bits. */
 typedef struct chunk_rate {
+    int device;                   /* the device whose model planned it */
     bool use_crf;
     double crf;                   /* the encoder's rate factor, when use_crf */
     int64_t bitrate_bps;          /* one-pass ABR otherwise; 0 = the rung's nominal */
@@ -186,28 +219,57 @@ typedef struct chunk_rate {
     double pending_planned_bits;
 } chunk_rate;
 /* All zero for a rung in CRF mode (its own rate factor applies). */
-chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r);
+chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r, int device);
 /* A chunk encoded with plan is done: account for its bits, learn from it. */
 void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
                          const chunk_frames *cf, const encoded_chunk *ec);
 
-/* encode_worker.c */
-/* libavcodec's name of the encoder a codec's rungs use ("libx264"), or
+/* encoder_backend.c: the encoder libraries ladder drives. */
+typedef struct encoder_backend encoder_backend;
+/* A codec's backend by libavcodec encoder name; NULL or "" = ladder's
+ * default for the codec. NULL when ladder has no such backend. */
+const encoder_backend *encoder_backend_find(ladder_codec codec, const char *encoder);
+const char *encoder_backend_name(const encoder_backend *backend);
+/* The configuration the invariant compares is the sequence header the
+ * key frames carry (AV1), not the extradata. */
+bool encoder_backend_in_band_config(const encoder_backend *backend);
+/* "libsvtav1, libaom-av1": the backends of a codec, for messages. */
+void encoder_backend_list(ladder_codec codec, char *buf, size_t size);
+/* libavcodec's name of the default encoder of a codec ("libx264"), or
  * NULL when ladder has none for it. */
 const char *encoder_name(ladder_codec codec);
 /* rate: NULL = the rung's own settings (nominal bitrate or its CRF). */
-int encoder_open(const ladder_session *s, const rung_ctx *r, bool perturb,
+int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, bool perturb,
                  const chunk_rate *rate, AVCodecContext **out);
+/* Flush to EOS, drain and free (see why in encoder_backend.c). */
+void encoder_close(AVCodecContext **enc);
 /*
- * The rung's canonical decoder configuration, from an encoder with the
- * rung's settings: par gets the encoder's parameters, *config (malloc'd,
- * the caller frees it) the bytes every chunk is compared with. H.264/HEVC:
- * the extradata (avcC/hvcC content). AV1: the sequence header OBU of the
- * first key frame of a short pre-flight encode, which also replaces
- * par's extradata (the muxer builds av1C from it).
+ * The decoder configuration choice produces for rung r, from an encoder
+ * with the rung's settings: *config (malloc'd, the caller frees it) is
+ * what chunks are compared with. H.264/HEVC: the extradata (avcC/hvcC
+ * content). AV1: the sequence header OBU of the first key frame of a
+ * short pre-flight encode. par, when not NULL, gets the encoder's
+ * parameters (for AV1 with that sequence header as extradata: the muxer
+ * builds av1C from it).
  */
-int encoder_canonical_config(const ladder_session *s, const rung_ctx *r, AVCodecParameters *par,
-                             uint8_t **config, int *config_size);
+int encoder_probe_config(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice,
+                         AVCodecParameters *par, uint8_t **config, int *config_size);
+
+/* rung_devices.c: which device may encode which rung. */
+/* The job's devices (or one CPU device) into session.devices. */
+int rung_devices_init(ladder_session *s);
+/* Lease slots of all devices together. */
+int rung_devices_slots(const ladder_session *s);
+/* Every device's encoder for every codec the resolved ladder uses. */
+int rung_devices_resolve(ladder_session *s);
+/* The pre-flight of rung r on every device: its canonical configuration
+ * (and r->codecpar) from the first, usable or not for the others. */
+int rung_devices_preflight(ladder_session *s, rung_ctx *r);
+/* Devices and chunks per device into session.report. */
+void rung_devices_report(ladder_session *s);
+void rung_devices_close(rung_ctx *r);
+
+/* encode_worker.c */
 void *encode_worker_main(void *arg);
 
 /* finalizer.c */

@@ -102,6 +102,8 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
     if (!st || avcodec_parameters_copy(st->codecpar, par) < 0)
         goto fail;
     /*
+     * A sample entry the caller names (par->codec_tag: 'avc3'/'hev1' when
+     * parameter sets also travel in band) is kept. Otherwise:
      * HEVC as 'hvc1': parameter sets only in the sample entry's hvcC (the
      * muxer marks its arrays complete), which is what Apple's HLS rules and
      * the codecs string "hvc1..." promise; the muxer's default would be
@@ -111,7 +113,8 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
      * the key frames carry in band (engine/encode_worker.c,
      * encoder_canonical_config()).
      */
-    st->codecpar->codec_tag = par->codec_id == AV_CODEC_ID_HEVC ? MKTAG('h', 'v', 'c', '1') : 0;
+    if (!par->codec_tag && par->codec_id == AV_CODEC_ID_HEVC)
+        st->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
     st->time_base = time_base;
 
     /*

@@ -13,6 +13,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ladder/av1_obu.h"
 #include "ladder/error.h"
@@ -371,4 +373,85 @@ int ladder_codec_string_av1(const uint8_t *data, size_t size, char *buf, size_t 
         return LADDER_EINVAL;
     return format_checked(buf, buf_size, "av01.%d.%02d%c.%02d", sh.profile, sh.level,
                           sh.tier ? 'H' : 'M', sh.bit_depth);
+}
+
+/* "avc1.PPCCLL" or "avc3.PPCCLL": profile_idc, constraint flags, level_idc. */
+static bool parse_h264_string(const char *s, unsigned *profile, unsigned *constraints, unsigned *level)
+{
+    if (strncmp(s, "avc1.", 5) && strncmp(s, "avc3.", 5))
+        return false;
+    s += 5;
+    if (strlen(s) != 6 || strspn(s, "0123456789abcdefABCDEF") != 6)
+        return false;
+    unsigned long v = strtoul(s, NULL, 16);
+    *profile = (unsigned)(v >> 16);
+    *constraints = (unsigned)(v >> 8) & 0xff;
+    *level = (unsigned)v & 0xff;
+    return true;
+}
+
+/* Whether a decoder of declared profile dp (constraint flags dc) decodes a
+ * stream of profile cp (flags cc): H.264 Annex A's nesting of the
+ * profiles ladder's encoders produce. */
+static bool h264_profile_contains(unsigned dp, unsigned dc, unsigned cp, unsigned cc)
+{
+    if (cp == dp)
+        return (cc & dc) == dc;   /* the candidate keeps every promise made */
+    bool high_family = dp == 100 || dp == 110 || dp == 122 || dp == 244;
+    /* Constrained Baseline: Baseline with constraint_set1 (Main-compatible). */
+    if (cp == 66 && (cc & 0x40))
+        return dp == 77 || high_family;
+    if (cp == 77)
+        return high_family;
+    if (cp == 100)
+        return dp == 110 || dp == 122 || dp == 244;
+    return false;
+}
+
+/* "hvc1.[A-C]P.F.{L|H}L[.CC...]" or "hev1...": profile_idc, tier, level. */
+static bool parse_hevc_string(const char *s, unsigned *profile, bool *high_tier, unsigned *level)
+{
+    if (strncmp(s, "hvc1.", 5) && strncmp(s, "hev1.", 5))
+        return false;
+    s += 5;
+    if (*s >= 'A' && *s <= 'C')
+        s++;                      /* general_profile_space */
+    char *end;
+    unsigned long p = strtoul(s, &end, 10);
+    if (end == s || *end != '.')
+        return false;
+    const char *flags = end + 1;
+    const char *dot = strchr(flags, '.');
+    if (!dot || (dot[1] != 'L' && dot[1] != 'H'))
+        return false;
+    unsigned long l = strtoul(dot + 2, &end, 10);
+    if (end == dot + 2 || (*end && *end != '.'))
+        return false;
+    *profile = (unsigned)p;
+    *high_tier = dot[1] == 'H';
+    *level = (unsigned)l;
+    return true;
+}
+
+bool ladder_codec_string_decodable(const char *declared, const char *candidate)
+{
+    if (!declared || !candidate)
+        return false;
+    unsigned dp, dc, dl, cp, cc, cl;
+    if (parse_h264_string(declared, &dp, &dc, &dl))
+        return parse_h264_string(candidate, &cp, &cc, &cl) && h264_profile_contains(dp, dc, cp, cc) && cl <= dl;
+    bool dh, ch;
+    if (parse_hevc_string(declared, &dp, &dh, &dl)) {
+        if (!parse_hevc_string(candidate, &cp, &ch, &cl))
+            return false;
+        /* Main 10 decoders decode Main; a High-tier stream needs a High-tier decoder. */
+        bool profile_ok = cp == dp || (cp == 1 && dp == 2);
+        return profile_ok && (!ch || dh) && cl <= dl;
+    }
+    /* A malformed H.264/HEVC string promises nothing a decoder can rely on. */
+    static const char *const parsed_families[] = { "avc1.", "avc3.", "hvc1.", "hev1." };
+    for (size_t i = 0; i < sizeof(parsed_families) / sizeof(parsed_families[0]); i++)
+        if (!strncmp(declared, parsed_families[i], 5))
+            return false;
+    return !strcmp(declared, candidate);
 }

@@ -7,33 +7,61 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ladder/error.h"
+
+/* One slot of one device; the table lists devices in the caller's order. */
+typedef struct lease_slot {
+    int device;
+    int slot;                     /* index within the device */
+    bool busy;
+} lease_slot;
 
 struct ladder_lease_pool {
     pthread_mutex_t lock;         /* guards every field below */
     pthread_cond_t freed;         /* a slot was released, or abort */
     int capacity;
-    bool *slot_busy;              /* [capacity] */
+    lease_slot *slots;            /* [capacity] */
+    char (*device_names)[LADDER_DEVICE_NAME_MAX];  /* [nb_devices] */
+    int nb_devices;
     int in_use;
     uint64_t next_ticket;         /* ticket handed to the next acquirer */
     uint64_t serving;             /* lowest ticket still waiting */
     bool aborted;
 };
 
-int ladder_lease_pool_init_cpu(ladder_lease_pool **out, int cpu_slots)
+int ladder_lease_pool_init(ladder_lease_pool **out, const char *const *names, const int *slots,
+                           int nb_devices)
 {
-    if (!out || cpu_slots < 1)
+    if (!out || !names || !slots || nb_devices < 1)
         return LADDER_EINVAL;
+    int capacity = 0;
+    for (int d = 0; d < nb_devices; d++) {
+        /* Room for ":<slot>" after the name in a lease name. */
+        if (slots[d] < 1 || slots[d] > 1024 || !names[d] || !names[d][0] ||
+            strlen(names[d]) + 6 > LADDER_DEVICE_NAME_MAX)
+            return LADDER_EINVAL;
+        capacity += slots[d];
+    }
     ladder_lease_pool *pool = calloc(1, sizeof(*pool));
     if (!pool)
         return LADDER_ENOMEM;
-    pool->slot_busy = calloc((size_t)cpu_slots, sizeof(*pool->slot_busy));
-    if (!pool->slot_busy) {
+    pool->slots = calloc((size_t)capacity, sizeof(*pool->slots));
+    pool->device_names = calloc((size_t)nb_devices, sizeof(*pool->device_names));
+    if (!pool->slots || !pool->device_names) {
+        free(pool->slots);
+        free(pool->device_names);
         free(pool);
         return LADDER_ENOMEM;
     }
-    pool->capacity = cpu_slots;
+    for (int d = 0, i = 0; d < nb_devices; d++) {
+        snprintf(pool->device_names[d], sizeof(pool->device_names[d]), "%s", names[d]);
+        for (int k = 0; k < slots[d]; k++, i++)
+            pool->slots[i] = (lease_slot){ .device = d, .slot = k };
+    }
+    pool->nb_devices = nb_devices;
+    pool->capacity = capacity;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->freed, NULL);
     *out = pool;
@@ -46,8 +74,15 @@ void ladder_lease_pool_close(ladder_lease_pool *pool)
         return;
     pthread_mutex_destroy(&pool->lock);
     pthread_cond_destroy(&pool->freed);
-    free(pool->slot_busy);
+    free(pool->slots);
+    free(pool->device_names);
     free(pool);
+}
+
+int ladder_lease_pool_init_cpu(ladder_lease_pool **out, int cpu_slots)
+{
+    const char *name = "cpu";
+    return ladder_lease_pool_init(out, &name, &cpu_slots, 1);
 }
 
 int ladder_lease_pool_capacity(const ladder_lease_pool *pool)
@@ -55,15 +90,19 @@ int ladder_lease_pool_capacity(const ladder_lease_pool *pool)
     return pool->capacity;
 }
 
+/* The first free slot in device order: the caller lists its preferred
+ * devices first. */
 static void lend_slot(ladder_lease_pool *pool, ladder_lease *lease)
 {
     for (int i = 0; i < pool->capacity; i++) {
-        if (!pool->slot_busy[i]) {
-            pool->slot_busy[i] = true;
+        lease_slot *ls = &pool->slots[i];
+        if (!ls->busy) {
+            ls->busy = true;
             pool->in_use++;
-            lease->device = 0;
-            lease->slot = i;
-            snprintf(lease->name, sizeof(lease->name), "cpu:%d", i);
+            lease->device = ls->device;
+            lease->slot = ls->slot;
+            lease->index = i;
+            snprintf(lease->name, sizeof(lease->name), "%s:%d", pool->device_names[ls->device], ls->slot);
             return;
         }
     }
@@ -103,8 +142,8 @@ int ladder_lease_pool_try_acquire(ladder_lease_pool *pool, ladder_lease *lease)
 void ladder_lease_pool_release(ladder_lease_pool *pool, const ladder_lease *lease)
 {
     pthread_mutex_lock(&pool->lock);
-    if (lease->slot >= 0 && lease->slot < pool->capacity && pool->slot_busy[lease->slot]) {
-        pool->slot_busy[lease->slot] = false;
+    if (lease->index >= 0 && lease->index < pool->capacity && pool->slots[lease->index].busy) {
+        pool->slots[lease->index].busy = false;
         pool->in_use--;
     }
     pthread_cond_broadcast(&pool->freed);

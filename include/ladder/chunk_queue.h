@@ -95,6 +95,16 @@ void ladder_chunk_queue_finish_rung(ladder_chunk_queue *q, int rung);
 int ladder_chunk_queue_pop(ladder_chunk_queue *q, int *rung, bool helpers,
                            ladder_chunk **out);
 
+#define LADDER_CHUNK_QUEUE_ALL_RUNGS UINT32_MAX
+/*
+ * The same for a worker that may only encode the rungs whose bit is set
+ * in eligible (bit r = rung r): its device's encoder would break the
+ * other rungs' decoder configuration. Returns 0 with *out NULL once every
+ * eligible rung is finished and drained, even if others still have work.
+ */
+int ladder_chunk_queue_pop_for(ladder_chunk_queue *q, int *rung, bool helpers, uint32_t eligible,
+                               ladder_chunk **out);
+
 /*
  * The worker is done with chunk (encoded, or failed for good): release its
  * bytes and record encode_seconds of work for nb_frames frames, which refines

@@ -5,6 +5,7 @@
 #ifndef LADDER_CODEC_STRING_H
 #define LADDER_CODEC_STRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,18 @@ int ladder_codec_string_av1(const uint8_t *data, size_t size,
  */
 int ladder_codec_string_aac(const uint8_t *asc, size_t size,
                             char *buf, size_t buf_size);
+
+/*
+ * Whether a decoder set up for the stream that the codec string declared
+ * describes can also decode a stream described by candidate: the same
+ * codec (avc1/avc3 and hvc1/hev1 count as one), a profile the declared one
+ * contains (H.264 Constrained Baseline < Main < High; HEVC Main < Main 10)
+ * and constraint flags it promises, a tier and level no higher. Other
+ * codecs (AV1, AAC) must be equal. Used for in-band parameter sets, where
+ * chunks of one rendition may come from encoders whose parameter sets
+ * differ while the playlist declares one codecs string.
+ */
+bool ladder_codec_string_decodable(const char *declared, const char *candidate);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,9 @@ extern "C" {
 
 #define LADDER_NAME_MAX 32
 #define LADDER_MAX_RUNGS 16
+#define LADDER_MAX_DEVICES 16
+#define LADDER_DEVICE_LABEL_MAX 24 /* a device's name, "cpu2" */
+#define LADDER_CODEC_SLOTS 4       /* arrays indexed by ladder_codec */
 
 typedef enum ladder_rate_mode {
     LADDER_RATE_CAPPED_VBR = 0, /* bitrate + maxrate/bufsize (VBV) */
@@ -64,9 +67,14 @@ typedef struct ladder_rung {
     int bufsize_kbps;             /* 0 = 2 x maxrate */
     int crf;                      /* CRF mode; maxrate still applies if set */
     char profile[16];             /* H.264: "high", "main", "baseline"; "" = high.
-                                     HEVC: "main" or "" (8-bit 4:2:0 Main) */
+                                     HEVC: "main", "main10" or "" (Main, or Main 10
+                                     for a 10-bit rung). AV1: "main" or "" */
     double max_fps;               /* frame-rate cap, 0 = source rate */
     ladder_codec codec;           /* LADDER_CODEC_DEFAULT = the job's codec */
+    /* 8 or 10 (0 = 8, or 10 for an HEVC "main10" rung). 10 needs HEVC or AV1
+     * and is honoured when the source has more than 8 bits; from an 8-bit
+     * source the rung is 8-bit (the report says which it got). */
+    int bit_depth;
 } ladder_rung;
 
 typedef enum ladder_progress_mode {
@@ -89,13 +97,38 @@ enum {
 };
 #define LADDER_FORMATS_DEFAULT (LADDER_FORMAT_HLS | LADDER_FORMAT_DASH)
 
+/* One device a job may encode on: include/ladder/device_spec.h. */
+typedef struct ladder_device_spec ladder_device_spec;
+
+/*
+ * Where a rung's parameter sets live.
+ * OUT_OF_BAND (default): only in the init segment (avc1/hvc1 with
+ *   avcC/hvcC); every chunk of a rung must have the same configuration,
+ *   so devices whose encoder differs are kept off the rung.
+ * IN_BAND: also at the start of every segment (avc3/hev1), so chunks from
+ *   encoders with different parameter sets may share a rendition as long
+ *   as a decoder set up from the init segment's profile and level can
+ *   decode them. H.264 and HEVC only; AV1 always carries its sequence
+ *   header in band, and its rungs still need one sequence header.
+ */
+typedef enum ladder_parameter_sets {
+    LADDER_PARAMETER_SETS_OUT_OF_BAND = 0,
+    LADDER_PARAMETER_SETS_IN_BAND,
+} ladder_parameter_sets;
+
 typedef struct ladder_job {
     const char *input;
     const char *output_dir;
     const ladder_rung *rungs;     /* NULL/0 = default ladder from the source */
     int nb_rungs;
     double segment_seconds;       /* default 2.0 */
-    int cpu_slots;                /* 0 = one per core */
+    int cpu_slots;                /* 0 = one per core; with no devices: one CPU device */
+    /* The devices to encode on, the first one preferred (its encoders
+     * define each rung's canonical configuration); NULL/0 = one CPU device
+     * with cpu_slots slots. */
+    const ladder_device_spec *devices;
+    int nb_devices;
+    ladder_parameter_sets parameter_sets;
     size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
                                      being built included; 0 = automatic: (slots
                                      + 1) chunks of the largest rung, >= 512 MiB */
@@ -171,14 +204,31 @@ typedef struct ladder_rung_report {
     double crf_mean;              /* mean rate factor of the CRF chunks; 0 if none */
     int chunks;
     int chunks_by_helpers;
-    int invariant_requeues;
+    int invariant_requeues;       /* chunks encoded again: configuration differed */
+    /* per device of ladder_report.devices: chunks encoded there, and why
+     * the device was kept off this rung ("" = it was not) */
+    int chunks_by_device[LADDER_MAX_DEVICES];
+    char device_excluded[LADDER_MAX_DEVICES][128];
     char codecs[64];              /* RFC 6381, from the bitstream */
+    int bit_depth;                /* 8 or 10, as encoded */
     ladder_rung_state state;
 } ladder_rung_report;
+
+typedef struct ladder_device_report {
+    char name[LADDER_DEVICE_LABEL_MAX];
+    char kind[8];
+    int slots;
+    char preset[16];              /* the preset its encoders ran */
+    char encoders[LADDER_CODEC_SLOTS][24];  /* by ladder_codec; "" = not used */
+    int chunks;
+} ladder_device_report;
 
 typedef struct ladder_report {
     int nb_rungs;
     ladder_rung_report rungs[LADDER_MAX_RUNGS];
+    int nb_devices;
+    ladder_device_report devices[LADDER_MAX_DEVICES];
+    ladder_parameter_sets parameter_sets;
     bool has_audio;
     char audio_codecs[32];
     double audio_bitrate;         /* measured average, bits/s */

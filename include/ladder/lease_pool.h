@@ -19,14 +19,22 @@ extern "C" {
 #define LADDER_DEVICE_NAME_MAX 32
 
 typedef struct ladder_lease {
-    int device;                   /* index in the pool */
+    int device;                   /* index of the device, in the order given to init */
     int slot;                     /* slot on that device */
-    char name[LADDER_DEVICE_NAME_MAX]; /* "cpu:0" */
+    int index;                    /* slot in the whole pool (private to the pool) */
+    char name[LADDER_DEVICE_NAME_MAX]; /* "<device>:<slot>", e.g. "cpu:0" */
 } ladder_lease;
 
 typedef struct ladder_lease_pool ladder_lease_pool;
 
-/* A pool of one CPU device with cpu_slots slots (>= 1). */
+/*
+ * A pool of nb_devices devices, device d named names[d] (at most
+ * LADDER_DEVICE_NAME_MAX - 6 characters) with slots[d] slots (1..1024).
+ * A free slot is lent from the first device in this order that has one.
+ */
+int ladder_lease_pool_init(ladder_lease_pool **out, const char *const *names, const int *slots,
+                           int nb_devices);
+/* A pool of one CPU device named "cpu" with cpu_slots slots (>= 1). */
 int ladder_lease_pool_init_cpu(ladder_lease_pool **out, int cpu_slots);
 void ladder_lease_pool_close(ladder_lease_pool *pool);
 

@@ -361,6 +361,42 @@ static void test_helper_flag(void **state)
     ladder_chunk_queue_close(q);
 }
 
+/* A worker restricted to some rungs never gets another rung's chunk, even
+ * as a helper with that rung holding all the work, and is let go once its
+ * own rungs are drained while others still have work. */
+static void test_pop_for_eligible_rungs(void **state)
+{
+    (void)state;
+    ladder_chunk_queue *q;
+    int64_t frames[2] = { 1000, 10 };
+    assert_int_equal(ladder_chunk_queue_init(&q, 2, 1000, 0, frames, NULL), 0);
+    ladder_chunk *big = make_chunk(0, 0, 10, 10);
+    ladder_chunk *small = make_chunk(1, 0, 10, 10);
+    assert_int_equal(ladder_chunk_queue_push(q, big), 0);
+    assert_int_equal(ladder_chunk_queue_push(q, small), 0);
+    ladder_chunk_queue_finish_rung(q, 1);
+
+    int rung = -1;
+    ladder_chunk *got = NULL;
+    /* Rung 0 has the most work, but only rung 1 is eligible. */
+    assert_int_equal(ladder_chunk_queue_pop_for(q, &rung, true, UINT32_C(1) << 1, &got), 0);
+    assert_ptr_equal(got, small);
+    assert_int_equal(rung, 1);
+    ladder_chunk_queue_done(q, got, 0.1);
+    free(got);
+    /* Rung 1 finished and drained: the restricted worker is done, although
+     * rung 0 still has a queued chunk and is not finished. */
+    assert_int_equal(ladder_chunk_queue_pop_for(q, &rung, true, UINT32_C(1) << 1, &got), 0);
+    assert_null(got);
+    /* An unrestricted worker still gets rung 0's chunk. */
+    rung = -1;
+    assert_int_equal(ladder_chunk_queue_pop(q, &rung, true, &got), 0);
+    assert_ptr_equal(got, big);
+    ladder_chunk_queue_done(q, got, 0.1);
+    free(got);
+    ladder_chunk_queue_close(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_abort_wakes_waiters),
         cmocka_unit_test(test_no_helpers_one_worker_per_rung),
         cmocka_unit_test(test_helper_flag),
+        cmocka_unit_test(test_pop_for_eligible_rungs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

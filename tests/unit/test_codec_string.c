@@ -531,6 +531,38 @@ static void av1_malformed(void **state)
     assert_int_equal(ladder_codec_string_av1(av1_seq_180p, sizeof(av1_seq_180p), NULL, 8), LADDER_EINVAL);
 }
 
+/* In-band parameter sets let a rendition mix encoders only where a decoder
+ * set up from the declared string decodes the other chunks too. */
+static void decodable(void **state)
+{
+    (void)state;
+    static const struct { const char *declared, *candidate; bool ok; } cases[] = {
+        { "avc1.64001f", "avc1.64001f", true },
+        { "avc3.64001f", "avc1.64001f", true },   /* sample entry kind does not matter */
+        { "avc1.64001f", "avc1.64001e", true },   /* lower level */
+        { "avc1.64001e", "avc1.64001f", false },  /* higher level */
+        { "avc1.64001f", "avc1.42c01f", true },   /* Constrained Baseline in High */
+        { "avc1.64001f", "avc1.42001f", false },  /* plain Baseline (FMO/ASO) is not */
+        { "avc1.64001f", "avc1.4d401f", true },   /* Main in High */
+        { "avc1.4d401f", "avc1.64001f", false },  /* High in Main */
+        { "avc1.4d401f", "avc1.4d001f", false },  /* drops a promised constraint */
+        { "avc1.64001f", "hvc1.1.6.L93.B0", false },
+        { "hvc1.1.6.L93.B0", "hev1.1.6.L90.B0", true },
+        { "hvc1.1.6.L93.B0", "hvc1.1.6.L120.B0", false },
+        { "hvc1.2.4.L93.B0", "hvc1.1.6.L93.B0", true },   /* Main in Main 10 */
+        { "hvc1.1.6.L93.B0", "hvc1.2.4.L93.B0", false },
+        { "hvc1.1.6.L93.B0", "hvc1.1.6.H93.B0", false },  /* High tier needs a High-tier decoder */
+        { "hvc1.1.6.H93.B0", "hvc1.1.6.L93.B0", true },
+        { "av01.0.04M.08", "av01.0.04M.08", true },
+        { "av01.0.04M.08", "av01.0.03M.08", false },      /* AV1: equal only */
+        { "avc1.6400", "avc1.6400", false },              /* malformed */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (ladder_codec_string_decodable(cases[i].declared, cases[i].candidate) != cases[i].ok)
+            fail_msg("declared %s, candidate %s: expected %s", cases[i].declared, cases[i].candidate,
+                     cases[i].ok ? "decodable" : "not decodable");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +584,7 @@ int main(void)
         cmocka_unit_test(aac_he),
         cmocka_unit_test(aac_escape),
         cmocka_unit_test(aac_invalid),
+        cmocka_unit_test(decodable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

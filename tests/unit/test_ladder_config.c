@@ -300,8 +300,11 @@ static void test_spec_errors(void **state)
     assert_contains(parse_fails("1280x720:3000k:fps=fast"), "30000/1001");
     assert_contains(parse_fails("1280x720:3000k:fps=30/0"), "30000/1001");
     assert_contains(parse_fails("1280x720:3000k:fps=5000"), "1000");
-    assert_contains(parse_fails("1280x720:3000k:profile=extreme"), "baseline, main or high");
-    assert_contains(parse_fails("1280x720:3000k:profile="), "baseline, main or high");
+    assert_contains(parse_fails("1280x720:3000k:profile=extreme"), "baseline, main, high (H.264) or main10");
+    assert_contains(parse_fails("1280x720:3000k:profile="), "baseline, main, high (H.264) or main10");
+    assert_contains(parse_fails("1280x720:3000k:bit_depth=12"), "bit_depth '12': expected 8 or 10");
+    assert_int_equal(parse_ok("1280x720:3000k:bit_depth=10").bit_depth, 10);
+    assert_int_equal(parse_ok("1280x720:3000k:bit_depth=8").bit_depth, 8);
     assert_contains(parse_fails("1280x720:3000k:name="), "name");
     assert_contains(parse_fails("1280x720:3000k:name=../etc"), "name '../etc'");
     assert_contains(parse_fails("1280x720:3000k:name=a/b"), "name 'a/b'");
@@ -556,6 +559,7 @@ static void test_validate_fills(void **state)
 static void test_validate_errors(void **state)
 {
     (void)state;
+    char err_ok[256];
     ladder_rung rungs[LADDER_MAX_RUNGS + 1];
     for (int i = 0; i <= LADDER_MAX_RUNGS; i++)
         rungs[i] = vbr(0, 100 + 2 * i, 500);
@@ -606,6 +610,31 @@ static void test_validate_errors(void **state)
     rungs[1].max_fps = NAN;
     assert_contains(validate_fails(rungs, 3), "max fps");
     rungs[1].max_fps = 0;
+
+    /* 10-bit: HEVC (Main 10) and AV1 only; main10 is HEVC's and 10-bit. */
+    rungs[1].bit_depth = 10;
+    rungs[1].codec = LADDER_CODEC_H264;
+    assert_contains(validate_fails(rungs, 3), "bit depth 10 needs hevc or av1");
+    rungs[1].codec = LADDER_CODEC_HEVC;
+    if (ladder_config_validate(rungs, 3, err_ok, sizeof(err_ok)))
+        fail_msg("HEVC 10-bit rung refused: %s", err_ok);
+    rungs[1].codec = LADDER_CODEC_AV1;
+    if (ladder_config_validate(rungs, 3, err_ok, sizeof(err_ok)))
+        fail_msg("AV1 10-bit rung refused: %s", err_ok);
+    strcpy(rungs[1].profile, "main10");
+    assert_contains(validate_fails(rungs, 3), "not an AV1 profile");
+    rungs[1].codec = LADDER_CODEC_H264;
+    rungs[1].bit_depth = 0;
+    assert_contains(validate_fails(rungs, 3), "main10' is an HEVC profile");
+    rungs[1].codec = LADDER_CODEC_HEVC;
+    rungs[1].bit_depth = 8;
+    assert_contains(validate_fails(rungs, 3), "main10 with bit depth 8");
+    rungs[1].bit_depth = 9;
+    rungs[1].profile[0] = '\0';
+    assert_contains(validate_fails(rungs, 3), "bit depth 9: must be 8 or 10");
+    rungs[1].bit_depth = 0;
+    rungs[1].codec = LADDER_CODEC_DEFAULT;
+    rungs[1].name[0] = '\0';   /* the accepted ladders above named it */
 
     rungs[1].width = 20000;
     assert_contains(validate_fails(rungs, 3), "16384");
@@ -833,7 +862,7 @@ static void test_file_bad_ladder(void **state)
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"crf\":52}]}", LADDER_ECONFIG),
                     "rungs[0].crf: 52 is out of range");
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":\"3M\",\"profile\":5}]}",
-                               LADDER_ECONFIG), "rungs[0].profile: expected baseline, main or high");
+                               LADDER_ECONFIG), "rungs[0].profile: expected baseline, main, high (H.264) or main10");
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":\"3M\",\"profile\":\"High\"}]}",
                                LADDER_ECONFIG), "rungs[0].profile");
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":\"3M\",\"name\":7}]}",

@@ -96,6 +96,44 @@ static void *waiter_thread(void *arg)
     return NULL;
 }
 
+/* Devices are lent in the order given: the first device's slots first, and
+ * a lease names its device and slot within it. */
+static void test_several_devices(void **state)
+{
+    (void)state;
+    const char *names[] = { "cpu", "aom" };
+    int slots[] = { 1, 2 };
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init(&pool, names, slots, 2), 0);
+    assert_int_equal(ladder_lease_pool_capacity(pool), 3);
+    ladder_lease a, b, c, d;
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &a), 0);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &b), 0);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &c), 0);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &d), 1);
+    assert_int_equal(a.device, 0);
+    assert_string_equal(a.name, "cpu:0");
+    assert_int_equal(b.device, 1);
+    assert_int_equal(b.slot, 0);
+    assert_string_equal(b.name, "aom:0");
+    assert_string_equal(c.name, "aom:1");
+    /* A freed slot of the first device goes out again before any other. */
+    ladder_lease_pool_release(pool, &a);
+    ladder_lease_pool_release(pool, &c);
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &d), 0);
+    assert_string_equal(d.name, "cpu:0");
+    assert_int_equal(ladder_lease_pool_in_use(pool), 2);
+    ladder_lease_pool_release(pool, &b);
+    ladder_lease_pool_release(pool, &d);
+    assert_int_equal(ladder_lease_pool_in_use(pool), 0);
+    ladder_lease_pool_close(pool);
+
+    int bad[] = { 1, 0 };
+    assert_int_equal(ladder_lease_pool_init(&pool, names, bad, 2), LADDER_EINVAL);
+    const char *long_name[] = { "a-device-name-far-too-long-for-a-lease" };
+    assert_int_equal(ladder_lease_pool_init(&pool, long_name, slots, 1), LADDER_EINVAL);
+}
+
 static void test_fifo_fairness(void **state)
 {
     (void)state;
@@ -196,6 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_never_over_lent),
         cmocka_unit_test(test_names_and_try),
+        cmocka_unit_test(test_several_devices),
         cmocka_unit_test(test_fifo_fairness),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_pick_keeps_own_rung),

@@ -1,0 +1,234 @@
+/*
+ * Which device may encode which rung: the codec invariant decided before
+ * the run, not discovered by failure.
+ *
+ * Every device names, per codec, an encoder library and a preset (its
+ * encoder_choice). Before any chunk exists, each distinct choice is asked
+ * once per rung for the decoder configuration it produces (a pre-flight:
+ * open the encoder with the rung's settings; AV1 also encodes a few
+ * frames). The first device's configuration is the rung's canonical one:
+ * it goes into the init segment, and a device whose configuration is not
+ * byte-identical is kept off the rung. With in-band parameter sets
+ * (avc3/hev1) a different configuration is accepted when a decoder set up
+ * from the canonical profile and level can decode it, since every segment
+ * then carries its own. The decisions and the reasons go to the log and
+ * the report.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ladder/codec_string.h"
+#include "ladder/error.h"
+#include "ladder/ladder_config.h"
+#include "session_internal.h"
+
+int rung_devices_init(ladder_session *s)
+{
+    const ladder_job *job = &s->job;
+    if (job->nb_devices > 0) {
+        if (!job->devices || job->nb_devices > LADDER_MAX_DEVICES)
+            return LADDER_EINVAL;
+        for (int d = 0; d < job->nb_devices; d++) {
+            if (job->devices[d].slots < 1 || !job->devices[d].name[0])
+                return LADDER_EINVAL;
+            s->devices[d].spec = job->devices[d];
+        }
+        s->nb_devices = job->nb_devices;
+    } else {
+        int slots = job->cpu_slots > 0 ? job->cpu_slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        ladder_device_spec *cpu = &s->devices[0].spec;
+        snprintf(cpu->name, sizeof(cpu->name), "cpu");
+        snprintf(cpu->kind, sizeof(cpu->kind), "cpu");
+        cpu->slots = slots > 0 ? slots : 1;
+        s->nb_devices = 1;
+    }
+    /* The list is the session's from here: nothing points at the caller's. */
+    s->job.devices = NULL;
+    s->job.nb_devices = s->nb_devices;
+    return 0;
+}
+
+int rung_devices_slots(const ladder_session *s)
+{
+    int slots = 0;
+    for (int d = 0; d < s->nb_devices; d++)
+        slots += s->devices[d].spec.slots;
+    return slots;
+}
+
+/* Choose every device's encoder for every codec the ladder uses. The first
+ * device must be able to encode every rung (it defines them); another
+ * device that cannot is only kept off those rungs. */
+int rung_devices_resolve(ladder_session *s)
+{
+    for (int d = 0; d < s->nb_devices; d++) {
+        device_ctx *dev = &s->devices[d];
+        for (int i = 0; i < s->nb_rungs; i++) {
+            ladder_codec codec = s->rungs[i].cfg.codec;
+            encoder_choice *choice = &dev->choice[codec];
+            if (choice->backend)
+                continue;
+            const char *wanted = dev->spec.encoder[codec];
+            choice->backend = encoder_backend_find(codec, wanted);
+            choice->preset = dev->spec.preset[0] ? dev->spec.preset : s->preset;
+            if (!choice->backend) {
+                char known[96];
+                encoder_backend_list(codec, known, sizeof(known));
+                session_fail(s, LADDER_ECONFIG, "device %s: ladder has no %s encoder '%s' (known: %s)",
+                             dev->spec.name, ladder_config_codec_name(codec), wanted, known);
+                return LADDER_ECONFIG;
+            }
+            const char *name = encoder_backend_name(choice->backend);
+            if (!avcodec_find_encoder_by_name(name) && d == 0) {
+                session_fail(s, LADDER_ECODEC, "rung %s: codec '%s' is not supported by this build "
+                             "(the linked FFmpeg has no %s)",
+                             s->rungs[i].cfg.name, ladder_config_codec_name(codec), name);
+                return LADDER_ECODEC;
+            }
+        }
+    }
+    return 0;
+}
+
+static bool same_choice(const encoder_choice *a, const encoder_choice *b)
+{
+    return a->backend == b->backend && !strcmp(a->preset, b->preset);
+}
+
+static int copy_config(rung_device *dst, const uint8_t *config, int size)
+{
+    dst->config = malloc((size_t)size + 1);
+    if (!dst->config)
+        return LADDER_ENOMEM;
+    memcpy(dst->config, config, (size_t)size);
+    dst->config_size = size;
+    return 0;
+}
+
+/* The codec string a configuration declares (for comparisons and reasons). */
+static int config_codec_string(ladder_codec codec, const uint8_t *config, int size, char *buf, size_t buf_size)
+{
+    switch (codec) {
+    case LADDER_CODEC_H264: return ladder_codec_string_h264(config, (size_t)size, buf, buf_size);
+    case LADDER_CODEC_HEVC: return ladder_codec_string_hevc(config, (size_t)size, buf, buf_size);
+    case LADDER_CODEC_AV1:  return ladder_codec_string_av1(config, (size_t)size, buf, buf_size);
+    default:                return LADDER_EINVAL;
+    }
+}
+
+/* Decide whether device d may encode rung r, from its pre-flight config. */
+static void judge_device(ladder_session *s, rung_ctx *r, int d)
+{
+    rung_device *rd = &r->on_device[d];
+    const rung_device *canon = &r->on_device[0];
+    if (rd->config_size == canon->config_size && !memcmp(rd->config, canon->config, (size_t)canon->config_size)) {
+        rd->usable = true;
+        return;
+    }
+    char declared[64] = "?", candidate[64] = "?";
+    config_codec_string(r->cfg.codec, canon->config, canon->config_size, declared, sizeof(declared));
+    config_codec_string(r->cfg.codec, rd->config, rd->config_size, candidate, sizeof(candidate));
+    bool in_band = s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND && r->cfg.codec != LADDER_CODEC_AV1;
+    if (in_band && ladder_codec_string_decodable(declared, candidate)) {
+        rd->usable = true;
+        session_log(s, LADDER_LOG_INFO,
+                    "rung=%s device=%s event=device_accepted reason=other parameter sets (%s), "
+                    "carried in band; decodable as %s",
+                    r->cfg.name, s->devices[d].spec.name, candidate, declared);
+        return;
+    }
+    const encoder_choice *choice = &s->devices[d].choice[r->cfg.codec];
+    snprintf(rd->why, sizeof(rd->why), "%s preset %s makes another decoder configuration (%s, canonical %s)%s",
+             encoder_backend_name(choice->backend), choice->preset, candidate, declared,
+             in_band ? ": not decodable as the canonical" : "");
+}
+
+int rung_devices_preflight(ladder_session *s, rung_ctx *r)
+{
+    ladder_codec codec = r->cfg.codec;
+    for (int d = 0; d < s->nb_devices; d++) {
+        const encoder_choice *choice = &s->devices[d].choice[codec];
+        rung_device *rd = &r->on_device[d];
+        /* Same encoder and preset as an earlier device: same answer. */
+        int twin = -1;
+        for (int e = 0; e < d && twin < 0; e++)
+            if (same_choice(&s->devices[e].choice[codec], choice))
+                twin = e;
+        if (twin >= 0) {
+            const rung_device *t = &r->on_device[twin];
+            rd->usable = t->usable;
+            snprintf(rd->why, sizeof(rd->why), "%s", t->why);
+            if (t->config && copy_config(rd, t->config, t->config_size))
+                return LADDER_ENOMEM;
+            continue;
+        }
+        const char *encoder = encoder_backend_name(choice->backend);
+        int err = avcodec_find_encoder_by_name(encoder) ? 0 : LADDER_ECODEC;
+        if (!err)
+            err = encoder_probe_config(s, r, choice, d == 0 ? r->codecpar : NULL, &rd->config, &rd->config_size);
+        if (err == LADDER_ENOMEM)
+            return err;
+        if (d == 0) {
+            /* The canonical device defines the rung: it must work. */
+            if (err)
+                session_fail(s, err, "rung %s: cannot open the %s encoder (%s, preset %s) for %dx%d%s",
+                             r->cfg.name, ladder_config_codec_name(codec), encoder, choice->preset, r->width,
+                             r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
+            else
+                rd->usable = true;
+            if (err)
+                return err;
+            continue;
+        }
+        if (err)
+            snprintf(rd->why, sizeof(rd->why), "%s (preset %s) cannot encode %dx%d%s", encoder, choice->preset,
+                     r->width, r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
+        else
+            judge_device(s, r, d);
+    }
+    for (int d = 1; d < s->nb_devices; d++)
+        if (!r->on_device[d].usable)
+            session_log(s, LADDER_LOG_WARNING, "rung=%s device=%s event=device_excluded reason=%s",
+                        r->cfg.name, s->devices[d].spec.name, r->on_device[d].why);
+    return 0;
+}
+
+void rung_devices_report(ladder_session *s)
+{
+    ladder_report *rep = &s->report;
+    rep->nb_devices = s->nb_devices;
+    rep->parameter_sets = s->job.parameter_sets;
+    pthread_mutex_lock(&s->progress_lock);
+    for (int d = 0; d < s->nb_devices; d++) {
+        const device_ctx *dev = &s->devices[d];
+        ladder_device_report *dr = &rep->devices[d];
+        snprintf(dr->name, sizeof(dr->name), "%s", dev->spec.name);
+        snprintf(dr->kind, sizeof(dr->kind), "%s", dev->spec.kind);
+        snprintf(dr->preset, sizeof(dr->preset), "%s", dev->spec.preset[0] ? dev->spec.preset : s->preset);
+        dr->slots = dev->spec.slots;
+        dr->chunks = dev->chunks;
+        for (int c = 0; c < LADDER_CODEC_SLOTS; c++)
+            snprintf(dr->encoders[c], sizeof(dr->encoders[c]), "%s",
+                     dev->choice[c].backend ? encoder_backend_name(dev->choice[c].backend) : "");
+    }
+    for (int i = 0; i < s->nb_rungs && i < LADDER_MAX_RUNGS; i++) {
+        const rung_ctx *r = &s->rungs[i];
+        ladder_rung_report *rr = &rep->rungs[i];
+        for (int d = 0; d < s->nb_devices; d++) {
+            rr->chunks_by_device[d] = r->on_device[d].chunks;
+            snprintf(rr->device_excluded[d], sizeof(rr->device_excluded[d]), "%s",
+                     r->on_device[d].usable ? "" : r->on_device[d].why);
+        }
+    }
+    pthread_mutex_unlock(&s->progress_lock);
+}
+
+void rung_devices_close(rung_ctx *r)
+{
+    for (int d = 0; d < LADDER_MAX_DEVICES; d++) {
+        free(r->on_device[d].config);
+        r->on_device[d].config = NULL;
+    }
+}

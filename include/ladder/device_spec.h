@@ -1,0 +1,55 @@
+/*
+ * What devices a job may encode on, and how each one encodes: the text of
+ * `ladder encode --devices` ("cpu:4", "cpu:3,cpu:1:av1=libaom-av1").
+ *
+ * A device is a named group of lease slots (today CPU slots; GPUs join as
+ * more kinds) with, per codec, the encoder library its workers run and
+ * optionally its own preset. Two devices that encode one codec differently
+ * are what the codec invariant guards against: engine/ probes each
+ * (encoder, settings) pair once per rung before the run and keeps a
+ * device off a rung whose decoder configuration it would break.
+ */
+#ifndef LADDER_DEVICE_SPEC_H
+#define LADDER_DEVICE_SPEC_H
+
+#include <stddef.h>
+
+#include "ladder/ladder.h"
+#include "ladder/lease_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Room for a device name in a lease name "<device>:<slot>". */
+#define LADDER_DEVICE_SPEC_NAME_MAX LADDER_DEVICE_LABEL_MAX
+#define LADDER_ENCODER_NAME_MAX 24
+struct ladder_device_spec {
+    char name[LADDER_DEVICE_SPEC_NAME_MAX];  /* unique in the list: "cpu", "cpu2" */
+    char kind[8];                 /* "cpu" */
+    int slots;                    /* >= 1; 0 while parsing = "one per core" */
+    /* libavcodec encoder per codec; "" = ladder's default for the codec */
+    char encoder[LADDER_CODEC_SLOTS][LADDER_ENCODER_NAME_MAX];
+    char preset[16];              /* "" = the job's preset */
+};
+
+/*
+ * Parse a comma-separated list of KIND[:SLOTS][:KEY=VALUE...]. KIND is
+ * "cpu". SLOTS defaults to default_slots. Keys: h264=, hevc=, av1= (the
+ * encoder library for that codec), preset=, name= (default: the kind,
+ * then kind2, kind3... for later devices of the same kind). Only syntax
+ * and names are checked here; whether an encoder exists is the engine's
+ * business. Returns 0, or LADDER_ECONFIG with why set to one line.
+ */
+int ladder_device_spec_parse(const char *text, int default_slots, ladder_device_spec *out,
+                             int max, int *nb, char *why, size_t why_size);
+
+/* The list as text in the syntax above (for logs and reports); buf always
+ * NUL-terminated. */
+void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_DEVICE_SPEC_H */
