@@ -117,7 +117,7 @@ int cpu_probe(ladder_device_inventory *inventory, const ladder_device_drivers *d
                                  drivers->has_encoder);
         if (enc->device && !enc->library)
             snprintf(enc->note, sizeof(enc->note), "this FFmpeg build has no %s",
-                     enc->library_name);
+                     cpu_encoders[c]);
 
         ladder_codec_support *dec = &info.decode[c];
         snprintf(dec->library_name, sizeof(dec->library_name), "%s", cpu_decoders[c]);
@@ -126,7 +126,7 @@ int cpu_probe(ladder_device_inventory *inventory, const ladder_device_drivers *d
                              drivers->has_decoder);
         if (!dec->library)
             snprintf(dec->note, sizeof(dec->note), "this FFmpeg build has no %s",
-                     dec->library_name);
+                     cpu_decoders[c]);
     }
     /* One encoder per core: each chunk's encoder is single-threaded. */
     device_assign_role(&info, info.cores, "no software encoder in this FFmpeg build");

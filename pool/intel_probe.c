@@ -132,14 +132,17 @@ static void read_description(const mfxImplDescription *desc, ladder_device_info 
 }
 
 /* Two runtimes (oneVPL GPU runtime, legacy Media SDK) may describe the same
- * adapter; the dispatcher lists the preferred one first, so keep that. */
-static bool already_listed(ladder_device_inventory *inventory, const char *name)
+ * adapter; the dispatcher lists the preferred one first, so keep that.
+ * DeviceID ("56a0/0": PCI device id / adapter number) names the adapter. */
+#define MAX_INTEL_ADAPTERS 16
+
+static bool seen_adapter(char (*seen)[MFX_STRFIELD_LEN], int *nb_seen, const char *device_id)
 {
-    for (int i = 0; i < ladder_device_inventory_count(inventory); i++) {
-        const ladder_device_info *d = ladder_device_inventory_device(inventory, i);
-        if (d->kind == LADDER_DEVICE_INTEL && !strcmp(d->name, name))
+    for (int i = 0; i < *nb_seen; i++)
+        if (!strcmp(seen[i], device_id))
             return true;
-    }
+    if (*nb_seen < MAX_INTEL_ADAPTERS)
+        snprintf(seen[(*nb_seen)++], MFX_STRFIELD_LEN, "%s", device_id);
     return false;
 }
 
@@ -166,6 +169,8 @@ int intel_probe(ladder_device_inventory *inventory, const ladder_device_drivers 
         return 0;
     }
     int software_only = 0;
+    char seen[MAX_INTEL_ADAPTERS][MFX_STRFIELD_LEN];
+    int nb_seen = 0;
     err = 0;
     for (mfxU32 i = 0; !err; i++) {
         mfxHDL handle = NULL;
@@ -183,7 +188,7 @@ int intel_probe(ladder_device_inventory *inventory, const ladder_device_drivers 
             };
             snprintf(info.name, sizeof(info.name), "Intel GPU %.32s (%.64s)",
                      desc->Dev.DeviceID, desc->ImplName);
-            if (!already_listed(inventory, info.name)) {
+            if (!seen_adapter(seen, &nb_seen, desc->Dev.DeviceID)) {
                 read_description(desc, &info, drivers);
                 device_assign_role(&info, 1, "no QSV encoder usable");
                 err = device_inventory_add(inventory, &info);
