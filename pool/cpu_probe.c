@@ -107,23 +107,22 @@ int cpu_probe(ladder_device_inventory *inventory, const ladder_device_drivers *d
     snprintf(info.simd, sizeof(info.simd), "%s", simd_level());
     ram(&info.memory_total, &info.memory_free);
     for (int c = 0; c < LADDER_VIDEO_CODEC_COUNT; c++) {
+        /* Software: the CPU can whatever the library offers, so only the
+         * library decides (and the note names what it lacks). */
         ladder_codec_support *enc = &info.encode[c];
-        snprintf(enc->library_name, sizeof(enc->library_name), "%s", cpu_encoders[c]);
-        /* Software: the CPU "can" whatever the library offers. */
-        enc->device = cpu_encoders[c][0] != '\0';
-        enc->bframes = c == LADDER_VIDEO_H264 || c == LADDER_VIDEO_HEVC;
-        if (enc->device)
-            device_codec_resolve(enc, (enum ladder_video_codec)c, "encode", "the CPU",
-                                 drivers->has_encoder);
-        if (enc->device && !enc->library)
-            snprintf(enc->note, sizeof(enc->note), "this FFmpeg build has no %s",
-                     cpu_encoders[c]);
-
+        if (cpu_encoders[c][0]) {
+            snprintf(enc->library_name, sizeof(enc->library_name), "%s", cpu_encoders[c]);
+            enc->device = true;
+            enc->bframes = c == LADDER_VIDEO_H264 || c == LADDER_VIDEO_HEVC;
+            enc->library = enc->usable = drivers->has_encoder(cpu_encoders[c]);
+            if (!enc->library)
+                snprintf(enc->note, sizeof(enc->note), "this FFmpeg build has no %s",
+                         cpu_encoders[c]);
+        }
         ladder_codec_support *dec = &info.decode[c];
         snprintf(dec->library_name, sizeof(dec->library_name), "%s", cpu_decoders[c]);
         dec->device = true;
-        device_codec_resolve(dec, (enum ladder_video_codec)c, "decode", "the CPU",
-                             drivers->has_decoder);
+        dec->library = dec->usable = drivers->has_decoder(cpu_decoders[c]);
         if (!dec->library)
             snprintf(dec->note, sizeof(dec->note), "this FFmpeg build has no %s",
                      cpu_decoders[c]);

@@ -70,23 +70,44 @@ static int codec_from_vpl(mfxU32 codec_id)
     }
 }
 
-/* Largest size and 10-bit (a P010 surface format) over a codec's profiles
- * and memory types; the two description structs share this layout. */
-#define SCAN_PROFILES(codec, support)                                              \
-    for (mfxU16 p = 0; p < (codec)->NumProfiles && (codec)->Profiles; p++) {       \
-        for (mfxU16 m = 0; m < (codec)->Profiles[p].NumMemTypes &&                 \
-                           (codec)->Profiles[p].MemDesc; m++) {                    \
-            const __typeof__((codec)->Profiles[p].MemDesc[m]) *mem =               \
-                &(codec)->Profiles[p].MemDesc[m];                                  \
-            if ((int)mem->Width.Max > (support)->max_width)                        \
-                (support)->max_width = (int)mem->Width.Max;                        \
-            if ((int)mem->Height.Max > (support)->max_height)                      \
-                (support)->max_height = (int)mem->Height.Max;                      \
-            for (mfxU16 f = 0; f < mem->NumColorFormats && mem->ColorFormats; f++) \
-                if (mem->ColorFormats[f] == MFX_FOURCC_P010)                       \
-                    (support)->ten_bit = true;                                     \
-        }                                                                          \
+/* One memory type of one profile: widen the largest size; a P010 surface
+ * format means 10-bit. */
+static void note_memory_type(ladder_codec_support *support, const mfxRange32U *width,
+                             const mfxRange32U *height, const mfxU32 *formats,
+                             mfxU16 nb_formats)
+{
+    if ((int)width->Max > support->max_width)
+        support->max_width = (int)width->Max;
+    if ((int)height->Max > support->max_height)
+        support->max_height = (int)height->Max;
+    for (mfxU16 f = 0; f < nb_formats && formats; f++)
+        if (formats[f] == MFX_FOURCC_P010)
+            support->ten_bit = true;
+}
+
+/* The encoder and decoder descriptions have the same shape but distinct
+ * types, hence two walkers. */
+static void scan_encoder(const struct encoder *codec, ladder_codec_support *support)
+{
+    for (mfxU16 p = 0; p < codec->NumProfiles && codec->Profiles; p++) {
+        const struct encprofile *profile = &codec->Profiles[p];
+        for (mfxU16 m = 0; m < profile->NumMemTypes && profile->MemDesc; m++)
+            note_memory_type(support, &profile->MemDesc[m].Width, &profile->MemDesc[m].Height,
+                             profile->MemDesc[m].ColorFormats,
+                             profile->MemDesc[m].NumColorFormats);
     }
+}
+
+static void scan_decoder(const struct decoder *codec, ladder_codec_support *support)
+{
+    for (mfxU16 p = 0; p < codec->NumProfiles && codec->Profiles; p++) {
+        const struct decprofile *profile = &codec->Profiles[p];
+        for (mfxU16 m = 0; m < profile->NumMemTypes && profile->MemDesc; m++)
+            note_memory_type(support, &profile->MemDesc[m].Width, &profile->MemDesc[m].Height,
+                             profile->MemDesc[m].ColorFormats,
+                             profile->MemDesc[m].NumColorFormats);
+    }
+}
 
 static void read_description(const mfxImplDescription *desc, ladder_device_info *info,
                              const ladder_device_drivers *drivers)
@@ -104,14 +125,14 @@ static void read_description(const mfxImplDescription *desc, ladder_device_info 
         ladder_codec_support *enc = &info->encode[c];
         enc->device = true;
         enc->bframes = desc->Enc.Codecs[i].BiDirectionalPrediction != 0;
-        SCAN_PROFILES(&desc->Enc.Codecs[i], enc)
+        scan_encoder(&desc->Enc.Codecs[i], enc);
     }
     for (mfxU16 i = 0; i < desc->Dec.NumCodecs && desc->Dec.Codecs; i++) {
         int c = codec_from_vpl(desc->Dec.Codecs[i].CodecID);
         if (c < 0)
             continue;
         info->decode[c].device = true;
-        SCAN_PROFILES(&desc->Dec.Codecs[i], &info->decode[c])
+        scan_decoder(&desc->Dec.Codecs[i], &info->decode[c]);
     }
     for (int c = 0; c < LADDER_VIDEO_CODEC_COUNT; c++) {
         if (qsv_encoders[c][0]) {

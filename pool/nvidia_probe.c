@@ -20,6 +20,11 @@ static const GUID nvenc_av1_guid = {
     0x0a352289, 0x0aa7, 0x4759, { 0x86, 0x2d, 0x5d, 0x15, 0xcd, 0x16, 0xd2, 0x54 }
 };
 
+/* The NVENC API version this build asks for (nv-codec-headers 11.1). */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define NVENC_API_TEXT STRINGIFY(NVENCAPI_MAJOR_VERSION) "." STRINGIFY(NVENCAPI_MINOR_VERSION)
+
 static const char *const nvenc_encoders[LADDER_VIDEO_CODEC_COUNT] = {
     "h264_nvenc", "hevc_nvenc", "av1_nvenc", "",
 };
@@ -190,8 +195,9 @@ static bool probe_nvenc(const ladder_nvidia_api *api, CUcontext ctx,
     NV_ENCODE_API_FUNCTION_LIST nvenc = { .version = NV_ENCODE_API_FUNCTION_LIST_VER };
     NVENCSTATUS status = api->NvEncodeAPICreateInstance(&nvenc);
     if (status != NV_ENC_SUCCESS) {
-        snprintf(why, why_size, "no NVENC (NvEncodeAPICreateInstance: %s; driver older than NVENC API %d.%d?)",
-                 nvenc_status_name(status), NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION);
+        snprintf(why, why_size,
+                 "no NVENC (NvEncodeAPICreateInstance: %s; driver older than NVENC API "
+                 NVENC_API_TEXT "?)", nvenc_status_name(status));
         return false;
     }
     NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS params = {
@@ -206,10 +212,13 @@ static bool probe_nvenc(const ladder_nvidia_api *api, CUcontext ctx,
         /* The API asks for a destroy even after a failed open. */
         if (encoder)
             nvenc.nvEncDestroyEncoder(encoder);
-        bool busy = status == NV_ENC_ERR_OUT_OF_MEMORY || status == NV_ENC_ERR_LOCK_BUSY;
+        const char *hint = "";
+        if (status == NV_ENC_ERR_OUT_OF_MEMORY || status == NV_ENC_ERR_LOCK_BUSY)
+            hint = "; sessions taken by other processes?";
+        else if (status == NV_ENC_ERR_INVALID_VERSION)
+            hint = "; driver older than NVENC API " NVENC_API_TEXT "?";
         snprintf(why, why_size, "no NVENC (encode session refused: %s%s)",
-                 nvenc_status_name(status),
-                 busy ? "; sessions taken by other processes?" : "");
+                 nvenc_status_name(status), hint);
         return false;
     }
     read_encode_caps(&nvenc, encoder, info);

@@ -30,6 +30,7 @@ typedef struct fake_gpu {
     int domain, bus, device;
     int cc_major, cc_minor;
     size_t total, free;
+    CUresult ctx_result;       /* what cuCtxCreate answers */
     bool nvdec[LADDER_VIDEO_CODEC_COUNT];
     bool nvdec_10bit[LADDER_VIDEO_CODEC_COUNT];
     int dec_max_w, dec_max_h;
@@ -105,6 +106,8 @@ static CUresult CUDAAPI fake_cuDeviceTotalMem(size_t *bytes, CUdevice dev)
 
 static CUresult CUDAAPI fake_cuCtxCreate(CUcontext *ctx, unsigned int flags, CUdevice dev)
 {
+    if (fake.gpus[dev].ctx_result != CUDA_SUCCESS)
+        return fake.gpus[dev].ctx_result;
     *ctx = (CUcontext)&fake.gpus[dev];
     fake.current = dev;
     fake.contexts_live++;
@@ -505,6 +508,29 @@ static void test_codec_libraries_missing(void **state)
     ladder_device_inventory_close(inv);
 }
 
+/* A GPU in exclusive-process mode that another process holds. */
+static void test_context_refused(void **state)
+{
+    fake.count = 2;
+    fake.gpus[0] = l4();
+    fake.gpus[0].ctx_result = (CUresult)46; /* CUDA_ERROR_DEVICES_UNAVAILABLE */
+    fake.gpus[1] = l4();
+    fake.gpus[1].uuid[0] = 0x01;
+    ladder_device_drivers drivers = fake_drivers();
+    ladder_device_inventory *inv = NULL;
+    assert_int_equal(ladder_device_inventory_probe_with(&inv, &drivers), 0);
+    const ladder_device_info *busy = ladder_device_inventory_device(inv, 1);
+    assert_int_equal(busy->role, LADDER_ROLE_EXCLUDED);
+    assert_int_equal(busy->encoder_sessions, 0);
+    assert_non_null(strstr(busy->reason, "46 CUDA_ERROR_DEVICES_UNAVAILABLE"));
+    assert_string_equal(busy->uuid, "GPU-abcdef01-2345-6789-0a1b-2c3d4e5f6071");
+    assert_true(busy->memory_free < 0);
+    /* The next GPU is probed as usual. */
+    assert_int_equal(ladder_device_inventory_device(inv, 2)->role, LADDER_ROLE_ENCODE);
+    assert_int_equal(fake.contexts_live, 0);
+    ladder_device_inventory_close(inv);
+}
+
 static void test_cpu_slots_and_codecs(void **state)
 {
     fake.load_error = "libcuda.so.1 not found";
@@ -710,6 +736,7 @@ int main(void)
         cmocka_unit_test_setup(test_nvenc_without_av1_guid, reset),
         cmocka_unit_test_setup(test_two_gpus, reset),
         cmocka_unit_test_setup(test_codec_libraries_missing, reset),
+        cmocka_unit_test_setup(test_context_refused, reset),
         cmocka_unit_test_setup(test_cpu_slots_and_codecs, reset),
         cmocka_unit_test(test_real_probe),
         cmocka_unit_test(test_names),
