@@ -19,6 +19,7 @@ static void usage(FILE *out)
             "Commands:\n"
             "  encode INPUT -o OUTDIR   encode INPUT into an HLS/CMAF ladder in OUTDIR\n"
             "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
+            "  devices [--json]         list this host's devices (CPU, NVIDIA, Intel) and their codecs\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
             "  version                  print the version\n"
             "\n"
@@ -26,7 +27,8 @@ static void usage(FILE *out)
             "5 no video stream, 6 bad ladder, 7 output not writable, 8 encoder failure,\n"
             "9 disk full, 10 unsupported codec, 130 cancelled.\n"
             "\n"
-            "Run 'ladder encode --help' or 'ladder bench --help' for their options.\n",
+            "Run 'ladder encode --help', 'ladder bench --help' or 'ladder devices --help'\n"
+            "for their options.\n",
             LADDER_VERSION_STRING);
 }
 
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
         return cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "devices"))
+        return cmd_devices(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
@@ -75,6 +79,10 @@ int main(int argc, char **argv)
         if (argc > 2 && !strcmp(argv[2], "bench")) {
             char *help_argv[] = { "bench", "--help", NULL };
             return cmd_bench(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "devices")) {
+            char *help_argv[] = { "devices", "--help", NULL };
+            return cmd_devices(2, help_argv);
         }
         usage(stdout);
         return 0;
