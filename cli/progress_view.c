@@ -100,6 +100,27 @@ static void on_rung(void *opaque, const ladder_rung_progress *p)
         draw(v);
 }
 
+/* Device health changes: a JSON line for programs; people see the
+ * engine's warning line for the same event. */
+static void on_device(void *opaque, const ladder_device_progress *p)
+{
+    progress_view *v = opaque;
+    if (v->mode != LADDER_PROGRESS_JSON)
+        return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("device"));
+    json_object_object_add(o, "name", json_object_new_string(p->name));
+    json_object_object_add(o, "state", json_object_new_string(ladder_device_state_name(p->state)));
+    json_object_object_add(o, "chunks", json_object_new_int(p->chunks));
+    json_object_object_add(o, "failures", json_object_new_int(p->failures));
+    json_object_object_add(o, "quarantines", json_object_new_int(p->quarantines));
+    json_object_object_add(o, "last_error", p->last_error && p->last_error[0]
+                                                ? json_object_new_string(p->last_error) : NULL);
+    fprintf(stdout, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    fflush(stdout);
+    json_object_put(o);
+}
+
 static void on_log(void *opaque, int level, const char *line)
 {
     progress_view *v = opaque;
@@ -131,7 +152,7 @@ int progress_view_init(progress_view **out, ladder_progress_mode mode, int verbo
 
 ladder_progress_sink progress_view_sink(progress_view *v)
 {
-    return (ladder_progress_sink){ .opaque = v, .on_rung = on_rung, .on_log = on_log };
+    return (ladder_progress_sink){ .opaque = v, .on_rung = on_rung, .on_log = on_log, .on_device = on_device };
 }
 
 void progress_view_finish(progress_view *v)

@@ -7,9 +7,12 @@
  */
 #include "ladder/chunk_queue.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "ladder/error.h"
 #include "ladder/ladder.h"
@@ -204,6 +207,17 @@ static double rung_cost(const ladder_chunk_queue *q, int r)
     return units > 0 ? f->initial_cost * seconds / units : f->initial_cost;
 }
 
+/* Under q->lock: no rung in eligible can produce more work. */
+static bool eligible_drained(const ladder_chunk_queue *q, uint32_t eligible)
+{
+    for (int r = 0; r < q->nb_rungs; r++) {
+        const rung_fifo *f = &q->rungs[r];
+        if ((eligible & (UINT32_C(1) << r)) && (!f->finished || f->queued > 0 || f->active > 0))
+            return false;
+    }
+    return true;
+}
+
 int ladder_chunk_queue_pop(ladder_chunk_queue *q, int *rung, bool helpers,
                            ladder_chunk **out)
 {
@@ -221,21 +235,18 @@ int ladder_chunk_queue_pop_for(ladder_chunk_queue *q, int *rung, bool helpers, u
             return LADDER_ECANCELED;
         }
         ladder_rung_load loads[LADDER_MAX_RUNGS];
-        bool all_drained = true;
         for (int r = 0; r < q->nb_rungs; r++) {
             const rung_fifo *f = &q->rungs[r];
-            bool mine = eligible & (UINT32_C(1) << r);
             /* A rung this worker may not encode looks empty to it, and
              * cannot keep it waiting once its own rungs are done. */
             loads[r] = (ladder_rung_load){
-                .queued = mine ? f->queued : 0,
+                .queued = eligible & (UINT32_C(1) << r) ? f->queued : 0,
                 .active = f->active,
                 .frames_left = f->frames_total - f->frames_done,
                 .cost_per_frame = rung_cost(q, r),
             };
-            if (mine && (!f->finished || f->queued > 0 || f->active > 0))
-                all_drained = false;
         }
+        bool all_drained = eligible_drained(q, eligible);
         int pick = ladder_lease_pool_pick_rung(loads, q->nb_rungs, *rung, helpers);
         if (pick >= 0) {
             rung_fifo *f = &q->rungs[pick];
@@ -264,6 +275,46 @@ int ladder_chunk_queue_pop_for(ladder_chunk_queue *q, int *rung, bool helpers, u
         }
         pthread_cond_wait(&q->work, &q->lock);
     }
+}
+
+bool ladder_chunk_queue_rung_drained(ladder_chunk_queue *q, int rung)
+{
+    pthread_mutex_lock(&q->lock);
+    bool drained = rung >= 0 && rung < q->nb_rungs && eligible_drained(q, UINT32_C(1) << rung);
+    pthread_mutex_unlock(&q->lock);
+    return drained;
+}
+
+int ladder_chunk_queue_wait_drained(ladder_chunk_queue *q, uint32_t eligible, double seconds)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    double whole = floor(seconds > 0 ? seconds : 0);
+    deadline.tv_sec += (time_t)whole;
+    deadline.tv_nsec += (long)((seconds - whole) * 1e9);
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int ret = 0;
+    pthread_mutex_lock(&q->lock);
+    /* Woken by every done, push, requeue and finish: re-check each time. */
+    for (;;) {
+        if (q->aborted) {
+            ret = LADDER_ECANCELED;
+            break;
+        }
+        if (eligible_drained(q, eligible)) {
+            ret = 1;
+            break;
+        }
+        if (pthread_cond_timedwait(&q->work, &q->lock, &deadline) == ETIMEDOUT) {
+            ret = q->aborted ? LADDER_ECANCELED : eligible_drained(q, eligible) ? 1 : 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&q->lock);
+    return ret;
 }
 
 void ladder_chunk_queue_done(ladder_chunk_queue *q, const ladder_chunk *chunk,

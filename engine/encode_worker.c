@@ -96,9 +96,12 @@ static int prepend_parameter_sets(encoded_chunk *ec, const uint8_t *ps, int ps_s
 
 /* Encode every frame of the chunk to EOS on device d. *config_ok tells
  * whether the encoder produced the configuration the pre-flight recorded
- * for this device and rung (on a usable device: one the rung accepts). */
+ * for this device and rung (on a usable device: one the rung accepts).
+ * inject_failure (fault devices): fail half-way, as a device that dies
+ * mid-chunk would, with a half-fed encoder to clean up. */
 static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chunk *chunk,
-                        bool perturb, const chunk_rate *rate, encoded_chunk *ec, bool *config_ok)
+                        bool perturb, bool inject_failure, const chunk_rate *rate, encoded_chunk *ec,
+                        bool *config_ok)
 {
     const chunk_frames *cf = chunk->payload;
     const encoder_choice *choice = &s->devices[d].choice[r->cfg.codec];
@@ -119,6 +122,10 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
         return 0;
     }
     for (int i = 0; i < cf->nb && !err; i++) {
+        if (inject_failure && i == cf->nb / 2) {
+            err = LADDER_EENCODER;
+            break;
+        }
         AVFrame *f = cf->frames[i];
         /* The first frame of every chunk is an IDR: the segment must start
          * with a random access point. A fresh encoder does this anyway;
@@ -208,7 +215,7 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
     for (;;) {
         ladder_chunk *chunk = NULL;
         uint32_t eligible = eligible_rungs(s, d);
-        if (!eligible)
+        if (!eligible || device_health_gate(s, d, eligible))
             return;
         if (ladder_chunk_queue_pop_for(s->queue, &rung, s->job.helpers, eligible, &chunk) || !chunk)
             return;
@@ -242,8 +249,29 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
         double t0 = session_now(), cpu0 = thread_cpu_seconds();
         bool config_ok = false;
         chunk_rate rate = rate_control_plan(s, r, d);
-        int err = encode_chunk(s, r, d, chunk, perturb, &rate, ec, &config_ok);
+        bool healthy = device_health_start(s, d);
+        int err = encode_chunk(s, r, d, chunk, perturb, !healthy, &rate, ec, &config_ok);
         double seconds = session_now() - t0, cpu_seconds = thread_cpu_seconds() - cpu0;
+        if (err == LADDER_EENCODER) {
+            /* The device's fault, not the chunk's: charge it, and give the
+             * chunk back for this or another device (not an attempt of the
+             * invariant's). Quarantine bounds how often one device fails. */
+            char why[160];
+            snprintf(why, sizeof(why), "rung %s chunk %d: %s%s", r->cfg.name, chunk->index,
+                     ladder_strerror(err), healthy ? "" : " (injected fault)");
+            encoded_chunk_free(ec);
+            rate_control_record(s, r, &rate, chunk->payload, NULL);
+            chunk->attempts--;
+            pthread_mutex_lock(&s->progress_lock);
+            r->failure_requeues++;
+            pthread_mutex_unlock(&s->progress_lock);
+            session_log(s, LADDER_LOG_WARNING, "rung=%s chunk=%d device=%s event=encode_failed action=requeue reason=%s",
+                        r->cfg.name, chunk->index, lease->name, why);
+            ladder_chunk_queue_requeue(s->queue, chunk);
+            device_health_end(s, d, false, why);
+            continue;
+        }
+        device_health_end(s, d, !err, err ? ladder_strerror(err) : NULL);
         if (err) {
             encoded_chunk_free(ec);
             session_fail(s, err, "rung %s chunk %d device %s: encode failed: %s",

@@ -446,6 +446,19 @@ int encoder_probe_config(const ladder_session *s, const rung_ctx *r, const encod
     return 0;
 }
 
+int encoder_probe_encode(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice)
+{
+    AVCodecContext *enc = NULL;
+    int err = encoder_open(s, r, choice, false, NULL, &enc);
+    if (err)
+        return err;
+    AVPacket *key = NULL;
+    err = preflight_key_frame(s, r, enc, &key);
+    av_packet_free(&key);
+    encoder_close(&enc);
+    return err;
+}
+
 /*
  * Sanitizer builds only: tell LeakSanitizer that memory libx265 loses is
  * not ladder's. libx265 3.5 through FFmpeg 5.1's wrapper leaks on every

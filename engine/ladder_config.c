@@ -410,6 +410,9 @@ static bool rung_problem(const ladder_rung *r, char *why, size_t size)
                  quote_str(r->profile).s);
     } else if (r->codec == LADDER_CODEC_H264 && slice_is(r->profile, profile_len, "main10")) {
         snprintf(why, size, "profile 'main10' is an HEVC profile (an h264 rung is baseline, main or high)");
+    } else if (r->codec == LADDER_CODEC_H264 && r->rate_mode == LADDER_RATE_CRF && r->crf == 0) {
+        /* x264 refuses lossless in every profile a rung can have. */
+        snprintf(why, size, "crf 0 is lossless, which H.264 baseline/main/high cannot carry (use crf 1 or more)");
     } else if (r->bit_depth != 0 && r->bit_depth != 8 && r->bit_depth != 10) {
         snprintf(why, size, "bit depth %d: must be 8 or 10", r->bit_depth);
     } else if (r->bit_depth == 10 && r->codec == LADDER_CODEC_H264) {

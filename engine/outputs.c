@@ -598,6 +598,7 @@ static int measure(ladder_session *s, measured *m)
         rr->chunks = r->chunks;
         rr->chunks_by_helpers = r->chunks_by_helpers;
         rr->invariant_requeues = r->invariant_requeues;
+        rr->failure_requeues = r->failure_requeues;
         snprintf(rr->codecs, sizeof(rr->codecs), "%s", r->codecs);
         rr->bit_depth = r->bit_depth;
         rr->state = LADDER_RUNG_COMPLETED;

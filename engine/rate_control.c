@@ -106,9 +106,12 @@ static const rate_model rate_models[] = {
      * 0.13 on 1080p testsrc2 at veryfast). x264 reports a CRF frame's
      * quantiser as the rate factor plus about 6 (the QP of a P-frame at
      * that factor). */
-    { LADDER_CODEC_H264, 0.13, 6.0, 1.0, 0, 51, false, false },
+    /* Not below 1: at crf 0 x264 encodes losslessly, which only the High
+     * 4:4:4 Predictive profile carries, so the encoder refuses to open for
+     * a High rung (seen on very simple content at a generous bitrate). */
+    { LADDER_CODEC_H264, 0.13, 6.0, 1.0, 1, 51, false, false },
     /* x265: measured as the header comment says. */
-    { LADDER_CODEC_HEVC, 0.12, 6.5, 1.0, 0, 51, false, false },
+    { LADDER_CODEC_HEVC, 0.12, 6.5, 1.0, 1, 51, false, false },
     /* SVT-AV1: measured as the header comment says. crf 0 means "unset"
      * to FFmpeg 5.1's wrapper (it would fall back to its default mode),
      * and its crf option is an integer. */

@@ -39,6 +39,10 @@ static json_object *devices_json(const ladder_report *rep)
                 json_object_object_add(enc, codec_keys[c], json_object_new_string(dr->encoders[c]));
         json_object_object_add(o, "encoders", enc);
         json_object_object_add(o, "chunks", json_object_new_int(dr->chunks));
+        json_object_object_add(o, "state", json_object_new_string(ladder_device_state_name(dr->state)));
+        json_object_object_add(o, "failures", json_object_new_int(dr->failures));
+        json_object_object_add(o, "quarantines", json_object_new_int(dr->quarantines));
+        json_object_object_add(o, "last_error", dr->last_error[0] ? json_object_new_string(dr->last_error) : NULL);
         json_object_array_add(a, o);
     }
     return a;
@@ -67,6 +71,7 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
     json_object_object_add(o, "chunks", json_object_new_int(r->chunks));
     json_object_object_add(o, "chunks_by_helpers", json_object_new_int(r->chunks_by_helpers));
     json_object_object_add(o, "invariant_requeues", json_object_new_int(r->invariant_requeues));
+    json_object_object_add(o, "failure_requeues", json_object_new_int(r->failure_requeues));
     json_object_object_add(o, "devices", rung_devices_json(rep, r));
     json_object_object_add(o, "codecs", json_object_new_string(r->codecs));
     json_object_object_add(o, "bit_depth", json_object_new_int(r->bit_depth));

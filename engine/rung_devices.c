@@ -34,6 +34,7 @@ int rung_devices_init(ladder_session *s)
             if (job->devices[d].slots < 1 || !job->devices[d].name[0])
                 return LADDER_EINVAL;
             s->devices[d].spec = job->devices[d];
+            atomic_init(&s->devices[d].encodes, 0);
         }
         s->nb_devices = job->nb_devices;
     } else {
@@ -42,8 +43,13 @@ int rung_devices_init(ladder_session *s)
         snprintf(cpu->name, sizeof(cpu->name), "cpu");
         snprintf(cpu->kind, sizeof(cpu->kind), "cpu");
         cpu->slots = slots > 0 ? slots : 1;
+        atomic_init(&s->devices[0].encodes, 0);
         s->nb_devices = 1;
     }
+    if (s->job.device_failure_limit <= 0)
+        s->job.device_failure_limit = 3;
+    if (!(s->job.device_backoff_seconds > 0))
+        s->job.device_backoff_seconds = 1.0;
     /* The list is the session's from here: nothing points at the caller's. */
     s->job.devices = NULL;
     s->job.nb_devices = s->nb_devices;
@@ -209,6 +215,10 @@ void rung_devices_report(ladder_session *s)
         snprintf(dr->preset, sizeof(dr->preset), "%s", dev->spec.preset[0] ? dev->spec.preset : s->preset);
         dr->slots = dev->spec.slots;
         dr->chunks = dev->chunks;
+        dr->state = device_health_state(dev);
+        dr->failures = dev->failures;
+        dr->quarantines = dev->quarantines;
+        snprintf(dr->last_error, sizeof(dr->last_error), "%s", dev->last_error);
         for (int c = 0; c < LADDER_CODEC_SLOTS; c++)
             snprintf(dr->encoders[c], sizeof(dr->encoders[c]), "%s",
                      dev->choice[c].backend ? encoder_backend_name(dev->choice[c].backend) : "");

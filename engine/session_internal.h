@@ -66,7 +66,17 @@ typedef struct encoder_choice {
 typedef struct device_ctx {
     ladder_device_spec spec;
     encoder_choice choice[LADDER_CODEC_SLOTS];  /* by ladder_codec */
-    int chunks;                   /* encoded here, under progress_lock */
+    /* health (device_health.c), under progress_lock */
+    int chunks;                   /* encoded here */
+    int busy;                     /* its workers encoding right now */
+    bool quarantined, probation, probing;
+    int consecutive_failures, failures;
+    int quarantines;              /* in all */
+    int quarantines_in_row;       /* since its last good chunk */
+    double quarantine_until;      /* session_now() time of the next re-test */
+    double backoff;               /* seconds until the next re-test */
+    char last_error[160];
+    atomic_int encodes;           /* encodes started (fault devices count them) */
 } device_ctx;
 
 /* What one device may do on one rung, decided by the pre-flight. */
@@ -134,6 +144,7 @@ typedef struct rung_ctx {
     int chunks;
     int chunks_by_helpers;
     int invariant_requeues;
+    int failure_requeues;         /* chunks given back after their device failed */
     /* rate control across chunks, see rate_control.c */
     double rate_target_bits;      /* the rung's share of bits for the chunks done */
     double rate_actual_bits;      /* what they used */
@@ -254,6 +265,9 @@ void encoder_close(AVCodecContext **enc);
  */
 int encoder_probe_config(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice,
                          AVCodecParameters *par, uint8_t **config, int *config_size);
+/* A tiny real encode (a few grey frames of rung r to a key frame): the
+ * re-test of a quarantined device. */
+int encoder_probe_encode(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice);
 
 /* rung_devices.c: which device may encode which rung. */
 /* The job's devices (or one CPU device) into session.devices. */
@@ -268,6 +282,19 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r);
 /* Devices and chunks per device into session.report. */
 void rung_devices_report(ladder_session *s);
 void rung_devices_close(rung_ctx *r);
+
+/* device_health.c: failures charged to devices, quarantine, re-tests. */
+/* Before an encode on device d: false when a fault device must fail it. */
+bool device_health_start(ladder_session *s, int d);
+/* After it: ok, or the error (one line) it failed with. */
+void device_health_end(ladder_session *s, int d, bool ok, const char *error);
+/*
+ * For a worker of device d before it takes work: returns 0 when the device
+ * may work, 1 when its worker should stop (nothing left for it, or the run
+ * is failing). Waits out a quarantine and runs the re-test.
+ */
+int device_health_gate(ladder_session *s, int d, uint32_t eligible);
+ladder_device_state device_health_state(const device_ctx *dev);
 
 /* encode_worker.c */
 void *encode_worker_main(void *arg);

@@ -78,14 +78,23 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
             return fail(why, why_size, "device '%s': preset '%s' is not valid", d->kind, value);
         return 0;
     }
+    if ((!strcmp(key, "fail-after") || !strcmp(key, "fail-for")) && !strcmp(d->kind, "fault")) {
+        char *end = NULL;
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (errno || !end || *end || n < 0 || n > 1000000)
+            return fail(why, why_size, "device '%s': %s '%s' is not a number in 0..1000000", d->kind, key, value);
+        *(!strcmp(key, "fail-after") ? &d->fail_after : &d->fail_for) = (int)n;
+        return 0;
+    }
     if (!strcmp(key, "name")) {
         if (!valid_name(value) || !copy_field(d->name, sizeof(d->name), value, strlen(value)))
             return fail(why, why_size, "device '%s': name '%s' must be 1-%zu letters, digits, '-' or '_'",
                         d->kind, value, sizeof(d->name) - 1);
         return 0;
     }
-    return fail(why, why_size, "device '%s': unknown option '%s' (known: h264=, hevc=, av1=, preset=, name=)",
-                d->kind, key);
+    return fail(why, why_size, "device '%s': unknown option '%s' (known: h264=, hevc=, av1=, preset=, name=%s)",
+                d->kind, key, strcmp(d->kind, "fault") ? "" : ", fail-after=, fail-for=");
 }
 
 /* One KIND[:SLOTS][:KEY=VALUE...] item of the list, [item, item + len). */
@@ -96,8 +105,9 @@ static int parse_device(const char *item, size_t len, int default_slots, ladder_
     const char *end = item + len;
     const char *colon = memchr(item, ':', len);
     const char *field_end = colon ? colon : end;
-    if (!copy_field(d->kind, sizeof(d->kind), item, (size_t)(field_end - item)) || strcmp(d->kind, "cpu"))
-        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu)", (int)(field_end - item), item);
+    if (!copy_field(d->kind, sizeof(d->kind), item, (size_t)(field_end - item)) ||
+        (strcmp(d->kind, "cpu") && strcmp(d->kind, "fault")))
+        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, fault)", (int)(field_end - item), item);
     d->slots = default_slots;
     bool first_field = true;
     for (const char *p = colon ? colon + 1 : end; p < end; first_field = false) {
@@ -180,6 +190,8 @@ void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *bu
                 APPEND(":%s=%s", ladder_config_codec_name((ladder_codec)c), d->encoder[c]);
         if (d->preset[0])
             APPEND(":preset=%s", d->preset);
+        if (!strcmp(d->kind, "fault"))
+            APPEND(":fail-after=%d:fail-for=%d", d->fail_after, d->fail_for);
         if (strcmp(d->name, d->kind))
             APPEND(":name=%s", d->name);
     }

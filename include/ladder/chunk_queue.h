@@ -106,6 +106,16 @@ int ladder_chunk_queue_pop_for(ladder_chunk_queue *q, int *rung, bool helpers, u
                                ladder_chunk **out);
 
 /*
+ * For a worker that may not take chunks now (its device is quarantined):
+ * wait up to seconds for every rung in eligible to be finished and
+ * drained. Returns 1 when they are (the worker has nothing left to do), 0
+ * when the time ran out first, LADDER_ECANCELED after abort.
+ */
+int ladder_chunk_queue_wait_drained(ladder_chunk_queue *q, uint32_t eligible, double seconds);
+/* Whether rung is finished and has no chunk queued or being encoded. */
+bool ladder_chunk_queue_rung_drained(ladder_chunk_queue *q, int rung);
+
+/*
  * The worker is done with chunk (encoded, or failed for good): release its
  * bytes and record encode_seconds of work for nb_frames frames, which refines
  * the rung's per-frame cost. The queue does not free the chunk.

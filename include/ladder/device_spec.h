@@ -31,11 +31,18 @@ struct ladder_device_spec {
     /* libavcodec encoder per codec; "" = ladder's default for the codec */
     char encoder[LADDER_CODEC_SLOTS][LADDER_ENCODER_NAME_MAX];
     char preset[16];              /* "" = the job's preset */
+    /* kind "fault" (tests and drills): a CPU device whose encodes fail
+     * from the (fail_after + 1)th on, re-tests included; for fail_for
+     * encodes when fail_for > 0 (then it recovers), else for good */
+    int fail_after;
+    int fail_for;
 };
 
 /*
  * Parse a comma-separated list of KIND[:SLOTS][:KEY=VALUE...]. KIND is
- * "cpu". SLOTS defaults to default_slots. Keys: h264=, hevc=, av1= (the
+ * "cpu", or "fault" (CPU-backed, for tests and drills: key fail-after=N
+ * makes every encode after its Nth fail, default 0; fail-for=M makes only
+ * the next M fail, then it works again, default 0: for good). SLOTS defaults to default_slots. Keys: h264=, hevc=, av1= (the
  * encoder library for that codec), preset=, name= (default: the kind,
  * then kind2, kind3... for later devices of the same kind). Only syntax
  * and names are checked here; whether an encoder exists is the engine's

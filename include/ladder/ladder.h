@@ -129,6 +129,11 @@ typedef struct ladder_job {
     const ladder_device_spec *devices;
     int nb_devices;
     ladder_parameter_sets parameter_sets;
+    /* Device health: a device whose encodes fail this many times in a row
+     * is quarantined (default 3); it is re-tested after backoff seconds
+     * (default 1, doubling each time it fails again). */
+    int device_failure_limit;
+    double device_backoff_seconds;
     size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
                                      being built included; 0 = automatic: (slots
                                      + 1) chunks of the largest rung, >= 512 MiB */
@@ -160,6 +165,25 @@ typedef enum ladder_rung_state {
 
 const char *ladder_rung_state_name(ladder_rung_state s);
 
+/* A device's health, as progress events and the report show it. */
+typedef enum ladder_device_state {
+    LADDER_DEVICE_STATE_IDLE = 0,    /* waiting for work */
+    LADDER_DEVICE_STATE_BUSY,        /* encoding */
+    LADDER_DEVICE_STATE_QUARANTINED, /* failed too often: no work until a re-test passes */
+    LADDER_DEVICE_STATE_PROBATION,   /* passed its re-test; one good chunk clears it */
+} ladder_device_state;
+
+const char *ladder_device_state_name(ladder_device_state s);
+
+typedef struct ladder_device_progress {
+    const char *name;             /* "cpu", "fault" */
+    ladder_device_state state;
+    int chunks;                   /* encoded there so far */
+    int failures;                 /* encodes that failed there */
+    int quarantines;
+    const char *last_error;       /* "" when none */
+} ladder_device_progress;
+
 typedef struct ladder_rung_progress {
     int rung;                     /* index in the resolved ladder */
     const char *name;
@@ -183,6 +207,8 @@ typedef struct ladder_progress_sink {
     void (*on_rung)(void *opaque, const ladder_rung_progress *p);
     /* One line per engine event: rung, chunk and device it concerns. */
     void (*on_log)(void *opaque, int level, const char *line);
+    /* A device changed state (optional). */
+    void (*on_device)(void *opaque, const ladder_device_progress *p);
 } ladder_progress_sink;
 
 enum { LADDER_LOG_ERROR = 0, LADDER_LOG_WARNING = 1, LADDER_LOG_INFO = 2, LADDER_LOG_DEBUG = 3 };
@@ -205,6 +231,7 @@ typedef struct ladder_rung_report {
     int chunks;
     int chunks_by_helpers;
     int invariant_requeues;       /* chunks encoded again: configuration differed */
+    int failure_requeues;         /* chunks encoded again: their device failed */
     /* per device of ladder_report.devices: chunks encoded there, and why
      * the device was kept off this rung ("" = it was not) */
     int chunks_by_device[LADDER_MAX_DEVICES];
@@ -221,6 +248,10 @@ typedef struct ladder_device_report {
     char preset[16];              /* the preset its encoders ran */
     char encoders[LADDER_CODEC_SLOTS][24];  /* by ladder_codec; "" = not used */
     int chunks;
+    ladder_device_state state;    /* at the end of the run */
+    int failures;                 /* encodes (and re-tests) that failed there */
+    int quarantines;
+    char last_error[160];
 } ladder_device_report;
 
 typedef struct ladder_report {

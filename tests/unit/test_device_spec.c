@@ -57,6 +57,28 @@ static void test_two_devices_with_options(void **state)
     assert_memory_equal(again, specs, 2 * sizeof(specs[0]));
 }
 
+static void test_fault_device(void **state)
+{
+    (void)state;
+    int nb = 0;
+    assert_int_equal(parse("cpu:2,fault:1:fail-after=3", &nb), 0);
+    assert_int_equal(nb, 2);
+    assert_string_equal(specs[1].kind, "fault");
+    assert_string_equal(specs[1].name, "fault");
+    assert_int_equal(specs[1].fail_after, 3);
+    assert_int_equal(specs[1].fail_for, 0);
+    assert_int_equal(parse("fault:1:fail-after=1:fail-for=2", &nb), 0);
+    assert_int_equal(specs[0].fail_for, 2);
+    char text[128];
+    ladder_device_spec_format(specs, nb, text, sizeof(text));
+    assert_string_equal(text, "fault:1:fail-after=1:fail-for=2");
+    /* fail-after is the fault device's: a CPU device does not take it. */
+    assert_int_equal(parse("cpu:1:fail-after=3", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "unknown option 'fail-after'"));
+    assert_int_equal(parse("fault:1:fail-after=-1", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "fail-after '-1'"));
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -76,6 +98,7 @@ static void test_errors_name_the_problem(void **state)
     int nb = 0;
     static const struct { const char *text, *needle; } cases[] = {
         { "gpu:1", "unknown kind" },
+        { "faulty:1", "unknown kind" },
         { "cpu:0", "slot count '0'" },
         { "cpu:x", "slot count 'x'" },
         { "cpu:2000", "slot count '2000'" },
@@ -104,6 +127,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_cpu),
         cmocka_unit_test(test_two_devices_with_options),
+        cmocka_unit_test(test_fault_device),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_errors_name_the_problem),
     };

@@ -576,6 +576,10 @@ static void test_validate_errors(void **state)
     assert_contains(validate_fails(rungs, 3), "rung 3: crf 52");
     rungs[2].crf = -1;
     assert_contains(validate_fails(rungs, 3), "rung 3: crf -1");
+    rungs[2].crf = 0;
+    rungs[2].codec = LADDER_CODEC_H264;
+    assert_contains(validate_fails(rungs, 3), "rung 3: crf 0 is lossless");
+    rungs[2].codec = LADDER_CODEC_DEFAULT;
     rungs[2].rate_mode = (ladder_rate_mode)7;
     assert_contains(validate_fails(rungs, 3), "rate mode");
     rungs[2] = vbr(0, 480, 1400);
