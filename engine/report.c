@@ -34,6 +34,25 @@ static json_object *rung_json(const ladder_rung_report *r)
     return o;
 }
 
+static json_object *audio_json(const ladder_audio_report *a)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "index", json_object_new_int(a->index));
+    json_object_object_add(o, "language", a->language[0] ? json_object_new_string(a->language) : NULL);
+    json_object_object_add(o, "name", json_object_new_string(a->name));
+    json_object_object_add(o, "dir", json_object_new_string(a->dir));
+    json_object_object_add(o, "codecs", json_object_new_string(a->codecs));
+    json_object_object_add(o, "channels", json_object_new_int(a->channels));
+    json_object_object_add(o, "sample_rate", json_object_new_int(a->sample_rate));
+    json_object_object_add(o, "copied", json_object_new_boolean(a->copied));
+    json_object_object_add(o, "default", json_object_new_boolean(a->is_default));
+    json_object_object_add(o, "bitrate", json_object_new_int64((int64_t)(a->bitrate + 0.5)));
+    json_object_object_add(o, "peak_bitrate", json_object_new_int64((int64_t)(a->peak_bitrate + 0.5)));
+    json_object_object_add(o, "duration", json_object_new_double(a->duration));
+    json_object_object_add(o, "segments", json_object_new_int(a->segments));
+    return o;
+}
+
 char *ladder_report_json(const ladder_report *r, const char *input)
 {
     json_object *o = json_object_new_object();
@@ -55,16 +74,10 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     for (int i = 0; i < r->nb_rungs; i++)
         json_object_array_add(rungs, rung_json(&r->rungs[i]));
     json_object_object_add(o, "rungs", rungs);
-    if (r->has_audio) {
-        json_object *a = json_object_new_object();
-        json_object_object_add(a, "codecs", json_object_new_string(r->audio_codecs));
-        json_object_object_add(a, "bitrate", json_object_new_int64((int64_t)(r->audio_bitrate + 0.5)));
-        json_object_object_add(a, "duration", json_object_new_double(r->audio_duration));
-        json_object_object_add(a, "copied", json_object_new_boolean(r->audio_copied));
-        json_object_object_add(o, "audio", a);
-    } else {
-        json_object_object_add(o, "audio", NULL);
-    }
+    json_object *audio = json_object_new_array();
+    for (int i = 0; i < r->nb_audio; i++)
+        json_object_array_add(audio, audio_json(&r->audio[i]));
+    json_object_object_add(o, "audio", audio);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = text ? strdup(text) : NULL;
     json_object_put(o);

@@ -67,7 +67,8 @@ static int write_buffer_to(ladder_cmaf_writer *w, const char *name)
 }
 
 int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
-                            const AVCodecParameters *par, AVRational time_base)
+                            const AVCodecParameters *par, AVRational time_base,
+                            const char *language)
 {
     if (!out || !dir || !par || strlen(dir) >= PATH_MAX)
         return LADDER_EINVAL;
@@ -113,6 +114,8 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
      */
     st->codecpar->codec_tag = par->codec_id == AV_CODEC_ID_HEVC ? MKTAG('h', 'v', 'c', '1') : 0;
     st->time_base = time_base;
+    if (language && av_dict_set(&st->metadata, "language", language, 0) < 0)
+        goto fail;
 
     /*
      * frag_custom: we decide where fragments end (one per chunk).
