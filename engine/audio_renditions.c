@@ -32,8 +32,11 @@ static void rendition_name(ladder_session *s, audio_rendition *r, const AVStream
     }
     for (int i = 0; i < s->nb_audio; i++)
         if (!strcmp(s->audio[i].name, r->name)) {
+            /* Room for " (<index>)": a long title loses its end. */
             char base[sizeof(r->name) - 16];
-            snprintf(base, sizeof(base), "%s", r->name);
+            size_t len = strnlen(r->name, sizeof(base) - 1);
+            memcpy(base, r->name, len);
+            base[len] = '\0';
             snprintf(r->name, sizeof(r->name), "%s (%d)", base, r->stream_index);
             break;
         }
