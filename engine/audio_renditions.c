@@ -91,8 +91,10 @@ int audio_renditions_open(ladder_session *s)
         const char *language = ladder_audio_language(lang ? lang->value : NULL, lang_buf, sizeof(lang_buf));
         snprintf(r->language, sizeof(r->language), "%s", language ? language : "");
         rendition_name(s, r, st);
-        if (ladder_audio_rendition_dir((int)i, r->language, plan.codec, r->dir, sizeof(r->dir)))
+        if (ladder_audio_rendition_dir((int)i, r->language, plan.codec, r->dir, sizeof(r->dir))) {
+            session_fail(s, LADDER_EINTERNAL, "input '%s': audio stream %u: no directory name", s->input, i);
             return LADDER_EINTERNAL;
+        }
         plans[s->nb_audio] = plan;
         marked_default[s->nb_audio] = st->disposition & AV_DISPOSITION_DEFAULT;
         s->nb_audio++;

@@ -133,7 +133,11 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     if (!out || !job || !job->input || !job->output_dir || job->nb_rungs < 0 ||
         job->nb_rungs > LADDER_MAX_RUNGS || (job->nb_rungs > 0 && !job->rungs) ||
         job->codec < LADDER_CODEC_DEFAULT || job->codec > LADDER_CODEC_AV1 ||
-        !(job->segment_seconds > 0) || job->cpu_slots < 0)
+        !(job->segment_seconds > 0) || job->cpu_slots < 0 ||
+        job->audio_mode < LADDER_AUDIO_ALL || job->audio_mode > LADDER_AUDIO_NONE ||
+        job->audio_codec < LADDER_AUDIO_AAC || job->audio_codec > LADDER_AUDIO_OPUS ||
+        !(job->audio_channels == 0 || job->audio_channels == 1 || job->audio_channels == 2 ||
+          job->audio_channels == 6))
         return LADDER_EINVAL;
     ladder_session *s = calloc(1, sizeof(*s));
     if (!s)

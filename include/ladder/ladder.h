@@ -94,7 +94,7 @@ typedef enum ladder_progress_mode {
  * Output formats, a set of flags (ladder_config_parse_formats() reads
  * "hls,dash,mp4"). HLS: master.m3u8 and one index.m3u8 per rendition; DASH:
  * manifest.mpd. Both describe the same CMAF segment files. MP4: one
- * progressive faststart file per rung with the audio, mp4/<rung>.mp4,
+ * progressive faststart file per rung with every audio rendition, mp4/<rung>.mp4,
  * stitched from those segments; alone, the segments are removed after.
  */
 enum {
