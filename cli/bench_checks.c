@@ -140,12 +140,17 @@ void bench_check_ladder(const bench_expect *e, const char *out, json_object *run
             "encoders, summed; contention does not inflate it as it does encode_seconds, their wall time)"));
         json_object_array_add(rungs, o);
     }
-    json_object *audio = jget(report, "audio");
+    /* report.audio is an array; the bench asks for the first stream only. */
+    json_object *audios = jget(report, "audio");
+    json_object *audio = audios && json_object_is_type(audios, json_type_array) &&
+                                 json_object_array_length(audios) > 0
+                             ? json_object_array_get_idx(audios, 0) : NULL;
     if (e->has_audio) {
-        char *dir = bench_strdupf("%s/audio/aac", out);
+        json_object *adir = jget(audio, "dir");
+        char *dir = bench_strdupf("%s/%s", out, adir ? json_object_get_string(adir) : "audio/missing");
         char *init = dir ? bench_fs_join(dir, "init.mp4") : NULL, *index = dir ? bench_fs_join(dir, "index.m3u8") : NULL;
         if (!init || !index || !bench_fs_is_file(init) || !bench_fs_is_file(index))
-            say(problem, opaque, "audio/aac/init.mp4 or index.m3u8 missing");
+            say(problem, opaque, "the audio rendition's init.mp4 or index.m3u8 is missing");
         int segs;
         bool aempty;
         int64_t ab = dir ? package_bytes(dir, &segs, &aempty) : -1;

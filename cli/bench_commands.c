@@ -105,6 +105,14 @@ int bench_cmd_ladder(const bench_setup *s, const char *outdir, int slots, bool h
     bench_argv_add(a, s->input);
     bench_argv_add(a, "-o");
     bench_argv_add(a, outdir);
+    /* The audio FFmpeg is given (audio_output()): the first stream, stereo,
+     * at the same rate. */
+    bench_argv_add(a, "--audio");
+    bench_argv_add(a, "first");
+    bench_argv_add(a, "--audio-channels");
+    bench_argv_add(a, "2");
+    bench_argv_add(a, "--audio-bitrate");
+    bench_argv_addf(a, "%d", s->audio_kbps);
     for (int i = 0; i < s->nb_rungs; i++) {
         const bench_rung *r = &s->rungs[i];
         const ladder_rung *c = &r->cfg;

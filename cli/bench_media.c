@@ -61,7 +61,12 @@ int bench_media_probe(const char *path, int audio_kbps, bench_media_info *out,
     snprintf(out->pix_fmt, sizeof(out->pix_fmt), "%s", pf ? pf : "unknown");
     out->duration = fmt->duration > 0 ? (double)fmt->duration / AV_TIME_BASE : 0;
 
-    int ai = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+    /* The first audio stream: what ladder encode --audio first and
+     * FFmpeg's -map 0:a:0 take. */
+    int ai = -1;
+    for (unsigned i = 0; i < fmt->nb_streams && ai < 0; i++)
+        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            ai = (int)i;
     if (ai >= 0) {
         const AVCodecParameters *ap = fmt->streams[ai]->codecpar;
         out->has_audio = true;

@@ -28,7 +28,7 @@ static void encode_usage(FILE *out)
         "Usage: ladder encode INPUT -o OUTDIR [options]\n"
         "\n"
         "Decode INPUT once and encode every rung of the ladder as CMAF fMP4 segments\n"
-        "(OUTDIR/video/<rung>/{init.mp4,seg_NNNNN.m4s}, OUTDIR/audio/aac/...) with\n"
+        "(OUTDIR/video/<rung>/{init.mp4,seg_NNNNN.m4s}, OUTDIR/audio/<N>-<lang>-<codec>/...) with\n"
         "HLS playlists (OUTDIR/master.m3u8, one index.m3u8 per rendition) and a DASH\n"
         "manifest (OUTDIR/manifest.mpd) over the same files, and OUTDIR/report.json.\n"
         "\n"
@@ -48,9 +48,17 @@ static void encode_usage(FILE *out)
         "  --preset NAME      encoder preset, x264/x265 names (default veryfast; AV1\n"
         "                     maps them to SVT presets, ultrafast 12 .. placebo 1)\n"
         "\n"
-        "Audio (AAC-LC stereo rendition; copied when the source already fits):\n"
-        "  --audio-bitrate K  kb/s when encoding audio (default 128)\n"
-        "  --no-audio         video-only ladder\n"
+        "Audio (one rendition per source audio stream, OUTDIR/audio/<stream>-<lang>-<codec>;\n"
+        "copied when the source already is the codec, channels and rate asked for):\n"
+        "  --audio MODE       all (every audio stream; default), first (the first one)\n"
+        "                     or none (video only; also \"audio\" in a --ladder file)\n"
+        "  --no-audio         the same as --audio none\n"
+        "  --audio-codec NAME aac (AAC-LC, default) or opus (libopus, 48 kHz)\n"
+        "  --audio-channels N at most N channels: 6 (default: 5.1 kept, 7.1 downmixed\n"
+        "                     to 5.1), 2 (everything stereo) or 1; mono stays mono\n"
+        "  --audio-bitrate K  kb/s of every encoded rendition (default by codec and\n"
+        "                     channels: AAC 64k per channel, 128k stereo, 384k 5.1;\n"
+        "                     Opus 48k mono, 96k stereo, 256k 5.1)\n"
         "\n"
         "Devices and memory:\n"
         "  --devices LIST     devices to encode on, comma-separated, the first preferred:\n"
@@ -86,7 +94,7 @@ static void encode_usage(FILE *out)
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
-    OPT_CODEC, OPT_PARAMETER_SETS,
+    OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS,
 };
 
 static const struct option encode_options[] = {
@@ -98,6 +106,9 @@ static const struct option encode_options[] = {
     { "codec", required_argument, NULL, OPT_CODEC },
     { "audio-bitrate", required_argument, NULL, OPT_AUDIO_BITRATE },
     { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
+    { "audio", required_argument, NULL, OPT_AUDIO },
+    { "audio-codec", required_argument, NULL, OPT_AUDIO_CODEC },
+    { "audio-channels", required_argument, NULL, OPT_AUDIO_CHANNELS },
     { "devices", required_argument, NULL, OPT_DEVICES },
     { "parameter-sets", required_argument, NULL, OPT_PARAMETER_SETS },
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
@@ -196,9 +207,12 @@ static void print_summary(const ladder_report *rep, const char *outdir, unsigned
                 r->avg_bitrate / 1000, r->peak_bitrate / 1000, r->encode_seconds,
                 r->chunks_by_helpers, r->invariant_requeues, r->codecs);
     }
-    if (rep->has_audio)
-        fprintf(stderr, "  audio    %s %.0f kb/s %s\n", rep->audio_codecs, rep->audio_bitrate / 1000,
-                rep->audio_copied ? "(copied)" : "(encoded)");
+    for (int i = 0; i < rep->nb_audio; i++) {
+        const ladder_audio_report *a = &rep->audio[i];
+        fprintf(stderr, "  audio    %-16s %-10s %d ch %5d Hz avg %4.0f kb/s %s%s\n", a->dir, a->codecs,
+                a->channels, a->sample_rate, a->bitrate / 1000, a->copied ? "(copied)" : "(encoded)",
+                a->is_default ? " default" : "");
+    }
     /* Memory is a tuning knob (--memory-budget): show what the bound was
      * and how close the run came to it. */
     fprintf(stderr, "  memory   budget %.0f MiB, raw frames held at peak %.0f MiB, frame pools %.0f MiB\n",
@@ -221,6 +235,7 @@ int cmd_encode(int argc, char **argv)
     bool segment_given = false;
     bool format_given = false;
     bool codec_given = false;
+    bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
 
     optind = 1;
     opterr = 0;
@@ -278,7 +293,31 @@ int cmd_encode(int argc, char **argv)
                 return 2;
             }
             break;
-        case OPT_NO_AUDIO: job.audio = false; break;
+        case OPT_NO_AUDIO:
+            job.audio_mode = LADDER_AUDIO_NONE;
+            audio_mode_given = true;
+            break;
+        case OPT_AUDIO:
+            if (ladder_config_parse_audio_mode(optarg, &job.audio_mode, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --audio '%s': %s\n", optarg, err);
+                return 2;
+            }
+            audio_mode_given = true;
+            break;
+        case OPT_AUDIO_CODEC:
+            if (ladder_config_parse_audio_codec(optarg, &job.audio_codec, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --audio-codec '%s': %s\n", optarg, err);
+                return 2;
+            }
+            audio_codec_given = true;
+            break;
+        case OPT_AUDIO_CHANNELS:
+            if (ladder_config_parse_audio_channels(optarg, &job.audio_channels, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --audio-channels '%s': %s\n", optarg, err);
+                return 2;
+            }
+            audio_channels_given = true;
+            break;
         case OPT_DEVICES: {
             long cores = sysconf(_SC_NPROCESSORS_ONLN);
             if (ladder_device_spec_parse(optarg, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES,
@@ -363,6 +402,12 @@ int cmd_encode(int argc, char **argv)
             job.formats = file_opts.formats;
         if (!codec_given && file_opts.has_codec)
             job.codec = file_opts.codec;
+        if (!audio_mode_given && file_opts.has_audio_mode)
+            job.audio_mode = file_opts.audio_mode;
+        if (!audio_codec_given && file_opts.has_audio_codec)
+            job.audio_codec = file_opts.audio_codec;
+        if (!audio_channels_given && file_opts.has_audio_channels)
+            job.audio_channels = file_opts.audio_channels;
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }

@@ -1,9 +1,10 @@
 /*
- * The audio rendition: AAC-LC stereo in its own CMAF track, cut at the same
- * times as the video segments. Source audio that already fits (AAC-LC, at
- * most two channels) is copied; anything else is decoded, resampled and
- * encoded with libavcodec's AAC encoder. Runs on the decode pump's thread:
- * it costs about a percent of the video work.
+ * One audio rendition: a source audio stream in its own CMAF track, cut at
+ * the same times as the video segments. What happens to the stream (copy,
+ * or decode, remix, resample and encode to AAC-LC or Opus, at which rate)
+ * is the plan's decision (engine/audio_plan.c); this file carries it out.
+ * Runs on the decode pump's thread: each rendition costs about a percent of
+ * the video work.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
+#include "ladder/audio_plan.h"
 #include "ladder/codec_string.h"
 #include "ladder/error.h"
 #include "session_internal.h"
@@ -22,12 +24,13 @@
 struct audio_track {
     ladder_session *s;
     AVStream *in_st;
-    bool copy;
+    ladder_audio_plan plan;
     AVCodecContext *dec, *enc;
     SwrContext *swr;
     AVAudioFifo *fifo;
     AVFrame *frame;               /* decode scratch */
     AVRational out_tb;
+    bool have_origin;
     int64_t origin;               /* video time zero, in the input's time base */
     int64_t next_pts;             /* transcode: next sample to encode, out_tb */
     int64_t skip_samples;         /* transcode: samples before video time zero */
@@ -40,26 +43,71 @@ struct audio_track {
     ladder_cmaf_segment *segs;
     int nb_segs, cap_segs;
     char codecs[32];
-    int channels;
 };
+
+ladder_audio_source audio_track_source_of(const AVCodecParameters *par)
+{
+    ladder_audio_source src = {
+        .codec = LADDER_AUDIO_SOURCE_OTHER,
+        .channels = par->ch_layout.nb_channels,
+        .sample_rate = par->sample_rate,
+        .bit_rate = par->bit_rate > 0 ? par->bit_rate : 0,
+        .has_config = par->extradata_size > 0,
+    };
+    if (par->codec_id == AV_CODEC_ID_AAC && par->profile == FF_PROFILE_AAC_LOW)
+        src.codec = LADDER_AUDIO_SOURCE_AAC_LC;
+    else if (par->codec_id == AV_CODEC_ID_OPUS)
+        src.codec = LADDER_AUDIO_SOURCE_OPUS;
+    return src;
+}
 
 bool ladder_audio_source_copyable(const AVCodecParameters *par, int bitrate_kbps)
 {
-    if (par->codec_id != AV_CODEC_ID_AAC || par->profile != FF_PROFILE_AAC_LOW)
-        return false;
-    if (par->ch_layout.nb_channels < 1 || par->ch_layout.nb_channels > 2)
-        return false;
-    if (!par->extradata_size)
-        return false;
-    /* A much richer source than asked for is re-encoded to save bytes. */
-    return par->bit_rate <= 0 || par->bit_rate <= (int64_t)bitrate_kbps * 1000 * 3 / 2;
+    ladder_audio_source src = audio_track_source_of(par);
+    ladder_audio_request req = { .codec = LADDER_AUDIO_AAC, .max_channels = 2,
+                                 .bitrate_kbps = bitrate_kbps };
+    ladder_audio_plan plan;
+    return ladder_audio_plan_make(&src, &req, &plan) == 0 && plan.copy;
+}
+
+/*
+ * The encoder's channel order for n channels: the layouts both encoders
+ * code natively (AAC channel configurations 1-6 and Opus's Vorbis order
+ * for mapping family 1 differ only at four channels). 5.1 is 5.1(back),
+ * which libswresample fills from 5.1(side) sources as well.
+ */
+static void output_layout(ladder_audio_codec codec, int channels, AVChannelLayout *out)
+{
+    switch (channels) {
+    case 1: *out = (AVChannelLayout)AV_CHANNEL_LAYOUT_MONO; break;
+    case 3: *out = (AVChannelLayout)AV_CHANNEL_LAYOUT_SURROUND; break;
+    case 4: *out = codec == LADDER_AUDIO_OPUS ? (AVChannelLayout)AV_CHANNEL_LAYOUT_QUAD
+                                              : (AVChannelLayout)AV_CHANNEL_LAYOUT_4POINT0; break;
+    case 5: *out = (AVChannelLayout)AV_CHANNEL_LAYOUT_5POINT0_BACK; break;
+    case 6: *out = (AVChannelLayout)AV_CHANNEL_LAYOUT_5POINT1_BACK; break;
+    default: *out = (AVChannelLayout)AV_CHANNEL_LAYOUT_STEREO; break;
+    }
+}
+
+/* Float samples when the encoder takes them (planar for AAC, interleaved
+ * for libopus), else its first format. */
+static enum AVSampleFormat encoder_sample_fmt(const AVCodec *codec)
+{
+    const enum AVSampleFormat *f = codec->sample_fmts;
+    if (!f)
+        return AV_SAMPLE_FMT_FLTP;
+    for (int i = 0; f[i] != AV_SAMPLE_FMT_NONE; i++)
+        if (f[i] == AV_SAMPLE_FMT_FLTP || f[i] == AV_SAMPLE_FMT_FLT)
+            return f[i];
+    return f[0];
 }
 
 static int open_transcode(audio_track *a)
 {
     const AVCodecParameters *par = a->in_st->codecpar;
     const AVCodec *dcodec = avcodec_find_decoder(par->codec_id);
-    const AVCodec *ecodec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    const AVCodec *ecodec = a->plan.codec == LADDER_AUDIO_OPUS ? avcodec_find_encoder_by_name("libopus")
+                                                               : avcodec_find_encoder(AV_CODEC_ID_AAC);
     if (!dcodec || !ecodec)
         return LADDER_ECODEC;
     a->dec = avcodec_alloc_context3(dcodec);
@@ -73,21 +121,21 @@ static int open_transcode(audio_track *a)
     if (avcodec_open2(a->dec, dcodec, NULL) < 0)
         return LADDER_ECODEC;
 
-    int rate = a->dec->sample_rate;
-    if (rate <= 0)
-        return LADDER_EINPUT_INVALID;
-    if (rate > 48000)
-        rate = 48000;
+    int rate = a->plan.sample_rate;
     a->enc->sample_rate = rate;
-    a->enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    av_channel_layout_default(&a->enc->ch_layout, 2);
-    a->enc->bit_rate = (int64_t)a->s->job.audio_bitrate_kbps * 1000;
+    a->enc->sample_fmt = encoder_sample_fmt(ecodec);
+    output_layout(a->plan.codec, a->plan.channels, &a->enc->ch_layout);
+    a->enc->bit_rate = (int64_t)a->plan.bitrate_kbps * 1000;
     a->enc->time_base = (AVRational){ 1, rate };
     a->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    a->enc->profile = FF_PROFILE_AAC_LOW;
+    if (a->plan.codec == LADDER_AUDIO_AAC)
+        a->enc->profile = FF_PROFILE_AAC_LOW;
     if (avcodec_open2(a->enc, ecodec, NULL) < 0)
         return LADDER_EENCODER;
 
+    /* The remix matrix is libswresample's default (ITU-R BS.775 style
+     * downmix coefficients: centre and surrounds at -3 dB into the
+     * fronts, LFE dropped when going to stereo). */
     AVChannelLayout in_layout;
     if (a->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
         av_channel_layout_default(&in_layout, a->dec->ch_layout.nb_channels);
@@ -98,27 +146,25 @@ static int open_transcode(audio_track *a)
     av_channel_layout_uninit(&in_layout);
     if (ret < 0 || swr_init(a->swr) < 0)
         return LADDER_ENOMEM;
-    a->fifo = av_audio_fifo_alloc(a->enc->sample_fmt, 2, a->enc->frame_size * 4);
+    a->fifo = av_audio_fifo_alloc(a->enc->sample_fmt, a->plan.channels, a->enc->frame_size * 4);
     if (!a->fifo)
         return LADDER_ENOMEM;
     a->out_tb = a->enc->time_base;
-    a->channels = 2;
     return 0;
 }
 
-int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st)
+int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st,
+                     const ladder_audio_plan *plan, const char *dir)
 {
     audio_track *a = calloc(1, sizeof(*a));
     if (!a)
         return LADDER_ENOMEM;
     a->s = s;
     a->in_st = in_st;
-    a->copy = ladder_audio_source_copyable(in_st->codecpar, s->job.audio_bitrate_kbps);
+    a->plan = *plan;
     int err = 0;
-    const AVCodecParameters *out_par = in_st->codecpar;
-    if (a->copy) {
+    if (a->plan.copy) {
         a->out_tb = in_st->time_base;
-        a->channels = in_st->codecpar->ch_layout.nb_channels;
     } else {
         err = open_transcode(a);
         if (err)
@@ -129,17 +175,20 @@ int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st)
         err = LADDER_ENOMEM;
         goto fail;
     }
-    if (a->copy)
-        err = avcodec_parameters_copy(par, out_par) < 0 ? LADDER_ENOMEM : 0;
+    if (a->plan.copy)
+        err = avcodec_parameters_copy(par, in_st->codecpar) < 0 ? LADDER_ENOMEM : 0;
     else
         err = avcodec_parameters_from_context(par, a->enc) < 0 ? LADDER_ENOMEM : 0;
-    if (!err && ladder_codec_string_aac(par->extradata, (size_t)par->extradata_size,
-                                        a->codecs, sizeof(a->codecs)))
+    if (!err && a->plan.codec == LADDER_AUDIO_OPUS)
+        snprintf(a->codecs, sizeof(a->codecs), "opus");   /* RFC 7845 / Opus-in-ISOBMFF */
+    else if (!err && ladder_codec_string_aac(par->extradata, (size_t)par->extradata_size,
+                                             a->codecs, sizeof(a->codecs)))
         snprintf(a->codecs, sizeof(a->codecs), "mp4a.40.2");
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/audio/aac", s->output_dir);
+    /* The source's own tag for mdhd, which takes ISO 639-2 codes. */
+    const AVDictionaryEntry *lang = av_dict_get(in_st->metadata, "language", NULL, 0);
     if (!err)
-        err = ladder_cmaf_writer_open(&a->writer, dir, par, a->out_tb);
+        err = ladder_cmaf_writer_open(&a->writer, dir, par, a->out_tb,
+                                      lang && strlen(lang->value) == 3 ? lang->value : NULL);
     avcodec_parameters_free(&par);
     if (err)
         goto fail;
@@ -148,7 +197,6 @@ int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st)
     if (a->segment_ticks < 1)
         a->segment_ticks = 1;
     a->next_boundary = a->segment_ticks;
-    a->origin = av_rescale_q(s->origin_pts, s->src_tb, in_st->time_base);
     *out = a;
     return 0;
 fail:
@@ -189,9 +237,12 @@ static int emit(audio_track *a, AVPacket *pkt)
     if (pkt->pts == AV_NOPTS_VALUE || pkt->pts < 0)
         return 0;                 /* before the first video frame */
     if (pkt->duration <= 0) {
-        /* One AAC frame at the track's own sample rate. */
+        /* One frame at the track's own sample rate: the encoder's frame,
+         * else AAC's 1024 samples or Opus's usual 20 ms. */
         int rate = a->enc ? a->enc->sample_rate : a->in_st->codecpar->sample_rate;
-        pkt->duration = av_rescale_q(1024, (AVRational){ 1, rate > 0 ? rate : 48000 }, a->out_tb);
+        int samples = a->enc && a->enc->frame_size > 0 ? a->enc->frame_size
+                      : a->plan.codec == LADDER_AUDIO_OPUS ? 960 : 1024;
+        pkt->duration = av_rescale_q(samples, (AVRational){ 1, rate > 0 ? rate : 48000 }, a->out_tb);
     }
     pkt->dts = pkt->pts;
     if (pkt->pts >= a->next_boundary) {
@@ -230,8 +281,9 @@ static int drain_encoder(audio_track *a)
             err = LADDER_EENCODER;
             break;
         }
-        /* The encoder's priming packet carries pts -1024: shift so that it
-         * starts the track at zero, as FFmpeg's own fMP4 output does. */
+        /* The encoder's priming packet carries pts -initial_padding (AAC
+         * 1024, Opus its pre-skip): shift so that it starts the track at
+         * zero, as FFmpeg's own fMP4 output does. */
         pkt->pts += a->enc->initial_padding;
         err = emit(a, pkt);
         av_packet_unref(pkt);
@@ -279,23 +331,20 @@ static int resample_into_fifo(audio_track *a, const AVFrame *in)
     if (max_out <= 0)
         return 0;
     uint8_t **buf = NULL;
-    if (av_samples_alloc_array_and_samples(&buf, NULL, 2, max_out, a->enc->sample_fmt, 0) < 0)
+    if (av_samples_alloc_array_and_samples(&buf, NULL, a->plan.channels, max_out,
+                                           a->enc->sample_fmt, 0) < 0)
         return LADDER_ENOMEM;
     int n = swr_convert(a->swr, buf, max_out,
                         in ? (const uint8_t **)in->extended_data : NULL, in ? in->nb_samples : 0);
     int err = n < 0 ? LADDER_EENCODER : 0;
-    if (!err && n > 0) {
-        int offset = 0;
-        if (a->skip_samples > 0) {
-            offset = (int)FFMIN(a->skip_samples, (int64_t)n);
-            a->skip_samples -= offset;
-        }
-        if (n > offset) {
-            uint8_t *planes[2] = { buf[0] + (size_t)offset * sizeof(float),
-                                   buf[1] + (size_t)offset * sizeof(float) };
-            if (av_audio_fifo_write(a->fifo, (void **)planes, n - offset) < n - offset)
-                err = LADDER_ENOMEM;
-        }
+    if (!err && n > 0 && av_audio_fifo_write(a->fifo, (void **)buf, n) < n)
+        err = LADDER_ENOMEM;
+    /* Samples before video time zero are dropped here, whatever the
+     * sample layout. */
+    if (!err && a->skip_samples > 0) {
+        int drop = (int)FFMIN(a->skip_samples, (int64_t)av_audio_fifo_size(a->fifo));
+        av_audio_fifo_drain(a->fifo, drop);
+        a->skip_samples -= drop;
     }
     av_freep(&buf[0]);
     av_freep(&buf);
@@ -339,7 +388,15 @@ static int decode_and_encode(audio_track *a, const AVPacket *pkt)
 
 int audio_track_packet(audio_track *a, AVPacket *pkt)
 {
-    if (!a->copy)
+    /* Video time zero is known once the first video frame is decoded; the
+     * pump holds audio back until then, so it is known here. Taking it at
+     * open time would take 0, and an MPEG-TS source (which starts at 1.4 s
+     * or so) would put its audio that far after the video. */
+    if (!a->have_origin) {
+        a->origin = av_rescale_q(a->s->origin_pts, a->s->src_tb, a->in_st->time_base);
+        a->have_origin = true;
+    }
+    if (!a->plan.copy)
         return decode_and_encode(a, pkt);
     AVPacket *copy = av_packet_clone(pkt);
     if (!copy)
@@ -354,7 +411,7 @@ int audio_track_packet(audio_track *a, AVPacket *pkt)
 int audio_track_finish(audio_track *a, double video_end_seconds)
 {
     int err = 0;
-    if (!a->copy) {
+    if (!a->plan.copy && a->dec) {
         err = decode_and_encode(a, NULL);
         if (!err)
             err = resample_into_fifo(a, NULL);
@@ -398,11 +455,5 @@ int audio_track_segments(const audio_track *a, const ladder_cmaf_segment **segs)
 }
 
 const char *audio_track_codecs(const audio_track *a) { return a->codecs; }
-bool audio_track_copied(const audio_track *a) { return a->copy; }
-int audio_track_channels(const audio_track *a) { return a->channels; }
+const ladder_audio_plan *audio_track_plan(const audio_track *a) { return &a->plan; }
 AVRational audio_track_time_base(const audio_track *a) { return a->out_tb; }
-
-int audio_track_sample_rate(const audio_track *a)
-{
-    return a->enc ? a->enc->sample_rate : a->in_st->codecpar->sample_rate;
-}

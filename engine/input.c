@@ -98,9 +98,6 @@ int input_open(ladder_session *s)
         session_fail(s, LADDER_ENOVIDEO, "input '%s': no video stream", s->input);
         return LADDER_ENOVIDEO;
     }
-    s->audio_stream = av_find_best_stream(s->in, AVMEDIA_TYPE_AUDIO, -1, s->video_stream, NULL, 0);
-    if (s->audio_stream < 0)
-        s->audio_stream = -1;
 
     AVStream *st = s->in->streams[s->video_stream];
     const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);

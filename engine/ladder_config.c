@@ -1014,6 +1014,45 @@ static bool json_formats(json_object *v, unsigned *out, char *why, size_t size)
     return true;
 }
 
+int ladder_config_parse_audio_mode(const char *name, ladder_audio_mode *out, char *err, size_t err_size)
+{
+    static const char *const names[] = { [LADDER_AUDIO_ALL] = "all", [LADDER_AUDIO_FIRST] = "first",
+                                         [LADDER_AUDIO_NONE] = "none" };
+    for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(name, names[i])) {
+            *out = (ladder_audio_mode)i;
+            return 0;
+        }
+    set_err(err, err_size, "expected all, first or none");
+    return LADDER_ECONFIG;
+}
+
+int ladder_config_parse_audio_codec(const char *name, ladder_audio_codec *out, char *err, size_t err_size)
+{
+    if (name && !strcmp(name, "aac")) {
+        *out = LADDER_AUDIO_AAC;
+        return 0;
+    }
+    if (name && !strcmp(name, "opus")) {
+        *out = LADDER_AUDIO_OPUS;
+        return 0;
+    }
+    set_err(err, err_size, "expected aac or opus");
+    return LADDER_ECONFIG;
+}
+
+int ladder_config_parse_audio_channels(const char *text, int *out, char *err, size_t err_size)
+{
+    /* 1, 2 or 6: mono, stereo, 5.1. Other limits would invent layouts
+     * (5.1 squeezed into quad) nobody delivers. */
+    if (text && (!strcmp(text, "1") || !strcmp(text, "2") || !strcmp(text, "6"))) {
+        *out = text[0] - '0';
+        return 0;
+    }
+    set_err(err, err_size, "expected 1, 2 or 6 (mono, stereo, 5.1)");
+    return LADDER_ECONFIG;
+}
+
 static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                             ladder_file_options *opts, char *why, size_t size)
 {
@@ -1060,9 +1099,35 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                 return ret;
             }
             opts->has_codec = true;
+        } else if (!strcmp(key, "audio") || !strcmp(key, "audio_codec") || !strcmp(key, "audio_channels")) {
+            char problem[96];
+            char number[16];
+            const char *text = NULL;
+            if (json_object_is_type(v, json_type_string))
+                text = json_object_get_string(v);
+            else if (!strcmp(key, "audio_channels") && json_object_is_type(v, json_type_int)) {
+                snprintf(number, sizeof(number), "%d", json_object_get_int(v));
+                text = number;
+            }
+            int ret;
+            if (!strcmp(key, "audio")) {
+                ret = ladder_config_parse_audio_mode(text, &opts->audio_mode, problem, sizeof(problem));
+                opts->has_audio_mode = !ret;
+            } else if (!strcmp(key, "audio_codec")) {
+                ret = ladder_config_parse_audio_codec(text, &opts->audio_codec, problem, sizeof(problem));
+                opts->has_audio_codec = !ret;
+            } else {
+                ret = ladder_config_parse_audio_channels(text, &opts->audio_channels, problem, sizeof(problem));
+                opts->has_audio_channels = !ret;
+            }
+            if (ret) {
+                snprintf(why, size, "%s: %s", key, problem);
+                return ret;
+            }
         } else {
             snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
-                     "\"segment_seconds\", \"format\", \"codec\")", quote_str(key).s);
+                     "\"segment_seconds\", \"format\", \"codec\", \"audio\", \"audio_codec\", "
+                     "\"audio_channels\")", quote_str(key).s);
             return LADDER_ECONFIG;
         }
     }

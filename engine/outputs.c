@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <libavutil/dict.h>
@@ -20,7 +21,6 @@
 #include "ladder/mp4_stitch.h"
 #include "outputs.h"
 
-#define AUDIO_DIR "audio/aac"
 #define MP4_DIR "mp4"
 
 static unsigned job_formats(const ladder_session *s)
@@ -49,9 +49,20 @@ void outputs_remove_stale(ladder_session *s)
         remove_in(s->rungs[i].dir, "index.m3u8");
         remove_in(s->rungs[i].dir, "iframes.m3u8");
     }
+    /* Every audio rendition's playlist, this run's or not: an earlier run
+     * may have had other streams (or the older audio/aac layout). */
     char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
-    remove_in(dir, "index.m3u8");
+    snprintf(dir, sizeof(dir), "%s/audio", s->output_dir);
+    DIR *audio = opendir(dir);
+    for (struct dirent *e; audio && (e = readdir(audio));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sub[PATH_MAX + 300];
+        if (snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < (int)sizeof(sub))
+            remove_in(sub, "index.m3u8");
+    }
+    if (audio)
+        closedir(audio);
     snprintf(dir, sizeof(dir), "%s/" MP4_DIR, s->output_dir);
     for (int i = 0; i < s->nb_rungs; i++) {
         char name[LADDER_NAME_MAX + 8];
@@ -66,74 +77,6 @@ static int write_text(ladder_session *s, const char *path, const char *text)
     if (err)
         session_fail(s, err, "output '%s': %s", path, ladder_strerror(err));
     return err;
-}
-
-/* ---- the audio rendition's labels ---------------------------------------- */
-
-/*
- * ISO 639-2 codes (what MP4 and Matroska tag streams with) that have an
- * ISO 639-1 code: RFC 5646, which HLS LANGUAGE and DASH @lang follow, wants
- * the two-letter form where one exists ("en", not "eng"). Both bibliographic
- * and terminology codes are listed where they differ.
- */
-static const char *const iso639_2_to_1[][2] = {
-    { "ara", "ar" }, { "ben", "bn" }, { "bul", "bg" }, { "cat", "ca" }, { "ces", "cs" },
-    { "cze", "cs" }, { "chi", "zh" }, { "zho", "zh" }, { "dan", "da" }, { "deu", "de" },
-    { "ger", "de" }, { "dut", "nl" }, { "nld", "nl" }, { "ell", "el" }, { "gre", "el" },
-    { "eng", "en" }, { "est", "et" }, { "fas", "fa" }, { "per", "fa" }, { "fin", "fi" },
-    { "fra", "fr" }, { "fre", "fr" }, { "heb", "he" }, { "hin", "hi" }, { "hrv", "hr" },
-    { "hun", "hu" }, { "ind", "id" }, { "ita", "it" }, { "jpn", "ja" }, { "kor", "ko" },
-    { "lav", "lv" }, { "lit", "lt" }, { "msa", "ms" }, { "may", "ms" }, { "nor", "no" },
-    { "pol", "pl" }, { "por", "pt" }, { "ron", "ro" }, { "rum", "ro" }, { "rus", "ru" },
-    { "slk", "sk" }, { "slo", "sk" }, { "slv", "sl" }, { "spa", "es" }, { "srp", "sr" },
-    { "swe", "sv" }, { "tam", "ta" }, { "tha", "th" }, { "tur", "tr" }, { "ukr", "uk" },
-    { "urd", "ur" }, { "vie", "vi" },
-};
-
-/* The source audio's language as an RFC 5646 primary tag ("en", or a
- * three-letter code that has no two-letter one), lower case, in buf; NULL
- * when the source does not say ("und" or no tag) or says something else. */
-static const char *audio_language(const ladder_session *s, char *buf, size_t size)
-{
-    if (s->audio_stream < 0 || !s->in || size < 4)
-        return NULL;
-    const AVDictionaryEntry *e = av_dict_get(s->in->streams[s->audio_stream]->metadata,
-                                             "language", NULL, 0);
-    size_t len = e ? strlen(e->value) : 0;
-    if (len < 2 || len > 3)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        char c = e->value[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-            return NULL;
-        buf[i] = (char)(c | 0x20);
-    }
-    buf[len] = '\0';
-    if (!strcmp(buf, "und"))
-        return NULL;
-    for (size_t i = 0; i < sizeof(iso639_2_to_1) / sizeof(iso639_2_to_1[0]); i++)
-        if (!strcmp(buf, iso639_2_to_1[i][0]))
-            return iso639_2_to_1[i][1];
-    return buf;
-}
-
-/* The rendition's NAME: the source stream's title when it has one (quotes
- * and control characters, which a quoted-string cannot hold, replaced),
- * else its language, else "audio". */
-static const char *audio_name(const ladder_session *s, const char *language, char *buf, size_t size)
-{
-    const AVDictionaryEntry *e = s->audio_stream >= 0 && s->in
-        ? av_dict_get(s->in->streams[s->audio_stream]->metadata, "title", NULL, 0) : NULL;
-    if (e && e->value[0]) {
-        snprintf(buf, size, "%s", e->value);
-        for (char *c = buf; *c; c++)
-            if (*c == '"')
-                *c = '\'';
-            else if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                *c = ' ';
-        return buf;
-    }
-    return language ? language : "audio";
 }
 
 /* ---- HLS ---------------------------------------------------------------- */
@@ -162,7 +105,8 @@ static int write_media_playlist(ladder_session *s, const char *dir,
 
 /* Rates measured over the renditions, shared by both formats. */
 typedef struct measured {
-    double audio_peak, audio_avg;
+    double audio_peak, audio_avg;  /* the largest over the renditions: RFC 8216
+                                      wants BANDWIDTH for the heaviest combination */
     double fps[LADDER_MAX_RUNGS];  /* what the manifests state per rung */
 } measured;
 
@@ -203,23 +147,52 @@ static int write_iframe_playlist(ladder_session *s, rung_ctx *r, int64_t *bandwi
     return err;
 }
 
+/*
+ * The audio CODECS entries: every codec of the AUDIO group, each once.
+ *
+ * One group holds every rendition. RFC 8216 4.3.4.2 wants a variant's
+ * CODECS to name every format of every rendition it may be played with,
+ * and 4.3.4.1.1 lets several groups of one TYPE exist only as alternative
+ * encodings of the same member set. So renditions of two codecs would
+ * either make every variant list both (a client that lacks one rejects
+ * the variant outright), or need every stream in both codecs. ladder
+ * avoids the question: every rendition of a run has the asked codec
+ * (a source is copied only when it is already that codec, see
+ * audio_plan.h), so the group has one codec and CODECS names it once.
+ */
+static void audio_codecs(const ladder_session *s, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    size_t len = 0;
+    for (int k = 0; k < s->nb_audio; k++) {
+        const char *c = audio_track_codecs(s->audio[k].track);
+        bool seen = false;
+        for (int j = 0; j < k && !seen; j++)
+            seen = !strcmp(audio_track_codecs(s->audio[j].track), c);
+        if (!seen && len < size)
+            len += (size_t)snprintf(buf + len, size - len, ",%s", c);
+    }
+}
+
 static int write_hls(ladder_session *s, const measured *m)
 {
     const ladder_report *rep = &s->report;
-    if (rep->has_audio) {
+    for (int k = 0; k < s->nb_audio; k++) {
         const ladder_cmaf_segment *segs;
-        int nb = audio_track_segments(s->audio, &segs);
+        int nb = audio_track_segments(s->audio[k].track, &segs);
         char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
+        snprintf(dir, sizeof(dir), "%s/%s", s->output_dir, s->audio[k].dir);
         int err = write_media_playlist(s, dir, segs, nb);
         if (err)
             return err;
     }
+    char group_codecs[128];
+    audio_codecs(s, group_codecs, sizeof(group_codecs));
 
     ladder_hls_variant variants[LADDER_MAX_RUNGS];
     char uris[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 32];
     char iframe_uris[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 32];
-    char codecs[LADDER_MAX_RUNGS][128];
+    char codecs[LADDER_MAX_RUNGS][192];
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         const ladder_rung_report *rr = &rep->rungs[i];
@@ -231,10 +204,7 @@ static int write_hls(ladder_session *s, const measured *m)
             return err;
         snprintf(uris[i], sizeof(uris[i]), "video/%s/index.m3u8", r->cfg.name);
         snprintf(iframe_uris[i], sizeof(iframe_uris[i]), "video/%s/iframes.m3u8", r->cfg.name);
-        if (rep->has_audio)
-            snprintf(codecs[i], sizeof(codecs[i]), "%s,%s", r->codecs, rep->audio_codecs);
-        else
-            snprintf(codecs[i], sizeof(codecs[i]), "%s", r->codecs);
+        snprintf(codecs[i], sizeof(codecs[i]), "%s%s", r->codecs, group_codecs);
         variants[i] = (ladder_hls_variant){
             .uri = uris[i],
             .bandwidth = (int64_t)(rr->peak_bitrate + m->audio_peak + 0.5),
@@ -243,7 +213,7 @@ static int write_hls(ladder_session *s, const measured *m)
             .width = r->width,
             .height = r->height,
             .frame_rate = m->fps[i],
-            .audio_group = rep->has_audio ? "audio" : NULL,
+            .audio_group = s->nb_audio > 0 ? "audio" : NULL,
             .iframe_uri = iframe_uris[i],
             .iframe_bandwidth = iframe_bandwidth,
             .iframe_codecs = r->codecs,
@@ -259,16 +229,19 @@ static int write_hls(ladder_session *s, const measured *m)
             variants[j] = variants[j - 1];
             variants[j - 1] = t;
         }
-    char lang_buf[8], name_buf[128];
-    const char *language = audio_language(s, lang_buf, sizeof(lang_buf));
-    ladder_hls_audio_rendition audio = {
-        .group_id = "audio", .name = audio_name(s, language, name_buf, sizeof(name_buf)),
-        .language = language, .uri = AUDIO_DIR "/index.m3u8",
-        .is_default = 1, .channels = s->audio ? audio_track_channels(s->audio) : 0,
-    };
+    ladder_hls_audio_rendition audio[LADDER_MAX_AUDIO];
+    char audio_uris[LADDER_MAX_AUDIO][80];
+    for (int k = 0; k < s->nb_audio; k++) {
+        const audio_rendition *a = &s->audio[k];
+        snprintf(audio_uris[k], sizeof(audio_uris[k]), "%s/index.m3u8", a->dir);
+        audio[k] = (ladder_hls_audio_rendition){
+            .group_id = "audio", .name = a->name,
+            .language = a->language[0] ? a->language : NULL, .uri = audio_uris[k],
+            .is_default = a->is_default, .channels = audio_track_plan(a->track)->channels,
+        };
+    }
     char *text = NULL;
-    int err = ladder_hls_master_playlist(variants, (size_t)s->nb_rungs, &audio,
-                                         rep->has_audio ? 1 : 0, &text);
+    int err = ladder_hls_master_playlist(variants, (size_t)s->nb_rungs, audio, (size_t)s->nb_audio, &text);
     if (err) {
         session_fail(s, err, "master playlist: %s", ladder_strerror(err));
         return err;
@@ -361,10 +334,9 @@ static int write_dash(ladder_session *s, const measured *m)
     ladder_dash_video video[LADDER_MAX_RUNGS];
     ladder_dash_segment *video_segs[LADDER_MAX_RUNGS] = { 0 };
     char video_dirs[LADDER_MAX_RUNGS][LADDER_NAME_MAX + 8];
-    ladder_dash_audio audio = { 0 };
-    ladder_dash_segment *audio_segs = NULL;
-    char audio_id[LADDER_NAME_MAX + 8] = "aac", lang_buf[8];
-    size_t nb_audio = 0;
+    ladder_dash_audio audio[LADDER_MAX_AUDIO];
+    ladder_dash_segment *audio_segs[LADDER_MAX_AUDIO] = { 0 };
+    char audio_ids[LADDER_MAX_AUDIO][80];
     char *text = NULL;
     int err = 0;
 
@@ -392,28 +364,32 @@ static int write_dash(ladder_session *s, const measured *m)
                             s->src_tb, &v->timeline, &video_segs[i]);
     }
 
-    if (!err && rep->has_audio) {
+    for (int k = 0; k < s->nb_audio && !err; k++) {
+        const audio_rendition *a = &s->audio[k];
+        const ladder_audio_plan *plan = audio_track_plan(a->track);
         const ladder_cmaf_segment *segs;
-        int nb = audio_track_segments(s->audio, &segs);
-        audio.sample_rate = audio_track_sample_rate(s->audio);
-        err = dash_timeline(s, "audio", AUDIO_DIR, segs, nb, audio_track_time_base(s->audio),
-                            &audio.timeline, &audio_segs);
-        if (!err) {
-            /* Representation ids are unique across the MPD, and a rung may
-             * be called "aac". */
-            for (int k = 2; rung_named(s, audio_id); k++)
-                snprintf(audio_id, sizeof(audio_id), "aac_%d", k);
-            audio.id = audio_id;
-            audio.codecs = rep->audio_codecs;
-            audio.bandwidth = bits_per_second(m->audio_peak);
-            audio.channels = audio_track_channels(s->audio);
-            audio.lang = audio_language(s, lang_buf, sizeof(lang_buf));
-            nb_audio = 1;
-        }
+        int nb = audio_track_segments(a->track, &segs);
+        audio[k] = (ladder_dash_audio){ .sample_rate = plan->sample_rate };
+        err = dash_timeline(s, a->dir, a->dir, segs, nb, audio_track_time_base(a->track),
+                            &audio[k].timeline, &audio_segs[k]);
+        if (err)
+            break;
+        /* Representation ids are unique across the MPD, and a rung may be
+         * called like a rendition directory ("1-en-aac"). */
+        const char *base = a->dir + strlen("audio/");
+        snprintf(audio_ids[k], sizeof(audio_ids[k]), "%s", base);
+        for (int n = 2; rung_named(s, audio_ids[k]); n++)
+            snprintf(audio_ids[k], sizeof(audio_ids[k]), "%s_%d", base, n);
+        audio[k].id = audio_ids[k];
+        audio[k].codecs = audio_track_codecs(a->track);
+        audio[k].bandwidth = bits_per_second(rep->audio[k].peak_bitrate);
+        audio[k].channels = plan->channels;
+        audio[k].lang = a->language[0] ? a->language : NULL;
+        audio[k].is_main = a->is_default;
     }
 
     if (!err) {
-        err = ladder_dash_mpd(video, (size_t)s->nb_rungs, &audio, nb_audio, &text);
+        err = ladder_dash_mpd(video, (size_t)s->nb_rungs, audio, (size_t)s->nb_audio, &text);
         if (err)
             session_fail(s, err, "DASH manifest: %s", ladder_strerror(err));
     }
@@ -423,7 +399,8 @@ static int write_dash(ladder_session *s, const measured *m)
         err = write_text(s, path, text);
     }
     free(text);
-    free(audio_segs);
+    for (int k = 0; k < s->nb_audio; k++)
+        free(audio_segs[k]);
     for (int i = 0; i < s->nb_rungs; i++)
         free(video_segs[i]);
     return err;
@@ -461,25 +438,42 @@ static void free_paths(char **paths)
 }
 
 /*
- * One MP4 per rung with the audio, from the rung's CMAF segments
- * (mux/mp4_stitch.c copies the samples; nothing is encoded again).
+ * One MP4 per rung with every audio rendition, from the CMAF segments
+ * (mux/mp4_stitch.c copies the samples; nothing is encoded again). The
+ * default rendition is the first audio track and the only enabled one;
+ * the others are its alternates, which players offer as languages.
  */
 static int write_mp4(ladder_session *s)
 {
-    char dir[PATH_MAX], audio_dir[PATH_MAX], audio_init[PATH_MAX + 16];
+    char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/" MP4_DIR, s->output_dir);
-    snprintf(audio_dir, sizeof(audio_dir), "%s/" AUDIO_DIR, s->output_dir);
-    snprintf(audio_init, sizeof(audio_init), "%s/init.mp4", audio_dir);
     int err = ladder_mkdir_p(dir);
     if (err) {
         session_fail(s, err, "output '%s': %s", dir, ladder_strerror(err));
         return err;
     }
-    char **audio_paths = NULL;
-    const ladder_cmaf_segment *audio_segs = NULL;
-    int nb_audio = s->report.has_audio ? audio_track_segments(s->audio, &audio_segs) : 0;
-    if (nb_audio > 0 && (err = segment_paths(audio_dir, audio_segs, nb_audio, &audio_paths)))
-        return err;
+    /* Track 0 is the video; then the default rendition, then the others in
+     * source order. */
+    ladder_mp4_track tracks[1 + LADDER_MAX_AUDIO];
+    char audio_inits[LADDER_MAX_AUDIO][PATH_MAX + 16];
+    char **audio_paths[LADDER_MAX_AUDIO] = { 0 };
+    int nb_tracks = 1;
+    for (int pass = 0; pass < 2 && !err; pass++)
+        for (int k = 0; k < s->nb_audio && !err; k++) {
+            const audio_rendition *a = &s->audio[k];
+            if (a->is_default != (pass == 0))
+                continue;
+            const ladder_cmaf_segment *segs;
+            int nb = audio_track_segments(a->track, &segs);
+            char audio_dir[PATH_MAX];
+            snprintf(audio_dir, sizeof(audio_dir), "%s/%s", s->output_dir, a->dir);
+            snprintf(audio_inits[k], sizeof(audio_inits[k]), "%s/init.mp4", audio_dir);
+            err = segment_paths(audio_dir, segs, nb, &audio_paths[k]);
+            tracks[nb_tracks++] = (ladder_mp4_track){
+                audio_inits[k], (const char *const *)audio_paths[k], (size_t)nb,
+                .alternate = !a->is_default,
+            };
+        }
     for (int i = 0; i < s->nb_rungs && !err; i++) {
         rung_ctx *r = &s->rungs[i];
         char init[PATH_MAX + 16], path[PATH_MAX + LADDER_NAME_MAX + 16], why[PATH_MAX + 128];
@@ -488,18 +482,16 @@ static int write_mp4(ladder_session *s)
         char **video_paths = NULL;
         if ((err = segment_paths(r->dir, r->segments, r->nb_segments, &video_paths)))
             break;
-        ladder_mp4_track tracks[2] = {
-            { init, (const char *const *)video_paths, (size_t)r->nb_segments },
-            { audio_init, (const char *const *)audio_paths, (size_t)nb_audio },
-        };
-        err = ladder_mp4_stitch(path, tracks, nb_audio > 0 ? 2 : 1, why, sizeof(why));
+        tracks[0] = (ladder_mp4_track){ init, (const char *const *)video_paths, (size_t)r->nb_segments, 0 };
+        err = ladder_mp4_stitch(path, tracks, (size_t)nb_tracks, why, sizeof(why));
         free_paths(video_paths);
         if (err)
             session_fail(s, err, "rung %s: MP4 %s", r->cfg.name, why);
         else
             session_log(s, LADDER_LOG_INFO, "rung=%s event=mp4_written path=%s", r->cfg.name, path);
     }
-    free_paths(audio_paths);
+    for (int k = 0; k < s->nb_audio; k++)
+        free_paths(audio_paths[k]);
     return err;
 }
 
@@ -520,14 +512,16 @@ static void remove_cmaf_files(ladder_session *s)
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/video", s->output_dir);
     rmdir(dir);
-    if (s->audio) {
+    for (int a = 0; a < s->nb_audio; a++) {
         const ladder_cmaf_segment *segs;
-        int nb = audio_track_segments(s->audio, &segs);
-        snprintf(dir, sizeof(dir), "%s/" AUDIO_DIR, s->output_dir);
+        int nb = audio_track_segments(s->audio[a].track, &segs);
+        snprintf(dir, sizeof(dir), "%s/%s", s->output_dir, s->audio[a].dir);
         for (int k = 0; k < nb; k++)
             remove_in(dir, segs[k].uri);
         remove_in(dir, "init.mp4");
         rmdir(dir);
+    }
+    if (s->nb_audio > 0) {
         snprintf(dir, sizeof(dir), "%s/audio", s->output_dir);
         rmdir(dir);
     }
@@ -561,17 +555,32 @@ static int measure(ladder_session *s, measured *m)
 {
     ladder_report *rep = &s->report;
     rep->nb_rungs = s->nb_rungs;
-    if (s->audio) {
+    rep->nb_audio = 0;
+    for (int k = 0; k < s->nb_audio; k++) {
+        const audio_rendition *a = &s->audio[k];
+        const ladder_audio_plan *plan = audio_track_plan(a->track);
         const ladder_cmaf_segment *segs;
-        int nb = audio_track_segments(s->audio, &segs);
-        if (nb > 0) {
-            int64_t bytes;
-            segment_rates(segs, nb, &m->audio_peak, &m->audio_avg, &rep->audio_duration, &bytes);
-            rep->has_audio = true;
-            rep->audio_bitrate = m->audio_avg;
-            rep->audio_copied = audio_track_copied(s->audio);
-            snprintf(rep->audio_codecs, sizeof(rep->audio_codecs), "%s", audio_track_codecs(s->audio));
+        int nb = audio_track_segments(a->track, &segs);
+        if (nb == 0) {
+            session_fail(s, LADDER_EINTERNAL, "audio %s: no segments were written", a->dir);
+            return LADDER_EINTERNAL;
         }
+        ladder_audio_report *ar = &rep->audio[rep->nb_audio++];
+        int64_t bytes;
+        *ar = (ladder_audio_report){
+            .index = a->stream_index, .channels = plan->channels,
+            .sample_rate = plan->sample_rate, .copied = plan->copy,
+            .is_default = a->is_default, .segments = nb,
+        };
+        snprintf(ar->language, sizeof(ar->language), "%s", a->language);
+        snprintf(ar->name, sizeof(ar->name), "%s", a->name);
+        snprintf(ar->dir, sizeof(ar->dir), "%s", a->dir);
+        snprintf(ar->codecs, sizeof(ar->codecs), "%s", audio_track_codecs(a->track));
+        segment_rates(segs, nb, &ar->peak_bitrate, &ar->bitrate, &ar->duration, &bytes);
+        if (ar->peak_bitrate > m->audio_peak)
+            m->audio_peak = ar->peak_bitrate;
+        if (ar->bitrate > m->audio_avg)
+            m->audio_avg = ar->bitrate;
     }
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];

@@ -79,6 +79,25 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
     return o;
 }
 
+static json_object *audio_json(const ladder_audio_report *a)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "index", json_object_new_int(a->index));
+    json_object_object_add(o, "language", a->language[0] ? json_object_new_string(a->language) : NULL);
+    json_object_object_add(o, "name", json_object_new_string(a->name));
+    json_object_object_add(o, "dir", json_object_new_string(a->dir));
+    json_object_object_add(o, "codecs", json_object_new_string(a->codecs));
+    json_object_object_add(o, "channels", json_object_new_int(a->channels));
+    json_object_object_add(o, "sample_rate", json_object_new_int(a->sample_rate));
+    json_object_object_add(o, "copied", json_object_new_boolean(a->copied));
+    json_object_object_add(o, "default", json_object_new_boolean(a->is_default));
+    json_object_object_add(o, "bitrate", json_object_new_int64((int64_t)(a->bitrate + 0.5)));
+    json_object_object_add(o, "peak_bitrate", json_object_new_int64((int64_t)(a->peak_bitrate + 0.5)));
+    json_object_object_add(o, "duration", json_object_new_double(a->duration));
+    json_object_object_add(o, "segments", json_object_new_int(a->segments));
+    return o;
+}
+
 char *ladder_report_json(const ladder_report *r, const char *input)
 {
     json_object *o = json_object_new_object();
@@ -103,16 +122,10 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(o, "devices", devices_json(r));
     json_object_object_add(o, "parameter_sets", json_object_new_string(
         r->parameter_sets == LADDER_PARAMETER_SETS_IN_BAND ? "in-band" : "out-of-band"));
-    if (r->has_audio) {
-        json_object *a = json_object_new_object();
-        json_object_object_add(a, "codecs", json_object_new_string(r->audio_codecs));
-        json_object_object_add(a, "bitrate", json_object_new_int64((int64_t)(r->audio_bitrate + 0.5)));
-        json_object_object_add(a, "duration", json_object_new_double(r->audio_duration));
-        json_object_object_add(a, "copied", json_object_new_boolean(r->audio_copied));
-        json_object_object_add(o, "audio", a);
-    } else {
-        json_object_object_add(o, "audio", NULL);
-    }
+    json_object *audio = json_object_new_array();
+    for (int i = 0; i < r->nb_audio; i++)
+        json_object_array_add(audio, audio_json(&r->audio[i]));
+    json_object_object_add(o, "audio", audio);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = text ? strdup(text) : NULL;
     json_object_put(o);

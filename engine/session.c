@@ -30,8 +30,8 @@ void ladder_job_defaults(ladder_job *job)
         .memory_budget = 0,       /* automatic: see auto_memory_budget() */
         .helpers = true,
         .preset = "veryfast",
-        .audio_bitrate_kbps = 128,
-        .audio = true,
+        .audio_mode = LADDER_AUDIO_ALL,
+        .audio_codec = LADDER_AUDIO_AAC,
     };
 }
 
@@ -136,7 +136,11 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
         !(job->segment_seconds > 0) || job->cpu_slots < 0 || job->nb_devices < 0 ||
         job->nb_devices > LADDER_MAX_DEVICES || (job->nb_devices > 0 && !job->devices) ||
         (job->parameter_sets != LADDER_PARAMETER_SETS_OUT_OF_BAND &&
-         job->parameter_sets != LADDER_PARAMETER_SETS_IN_BAND))
+         job->parameter_sets != LADDER_PARAMETER_SETS_IN_BAND) ||
+        job->audio_mode < LADDER_AUDIO_ALL || job->audio_mode > LADDER_AUDIO_NONE ||
+        job->audio_codec < LADDER_AUDIO_AAC || job->audio_codec > LADDER_AUDIO_OPUS ||
+        !(job->audio_channels == 0 || job->audio_channels == 1 || job->audio_channels == 2 ||
+          job->audio_channels == 6))
         return LADDER_EINVAL;
     ladder_session *s = calloc(1, sizeof(*s));
     if (!s)
@@ -158,8 +162,8 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     s->job.output_dir = s->output_dir;
     s->job.preset = s->preset;
     s->job.rungs = s->job_rungs;
-    if (s->job.audio_bitrate_kbps <= 0)
-        s->job.audio_bitrate_kbps = 128;
+    if (s->job.audio_bitrate_kbps < 0)
+        s->job.audio_bitrate_kbps = 0;
     int dev_err = rung_devices_init(s);
     if (dev_err) {
         ladder_session_close(s);
@@ -167,7 +171,7 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     }
     if (sink)
         s->sink = *sink;
-    s->video_stream = s->audio_stream = -1;
+    s->video_stream = -1;
     pthread_mutex_init(&s->error_lock, NULL);
     pthread_mutex_init(&s->progress_lock, NULL);
     pthread_mutex_init(&s->dec_pool_lock, NULL);
@@ -338,7 +342,7 @@ static int prepare_rungs(ladder_session *s)
                 memcpy(r->codecs, "hev1", 4);
             }
         }
-        err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb);
+        err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb, NULL);
         if (!err)
             err = ladder_frame_fifo_init(&r->input, FRAME_FIFO_CAPACITY);
         if (err) {
@@ -388,7 +392,7 @@ typedef struct pump_state {
     int64_t dropped;
     int64_t decode_errors;
     int64_t end_pts;              /* end of the last frame, output time */
-    AVPacket *early_audio[256];   /* audio read before the first video frame */
+    AVPacket *early_audio[1024];  /* audio read before the first video frame, all streams */
     int nb_early_audio;
 } pump_state;
 
@@ -397,7 +401,15 @@ typedef struct pump_state {
  * packets arrive before video time zero is known; keep them until it is,
  * instead of losing the start of the audio.
  */
-static int feed_audio(ladder_session *s, pump_state *ps, AVPacket *pkt)
+static audio_track *track_of(ladder_session *s, int stream_index)
+{
+    for (int k = 0; k < s->nb_audio; k++)
+        if (s->audio[k].stream_index == stream_index)
+            return s->audio[k].track;
+    return NULL;
+}
+
+static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVPacket *pkt)
 {
     if (!ps->have_origin) {
         if (ps->nb_early_audio == (int)(sizeof(ps->early_audio) / sizeof(ps->early_audio[0])))
@@ -411,11 +423,11 @@ static int feed_audio(ladder_session *s, pump_state *ps, AVPacket *pkt)
     int err = 0;
     for (int i = 0; i < ps->nb_early_audio; i++) {
         if (!err)
-            err = audio_track_packet(s->audio, ps->early_audio[i]);
+            err = audio_track_packet(track_of(s, ps->early_audio[i]->stream_index), ps->early_audio[i]);
         av_packet_free(&ps->early_audio[i]);
     }
     ps->nb_early_audio = 0;
-    return err ? err : audio_track_packet(s->audio, pkt);
+    return err ? err : audio_track_packet(track, pkt);
 }
 
 static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
@@ -455,7 +467,8 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
     }
 }
 
-/* Demux and decode the source once; video to the rungs, audio to its track. */
+/* Demux and decode the source once; video to the rungs, each audio stream
+ * to its rendition's track. */
 static int run_pump(ladder_session *s, pump_state *ps)
 {
     AVPacket *pkt = av_packet_alloc();
@@ -484,8 +497,10 @@ static int run_pump(ladder_session *s, pump_state *ps)
                 ps->decode_errors++;
             else
                 err = receive_frames(s, frame, ps);
-        } else if (s->audio && pkt->stream_index == s->audio_stream) {
-            err = feed_audio(s, ps, pkt);
+        } else {
+            audio_track *track = track_of(s, pkt->stream_index);
+            if (track)
+                err = feed_audio(s, ps, track, pkt);
         }
         av_packet_unref(pkt);
     }
@@ -631,11 +646,8 @@ int ladder_session_run(ladder_session *s)
     }
     if (!err)
         err = prepare_rungs(s);
-    if (!err && s->job.audio && s->audio_stream >= 0) {
-        err = audio_track_open(&s->audio, s, s->in->streams[s->audio_stream]);
-        if (err)
-            session_fail(s, err, "input '%s': audio track: %s", s->input, ladder_strerror(err));
-    }
+    if (!err)
+        err = audio_renditions_open(s);
     if (err)
         return s->error_code ? s->error_code : err;
     log_plan(s);
@@ -656,11 +668,11 @@ int ladder_session_run(ladder_session *s)
     } else if (err != LADDER_ECANCELED) {
         session_fail(s, err, "input '%s': %s", s->input, ladder_strerror(err));
     }
-    if (!err && s->audio) {
-        double video_end = (double)ps.end_pts * av_q2d(s->src_tb);
-        err = audio_track_finish(s->audio, video_end);
+    double video_end = (double)ps.end_pts * av_q2d(s->src_tb);
+    for (int k = 0; k < s->nb_audio && !err; k++) {
+        err = audio_track_finish(s->audio[k].track, video_end);
         if (err)
-            session_fail(s, err, "audio: %s", ladder_strerror(err));
+            session_fail(s, err, "audio %s: %s", s->audio[k].dir, ladder_strerror(err));
     }
     join_threads(s);
     int64_t declared = s->in->streams[s->video_stream]->nb_frames;
@@ -745,7 +757,7 @@ void ladder_session_close(ladder_session *s)
     ladder_chunk_queue_close(s->queue);
     ladder_lease_pool_close(s->leases);
     free(s->workers);
-    audio_track_close(s->audio);
+    audio_renditions_close(s);
     avcodec_free_context(&s->dec);
     ladder_frame_pool_close(s->dec_pool);
     pthread_mutex_destroy(&s->dec_pool_lock);

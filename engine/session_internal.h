@@ -26,6 +26,7 @@
 #include <libavformat/avformat.h>
 #include <libswscale/swscale.h>
 
+#include "ladder/audio_plan.h"
 #include "ladder/chunk_plan.h"
 #include "ladder/chunk_queue.h"
 #include "ladder/cmaf_writer.h"
@@ -159,6 +160,17 @@ typedef struct rung_ctx {
 
 typedef struct audio_track audio_track;
 
+/* One audio rendition: the track that makes its media (audio_track.c) and
+ * what the manifests call it (set up by session.c, from the source's tags). */
+typedef struct audio_rendition {
+    audio_track *track;           /* owned */
+    int stream_index;             /* the source stream */
+    char language[8];             /* RFC 5646 ("en"); "" when untagged */
+    char name[128];               /* HLS NAME: unique among the renditions */
+    char dir[64];                 /* "audio/1-en-aac", relative to output_dir */
+    bool is_default;              /* exactly one rendition is */
+} audio_rendition;
+
 struct ladder_session {
     ladder_job job;               /* deep copy: strings below */
     char *input;
@@ -178,7 +190,6 @@ struct ladder_session {
     ladder_frame_pool *dec_pool;  /* decoded picture buffers, see input.c */
     pthread_mutex_t dec_pool_lock; /* decoder threads allocate concurrently */
     int video_stream;
-    int audio_stream;
     AVRational src_tb;
     AVRational src_rate;
     bool src_cfr;
@@ -199,7 +210,8 @@ struct ladder_session {
     pthread_t *workers;
     int nb_workers;
 
-    audio_track *audio;
+    audio_rendition audio[LADDER_MAX_AUDIO]; /* in source stream order */
+    int nb_audio;
 
     pthread_mutex_t progress_lock;
     double start_time;
@@ -304,19 +316,26 @@ void encoded_chunk_free(encoded_chunk *ec);
 /* Takes ownership of ec. Writes every chunk that is now contiguous. */
 int finalizer_submit(rung_ctx *r, encoded_chunk *ec);
 
-/* audio_track.c */
-int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st);
+/* audio_renditions.c: choose the source's audio streams (job.audio_mode),
+ * plan, label and open one rendition each; LADDER_E* after session_fail. */
+int audio_renditions_open(ladder_session *s);
+void audio_renditions_close(ladder_session *s);
+
+/* audio_track.c: one rendition's media, as plan says. dir: absolute. */
+int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st,
+                     const ladder_audio_plan *plan, const char *dir);
+/* A packet of the track's source stream, after video time zero is known. */
 int audio_track_packet(audio_track *a, AVPacket *pkt);
 int audio_track_finish(audio_track *a, double video_end_seconds);
 void audio_track_close(audio_track *a);
+/* The plan's view of a source stream. */
+ladder_audio_source audio_track_source_of(const AVCodecParameters *par);
 /* Results after finish. */
 int audio_track_segments(const audio_track *a, const ladder_cmaf_segment **segs);
 const char *audio_track_codecs(const audio_track *a);
-bool audio_track_copied(const audio_track *a);
-int audio_track_channels(const audio_track *a);
+/* Codec, channels, sample rate, copied or not: what the track does. */
+const ladder_audio_plan *audio_track_plan(const audio_track *a);
 /* The time base of the segment times audio_track_segments() reports. */
 AVRational audio_track_time_base(const audio_track *a);
-/* The rendition's sampling rate (of the encoder, or of the copied source). */
-int audio_track_sample_rate(const audio_track *a);
 
 #endif /* LADDER_ENGINE_SESSION_INTERNAL_H */

@@ -67,7 +67,8 @@ static int write_buffer_to(ladder_cmaf_writer *w, const char *name)
 }
 
 int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
-                            const AVCodecParameters *par, AVRational time_base)
+                            const AVCodecParameters *par, AVRational time_base,
+                            const char *language)
 {
     if (!out || !dir || !par || strlen(dir) >= PATH_MAX)
         return LADDER_EINVAL;
@@ -116,6 +117,8 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
     if (!par->codec_tag && par->codec_id == AV_CODEC_ID_HEVC)
         st->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
     st->time_base = time_base;
+    if (language && av_dict_set(&st->metadata, "language", language, 0) < 0)
+        goto fail;
 
     /*
      * frag_custom: we decide where fragments end (one per chunk).

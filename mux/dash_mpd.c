@@ -412,6 +412,13 @@ static void add_audio_set(mpd_builder *b, xmlNodePtr period, const ladder_dash_a
     /* One Representation is aligned with itself. */
     set_attr(b, set, "segmentAlignment", "true");
     set_attr(b, set, "startWithSAP", "1");
+    /* Players start with the "main" audio when the user's language does
+     * not pick one (DASH-IF IOP role scheme). */
+    if (a->is_main) {
+        xmlNodePtr role = add_child(b, set, "Role");
+        set_attr(b, role, "schemeIdUri", "urn:mpeg:dash:role:2011");
+        set_attr(b, role, "value", "main");
+    }
 
     xmlNodePtr rep = add_child(b, set, "Representation");
     set_attr(b, rep, "id", a->id);

@@ -246,6 +246,11 @@ int ladder_mp4_stitch(const char *path, const ladder_mp4_track *tracks, size_t n
         ost->time_base = ist->time_base;
         ost->sample_aspect_ratio = ist->sample_aspect_ratio;
         av_dict_copy(&ost->metadata, ist->metadata, 0);
+        /* The mp4 muxer enables the tracks marked default and, when one
+         * kind has several, gives each its own alternate group (they would
+         * all play at once); with one default per kind the rest share the
+         * group and stay disabled. */
+        ost->disposition = tracks[i].alternate ? 0 : AV_DISPOSITION_DEFAULT;
         in[i].out_index = ost->index;
     }
     bool opened = false;

@@ -42,10 +42,13 @@ typedef struct ladder_cmaf_segment {
  * Create dir (and parents) and write dir/init.mp4 for a track described by
  * par (codec, extradata, size / sample rate). time_base: the time base of
  * the packets that will be written. par->codec_tag names the sample entry
- * ('avc3', 'hev1'); 0 = avc1/hvc1/av01/mp4a. Returns 0 or a LADDER_E* code.
+ * ('avc3', 'hev1'); 0 = avc1/hvc1/av01/mp4a. language: the track's ISO
+ * 639-2 code for mdhd ("eng"; NULL: undetermined), which players show and
+ * stitched MP4s keep. Returns 0 or a LADDER_E* code.
  */
 int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
-                            const AVCodecParameters *par, AVRational time_base);
+                            const AVCodecParameters *par, AVRational time_base,
+                            const char *language);
 
 /*
  * Append one packet (timestamps and duration in the writer's time base;

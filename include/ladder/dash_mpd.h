@@ -56,6 +56,7 @@ typedef struct ladder_dash_audio {
     int sample_rate;              /* audioSamplingRate, Hz */
     int channels;                 /* AudioChannelConfiguration; 0: left out */
     const char *lang;             /* RFC 5646 tag ("en", "eng"); NULL: unknown */
+    int is_main;                  /* the default rendition: Role "main" */
     ladder_dash_timeline timeline;
 } ladder_dash_audio;
 

@@ -77,6 +77,21 @@ typedef struct ladder_rung {
     int bit_depth;
 } ladder_rung;
 
+/* Which source audio streams become renditions (--audio). */
+typedef enum ladder_audio_mode {
+    LADDER_AUDIO_ALL = 0,         /* every audio stream, each its own rendition */
+    LADDER_AUDIO_FIRST,           /* the first audio stream (source order) */
+    LADDER_AUDIO_NONE,            /* video only */
+} ladder_audio_mode;
+
+/* The codec audio renditions are encoded to (--audio-codec). */
+typedef enum ladder_audio_codec {
+    LADDER_AUDIO_AAC = 0,         /* AAC-LC, mp4a.40.2 */
+    LADDER_AUDIO_OPUS,            /* libopus, "opus" (dOps in fMP4) */
+} ladder_audio_codec;
+
+#define LADDER_MAX_AUDIO 16       /* renditions; further streams are skipped */
+
 typedef enum ladder_progress_mode {
     LADDER_PROGRESS_AUTO = 0,
     LADDER_PROGRESS_JSON,
@@ -87,7 +102,7 @@ typedef enum ladder_progress_mode {
  * Output formats, a set of flags (ladder_config_parse_formats() reads
  * "hls,dash,mp4"). HLS: master.m3u8 and one index.m3u8 per rendition; DASH:
  * manifest.mpd. Both describe the same CMAF segment files. MP4: one
- * progressive faststart file per rung with the audio, mp4/<rung>.mp4,
+ * progressive faststart file per rung with every audio rendition, mp4/<rung>.mp4,
  * stitched from those segments; alone, the segments are removed after.
  */
 enum {
@@ -141,8 +156,12 @@ typedef struct ladder_job {
     const char *preset;           /* encoder preset (x264 and x265 share the names),
                                      default "veryfast" */
     ladder_codec codec;           /* rungs that name none; DEFAULT = H.264 */
-    int audio_bitrate_kbps;       /* default 128 */
-    bool audio;                   /* default true; false drops audio */
+    ladder_audio_mode audio_mode; /* default LADDER_AUDIO_ALL */
+    ladder_audio_codec audio_codec; /* default AAC */
+    int audio_channels;           /* most channels per rendition: 1, 2 or 6;
+                                     0 = 6 (5.1; wider sources are downmixed) */
+    int audio_bitrate_kbps;       /* every encoded rendition; 0 = by codec and
+                                     channels (ladder_audio_default_kbps()) */
     unsigned formats;             /* LADDER_FORMAT_* flags; 0 = LADDER_FORMATS_DEFAULT */
     /*
      * Fault injection for tests of the codec invariant: when > 0, the first
@@ -254,17 +273,31 @@ typedef struct ladder_device_report {
     char last_error[160];
 } ladder_device_report;
 
+/* One audio rendition. */
+typedef struct ladder_audio_report {
+    int index;                    /* the source stream's index (ffprobe #0:N) */
+    char language[8];             /* RFC 5646 ("en"); "" when untagged */
+    char name[128];               /* HLS NAME */
+    char dir[64];                 /* "audio/1-en-aac", relative to the output */
+    char codecs[32];              /* RFC 6381 ("mp4a.40.2", "opus") */
+    int channels;
+    int sample_rate;
+    bool copied;
+    bool is_default;
+    double bitrate;               /* measured average, bits/s */
+    double peak_bitrate;          /* bits/s of the largest segment */
+    double duration;              /* seconds */
+    int segments;
+} ladder_audio_report;
+
 typedef struct ladder_report {
     int nb_rungs;
     ladder_rung_report rungs[LADDER_MAX_RUNGS];
     int nb_devices;
     ladder_device_report devices[LADDER_MAX_DEVICES];
     ladder_parameter_sets parameter_sets;
-    bool has_audio;
-    char audio_codecs[32];
-    double audio_bitrate;         /* measured average, bits/s */
-    double audio_duration;
-    bool audio_copied;
+    int nb_audio;
+    ladder_audio_report audio[LADDER_MAX_AUDIO];
     int64_t frames_in;            /* decoded source frames */
     double source_duration;
     double wall_seconds;
@@ -311,11 +344,13 @@ void ladder_session_close(ladder_session *s);
 char *ladder_report_json(const ladder_report *r, const char *input);
 
 /*
- * Whether an audio stream is packaged as it is rather than re-encoded:
- * AAC-LC, mono or stereo, with its AudioSpecificConfig, and not much richer
- * than the rendition asks for (at most 1.5 x bitrate_kbps; a much richer
- * source is re-encoded to save bytes). Public so tools that compare against
- * ladder (ladder bench) treat audio exactly as the engine does.
+ * Whether an audio stream is packaged as it is rather than re-encoded by a
+ * job with --audio-codec aac --audio-channels 2 --audio-bitrate
+ * bitrate_kbps (0: the default rate): AAC-LC, mono or stereo, at 44.1 or
+ * 48 kHz, with its AudioSpecificConfig, and not much richer than asked
+ * (ladder_audio_plan_make() in audio_plan.h decides). Public so tools
+ * that compare against ladder (ladder bench, which runs ladder with those
+ * options and FFmpeg with -ac 2) treat audio exactly as the engine does.
  */
 struct AVCodecParameters;
 bool ladder_audio_source_copyable(const struct AVCodecParameters *par, int bitrate_kbps);

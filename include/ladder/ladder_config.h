@@ -66,7 +66,22 @@ typedef struct ladder_file_options {
     bool has_formats;
     ladder_codec codec;           /* "codec": rungs that name none, valid when has_codec */
     bool has_codec;
+    ladder_audio_mode audio_mode; /* "audio": "all" | "first" | "none" */
+    bool has_audio_mode;
+    ladder_audio_codec audio_codec; /* "audio_codec": "aac" | "opus" */
+    bool has_audio_codec;
+    int audio_channels;           /* "audio_channels": 1, 2 or 6 */
+    bool has_audio_channels;
 } ladder_file_options;
+
+/*
+ * The audio options, shared by the command line and ladder files:
+ * "all" | "first" | "none"; "aac" | "opus"; a channel limit of 1, 2 or 6.
+ * Return 0 or LADDER_ECONFIG with what was expected in err.
+ */
+int ladder_config_parse_audio_mode(const char *name, ladder_audio_mode *out, char *err, size_t err_size);
+int ladder_config_parse_audio_codec(const char *name, ladder_audio_codec *out, char *err, size_t err_size);
+int ladder_config_parse_audio_channels(const char *text, int *out, char *err, size_t err_size);
 
 /*
  * Load a JSON ladder file (json-c), e.g. samples/ladders/default.json:
@@ -76,7 +91,8 @@ typedef struct ladder_file_options {
  *                  "bitrate": "3000k", "maxrate": "3300k", "bufsize": "6000k",
  *                  "crf": 23, "profile": "high", "max_fps": 30,
  *                  "codec": "hevc" }, ... ],
- *     "codec": "h264" }                (optional: rungs without "codec")
+ *     "codec": "h264",                 (optional: rungs without "codec")
+ *     "audio": "all", "audio_codec": "aac", "audio_channels": 2 } (optional)
  * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
  * mode. Unknown keys are an error (typos must not pass silently). A rung's
  * "codec" is kept in the rung; the top-level one goes to opts (a rung that

@@ -1,6 +1,6 @@
 /*
  * One progressive MP4 from CMAF tracks: the init segment and media segments
- * of each track (a rung's video, the audio rendition) are read back in
+ * of each track (a rung's video, the audio renditions) are read back in
  * order as one fragmented stream and stream-copied into a single MP4 with
  * the moov at the front ("faststart"), so a browser's <video> or any
  * download player takes it directly. Nothing is re-encoded: the samples,
@@ -24,6 +24,10 @@ typedef struct ladder_mp4_track {
     const char *init_path;              /* "OUT/video/720p/init.mp4" */
     const char *const *segment_paths;   /* in presentation order */
     size_t nb_segments;
+    /* An alternative to an earlier track of its kind (a second language):
+     * written disabled in the same alternate group, so players play the
+     * first and offer this one. 0: enabled. */
+    int alternate;
 } ladder_mp4_track;
 
 /*

@@ -8,18 +8,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, loadOutput, stderrLines } from './lib/ladder.mjs';
 import { cfrClip, makeMedia } from './lib/media.mjs';
-import { CHROMIUM, CHROMIUM_ARGS } from './lib/player.mjs';
+import { describeDashPlayback as describePlayback, playDash } from './lib/player.mjs';
 import { aacCodecString, parseAvcC, parseInit, probeRendition } from './lib/probe.mjs';
-import { E2E_DIR, makeTempDir, walkFiles, withSharedLock } from './lib/util.mjs';
+import { makeTempDir, walkFiles } from './lib/util.mjs';
 
-const DASH_JS = path.join(E2E_DIR, 'node_modules', 'dashjs', 'dist', 'modern', 'umd', 'dash.all.min.js');
-const PAGE = path.join(E2E_DIR, 'player', 'dash.html');
 const XMLLINT = process.env.XMLLINT || 'xmllint';
 
 // ------------------------------------------------------------ the MPD
@@ -165,159 +161,6 @@ function probeRep(rep) {
 }
 
 // ------------------------------------------------------------ dash.js
-
-const MIME = {
-  '.mpd': 'application/dash+xml', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4',
-  '.js': 'text/javascript', '.html': 'text/html; charset=utf-8', '.m3u8': 'application/vnd.apple.mpegurl',
-};
-
-/** Serve OUTDIR under /media/, dash.js and the page, on 127.0.0.1. */
-function serveDash(mediaDir) {
-  const requests = [];
-  const root = path.resolve(mediaDir);
-  const server = http.createServer((req, res) => {
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
-    } catch {
-      pathname = '/__bad__';
-    }
-    let file = null;
-    if (pathname === '/' || pathname === '/dash.html') file = PAGE;
-    else if (pathname === '/dash.all.min.js') file = DASH_JS;
-    else if (pathname.startsWith('/media/')) {
-      const f = path.resolve(root, `.${pathname.slice('/media'.length)}`);
-      if (f.startsWith(root + path.sep)) file = f;
-    }
-    const send = (status, body, type) => {
-      requests.push({ path: pathname, status });
-      res.writeHead(status, {
-        'Content-Type': type || 'text/plain', 'Cache-Control': 'no-store', 'Content-Length': body.length,
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
-    if (!file || pathname === '/favicon.ico') { send(404, Buffer.from('not found')); return; }
-    fs.readFile(file, (err, data) => {
-      if (err) send(404, Buffer.from('not found'));
-      else send(200, data, MIME[path.extname(file).toLowerCase()] || 'application/octet-stream');
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({
-      url: `http://127.0.0.1:${server.address().port}`, requests,
-      close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
-    }));
-  });
-}
-
-/**
- * Play OUTDIR/manifest.mpd with dash.js from the start to the end, then
- * (forceEach) force every video Representation in turn from time 0 and
- * watch it play at its size. Result: {ended, endSnapshot, representations,
- * audioRepresentations, forced:[{id, width, height, sawSize, advanced, ok}],
- * errors, videoErrors, pageErrors, httpErrors, events, setupError}.
- */
-function playDash(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
-  return withSharedLock(async () => {
-    for (const f of [DASH_JS, CHROMIUM]) {
-      if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm ci --prefix tests/e2e; apt-get install chromium)`);
-    }
-    const { chromium } = await import('playwright-core');
-    const server = await serveDash(outDir);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    const result = {
-      ended: false, endSnapshot: null, representations: null, audioRepresentations: null, forced: [],
-      errors: [], videoErrors: [], pageErrors: [], consoleErrors: [], httpErrors: [], events: [], setupError: null,
-    };
-    try {
-      const page = await browser.newPage();
-      page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
-      page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
-      await page.goto(`${server.url}/dash.html`, { waitUntil: 'load' });
-      await page.evaluate((src) => window.startPlayer(src), '/media/manifest.mpd');
-      const snap = () => page.evaluate(() => window.snapshot());
-      const failed = () => page.evaluate(() => window.T.errors.length > 0 || window.T.videoErrors.length > 0);
-
-      // 1. From the start to the end, as a viewer would.
-      const t0 = Date.now();
-      // Under load dash.js sometimes leaves the element paused on the last
-      // frame with everything buffered and no 'ended' event (MSE
-      // endOfStream raced). Three seconds there, with no error, is the end
-      // of the presentation too; result.endedBy says which it was.
-      let atEndSince = null;
-      while (Date.now() - t0 < timeoutMs) {
-        const s = await snap();
-        const endedEvent = await page.evaluate(() => window.T.events.some((e) => e.type === 'ENDED'));
-        if (s.ended || endedEvent) { result.ended = true; result.endedBy = 'ended'; result.endSnapshot = s; break; }
-        const lastBuffered = s.buffered && s.buffered.length ? s.buffered[s.buffered.length - 1][1] : 0;
-        const atEnd = s.paused && s.duration > 0 && Math.abs(s.currentTime - s.duration) < 0.05 &&
-          lastBuffered >= s.duration - 0.05;
-        atEndSince = atEnd ? (atEndSince ?? Date.now()) : null;
-        if (atEnd && Date.now() - atEndSince > 3000) {
-          result.ended = true;
-          result.endedBy = 'paused at the end, all buffered';
-          result.endSnapshot = s;
-          break;
-        }
-        if (await failed()) { result.endSnapshot = s; break; }
-        await sleep(100);
-      }
-      if (!result.endSnapshot) result.endSnapshot = await snap();
-      result.playMs = Date.now() - t0;
-      ({ video: result.representations, audio: result.audioRepresentations } = await page.evaluate(
-        () => ({ video: window.T.representations, audio: window.T.audioRepresentations })));
-
-      // 2. Every Representation, forced, highest first.
-      if (forceEach && result.ended && result.representations) {
-        const order = [...result.representations].sort((a, b) => b.bandwidth - a.bandwidth);
-        for (const r of order) {
-          const entry = { id: r.id, width: r.width, height: r.height, sawSize: false, advanced: 0, ok: false };
-          await page.evaluate((id) => window.forceRepresentation(id), r.id);
-          const ts = Date.now();
-          let atSize = null;
-          while (Date.now() - ts < 30_000) {
-            const s = await snap();
-            entry.snapshot = s;
-            if (s.representation === r.id && s.videoWidth === r.width && s.videoHeight === r.height && !s.ended) {
-              entry.sawSize = true;
-              if (atSize === null) atSize = s.currentTime;
-              entry.advanced = s.currentTime - atSize;
-              if (entry.advanced >= 0.75) { entry.ok = true; break; }
-            }
-            if (await failed()) break;
-            await sleep(100);
-          }
-          result.forced.push(entry);
-        }
-      }
-      const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
-      Object.assign(result, T);
-    } catch (e) {
-      result.setupError = e && e.stack ? e.stack : String(e);
-    } finally {
-      await browser.close().catch(() => {});
-      await server.close();
-    }
-    result.httpErrors = server.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
-    return result;
-  });
-}
-
-function describePlayback(r) {
-  const lines = [];
-  if (r.setupError) lines.push(`setup error: ${r.setupError}`);
-  lines.push(`ended=${r.ended} (${r.endedBy ?? '-'}) after ${r.playMs} ms, end snapshot=${JSON.stringify(r.endSnapshot)}`);
-  lines.push(`representations=${JSON.stringify(r.representations)}`);
-  for (const f of r.forced) lines.push(`forced ${f.id}: ${JSON.stringify({ ...f, snapshot: undefined })} last=${JSON.stringify(f.snapshot)}`);
-  if (r.errors.length) lines.push(`dash.js errors: ${JSON.stringify(r.errors)}`);
-  if (r.videoErrors.length) lines.push(`video errors: ${JSON.stringify(r.videoErrors)}`);
-  if (r.pageErrors.length) lines.push(`page errors: ${JSON.stringify(r.pageErrors)}`);
-  if (r.httpErrors.length) lines.push(`http errors: ${JSON.stringify(r.httpErrors)}`);
-  const frags = r.events.filter((e) => e.type === 'FRAGMENT_LOADED').map((e) => `${e.mediaType}:${e.id}#${e.index}`);
-  lines.push(`fragments loaded: ${frags.join(' ')}`);
-  return lines.join('\n');
-}
 
 function assertPlayedToTheEnd(r, mpdDuration) {
   const info = `\n${describePlayback(r)}`;
@@ -545,7 +388,8 @@ describe('DASH next to HLS (default formats): a 3-rung ladder with B-frames and 
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     for (const rep of m.reps) {
       const total = rep.timeline.reduce((a, s) => a + s.d, 0) / rep.timescale;
-      const want = rep.kind === 'video' ? report.rungs.find((r) => r.name === rep.attrs.id).duration : report.audio.duration;
+      const want = rep.kind === 'video' ? report.rungs.find((r) => r.name === rep.attrs.id).duration
+        : report.audio.find((a) => a.dir === `audio/${rep.attrs.id}`).duration;
       assert.ok(Math.abs(total - want) < 1e-6, `${rep.attrs.id}: timeline ${total} s vs report ${want} s`);
     }
   });
@@ -608,7 +452,9 @@ for (const c of DASH_ONLY) {
       const src = await makeMedia(c.media);
       const tmp = makeTempDir('ladder-e2e-dash-only-');
       out = path.join(tmp, 'out');
-      // Playlists left by an earlier HLS run in the same place must go.
+      // Playlists left by an earlier HLS run in the same place must go,
+      // whatever the audio renditions were called then (audio/aac was the
+      // layout before one rendition per stream).
       fs.mkdirSync(path.join(out, 'video', c.names[0]), { recursive: true });
       fs.mkdirSync(path.join(out, 'audio', 'aac'), { recursive: true });
       for (const f of ['master.m3u8', `video/${c.names[0]}/index.m3u8`, 'audio/aac/index.m3u8']) {
@@ -661,7 +507,9 @@ describe('--format', () => {
     const r = await encode(src.path, out, ['--rung', '320x180:200k', '--preset', 'ultrafast', '--progress', 'none', '--format', 'hls']);
     assert.equal(r.code, 0, describeRun(r));
     assert.ok(!fs.existsSync(mpdOf(out)), 'manifest.mpd written or left behind with --format hls');
-    assert.deepEqual(m3u8Files(out).sort(), ['audio/aac/index.m3u8', 'master.m3u8', 'video/180p/iframes.m3u8', 'video/180p/index.m3u8']);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    assert.equal(report.audio.length, 1, 'one audio rendition');
+    assert.deepEqual(m3u8Files(out).sort(), [`${report.audio[0].dir}/index.m3u8`, 'master.m3u8', 'video/180p/iframes.m3u8', 'video/180p/index.m3u8']);
   });
 
   it('the command line wins over the ladder file; repeated names are one', async () => {

@@ -271,6 +271,34 @@ static void ladder_with_audio(void **state)
                 "audio/aac/seg_$Number%05d$.m4s");
     assert_timeline(&p, AUDIO_SET "/m:Representation/m:SegmentTemplate/m:SegmentTimeline",
                     aac_segs, 4);
+    /* Not the main rendition: no Role. */
+    assert_int_equal(count(&p, AUDIO_SET "/m:Role"), 0);
+    release(&p);
+}
+
+/* Several audio renditions: one AdaptationSet each, the default one with
+ * Role "main", ids and directories their own. */
+static void several_audio_sets(void **state)
+{
+    (void)state;
+    ladder_dash_video video = video_rung("720p", "video/720p", 1280, 720);
+    ladder_dash_audio audio[2] = { aac_track(), aac_track() };
+    audio[0].is_main = 1;
+    audio[1].id = "2-fr-opus";
+    audio[1].codecs = "opus";
+    audio[1].channels = 6;
+    audio[1].lang = "fr";
+    audio[1].timeline.dir = "audio/2-fr-opus";
+    parsed p = build(&video, 1, audio, 2);
+    assert_int_equal(count(&p, AUDIO_SET), 2);
+    assert_attr(&p, AUDIO_SET "[1]/m:Role/@schemeIdUri", "urn:mpeg:dash:role:2011");
+    assert_attr(&p, AUDIO_SET "[1]/m:Role/@value", "main");
+    assert_int_equal(count(&p, AUDIO_SET "[2]/m:Role"), 0);
+    assert_attr(&p, AUDIO_SET "[2]/@lang", "fr");
+    assert_attr(&p, AUDIO_SET "[2]/m:Representation/@codecs", "opus");
+    assert_attr(&p, AUDIO_SET "[2]/m:Representation/m:AudioChannelConfiguration/@value", "6");
+    assert_attr(&p, AUDIO_SET "[2]/m:Representation/m:SegmentTemplate/@initialization",
+                "audio/2-fr-opus/init.mp4");
     release(&p);
 }
 
@@ -617,6 +645,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ladder_with_audio),
+        cmocka_unit_test(several_audio_sets),
         cmocka_unit_test(video_only),
         cmocka_unit_test(alignment_is_computed),
         cmocka_unit_test(timeline_coding),

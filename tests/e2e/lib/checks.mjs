@@ -141,10 +141,13 @@ export function registerOutputChecks(getCtx, expect) {
       assert.deepEqual(fs.readdirSync(v.dir).sort(), want, `files in ${v.dir} vs its playlist`);
     }
     if (expect.audio) {
-      assert.deepEqual(fs.readdirSync(path.join(ctx.outDir, 'audio')), ['aac'], 'audio/ must contain aac/ only');
+      // One rendition per source audio stream: audio/<stream>-<lang>-<codec>/.
       const a = ctx.out.audio;
+      assert.deepEqual(fs.readdirSync(path.join(ctx.outDir, 'audio')), [path.basename(a.dir)],
+        'audio/ must contain the one rendition the master names');
+      assert.match(path.basename(a.dir), /^\d+-[a-z]{2,3}-aac$/, 'audio rendition directory name');
       const want = ['index.m3u8', 'init.mp4', ...a.playlist.segments.map((s) => s.uri)].sort();
-      assert.deepEqual(fs.readdirSync(a.dir).sort(), want, 'files in audio/aac vs its playlist');
+      assert.deepEqual(fs.readdirSync(a.dir).sort(), want, `files in ${a.dir} vs its playlist`);
     }
   });
 
@@ -357,23 +360,25 @@ export function registerOutputChecks(getCtx, expect) {
   });
 
   it(expect.audio ? 'audio rendition: EXT-X-MEDIA, AAC, duration matches video within one audio frame'
-    : 'no audio: no audio directory, no EXT-X-MEDIA, report.audio is null', () => {
+    : 'no audio: no audio directory, no EXT-X-MEDIA, report.audio is empty', () => {
     const ctx = ok();
     const media = ctx.out.master.media;
     if (!expect.audio) {
       assert.ok(!fs.existsSync(path.join(ctx.outDir, 'audio')), 'audio/ exists although there must be no audio');
       assert.deepEqual(media, [], 'master has EXT-X-MEDIA although there is no audio');
-      assert.equal(ctx.out.report.audio, null, 'report.audio must be null without audio');
+      assert.deepEqual(ctx.out.report.audio, [], 'report.audio must be empty without audio');
       return;
     }
     assert.equal(media.length, 1, `expected one EXT-X-MEDIA, got ${JSON.stringify(media)}`);
     const m = media[0];
     assert.equal(m.TYPE, 'AUDIO', 'EXT-X-MEDIA TYPE');
     assert.equal(m['GROUP-ID'], 'audio', 'EXT-X-MEDIA GROUP-ID');
-    assert.equal(m.URI, 'audio/aac/index.m3u8', 'EXT-X-MEDIA URI');
+    assert.match(m.URI, /^audio\/\d+-[a-z]{2,3}-aac\/index\.m3u8$/, 'EXT-X-MEDIA URI');
+    assert.equal(m.URI, `${ctx.out.report.audio[0].dir}/index.m3u8`, 'EXT-X-MEDIA URI vs report.audio[0].dir');
+    assert.equal(m.DEFAULT, 'YES', 'the only rendition is the default');
     assert.ok(m.NAME, 'EXT-X-MEDIA NAME is required');
     const ap = ctx.audio.probe;
-    assert.ok(ap && ap.stream, 'could not probe audio/aac (init + segments)');
+    assert.ok(ap && ap.stream, `could not probe ${m.URI} (init + segments)`);
     assert.equal(ap.stream.codec_name, 'aac', 'audio codec');
     assert.deepEqual(ap.unplaced, [], 'audio packets outside every segment');
     const sr = Number(ap.stream.sample_rate);
@@ -438,8 +443,11 @@ export function registerOutputChecks(getCtx, expect) {
       assert.doesNotMatch(r.state, /fail|error|cancel/i, `${where} state "${r.state}"`);
     }
     if (expect.audio) {
-      const a = rep.audio;
-      assert.ok(a && typeof a === 'object', 'report.audio must be an object');
+      assert.ok(Array.isArray(rep.audio) && rep.audio.length === 1, `report.audio must list one rendition: ${JSON.stringify(rep.audio)}`);
+      const a = rep.audio[0];
+      assert.equal(a.channels, Number(ctx.audio.probe.stream.channels), 'report.audio[0].channels');
+      assert.equal(a.sample_rate, Number(ctx.audio.probe.stream.sample_rate), 'report.audio[0].sample_rate');
+      assert.equal(a.segments, ctx.out.audio.segs.length, 'report.audio[0].segments');
       assert.equal(a.codecs, aacCodecString(ctx.audio.probe.stream), 'report.audio.codecs');
       assert.ok(a.bitrate > 0, 'report.audio.bitrate');
       assert.ok(Math.abs(a.duration - ctx.audio.probe.totalDuration) <= 0.05,
@@ -447,7 +455,7 @@ export function registerOutputChecks(getCtx, expect) {
       assert.equal(typeof a.copied, 'boolean', 'report.audio.copied');
       if (expect.audioCopied !== undefined) assert.equal(a.copied, expect.audioCopied, 'report.audio.copied');
     } else {
-      assert.equal(rep.audio, null, 'report.audio must be null');
+      assert.deepEqual(rep.audio, [], 'report.audio must be empty');
     }
   });
 
@@ -456,7 +464,15 @@ export function registerOutputChecks(getCtx, expect) {
     const { events, bad } = ctx.progress;
     assert.deepEqual(bad, [], 'stdout lines that are not JSON');
     assert.ok(events.length >= 2, `expected progress lines and a report, got ${events.length} lines`);
-    for (const e of events) assert.ok(e.type === 'progress' || e.type === 'report', `unknown type in ${JSON.stringify(e)}`);
+    const types = ['progress', 'report', 'device'];
+    for (const e of events) assert.ok(types.includes(e.type), `unknown type in ${JSON.stringify(e)}`);
+    // Device lines: health changes of the encoding devices.
+    for (const d of events.filter((e) => e.type === 'device')) {
+      for (const k of ['name', 'state', 'chunks', 'failures', 'quarantines', 'last_error']) {
+        assert.ok(k in d, `device line lacks "${k}": ${JSON.stringify(d)}`);
+      }
+      assert.ok(['idle', 'busy', 'quarantined', 'probation'].includes(d.state), `device state ${d.state}`);
+    }
     const reports = events.filter((e) => e.type === 'report');
     assert.equal(reports.length, 1, 'exactly one report line');
     assert.equal(events[events.length - 1].type, 'report', 'the report is the last line');

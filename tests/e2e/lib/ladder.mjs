@@ -144,7 +144,8 @@ export function readPlaylist(file) {
 /**
  * Everything a successful encode wrote, resolved to absolute paths:
  * {outDir, master, report, variants:[{attrs, uri, dir, playlist, name,
- * init, segs:[abs paths]}], audio:null|{attrs, uri, dir, playlist, init, segs}}.
+ * init, segs:[abs paths]}], audio:null|{attrs, uri, dir, playlist, init, segs}
+ * (the first EXT-X-MEDIA), audios:[the same for every EXT-X-MEDIA]}.
  */
 export function loadOutput(outDir) {
   const masterPath = path.join(outDir, 'master.m3u8');
@@ -161,10 +162,11 @@ export function loadOutput(outDir) {
   };
   const variants = master.variants.map((v) => ({ attrs: v.attrs, ...rendition(v.uri) }));
   const audioMedia = master.media.filter((m) => m.TYPE === 'AUDIO' && m.URI);
-  const audio = audioMedia.length ? { attrs: audioMedia[0], ...rendition(audioMedia[0].URI) } : null;
+  const audios = audioMedia.map((m) => ({ attrs: m, ...rendition(m.URI) }));
+  const audio = audios.length ? audios[0] : null;
   const reportPath = path.join(outDir, 'report.json');
   const report = fs.existsSync(reportPath) ? JSON.parse(fs.readFileSync(reportPath, 'utf8')) : null;
-  return { outDir, masterPath, master, variants, audio, audioMedia, report, reportPath };
+  return { outDir, masterPath, master, variants, audio, audios, audioMedia, report, reportPath };
 }
 
 /** Parse `--progress json` stdout: one JSON object per non-empty line. */

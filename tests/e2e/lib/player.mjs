@@ -1,5 +1,6 @@
-// Play an HLS output directory with hls.js in headless Chromium (Debian's
-// /usr/bin/chromium driven by playwright-core) and report what happened.
+// Play an output directory in headless Chromium (Debian's /usr/bin/chromium
+// driven by playwright-core) and report what happened: HLS with hls.js
+// (playHls), DASH with dash.js (playDash), progressive MP4 (playProgressive).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -7,11 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { E2E_DIR, withSharedLock } from './util.mjs';
 
 const HLS_JS = path.join(E2E_DIR, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+const DASH_JS = path.join(E2E_DIR, 'node_modules', 'dashjs', 'dist', 'modern', 'umd', 'dash.all.min.js');
 const PAGE_DIR = path.join(E2E_DIR, 'player');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const MIME = {
   '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',
   '.m4a': 'audio/mp4',
@@ -23,8 +26,8 @@ const MIME = {
 };
 
 /**
- * Serve `mediaDir` under /media/, hls.js at /hls.min.js and the test page at
- * /index.html on 127.0.0.1 (random free port).  Resolves {url, close,
+ * Serve `mediaDir` under /media/, hls.js at /hls.min.js, dash.js at
+ * /dash.all.min.js and the test pages at /index.html and /dash.html on 127.0.0.1 (random free port).  Resolves {url, close,
  * requests} where requests logs every {path, status}.
  */
 export function serve(mediaDir) {
@@ -41,6 +44,8 @@ export function serve(mediaDir) {
     let file = null;
     if (pathname === '/' || pathname === '/index.html') file = path.join(PAGE_DIR, 'index.html');
     else if (pathname === '/hls.min.js') file = HLS_JS;
+    else if (pathname === '/dash.html') file = path.join(PAGE_DIR, 'dash.html');
+    else if (pathname === '/dash.all.min.js') file = DASH_JS;
     else if (pathname === '/favicon.ico') file = null;
     else if (pathname.startsWith('/media/')) {
       const f = path.resolve(root, `.${pathname.slice('/media'.length)}`);
@@ -321,4 +326,116 @@ export async function playProgressive(dir, file, { timeoutMs = 60_000 } = {}) {
       await server.close();
     }
   });
+}
+
+// ------------------------------------------------------------ DASH (dash.js)
+
+/**
+ * Play OUTDIR/manifest.mpd with dash.js from the start to the end, then
+ * (forceEach) force every video Representation in turn from time 0 and
+ * watch it play at its size. Result: {ended, endSnapshot, representations,
+ * audioRepresentations, forced:[{id, width, height, sawSize, advanced, ok}],
+ * errors, videoErrors, pageErrors, httpErrors, events, setupError}.
+ * The page is player/dash.html; dash.js comes from node_modules.
+ */
+export function playDash(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
+  return withSharedLock(async () => {
+    for (const f of [DASH_JS, CHROMIUM]) {
+      if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm ci --prefix tests/e2e; apt-get install chromium)`);
+    }
+    const { chromium } = await import('playwright-core');
+    const server = await serve(outDir);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const result = {
+      ended: false, endSnapshot: null, representations: null, audioRepresentations: null, forced: [],
+      errors: [], videoErrors: [], pageErrors: [], consoleErrors: [], httpErrors: [], events: [], setupError: null,
+    };
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
+      page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
+      await page.goto(`${server.url}/dash.html`, { waitUntil: 'load' });
+      await page.evaluate((src) => window.startPlayer(src), '/media/manifest.mpd');
+      const snap = () => page.evaluate(() => window.snapshot());
+      const failed = () => page.evaluate(() => window.T.errors.length > 0 || window.T.videoErrors.length > 0);
+
+      // 1. From the start to the end, as a viewer would.
+      const t0 = Date.now();
+      // Under load dash.js sometimes leaves the element paused on the last
+      // frame with everything buffered and no 'ended' event (MSE
+      // endOfStream raced). Three seconds there, with no error, is the end
+      // of the presentation too; result.endedBy says which it was.
+      let atEndSince = null;
+      while (Date.now() - t0 < timeoutMs) {
+        const s = await snap();
+        const endedEvent = await page.evaluate(() => window.T.events.some((e) => e.type === 'ENDED'));
+        if (s.ended || endedEvent) { result.ended = true; result.endedBy = 'ended'; result.endSnapshot = s; break; }
+        const lastBuffered = s.buffered && s.buffered.length ? s.buffered[s.buffered.length - 1][1] : 0;
+        const atEnd = s.paused && s.duration > 0 && Math.abs(s.currentTime - s.duration) < 0.05 &&
+          lastBuffered >= s.duration - 0.05;
+        atEndSince = atEnd ? (atEndSince ?? Date.now()) : null;
+        if (atEnd && Date.now() - atEndSince > 3000) {
+          result.ended = true;
+          result.endedBy = 'paused at the end, all buffered';
+          result.endSnapshot = s;
+          break;
+        }
+        if (await failed()) { result.endSnapshot = s; break; }
+        await sleep(100);
+      }
+      if (!result.endSnapshot) result.endSnapshot = await snap();
+      result.playMs = Date.now() - t0;
+      ({ video: result.representations, audio: result.audioRepresentations } = await page.evaluate(
+        () => ({ video: window.T.representations, audio: window.T.audioRepresentations })));
+
+      // 2. Every Representation, forced, highest first.
+      if (forceEach && result.ended && result.representations) {
+        const order = [...result.representations].sort((a, b) => b.bandwidth - a.bandwidth);
+        for (const r of order) {
+          const entry = { id: r.id, width: r.width, height: r.height, sawSize: false, advanced: 0, ok: false };
+          await page.evaluate((id) => window.forceRepresentation(id), r.id);
+          const ts = Date.now();
+          let atSize = null;
+          while (Date.now() - ts < 30_000) {
+            const s = await snap();
+            entry.snapshot = s;
+            if (s.representation === r.id && s.videoWidth === r.width && s.videoHeight === r.height && !s.ended) {
+              entry.sawSize = true;
+              if (atSize === null) atSize = s.currentTime;
+              entry.advanced = s.currentTime - atSize;
+              if (entry.advanced >= 0.75) { entry.ok = true; break; }
+            }
+            if (await failed()) break;
+            await sleep(100);
+          }
+          result.forced.push(entry);
+        }
+      }
+      const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
+      Object.assign(result, T);
+    } catch (e) {
+      result.setupError = e && e.stack ? e.stack : String(e);
+    } finally {
+      await browser.close().catch(() => {});
+      await server.close();
+    }
+    result.httpErrors = server.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
+    return result;
+  });
+}
+
+/** A readable account of a playDash() result for assertion messages. */
+export function describeDashPlayback(r) {
+  const lines = [];
+  if (r.setupError) lines.push(`setup error: ${r.setupError}`);
+  lines.push(`ended=${r.ended} (${r.endedBy ?? '-'}) after ${r.playMs} ms, end snapshot=${JSON.stringify(r.endSnapshot)}`);
+  lines.push(`representations=${JSON.stringify(r.representations)}`);
+  for (const f of r.forced) lines.push(`forced ${f.id}: ${JSON.stringify({ ...f, snapshot: undefined })} last=${JSON.stringify(f.snapshot)}`);
+  if (r.errors.length) lines.push(`dash.js errors: ${JSON.stringify(r.errors)}`);
+  if (r.videoErrors.length) lines.push(`video errors: ${JSON.stringify(r.videoErrors)}`);
+  if (r.pageErrors.length) lines.push(`page errors: ${JSON.stringify(r.pageErrors)}`);
+  if (r.httpErrors.length) lines.push(`http errors: ${JSON.stringify(r.httpErrors)}`);
+  const frags = r.events.filter((e) => e.type === 'FRAGMENT_LOADED').map((e) => `${e.mediaType}:${e.id}#${e.index}`);
+  lines.push(`fragments loaded: ${frags.join(' ')}`);
+  return lines.join('\n');
 }
