@@ -16,6 +16,7 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "encode_slots.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
 #include "progress_view.h"
@@ -57,6 +58,13 @@ static void encode_usage(FILE *out)
         "                     the decoder waits when it is full\n"
         "  --no-helpers       a free slot never joins a rung another slot is encoding\n"
         "\n"
+        "Sharing the host (slots are lock files in $LADDER_STATE_DIR, else\n"
+        "$XDG_RUNTIME_DIR/ladder, else /run/ladder, else /tmp/ladder-<uid>; the job\n"
+        "takes 1..N host CPU slots, N from --devices, and waits while none is free):\n"
+        "  --host-cpu-slots N CPU slots on this host (default $LADDER_HOST_CPU_SLOTS,\n"
+        "                     else one per core)\n"
+        "  --no-wait          no free slot: exit 75 at once (retry later), naming the holders\n"
+        "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
         "  --format LIST      what to write, comma-separated: hls, dash, mp4 (one\n"
@@ -74,7 +82,7 @@ static void encode_usage(FILE *out)
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
-    OPT_CODEC,
+    OPT_CODEC, OPT_HOST_CPU_SLOTS, OPT_NO_WAIT,
 };
 
 static const struct option encode_options[] = {
@@ -89,6 +97,8 @@ static const struct option encode_options[] = {
     { "devices", required_argument, NULL, OPT_DEVICES },
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
+    { "host-cpu-slots", required_argument, NULL, OPT_HOST_CPU_SLOTS },
+    { "no-wait", no_argument, NULL, OPT_NO_WAIT },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
@@ -207,6 +217,7 @@ int cmd_encode(int argc, char **argv)
     bool segment_given = false;
     bool format_given = false;
     bool codec_given = false;
+    encode_slots_options slot_opts = { 0 };
 
     optind = 1;
     opterr = 0;
@@ -280,6 +291,14 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_HELPERS: job.helpers = false; break;
+        case OPT_HOST_CPU_SLOTS:
+            if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
+                fprintf(stderr, "ladder: --host-cpu-slots '%s': expected a slot count between 1 and 4096\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_WAIT: slot_opts.no_wait = true; break;
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
             else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;
@@ -352,10 +371,18 @@ int cmd_encode(int argc, char **argv)
     if (progress_view_init(&view, progress, verbosity))
         return 1;
     ladder_progress_sink sink = progress_view_sink(view);
+    /* Host CPU slots first: job.cpu_slots becomes what this job got. */
+    encode_slots *host_slots = NULL;
+    int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
+    if (ret) {
+        progress_view_close(view);
+        return ladder_exit_code(ret);
+    }
     ladder_session *session = NULL;
-    int ret = ladder_session_init(&session, &job, &sink);
+    ret = ladder_session_init(&session, &job, &sink);
     if (ret) {
         fprintf(stderr, "ladder: %s\n", ladder_strerror(ret));
+        encode_slots_close(host_slots);
         progress_view_close(view);
         return ladder_exit_code(ret);
     }
@@ -372,6 +399,7 @@ int cmd_encode(int argc, char **argv)
     bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
 
     ret = ladder_session_run(session);
+    encode_slots_release(host_slots);
     progress_view_finish(view);
     const ladder_report *rep = ladder_session_report(session);
     if (ret == 0) {
@@ -399,6 +427,7 @@ int cmd_encode(int argc, char **argv)
     }
     pthread_mutex_destroy(&watch.lock);
     ladder_session_close(session);
+    encode_slots_close(host_slots);
     progress_view_close(view);
     return ladder_exit_code(ret);
 }
