@@ -456,7 +456,8 @@ export function registerOutputChecks(getCtx, expect) {
     const { events, bad } = ctx.progress;
     assert.deepEqual(bad, [], 'stdout lines that are not JSON');
     assert.ok(events.length >= 2, `expected progress lines and a report, got ${events.length} lines`);
-    for (const e of events) assert.ok(e.type === 'progress' || e.type === 'report', `unknown type in ${JSON.stringify(e)}`);
+    // 'slots': the host CPU slots the job waited for, took and gave back (README).
+    for (const e of events) assert.ok(['progress', 'report', 'slots'].includes(e.type), `unknown type in ${JSON.stringify(e)}`);
     const reports = events.filter((e) => e.type === 'report');
     assert.equal(reports.length, 1, 'exactly one report line');
     assert.equal(events[events.length - 1].type, 'report', 'the report is the last line');
