@@ -4,5 +4,6 @@
 
 int cmd_encode(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

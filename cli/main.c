@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n"
             "  encode INPUT -o OUTDIR   encode INPUT into an HLS/CMAF ladder in OUTDIR\n"
+            "  probe INPUT [--json]     what INPUT is, and what encoding it would produce and cost\n"
             "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
             "  version                  print the version\n"
@@ -27,7 +28,8 @@ static void usage(FILE *out)
             "9 disk full, 10 unsupported codec, 75 no host slot free under --no-wait\n"
             "(retry later), 130 cancelled.\n"
             "\n"
-            "Run 'ladder encode --help' or 'ladder bench --help' for their options.\n",
+            "Run 'ladder encode --help', 'ladder probe --help' or 'ladder bench --help' for\n"
+            "their options.\n",
             LADDER_VERSION_STRING);
 }
 
@@ -68,10 +70,16 @@ int main(int argc, char **argv)
         return cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "probe"))
+        return cmd_probe(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
             return cmd_encode(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "probe")) {
+            char *help_argv[] = { "probe", "--help", NULL };
+            return cmd_probe(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "bench")) {
             char *help_argv[] = { "bench", "--help", NULL };
