@@ -21,22 +21,26 @@
  * while they fit in the memory budget (a short input is decoded ahead of
  * the encoders), else the budget (see the memory bound below).
  */
-#define RAM_BASE_BYTES          (34.0 * MiB)
-#define RAM_PER_RUNG_FRAME      55.0        /* frames of each rung alive besides the held ones */
-#define RAM_ENCODER_BYTES       (23.0 * MiB)
-#define RAM_ENCODER_PER_MPX     (31.4 * MiB)
+#define RAM_BASE_BYTES          (26.7 * MiB)
+#define RAM_PER_RUNG_FRAME      56.4        /* frames of each rung alive besides the held ones */
+#define RAM_ENCODER_BYTES       (24.5 * MiB)
+#define RAM_ENCODER_PER_MPX     (31.0 * MiB)
 
 /*
- * CPU-seconds of encoding: per frame plus per megapixel-frame, one slot,
- * measured for libx264 veryfast (small frames cost more per pixel: fixed
- * per-frame work). Other presets scale by the relative costs below, which
- * are not measured (the estimate then says uncalibrated). Two or more slots
- * on the same cores cost CPU_CONTENTION more per encoder (shared caches,
- * SMT siblings), measured with --devices cpu:2 on 2 cores.
+ * CPU-seconds of encoding, one slot, measured for libx264 veryfast: a
+ * bitrate rung costs CPU_PER_MBIT per megabit it writes (over the measured
+ * ladders that fits better than pixels: the ladder gives more bits per
+ * pixel to its middle rungs, and x264's work follows the bits); a CRF rung,
+ * whose bits are unknown, costs per frame plus per megapixel-frame. Other
+ * presets scale by the relative costs below, which are not measured (the
+ * estimate then says uncalibrated). Two or more slots on the same cores
+ * cost CPU_CONTENTION more per encoder (shared caches, SMT siblings),
+ * measured with --devices cpu:2 on 2 cores.
  */
-#define CPU_PER_FRAME           0.00064
-#define CPU_PER_MPX_FRAME       0.0097
-#define CPU_CONTENTION          0.13
+#define CPU_PER_MBIT            0.111
+#define CPU_PER_FRAME           0.00149
+#define CPU_PER_MPX_FRAME       0.00859
+#define CPU_CONTENTION          0.11
 
 typedef struct preset_cost {
     const char *name;
@@ -172,8 +176,9 @@ int ladder_estimate_job(const ladder_media_probe *probe, const ladder_job *job,
                               : r->codec == LADDER_CODEC_AV1 ? CPU_AV1_FACTOR : 1.0;
         if (r->codec != LADDER_CODEC_H264)
             measured = false;
-        r->cpu_seconds = (CPU_PER_FRAME + CPU_PER_MPX_FRAME * mpx) * factor * codec_factor * contention *
-                         (double)r->frames;
+        double work = r->bytes >= 0 ? CPU_PER_MBIT * (double)r->bytes * 8 / 1e6
+                                    : (CPU_PER_FRAME + CPU_PER_MPX_FRAME * mpx) * (double)r->frames;
+        r->cpu_seconds = work * factor * codec_factor * contention;
         out->cpu_seconds += r->cpu_seconds;
         r->gpu_encode_bytes = (int64_t)(GPU_ENCODE_SURFACES * nv12_bytes(r->width, r->height) + GPU_SESSION_OVERHEAD);
         out->gpu_total_bytes += r->gpu_encode_bytes;
