@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "ladder/device_spec.h"
+#include "encode_slots.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
 #include "progress_view.h"
@@ -77,6 +78,13 @@ static void encode_usage(FILE *out)
         "                     the decoder waits when it is full\n"
         "  --no-helpers       a free slot never joins a rung another slot is encoding\n"
         "\n"
+        "Sharing the host (slots are lock files in $LADDER_STATE_DIR, else\n"
+        "$XDG_RUNTIME_DIR/ladder, else /run/ladder, else /tmp/ladder-<uid>; the job\n"
+        "takes 1..N host CPU slots, N from --devices, and waits while none is free):\n"
+        "  --host-cpu-slots N CPU slots on this host (default $LADDER_HOST_CPU_SLOTS,\n"
+        "                     else one per core)\n"
+        "  --no-wait          no free slot: exit 75 at once (retry later), naming the holders\n"
+        "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
         "  --format LIST      what to write, comma-separated: hls, dash, mp4 (one\n"
@@ -94,7 +102,8 @@ static void encode_usage(FILE *out)
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
-    OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS,
+    OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
+    OPT_NO_WAIT,
 };
 
 static const struct option encode_options[] = {
@@ -113,6 +122,8 @@ static const struct option encode_options[] = {
     { "parameter-sets", required_argument, NULL, OPT_PARAMETER_SETS },
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
+    { "host-cpu-slots", required_argument, NULL, OPT_HOST_CPU_SLOTS },
+    { "no-wait", no_argument, NULL, OPT_NO_WAIT },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
@@ -182,6 +193,26 @@ static void *signal_watcher(void *arg)
     return NULL;
 }
 
+/*
+ * The host gave fewer CPU slots than the device list names: take them from
+ * the last devices first. The first device keeps at least one, since it
+ * defines every rung's configuration.
+ */
+static void fit_devices_to_slots(ladder_device_spec *devices, int *nb, int slots)
+{
+    int total = 0;
+    for (int d = 0; d < *nb; d++)
+        total += devices[d].slots;
+    for (int d = *nb - 1; d >= 0 && total > slots; d--) {
+        int keep = d == 0 ? 1 : 0;
+        int cut = devices[d].slots - keep < total - slots ? devices[d].slots - keep : total - slots;
+        devices[d].slots -= cut;
+        total -= cut;
+        if (devices[d].slots == 0)
+            *nb = d;              /* only the last ones reach 0 */
+    }
+}
+
 static void print_summary(const ladder_report *rep, const char *outdir, unsigned formats)
 {
     const char *sep = " ";
@@ -236,6 +267,7 @@ int cmd_encode(int argc, char **argv)
     bool format_given = false;
     bool codec_given = false;
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
+    encode_slots_options slot_opts = { 0 };
 
     optind = 1;
     opterr = 0;
@@ -344,6 +376,14 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_HELPERS: job.helpers = false; break;
+        case OPT_HOST_CPU_SLOTS:
+            if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
+                fprintf(stderr, "ladder: --host-cpu-slots '%s': expected a slot count between 1 and 4096\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_WAIT: slot_opts.no_wait = true; break;
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
             else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;
@@ -422,10 +462,27 @@ int cmd_encode(int argc, char **argv)
     if (progress_view_init(&view, progress, verbosity))
         return 1;
     ladder_progress_sink sink = progress_view_sink(view);
+    /* Host CPU slots first: job.cpu_slots becomes what this job got. Every
+     * device here runs on the CPU (the fault device too), so a device list
+     * asks for all its slots together. */
+    if (job.nb_devices > 0) {
+        job.cpu_slots = 0;
+        for (int d = 0; d < job.nb_devices; d++)
+            job.cpu_slots += devices[d].slots;
+    }
+    encode_slots *host_slots = NULL;
+    int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
+    if (ret) {
+        progress_view_close(view);
+        return ladder_exit_code(ret);
+    }
+    if (job.nb_devices > 0)
+        fit_devices_to_slots(devices, &job.nb_devices, job.cpu_slots);
     ladder_session *session = NULL;
-    int ret = ladder_session_init(&session, &job, &sink);
+    ret = ladder_session_init(&session, &job, &sink);
     if (ret) {
         fprintf(stderr, "ladder: %s\n", ladder_strerror(ret));
+        encode_slots_close(host_slots);
         progress_view_close(view);
         return ladder_exit_code(ret);
     }
@@ -442,6 +499,7 @@ int cmd_encode(int argc, char **argv)
     bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
 
     ret = ladder_session_run(session);
+    encode_slots_release(host_slots);
     progress_view_finish(view);
     const ladder_report *rep = ladder_session_report(session);
     if (ret == 0) {
@@ -469,6 +527,7 @@ int cmd_encode(int argc, char **argv)
     }
     pthread_mutex_destroy(&watch.lock);
     ladder_session_close(session);
+    encode_slots_close(host_slots);
     progress_view_close(view);
     return ladder_exit_code(ret);
 }

@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n"
             "  encode INPUT -o OUTDIR   encode INPUT into an HLS/CMAF ladder in OUTDIR\n"
+            "  probe INPUT [--json]     what INPUT is, and what encoding it would produce and cost\n"
             "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
             "  devices [--json]         list this host's devices (CPU, NVIDIA, Intel) and their codecs\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
@@ -25,10 +26,11 @@ static void usage(FILE *out)
             "\n"
             "Exit status: 0 ok, 1 internal error, 2 usage, 3 input missing, 4 input invalid,\n"
             "5 no video stream, 6 bad ladder, 7 output not writable, 8 encoder failure,\n"
-            "9 disk full, 10 unsupported codec, 130 cancelled.\n"
+            "9 disk full, 10 unsupported codec, 75 no host slot free under --no-wait\n"
+            "(retry later), 130 cancelled.\n"
             "\n"
-            "Run 'ladder encode --help', 'ladder bench --help' or 'ladder devices --help'\n"
-            "for their options.\n",
+            "Run 'ladder encode --help', 'ladder probe --help', 'ladder devices --help' or\n"
+            "'ladder bench --help' for their options.\n",
             LADDER_VERSION_STRING);
 }
 
@@ -71,10 +73,16 @@ int main(int argc, char **argv)
         return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "devices"))
         return cmd_devices(argc - 1, argv + 1);
+    if (!strcmp(cmd, "probe"))
+        return cmd_probe(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
             return cmd_encode(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "probe")) {
+            char *help_argv[] = { "probe", "--help", NULL };
+            return cmd_probe(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "bench")) {
             char *help_argv[] = { "bench", "--help", NULL };

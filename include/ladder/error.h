@@ -28,6 +28,8 @@ enum ladder_error {
     LADDER_ECODEC          = -11, /* codec not supported by this build */
     LADDER_ENOSPC          = -12, /* output device full */
     LADDER_EINTERNAL       = -13, /* a bug: invariant broken inside ladder */
+    LADDER_EBUSY           = -14, /* no device slot free on the host and the job
+                                     would not wait: retry later (exit 75) */
 };
 
 /* A static English description of err; never NULL. */

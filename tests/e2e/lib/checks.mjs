@@ -464,9 +464,10 @@ export function registerOutputChecks(getCtx, expect) {
     const { events, bad } = ctx.progress;
     assert.deepEqual(bad, [], 'stdout lines that are not JSON');
     assert.ok(events.length >= 2, `expected progress lines and a report, got ${events.length} lines`);
-    const types = ['progress', 'report', 'device'];
+    // 'slots': the host CPU slots the job waited for, took and gave back;
+    // 'device': health changes of the encoding devices (README).
+    const types = ['progress', 'report', 'device', 'slots'];
     for (const e of events) assert.ok(types.includes(e.type), `unknown type in ${JSON.stringify(e)}`);
-    // Device lines: health changes of the encoding devices.
     for (const d of events.filter((e) => e.type === 'device')) {
       for (const k of ['name', 'state', 'chunks', 'failures', 'quarantines', 'last_error']) {
         assert.ok(k in d, `device line lacks "${k}": ${JSON.stringify(d)}`);

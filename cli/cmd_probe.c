@@ -1,0 +1,409 @@
+/*
+ * `ladder probe INPUT [--json] [ladder options]`: what the source is, and
+ * what `ladder encode` with the same ladder options would produce and cost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libavutil/log.h>
+
+#include "commands.h"
+#include "ladder/device_spec.h"
+#include "ladder/ladder.h"
+#include "ladder/ladder_config.h"
+#include "ladder/ladder_estimate.h"
+#include "ladder/media_probe.h"
+
+static void probe_usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: ladder probe INPUT [--json] [ladder options]\n"
+        "\n"
+        "Print the source's container, duration and streams (codec, profile, bit depth,\n"
+        "pixel format, HDR transfer, primaries, size, SAR/DAR, frame rate measured from\n"
+        "packet timestamps and VFR, rotation; audio rate, channels, layout, language,\n"
+        "title, default), and estimates for `ladder encode` with the same ladder:\n"
+        "output bytes per rung, peak RAM, encode CPU-seconds, and GPU memory for an\n"
+        "NVDEC+NVENC route (uncalibrated: no GPU measured). See docs/PROBE_MODEL.md.\n"
+        "\n"
+        "  --json             one JSON document on stdout (schema in README.md)\n"
+        "  --scan SECONDS     video seconds read to measure the frame rate (default 10)\n"
+        "Ladder options, as for ladder encode: --rung, --ladder, --segment, --codec,\n"
+        "  --preset, --audio-bitrate, --no-audio, --devices LIST, --memory-budget\n"
+        "  -h, --help         this help\n");
+}
+
+enum {
+    OPT_JSON = 256, OPT_SCAN, OPT_RUNG, OPT_LADDER, OPT_SEGMENT, OPT_CODEC, OPT_PRESET,
+    OPT_AUDIO_BITRATE, OPT_NO_AUDIO, OPT_DEVICES, OPT_MEMORY,
+};
+
+static const struct option probe_options[] = {
+    { "json", no_argument, NULL, OPT_JSON },
+    { "scan", required_argument, NULL, OPT_SCAN },
+    { "rung", required_argument, NULL, OPT_RUNG },
+    { "ladder", required_argument, NULL, OPT_LADDER },
+    { "segment", required_argument, NULL, OPT_SEGMENT },
+    { "codec", required_argument, NULL, OPT_CODEC },
+    { "preset", required_argument, NULL, OPT_PRESET },
+    { "audio-bitrate", required_argument, NULL, OPT_AUDIO_BITRATE },
+    { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
+    { "devices", required_argument, NULL, OPT_DEVICES },
+    { "memory-budget", required_argument, NULL, OPT_MEMORY },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static bool parse_number(const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* 512M, 2G, 1.5GiB: bytes (as ladder encode's --memory-budget). */
+static bool parse_size(const char *text, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || !(v > 0))
+        return false;
+    double mult = 1;
+    if (*end == 'k' || *end == 'K') mult = 1024.0, end++;
+    else if (*end == 'm' || *end == 'M') mult = 1024.0 * 1024, end++;
+    else if (*end == 'g' || *end == 'G') mult = 1024.0 * 1024 * 1024, end++;
+    if (mult > 1 && *end == 'i')
+        end++;
+    if (mult > 1 && (*end == 'B' || *end == 'b'))
+        end++;
+    if (*end || v * mult < 1024 * 1024 || v * mult > 1e15)
+        return false;
+    *out = (size_t)(v * mult);
+    return true;
+}
+
+static json_object *ratio(int num, int den)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%d:%d", num, den);
+    return json_object_new_string(text);
+}
+
+static json_object *stream_json(const ladder_probe_stream *s)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "index", json_object_new_int(s->index));
+    json_object_object_add(o, "type", json_object_new_string(s->type));
+    json_object_object_add(o, "codec", json_object_new_string(s->codec));
+    json_object_object_add(o, "profile", s->profile[0] ? json_object_new_string(s->profile) : NULL);
+    json_object_object_add(o, "bit_rate", s->bit_rate > 0 ? json_object_new_int64(s->bit_rate) : NULL);
+    if (!strcmp(s->type, "video")) {
+        json_object_object_add(o, "width", json_object_new_int(s->width));
+        json_object_object_add(o, "height", json_object_new_int(s->height));
+        json_object_object_add(o, "pix_fmt", s->pix_fmt[0] ? json_object_new_string(s->pix_fmt) : NULL);
+        json_object_object_add(o, "bit_depth", s->bit_depth ? json_object_new_int(s->bit_depth) : NULL);
+        json_object_object_add(o, "hdr", json_object_new_string(s->hdr));
+        json_object_object_add(o, "color_transfer", json_object_new_string(s->color_transfer));
+        json_object_object_add(o, "color_primaries", json_object_new_string(s->color_primaries));
+        json_object_object_add(o, "sar", ratio(s->sar_num, s->sar_den));
+        json_object_object_add(o, "dar", s->dar_den ? ratio(s->dar_num, s->dar_den) : NULL);
+        json_object_object_add(o, "header_frame_rate", json_object_new_double(s->header_frame_rate));
+        json_object_object_add(o, "avg_frame_rate", json_object_new_double(s->avg_frame_rate));
+        json_object_object_add(o, "measured_frame_rate", json_object_new_double(s->measured_frame_rate));
+        json_object_object_add(o, "measured_frames", json_object_new_int(s->measured_frames));
+        json_object_object_add(o, "vfr", json_object_new_boolean(s->vfr));
+        json_object_object_add(o, "rotation", json_object_new_double(s->rotation));
+        json_object_object_add(o, "attached_pic", json_object_new_boolean(s->attached_pic));
+    } else if (!strcmp(s->type, "audio")) {
+        json_object_object_add(o, "sample_rate", json_object_new_int(s->sample_rate));
+        json_object_object_add(o, "channels", json_object_new_int(s->channels));
+        json_object_object_add(o, "channel_layout",
+                               s->channel_layout[0] ? json_object_new_string(s->channel_layout) : NULL);
+        json_object_object_add(o, "bit_depth", s->bit_depth ? json_object_new_int(s->bit_depth) : NULL);
+    }
+    json_object_object_add(o, "language", s->language[0] ? json_object_new_string(s->language) : NULL);
+    json_object_object_add(o, "title", s->title[0] ? json_object_new_string(s->title) : NULL);
+    json_object_object_add(o, "default", json_object_new_boolean(s->is_default));
+    return o;
+}
+
+static json_object *estimate_json(const ladder_estimate *e, const ladder_job *job)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "preset", json_object_new_string(job->preset));
+    json_object_object_add(o, "cpu_slots", json_object_new_int(e->cpu_slots));
+    json_object_object_add(o, "memory_budget_bytes", json_object_new_int64(e->memory_budget));
+    json_object *rungs = json_object_new_array();
+    for (int i = 0; i < e->nb_rungs; i++) {
+        const ladder_estimate_rung *r = &e->rungs[i];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "name", json_object_new_string(r->name));
+        json_object_object_add(x, "width", json_object_new_int(r->width));
+        json_object_object_add(x, "height", json_object_new_int(r->height));
+        json_object_object_add(x, "codec", json_object_new_string(ladder_config_codec_name(r->codec)));
+        json_object_object_add(x, "frame_rate", json_object_new_double(r->frame_rate));
+        json_object_object_add(x, "frames", json_object_new_int64(r->frames));
+        json_object_object_add(x, "bitrate_kbps", r->bitrate_kbps ? json_object_new_int(r->bitrate_kbps) : NULL);
+        json_object_object_add(x, "bytes", r->bytes >= 0 ? json_object_new_int64(r->bytes) : NULL);
+        json_object_object_add(x, "cpu_seconds", json_object_new_double(r->cpu_seconds));
+        json_object_object_add(x, "gpu_encode_bytes", json_object_new_int64(r->gpu_encode_bytes));
+        json_object_array_add(rungs, x);
+    }
+    json_object_object_add(o, "rungs", rungs);
+    json_object_object_add(o, "audio_bytes", json_object_new_int64(e->audio_bytes));
+    json_object_object_add(o, "total_bytes", json_object_new_int64(e->total_bytes));
+    json_object_object_add(o, "peak_ram_bytes", json_object_new_int64(e->peak_ram_bytes));
+    json_object_object_add(o, "cpu_seconds", json_object_new_double(e->cpu_seconds));
+    json_object_object_add(o, "cpu_calibrated", json_object_new_boolean(e->cpu_calibrated));
+    json_object *gpu = json_object_new_object();
+    json_object_object_add(gpu, "calibrated", json_object_new_boolean(false));
+    json_object_object_add(gpu, "note", json_object_new_string("uncalibrated: no GPU measured"));
+    json_object_object_add(gpu, "decode_bytes", json_object_new_int64(e->gpu_decode_bytes));
+    json_object_object_add(gpu, "total_bytes", json_object_new_int64(e->gpu_total_bytes));
+    json_object_object_add(o, "gpu", gpu);
+    return o;
+}
+
+static void print_json(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "input", json_object_new_string(p->path));
+    json_object_object_add(o, "format", json_object_new_string(p->format));
+    json_object_object_add(o, "format_long", json_object_new_string(p->format_long));
+    json_object_object_add(o, "duration", json_object_new_double(p->duration));
+    json_object_object_add(o, "size", json_object_new_int64(p->size));
+    json_object_object_add(o, "bit_rate", p->bit_rate > 0 ? json_object_new_int64(p->bit_rate) : NULL);
+    json_object_object_add(o, "has_video", json_object_new_boolean(p->video_stream >= 0));
+    json_object_object_add(o, "video_stream", p->video_stream >= 0 ? json_object_new_int(p->video_stream) : NULL);
+    json_object_object_add(o, "scan_seconds", json_object_new_double(p->scan_seconds));
+    json_object *streams = json_object_new_array();
+    for (int i = 0; i < p->nb_streams; i++)
+        json_object_array_add(streams, stream_json(&p->streams[i]));
+    json_object_object_add(o, "streams", streams);
+    json_object_object_add(o, "estimate", e ? estimate_json(e, job) : NULL);
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+}
+
+static void print_human(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job)
+{
+    printf("%s: %s, %.3f s, %.1f MB", p->path, p->format, p->duration, p->size / 1e6);
+    if (p->bit_rate > 0)
+        printf(", %.0f kb/s", p->bit_rate / 1000.0);
+    printf("\n");
+    for (int i = 0; i < p->nb_streams; i++) {
+        const ladder_probe_stream *s = &p->streams[i];
+        printf("  #%d %s %s", s->index, s->type, s->codec);
+        if (s->profile[0])
+            printf(" (%s)", s->profile);
+        if (!strcmp(s->type, "video")) {
+            printf(" %dx%d %s %d-bit %s (transfer %s, primaries %s) SAR %d:%d DAR %d:%d, %.3f fps measured "
+                   "(header %.3f) %s", s->width, s->height, s->pix_fmt, s->bit_depth, s->hdr, s->color_transfer,
+                   s->color_primaries, s->sar_num, s->sar_den, s->dar_num, s->dar_den, s->measured_frame_rate,
+                   s->header_frame_rate, s->vfr ? "VFR" : "CFR");
+            if (s->rotation != 0)
+                printf(", rotation %.0f", s->rotation);
+            if (s->attached_pic)
+                printf(", cover art");
+        } else if (!strcmp(s->type, "audio")) {
+            printf(" %d Hz %d ch %s", s->sample_rate, s->channels, s->channel_layout);
+        }
+        if (s->language[0])
+            printf(" lang %s", s->language);
+        if (s->title[0])
+            printf(" \"%s\"", s->title);
+        if (s->is_default)
+            printf(" [default]");
+        printf("\n");
+    }
+    if (p->video_stream < 0) {
+        printf("no video stream: ladder encode would refuse this input (exit 5)\n");
+        return;
+    }
+    printf("ladder encode estimate (%s, %d CPU slots, memory budget %.0f MiB):\n", job->preset, e->cpu_slots,
+           e->memory_budget / 1048576.0);
+    for (int i = 0; i < e->nb_rungs; i++) {
+        const ladder_estimate_rung *r = &e->rungs[i];
+        printf("  %-10s %4dx%-4d %-4s %7.3f fps %6lld frames  ", r->name, r->width, r->height,
+               ladder_config_codec_name(r->codec), r->frame_rate, (long long)r->frames);
+        if (r->bytes >= 0)
+            printf("%8.2f MB at %d kb/s", r->bytes / 1e6, r->bitrate_kbps);
+        else
+            printf("     ? MB (CRF)");
+        printf("  %6.1f CPU-s\n", r->cpu_seconds);
+    }
+    if (e->audio_bytes)
+        printf("  audio      %.2f MB (every rendition together)\n", e->audio_bytes / 1e6);
+    printf("  output     %.2f MB\n", e->total_bytes / 1e6);
+    printf("  peak RAM   %.0f MiB\n", e->peak_ram_bytes / 1048576.0);
+    printf("  encode CPU %.1f CPU-seconds%s\n", e->cpu_seconds,
+           e->cpu_calibrated ? "" : " (uncalibrated for this codec/preset)");
+    printf("  GPU memory (NVDEC+NVENC, uncalibrated: no GPU measured): decode %.0f MiB, "
+           "%.0f MiB in total for %d encoder sessions\n", e->gpu_decode_bytes / 1048576.0,
+           e->gpu_total_bytes / 1048576.0, e->nb_rungs);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    ladder_job job;
+    ladder_job_defaults(&job);
+    ladder_rung rungs[LADDER_MAX_RUNGS];
+    int nb_rungs = 0;
+    const char *ladder_file = NULL;
+    const char *input = NULL;
+    bool json = false, segment_given = false, codec_given = false;
+    double scan = 10;
+    char err[512];
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", probe_options, NULL)) != -1 || (optind < argc && !input)) {
+        if (c == -1) {
+            input = argv[optind++];
+            continue;
+        }
+        switch (c) {
+        case 'h': probe_usage(stdout); return 0;
+        case OPT_JSON: json = true; break;
+        case OPT_SCAN:
+            if (!parse_number(optarg, 0.5, 3600, &scan)) {
+                fprintf(stderr, "ladder: --scan '%s': expected seconds between 0.5 and 3600\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_RUNG:
+            if (nb_rungs == LADDER_MAX_RUNGS) {
+                fprintf(stderr, "ladder: at most %d rungs\n", LADDER_MAX_RUNGS);
+                return 6;
+            }
+            if (ladder_config_parse_rung(optarg, &rungs[nb_rungs], err, sizeof(err))) {
+                fprintf(stderr, "ladder: %s\n", err);
+                return 6;
+            }
+            nb_rungs++;
+            break;
+        case OPT_LADDER: ladder_file = optarg; break;
+        case OPT_SEGMENT:
+            if (!parse_number(optarg, 0.5, 60, &job.segment_seconds)) {
+                fprintf(stderr, "ladder: --segment '%s': expected seconds between 0.5 and 60\n", optarg);
+                return 2;
+            }
+            segment_given = true;
+            break;
+        case OPT_CODEC: {
+            int ret = ladder_config_parse_codec(optarg, &job.codec, err, sizeof(err));
+            if (ret) {
+                fprintf(stderr, "ladder: --codec: %s\n", err);
+                return 2;
+            }
+            codec_given = true;
+            break;
+        }
+        case OPT_PRESET: job.preset = optarg; break;
+        case OPT_AUDIO_BITRATE: {
+            double kbps;
+            if (!parse_number(optarg, 32, 512, &kbps)) {
+                fprintf(stderr, "ladder: --audio-bitrate '%s': expected kb/s between 32 and 512\n", optarg);
+                return 2;
+            }
+            job.audio_bitrate_kbps = (int)kbps;
+            break;
+        }
+        case OPT_NO_AUDIO: job.audio_mode = LADDER_AUDIO_NONE; break;
+        case OPT_DEVICES: {
+            /* The same list as ladder encode's; the estimate needs the slots. */
+            ladder_device_spec devices[LADDER_MAX_DEVICES];
+            int nb = 0;
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            char why[256];
+            if (ladder_device_spec_parse(optarg, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES, &nb,
+                                         why, sizeof(why))) {
+                fprintf(stderr, "ladder: --devices: %s\n", why);
+                return 2;
+            }
+            job.cpu_slots = 0;
+            for (int d = 0; d < nb; d++)
+                job.cpu_slots += devices[d].slots;
+            break;
+        }
+        case OPT_MEMORY:
+            if (!parse_size(optarg, &job.memory_budget)) {
+                fprintf(stderr, "ladder: --memory-budget '%s': expected a size like 512M or 2G (at least 1M)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        default:
+            fprintf(stderr, "ladder: probe: unknown or incomplete option '%s' (try 'ladder probe --help')\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ladder: probe: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!input) {
+        fprintf(stderr, "ladder: probe: missing INPUT (try 'ladder probe --help')\n");
+        return 2;
+    }
+    if (ladder_file && nb_rungs) {
+        fprintf(stderr, "ladder: use either --ladder or --rung, not both\n");
+        return 2;
+    }
+    if (ladder_file) {
+        ladder_rung *file_rungs = NULL;
+        ladder_file_options file_opts = { 0 };
+        int ret = ladder_config_load_file_options(ladder_file, &file_rungs, &nb_rungs, &file_opts, err,
+                                                  sizeof(err));
+        if (ret) {
+            fprintf(stderr, "ladder: %s\n", err);
+            return ladder_exit_code(ret == LADDER_EINPUT_MISSING ? LADDER_ECONFIG : ret);
+        }
+        if (!segment_given && file_opts.has_segment_seconds)
+            job.segment_seconds = file_opts.segment_seconds;
+        if (!codec_given && file_opts.has_codec)
+            job.codec = file_opts.codec;
+        memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
+        free(file_rungs);
+    }
+    job.rungs = nb_rungs ? rungs : NULL;
+    job.nb_rungs = nb_rungs;
+    av_log_set_level(AV_LOG_QUIET);
+
+    ladder_media_probe *p = NULL;
+    int ret = ladder_media_probe_open(&p, input, scan, err, sizeof(err));
+    if (ret) {
+        fprintf(stderr, "ladder: %s\n", err);
+        return ladder_exit_code(ret);
+    }
+    ladder_estimate est;
+    bool have_est = false;
+    if (p->video_stream >= 0) {
+        ret = ladder_estimate_job(p, &job, &est, err, sizeof(err));
+        if (ret) {
+            fprintf(stderr, "ladder: %s\n", err);
+            ladder_media_probe_free(p);
+            return ladder_exit_code(ret);
+        }
+        have_est = true;
+    }
+    if (json)
+        print_json(p, have_est ? &est : NULL, &job);
+    else
+        print_human(p, have_est ? &est : NULL, &job);
+    ladder_media_probe_free(p);
+    return 0;
+}

@@ -1,0 +1,206 @@
+/*
+ * `ladder encode` claims host CPU slots (policy/host_slots.c) around its
+ * session. Kept out of cmd_encode.c so that file only calls claim and
+ * release.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "encode_slots.h"
+#include "ladder/host_slots.h"
+
+#define CPU_KEY "cpu"
+#define MAX_LISTED 64             /* holders named in one message */
+
+struct encode_slots {
+    ladder_host_slots *host;
+    int capacity;
+    bool json;
+    bool held;
+};
+
+int encode_slots_parse_capacity(const char *text, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 4096)
+        return LADDER_EINVAL;
+    *out = (int)v;
+    return 0;
+}
+
+static double now_unix(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One {"type":"slots","event":...} line; the caller adds its own fields. */
+static void emit_json(const encode_slots *c, const char *event, double time, json_object *extra)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("slots"));
+    json_object_object_add(o, "event", json_object_new_string(event));
+    json_object_object_add(o, "device", json_object_new_string(CPU_KEY));
+    json_object_object_add(o, "capacity", json_object_new_int(c->capacity));
+    json_object_object_add(o, "pid", json_object_new_int64((int64_t)getpid()));
+    json_object_object_add(o, "time", json_object_new_double(time));
+    json_object_object_add(o, "state_dir", json_object_new_string(ladder_host_slots_dir(c->host)));
+    if (extra) {
+        json_object_object_foreach(extra, k, v)
+            json_object_object_add(o, k, json_object_get(v));
+        json_object_put(extra);
+    }
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    fflush(stdout);
+    json_object_put(o);
+}
+
+/* "cpu.0 held by pid 42 for 3 s (encode a.mp4 -> out), ..." into buf. */
+static void describe_holders(encode_slots *c, char *buf, size_t size, json_object **json_out)
+{
+    ladder_host_slot_holder who[MAX_LISTED];
+    int n = ladder_host_slots_holders(c->host, CPU_KEY, c->capacity, who, MAX_LISTED);
+    json_object *list = json_out ? json_object_new_array() : NULL;
+    size_t used = 0;
+    buf[0] = '\0';
+    time_t now = time(NULL);
+    for (int i = 0; i < n && used < size; i++) {
+        int w = snprintf(buf + used, size - used, "%s" CPU_KEY ".%d held by pid %ld for %lld s (%s)",
+                         i ? ", " : "", who[i].slot, who[i].pid, (long long)(now - who[i].since),
+                         who[i].job[0] ? who[i].job : "no description");
+        if (w > 0)
+            used += (size_t)w;
+        if (list) {
+            json_object *h = json_object_new_object();
+            json_object_object_add(h, "slot", json_object_new_int(who[i].slot));
+            json_object_object_add(h, "pid", json_object_new_int64(who[i].pid));
+            json_object_object_add(h, "since", json_object_new_int64(who[i].since));
+            json_object_object_add(h, "job", json_object_new_string(who[i].job));
+            json_object_array_add(list, h);
+        }
+    }
+    if (n <= 0)
+        snprintf(buf, size, "their holders just left or name no process");
+    if (json_out)
+        *json_out = list;
+}
+
+int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
+                       bool json, int verbosity)
+{
+    *out = NULL;
+    int capacity = opts->host_cpu_slots;
+    const char *env = getenv("LADDER_HOST_CPU_SLOTS");
+    if (!capacity && env && *env && encode_slots_parse_capacity(env, &capacity)) {
+        fprintf(stderr, "ladder: LADDER_HOST_CPU_SLOTS '%s': expected a slot count between 1 and 4096\n",
+                env);
+        return LADDER_EINVAL;
+    }
+    if (!capacity) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        capacity = cores > 0 ? (int)(cores < 4096 ? cores : 4096) : 1;
+    }
+    int want = job->cpu_slots > 0 ? job->cpu_slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (want < 1)
+        want = 1;
+    if (want > capacity)
+        want = capacity;          /* the host has no more to give */
+
+    char description[160];
+    snprintf(description, sizeof(description), "encode %s -> %s", job->input, job->output_dir);
+    encode_slots *c = calloc(1, sizeof(*c));
+    if (!c)
+        return LADDER_ENOMEM;
+    c->capacity = capacity;
+    c->json = json;
+    int ret = ladder_host_slots_open(&c->host, NULL, description);
+    if (ret) {
+        char dir[512];
+        if (ladder_host_slots_default_dir(dir, sizeof(dir)))
+            snprintf(dir, sizeof(dir), "(path too long)");
+        fprintf(stderr, "ladder: host slot state directory '%s': %s\n", dir,
+                ret == LADDER_EIO ? strerror(errno) : ladder_strerror(ret));
+        free(c);
+        return ret == LADDER_EINVAL ? LADDER_EIO : ret;
+    }
+
+    int got = ladder_host_slots_try_acquire(c->host, CPU_KEY, capacity, 1, want);
+    if (got == 0) {
+        char who[2048];
+        json_object *holders = NULL;
+        describe_holders(c, who, sizeof(who), json ? &holders : NULL);
+        if (opts->no_wait) {
+            fprintf(stderr, "ladder: no free " CPU_KEY " slot on this host (%d in %s): %s; "
+                    "--no-wait: exit 75, retry later\n", capacity, ladder_host_slots_dir(c->host), who);
+            json_object_put(holders);
+            encode_slots_close(c);
+            return LADDER_EBUSY;
+        }
+        if (verbosity >= LADDER_LOG_INFO)
+            fprintf(stderr, "ladder: waiting for a free " CPU_KEY " slot on this host (%d in %s): %s\n",
+                    capacity, ladder_host_slots_dir(c->host), who);
+        if (json) {
+            json_object *extra = json_object_new_object();
+            json_object_object_add(extra, "holders", holders);
+            emit_json(c, "waiting", now_unix(), extra);
+        } else {
+            json_object_put(holders);
+        }
+        got = ladder_host_slots_acquire(c->host, CPU_KEY, capacity, 1, want);
+    }
+    if (got < 0) {
+        fprintf(stderr, "ladder: taking a " CPU_KEY " slot in '%s': %s\n", ladder_host_slots_dir(c->host),
+                got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
+        encode_slots_close(c);
+        return got;
+    }
+    c->held = true;
+    job->cpu_slots = got;
+    int slots[4096];
+    int n = ladder_host_slots_held(c->host, CPU_KEY, slots, 4096);
+    if (verbosity >= LADDER_LOG_INFO)
+        fprintf(stderr, "ladder: took %d of %d host " CPU_KEY " slots (asked for %d) in %s\n", got,
+                capacity, want, ladder_host_slots_dir(c->host));
+    if (json) {
+        json_object *extra = json_object_new_object();
+        json_object *list = json_object_new_array();
+        for (int i = 0; i < n && i < 4096; i++)
+            json_object_array_add(list, json_object_new_int(slots[i]));
+        json_object_object_add(extra, "slots", list);
+        json_object_object_add(extra, "wanted", json_object_new_int(want));
+        emit_json(c, "acquired", now_unix(), extra);
+    }
+    *out = c;
+    return 0;
+}
+
+void encode_slots_release(encode_slots *c)
+{
+    if (!c || !c->held)
+        return;
+    /* Stamped before the unlock and "acquired" after the lock, so the
+     * stamped intervals of two jobs overlap only if the real ones do. */
+    double released_at = now_unix();
+    ladder_host_slots_release(c->host, CPU_KEY);
+    c->held = false;
+    if (c->json)
+        emit_json(c, "released", released_at, NULL);
+}
+
+void encode_slots_close(encode_slots *c)
+{
+    if (!c)
+        return;
+    encode_slots_release(c);
+    ladder_host_slots_close(c->host);
+    free(c);
+}

@@ -1,0 +1,42 @@
+/*
+ * `ladder encode`'s share of the host: before the session starts it takes
+ * 1..N host CPU slots (N = its --devices cpu:N, default one per core),
+ * waiting for one when none is free, or failing with LADDER_EBUSY (exit
+ * 75) under --no-wait; the session then runs with as many workers as it
+ * got. Slots go back when the encode ends (and, whatever happens, when the
+ * process exits: the kernel drops the locks).
+ */
+#ifndef LADDER_CLI_ENCODE_SLOTS_H
+#define LADDER_CLI_ENCODE_SLOTS_H
+
+#include <stdbool.h>
+
+#include "ladder/ladder.h"
+
+typedef struct encode_slots_options {
+    int host_cpu_slots;           /* --host-cpu-slots; 0 = $LADDER_HOST_CPU_SLOTS, else cores */
+    bool no_wait;                 /* --no-wait */
+} encode_slots_options;
+
+typedef struct encode_slots encode_slots;
+
+/* Parse a --host-cpu-slots / $LADDER_HOST_CPU_SLOTS value (1..4096). */
+int encode_slots_parse_capacity(const char *text, int *out);
+
+/*
+ * Take the job's slots and set job->cpu_slots to how many it got. json:
+ * also report waiting/acquired/released as {"type":"slots",...} lines on
+ * stdout. Prints its own one-line errors; returns 0 or a LADDER_E* code
+ * (LADDER_EBUSY: --no-wait and nothing free; LADDER_EINVAL: bad
+ * $LADDER_HOST_CPU_SLOTS; LADDER_EIO: state directory unusable).
+ */
+int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
+                       bool json, int verbosity);
+
+/* Give the slots back now (the session is over); idempotent. */
+void encode_slots_release(encode_slots *c);
+
+/* Release if still held, and free. NULL is fine. */
+void encode_slots_close(encode_slots *c);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Host slots: device slots shared by every ladder process on one host.
+ *
+ * A device (today "cpu"; later e.g. "nvidia-<uuid>") has a capacity of K
+ * slots on the host. Slot i of device KEY is the lock file KEY.i.lock in the
+ * state directory, held with flock(LOCK_EX): whoever holds the lock holds
+ * the slot. The kernel drops a flock when its last descriptor closes, so a
+ * process that exits or is killed (kill -9 included) frees its slots with
+ * no clean-up by anyone. While it holds a slot, the holder's pid, start
+ * time and job description are written into the lock file, for messages
+ * ("cpu.0 held by pid 4242 ...").
+ *
+ *     ladder_host_slots *h;
+ *     int err = ladder_host_slots_open(&h, NULL, "encode in.mp4");
+ *     int got = ladder_host_slots_acquire(h, "cpu", 8, 1, 4);  // waits, 1..4
+ *     ... run with `got` workers ...
+ *     ladder_host_slots_close(h);                               // releases
+ *
+ * A handle belongs to one thread at a time (no internal lock: a process
+ * claims its slots once, from one place). Errors are negative LADDER_E*.
+ */
+#ifndef LADDER_HOST_SLOTS_H
+#define LADDER_HOST_SLOTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ladder/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ladder_host_slots ladder_host_slots;
+
+/* Longest device key; keys are [A-Za-z0-9_-] (a dot would make names ambiguous). */
+#define LADDER_HOST_SLOTS_KEY_MAX 96
+
+/*
+ * The state directory every ladder process on the host uses by default:
+ * $LADDER_STATE_DIR, else $XDG_RUNTIME_DIR/ladder, else /run/ladder when
+ * it exists or /run is writable, else /tmp/ladder-<uid>. Writes the path
+ * into buf (nothing is created). LADDER_EINVAL when it does not fit.
+ */
+int ladder_host_slots_default_dir(char *buf, size_t size);
+
+/*
+ * Open a handle on state_dir (NULL = ladder_host_slots_default_dir()),
+ * creating the directory with mode 0700 when missing (its parent must
+ * exist). job is the one-line description written into the lock files of
+ * the slots this handle takes (copied; NULL = none). LADDER_EIO with errno
+ * kept when the directory cannot be created or is not a directory.
+ */
+int ladder_host_slots_open(ladder_host_slots **out, const char *state_dir, const char *job);
+
+/* The directory the handle uses (valid until close). */
+const char *ladder_host_slots_dir(const ladder_host_slots *h);
+
+/*
+ * Take between want_min and want_max free slots of device key, whose host
+ * capacity is capacity, without waiting. Returns how many were taken: all
+ * or nothing below want_min (0 when fewer than want_min were free), or a
+ * negative error. Slots this handle already holds do not count. It does
+ * not queue behind blocked waiters (a job that will not wait gets what is
+ * free right now).
+ */
+int ladder_host_slots_try_acquire(ladder_host_slots *h, const char *key, int capacity,
+                                  int want_min, int want_max);
+
+/*
+ * The same, waiting until at least want_min slots are free; never busy
+ * waits (see host_slots.c for why no wake-up is missed). Waiters of one key
+ * queue on KEY.wait.lock: only the first one watches the slots. Returns
+ * the number taken (>= want_min) or a negative error.
+ */
+int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacity,
+                              int want_min, int want_max);
+
+/* Release every slot of key this handle holds (0 when it holds none). */
+int ladder_host_slots_release(ladder_host_slots *h, const char *key);
+
+/* How many slots of key this handle holds; their indices go to slots[0..max_slots). */
+int ladder_host_slots_held(const ladder_host_slots *h, const char *key, int *slots, int max_slots);
+
+/* One busy slot, as its lock file describes its holder. */
+typedef struct ladder_host_slot_holder {
+    int slot;                     /* index i of KEY.i.lock */
+    long pid;
+    int64_t since;                /* Unix time the holder took it */
+    char job[160];                /* the holder's job description, "" if none */
+} ladder_host_slot_holder;
+
+/*
+ * The holders of key's slots 0..capacity-1, at most max_out of them, into
+ * out; returns how many were written. A slot counts as held when its file
+ * names a live process (a crashed holder leaves its text behind, but its
+ * pid is gone). For messages only: the answer may be stale by the time it
+ * is read, and it never decides who gets a slot.
+ */
+int ladder_host_slots_holders(ladder_host_slots *h, const char *key, int capacity,
+                              ladder_host_slot_holder *out, int max_out);
+
+/* Release every slot this handle holds, close its files, free it. NULL is fine. */
+void ladder_host_slots_close(ladder_host_slots *h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_HOST_SLOTS_H */
