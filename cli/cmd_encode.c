@@ -194,22 +194,28 @@ static void *signal_watcher(void *arg)
 }
 
 /*
- * The host gave fewer CPU slots than the device list names: take them from
- * the last devices first. The first device keeps at least one, since it
- * defines every rung's configuration.
+ * The host gave fewer CPU slots than the device list names (it took at
+ * least one per device when the host has that many): every device keeps
+ * one, then the rest go to the devices in order, up to what each asked.
+ * Only a host with fewer slots than devices drops the last devices.
  */
 static void fit_devices_to_slots(ladder_device_spec *devices, int *nb, int slots)
 {
     int total = 0;
     for (int d = 0; d < *nb; d++)
         total += devices[d].slots;
-    for (int d = *nb - 1; d >= 0 && total > slots; d--) {
-        int keep = d == 0 ? 1 : 0;
-        int cut = devices[d].slots - keep < total - slots ? devices[d].slots - keep : total - slots;
-        devices[d].slots -= cut;
-        total -= cut;
-        if (devices[d].slots == 0)
-            *nb = d;              /* only the last ones reach 0 */
+    if (total <= slots)
+        return;
+    if (slots < *nb) {
+        fprintf(stderr, "ladder: warning: %d host CPU slot(s) for %d devices: using the first %d\n", slots, *nb,
+                slots > 0 ? slots : 1);
+        *nb = slots > 0 ? slots : 1;
+    }
+    int left = slots - *nb;
+    for (int d = 0; d < *nb; d++) {
+        int extra = devices[d].slots - 1 < left ? devices[d].slots - 1 : left;
+        devices[d].slots = 1 + (extra > 0 ? extra : 0);
+        left -= extra > 0 ? extra : 0;
     }
 }
 
@@ -267,6 +273,7 @@ int cmd_encode(int argc, char **argv)
     bool format_given = false;
     bool codec_given = false;
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
+    bool parameter_sets_given = false;
     encode_slots_options slot_opts = { 0 };
 
     optind = 1;
@@ -361,12 +368,11 @@ int cmd_encode(int argc, char **argv)
             break;
         }
         case OPT_PARAMETER_SETS:
-            if (!strcmp(optarg, "in-band")) job.parameter_sets = LADDER_PARAMETER_SETS_IN_BAND;
-            else if (!strcmp(optarg, "out-of-band")) job.parameter_sets = LADDER_PARAMETER_SETS_OUT_OF_BAND;
-            else {
-                fprintf(stderr, "ladder: --parameter-sets '%s': expected in-band or out-of-band\n", optarg);
+            if (ladder_config_parse_parameter_sets(optarg, &job.parameter_sets, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --parameter-sets '%s': %s\n", optarg, err);
                 return 2;
             }
+            parameter_sets_given = true;
             break;
         case OPT_MEMORY:
             if (parse_size(optarg, &job.memory_budget)) {
@@ -442,6 +448,8 @@ int cmd_encode(int argc, char **argv)
             job.formats = file_opts.formats;
         if (!codec_given && file_opts.has_codec)
             job.codec = file_opts.codec;
+        if (!parameter_sets_given && file_opts.has_parameter_sets)
+            job.parameter_sets = file_opts.parameter_sets;
         if (!audio_mode_given && file_opts.has_audio_mode)
             job.audio_mode = file_opts.audio_mode;
         if (!audio_codec_given && file_opts.has_audio_codec)
@@ -469,6 +477,7 @@ int cmd_encode(int argc, char **argv)
         job.cpu_slots = 0;
         for (int d = 0; d < job.nb_devices; d++)
             job.cpu_slots += devices[d].slots;
+        slot_opts.min_slots = job.nb_devices;
     }
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);

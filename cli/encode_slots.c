@@ -114,6 +114,10 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         want = 1;
     if (want > capacity)
         want = capacity;          /* the host has no more to give */
+    /* A device list needs a slot per device to be the job it names. */
+    int need = opts->min_slots > 1 ? opts->min_slots : 1;
+    if (need > want)
+        need = want;
 
     char description[160];
     snprintf(description, sizeof(description), "encode %s -> %s", job->input, job->output_dir);
@@ -133,7 +137,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         return ret == LADDER_EINVAL ? LADDER_EIO : ret;
     }
 
-    int got = ladder_host_slots_try_acquire(c->host, CPU_KEY, capacity, 1, want);
+    int got = ladder_host_slots_try_acquire(c->host, CPU_KEY, capacity, need, want);
     if (got == 0) {
         char who[2048];
         json_object *holders = NULL;
@@ -155,7 +159,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         } else {
             json_object_put(holders);
         }
-        got = ladder_host_slots_acquire(c->host, CPU_KEY, capacity, 1, want);
+        got = ladder_host_slots_acquire(c->host, CPU_KEY, capacity, need, want);
     }
     if (got < 0) {
         fprintf(stderr, "ladder: taking a " CPU_KEY " slot in '%s': %s\n", ladder_host_slots_dir(c->host),

@@ -14,6 +14,7 @@
 #include "ladder/ladder.h"
 
 typedef struct encode_slots_options {
+    int min_slots;                /* take at least this many (capped at the capacity); 0 = 1 */
     int host_cpu_slots;           /* --host-cpu-slots; 0 = $LADDER_HOST_CPU_SLOTS, else cores */
     bool no_wait;                 /* --no-wait */
 } encode_slots_options;

@@ -703,6 +703,20 @@ const char *ladder_config_codec_name(ladder_codec codec)
     return codec == LADDER_CODEC_DEFAULT ? "h264" : "unknown";
 }
 
+int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size)
+{
+    if (name && !strcmp(name, "out-of-band")) {
+        *out = LADDER_PARAMETER_SETS_OUT_OF_BAND;
+        return 0;
+    }
+    if (name && !strcmp(name, "in-band")) {
+        *out = LADDER_PARAMETER_SETS_IN_BAND;
+        return 0;
+    }
+    set_err(err, err_size, "expected out-of-band or in-band");
+    return LADDER_ECONFIG;
+}
+
 int ladder_config_parse_formats(const char *list, unsigned *formats, char *err, size_t err_size)
 {
     if (!formats) {
@@ -1124,10 +1138,17 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                 snprintf(why, size, "%s: %s", key, problem);
                 return ret;
             }
+        } else if (!strcmp(key, "parameter_sets")) {
+            const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+            if (ladder_config_parse_parameter_sets(text, &opts->parameter_sets, NULL, 0)) {
+                snprintf(why, size, "parameter_sets: expected \"out-of-band\" or \"in-band\"");
+                return LADDER_ECONFIG;
+            }
+            opts->has_parameter_sets = true;
         } else {
             snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
                      "\"segment_seconds\", \"format\", \"codec\", \"audio\", \"audio_codec\", "
-                     "\"audio_channels\")", quote_str(key).s);
+                     "\"audio_channels\", \"parameter_sets\")", quote_str(key).s);
             return LADDER_ECONFIG;
         }
     }

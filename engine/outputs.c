@@ -23,6 +23,18 @@
 
 #define MP4_DIR "mp4"
 
+/* HLS VIDEO-RANGE of the ladder: every rung carries the source's transfer
+ * characteristics (encoder_backend.c), so PQ and HLG sources are HDR
+ * renditions; anything else is SDR, the attribute's default, left out. */
+static const char *video_range(const ladder_session *s)
+{
+    switch (s->dec->color_trc) {
+    case AVCOL_TRC_SMPTE2084:    return "PQ";
+    case AVCOL_TRC_ARIB_STD_B67: return "HLG";
+    default:                     return NULL;
+    }
+}
+
 static unsigned job_formats(const ladder_session *s)
 {
     return s->job.formats ? s->job.formats : LADDER_FORMATS_DEFAULT;
@@ -217,6 +229,7 @@ static int write_hls(ladder_session *s, const measured *m)
             .iframe_uri = iframe_uris[i],
             .iframe_bandwidth = iframe_bandwidth,
             .iframe_codecs = r->codecs,
+            .video_range = video_range(s),
         };
     }
 
@@ -352,6 +365,10 @@ static int write_dash(ladder_session *s, const measured *m)
             .height = r->height,
             .sar_num = r->sar.num,
             .sar_den = r->sar.den,
+            /* FFmpeg's colour enums are the CICP code points. */
+            .colour_primaries = s->dec->color_primaries,
+            .transfer_characteristics = s->dec->color_trc,
+            .matrix_coefficients = s->dec->colorspace,
         };
         /* The nominal rate where the rung has one (CFR source or a frame-rate
          * cap); a VFR rung has no single frame rate to state. */

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +380,22 @@ static void add_video_set(mpd_builder *b, xmlNodePtr period,
     if (same_par) {
         format_ratio(text, sizeof(text), par_w, par_h);
         set_attr(b, set, "par", text);
+    }
+
+    /* HDR signalling players read before they pick a Representation:
+     * DASH-IF's CICP descriptors. */
+    static const struct { const char *scheme; size_t offset; } cicp[] = {
+        { "urn:mpeg:mpegB:cicp:ColourPrimaries", offsetof(ladder_dash_video, colour_primaries) },
+        { "urn:mpeg:mpegB:cicp:TransferCharacteristics", offsetof(ladder_dash_video, transfer_characteristics) },
+        { "urn:mpeg:mpegB:cicp:MatrixCoefficients", offsetof(ladder_dash_video, matrix_coefficients) },
+    };
+    for (size_t k = 0; nb_video > 0 && k < sizeof(cicp) / sizeof(cicp[0]) && !b->failed; k++) {
+        int code = *(const int *)((const char *)&video[0] + cicp[k].offset);
+        if (code <= 0 || code == 2)
+            continue;
+        xmlNodePtr prop = add_child(b, set, "SupplementalProperty");
+        set_attr(b, prop, "schemeIdUri", cicp[k].scheme);
+        set_attr_i64(b, prop, "value", code);
     }
 
     for (size_t i = 0; i < nb_video && !b->failed; i++) {

@@ -211,6 +211,10 @@ static int check_variant(const ladder_hls_variant *v,
     if (v->iframe_uri && (!valid_text(v->iframe_uri) || !valid_text(v->iframe_codecs) ||
                           v->iframe_bandwidth <= 0))
         return LADDER_EINVAL;
+    /* An enumerated string: only the values RFC 8216bis defines. */
+    if (v->video_range && strcmp(v->video_range, "SDR") && strcmp(v->video_range, "PQ") &&
+        strcmp(v->video_range, "HLG"))
+        return LADDER_EINVAL;
     if (!v->audio_group)
         return 0;
     if (!valid_text(v->audio_group))
@@ -265,6 +269,8 @@ int ladder_hls_master_playlist(const ladder_hls_variant *variants, size_t nb_var
             sb_printf(&sb, ",FRAME-RATE=");
             sb_thousandths(&sb, thousandths(v->frame_rate));
         }
+        if (v->video_range)
+            sb_printf(&sb, ",VIDEO-RANGE=%s", v->video_range);
         if (v->audio_group)
             sb_printf(&sb, ",AUDIO=\"%s\"", v->audio_group);
         sb_printf(&sb, "\n%s\n", v->uri);
@@ -279,6 +285,8 @@ int ladder_hls_master_playlist(const ladder_hls_variant *variants, size_t nb_var
                   v->iframe_bandwidth, v->iframe_codecs);
         if (v->width > 0)
             sb_printf(&sb, ",RESOLUTION=%dx%d", v->width, v->height);
+        if (v->video_range)
+            sb_printf(&sb, ",VIDEO-RANGE=%s", v->video_range);
         sb_printf(&sb, ",URI=\"%s\"\n", v->iframe_uri);
     }
     return sb_finish(&sb, out);

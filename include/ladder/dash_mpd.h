@@ -46,6 +46,11 @@ typedef struct ladder_dash_video {
     int width, height;
     int frame_rate_num, frame_rate_den; /* both 0: frameRate is left out */
     int sar_num, sar_den;         /* sample aspect ratio; both 0: left out */
+    /* Colour description as CICP codes (ISO/IEC 23091-2: 9 BT.2020, 16 PQ,
+     * 18 HLG), written as SupplementalProperty descriptors of the video
+     * AdaptationSet from the first Representation (every rung carries the
+     * source's); 0 or 2 (unspecified): left out. */
+    int colour_primaries, transfer_characteristics, matrix_coefficients;
     ladder_dash_timeline timeline;
 } ladder_dash_video;
 

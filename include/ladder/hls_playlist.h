@@ -63,12 +63,13 @@ typedef struct ladder_hls_variant {
     const char *iframe_uri;       /* its I-frame playlist; NULL: none */
     int64_t iframe_bandwidth;     /* peak bits/s of the I-frame entries */
     const char *iframe_codecs;    /* the video codec alone, "avc1.64001f" */
+    const char *video_range;      /* VIDEO-RANGE: "PQ" or "HLG"; NULL: left out (SDR) */
 } ladder_hls_variant;
 
 /*
  * Master playlist: EXT-X-VERSION:7, EXT-X-INDEPENDENT-SEGMENTS, one
  * EXT-X-MEDIA:TYPE=AUDIO per audio rendition, one EXT-X-STREAM-INF (with
- * BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE, AUDIO) plus
+ * BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE, VIDEO-RANGE, AUDIO) plus
  * its URI line per variant, in the order given (callers pass highest first),
  * then one EXT-X-I-FRAME-STREAM-INF per variant that has an I-frame playlist.
  */

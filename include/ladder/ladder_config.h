@@ -72,7 +72,13 @@ typedef struct ladder_file_options {
     bool has_audio_codec;
     int audio_channels;           /* "audio_channels": 1, 2 or 6 */
     bool has_audio_channels;
+    ladder_parameter_sets parameter_sets; /* "parameter_sets": "out-of-band" | "in-band" */
+    bool has_parameter_sets;
 } ladder_file_options;
+
+/* "out-of-band" or "in-band" (--parameter-sets, "parameter_sets"). 0 or
+ * LADDER_ECONFIG with what was expected in err. */
+int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size);
 
 /*
  * The audio options, shared by the command line and ladder files:
@@ -92,7 +98,8 @@ int ladder_config_parse_audio_channels(const char *text, int *out, char *err, si
  *                  "crf": 23, "profile": "high", "max_fps": 30,
  *                  "codec": "hevc" }, ... ],
  *     "codec": "h264",                 (optional: rungs without "codec")
- *     "audio": "all", "audio_codec": "aac", "audio_channels": 2 } (optional)
+ *     "audio": "all", "audio_codec": "aac", "audio_channels": 2, (optional)
+ *     "parameter_sets": "in-band" }    (optional)
  * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
  * mode. Unknown keys are an error (typos must not pass silently). A rung's
  * "codec" is kept in the rung; the top-level one goes to opts (a rung that

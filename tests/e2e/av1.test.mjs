@@ -17,7 +17,9 @@ import { before, describe, it } from 'node:test';
 import { checkAligned, kbpsOf, okCase, runCodecCase } from './lib/codec_case.mjs';
 import { describeRun, encode, runLadder } from './lib/ladder.mjs';
 import { cfrClip } from './lib/media.mjs';
-import { assertPlayedEverything, playHls } from './lib/player.mjs';
+import {
+  assertPlayedEverything, assertShakaPlayedEverything, describeDashPlayback, playDash, playHls, playShaka,
+} from './lib/player.mjs';
 import { findBox, readBoxes } from './lib/probe.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
@@ -151,7 +153,12 @@ describe('--codec av1: a two-rung AV1 ladder', () => {
       ['--codec', 'av1', '--preset', 'ultrafast', '--rung', '320x180:300k', '--rung', '160x90:crf40']);
     if (ctx.run.code === 0) {
       const expectLevels = ctx.video.map((v) => ({ width: v.probe.stream.width, height: v.probe.stream.height }));
-      playback = { expectLevels, result: await playHls(ctx.outDir, { expectLevels }) };
+      playback = {
+        expectLevels,
+        result: await playHls(ctx.outDir, { expectLevels }),
+        dash: await playDash(ctx.outDir, { forceEach: true }),
+        shaka: await playShaka(ctx.outDir, { forceEach: true }),
+      };
     }
   });
 
@@ -190,6 +197,23 @@ describe('--codec av1: a two-rung AV1 ladder', () => {
   it('hls.js in Chromium plays every AV1 level', () => {
     okCase(ctx);
     assertPlayedEverything(assert, playback.result, { expectLevels: playback.expectLevels, expectAudio: true });
+  });
+
+  it('dash.js plays the AV1 MPD to the end and shows every Representation', () => {
+    okCase(ctx);
+    const d = playback.dash;
+    const info = `\n${describeDashPlayback(d)}`;
+    assert.equal(d.setupError, null, info);
+    assert.deepEqual(d.errors, [], `dash.js errors${info}`);
+    assert.deepEqual(d.videoErrors, [], `video errors${info}`);
+    assert.ok(d.ended, `did not reach the end${info}`);
+    assert.equal(d.forced.length, playback.expectLevels.length, info);
+    for (const f of d.forced) assert.ok(f.ok, `${f.id} ${f.width}x${f.height} did not play at its size${info}`);
+  });
+
+  it('shaka-player plays the AV1 MPD to the end and shows every Representation', () => {
+    okCase(ctx);
+    assertShakaPlayedEverything(assert, playback.shaka, { expectSizes: playback.expectLevels });
   });
 });
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, loadOutput, stderrLines } from './lib/ladder.mjs';
 import { cfrClip, makeMedia } from './lib/media.mjs';
-import { describeDashPlayback as describePlayback, playDash } from './lib/player.mjs';
+import { assertShakaPlayedEverything, describeDashPlayback as describePlayback, playDash, playShaka } from './lib/player.mjs';
 import { aacCodecString, parseAvcC, parseInit, probeRendition } from './lib/probe.mjs';
 import { makeTempDir, walkFiles } from './lib/util.mjs';
 
@@ -325,6 +325,7 @@ describe('DASH next to HLS (default formats): a 3-rung ladder with B-frames and 
   let out;
   let mpd;
   let playback;
+  let shaka;
   before(async () => {
     ladderBin();
     const src = await cfrClip('30000/1001', { width: 640, height: 360, duration: 6 });
@@ -332,6 +333,7 @@ describe('DASH next to HLS (default formats): a 3-rung ladder with B-frames and 
     run = await encode(src.path, out, [...RUNGS.flatMap((r) => ['--rung', r]), '--preset', 'veryfast', '--progress', 'none']);
     if (run.code === 0 && fs.existsSync(mpdOf(out))) {
       playback = await playDash(out, { forceEach: true });
+      shaka = await playShaka(out, { forceEach: true });
     }
   });
   const ok = () => assert.equal(run.code, 0, `ladder encode failed\n${describeRun(run)}`);
@@ -400,6 +402,14 @@ describe('DASH next to HLS (default formats): a 3-rung ladder with B-frames and 
     assertPlayedToTheEnd(playback, xsDuration(m.mpd.attrs.mediaPresentationDuration));
     assert.ok(playback.events.some((e) => e.type === 'FRAGMENT_LOADED' && e.mediaType === 'audio' && e.kind === 'MediaSegment'),
       `no audio segment was loaded\n${describePlayback(playback)}`);
+  });
+
+  it('shaka-player plays it to the end and shows every Representation at its size', () => {
+    ok();
+    const m = mpd ? mpd.mpd : loadMpd(out);
+    const expectSizes = m.reps.filter((r) => r.kind === 'video')
+      .map((r) => ({ width: Number(r.attrs.width), height: Number(r.attrs.height) }));
+    assertShakaPlayedEverything(assert, shaka, { expectSizes });
   });
 
   it('dash.js lists every Representation as the MPD states it and shows each one when forced', () => {

@@ -14,7 +14,7 @@ import { before, describe, it } from 'node:test';
 import { encodeAndCollect } from './lib/checks.mjs';
 import { describeRun, ladderBin } from './lib/ladder.mjs';
 import { cfrClip } from './lib/media.mjs';
-import { assertPlayedEverything, playHls } from './lib/player.mjs';
+import { assertPlayedEverything, describeDashPlayback, playDash, playHls } from './lib/player.mjs';
 import { concatFiles, decodeCheck, segmentNals } from './lib/probe.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
@@ -153,6 +153,17 @@ describe('two H.264 configurations on one rung, --parameter-sets in-band', () =>
     const expectLevels = ctx.video.map((v) => ({ width: v.probe.stream.width, height: v.probe.stream.height }));
     const r = await playHls(ctx.outDir, { expectLevels });
     assertPlayedEverything(assert, r, { expectLevels, expectAudio: true });
+  });
+
+  it('plays in dash.js to the end, every Representation', async () => {
+    ok(ctx);
+    const d = await playDash(ctx.outDir, { forceEach: true });
+    const info = `\n${describeDashPlayback(d)}`;
+    assert.equal(d.setupError, null, info);
+    assert.deepEqual(d.errors, [], `dash.js errors${info}`);
+    assert.deepEqual(d.videoErrors, [], `video errors${info}`);
+    assert.ok(d.ended, `did not reach the end${info}`);
+    for (const f of d.forced) assert.ok(f.ok, `${f.id} did not play at its size${info}`);
   });
 });
 

@@ -70,6 +70,17 @@ describe('10-bit rungs from a 10-bit PQ source', () => {
     }
   });
 
+  it('labels the ladder HDR: HLS VIDEO-RANGE=PQ and the MPD\'s CICP descriptors', () => {
+    assert.equal(run.code, 0, 'encode failed');
+    for (const v of out.variants) assert.equal(v.attrs['VIDEO-RANGE'], 'PQ', `${v.name}: VIDEO-RANGE`);
+    const iframes = out.master.lines.filter((l) => l.startsWith('#EXT-X-I-FRAME-STREAM-INF:'));
+    assert.ok(iframes.length > 0 && iframes.every((l) => l.includes('VIDEO-RANGE=PQ')), iframes.join('\n'));
+    const mpd = fs.readFileSync(path.join(out.outDir, 'manifest.mpd'), 'utf8');
+    for (const [scheme, value] of [['ColourPrimaries', 9], ['TransferCharacteristics', 16], ['MatrixCoefficients', 9]]) {
+      assert.ok(mpd.includes(`schemeIdUri="urn:mpeg:mpegB:cicp:${scheme}" value="${value}"`), `MPD lacks ${scheme}=${value}`);
+    }
+  });
+
   it('plays the AV1 10-bit rendition in hls.js', async () => {
     assert.equal(run.code, 0, 'encode failed');
     // Only the AV1 level: Chromium here decodes neither HEVC profile.

@@ -326,6 +326,28 @@ static void video_only(void **state)
     release(&p);
 }
 
+/* An HDR ladder's colour description is on the video AdaptationSet as
+ * CICP descriptors, before its Representations; unspecified is left out. */
+static void colour_descriptors(void **state)
+{
+    (void)state;
+    ladder_dash_video v = video_rung("2160p", "video/2160p", 3840, 2160);
+    v.colour_primaries = 9;
+    v.transfer_characteristics = 16;
+    v.matrix_coefficients = 2;
+    parsed p = build(&v, 1, NULL, 0);
+    assert_attr(&p, VIDEO_SET "/m:SupplementalProperty[@schemeIdUri='urn:mpeg:mpegB:cicp:ColourPrimaries']/@value", "9");
+    assert_attr(&p, VIDEO_SET "/m:SupplementalProperty[@schemeIdUri='urn:mpeg:mpegB:cicp:TransferCharacteristics']/@value",
+                "16");
+    assert_absent(&p, VIDEO_SET "/m:SupplementalProperty[@schemeIdUri='urn:mpeg:mpegB:cicp:MatrixCoefficients']");
+    assert_int_equal(count(&p, VIDEO_SET "/m:Representation[1]/preceding-sibling::m:SupplementalProperty"), 2);
+    release(&p);
+    v.colour_primaries = v.transfer_characteristics = 0;
+    p = build(&v, 1, NULL, 0);
+    assert_absent(&p, VIDEO_SET "/m:SupplementalProperty");
+    release(&p);
+}
+
 /* segmentAlignment is a finding, not a default. */
 static void alignment_is_computed(void **state)
 {
@@ -647,6 +669,7 @@ int main(void)
         cmocka_unit_test(ladder_with_audio),
         cmocka_unit_test(several_audio_sets),
         cmocka_unit_test(video_only),
+        cmocka_unit_test(colour_descriptors),
         cmocka_unit_test(alignment_is_computed),
         cmocka_unit_test(timeline_coding),
         cmocka_unit_test(long_timeline),

@@ -157,11 +157,11 @@ static void media_invalid(void **state)
 
 static const ladder_hls_variant ladder3[] = {
     { "video/1080p/index.m3u8", 5328000, 4123456, "avc1.640028,mp4a.40.2",
-      1920, 1080, 30000.0 / 1001, "audio", NULL, 0, NULL },
+      1920, 1080, 30000.0 / 1001, "audio", NULL, 0, NULL, NULL },
     { "video/720p/index.m3u8", 3128000, 2600000, "avc1.64001f,mp4a.40.2",
-      1280, 720, 30000.0 / 1001, "audio", NULL, 0, NULL },
+      1280, 720, 30000.0 / 1001, "audio", NULL, 0, NULL, NULL },
     { "video/360p/index.m3u8", 928000, 700000, "avc1.42c01e,mp4a.40.2",
-      640, 360, 24000.0 / 1001, "audio", NULL, 0, NULL },
+      640, 360, 24000.0 / 1001, "audio", NULL, 0, NULL, NULL },
 };
 
 static void master_with_audio(void **state)
@@ -194,8 +194,8 @@ static void master_without_audio(void **state)
 {
     (void)state;
     const ladder_hls_variant variants[] = {
-        { "video/720p/index.m3u8", 3000000, 2500000, "avc1.64001f", 1280, 720, 25.0, NULL, NULL, 0, NULL },
-        { "video/480p/index.m3u8", 1400000, 1200000, "avc1.4d401e", 854, 480, 60.0, NULL, NULL, 0, NULL },
+        { "video/720p/index.m3u8", 3000000, 2500000, "avc1.64001f", 1280, 720, 25.0, NULL, NULL, 0, NULL, NULL },
+        { "video/480p/index.m3u8", 1400000, 1200000, "avc1.4d401e", 854, 480, 60.0, NULL, NULL, 0, NULL, NULL },
     };
     char *text = NULL;
     assert_int_equal(ladder_hls_master_playlist(variants, 2, NULL, 0, &text), 0);
@@ -217,7 +217,7 @@ static void master_optional_audio_attributes(void **state)
 {
     (void)state;
     const ladder_hls_variant variant = {
-        "v/index.m3u8", 800000, 0, "avc1.42c01e,mp4a.40.5", 0, 0, 0.0, "aud", NULL, 0, NULL,
+        "v/index.m3u8", 800000, 0, "avc1.42c01e,mp4a.40.5", 0, 0, 0.0, "aud", NULL, 0, NULL, NULL,
     };
     const ladder_hls_audio_rendition audio[] = {
         { "aud", "main", NULL, "a/main.m3u8", 1, 0 },
@@ -375,6 +375,30 @@ static void master_iframe_streams(void **state)
     assert_int_equal(ladder_hls_master_playlist(&bad, 1, NULL, 0, &text), LADDER_EINVAL);
 }
 
+/* HDR variants say so: VIDEO-RANGE on the stream and its I-frame stream;
+ * SDR (the default) leaves it out; a value the spec does not define is
+ * refused. */
+static void master_video_range(void **state)
+{
+    (void)state;
+    ladder_hls_variant v = {
+        .uri = "video/2160p/index.m3u8", .bandwidth = 16000000, .codecs = "hvc1.2.4.L153.90",
+        .width = 3840, .height = 2160, .frame_rate = 24, .video_range = "PQ",
+        .iframe_uri = "video/2160p/iframes.m3u8", .iframe_bandwidth = 2000000, .iframe_codecs = "hvc1.2.4.L153.90",
+    };
+    char *text = NULL;
+    assert_int_equal(ladder_hls_master_playlist(&v, 1, NULL, 0, &text), 0);
+    assert_non_null(strstr(text, ",FRAME-RATE=24.000,VIDEO-RANGE=PQ\nvideo/2160p/index.m3u8\n"));
+    assert_non_null(strstr(text, "RESOLUTION=3840x2160,VIDEO-RANGE=PQ,URI=\"video/2160p/iframes.m3u8\""));
+    free(text);
+    v.video_range = NULL;
+    assert_int_equal(ladder_hls_master_playlist(&v, 1, NULL, 0, &text), 0);
+    assert_null(strstr(text, "VIDEO-RANGE"));
+    free(text);
+    v.video_range = "HDR10";
+    assert_int_equal(ladder_hls_master_playlist(&v, 1, NULL, 0, &text), LADDER_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +414,7 @@ int main(void)
         cmocka_unit_test(master_invalid),
         cmocka_unit_test(iframe_playlist),
         cmocka_unit_test(master_iframe_streams),
+        cmocka_unit_test(master_video_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -999,6 +999,21 @@ static void test_codecs(void **state)
     assert_false(opts.has_codec);
     free(rungs);
 
+    /* "parameter_sets" and a 10-bit rung in a file. */
+    path = write_tmp("ps.json", "{\"parameter_sets\": \"in-band\", \"rungs\": [ {\"height\": 720, "
+                                "\"bitrate\": \"3M\", \"codec\": \"hevc\", \"bit_depth\": 10} ]}");
+    rungs = NULL;
+    opts = (ladder_file_options){ 0 };
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_true(opts.has_parameter_sets);
+    assert_int_equal(opts.parameter_sets, LADDER_PARAMETER_SETS_IN_BAND);
+    assert_int_equal(rungs[0].bit_depth, 10);
+    free(rungs);
+    assert_contains(load_fails("{\"parameter_sets\": \"inband\", \"rungs\":[{\"height\":720,\"bitrate\":500}]}",
+                               LADDER_ECONFIG), "parameter_sets: expected \"out-of-band\" or \"in-band\"");
+    assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"bit_depth\":12}]}",
+                               LADDER_ECONFIG), "bit_depth");
+
     /* av1 in a file, per rung and at the top level; an unknown name is a
      * bad ladder. */
     path = write_tmp("codec.json",

@@ -9,6 +9,7 @@ import { E2E_DIR, withSharedLock } from './util.mjs';
 
 const HLS_JS = path.join(E2E_DIR, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
 const DASH_JS = path.join(E2E_DIR, 'node_modules', 'dashjs', 'dist', 'modern', 'umd', 'dash.all.min.js');
+const SHAKA_JS = path.join(E2E_DIR, 'node_modules', 'shaka-player', 'dist', 'shaka-player.compiled.js');
 const PAGE_DIR = path.join(E2E_DIR, 'player');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -46,6 +47,8 @@ export function serve(mediaDir) {
     else if (pathname === '/hls.min.js') file = HLS_JS;
     else if (pathname === '/dash.html') file = path.join(PAGE_DIR, 'dash.html');
     else if (pathname === '/dash.all.min.js') file = DASH_JS;
+    else if (pathname === '/shaka.html') file = path.join(PAGE_DIR, 'shaka.html');
+    else if (pathname === '/shaka-player.compiled.js') file = SHAKA_JS;
     else if (pathname === '/favicon.ico') file = null;
     else if (pathname.startsWith('/media/')) {
       const f = path.resolve(root, `.${pathname.slice('/media'.length)}`);
@@ -438,4 +441,110 @@ export function describeDashPlayback(r) {
   const frags = r.events.filter((e) => e.type === 'FRAGMENT_LOADED').map((e) => `${e.mediaType}:${e.id}#${e.index}`);
   lines.push(`fragments loaded: ${frags.join(' ')}`);
   return lines.join('\n');
+}
+
+// ------------------------------------------------------------ DASH (shaka-player)
+
+/**
+ * Play OUTDIR/manifest.mpd with shaka-player from the start to the end,
+ * then (forceEach) every variant track in turn from time 0 at its size.
+ * Result: {ended, endSnapshot, tracks, audioLanguages, forced:[{id, width,
+ * height, sawSize, advanced, ok}], errors, videoErrors, pageErrors,
+ * httpErrors, events, setupError}. The page is player/shaka.html.
+ */
+export function playShaka(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
+  return withSharedLock(async () => {
+    for (const f of [SHAKA_JS, CHROMIUM]) {
+      if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm ci --prefix tests/e2e; apt-get install chromium)`);
+    }
+    const { chromium } = await import('playwright-core');
+    const server = await serve(outDir);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const result = {
+      ended: false, endSnapshot: null, tracks: null, audioLanguages: null, forced: [],
+      errors: [], videoErrors: [], pageErrors: [], consoleErrors: [], httpErrors: [], events: [], setupError: null,
+    };
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
+      page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
+      await page.goto(`${server.url}/shaka.html`, { waitUntil: 'load' });
+      await page.evaluate((src) => window.startPlayer(src), '/media/manifest.mpd');
+      const snap = () => page.evaluate(() => window.snapshot());
+      const failed = () => page.evaluate(() => window.T.errors.some((e) => e.severity !== 1) || window.T.videoErrors.length > 0);
+      const t0 = Date.now();
+      while (Date.now() - t0 < timeoutMs) {
+        const s = await snap();
+        if (s.ended) { result.ended = true; result.endSnapshot = s; break; }
+        if (await failed()) { result.endSnapshot = s; break; }
+        await sleep(100);
+      }
+      if (!result.endSnapshot) result.endSnapshot = await snap();
+      result.playMs = Date.now() - t0;
+      ({ tracks: result.tracks, audioLanguages: result.audioLanguages } = await page.evaluate(
+        () => ({ tracks: window.T.tracks, audioLanguages: window.T.audioLanguages })));
+      if (forceEach && result.ended && result.tracks) {
+        const seen = new Set();
+        const order = [...result.tracks].sort((a, b) => b.bandwidth - a.bandwidth)
+          .filter((t) => { const k = `${t.width}x${t.height}`; if (seen.has(k)) return false; seen.add(k); return true; });
+        for (const t of order) {
+          const entry = { id: t.id, width: t.width, height: t.height, sawSize: false, advanced: 0, ok: false };
+          await page.evaluate((id) => window.forceTrack(id), t.id);
+          const ts = Date.now();
+          let atSize = null;
+          while (Date.now() - ts < 30_000) {
+            const s = await snap();
+            entry.snapshot = s;
+            if (s.videoWidth === t.width && s.videoHeight === t.height && !s.ended) {
+              entry.sawSize = true;
+              if (atSize === null) atSize = s.currentTime;
+              entry.advanced = s.currentTime - atSize;
+              if (entry.advanced >= 0.75) { entry.ok = true; break; }
+            }
+            if (await failed()) break;
+            await sleep(100);
+          }
+          result.forced.push(entry);
+        }
+      }
+      const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
+      Object.assign(result, T);
+    } catch (e) {
+      result.setupError = e && e.stack ? e.stack : String(e);
+    } finally {
+      await browser.close().catch(() => {});
+      await server.close();
+    }
+    result.httpErrors = server.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
+    return result;
+  });
+}
+
+/** A readable account of a playShaka() result for assertion messages. */
+export function describeShakaPlayback(r) {
+  const lines = [];
+  if (r.setupError) lines.push(`setup error: ${r.setupError}`);
+  lines.push(`ended=${r.ended} after ${r.playMs} ms, end snapshot=${JSON.stringify(r.endSnapshot)}`);
+  lines.push(`tracks=${JSON.stringify(r.tracks)}`);
+  for (const f of r.forced) lines.push(`forced ${f.id}: ${JSON.stringify({ ...f, snapshot: undefined })} last=${JSON.stringify(f.snapshot)}`);
+  if (r.errors.length) lines.push(`shaka errors: ${JSON.stringify(r.errors)}`);
+  if (r.videoErrors.length) lines.push(`video errors: ${JSON.stringify(r.videoErrors)}`);
+  if (r.pageErrors.length) lines.push(`page errors: ${JSON.stringify(r.pageErrors)}`);
+  if (r.httpErrors.length) lines.push(`http errors: ${JSON.stringify(r.httpErrors)}`);
+  return lines.join('\n');
+}
+
+/** Played to the end with no error, and (forceEach) every size shown. */
+export function assertShakaPlayedEverything(assert, r, { expectSizes = null } = {}) {
+  const info = `\n${describeShakaPlayback(r)}`;
+  assert.equal(r.setupError, null, `player harness failed to run${info}`);
+  assert.deepEqual(r.errors, [], `shaka-player reported errors${info}`);
+  assert.deepEqual(r.videoErrors, [], `the video element reported errors${info}`);
+  assert.deepEqual(r.httpErrors, [], `requests failed${info}`);
+  assert.ok(r.ended, `playback did not reach the end${info}`);
+  if (expectSizes) {
+    const sizes = [...new Set(r.tracks.map((t) => `${t.width}x${t.height}`))].sort();
+    assert.deepEqual(sizes, expectSizes.map((s) => `${s.width}x${s.height}`).sort(), `variant sizes${info}`);
+    for (const f of r.forced) assert.ok(f.ok, `track ${f.width}x${f.height} did not play at its size${info}`);
+  }
 }
