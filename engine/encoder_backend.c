@@ -25,10 +25,14 @@ struct encoder_backend {
     const char *default_profile;
     /* Codec-private options: preset, rate mode and the flags that keep
      * headers identical across chunks. abr: this chunk is one-pass ABR. */
-    void (*configure)(AVCodecContext *enc, const char *preset, bool abr);
+    void (*configure)(AVCodecContext *enc, const encoder_choice *choice, bool abr);
     /* The decoder configuration the invariant compares is the sequence
      * header in the first key frame, not the encoder's extradata (AV1). */
     bool in_band_config;
+    const char *device_kind;      /* the devices that run it: "cpu", "nvidia" */
+    /* Its rate factor has no calibrated model here (rate_control.c):
+     * every chunk is one-pass ABR at the rate the rung still needs. */
+    bool abr_only;
 };
 
 /*
@@ -43,9 +47,9 @@ struct encoder_backend {
  * chunk (781k). Only a rung's first chunks are ABR; see rate_control.c.
  * Neither changes the parameter sets.
  */
-static void configure_x264(AVCodecContext *enc, const char *preset, bool abr)
+static void configure_x264(AVCodecContext *enc, const encoder_choice *choice, bool abr)
 {
-    av_opt_set(enc->priv_data, "preset", preset, 0);
+    av_opt_set(enc->priv_data, "preset", choice->preset, 0);
     av_opt_set(enc->priv_data, "x264-params",
                abr ? "scenecut=0:stitchable=1:open-gop=0:ratetol=0.1" : "scenecut=0:stitchable=1:open-gop=0",
                0);
@@ -70,7 +74,7 @@ static void configure_x264(AVCodecContext *enc, const char *preset, bool abr)
  * Measured with this set on 2 s 360p chunks: extradata byte-identical
  * between ABR and CRF (with the same VBV), so rate_control.c can switch.
  */
-static void configure_x265(AVCodecContext *enc, const char *preset, bool abr)
+static void configure_x265(AVCodecContext *enc, const encoder_choice *choice, bool abr)
 {
     (void)abr;
     char params[256];
@@ -78,7 +82,7 @@ static void configure_x265(AVCodecContext *enc, const char *preset, bool abr)
              "pools=none:frame-threads=1:wpp=0:lookahead-slices=0:scenecut=0:open-gop=0:"
              "keyint=%d:min-keyint=%d:repeat-headers=0:info=0:log-level=error",
              enc->gop_size, enc->keyint_min);
-    av_opt_set(enc->priv_data, "preset", preset, 0);
+    av_opt_set(enc->priv_data, "preset", choice->preset, 0);
     av_opt_set_int(enc->priv_data, "forced-idr", 1, 0);
     av_opt_set(enc->priv_data, "x265-params", params, 0);
 }
@@ -102,12 +106,12 @@ static void configure_x265(AVCodecContext *enc, const char *preset, bool abr)
  *   encoder_probe_config()): the invariant for AV1 compares in-band
  *   sequence headers (in_band_config).
  */
-static void configure_svtav1(AVCodecContext *enc, const char *preset, bool abr)
+static void configure_svtav1(AVCodecContext *enc, const encoder_choice *choice, bool abr)
 {
     (void)abr;
     /* A name SVT does not know leaves the option unset (the encoder's
      * default) rather than failing the run: the CLI validated it already. */
-    av_opt_set(enc->priv_data, "preset", ladder_config_svt_preset(preset), 0);
+    av_opt_set(enc->priv_data, "preset", ladder_config_svt_preset(choice->preset), 0);
     int64_t crf = 0;
     if (av_opt_get_int(enc->priv_data, "crf", 0, &crf) >= 0 && crf == 0 && enc->bit_rate == 0)
         av_opt_set_int(enc->priv_data, "crf", 1, 0);
@@ -132,9 +136,10 @@ static void configure_svtav1(AVCodecContext *enc, const char *preset, bool abr)
  * The key frames carry the sequence header in band; as for SVT the
  *   invariant compares that (in_band_config).
  */
-static void configure_aom(AVCodecContext *enc, const char *preset, bool abr)
+static void configure_aom(AVCodecContext *enc, const encoder_choice *choice, bool abr)
 {
     (void)abr;
+    const char *preset = choice->preset;
     static const struct { const char *x264; int cpu_used; } speeds[] = {
         { "ultrafast", 6 }, { "superfast", 6 }, { "veryfast", 6 }, { "faster", 5 }, { "fast", 4 },
         { "medium", 3 }, { "slow", 2 }, { "slower", 1 }, { "veryslow", 0 }, { "placebo", 0 },
@@ -159,21 +164,88 @@ static void configure_aom(AVCodecContext *enc, const char *preset, bool abr)
     av_opt_set(enc->priv_data, "tiles", "1x1", 0);
 }
 
-/* The first backend of each codec is ladder's default for it. */
+/*
+ * NVENC (h264_nvenc, hevc_nvenc through FFmpeg 5.1's wrapper, loaded at
+ * run time through nv-codec-headers), on the device's GPU (choice->gpu,
+ * the CUDA index; -1 any). Software frames (yuv420p) go in: the wrapper
+ * uploads them. Settings follow the same rules as x264's:
+ * preset p1 (fastest) .. p7 from the x264 name; tune hq.
+ * forced-idr, strict_gop: the chunk's first frame, which ladder asks to be
+ *   an I frame, is an IDR, and no other frame is (gop_size = keyint_min, a
+ *   fixed length per rung, like the software encoders; no-scenecut with
+ *   the default lookahead 0 is implied).
+ * rc vbr with bit_rate (and the rung's VBV); a CRF rung is constant
+ *   quality (cq = crf, bit_rate 0). Its quantiser scale is not x264's, so
+ *   rate control gives NVENC chunks ABR only (abr_only).
+ * NVENC's SPS/PPS are not x264's: on a rung whose canonical encoder is
+ *   x264 an NVENC device is kept off by the pre-flight (rung_devices.c)
+ *   unless parameter sets travel in band. Not run in CI (no NVENC there):
+ *   checked by the pre-flight on real hardware, see tests/gpu/README.md.
+ */
+static void configure_nvenc(AVCodecContext *enc, const encoder_choice *choice, bool abr)
+{
+    (void)abr;
+    static const struct { const char *x264, *nvenc; } presets[] = {
+        { "ultrafast", "p1" }, { "superfast", "p2" }, { "veryfast", "p3" }, { "faster", "p4" }, { "fast", "p4" },
+        { "medium", "p5" }, { "slow", "p6" }, { "slower", "p7" }, { "veryslow", "p7" }, { "placebo", "p7" },
+    };
+    const char *preset = "p4";
+    for (size_t i = 0; choice->preset && i < sizeof(presets) / sizeof(presets[0]); i++)
+        if (!strcmp(presets[i].x264, choice->preset))
+            preset = presets[i].nvenc;
+    av_opt_set(enc->priv_data, "preset", preset, 0);
+    av_opt_set(enc->priv_data, "tune", "hq", 0);
+    av_opt_set(enc->priv_data, "rc", "vbr", 0);
+    av_opt_set_int(enc->priv_data, "forced-idr", 1, 0);
+    av_opt_set_int(enc->priv_data, "strict_gop", 1, 0);
+    if (choice->gpu >= 0)
+        av_opt_set_int(enc->priv_data, "gpu", choice->gpu, 0);
+}
+
+/* The first backend of each codec and device kind is ladder's default there. */
 static const encoder_backend backends[] = {
-    { LADDER_CODEC_H264, "libx264", "high", configure_x264, false },
-    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265, false },
-    { LADDER_CODEC_AV1, "libsvtav1", "main", configure_svtav1, true },
-    { LADDER_CODEC_AV1, "libaom-av1", "main", configure_aom, true },
+    { LADDER_CODEC_H264, "libx264", "high", configure_x264, false, "cpu", false },
+    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265, false, "cpu", false },
+    { LADDER_CODEC_AV1, "libsvtav1", "main", configure_svtav1, true, "cpu", false },
+    { LADDER_CODEC_AV1, "libaom-av1", "main", configure_aom, true, "cpu", false },
+    { LADDER_CODEC_H264, "h264_nvenc", "high", configure_nvenc, false, "nvidia", true },
+    { LADDER_CODEC_HEVC, "hevc_nvenc", "main", configure_nvenc, false, "nvidia", true },
 };
 #define NB_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 
+/* The fault device is a CPU device that breaks on purpose. */
+static const char *runs_on(const char *device_kind)
+{
+    return device_kind && !strcmp(device_kind, "fault") ? "cpu" : device_kind;
+}
+
 const encoder_backend *encoder_backend_find(ladder_codec codec, const char *encoder)
 {
-    for (size_t i = 0; i < NB_BACKENDS; i++)
-        if (backends[i].codec == codec && (!encoder || !encoder[0] || !strcmp(backends[i].encoder, encoder)))
-            return &backends[i];
+    return encoder_backend_for(codec, encoder, "cpu");
+}
+
+const encoder_backend *encoder_backend_for(ladder_codec codec, const char *encoder, const char *device_kind)
+{
+    const char *kind = runs_on(device_kind);
+    for (size_t i = 0; i < NB_BACKENDS; i++) {
+        const encoder_backend *b = &backends[i];
+        if (b->codec != codec)
+            continue;
+        if (encoder && encoder[0] ? !strcmp(b->encoder, encoder) : (kind && !strcmp(b->device_kind, kind)))
+            return b;
+    }
     return NULL;
+}
+
+bool encoder_backend_runs_on(const encoder_backend *backend, const char *device_kind)
+{
+    const char *kind = runs_on(device_kind);
+    return kind && !strcmp(backend->device_kind, kind);
+}
+
+bool encoder_backend_abr_only(const encoder_backend *backend)
+{
+    return backend->abr_only;
 }
 
 const char *encoder_backend_name(const encoder_backend *backend)
@@ -269,7 +341,9 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     const ladder_rung *c = &r->cfg;
     bool abr = false;
     if (c->rate_mode == LADDER_RATE_CRF) {
-        av_opt_set_int(enc->priv_data, "crf", c->crf, 0);
+        /* NVENC calls its constant quality "cq" (same 0..51 scale). */
+        if (av_opt_set_int(enc->priv_data, "crf", c->crf, 0) < 0)
+            av_opt_set_int(enc->priv_data, "cq", c->crf, 0);
     } else if (rate && rate->use_crf) {
         av_opt_set_double(enc->priv_data, "crf", rate->crf, 0);
     } else {
@@ -290,7 +364,7 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     if (perturb)
         enc->color_range = AVCOL_RANGE_JPEG;
     av_opt_set(enc->priv_data, "profile", profile, 0);
-    backend->configure(enc, choice->preset, abr);
+    backend->configure(enc, choice, abr);
 
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) {

@@ -170,7 +170,9 @@ chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r, int device)
     /* The content model is the device's own: another encoder (or preset)
      * spends other bits at the same rate factor. */
     const rung_device *rd = &r->on_device[device];
-    if (rd->rate_calibrated && !model_of(r)->abr_only) {
+    const encoder_backend *backend = s->devices[device].choice[r->cfg.codec].backend;
+    bool abr_only = model_of(r)->abr_only || (backend && encoder_backend_abr_only(backend));
+    if (rd->rate_calibrated && !abr_only) {
         double crf = (rd->rate_log_complexity - log(bps)) / model_of(r)->slope;
         if (rd->rate_crf_chunks > 0) {
             if (crf > rd->rate_last_crf + RATE_MAX_CRF_STEP)

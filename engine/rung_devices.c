@@ -42,6 +42,7 @@ int rung_devices_init(ladder_session *s)
         ladder_device_spec *cpu = &s->devices[0].spec;
         snprintf(cpu->name, sizeof(cpu->name), "cpu");
         snprintf(cpu->kind, sizeof(cpu->kind), "cpu");
+        cpu->gpu = -1;
         cpu->slots = slots > 0 ? slots : 1;
         atomic_init(&s->devices[0].encodes, 0);
         s->nb_devices = 1;
@@ -66,7 +67,8 @@ int rung_devices_slots(const ladder_session *s)
 
 /* Choose every device's encoder for every codec the ladder uses. The first
  * device must be able to encode every rung (it defines them); another
- * device that cannot is only kept off those rungs. */
+ * device that cannot is only kept off those rungs (no encoder of its kind
+ * for the codec, or not in the linked FFmpeg: the pre-flight says so). */
 int rung_devices_resolve(ladder_session *s)
 {
     for (int d = 0; d < s->nb_devices; d++) {
@@ -74,23 +76,33 @@ int rung_devices_resolve(ladder_session *s)
         for (int i = 0; i < s->nb_rungs; i++) {
             ladder_codec codec = s->rungs[i].cfg.codec;
             encoder_choice *choice = &dev->choice[codec];
-            if (choice->backend)
-                continue;
+            if (choice->backend || choice->preset)
+                continue;             /* decided for an earlier rung */
             const char *wanted = dev->spec.encoder[codec];
-            choice->backend = encoder_backend_find(codec, wanted);
+            choice->backend = encoder_backend_for(codec, wanted, dev->spec.kind);
             choice->preset = dev->spec.preset[0] ? dev->spec.preset : s->preset;
-            if (!choice->backend) {
-                char known[96];
-                encoder_backend_list(codec, known, sizeof(known));
+            choice->gpu = dev->spec.gpu;
+            char known[96];
+            encoder_backend_list(codec, known, sizeof(known));
+            if (wanted[0] && !choice->backend) {
                 session_fail(s, LADDER_ECONFIG, "device %s: ladder has no %s encoder '%s' (known: %s)",
                              dev->spec.name, ladder_config_codec_name(codec), wanted, known);
                 return LADDER_ECONFIG;
             }
-            const char *name = encoder_backend_name(choice->backend);
-            if (!avcodec_find_encoder_by_name(name) && d == 0) {
+            if (choice->backend && !encoder_backend_runs_on(choice->backend, dev->spec.kind)) {
+                session_fail(s, LADDER_ECONFIG, "device %s: a %s device cannot run %s", dev->spec.name,
+                             dev->spec.kind, encoder_backend_name(choice->backend));
+                return LADDER_ECONFIG;
+            }
+            if (d > 0)
+                continue;
+            const char *name = choice->backend ? encoder_backend_name(choice->backend) : NULL;
+            if (!name || !avcodec_find_encoder_by_name(name)) {
                 session_fail(s, LADDER_ECODEC, "rung %s: codec '%s' is not supported by this build "
-                             "(the linked FFmpeg has no %s)",
-                             s->rungs[i].cfg.name, ladder_config_codec_name(codec), name);
+                             "(%s%s has no %s encoder%s%s)",
+                             s->rungs[i].cfg.name, ladder_config_codec_name(codec),
+                             name ? "the linked FFmpeg" : "device ", name ? "" : dev->spec.name,
+                             ladder_config_codec_name(codec), name ? ": " : "", name ? name : "");
                 return LADDER_ECODEC;
             }
         }
@@ -100,7 +112,7 @@ int rung_devices_resolve(ladder_session *s)
 
 static bool same_choice(const encoder_choice *a, const encoder_choice *b)
 {
-    return a->backend == b->backend && !strcmp(a->preset, b->preset);
+    return a->backend == b->backend && !strcmp(a->preset, b->preset) && a->gpu == b->gpu;
 }
 
 static int copy_config(rung_device *dst, const uint8_t *config, int size)
@@ -168,6 +180,13 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
             snprintf(rd->why, sizeof(rd->why), "%s", t->why);
             if (t->config && copy_config(rd, t->config, t->config_size))
                 return LADDER_ENOMEM;
+            continue;
+        }
+        if (!choice->backend) {
+            /* Only a later device (resolve() refused the first): the kind
+             * has no encoder for this codec in ladder or this build. */
+            snprintf(rd->why, sizeof(rd->why), "a %s device has no %s encoder here", s->devices[d].spec.kind,
+                     ladder_config_codec_name(codec));
             continue;
         }
         const char *encoder = encoder_backend_name(choice->backend);

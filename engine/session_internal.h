@@ -61,6 +61,7 @@ typedef struct encoded_chunk {
 typedef struct encoder_choice {
     const struct encoder_backend *backend;
     const char *preset;           /* the device's, else the job's */
+    int gpu;                      /* the GPU's index for GPU encoders; -1 any */
 } encoder_choice;
 
 /* One device of the job (--devices): a group of lease slots. */
@@ -250,8 +251,15 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
 /* encoder_backend.c: the encoder libraries ladder drives. */
 typedef struct encoder_backend encoder_backend;
 /* A codec's backend by libavcodec encoder name; NULL or "" = ladder's
- * default for the codec. NULL when ladder has no such backend. */
+ * default for the codec on the CPU. NULL when ladder has no such backend. */
 const encoder_backend *encoder_backend_find(ladder_codec codec, const char *encoder);
+/* The same for a device kind ("cpu", "fault", "nvidia"): by name, or the
+ * kind's default for the codec; NULL when there is none. */
+const encoder_backend *encoder_backend_for(ladder_codec codec, const char *encoder, const char *device_kind);
+/* Whether devices of this kind can run it (x264 on a CPU, NVENC on a GPU). */
+bool encoder_backend_runs_on(const encoder_backend *backend, const char *device_kind);
+/* Rate control gives its chunks ABR only (no calibrated rate factor model). */
+bool encoder_backend_abr_only(const encoder_backend *backend);
 const char *encoder_backend_name(const encoder_backend *backend);
 /* The configuration the invariant compares is the sequence header the
  * key frames carry (AV1), not the extradata. */

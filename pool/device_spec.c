@@ -87,6 +87,15 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         *(!strcmp(key, "fail-after") ? &d->fail_after : &d->fail_for) = (int)n;
         return 0;
     }
+    if (!strcmp(key, "gpu") && !strcmp(d->kind, "nvidia")) {
+        char *end = NULL;
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (errno || !end || *end || n < 0 || n > 63)
+            return fail(why, why_size, "device '%s': gpu '%s' is not a device index in 0..63", d->kind, value);
+        d->gpu = (int)n;
+        return 0;
+    }
     if (!strcmp(key, "name")) {
         if (!valid_name(value) || !copy_field(d->name, sizeof(d->name), value, strlen(value)))
             return fail(why, why_size, "device '%s': name '%s' must be 1-%zu letters, digits, '-' or '_'",
@@ -94,7 +103,8 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         return 0;
     }
     return fail(why, why_size, "device '%s': unknown option '%s' (known: h264=, hevc=, av1=, preset=, name=%s)",
-                d->kind, key, strcmp(d->kind, "fault") ? "" : ", fail-after=, fail-for=");
+                d->kind, key, !strcmp(d->kind, "fault") ? ", fail-after=, fail-for="
+                              : !strcmp(d->kind, "nvidia") ? ", gpu=" : "");
 }
 
 /* One KIND[:SLOTS][:KEY=VALUE...] item of the list, [item, item + len). */
@@ -106,9 +116,13 @@ static int parse_device(const char *item, size_t len, int default_slots, ladder_
     const char *colon = memchr(item, ':', len);
     const char *field_end = colon ? colon : end;
     if (!copy_field(d->kind, sizeof(d->kind), item, (size_t)(field_end - item)) ||
-        (strcmp(d->kind, "cpu") && strcmp(d->kind, "fault")))
-        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, fault)", (int)(field_end - item), item);
-    d->slots = default_slots;
+        (strcmp(d->kind, "cpu") && strcmp(d->kind, "fault") && strcmp(d->kind, "nvidia")))
+        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, nvidia, fault)",
+                    (int)(field_end - item), item);
+    /* A GPU's slots are encode sessions: one by default, because several
+     * NVENC sessions on one context have been reported to deadlock. */
+    d->slots = strcmp(d->kind, "nvidia") ? default_slots : 1;
+    d->gpu = -1;
     bool first_field = true;
     for (const char *p = colon ? colon + 1 : end; p < end; first_field = false) {
         const char *next = memchr(p, ':', (size_t)(end - p));
@@ -192,6 +206,8 @@ void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *bu
             APPEND(":preset=%s", d->preset);
         if (!strcmp(d->kind, "fault"))
             APPEND(":fail-after=%d:fail-for=%d", d->fail_after, d->fail_for);
+        if (d->gpu >= 0)
+            APPEND(":gpu=%d", d->gpu);
         if (strcmp(d->name, d->kind))
             APPEND(":name=%s", d->name);
     }

@@ -36,11 +36,13 @@ struct ladder_device_spec {
      * encodes when fail_for > 0 (then it recovers), else for good */
     int fail_after;
     int fail_for;
+    int gpu;                      /* kind "nvidia": the CUDA device index; -1 any */
 };
 
 /*
  * Parse a comma-separated list of KIND[:SLOTS][:KEY=VALUE...]. KIND is
- * "cpu", or "fault" (CPU-backed, for tests and drills: key fail-after=N
+ * "cpu", "nvidia" (NVENC; SLOTS are encode sessions, default 1; key gpu=N
+ * picks the CUDA device), or "fault" (CPU-backed, for tests and drills: key fail-after=N
  * makes every encode after its Nth fail, default 0; fail-for=M makes only
  * the next M fail, then it works again, default 0: for good). SLOTS defaults to default_slots. Keys: h264=, hevc=, av1= (the
  * encoder library for that codec), preset=, name= (default: the kind,

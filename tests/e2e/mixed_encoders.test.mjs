@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { encodeAndCollect } from './lib/checks.mjs';
-import { describeRun, ladderBin } from './lib/ladder.mjs';
+import { describeRun, encode, ladderBin, loadOutput, runLadder } from './lib/ladder.mjs';
 import { cfrClip } from './lib/media.mjs';
 import { assertPlayedEverything, describeDashPlayback, playDash, playHls } from './lib/player.mjs';
 import { concatFiles, decodeCheck, segmentNals } from './lib/probe.mjs';
@@ -210,5 +210,57 @@ describe('SVT-AV1 and libaom-av1 on one AV1 rung', () => {
     const expectLevels = [{ width: v.probe.stream.width, height: v.probe.stream.height }];
     const played = await playHls(aomOnly.outDir, { expectLevels });
     assertPlayedEverything(assert, played, { expectLevels, expectAudio: true });
+  });
+});
+
+// An NVENC device next to the CPU. On a host without a usable NVENC (CI,
+// data-centre GPUs) the pre-flight cannot open h264_nvenc, so the device is
+// kept off every rung and the CPU encodes the ladder; where `ladder
+// devices` reports NVENC H.264, the device must take part instead.
+describe('--devices cpu:1,nvidia: a GPU encoder next to the CPU', () => {
+  let run = null;
+  let out = null;
+  let nvencUsable = false;
+  before(async () => {
+    ladderBin();
+    const inv = await runLadder(['devices', '--json']);
+    const devices = JSON.parse(inv.stdout).devices;
+    nvencUsable = devices.some((d) => d.kind === 'nvidia' && d.encode.includes('h264'));
+    const src = await cfrClip('30', { width: 320, height: 180, duration: 4 });
+    const outDir = path.join(makeTempDir('ladder-e2e-mixed-nvenc-'), 'out');
+    run = await encode(src.path, outDir, ['--rung', '320x180:250k', '--devices', 'cpu:1,nvidia',
+      '--parameter-sets', 'in-band', '--progress', 'none']);
+    if (run.code === 0) out = loadOutput(outDir);
+  });
+
+  it('lists the nvidia device with h264_nvenc, and uses it only if this host can', () => {
+    assert.equal(run.code, 0, describeRun(run));
+    const nv = out.report.devices.find((d) => d.name === 'nvidia');
+    assert.ok(nv, JSON.stringify(out.report.devices));
+    assert.equal(nv.kind, 'nvidia');
+    assert.equal(nv.slots, 1, 'one NVENC session by default');
+    assert.equal(nv.encoders.h264, 'h264_nvenc');
+    const onRung = out.report.rungs[0].devices.find((d) => d.name === 'nvidia');
+    if (nvencUsable) {
+      assert.equal(onRung.excluded, null, `NVENC is usable here but was excluded: ${onRung.excluded}`);
+    } else {
+      assert.match(onRung.excluded || '', /h264_nvenc .*cannot encode/);
+      assert.equal(onRung.chunks, 0);
+      assert.equal(out.report.rungs[0].devices.find((d) => d.name === 'cpu').chunks, out.report.rungs[0].chunks);
+    }
+  });
+
+  it('refuses an NVENC encoder on a CPU device, and AV1 on a GPU that has none (exit 6 / exclusion)', async () => {
+    const src = await cfrClip('30', { width: 320, height: 180, duration: 2 });
+    const base = makeTempDir('ladder-e2e-mixed-nvenc-bad-');
+    const bad = await encode(src.path, path.join(base, 'a'), ['--rung', '320x180:250k', '--devices', 'cpu:1:h264=h264_nvenc',
+      '--progress', 'none']);
+    assert.equal(bad.code, 6, describeRun(bad));
+    assert.match(bad.stderr, /a cpu device cannot run h264_nvenc/);
+    const av1 = await encode(src.path, path.join(base, 'b'), ['--rung', '320x180:250k', '--codec', 'av1', '--preset', 'ultrafast',
+      '--devices', 'cpu:1,nvidia', '--progress', 'none']);
+    assert.equal(av1.code, 0, describeRun(av1));
+    const rr = loadOutput(path.join(base, 'b')).report.rungs[0];
+    assert.match(rr.devices.find((d) => d.name === 'nvidia').excluded || '', /has no av1 encoder/);
   });
 });

@@ -79,6 +79,30 @@ static void test_fault_device(void **state)
     assert_non_null(strstr(why, "fail-after '-1'"));
 }
 
+/* A GPU's slots are NVENC sessions: one unless asked; gpu= pins the CUDA
+ * device; only GPU devices take gpu=. */
+static void test_nvidia_device(void **state)
+{
+    (void)state;
+    int nb = 0;
+    assert_int_equal(parse("cpu,nvidia,nvidia:2:gpu=1", &nb), 0);
+    assert_int_equal(nb, 3);
+    assert_int_equal(specs[0].gpu, -1);
+    assert_string_equal(specs[1].kind, "nvidia");
+    assert_int_equal(specs[1].slots, 1);
+    assert_int_equal(specs[1].gpu, -1);
+    assert_string_equal(specs[2].name, "nvidia2");
+    assert_int_equal(specs[2].slots, 2);
+    assert_int_equal(specs[2].gpu, 1);
+    char text[160];
+    ladder_device_spec_format(specs, nb, text, sizeof(text));
+    assert_string_equal(text, "cpu:4,nvidia:1,nvidia:2:gpu=1:name=nvidia2");
+    assert_int_equal(parse("cpu:1:gpu=0", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "unknown option 'gpu'"));
+    assert_int_equal(parse("nvidia:1:gpu=64", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "gpu '64'"));
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -128,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_plain_cpu),
         cmocka_unit_test(test_two_devices_with_options),
         cmocka_unit_test(test_fault_device),
+        cmocka_unit_test(test_nvidia_device),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_errors_name_the_problem),
     };
