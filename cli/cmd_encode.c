@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "ladder/device_spec.h"
+#include "encode_devices.h"
 #include "encode_slots.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
@@ -63,9 +64,13 @@ static void encode_usage(FILE *out)
         "\n"
         "Devices and memory:\n"
         "  --devices LIST     devices to encode on, comma-separated, the first preferred:\n"
-        "                     KIND[:SLOTS][:KEY=VALUE...] with KIND cpu, SLOTS default\n"
-        "                     one per core; keys h264=, hevc=, av1= (encoder library,\n"
-        "                     e.g. av1=libaom-av1), preset=, name=. Default: cpu\n"
+        "                     KIND[:SLOTS][:KEY=VALUE...]: cpu (SLOTS default one per\n"
+        "                     core), nvidia (every NVENC GPU; SLOTS sessions per GPU,\n"
+        "                     default 1; gpu=N, uuid=GPU-..., min-free=8G pick GPUs),\n"
+        "                     auto (the CPU and every GPU that can encode), fault\n"
+        "                     (tests: fail-after=N, fail-for=M); keys h264=, hevc=,\n"
+        "                     av1= (encoder library, e.g. av1=libaom-av1), preset=,\n"
+        "                     name=. Default: cpu. No device matches: exit 11\n"
         "                     (e.g. cpu:3,cpu:1:av1=libaom-av1). A device whose encoder\n"
         "                     would change a rung's decoder configuration is kept off\n"
         "                     that rung (see report.json rungs[].devices)\n"
@@ -191,32 +196,6 @@ static void *signal_watcher(void *arg)
         pthread_mutex_unlock(&w->lock);
     }
     return NULL;
-}
-
-/*
- * The host gave fewer CPU slots than the device list names (it took at
- * least one per device when the host has that many): every device keeps
- * one, then the rest go to the devices in order, up to what each asked.
- * Only a host with fewer slots than devices drops the last devices.
- */
-static void fit_devices_to_slots(ladder_device_spec *devices, int *nb, int slots)
-{
-    int total = 0;
-    for (int d = 0; d < *nb; d++)
-        total += devices[d].slots;
-    if (total <= slots)
-        return;
-    if (slots < *nb) {
-        fprintf(stderr, "ladder: warning: %d host CPU slot(s) for %d devices: using the first %d\n", slots, *nb,
-                slots > 0 ? slots : 1);
-        *nb = slots > 0 ? slots : 1;
-    }
-    int left = slots - *nb;
-    for (int d = 0; d < *nb; d++) {
-        int extra = devices[d].slots - 1 < left ? devices[d].slots - 1 : left;
-        devices[d].slots = 1 + (extra > 0 ? extra : 0);
-        left -= extra > 0 ? extra : 0;
-    }
 }
 
 static void print_summary(const ladder_report *rep, const char *outdir, unsigned formats)
@@ -474,10 +453,17 @@ int cmd_encode(int argc, char **argv)
      * device here runs on the CPU (the fault device too), so a device list
      * asks for all its slots together. */
     if (job.nb_devices > 0) {
-        job.cpu_slots = 0;
-        for (int d = 0; d < job.nb_devices; d++)
-            job.cpu_slots += devices[d].slots;
-        slot_opts.min_slots = job.nb_devices;
+        int err_devices = encode_devices_resolve(devices, &job.nb_devices);
+        if (err_devices) {
+            progress_view_close(view);
+            return ladder_exit_code(err_devices);
+        }
+        int cpu_devices = 0;
+        job.cpu_slots = encode_devices_cpu_slots(devices, job.nb_devices, &cpu_devices);
+        /* GPU devices still decode and scale on the CPU: one slot at least. */
+        if (job.cpu_slots == 0)
+            job.cpu_slots = 1;
+        slot_opts.min_slots = cpu_devices;
     }
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
@@ -486,7 +472,7 @@ int cmd_encode(int argc, char **argv)
         return ladder_exit_code(ret);
     }
     if (job.nb_devices > 0)
-        fit_devices_to_slots(devices, &job.nb_devices, job.cpu_slots);
+        encode_devices_fit(devices, &job.nb_devices, job.cpu_slots);
     ladder_session *session = NULL;
     ret = ladder_session_init(&session, &job, &sink);
     if (ret) {

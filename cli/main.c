@@ -26,8 +26,8 @@ static void usage(FILE *out)
             "\n"
             "Exit status: 0 ok, 1 internal error, 2 usage, 3 input missing, 4 input invalid,\n"
             "5 no video stream, 6 bad ladder, 7 output not writable, 8 encoder failure,\n"
-            "9 disk full, 10 unsupported codec, 75 no host slot free under --no-wait\n"
-            "(retry later), 130 cancelled.\n"
+            "9 disk full, 10 unsupported codec, 11 no matching device, 75 no host slot free\n"
+            "under --no-wait (retry later), 130 cancelled.\n"
             "\n"
             "Run 'ladder encode --help', 'ladder probe --help', 'ladder devices --help' or\n"
             "'ladder bench --help' for their options.\n",

@@ -19,6 +19,7 @@ const char *ladder_strerror(int err)
     case LADDER_ENOSPC:         return "no space left on the output device";
     case LADDER_EINTERNAL:      return "internal error";
     case LADDER_EBUSY:          return "no device slot free on this host (retry later)";
+    case LADDER_ENODEVICE:      return "no device on this host matches the request";
     default:                    return "unknown error";
     }
 }
@@ -36,6 +37,7 @@ int ladder_exit_code(int err)
     case LADDER_EENCODER:       return 8;
     case LADDER_ENOSPC:         return 9;
     case LADDER_ECODEC:         return 10;
+    case LADDER_ENODEVICE:      return 11;  /* another node may have one */
     case LADDER_EBUSY:          return 75;  /* EX_TEMPFAIL: a queue retries it */
     case LADDER_ECANCELED:      return 130;
     default:                    return 1;

@@ -158,7 +158,7 @@ static void judge_device(ladder_session *s, rung_ctx *r, int d)
         return;
     }
     const encoder_choice *choice = &s->devices[d].choice[r->cfg.codec];
-    snprintf(rd->why, sizeof(rd->why), "%s preset %s makes another decoder configuration (%s, canonical %s)%s",
+    snprintf(rd->why, sizeof(rd->why), "%.20s preset %.12s makes another decoder configuration (%.24s, canonical %.24s)%s",
              encoder_backend_name(choice->backend), choice->preset, candidate, declared,
              in_band ? ": not decodable as the canonical" : "");
 }
@@ -177,7 +177,7 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
         if (twin >= 0) {
             const rung_device *t = &r->on_device[twin];
             rd->usable = t->usable;
-            snprintf(rd->why, sizeof(rd->why), "%s", t->why);
+            memcpy(rd->why, t->why, sizeof(rd->why));
             if (t->config && copy_config(rd, t->config, t->config_size))
                 return LADDER_ENOMEM;
             continue;

@@ -86,7 +86,7 @@ typedef struct rung_device {
     bool usable;                  /* its workers may take this rung's chunks */
     uint8_t *config;              /* the configuration its encoder produces */
     int config_size;
-    char why[128];                /* why not usable: one line for log and report */
+    char why[192];                /* why not usable: one line for log and report */
     int chunks;                   /* encoded here, under progress_lock */
     /* rate control's model of the content as this device's encoder codes
      * it (rate_control.c), under progress_lock */

@@ -62,7 +62,7 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
     const char *eq = memchr(opt, '=', len);
     if (!eq || eq == opt || eq + 1 == opt + len)
         return fail(why, why_size, "device '%s': option '%.*s' is not KEY=VALUE", d->kind, (int)len, opt);
-    char key[16], value[32];
+    char key[16], value[64];
     if (!copy_field(key, sizeof(key), opt, (size_t)(eq - opt)) ||
         !copy_field(value, sizeof(value), eq + 1, len - (size_t)(eq - opt) - 1))
         return fail(why, why_size, "device '%s': option '%.*s' is too long", d->kind, (int)len, opt);
@@ -96,6 +96,28 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         d->gpu = (int)n;
         return 0;
     }
+    if (!strcmp(key, "uuid") && !strcmp(d->kind, "nvidia")) {
+        /* nvidia-smi's spelling, GPU-xxxxxxxx-...; checked against the host
+         * when devices are selected. */
+        if (strncmp(value, "GPU-", 4) || strlen(value) >= sizeof(d->uuid))
+            return fail(why, why_size, "device '%s': uuid '%s' is not a GPU UUID (GPU-xxxxxxxx-...)", d->kind, value);
+        snprintf(d->uuid, sizeof(d->uuid), "%s", value);
+        return 0;
+    }
+    if (!strcmp(key, "min-free") && !strcmp(d->kind, "nvidia")) {
+        char *end = NULL;
+        errno = 0;
+        double n = strtod(value, &end);
+        double unit = 1;
+        if (end && (*end == 'G' || *end == 'g'))
+            unit = 1024.0 * 1024 * 1024, end++;
+        else if (end && (*end == 'M' || *end == 'm'))
+            unit = 1024.0 * 1024, end++;
+        if (errno || !end || *end || !(n > 0) || n * unit > 1e15)
+            return fail(why, why_size, "device '%s': min-free '%s' is not a size like 8G or 512M", d->kind, value);
+        d->min_free_bytes = (int64_t)(n * unit);
+        return 0;
+    }
     if (!strcmp(key, "name")) {
         if (!valid_name(value) || !copy_field(d->name, sizeof(d->name), value, strlen(value)))
             return fail(why, why_size, "device '%s': name '%s' must be 1-%zu letters, digits, '-' or '_'",
@@ -104,7 +126,7 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
     }
     return fail(why, why_size, "device '%s': unknown option '%s' (known: h264=, hevc=, av1=, preset=, name=%s)",
                 d->kind, key, !strcmp(d->kind, "fault") ? ", fail-after=, fail-for="
-                              : !strcmp(d->kind, "nvidia") ? ", gpu=" : "");
+                              : !strcmp(d->kind, "nvidia") ? ", gpu=, uuid=, min-free=" : "");
 }
 
 /* One KIND[:SLOTS][:KEY=VALUE...] item of the list, [item, item + len). */
@@ -116,8 +138,9 @@ static int parse_device(const char *item, size_t len, int default_slots, ladder_
     const char *colon = memchr(item, ':', len);
     const char *field_end = colon ? colon : end;
     if (!copy_field(d->kind, sizeof(d->kind), item, (size_t)(field_end - item)) ||
-        (strcmp(d->kind, "cpu") && strcmp(d->kind, "fault") && strcmp(d->kind, "nvidia")))
-        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, nvidia, fault)",
+        (strcmp(d->kind, "cpu") && strcmp(d->kind, "fault") && strcmp(d->kind, "nvidia") &&
+         strcmp(d->kind, "auto")))
+        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, nvidia, auto, fault)",
                     (int)(field_end - item), item);
     /* A GPU's slots are encode sessions: one by default, because several
      * NVENC sessions on one context have been reported to deadlock. */
@@ -208,6 +231,10 @@ void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *bu
             APPEND(":fail-after=%d:fail-for=%d", d->fail_after, d->fail_for);
         if (d->gpu >= 0)
             APPEND(":gpu=%d", d->gpu);
+        if (d->uuid[0])
+            APPEND(":uuid=%s", d->uuid);
+        if (d->min_free_bytes > 0)
+            APPEND(":min-free=%lldM", (long long)(d->min_free_bytes >> 20));
         if (strcmp(d->name, d->kind))
             APPEND(":name=%s", d->name);
     }

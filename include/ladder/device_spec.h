@@ -13,6 +13,7 @@
 #define LADDER_DEVICE_SPEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ladder/ladder.h"
 #include "ladder/lease_pool.h"
@@ -37,12 +38,19 @@ struct ladder_device_spec {
     int fail_after;
     int fail_for;
     int gpu;                      /* kind "nvidia": the CUDA device index; -1 any */
+    /* kind "nvidia", capability requests resolved against the host's
+     * devices by ladder_device_select(): the GPU with this UUID, or every
+     * NVENC GPU with at least this much free memory (0: any) */
+    char uuid[64];
+    int64_t min_free_bytes;
 };
 
 /*
  * Parse a comma-separated list of KIND[:SLOTS][:KEY=VALUE...]. KIND is
- * "cpu", "nvidia" (NVENC; SLOTS are encode sessions, default 1; key gpu=N
- * picks the CUDA device), or "fault" (CPU-backed, for tests and drills: key fail-after=N
+ * "cpu", "nvidia" (NVENC; SLOTS are encode sessions per GPU, default 1;
+ * gpu=N, uuid=GPU-... or min-free=SIZE pick GPUs, see
+ * ladder_device_select(); none: every NVENC GPU), "auto" (the CPU and every
+ * GPU that can encode), or "fault" (CPU-backed, for tests and drills: key fail-after=N
  * makes every encode after its Nth fail, default 0; fail-for=M makes only
  * the next M fail, then it works again, default 0: for good). SLOTS defaults to default_slots. Keys: h264=, hevc=, av1= (the
  * encoder library for that codec), preset=, name= (default: the kind,

@@ -30,6 +30,7 @@ enum ladder_error {
     LADDER_EINTERNAL       = -13, /* a bug: invariant broken inside ladder */
     LADDER_EBUSY           = -14, /* no device slot free on the host and the job
                                      would not wait: retry later (exit 75) */
+    LADDER_ENODEVICE       = -15, /* no device on this host matches the request */
 };
 
 /* A static English description of err; never NULL. */

@@ -9,6 +9,7 @@
 //    segment carries the SPS/PPS that made it, both SPS really occur, and
 //    the rendition decodes and plays in hls.js and dash.js.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { encodeAndCollect } from './lib/checks.mjs';
@@ -213,54 +214,59 @@ describe('SVT-AV1 and libaom-av1 on one AV1 rung', () => {
   });
 });
 
-// An NVENC device next to the CPU. On a host without a usable NVENC (CI,
-// data-centre GPUs) the pre-flight cannot open h264_nvenc, so the device is
-// kept off every rung and the CPU encodes the ladder; where `ladder
-// devices` reports NVENC H.264, the device must take part instead.
-describe('--devices cpu:1,nvidia: a GPU encoder next to the CPU', () => {
-  let run = null;
-  let out = null;
+// GPU devices are capability requests resolved against the host's
+// inventory (`ladder devices`): `nvidia` is every NVENC GPU, `auto` the CPU
+// and every GPU that can encode. On a host without NVENC (CI) `nvidia`
+// fails fast with its own exit code and the reason; `auto` is the CPU.
+// Where `ladder devices` reports NVENC H.264, the GPU must take part.
+describe('--devices with GPU requests', () => {
   let nvencUsable = false;
+  let nvidiaReason = '';
+  let src = null;
+  let base = null;
   before(async () => {
     ladderBin();
-    const inv = await runLadder(['devices', '--json']);
-    const devices = JSON.parse(inv.stdout).devices;
-    nvencUsable = devices.some((d) => d.kind === 'nvidia' && d.encode.includes('h264'));
-    const src = await cfrClip('30', { width: 320, height: 180, duration: 4 });
-    const outDir = path.join(makeTempDir('ladder-e2e-mixed-nvenc-'), 'out');
-    run = await encode(src.path, outDir, ['--rung', '320x180:250k', '--devices', 'cpu:1,nvidia',
+    const inv = JSON.parse((await runLadder(['devices', '--json'])).stdout);
+    nvencUsable = inv.devices.some((d) => d.kind === 'nvidia' && d.encode.includes('h264'));
+    nvidiaReason = (inv.vendors && inv.vendors.nvidia && inv.vendors.nvidia.reason) || '';
+    src = await cfrClip('30', { width: 320, height: 180, duration: 4 });
+    base = makeTempDir('ladder-e2e-mixed-gpu-');
+  });
+
+  it('cpu:1,nvidia: the GPU joins where NVENC exists, else exit 11 naming why', async () => {
+    const dir = path.join(base, 'nvidia');
+    const run = await encode(src.path, dir, ['--rung', '320x180:250k', '--devices', 'cpu:1,nvidia',
       '--parameter-sets', 'in-band', '--progress', 'none']);
-    if (run.code === 0) out = loadOutput(outDir);
-  });
-
-  it('lists the nvidia device with h264_nvenc, and uses it only if this host can', () => {
-    assert.equal(run.code, 0, describeRun(run));
-    const nv = out.report.devices.find((d) => d.name === 'nvidia');
-    assert.ok(nv, JSON.stringify(out.report.devices));
-    assert.equal(nv.kind, 'nvidia');
-    assert.equal(nv.slots, 1, 'one NVENC session by default');
-    assert.equal(nv.encoders.h264, 'h264_nvenc');
-    const onRung = out.report.rungs[0].devices.find((d) => d.name === 'nvidia');
     if (nvencUsable) {
-      assert.equal(onRung.excluded, null, `NVENC is usable here but was excluded: ${onRung.excluded}`);
-    } else {
-      assert.match(onRung.excluded || '', /h264_nvenc .*cannot encode/);
-      assert.equal(onRung.chunks, 0);
-      assert.equal(out.report.rungs[0].devices.find((d) => d.name === 'cpu').chunks, out.report.rungs[0].chunks);
+      assert.equal(run.code, 0, describeRun(run));
+      const rep = loadOutput(dir).report;
+      const nv = rep.devices.find((d) => d.kind === 'nvidia');
+      assert.ok(nv && nv.encoders.h264 === 'h264_nvenc', JSON.stringify(rep.devices));
+      assert.equal(nv.slots, 1, 'one NVENC session by default');
+      return;
     }
+    assert.equal(run.code, 11, describeRun(run));
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0], /devices 'nvidia:1': no (NVIDIA GPU on this host|GPU matches)/);
+    // The inventory's reason for having no NVIDIA device is the one given.
+    if (nvidiaReason) assert.ok(lines[0].includes(nvidiaReason), `${lines[0]} lacks "${nvidiaReason}"`);
+    assert.ok(!fs.existsSync(dir), 'a refused device request left its output directory behind');
   });
 
-  it('refuses an NVENC encoder on a CPU device, and AV1 on a GPU that has none (exit 6 / exclusion)', async () => {
-    const src = await cfrClip('30', { width: 320, height: 180, duration: 2 });
-    const base = makeTempDir('ladder-e2e-mixed-nvenc-bad-');
-    const bad = await encode(src.path, path.join(base, 'a'), ['--rung', '320x180:250k', '--devices', 'cpu:1:h264=h264_nvenc',
+  it('auto: the CPU and every GPU that can encode', async () => {
+    const dir = path.join(base, 'auto');
+    const run = await encode(src.path, dir, ['--rung', '320x180:250k', '--devices', 'auto', '--progress', 'none']);
+    assert.equal(run.code, 0, describeRun(run));
+    const rep = loadOutput(dir).report;
+    assert.equal(rep.devices[0].kind, 'cpu');
+    assert.equal(rep.devices.filter((d) => d.kind === 'nvidia').length > 0, nvencUsable, JSON.stringify(rep.devices));
+  });
+
+  it('refuses an NVENC encoder on a CPU device (exit 6)', async () => {
+    const bad = await encode(src.path, path.join(base, 'bad'), ['--rung', '320x180:250k', '--devices', 'cpu:1:h264=h264_nvenc',
       '--progress', 'none']);
     assert.equal(bad.code, 6, describeRun(bad));
     assert.match(bad.stderr, /a cpu device cannot run h264_nvenc/);
-    const av1 = await encode(src.path, path.join(base, 'b'), ['--rung', '320x180:250k', '--codec', 'av1', '--preset', 'ultrafast',
-      '--devices', 'cpu:1,nvidia', '--progress', 'none']);
-    assert.equal(av1.code, 0, describeRun(av1));
-    const rr = loadOutput(path.join(base, 'b')).report.rungs[0];
-    assert.match(rr.devices.find((d) => d.name === 'nvidia').excluded || '', /has no av1 encoder/);
   });
 });

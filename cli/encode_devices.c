@@ -1,0 +1,95 @@
+/* See encode_devices.h. */
+#include "encode_devices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ladder/device_inventory.h"
+#include "ladder/device_select.h"
+#include "ladder/error.h"
+
+static bool runs_on_cpu(const ladder_device_spec *d)
+{
+    return !strcmp(d->kind, "cpu") || !strcmp(d->kind, "fault");
+}
+
+int encode_devices_resolve(ladder_device_spec *devices, int *nb)
+{
+    if (!ladder_device_request_needs_host(devices, *nb))
+        return 0;
+    ladder_device_inventory *inv = NULL;
+    int err = ladder_device_inventory_probe(&inv);
+    if (err) {
+        fprintf(stderr, "ladder: --devices: probing the host's devices: %s\n", ladder_strerror(err));
+        return err;
+    }
+    int n = ladder_device_inventory_count(inv);
+    ladder_device_info *host = calloc((size_t)(n > 0 ? n : 1), sizeof(*host));
+    ladder_device_spec *out = calloc(LADDER_MAX_DEVICES, sizeof(*out));
+    if (!host || !out) {
+        free(host);
+        free(out);
+        ladder_device_inventory_close(inv);
+        return LADDER_ENOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        host[i] = *ladder_device_inventory_device(inv, i);
+    const ladder_vendor_status *nv = ladder_device_inventory_vendor(inv, LADDER_DEVICE_NVIDIA);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char why[320];
+    int nb_out = 0;
+    err = ladder_device_select(devices, *nb, host, n, nv ? nv->reason : "", cores > 0 ? (int)cores : 1, out,
+                               LADDER_MAX_DEVICES, &nb_out, why, sizeof(why));
+    if (err) {
+        fprintf(stderr, "ladder: %s\n", why);
+    } else {
+        memcpy(devices, out, (size_t)nb_out * sizeof(*out));
+        *nb = nb_out;
+    }
+    free(host);
+    free(out);
+    ladder_device_inventory_close(inv);
+    return err;
+}
+
+int encode_devices_cpu_slots(const ladder_device_spec *devices, int nb, int *cpu_devices)
+{
+    int slots = 0;
+    *cpu_devices = 0;
+    for (int d = 0; d < nb; d++) {
+        if (!runs_on_cpu(&devices[d]))
+            continue;
+        slots += devices[d].slots;
+        (*cpu_devices)++;
+    }
+    return slots;
+}
+
+void encode_devices_fit(ladder_device_spec *devices, int *nb, int slots)
+{
+    int cpu_devices = 0;
+    int total = encode_devices_cpu_slots(devices, *nb, &cpu_devices);
+    if (total <= slots)
+        return;
+    int keep_devices = cpu_devices <= slots ? cpu_devices : (slots > 0 ? slots : 1);
+    if (keep_devices < cpu_devices)
+        fprintf(stderr, "ladder: warning: %d host CPU slot(s) for %d CPU devices: using the first %d\n", slots,
+                cpu_devices, keep_devices);
+    int left = slots - keep_devices, seen = 0, w = 0;
+    for (int d = 0; d < *nb; d++) {
+        ladder_device_spec dev = devices[d];
+        if (runs_on_cpu(&dev)) {
+            if (seen++ >= keep_devices)
+                continue;             /* dropped */
+            int extra = dev.slots - 1 < left ? dev.slots - 1 : left;
+            if (extra < 0)
+                extra = 0;
+            dev.slots = 1 + extra;
+            left -= extra;
+        }
+        devices[w++] = dev;
+    }
+    *nb = w;
+}

@@ -1,0 +1,158 @@
+/*
+ * Device requests to devices: see include/ladder/device_select.h.
+ */
+#include "ladder/device_select.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ladder/error.h"
+
+static int fail(char *why, size_t why_size, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
+{
+    if (why && why_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, why_size, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+bool ladder_device_request_needs_host(const ladder_device_spec *requested, int nb)
+{
+    for (int i = 0; i < nb; i++)
+        if (!strcmp(requested[i].kind, "nvidia") || !strcmp(requested[i].kind, "auto"))
+            return true;
+    return false;
+}
+
+/* A GPU ladder can encode on: the inventory's role says NVENC opened, and
+ * the linked FFmpeg has its H.264 or HEVC encoder. */
+static bool nvenc_device(const ladder_device_info *d)
+{
+    return d->kind == LADDER_DEVICE_NVIDIA && d->role == LADDER_ROLE_ENCODE &&
+           (d->encode[LADDER_VIDEO_H264].usable || d->encode[LADDER_VIDEO_HEVC].usable);
+}
+
+static bool name_taken(const ladder_device_spec *out, int nb, const char *name)
+{
+    for (int i = 0; i < nb; i++)
+        if (!strcmp(out[i].name, name))
+            return true;
+    return false;
+}
+
+static int push(ladder_device_spec *out, int max, int *nb, const ladder_device_spec *d, char *why, size_t why_size)
+{
+    if (*nb == max)
+        return fail(why, why_size, LADDER_ECONFIG, "devices: more than %d after expanding the requests", max);
+    out[(*nb)++] = *d;
+    return 0;
+}
+
+/* Why GPU g does not match request r ("" when it does). */
+static void mismatch(const ladder_device_spec *r, const ladder_device_info *g, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (r->gpu >= 0 && g->vendor_index != r->gpu)
+        snprintf(buf, size, "not GPU %d", r->gpu);
+    else if (r->uuid[0] && strcmp(g->uuid, r->uuid))
+        snprintf(buf, size, "another UUID");
+    else if (!nvenc_device(g))
+        snprintf(buf, size, "%s: %s", g->name, g->reason[0] ? g->reason : "no usable NVENC encoder");
+    else if (r->min_free_bytes > 0 && (g->memory_free < 0 || g->memory_free < r->min_free_bytes))
+        snprintf(buf, size, "%s has %.1f GiB free, %.1f GiB asked", g->name,
+                 g->memory_free < 0 ? 0.0 : (double)g->memory_free / (1 << 30),
+                 (double)r->min_free_bytes / (1 << 30));
+}
+
+/* One nvidia request: a device per matching GPU. */
+static int expand_nvidia(const ladder_device_spec *r, const ladder_device_info *host, int nb_host,
+                         const char *nvidia_reason, ladder_device_spec *out, int max, int *nb, bool required,
+                         char *why, size_t why_size)
+{
+    int matched = 0, gpus = 0;
+    char last_why[192] = "";
+    for (int i = 0; i < nb_host; i++) {
+        const ladder_device_info *g = &host[i];
+        if (g->kind != LADDER_DEVICE_NVIDIA)
+            continue;
+        gpus++;
+        char no[192];
+        mismatch(r, g, no, sizeof(no));
+        if (no[0]) {
+            /* The reason that speaks of this GPU, not of another index. */
+            if (strncmp(no, "not GPU", 7) && strcmp(no, "another UUID"))
+                snprintf(last_why, sizeof(last_why), "%s", no);
+            continue;
+        }
+        ladder_device_spec d = *r;
+        snprintf(d.kind, sizeof(d.kind), "nvidia");
+        d.gpu = g->vendor_index;
+        snprintf(d.uuid, sizeof(d.uuid), "%s", g->uuid);
+        /* The user's name for a request that means one GPU; otherwise the
+         * CUDA index, stable for the run and shown next to the UUID. */
+        bool one = r->gpu >= 0 || r->uuid[0];
+        if (!one || !r->name[0] || !strcmp(r->name, "nvidia") || name_taken(out, *nb, r->name))
+            snprintf(d.name, sizeof(d.name), "nvidia%d", g->vendor_index);
+        if (name_taken(out, *nb, d.name))
+            continue;             /* the same GPU asked for twice */
+        int err = push(out, max, nb, &d, why, why_size);
+        if (err)
+            return err;
+        matched++;
+    }
+    if (matched || !required)
+        return 0;
+    char request[96];
+    ladder_device_spec_format(r, 1, request, sizeof(request));
+    if (last_why[0])
+        return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%s)", request, last_why);
+    if (gpus)
+        return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%d NVIDIA GPU(s), none with that %s)",
+                    request, gpus, r->uuid[0] ? "UUID" : "index");
+    return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no NVIDIA GPU on this host%s%s%s", request,
+                nvidia_reason && nvidia_reason[0] ? " (" : "", nvidia_reason ? nvidia_reason : "",
+                nvidia_reason && nvidia_reason[0] ? ")" : "");
+}
+
+int ladder_device_select(const ladder_device_spec *requested, int nb, const ladder_device_info *host,
+                         int nb_host, const char *nvidia_reason, int cpu_slots, ladder_device_spec *out,
+                         int max, int *nb_out, char *why, size_t why_size)
+{
+    if (!requested || !out || !nb_out || nb < 1 || max < 1 || (nb_host > 0 && !host))
+        return LADDER_EINVAL;
+    *nb_out = 0;
+    for (int i = 0; i < nb; i++) {
+        const ladder_device_spec *r = &requested[i];
+        int err = 0;
+        if (!strcmp(r->kind, "nvidia")) {
+            err = expand_nvidia(r, host, nb_host, nvidia_reason, out, max, nb_out, true, why, why_size);
+        } else if (!strcmp(r->kind, "auto")) {
+            /* Everything this host can encode on, the CPU first: it can
+             * encode every codec, so it defines every rung. */
+            ladder_device_spec cpu = *r;
+            snprintf(cpu.kind, sizeof(cpu.kind), "cpu");
+            snprintf(cpu.name, sizeof(cpu.name), "%s", name_taken(out, *nb_out, "cpu") ? "cpu-auto" : "cpu");
+            cpu.slots = r->slots > 0 ? r->slots : cpu_slots > 0 ? cpu_slots : 1;
+            cpu.gpu = -1;
+            err = push(out, max, nb_out, &cpu, why, why_size);
+            ladder_device_spec gpus = { .slots = 1, .gpu = -1 };
+            snprintf(gpus.kind, sizeof(gpus.kind), "nvidia");
+            memcpy(gpus.preset, r->preset, sizeof(gpus.preset));
+            if (!err)
+                err = expand_nvidia(&gpus, host, nb_host, nvidia_reason, out, max, nb_out, false, why, why_size);
+        } else {
+            err = name_taken(out, *nb_out, r->name)
+                      ? fail(why, why_size, LADDER_ECONFIG, "devices: name '%s' is used twice", r->name)
+                      : push(out, max, nb_out, r, why, why_size);
+        }
+        if (err)
+            return err;
+    }
+    return 0;
+}
