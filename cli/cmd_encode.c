@@ -89,6 +89,9 @@ static void encode_usage(FILE *out)
         "  --host-cpu-slots N CPU slots on this host (default $LADDER_HOST_CPU_SLOTS,\n"
         "                     else one per core)\n"
         "  --no-wait          no free slot: exit 75 at once (retry later), naming the holders\n"
+        "  --priority CLASS   batch (default) or realtime: while a realtime job waits for a\n"
+        "                     slot, batch jobs on the host give theirs up at their next chunk\n"
+        "                     boundary and resume when no realtime job waits\n"
         "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
@@ -108,7 +111,7 @@ enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
-    OPT_NO_WAIT,
+    OPT_NO_WAIT, OPT_PRIORITY,
 };
 
 static const struct option encode_options[] = {
@@ -128,6 +131,7 @@ static const struct option encode_options[] = {
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
     { "host-cpu-slots", required_argument, NULL, OPT_HOST_CPU_SLOTS },
+    { "priority", required_argument, NULL, OPT_PRIORITY },
     { "no-wait", no_argument, NULL, OPT_NO_WAIT },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "format", required_argument, NULL, OPT_FORMAT },
@@ -369,6 +373,13 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_WAIT: slot_opts.no_wait = true; break;
+        case OPT_PRIORITY:
+            if (strcmp(optarg, "realtime") && strcmp(optarg, "batch")) {
+                fprintf(stderr, "ladder: --priority '%s': expected realtime or batch\n", optarg);
+                return 2;
+            }
+            slot_opts.realtime = job.realtime = !strcmp(optarg, "realtime");
+            break;
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
             else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;
@@ -473,6 +484,12 @@ int cmd_encode(int argc, char **argv)
     }
     if (job.nb_devices > 0)
         encode_devices_fit(devices, &job.nb_devices, job.cpu_slots);
+    /* Batch jobs give their CPU slots to waiting realtime jobs at chunk
+     * boundaries; realtime jobs never yield. */
+    if (!job.realtime) {
+        job.chunk_gate = encode_slots_gate;
+        job.chunk_gate_opaque = host_slots;
+    }
     ladder_session *session = NULL;
     ret = ladder_session_init(&session, &job, &sink);
     if (ret) {

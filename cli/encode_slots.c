@@ -4,6 +4,7 @@
  * release.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,11 @@ struct encode_slots {
     int capacity;
     bool json;
     bool held;
+    /* The gate runs on encoder worker threads; the handle is not thread
+     * safe, so this lock serialises every use of it after the claim. */
+    pthread_mutex_t lock;
+    int *worker_slot;             /* [capacity]: the slot a CPU worker stands for, -1 none */
+    int nb_workers;
 };
 
 int encode_slots_parse_capacity(const char *text, int *out)
@@ -126,6 +132,15 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         return LADDER_ENOMEM;
     c->capacity = capacity;
     c->json = json;
+    pthread_mutex_init(&c->lock, NULL);
+    c->worker_slot = malloc((size_t)capacity * sizeof(*c->worker_slot));
+    if (!c->worker_slot) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return LADDER_ENOMEM;
+    }
+    for (int i = 0; i < capacity; i++)
+        c->worker_slot[i] = -1;
     int ret = ladder_host_slots_open(&c->host, NULL, description);
     if (ret) {
         char dir[512];
@@ -133,7 +148,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
             snprintf(dir, sizeof(dir), "(path too long)");
         fprintf(stderr, "ladder: host slot state directory '%s': %s\n", dir,
                 ret == LADDER_EIO ? strerror(errno) : ladder_strerror(ret));
-        free(c);
+        encode_slots_close(c);    /* no handle yet: frees the rest */
         return ret == LADDER_EINVAL ? LADDER_EIO : ret;
     }
 
@@ -159,7 +174,13 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         } else {
             json_object_put(holders);
         }
+        /* A realtime job that has to wait says so: batch jobs give it
+         * their slots at their next chunk boundary. */
+        if (opts->realtime && ladder_host_slots_announce_realtime(c->host, CPU_KEY, true))
+            fprintf(stderr, "ladder: warning: could not announce the realtime job in %s: batch jobs will not yield\n",
+                    ladder_host_slots_dir(c->host));
         got = ladder_host_slots_acquire(c->host, CPU_KEY, capacity, need, want);
+        ladder_host_slots_announce_realtime(c->host, CPU_KEY, false);
     }
     if (got < 0) {
         fprintf(stderr, "ladder: taking a " CPU_KEY " slot in '%s': %s\n", ladder_host_slots_dir(c->host),
@@ -187,6 +208,68 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     return 0;
 }
 
+/* Under c->lock: a slot this handle holds that no worker stands for. */
+static int unassigned_slot(encode_slots *c)
+{
+    int slots[4096];
+    int n = ladder_host_slots_held(c->host, CPU_KEY, slots, 4096);
+    for (int i = 0; i < n; i++) {
+        bool taken = false;
+        for (int w = 0; w < c->capacity && !taken; w++)
+            taken = c->worker_slot[w] == slots[i];
+        if (!taken)
+            return slots[i];
+    }
+    return -1;
+}
+
+int encode_slots_gate(void *opaque, int worker, const char *device_kind)
+{
+    encode_slots *c = opaque;
+    /* Host slots count CPU work; GPU sessions are not shared yet. */
+    if (!c || (strcmp(device_kind, "cpu") && strcmp(device_kind, "fault")))
+        return 0;
+    const char *dir = ladder_host_slots_dir(c->host);
+    /* Without the lock: a test of someone else's file, cheap enough for
+     * every chunk boundary of every worker. An error counts as "nobody". */
+    if (ladder_host_slots_realtime_waiting(dir, CPU_KEY, false) != 1)
+        return 0;
+    if (worker < 0 || worker >= c->capacity)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    if (c->worker_slot[worker] < 0)
+        c->worker_slot[worker] = unassigned_slot(c);
+    int slot = c->worker_slot[worker];
+    int err = slot >= 0 ? ladder_host_slots_release_slot(c->host, CPU_KEY, slot) : LADDER_EINVAL;
+    c->worker_slot[worker] = -1;
+    pthread_mutex_unlock(&c->lock);
+    if (err)
+        return 0;                 /* nothing to give: keep working */
+    if (c->json) {
+        json_object *extra = json_object_new_object();
+        json_object_object_add(extra, "slot", json_object_new_int(slot));
+        json_object_object_add(extra, "worker", json_object_new_int(worker));
+        emit_json(c, "yielded", now_unix(), extra);
+    }
+    /* Until no realtime job waits (it has our slot by then), then back in
+     * the queue for a slot like any waiter. */
+    ladder_host_slots_realtime_waiting(dir, CPU_KEY, true);
+    pthread_mutex_lock(&c->lock);
+    int got = ladder_host_slots_acquire(c->host, CPU_KEY, c->capacity, 1, 1);
+    if (got > 0)
+        c->worker_slot[worker] = unassigned_slot(c);
+    pthread_mutex_unlock(&c->lock);
+    if (got <= 0)
+        return got < 0 ? got : LADDER_EIO;
+    if (c->json) {
+        json_object *extra = json_object_new_object();
+        json_object_object_add(extra, "slot", json_object_new_int(c->worker_slot[worker]));
+        json_object_object_add(extra, "worker", json_object_new_int(worker));
+        emit_json(c, "resumed", now_unix(), extra);
+    }
+    return 1;
+}
+
 void encode_slots_release(encode_slots *c)
 {
     if (!c || !c->held)
@@ -206,5 +289,7 @@ void encode_slots_close(encode_slots *c)
         return;
     encode_slots_release(c);
     ladder_host_slots_close(c->host);
+    pthread_mutex_destroy(&c->lock);
+    free(c->worker_slot);
     free(c);
 }

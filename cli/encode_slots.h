@@ -17,6 +17,7 @@ typedef struct encode_slots_options {
     int min_slots;                /* take at least this many (capped at the capacity); 0 = 1 */
     int host_cpu_slots;           /* --host-cpu-slots; 0 = $LADDER_HOST_CPU_SLOTS, else cores */
     bool no_wait;                 /* --no-wait */
+    bool realtime;                /* --priority realtime: batch jobs yield to it */
 } encode_slots_options;
 
 typedef struct encode_slots encode_slots;
@@ -33,6 +34,14 @@ int encode_slots_parse_capacity(const char *text, int *out);
  */
 int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
                        bool json, int verbosity);
+
+/*
+ * ladder_job.chunk_gate of a batch job (opaque: the encode_slots): at a
+ * CPU worker's chunk boundary, while a realtime job waits for a host CPU
+ * slot, give the worker's slot away, wait until no realtime job waits,
+ * take a slot again (queueing like anyone), and return 1; else 0 at once.
+ */
+int encode_slots_gate(void *opaque, int worker, const char *device_kind);
 
 /* Give the slots back now (the session is over); idempotent. */
 void encode_slots_release(encode_slots *c);

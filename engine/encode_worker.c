@@ -217,6 +217,28 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
         uint32_t eligible = eligible_rungs(s, d);
         if (!eligible || device_health_gate(s, d, eligible))
             return;
+        /* A chunk boundary: nothing in hand, so giving the device away
+         * (priorities) loses nothing; the queued chunks wait or go to the
+         * other workers. */
+        if (s->job.chunk_gate) {
+            double t0 = session_now();
+            int gated = s->job.chunk_gate(s->job.chunk_gate_opaque, lease->index, s->devices[d].spec.kind);
+            if (gated < 0) {
+                /* Its slot may be gone: the run cannot count on it. */
+                session_fail(s, gated, "device %s: yielding its host slot failed: %s", lease->name,
+                             ladder_strerror(gated));
+                return;
+            }
+            if (gated > 0) {
+                double waited = session_now() - t0;
+                pthread_mutex_lock(&s->progress_lock);
+                s->report.yields++;
+                s->report.yield_seconds += waited;
+                pthread_mutex_unlock(&s->progress_lock);
+                session_log(s, LADDER_LOG_INFO, "device=%s event=yielded seconds=%.2f reason=a realtime job waited",
+                            lease->name, waited);
+            }
+        }
         if (ladder_chunk_queue_pop_for(s->queue, &rung, s->job.helpers, eligible, &chunk) || !chunk)
             return;
         rung_ctx *r = &s->rungs[chunk->rung];

@@ -115,6 +115,11 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(mem, "queue_peak_bytes", json_object_new_int64(r->queue_peak_bytes));
     json_object_object_add(mem, "frame_pool_bytes", json_object_new_int64(r->frame_pool_bytes));
     json_object_object_add(o, "memory", mem);
+    json_object *prio = json_object_new_object();
+    json_object_object_add(prio, "class", json_object_new_string(r->realtime ? "realtime" : "batch"));
+    json_object_object_add(prio, "yields", json_object_new_int(r->yields));
+    json_object_object_add(prio, "yield_seconds", json_object_new_double(r->yield_seconds));
+    json_object_object_add(o, "priority", prio);
     json_object *rungs = json_object_new_array();
     for (int i = 0; i < r->nb_rungs; i++)
         json_object_array_add(rungs, rung_json(r, &r->rungs[i]));

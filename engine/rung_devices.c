@@ -225,6 +225,7 @@ void rung_devices_report(ladder_session *s)
     ladder_report *rep = &s->report;
     rep->nb_devices = s->nb_devices;
     rep->parameter_sets = s->job.parameter_sets;
+    rep->realtime = s->job.realtime;
     pthread_mutex_lock(&s->progress_lock);
     for (int d = 0; d < s->nb_devices; d++) {
         const device_ctx *dev = &s->devices[d];

@@ -64,6 +64,7 @@ struct ladder_host_slots {
     char *job;                    /* one line, written into taken lock files */
     key_slots *keys;
     int nb_keys;
+    int realtime_fd;              /* KEY.realtime.lock held shared while announcing; -1 */
 };
 
 int ladder_host_slots_default_dir(char *buf, size_t size)
@@ -121,6 +122,7 @@ int ladder_host_slots_open(ladder_host_slots **out, const char *state_dir, const
     ladder_host_slots *h = calloc(1, sizeof(*h));
     if (!h)
         return LADDER_ENOMEM;
+    h->realtime_fd = -1;
     h->dir = strdup(dir);
     h->job = strdup(job ? job : "");
     if (!h->dir || !h->job) {
@@ -402,6 +404,79 @@ int ladder_host_slots_release(ladder_host_slots *h, const char *key)
     return 0;
 }
 
+int ladder_host_slots_release_slot(ladder_host_slots *h, const char *key, int slot)
+{
+    key_slots *ks = find_key(h, key);
+    if (!ks || slot < 0 || slot >= ks->capacity || !ks->held[slot])
+        return LADDER_EINVAL;
+    give_slot(ks, slot, true);
+    return 0;
+}
+
+/*
+ * Realtime waiters. Every realtime job that waits for a slot of KEY holds
+ * KEY.realtime.lock with a shared flock; a batch job tests for them with a
+ * non-blocking exclusive flock on its own descriptor, which fails exactly
+ * while some shared holder exists, and waits for them to be gone with a
+ * blocking exclusive flock. The kernel drops a crashed waiter's share, so
+ * no batch job can be held up by a realtime job that died.
+ */
+static int open_realtime(const char *dir, const char *key)
+{
+    if (!key_valid(key))
+        return LADDER_EINVAL;
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof(path), "%s/%s.realtime.lock", dir, key);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return LADDER_EINVAL;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    return fd < 0 ? LADDER_EIO : fd;
+}
+
+int ladder_host_slots_announce_realtime(ladder_host_slots *h, const char *key, bool waiting)
+{
+    if (!waiting) {
+        if (h->realtime_fd >= 0) {
+            flock(h->realtime_fd, LOCK_UN);
+            close(h->realtime_fd);
+            h->realtime_fd = -1;
+        }
+        return 0;
+    }
+    if (h->realtime_fd >= 0)
+        return 0;
+    int fd = open_realtime(h->dir, key);
+    if (fd < 0)
+        return fd;
+    int r;
+    do
+        r = flock(fd, LOCK_SH);   /* waits out a batch job's brief test */
+    while (r && errno == EINTR);
+    if (r) {
+        close(fd);
+        return LADDER_EIO;
+    }
+    h->realtime_fd = fd;
+    return 0;
+}
+
+int ladder_host_slots_realtime_waiting(const char *dir, const char *key, bool wait_until_none)
+{
+    int fd = open_realtime(dir, key);
+    if (fd < 0)
+        return fd;
+    int r;
+    do
+        r = flock(fd, wait_until_none ? LOCK_EX : LOCK_EX | LOCK_NB);
+    while (r && errno == EINTR);
+    int ret = r ? (errno == EWOULDBLOCK ? 1 : LADDER_EIO) : 0;
+    /* The exclusive lock was only a test: let realtime waiters in at once. */
+    if (!r)
+        flock(fd, LOCK_UN);
+    close(fd);
+    return ret;
+}
+
 int ladder_host_slots_held(const ladder_host_slots *h, const char *key, int *slots, int max_slots)
 {
     const key_slots *ks = find_key(h, key);
@@ -487,6 +562,8 @@ void ladder_host_slots_close(ladder_host_slots *h)
         free(ks->fds);
         free(ks->held);
     }
+    if (h->realtime_fd >= 0)
+        close(h->realtime_fd);
     free(h->keys);
     free(h->dir);
     free(h->job);

@@ -22,6 +22,7 @@
 #ifndef LADDER_HOST_SLOTS_H
 #define LADDER_HOST_SLOTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +79,23 @@ int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacit
 
 /* Release every slot of key this handle holds (0 when it holds none). */
 int ladder_host_slots_release(ladder_host_slots *h, const char *key);
+
+/* Give back one slot (index as ladder_host_slots_held() reports) this
+ * handle holds: a batch job yielding it to a realtime one. */
+int ladder_host_slots_release_slot(ladder_host_slots *h, const char *key, int slot);
+
+/*
+ * Priorities. A realtime job announces itself while it waits for slots of
+ * key (waiting true; false once it has them, or at close): batch jobs in
+ * every process then yield slots at their next chunk boundary.
+ * ladder_host_slots_realtime_waiting() is what a batch job asks there,
+ * without a handle (any thread may call it): 1 when a realtime job waits,
+ * 0 when none does, or a negative error; with wait_until_none it blocks
+ * until no realtime job waits (without spinning: a blocking flock) and
+ * returns 0.
+ */
+int ladder_host_slots_announce_realtime(ladder_host_slots *h, const char *key, bool waiting);
+int ladder_host_slots_realtime_waiting(const char *dir, const char *key, bool wait_until_none);
 
 /* How many slots of key this handle holds; their indices go to slots[0..max_slots). */
 int ladder_host_slots_held(const ladder_host_slots *h, const char *key, int *slots, int max_slots);

@@ -149,6 +149,17 @@ typedef struct ladder_job {
      * (default 1, doubling each time it fails again). */
     int device_failure_limit;
     double device_backoff_seconds;
+    /*
+     * Called by every encoder worker at each chunk boundary, before it
+     * takes a chunk: worker is its lease (0..slots-1, stable), device_kind
+     * its device's ("cpu", "nvidia"). It may block: a batch job yields its
+     * device to a realtime one there (the CLI's host slots). Returns 1 when
+     * it waited, 0 when not, negative to stop this worker (its chunks go to
+     * the others). NULL: no gate.
+     */
+    int (*chunk_gate)(void *opaque, int worker, const char *device_kind);
+    void *chunk_gate_opaque;
+    bool realtime;                /* priority class for the report: realtime or batch */
     size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
                                      being built included; 0 = automatic: (slots
                                      + 1) chunks of the largest rung, >= 512 MiB */
@@ -309,6 +320,11 @@ typedef struct ladder_report {
     int64_t memory_budget;
     int64_t queue_peak_bytes;
     int64_t frame_pool_bytes;
+    /* Chunk boundaries at which a worker gave its device away (chunk_gate
+     * waited), and the seconds it waited there. */
+    bool realtime;
+    int yields;
+    double yield_seconds;
 } ladder_report;
 
 typedef struct ladder_session ladder_session;
