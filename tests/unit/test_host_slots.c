@@ -276,6 +276,58 @@ static void test_killed_holder_frees_slot(void **state)
     remove_state_dir(dir);
 }
 
+/* Priorities: a realtime waiter's announcement is seen by a batch job's
+ * test (from any descriptor) until it is withdrawn or its process dies; a
+ * batch job gives one slot back and another handle can take it. */
+static void test_realtime_announce_and_yield(void **state)
+{
+    (void)state;
+    char *dir = make_state_dir();
+    ladder_host_slots *batch, *rt;
+    assert_int_equal(ladder_host_slots_open(&batch, dir, "batch"), 0);
+    assert_int_equal(ladder_host_slots_open(&rt, dir, "realtime"), 0);
+    assert_int_equal(ladder_host_slots_try_acquire(batch, "cpu", 2, 2, 2), 2);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 0);
+    assert_int_equal(ladder_host_slots_announce_realtime(rt, "cpu", true), 0);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 1);
+    /* Another key's realtime waiters are not this key's. */
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "nvidia-x", false), 0);
+    /* The batch job yields slot 1; the realtime job gets exactly it. */
+    assert_int_equal(ladder_host_slots_release_slot(batch, "cpu", 1), 0);
+    assert_int_equal(ladder_host_slots_release_slot(batch, "cpu", 1), LADDER_EINVAL);
+    assert_int_equal(ladder_host_slots_try_acquire(rt, "cpu", 2, 1, 1), 1);
+    int held[2];
+    assert_int_equal(ladder_host_slots_held(rt, "cpu", held, 2), 1);
+    assert_int_equal(held[0], 1);
+    assert_int_equal(ladder_host_slots_announce_realtime(rt, "cpu", false), 0);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 0);
+    /* With nobody waiting, the blocking form returns at once. */
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", true), 0);
+
+    /* A realtime waiter killed while announcing holds nobody up. */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        ladder_host_slots *h;
+        if (ladder_host_slots_open(&h, dir, "doomed") || ladder_host_slots_announce_realtime(h, "cpu", true))
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    double t0 = now_mono();
+    while (ladder_host_slots_realtime_waiting(dir, "cpu", false) != 1 && now_mono() - t0 < 10) {
+        struct timespec ts = { 0, 10000000 };
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 1);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", true), 0);
+    ladder_host_slots_close(rt);
+    ladder_host_slots_close(batch);
+    remove_state_dir(dir);
+}
+
 static void test_state_dir_selection(void **state)
 {
     (void)state;
@@ -346,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_try_acquire_counts),
         cmocka_unit_test(test_capacity_never_exceeded),
         cmocka_unit_test(test_killed_holder_frees_slot),
+        cmocka_unit_test(test_realtime_announce_and_yield),
         cmocka_unit_test(test_state_dir_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
