@@ -331,6 +331,36 @@ export async function playProgressive(dir, file, { timeoutMs = 60_000 } = {}) {
   });
 }
 
+/**
+ * DASH players: force each of items ({id, width, height}) in turn with
+ * force(item) and watch the video play at its size for 0.75 s (isItem(s,
+ * item) adds a player-specific check on the snapshot). Returns [{id,
+ * width, height, sawSize, advanced, ok, snapshot}].
+ */
+async function forceInTurn(items, force, snap, failed, isItem) {
+  const forced = [];
+  for (const item of items) {
+    const entry = { id: item.id, width: item.width, height: item.height, sawSize: false, advanced: 0, ok: false };
+    await force(item);
+    const ts = Date.now();
+    let atSize = null;
+    while (Date.now() - ts < 30_000) {
+      const s = await snap();
+      entry.snapshot = s;
+      if (isItem(s, item) && s.videoWidth === item.width && s.videoHeight === item.height && !s.ended) {
+        entry.sawSize = true;
+        if (atSize === null) atSize = s.currentTime;
+        entry.advanced = s.currentTime - atSize;
+        if (entry.advanced >= 0.75) { entry.ok = true; break; }
+      }
+      if (await failed()) break;
+      await sleep(100);
+    }
+    forced.push(entry);
+  }
+  return forced;
+}
+
 // ------------------------------------------------------------ DASH (dash.js)
 
 /**
@@ -394,25 +424,8 @@ export function playDash(outDir, { forceEach = false, timeoutMs = 60_000 } = {})
       // 2. Every Representation, forced, highest first.
       if (forceEach && result.ended && result.representations) {
         const order = [...result.representations].sort((a, b) => b.bandwidth - a.bandwidth);
-        for (const r of order) {
-          const entry = { id: r.id, width: r.width, height: r.height, sawSize: false, advanced: 0, ok: false };
-          await page.evaluate((id) => window.forceRepresentation(id), r.id);
-          const ts = Date.now();
-          let atSize = null;
-          while (Date.now() - ts < 30_000) {
-            const s = await snap();
-            entry.snapshot = s;
-            if (s.representation === r.id && s.videoWidth === r.width && s.videoHeight === r.height && !s.ended) {
-              entry.sawSize = true;
-              if (atSize === null) atSize = s.currentTime;
-              entry.advanced = s.currentTime - atSize;
-              if (entry.advanced >= 0.75) { entry.ok = true; break; }
-            }
-            if (await failed()) break;
-            await sleep(100);
-          }
-          result.forced.push(entry);
-        }
+        result.forced = await forceInTurn(order, (r) => page.evaluate((id) => window.forceRepresentation(id), r.id),
+          snap, failed, (s, r) => s.representation === r.id);
       }
       const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
       Object.assign(result, T);
@@ -484,28 +497,12 @@ export function playShaka(outDir, { forceEach = false, timeoutMs = 60_000 } = {}
       ({ tracks: result.tracks, audioLanguages: result.audioLanguages } = await page.evaluate(
         () => ({ tracks: window.T.tracks, audioLanguages: window.T.audioLanguages })));
       if (forceEach && result.ended && result.tracks) {
+        // One track per size: shaka lists a variant per (video, audio) pair.
         const seen = new Set();
         const order = [...result.tracks].sort((a, b) => b.bandwidth - a.bandwidth)
           .filter((t) => { const k = `${t.width}x${t.height}`; if (seen.has(k)) return false; seen.add(k); return true; });
-        for (const t of order) {
-          const entry = { id: t.id, width: t.width, height: t.height, sawSize: false, advanced: 0, ok: false };
-          await page.evaluate((id) => window.forceTrack(id), t.id);
-          const ts = Date.now();
-          let atSize = null;
-          while (Date.now() - ts < 30_000) {
-            const s = await snap();
-            entry.snapshot = s;
-            if (s.videoWidth === t.width && s.videoHeight === t.height && !s.ended) {
-              entry.sawSize = true;
-              if (atSize === null) atSize = s.currentTime;
-              entry.advanced = s.currentTime - atSize;
-              if (entry.advanced >= 0.75) { entry.ok = true; break; }
-            }
-            if (await failed()) break;
-            await sleep(100);
-          }
-          result.forced.push(entry);
-        }
+        result.forced = await forceInTurn(order, (t) => page.evaluate((id) => window.forceTrack(id), t.id), snap, failed,
+          () => true);
       }
       const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
       Object.assign(result, T);
