@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "ladder/device_spec.h"
 #include "encode_slots.h"
+#include "host_config.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
 #include "progress_view.h"
@@ -84,6 +85,9 @@ static void encode_usage(FILE *out)
         "  --host-cpu-slots N CPU slots on this host (default $LADDER_HOST_CPU_SLOTS,\n"
         "                     else one per core)\n"
         "  --no-wait          no free slot: exit 75 at once (retry later), naming the holders\n"
+        "  --config FILE      host configuration (default $LADDER_CONFIG, else\n"
+        "                     $XDG_CONFIG_HOME/ladder/config.json, else /etc/ladder/config.json):\n"
+        "                     defaults for the options above; see 'ladder config'\n"
         "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
@@ -103,7 +107,7 @@ enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
-    OPT_NO_WAIT,
+    OPT_NO_WAIT, OPT_CONFIG,
 };
 
 static const struct option encode_options[] = {
@@ -124,6 +128,7 @@ static const struct option encode_options[] = {
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
     { "host-cpu-slots", required_argument, NULL, OPT_HOST_CPU_SLOTS },
     { "no-wait", no_argument, NULL, OPT_NO_WAIT },
+    { "config", required_argument, NULL, OPT_CONFIG },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
@@ -268,6 +273,12 @@ int cmd_encode(int argc, char **argv)
     bool codec_given = false;
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
     encode_slots_options slot_opts = { 0 };
+    /* Host configuration (default < file < environment) before the flags,
+     * so every flag parsed below overrides it. */
+    ladder_conf_values host_conf;
+    int conf_status = host_config_apply_encode(argc, argv, &host_conf, &job, devices, &slot_opts);
+    if (conf_status)
+        return conf_status;
 
     optind = 1;
     opterr = 0;
@@ -384,6 +395,7 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_WAIT: slot_opts.no_wait = true; break;
+        case OPT_CONFIG: break;   /* read by host_config_apply_encode() */
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
             else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;
@@ -470,6 +482,12 @@ int cmd_encode(int argc, char **argv)
         for (int d = 0; d < job.nb_devices; d++)
             job.cpu_slots += devices[d].slots;
     }
+    /* Decide and record the route (report.json, a JSON "route" line). */
+    char route[96], route_reason[512];
+    host_config_route_encode(&host_conf, &job, progress_view_is_json(view), verbosity, route, sizeof(route),
+                             route_reason, sizeof(route_reason));
+    job.route = route;
+    job.route_reason = route_reason;
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
     if (ret) {

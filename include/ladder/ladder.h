@@ -169,6 +169,12 @@ typedef struct ladder_job {
      * decoder configuration, so the check must catch and requeue it.
      */
     int invariant_fault_every;
+    /* Routing (policy/route.c, decided by the caller): the route chosen for
+     * this job ("cpu", "gpu:<uuid>", ...) and its one-line reason, copied
+     * into the report as given; NULL = none recorded. The engine encodes on
+     * the devices above whatever the route says. */
+    const char *route;
+    const char *route_reason;
 } ladder_job;
 
 /* Fill job with the defaults documented above. */
@@ -309,6 +315,9 @@ typedef struct ladder_report {
     int64_t memory_budget;
     int64_t queue_peak_bytes;
     int64_t frame_pool_bytes;
+    /* Routing: ladder_job.route and route_reason as given ("" = none). */
+    char route[96];
+    char route_reason[512];
 } ladder_report;
 
 typedef struct ladder_session ladder_session;
