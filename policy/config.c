@@ -449,7 +449,11 @@ int ladder_conf_load_text(ladder_conf *c, const char *text, const char *origin, 
         return LADDER_ENOMEM;
     json_object *root = json_tokener_parse_ex(tok, text, (int)strlen(text));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
-    if (!root || jerr != json_tokener_success || tok->char_offset < (int)strlen(text)) {
+    /* Only white space may follow the object. */
+    const char *rest = text + (root && jerr == json_tokener_success ? tok->char_offset : 0);
+    while (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r')
+        rest++;
+    if (!root || jerr != json_tokener_success || *rest) {
         snprintf(err, err_size, "config file %s: not valid JSON (%s)", path,
                  jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "text after the object");
         json_object_put(root);
