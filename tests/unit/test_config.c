@@ -289,6 +289,25 @@ static void test_find_file(void **state)
     clear_env();
 }
 
+/* samples/ladder.config.json is valid and sets every key from the file. */
+static void test_sample_file(void **state)
+{
+    (void)state;
+    clear_env();
+    const char *src = getenv("LADDER_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/samples/ladder.config.json", src ? src : ".");
+    ladder_conf *c;
+    char err[1024];
+    assert_int_equal(ladder_conf_init(&c), 0);
+    if (ladder_conf_load_file(c, path, err, sizeof(err)))
+        fail_msg("%s", err);
+    for (int i = 0; i < ladder_conf_key_count(); i++)
+        assert_int_equal(ladder_conf_source_of(c, i), LADDER_CONF_FILE);
+    assert_int_equal(ladder_conf_get(c)->nb_input_allow, 2);
+    ladder_conf_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_bad_env_and_flag),
         cmocka_unit_test(test_find_file),
+        cmocka_unit_test(test_sample_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,6 +200,22 @@ static void test_heavy_job_never_on_light_device(void **state)
     ladder_tiers_close(t);
 }
 
+/* samples/ladder.tiers.json parses, and its first-match order holds. */
+static void test_sample_file(void **state)
+{
+    (void)state;
+    const char *src = getenv("LADDER_SOURCE_DIR");
+    char path[1024], err[512];
+    snprintf(path, sizeof(path), "%s/samples/ladder.tiers.json", src ? src : ".");
+    ladder_tiers *t = NULL;
+    if (ladder_tiers_load(&t, path, err, sizeof(err)))
+        fail_msg("%s", err);
+    ladder_device_info big = fake_cpu(0, 64, 256 * GiB), small = fake_cpu(0, 4, 8 * GiB);
+    assert_string_equal(tier_name(t, &big), "bigcpu");
+    assert_string_equal(tier_name(t, &small), "light");
+    ladder_tiers_close(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_match_keys),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_heavy_job_never_on_light_device),
+        cmocka_unit_test(test_sample_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
