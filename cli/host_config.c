@@ -45,7 +45,11 @@ int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, 
                              ladder_device_spec *devices, encode_slots_options *slots)
 {
     ladder_conf *conf;
-    int status = host_config_load(&conf, argc, argv);
+    /* --help must work whatever the configuration says. */
+    bool help = false;
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        help |= !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
+    int status = help ? (ladder_conf_init(&conf) ? 1 : 0) : host_config_load(&conf, argc, argv);
     if (status)
         return status;
     *values = *ladder_conf_get(conf);
@@ -73,6 +77,13 @@ int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, 
         }
         job->devices = devices;
     }
+    /* A bad tier file is a bad configuration: refuse it now rather than
+     * route around it silently. */
+    ladder_tiers *tiers = NULL;
+    status = host_config_tiers(values, &tiers);
+    ladder_tiers_close(tiers);
+    if (status)
+        return status;
     slots->state_dir = values->state_dir[0] ? values->state_dir : NULL;
     slots->host_cpu_slots = values->host_cpu_slots;
     /* when_busy fail: a CPU job that finds no free slot gives up at once,

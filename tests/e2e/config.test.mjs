@@ -128,6 +128,11 @@ describe('ladder config', () => {
     const rb = await runLadder(['devices', '--tier-file', bad], { lock: false, env: cleanEnv() });
     assert.equal(rb.code, EXIT_BAD_CONFIG);
     assert.ok(rb.stderr.includes(bad) && rb.stderr.includes('ladders'), rb.stderr);
+    const re = await runLadder(['encode', '/nonexistent.mp4', '-o', path.join(work, 'never2')],
+      { lock: false, env: cleanEnv({ LADDER_TIER_FILE: bad }) });
+    assert.equal(re.code, EXIT_BAD_CONFIG, describeRun(re));
+    assert.equal(stderrLines(re.stderr).length, 1, re.stderr);
+    assert.ok(re.stderr.includes(bad), re.stderr);
   });
 
   it('probe --route and encode: CPU, "no GPU encode device", recorded in report.json and a route line', async (t) => {
