@@ -141,7 +141,7 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
         ladder_route_decide(&in, out);
     } else {
         ladder_route_decide(&in, out);
-        snprintf(out->reason, sizeof(out->reason), "%s: CPU", err[0] ? err : "out of memory");
+        snprintf(out->reason, sizeof(out->reason), "%.400s: CPU", err[0] ? err : "out of memory");
     }
     free(devs);
     free(allowed);
