@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
+#include "host_config.h"
 #include "ladder/device_inventory.h"
 #include "ladder/error.h"
 #include "ladder/ladder.h"
@@ -19,7 +20,7 @@
 static void devices_usage(FILE *out)
 {
     fprintf(out,
-        "Usage: ladder devices [--json]\n"
+        "Usage: ladder devices [--json] [--config FILE] [--tier-file FILE]\n"
         "\n"
         "List the devices ladder can use on this host: the CPU (cores this process may\n"
         "use, SIMD level, RAM), NVIDIA GPUs (CUDA, NVENC, NVDEC) and Intel GPUs (oneVPL),\n"
@@ -29,6 +30,9 @@ static void devices_usage(FILE *out)
         "with the reason (driver not installed, no GPU, ...).\n"
         "\n"
         "  --json       one JSON document on stdout instead of the table\n"
+        "  --config FILE     host configuration (see 'ladder config'); its tier_file\n"
+        "                    gives each device a tier (TIER column, \"tier\" in JSON)\n"
+        "  --tier-file FILE  tier file, over the configuration's\n"
         "  -h, --help   this help\n"
         "\n"
         "Exit status: 0 (also when there is no GPU), 1 internal error, 2 usage.\n");
@@ -73,10 +77,17 @@ static void format_memory(const ladder_device_info *d, char *out, size_t size)
         snprintf(out, size, "%.1f/%.1f GiB", d->memory_free / gib, d->memory_total / gib);
 }
 
-static void print_table(const ladder_device_inventory *inventory)
+/* The device's tier name: "-" (no tier file) or "none" (no tier matched) when it has none. */
+static const char *tier_of(const ladder_tiers *tiers, const ladder_device_info *d)
 {
-    printf("%-3s %-7s %-36s %-16s %-15s %-18s %-8s %-6s %s\n", "#", "KIND", "NAME",
-           "MEMORY free/all", "ENCODE", "DECODE", "SESSIONS", "STATE", "ROLE: NOTE");
+    const char *name = ladder_tiers_name(tiers, ladder_tiers_match(tiers, d));
+    return name ? name : tiers ? "none" : "-";
+}
+
+static void print_table(const ladder_device_inventory *inventory, const ladder_tiers *tiers)
+{
+    printf("%-3s %-7s %-36s %-16s %-15s %-18s %-8s %-6s %-10s %s\n", "#", "KIND", "NAME",
+           "MEMORY free/all", "ENCODE", "DECODE", "SESSIONS", "STATE", "TIER", "ROLE: NOTE");
     int count = ladder_device_inventory_count(inventory);
     for (int i = 0; i < count; i++) {
         const ladder_device_info *d = ladder_device_inventory_device(inventory, i);
@@ -88,9 +99,9 @@ static void print_table(const ladder_device_inventory *inventory)
         format_memory(d, memory, sizeof(memory));
         usable_list(d->encode, encode, sizeof(encode));
         usable_list(d->decode, decode, sizeof(decode));
-        printf("%-3d %-7s %-36s %-16s %-15s %-18s %-8d %-6s %s%s%s\n", d->index,
+        printf("%-3d %-7s %-36s %-16s %-15s %-18s %-8d %-6s %-10s %s%s%s\n", d->index,
                ladder_device_kind_name(d->kind), name, memory, encode, decode,
-               d->encoder_sessions, ladder_device_health_name(d->health),
+               d->encoder_sessions, ladder_device_health_name(d->health), tier_of(tiers, d),
                ladder_device_role_name(d->role), d->reason[0] ? ": " : "", d->reason);
         /* Identity for GPUs, and the codecs the device can but this build
          * cannot use: the lines someone debugging a missing codec needs. */
@@ -154,7 +165,7 @@ static json_object *usable_json(const ladder_codec_support *support)
     return list;
 }
 
-static json_object *device_json(const ladder_device_info *d)
+static json_object *device_json(const ladder_device_info *d, const ladder_tiers *tiers)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "index", json_object_new_int(d->index));
@@ -186,16 +197,19 @@ static json_object *device_json(const ladder_device_info *d)
     json_object_object_add(o, "role", json_object_new_string(ladder_device_role_name(d->role)));
     json_object_object_add(o, "state", json_object_new_string(ladder_device_health_name(d->health)));
     json_object_object_add(o, "reason", string_or_null(d->reason));
+    /* null: no tier file, or no tier matched (the device runs nothing) */
+    const char *tier = ladder_tiers_name(tiers, ladder_tiers_match(tiers, d));
+    json_object_object_add(o, "tier", tier ? json_object_new_string(tier) : NULL);
     return o;
 }
 
-static int print_json(const ladder_device_inventory *inventory)
+static int print_json(const ladder_device_inventory *inventory, const ladder_tiers *tiers)
 {
     json_object *root = json_object_new_object();
     json_object_object_add(root, "version", json_object_new_string(LADDER_VERSION_STRING));
     json_object *devices = json_object_new_array();
     for (int i = 0; i < ladder_device_inventory_count(inventory); i++)
-        json_object_array_add(devices, device_json(ladder_device_inventory_device(inventory, i)));
+        json_object_array_add(devices, device_json(ladder_device_inventory_device(inventory, i), tiers));
     json_object_object_add(root, "devices", devices);
     json_object *vendors = json_object_new_object();
     for (int k = 0; k < LADDER_DEVICE_KIND_COUNT; k++) {
@@ -214,10 +228,12 @@ static int print_json(const ladder_device_inventory *inventory)
     return status;
 }
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_CONFIG, OPT_TIER_FILE };
 
 static const struct option devices_options[] = {
     { "json", no_argument, NULL, OPT_JSON },
+    { "config", required_argument, NULL, OPT_CONFIG },
+    { "tier-file", required_argument, NULL, OPT_TIER_FILE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -225,12 +241,15 @@ static const struct option devices_options[] = {
 int cmd_devices(int argc, char **argv)
 {
     bool json = false;
+    const char *tier_file = NULL;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+h", devices_options, NULL)) != -1) {
         switch (c) {
         case OPT_JSON: json = true; break;
+        case OPT_CONFIG: break;   /* read by host_config_load() */
+        case OPT_TIER_FILE: tier_file = optarg; break;
         case 'h': devices_usage(stdout); return 0;
         default:
             fprintf(stderr, "ladder: devices: unknown option '%s' (try 'ladder devices --help')\n",
@@ -243,17 +262,31 @@ int cmd_devices(int argc, char **argv)
                 argv[optind]);
         return 2;
     }
+    /* Tiers: --tier-file, else the host configuration's tier_file. */
+    ladder_conf *conf;
+    int status = host_config_load(&conf, argc, argv);
+    if (status)
+        return status;
+    ladder_conf_values conf_values = *ladder_conf_get(conf);
+    ladder_conf_close(conf);
+    if (tier_file)
+        snprintf(conf_values.tier_file, sizeof(conf_values.tier_file), "%s", tier_file);
+    ladder_tiers *tiers = NULL;
+    status = host_config_tiers(&conf_values, &tiers);
+    if (status)
+        return status;
     ladder_device_inventory *inventory = NULL;
     int err = ladder_device_inventory_probe(&inventory);
     if (err) {
         fprintf(stderr, "ladder: devices: %s\n", ladder_strerror(err));
+        ladder_tiers_close(tiers);
         return ladder_exit_code(err);
     }
-    int status = 0;
     if (json)
-        status = print_json(inventory);
+        status = print_json(inventory, tiers);
     else
-        print_table(inventory);
+        print_table(inventory, tiers);
     ladder_device_inventory_close(inventory);
+    ladder_tiers_close(tiers);
     return status;
 }

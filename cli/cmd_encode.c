@@ -20,6 +20,7 @@
 #include "ladder/device_spec.h"
 #include "encode_devices.h"
 #include "encode_slots.h"
+#include "host_config.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
 #include "progress_view.h"
@@ -92,6 +93,9 @@ static void encode_usage(FILE *out)
         "  --priority CLASS   batch (default) or realtime: while a realtime job waits for a\n"
         "                     slot, batch jobs on the host give theirs up at their next chunk\n"
         "                     boundary and resume when no realtime job waits\n"
+        "  --config FILE      host configuration (default $LADDER_CONFIG, else\n"
+        "                     $XDG_CONFIG_HOME/ladder/config.json, else /etc/ladder/config.json):\n"
+        "                     defaults for the options above; see 'ladder config'\n"
         "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
@@ -111,7 +115,7 @@ enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
-    OPT_NO_WAIT, OPT_PRIORITY,
+    OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG,
 };
 
 static const struct option encode_options[] = {
@@ -133,6 +137,7 @@ static const struct option encode_options[] = {
     { "host-cpu-slots", required_argument, NULL, OPT_HOST_CPU_SLOTS },
     { "priority", required_argument, NULL, OPT_PRIORITY },
     { "no-wait", no_argument, NULL, OPT_NO_WAIT },
+    { "config", required_argument, NULL, OPT_CONFIG },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
@@ -258,6 +263,12 @@ int cmd_encode(int argc, char **argv)
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
     bool parameter_sets_given = false;
     encode_slots_options slot_opts = { 0 };
+    /* Host configuration (default < file < environment) before the flags,
+     * so every flag parsed below overrides it. */
+    ladder_conf_values host_conf;
+    int conf_status = host_config_apply_encode(argc, argv, &host_conf, &job, devices, &slot_opts);
+    if (conf_status)
+        return conf_status;
 
     optind = 1;
     opterr = 0;
@@ -380,6 +391,7 @@ int cmd_encode(int argc, char **argv)
             }
             slot_opts.realtime = job.realtime = !strcmp(optarg, "realtime");
             break;
+        case OPT_CONFIG: break;   /* read by host_config_apply_encode() */
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
             else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;
@@ -476,6 +488,12 @@ int cmd_encode(int argc, char **argv)
             job.cpu_slots = 1;
         slot_opts.min_slots = cpu_devices;
     }
+    /* Decide and record the route (report.json, a JSON "route" line). */
+    char route[96], route_reason[512];
+    host_config_route_encode(&host_conf, &job, progress_view_is_json(view), verbosity, route, sizeof(route),
+                             route_reason, sizeof(route_reason));
+    job.route = route;
+    job.route_reason = route_reason;
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
     if (ret) {

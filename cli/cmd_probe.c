@@ -14,6 +14,7 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "host_config.h"
 #include "ladder/device_spec.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
@@ -36,12 +37,15 @@ static void probe_usage(FILE *out)
         "  --scan SECONDS     video seconds read to measure the frame rate (default 10)\n"
         "Ladder options, as for ladder encode: --rung, --ladder, --segment, --codec,\n"
         "  --preset, --audio-bitrate, --no-audio, --devices LIST, --memory-budget\n"
+        "  --route            also the route ladder encode would decide (cpu, gpu:UUID,\n"
+        "                     wait, fail) and its reason (\"route\" in JSON)\n"
+        "  --config FILE      host configuration (routing rules, tier file, preset...)\n"
         "  -h, --help         this help\n");
 }
 
 enum {
     OPT_JSON = 256, OPT_SCAN, OPT_RUNG, OPT_LADDER, OPT_SEGMENT, OPT_CODEC, OPT_PRESET,
-    OPT_AUDIO_BITRATE, OPT_NO_AUDIO, OPT_DEVICES, OPT_MEMORY,
+    OPT_AUDIO_BITRATE, OPT_NO_AUDIO, OPT_DEVICES, OPT_MEMORY, OPT_ROUTE, OPT_CONFIG,
 };
 
 static const struct option probe_options[] = {
@@ -56,6 +60,8 @@ static const struct option probe_options[] = {
     { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
     { "devices", required_argument, NULL, OPT_DEVICES },
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
+    { "route", no_argument, NULL, OPT_ROUTE },
+    { "config", required_argument, NULL, OPT_CONFIG },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -175,7 +181,8 @@ static json_object *estimate_json(const ladder_estimate *e, const ladder_job *jo
     return o;
 }
 
-static void print_json(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job)
+static void print_json(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job,
+                       const ladder_route *route)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "input", json_object_new_string(p->path));
@@ -192,6 +199,12 @@ static void print_json(const ladder_media_probe *p, const ladder_estimate *e, co
         json_object_array_add(streams, stream_json(&p->streams[i]));
     json_object_object_add(o, "streams", streams);
     json_object_object_add(o, "estimate", e ? estimate_json(e, job) : NULL);
+    if (route) {
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "decision", json_object_new_string(route->target));
+        json_object_object_add(r, "reason", json_object_new_string(route->reason));
+        json_object_object_add(o, "route", r);
+    }
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
 }
@@ -265,6 +278,17 @@ int cmd_probe(int argc, char **argv)
     bool json = false, segment_given = false, codec_given = false;
     double scan = 10;
     char err[512];
+    bool want_route = false;
+    /* Host configuration first (default < file < environment); flags override. */
+    ladder_conf *conf;
+    int conf_status = host_config_load(&conf, argc, argv);
+    if (conf_status)
+        return conf_status;
+    ladder_conf_values host_conf = *ladder_conf_get(conf);
+    ladder_conf_close(conf);
+    job.preset = host_conf.preset;
+    job.segment_seconds = host_conf.segment_seconds;
+    job.memory_budget = (size_t)host_conf.memory_budget;
 
     optind = 1;
     opterr = 0;
@@ -277,6 +301,8 @@ int cmd_probe(int argc, char **argv)
         switch (c) {
         case 'h': probe_usage(stdout); return 0;
         case OPT_JSON: json = true; break;
+        case OPT_ROUTE: want_route = true; break;
+        case OPT_CONFIG: break;   /* read by host_config_load() */
         case OPT_SCAN:
             if (!parse_number(optarg, 0.5, 3600, &scan)) {
                 fprintf(stderr, "ladder: --scan '%s': expected seconds between 0.5 and 3600\n", optarg);
@@ -400,10 +426,15 @@ int cmd_probe(int argc, char **argv)
         }
         have_est = true;
     }
+    ladder_route route;
+    if (want_route)
+        host_config_route(&host_conf, have_est ? &est : NULL, &route);
     if (json)
-        print_json(p, have_est ? &est : NULL, &job);
+        print_json(p, have_est ? &est : NULL, &job, want_route ? &route : NULL);
     else
         print_human(p, have_est ? &est : NULL, &job);
+    if (want_route && !json)
+        printf("route: %s (%s)\n", route.target, route.reason);
     ladder_media_probe_free(p);
     return 0;
 }

@@ -141,10 +141,12 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     }
     for (int i = 0; i < capacity; i++)
         c->worker_slot[i] = -1;
-    int ret = ladder_host_slots_open(&c->host, NULL, description);
+    int ret = ladder_host_slots_open(&c->host, opts->state_dir, description);
     if (ret) {
         char dir[512];
-        if (ladder_host_slots_default_dir(dir, sizeof(dir)))
+        if (opts->state_dir)
+            snprintf(dir, sizeof(dir), "%s", opts->state_dir);
+        else if (ladder_host_slots_default_dir(dir, sizeof(dir)))
             snprintf(dir, sizeof(dir), "(path too long)");
         fprintf(stderr, "ladder: host slot state directory '%s': %s\n", dir,
                 ret == LADDER_EIO ? strerror(errno) : ladder_strerror(ret));

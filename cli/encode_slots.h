@@ -18,6 +18,7 @@ typedef struct encode_slots_options {
     int host_cpu_slots;           /* --host-cpu-slots; 0 = $LADDER_HOST_CPU_SLOTS, else cores */
     bool no_wait;                 /* --no-wait */
     bool realtime;                /* --priority realtime: batch jobs yield to it */
+    const char *state_dir;        /* config state_dir; NULL = ladder_host_slots_default_dir() */
 } encode_slots_options;
 
 typedef struct encode_slots encode_slots;

@@ -21,13 +21,14 @@ static void usage(FILE *out)
             "  probe INPUT [--json]     what INPUT is, and what encoding it would produce and cost\n"
             "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
             "  devices [--json]         list this host's devices (CPU, NVIDIA, Intel) and their codecs\n"
+            "  config [--json]          the effective host configuration and where each value came from\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
             "  version                  print the version\n"
             "\n"
             "Exit status: 0 ok, 1 internal error, 2 usage, 3 input missing, 4 input invalid,\n"
-            "5 no video stream, 6 bad ladder, 7 output not writable, 8 encoder failure,\n"
-            "9 disk full, 10 unsupported codec, 11 no matching device, 75 no host slot free\n"
-            "under --no-wait (retry later), 130 cancelled.\n"
+            "5 no video stream, 6 bad ladder or configuration, 7 output not writable,\n"
+            "8 encoder failure, 9 disk full, 10 unsupported codec, 11 no matching device,\n"
+            "75 no host slot free under --no-wait (retry later), 130 cancelled.\n"
             "\n"
             "Run 'ladder encode --help', 'ladder probe --help', 'ladder devices --help' or\n"
             "'ladder bench --help' for their options.\n",
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
         return cmd_devices(argc - 1, argv + 1);
     if (!strcmp(cmd, "probe"))
         return cmd_probe(argc - 1, argv + 1);
+    if (!strcmp(cmd, "config"))
+        return cmd_config(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
@@ -87,6 +90,10 @@ int main(int argc, char **argv)
         if (argc > 2 && !strcmp(argv[2], "bench")) {
             char *help_argv[] = { "bench", "--help", NULL };
             return cmd_bench(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "config")) {
+            char *help_argv[] = { "config", "--help", NULL };
+            return cmd_config(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "devices")) {
             char *help_argv[] = { "devices", "--help", NULL };

@@ -131,6 +131,14 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     for (int i = 0; i < r->nb_audio; i++)
         json_object_array_add(audio, audio_json(&r->audio[i]));
     json_object_object_add(o, "audio", audio);
+    /* The route the caller decided (cli/host_config.c), null when none. */
+    json_object *route = NULL;
+    if (r->route[0]) {
+        route = json_object_new_object();
+        json_object_object_add(route, "decision", json_object_new_string(r->route));
+        json_object_object_add(route, "reason", json_object_new_string(r->route_reason));
+    }
+    json_object_object_add(o, "route", route);
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = text ? strdup(text) : NULL;
     json_object_put(o);

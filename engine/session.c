@@ -154,6 +154,11 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
         if (s->job_rungs)
             memcpy(s->job_rungs, job->rungs, (size_t)job->nb_rungs * sizeof(*s->job_rungs));
     }
+    /* The caller's routing decision, recorded in the report as given. */
+    snprintf(s->report.route, sizeof(s->report.route), "%s", job->route ? job->route : "");
+    snprintf(s->report.route_reason, sizeof(s->report.route_reason), "%s",
+             job->route_reason ? job->route_reason : "");
+    s->job.route = s->job.route_reason = NULL;  /* copied: the caller's strings may go */
     if (!s->input || !s->output_dir || !s->preset || (job->nb_rungs > 0 && !s->job_rungs)) {
         ladder_session_close(s);
         return LADDER_ENOMEM;

@@ -180,6 +180,12 @@ typedef struct ladder_job {
      * decoder configuration, so the check must catch and requeue it.
      */
     int invariant_fault_every;
+    /* Routing (policy/route.c, decided by the caller): the route chosen for
+     * this job ("cpu", "gpu:<uuid>", ...) and its one-line reason, copied
+     * into the report as given; NULL = none recorded. The engine encodes on
+     * the devices above whatever the route says. */
+    const char *route;
+    const char *route_reason;
 } ladder_job;
 
 /* Fill job with the defaults documented above. */
@@ -325,6 +331,9 @@ typedef struct ladder_report {
     bool realtime;
     int yields;
     double yield_seconds;
+    /* Routing: ladder_job.route and route_reason as given ("" = none). */
+    char route[96];
+    char route_reason[512];
 } ladder_report;
 
 typedef struct ladder_session ladder_session;

@@ -465,8 +465,9 @@ export function registerOutputChecks(getCtx, expect) {
     assert.deepEqual(bad, [], 'stdout lines that are not JSON');
     assert.ok(events.length >= 2, `expected progress lines and a report, got ${events.length} lines`);
     // 'slots': the host CPU slots the job waited for, took and gave back;
-    // 'device': health changes of the encoding devices (README).
-    const types = ['progress', 'report', 'device', 'slots'];
+    // 'device': health changes of the encoding devices; 'route': the
+    // routing decision, once, before the run (README).
+    const types = ['progress', 'report', 'device', 'slots', 'route'];
     for (const e of events) assert.ok(types.includes(e.type), `unknown type in ${JSON.stringify(e)}`);
     for (const d of events.filter((e) => e.type === 'device')) {
       for (const k of ['name', 'state', 'chunks', 'failures', 'quarantines', 'last_error']) {
@@ -474,6 +475,9 @@ export function registerOutputChecks(getCtx, expect) {
       }
       assert.ok(['idle', 'busy', 'quarantined', 'probation'].includes(d.state), `device state ${d.state}`);
     }
+    const routes = events.filter((e) => e.type === 'route');
+    assert.equal(routes.length, 1, 'exactly one route line');
+    assert.equal(routes[0].ran_on, 'cpu', 'this build encodes on the CPU');
     const reports = events.filter((e) => e.type === 'report');
     assert.equal(reports.length, 1, 'exactly one report line');
     assert.equal(events[events.length - 1].type, 'report', 'the report is the last line');

@@ -1,0 +1,184 @@
+/*
+ * Host configuration for the commands (cli/host_config.h): the glue
+ * between policy/config.c, policy/tiers.c, policy/route.c and the
+ * options of ladder encode / probe / devices.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "host_config.h"
+#include "ladder/device_inventory.h"
+#include "ladder/error.h"
+#include "ladder/media_probe.h"
+
+const char *host_config_flag(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            path = argv[++i];
+        else if (!strncmp(argv[i], "--config=", 9))
+            path = argv[i] + 9;
+    }
+    return path;
+}
+
+int host_config_load(ladder_conf **out, int argc, char **argv)
+{
+    char err[1024];
+    int ret = ladder_conf_load(out, host_config_flag(argc, argv), err, sizeof(err));
+    if (ret) {
+        fprintf(stderr, "ladder: %s\n", err);
+        return ladder_exit_code(ret);
+    }
+    return 0;
+}
+
+int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, ladder_job *job,
+                             ladder_device_spec *devices, encode_slots_options *slots)
+{
+    ladder_conf *conf;
+    /* --help must work whatever the configuration says. */
+    bool help = false;
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        help |= !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
+    int status = help ? (ladder_conf_init(&conf) ? 1 : 0) : host_config_load(&conf, argc, argv);
+    if (status)
+        return status;
+    *values = *ladder_conf_get(conf);
+    /* The built-in "cpu" is what the engine does with no list; only a
+     * configured list is parsed, so a default run stays as it was. */
+    int devices_key = -1;
+    for (int i = 0; i < ladder_conf_key_count(); i++)
+        if (!strcmp(ladder_conf_key(i)->name, "devices"))
+            devices_key = i;
+    bool devices_set = ladder_conf_source_of(conf, devices_key) != LADDER_CONF_DEFAULT;
+    char origin[600];
+    snprintf(origin, sizeof(origin), "%s", ladder_conf_origin(conf, devices_key));
+    ladder_conf_close(conf);
+
+    job->preset = values->preset;
+    job->segment_seconds = values->segment_seconds;
+    job->memory_budget = (size_t)values->memory_budget;
+    if (devices_set) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        char err[256];
+        if (ladder_device_spec_parse(values->devices, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES,
+                                     &job->nb_devices, err, sizeof(err))) {
+            fprintf(stderr, "ladder: %s: key devices: %s\n", origin, err);
+            return ladder_exit_code(LADDER_ECONFIG);
+        }
+        job->devices = devices;
+    }
+    /* A bad tier file is a bad configuration: refuse it now rather than
+     * route around it silently. */
+    ladder_tiers *tiers = NULL;
+    status = host_config_tiers(values, &tiers);
+    ladder_tiers_close(tiers);
+    if (status)
+        return status;
+    slots->state_dir = values->state_dir[0] ? values->state_dir : NULL;
+    slots->host_cpu_slots = values->host_cpu_slots;
+    /* when_busy fail: a CPU job that finds no free slot gives up at once,
+     * as --no-wait does (GPU jobs are not run in this build). */
+    if (values->when_busy == LADDER_WHEN_BUSY_FAIL)
+        slots->no_wait = true;
+    return 0;
+}
+
+int host_config_tiers(const ladder_conf_values *v, ladder_tiers **tiers)
+{
+    *tiers = NULL;
+    if (!v->tier_file[0])
+        return 0;
+    char err[1024];
+    int ret = ladder_tiers_load(tiers, v->tier_file, err, sizeof(err));
+    if (ret) {
+        fprintf(stderr, "ladder: %s\n", err);
+        return ladder_exit_code(ret);
+    }
+    return 0;
+}
+
+void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, ladder_route *out)
+{
+    ladder_route_input in = {
+        .estimate = e,
+        .rules = { .gpu_memory_reserve = v->gpu_memory_reserve,
+                   .small_job_max_pixels = v->small_job_max_pixels,
+                   .when_busy = v->when_busy },
+    };
+    ladder_device_inventory *inv = NULL;
+    int ret = ladder_device_inventory_probe(&inv);
+    if (ret) {
+        ladder_route_decide(&in, out);
+        snprintf(out->reason, sizeof(out->reason), "device inventory: %s: CPU", ladder_strerror(ret));
+        return;
+    }
+    ladder_tiers *tiers = NULL;
+    char err[1024] = "";
+    if (v->tier_file[0] && ladder_tiers_load(&tiers, v->tier_file, err, sizeof(err)))
+        tiers = NULL;
+    int n = ladder_device_inventory_count(inv);
+    const ladder_device_info **devs = calloc((size_t)(n > 0 ? n : 1), sizeof(*devs));
+    bool *allowed = calloc((size_t)(n > 0 ? n : 1), sizeof(*allowed));
+    if (devs && allowed && !err[0]) {
+        for (int i = 0; i < n; i++)
+            devs[i] = ladder_device_inventory_device(inv, i);
+        ladder_tiers_devices_for(tiers, "ladder", devs, n, allowed);
+        in.devices = devs;
+        in.nb_devices = n;
+        in.allowed = allowed;
+        /* Free slots are not known here: the GPU slots do not exist yet, and
+         * the CPU's are claimed (or waited for) by the encode itself. */
+        ladder_route_decide(&in, out);
+    } else {
+        ladder_route_decide(&in, out);
+        snprintf(out->reason, sizeof(out->reason), "%.400s: CPU", err[0] ? err : "out of memory");
+    }
+    free(devs);
+    free(allowed);
+    ladder_tiers_close(tiers);
+    ladder_device_inventory_close(inv);
+}
+
+void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
+                              char *route, size_t route_size, char *reason, size_t reason_size)
+{
+    ladder_route r;
+    ladder_media_probe *p = NULL;
+    ladder_estimate est;
+    char err[512];
+    bool have = false;
+    /* A short scan: the route needs sizes and codecs, not a measured rate. */
+    if (ladder_media_probe_open(&p, job->input, 2.0, err, sizeof(err)) == 0 && p->video_stream >= 0)
+        have = ladder_estimate_job(p, job, &est, err, sizeof(err)) == 0;
+    ladder_media_probe_free(p);
+    host_config_route(v, have ? &est : NULL, &r);
+    snprintf(route, route_size, "%s", r.target);
+    if (r.kind == LADDER_ROUTE_CPU)
+        snprintf(reason, reason_size, "%s", r.reason);
+    else
+        /* The engine encodes on CPU devices only: record the decision and
+         * why, and run where it can. */
+        snprintf(reason, reason_size, "%s; GPU encode is not available in this build: CPU", r.reason);
+    if (verbosity >= LADDER_LOG_INFO)
+        fprintf(stderr, "ladder: route %s: %s\n", route, reason);
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "type", json_object_new_string("route"));
+        json_object_object_add(o, "route", json_object_new_string(route));
+        json_object_object_add(o, "ran_on", json_object_new_string("cpu"));
+        json_object_object_add(o, "reason", json_object_new_string(reason));
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        fflush(stdout);
+        json_object_put(o);
+    }
+}

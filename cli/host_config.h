@@ -1,0 +1,63 @@
+/*
+ * The CLI's side of the host configuration (include/ladder/config.h): find
+ * --config in argv, load file + environment, apply the defaults to an
+ * encode job, and decide and record the job's route. Kept out of the
+ * command files so each of them makes one call.
+ */
+#ifndef LADDER_CLI_HOST_CONFIG_H
+#define LADDER_CLI_HOST_CONFIG_H
+
+#include <stdbool.h>
+
+#include "encode_slots.h"
+#include "ladder/config.h"
+#include "ladder/device_spec.h"
+#include "ladder/ladder.h"
+#include "ladder/ladder_estimate.h"
+#include "ladder/route.h"
+#include "ladder/tiers.h"
+
+/* The value of --config FILE / --config=FILE in argv (before "--"), or NULL. */
+const char *host_config_flag(int argc, char **argv);
+
+/*
+ * Load the configuration for a command (file from --config in argv, else
+ * the usual places; then the environment). Prints one line on error and
+ * returns the exit status (6), else 0.
+ */
+int host_config_load(ladder_conf **out, int argc, char **argv);
+
+/*
+ * `ladder encode`'s one call before it parses its flags: load the
+ * configuration and set job's preset, segment and memory budget, the
+ * device list (into devices, which job then points at) and the slot
+ * options (state directory, host CPU slots, when_busy fail = --no-wait).
+ * Flags parsed afterwards override. The effective values are copied into
+ * *values, the caller's (its strings back job->preset and
+ * slots->state_dir, so it must outlive the run); nothing is left to free.
+ * Returns 0 or an exit status, having printed one line.
+ */
+int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, ladder_job *job,
+                             ladder_device_spec *devices, encode_slots_options *slots);
+
+/* Load the tier file of v, if any, into *tiers (NULL when none). Prints one line and
+ * returns an exit status on error. */
+int host_config_tiers(const ladder_conf_values *v, ladder_tiers **tiers);
+
+/*
+ * Probe the devices, apply conf's tiers for job type "ladder" and route
+ * the job with estimate e (NULL: unknown). Fills out; never fails (a
+ * problem becomes a CPU route whose reason says it).
+ */
+void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, ladder_route *out);
+
+/*
+ * `ladder encode`: probe the input, estimate, route, and say so: one
+ * {"type":"route",...} line when json, one log line at -v. A GPU route is
+ * not taken in this build: the reason says so and the job runs on the CPU.
+ * route/reason receive what is recorded in report.json.
+ */
+void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
+                              char *route, size_t route_size, char *reason, size_t reason_size);
+
+#endif

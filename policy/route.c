@@ -1,0 +1,196 @@
+/*
+ * Routing decision (include/ladder/route.h). Pure: reads its inputs,
+ * writes one route. The reason is built as the rules are applied, so it
+ * says which rule decided and with which numbers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ladder/route.h"
+
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+const char *ladder_route_kind_name(ladder_route_kind kind)
+{
+    switch (kind) {
+    case LADDER_ROUTE_CPU:  return "cpu";
+    case LADDER_ROUTE_GPU:  return "gpu";
+    case LADDER_ROUTE_WAIT: return "wait";
+    case LADDER_ROUTE_FAIL: return "fail";
+    }
+    return "?";
+}
+
+static int video_codec(ladder_codec c)
+{
+    switch (c) {
+    case LADDER_CODEC_HEVC: return LADDER_VIDEO_HEVC;
+    case LADDER_CODEC_AV1:  return LADDER_VIDEO_AV1;
+    default:                return LADDER_VIDEO_H264;
+    }
+}
+
+/* The codec of the first rung d cannot encode, or NULL when it can encode them all. */
+static const char *missing_codec(const ladder_device_info *d, const ladder_estimate *e)
+{
+    if (!e || e->nb_rungs == 0)
+        return d->encode[LADDER_VIDEO_H264].usable ? NULL : "h264";
+    for (int r = 0; r < e->nb_rungs; r++) {
+        int c = video_codec(e->rungs[r].codec);
+        if (!d->encode[c].usable)
+            return ladder_video_codec_name((enum ladder_video_codec)c);
+    }
+    return NULL;
+}
+
+static int64_t job_pixels(const ladder_estimate *e)
+{
+    int64_t most = 0;
+    for (int r = 0; e && r < e->nb_rungs; r++) {
+        int64_t p = (int64_t)e->rungs[r].width * e->rungs[r].height;
+        if (p > most)
+            most = p;
+    }
+    return most;
+}
+
+static int free_slots(const ladder_route_input *in, int i)
+{
+    return in->free_slots ? in->free_slots[i] : -1;
+}
+
+static void gpu_target(const ladder_device_info *d, char *buf, size_t size)
+{
+    if (d->uuid[0])
+        snprintf(buf, size, "gpu:%s", d->uuid);
+    else
+        snprintf(buf, size, "gpu:%d", d->index);
+}
+
+static void set(ladder_route *out, ladder_route_kind kind, int device, const char *target)
+{
+    out->kind = kind;
+    out->device = device;
+    snprintf(out->target, sizeof(out->target), "%s", target);
+}
+
+void ladder_route_decide(const ladder_route_input *in, ladder_route *out)
+{
+    memset(out, 0, sizeof(*out));
+    set(out, LADDER_ROUTE_CPU, -1, "cpu");
+    const ladder_estimate *e = in->estimate;
+    const ladder_route_rules *rules = &in->rules;
+    int64_t need = e ? e->gpu_total_bytes : 0;
+
+    /* 1-2: candidates and fit. Remember one rejection of each sort for the reason. */
+    int gpus = 0, allowed = 0, encodes = 0, fitting = 0;
+    int best = -1, best_busy = -1;
+    char why_memory[256] = "", why_codec[160] = "";
+    int cpu = -1;
+    for (int i = 0; i < in->nb_devices; i++) {
+        const ladder_device_info *d = in->devices[i];
+        if (d->kind == LADDER_DEVICE_CPU) {
+            if (cpu < 0)
+                cpu = i;
+            continue;
+        }
+        if (d->role != LADDER_ROLE_ENCODE)
+            continue;
+        gpus++;
+        if (in->allowed && !in->allowed[i])
+            continue;
+        allowed++;
+        const char *codec = missing_codec(d, e);
+        if (codec) {
+            if (!why_codec[0])
+                snprintf(why_codec, sizeof(why_codec), "%s cannot encode %s", d->uuid[0] ? d->uuid : d->name, codec);
+            continue;
+        }
+        encodes++;
+        if (d->memory_free >= 0 && (double)need > (double)d->memory_free - (double)rules->gpu_memory_reserve) {
+            if (!why_memory[0])
+                snprintf(why_memory, sizeof(why_memory), "estimate %.1f GiB > free %.1f GiB - reserve %.1f GiB on %s",
+                         need / GIB, d->memory_free / GIB, rules->gpu_memory_reserve / GIB,
+                         d->uuid[0] ? d->uuid : d->name);
+            continue;
+        }
+        fitting++;
+        int64_t mem = d->memory_free;   /* -1 unknown sorts last */
+        if (free_slots(in, i) != 0) {
+            if (best < 0 || mem > in->devices[best]->memory_free)
+                best = i;
+        } else if (best_busy < 0 || mem > in->devices[best_busy]->memory_free) {
+            best_busy = i;
+        }
+    }
+
+    if (gpus == 0) {
+        snprintf(out->reason, sizeof(out->reason), "no GPU encode device: CPU");
+        return;
+    }
+    if (allowed == 0) {
+        snprintf(out->reason, sizeof(out->reason), "no GPU encode device allowed by the tiers (%d excluded): CPU",
+                 gpus);
+        return;
+    }
+    if (encodes == 0) {
+        snprintf(out->reason, sizeof(out->reason), "no GPU encode device for the job's codecs (%s): CPU",
+                 why_codec);
+        return;
+    }
+    if (fitting == 0) {
+        snprintf(out->reason, sizeof(out->reason), "%s; CPU", why_memory);
+        return;
+    }
+
+    /* 3-4: preference, then availability. */
+    int64_t pixels = job_pixels(e);
+    bool small = pixels <= rules->small_job_max_pixels;
+    int cpu_free = cpu >= 0 ? free_slots(in, cpu) : -1;
+    bool cpu_has_slot = cpu >= 0 && cpu_free != 0;
+    char target[96];
+    char size[96];
+    snprintf(size, sizeof(size), "%s job (%lld px %s %lld)", small ? "small" : "large", (long long)pixels,
+             small ? "<=" : ">", (long long)rules->small_job_max_pixels);
+
+    if (best >= 0 && (small || !cpu_has_slot)) {
+        const ladder_device_info *d = in->devices[best];
+        gpu_target(d, target, sizeof(target));
+        set(out, LADDER_ROUTE_GPU, best, target);
+        if (small)
+            snprintf(out->reason, sizeof(out->reason), "%s prefers GPU: estimate %.1f GiB <= free %.1f GiB - reserve "
+                     "%.1f GiB on %s", size, need / GIB, d->memory_free / GIB, rules->gpu_memory_reserve / GIB,
+                     d->uuid[0] ? d->uuid : d->name);
+        else
+            snprintf(out->reason, sizeof(out->reason), "%s prefers CPU but no CPU slot is free; estimate %.1f GiB "
+                     "fits on %s", size, need / GIB, d->uuid[0] ? d->uuid : d->name);
+        return;
+    }
+    if (!small && cpu_has_slot) {
+        snprintf(out->reason, sizeof(out->reason), "%s prefers CPU: CPU", size);
+        return;
+    }
+    /* Small job with every fitting GPU busy (CPU free or not), or a large
+     * job with the CPU and the GPUs busy: when_busy decides. */
+    const char *busy = small ? "every fitting GPU is busy" : "no CPU slot and every fitting GPU is busy";
+    switch (rules->when_busy) {
+    case LADDER_WHEN_BUSY_WAIT:
+        if (small && best_busy >= 0) {
+            gpu_target(in->devices[best_busy], target, sizeof(target));
+            set(out, LADDER_ROUTE_WAIT, best_busy, "wait");
+            snprintf(out->reason, sizeof(out->reason), "%s prefers GPU; %s: when_busy wait for %s", size, busy,
+                     target);
+        } else {
+            set(out, LADDER_ROUTE_WAIT, -1, "wait");
+            snprintf(out->reason, sizeof(out->reason), "%s; %s: when_busy wait", size, busy);
+        }
+        return;
+    case LADDER_WHEN_BUSY_CPU:
+        snprintf(out->reason, sizeof(out->reason), "%s; %s: when_busy cpu: CPU", size, busy);
+        return;
+    case LADDER_WHEN_BUSY_FAIL:
+        set(out, LADDER_ROUTE_FAIL, -1, "fail");
+        snprintf(out->reason, sizeof(out->reason), "%s; %s: when_busy fail", size, busy);
+        return;
+    }
+}
