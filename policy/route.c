@@ -145,13 +145,19 @@ void ladder_route_decide(const ladder_route_input *in, ladder_route *out)
 
     /* 3-4: preference, then availability. */
     int64_t pixels = job_pixels(e);
-    bool small = pixels <= rules->small_job_max_pixels;
+    /* 0: no size rule. A job that fits a GPU's memory goes there ("small
+     * jobs on the GPU for speed, jobs that would exhaust its memory on the
+     * CPU"); a site may also send big ladders to the CPU by size. */
+    bool small = rules->small_job_max_pixels <= 0 || pixels <= rules->small_job_max_pixels;
     int cpu_free = cpu >= 0 ? free_slots(in, cpu) : -1;
     bool cpu_has_slot = cpu >= 0 && cpu_free != 0;
     char target[96];
     char size[96];
-    snprintf(size, sizeof(size), "%s job (%lld px %s %lld)", small ? "small" : "large", (long long)pixels,
-             small ? "<=" : ">", (long long)rules->small_job_max_pixels);
+    if (rules->small_job_max_pixels <= 0)
+        snprintf(size, sizeof(size), "job (%lld px, no size rule)", (long long)pixels);
+    else
+        snprintf(size, sizeof(size), "%s job (%lld px %s %lld)", small ? "small" : "large", (long long)pixels,
+                 small ? "<=" : ">", (long long)rules->small_job_max_pixels);
 
     if (best >= 0 && (small || !cpu_has_slot)) {
         const ladder_device_info *d = in->devices[best];

@@ -83,7 +83,7 @@ static void test_defaults(void **state)
     assert_true(v->segment_seconds == 2.0);
     assert_int_equal(v->when_busy, LADDER_WHEN_BUSY_WAIT);
     assert_int_equal(v->gpu_memory_reserve, 512 << 20);
-    assert_int_equal(v->small_job_max_pixels, 1280 * 720);
+    assert_int_equal(v->small_job_max_pixels, 0);  /* no size rule */
     assert_int_equal(v->host_cpu_slots, 0);
     assert_string_equal(v->state_dir, "");
     /* Every row is in the table with a doc line, so README and help can list them. */

@@ -160,12 +160,19 @@ static void test_reserve_rule(void **state)
     ladder_route_decide(&in, &r);
     assert_int_equal(r.kind, LADDER_ROUTE_CPU);
     assert_non_null(strstr(r.reason, "reserve 2.0 GiB"));
-    /* And the small-job threshold: at 0 pixels every job is large and takes the free CPU. */
+    /* And the small-job threshold: at 1 pixel every job is large and takes
+     * the free CPU; at 0 there is no size rule and a fitting job takes the GPU. */
     in.rules.gpu_memory_reserve = 0;
-    in.rules.small_job_max_pixels = 0;
+    in.rules.small_job_max_pixels = 1;
     ladder_route_decide(&in, &r);
     assert_int_equal(r.kind, LADDER_ROUTE_CPU);
     assert_non_null(strstr(r.reason, "prefers CPU"));
+    in.rules.small_job_max_pixels = 0;
+    e.rungs[0].width = 3840;
+    e.rungs[0].height = 2160;
+    ladder_route_decide(&in, &r);
+    assert_int_equal(r.kind, LADDER_ROUTE_GPU);
+    assert_non_null(strstr(r.reason, "no size rule"));
 }
 
 int main(void)
