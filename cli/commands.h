@@ -6,5 +6,6 @@ int cmd_encode(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_job(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static void usage(FILE *out)
             "  probe INPUT [--json]     what INPUT is, and what encoding it would produce and cost\n"
             "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
             "  devices [--json]         list this host's devices (CPU, NVIDIA, Intel) and their codecs\n"
+            "  job SPEC.json|-          run one queue job (proxy, thumbnail, filmstrip, conform, trim,\n"
+            "                           ladder) from a JSON spec; JSON lines on stdout\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
             "  version                  print the version\n"
             "\n"
@@ -75,6 +77,8 @@ int main(int argc, char **argv)
         return cmd_devices(argc - 1, argv + 1);
     if (!strcmp(cmd, "probe"))
         return cmd_probe(argc - 1, argv + 1);
+    if (!strcmp(cmd, "job"))
+        return cmd_job(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
@@ -87,6 +91,10 @@ int main(int argc, char **argv)
         if (argc > 2 && !strcmp(argv[2], "bench")) {
             char *help_argv[] = { "bench", "--help", NULL };
             return cmd_bench(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "job")) {
+            char *help_argv[] = { "job", "--help", NULL };
+            return cmd_job(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "devices")) {
             char *help_argv[] = { "devices", "--help", NULL };
