@@ -133,7 +133,7 @@ static int report_error(json_object *id, int code, const char *msg)
     json_object_object_add(o, "job", id);
     json_object_object_add(o, "status", json_object_new_string("error"));
     json_object_object_add(o, "error", json_object_new_string(msg));
-    json_object_object_add(o, "code", json_object_new_string(ladder_strerror(code)));
+    json_object_object_add(o, "code", json_object_new_string(code == LADDER_ECONFIG ? "invalid job spec" : ladder_strerror(code)));
     json_object_object_add(o, "exit_code", json_object_new_int(exit_code));
     print_line(o);
     json_object_put(o);

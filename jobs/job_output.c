@@ -5,6 +5,8 @@
  * final name. A retried job replaces the previous result: the old directory
  * is moved aside to a hidden name first, then removed after the rename.
  */
+/* renameat2(RENAME_EXCHANGE) is a GNU extension (Linux >= 3.15). */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -166,6 +168,15 @@ int ladder_job_output_commit(ladder_job_output *o, char *err, size_t n)
         if (!S_ISDIR(sb.st_mode)) {
             snprintf(err, n, "output '%s': exists and is not a directory", o->final_path);
             return LADDER_EOUTPUT;
+        }
+        /* Swap the two directories in one step where the file system can,
+         * so readers never find the final name missing; the old result then
+         * sits at the temporary name and is removed with it. */
+        if (renameat2(AT_FDCWD, o->tmp_path, AT_FDCWD, o->final_path, RENAME_EXCHANGE) == 0) {
+            ladder_job_rmtree(o->tmp_path);
+            free(o->tmp_path);
+            o->tmp_path = NULL;
+            return 0;
         }
         size_t on = strlen(o->tmp_path) + 8;
         old = malloc(on);

@@ -129,9 +129,14 @@ static int open_video_encoder(transcode *t)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     int ret = avcodec_open2(e, codec, NULL);
     if (ret < 0)
-        return job_fail(c, ret == AVERROR(EINVAL) ? LADDER_ECONFIG : LADDER_EENCODER,
-                        "libx264 could not open (%dx%d %s, preset '%s'): %s", e->width, e->height,
-                        av_get_pix_fmt_name(e->pix_fmt), t->o->preset, av_err2str(ret));
+    {
+        /* EINVAL is nearly always the spec: an unknown preset name. */
+        if (ret == AVERROR(EINVAL))
+            return job_fail(c, LADDER_ECONFIG, "job spec: \"preset\" '%s' (or %dx%d %s) refused by libx264: %s",
+                            t->o->preset, e->width, e->height, av_get_pix_fmt_name(e->pix_fmt), av_err2str(ret));
+        return job_fail(c, LADDER_EENCODER, "libx264 could not open (%dx%d %s): %s", e->width, e->height,
+                        av_get_pix_fmt_name(e->pix_fmt), av_err2str(ret));
+    }
     return 0;
 }
 
