@@ -18,6 +18,7 @@ typedef struct lane {
     AVCodecContext *enc;
     AVStream *st;
     bool src_closed;
+    int64_t end_pts;              /* where the last frame fed in ends; AV_NOPTS_VALUE = unknown */
 } lane;
 
 typedef struct transcode {
@@ -239,6 +240,8 @@ static int on_frame(void *opaque, bool is_audio, AVFrame *f)
         return 0;
     double time = job_frame_time(t->in, is_audio, f);
     f->pts = f->best_effort_timestamp;
+    if (f->pts != AV_NOPTS_VALUE && f->pkt_duration > 0)
+        l->end_pts = f->pts + f->pkt_duration;
     int ret = av_buffersrc_add_frame_flags(l->src, f, AV_BUFFERSRC_FLAG_KEEP_REF);
     if (ret < 0)
         return job_fail(t->c, LADDER_EINTERNAL, "filtering failed: %s", av_err2str(ret));
@@ -257,7 +260,10 @@ static int finish_lane(transcode *t, lane *l)
 {
     if (!l->graph)
         return 0;
-    int ret = av_buffersrc_add_frame(l->src, NULL);
+    /* Closing at the end of the last frame, not its start, lets a rate
+     * conversion (fps) fill the last frame's whole duration. */
+    int ret = l->end_pts != AV_NOPTS_VALUE ? av_buffersrc_close(l->src, l->end_pts, 0)
+                                           : av_buffersrc_add_frame(l->src, NULL);
     if (ret < 0 && ret != AVERROR_EOF)
         return job_fail(t->c, LADDER_EINTERNAL, "filtering failed: %s", av_err2str(ret));
     if ((ret = pull(t, l)))
@@ -273,7 +279,7 @@ static void lane_free(lane *l)
 
 int job_transcode(job_ctx *c, job_input *in, const job_transcode_opts *o)
 {
-    transcode t = { .c = c, .in = in, .o = o };
+    transcode t = { .c = c, .in = in, .o = o, .v.end_pts = AV_NOPTS_VALUE, .a.end_pts = AV_NOPTS_VALUE };
     AVDictionary *mux_opts = NULL;
     bool header = false;
     int ret = 0;
