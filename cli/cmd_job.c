@@ -205,7 +205,7 @@ int cmd_job(int argc, char **argv)
     char err[512] = "";
     char *text = read_spec(argv[1], err, sizeof(err));
     if (!text)
-        return report_error(NULL, errno == ENOENT ? LADDER_ECONFIG : LADDER_ECONFIG, err);
+        return report_error(NULL, LADDER_ECONFIG, err);  /* an unreadable spec is a bad spec */
     ladder_job_spec *spec = NULL;
     int ret = ladder_job_spec_parse(text, &spec, err, sizeof(err));
     if (ret) {

@@ -27,7 +27,7 @@ static void usage(FILE *out)
             "  version                  print the version\n"
             "\n"
             "Exit status: 0 ok, 1 internal error, 2 usage, 3 input missing, 4 input invalid,\n"
-            "5 no video stream, 6 bad ladder, 7 output not writable, 8 encoder failure,\n"
+            "5 no video stream, 6 bad ladder or job spec, 7 output not writable, 8 encoder failure,\n"
             "9 disk full, 10 unsupported codec, 75 no host slot free under --no-wait\n"
             "(retry later), 130 cancelled.\n"
             "\n"

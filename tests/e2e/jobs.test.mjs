@@ -221,6 +221,25 @@ describe('ladder job: types', () => {
     assert.equal(s.height, 108);
   });
 
+  it('filmstrip: each tile shows the frame at the middle of its span (seeking through a longer clip)', async () => {
+    // 30 s at 10 fps, frame N has luma 16 + N/2: tiles every 10 s show frames 50, 150, 250.
+    const clip = path.join(media, 'numbered-long.mp4');
+    runFfmpeg(['-f', 'lavfi', '-i', 'color=gray:s=160x90:r=10:d=30', '-vf', "geq=lum='16+N/2':cb=128:cr=128,format=yuv420p",
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', clip], 'long numbered clip');
+    const root = newRoot();
+    const r = await runJob({ type: 'filmstrip', input: clip, output_root: root, output: 's', interval: 10, columns: 3,
+      width: 64, height: 36, quality: 95 });
+    assertOk(r);
+    const sprite = path.join(root, 's', 'sprite-0.jpg');
+    [50, 150, 250].forEach((frame, i) => {
+      const j = ffprobeJson(['-f', 'lavfi', '-i', `movie=${sprite},crop=48:24:${i * 64 + 8}:6,signalstats`,
+        '-show_entries', 'frame_tags=lavfi.signalstats.YAVG']);
+      const got = Number(j.frames[0].tags['lavfi.signalstats.YAVG']);
+      const want = (16 + frame / 2 - 16) * 255 / 219; // JPEG is full range
+      assert.ok(Math.abs(got - want) < 3, `tile ${i}: luma ${got}, expected ${want.toFixed(1)} (frame ${frame})`);
+    });
+  });
+
   it('conform: frame rate, letterboxed size, pixel format, audio layout/rate and loudness target', async () => {
     const root = newRoot();
     const r = await runJob({ type: 'conform', input: leadIn, output_root: root, output: 'c', fps: 30, width: 320,
