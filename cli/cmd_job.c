@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +192,23 @@ static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, do
     return 0;
 }
 
+/* SIGINT / SIGTERM cancel the job: it stops, removes its temporary
+ * directory and reports "cancelled" (exit 130). SIGUSR1 only wakes the
+ * watcher at the end. */
+typedef struct signal_watch {
+    sigset_t set;
+    ladder_job_runner *runner;
+} signal_watch;
+
+static void *signal_watcher(void *arg)
+{
+    signal_watch *w = arg;
+    int sig;
+    if (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1)
+        ladder_job_runner_cancel(w->runner);
+    return NULL;
+}
+
 int cmd_job(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -216,15 +235,32 @@ int cmd_job(int argc, char **argv)
     free(text);
     progress_out p = { .id = spec->id, .last_percent = -1 };
     ladder_job_sink sink = { .opaque = &p, .on_progress = on_progress };
-    ladder_job_result result;
-    ret = ladder_job_run(spec, &sink, NULL, &result, err, sizeof(err));
-    int code;
-    if (ret) {
-        code = report_error(json_object_new_string(spec->id), ret, err);
-    } else {
-        code = report_ok(spec, &result, now() - t0, cpu_seconds() - c0);
-        ladder_job_result_clear(&result);
+    ladder_job_runner *runner = NULL;
+    if ((ret = ladder_job_runner_init(&runner, spec, &sink))) {
+        ladder_job_spec_free(spec);
+        return report_error(NULL, ret, ladder_strerror(ret));
     }
+    /* Block the signals in every thread (the engine's too); one watcher
+     * takes them. It holds the runner until it is joined. */
+    signal_watch watch = { .runner = runner };
+    sigemptyset(&watch.set);
+    sigaddset(&watch.set, SIGINT);
+    sigaddset(&watch.set, SIGTERM);
+    sigaddset(&watch.set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
+    ret = ladder_job_runner_run(runner);
+    if (watching) {
+        pthread_kill(watcher, SIGUSR1);
+        pthread_join(watcher, NULL);
+    }
+    int code;
+    if (ret)
+        code = report_error(json_object_new_string(spec->id), ret, ladder_job_runner_error(runner));
+    else
+        code = report_ok(spec, ladder_job_runner_result(runner), now() - t0, cpu_seconds() - c0);
+    ladder_job_runner_close(runner);
     ladder_job_spec_free(spec);
     return code;
 }

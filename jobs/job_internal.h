@@ -11,7 +11,7 @@
 typedef struct job_ctx {
     const ladder_job_spec *spec;
     const ladder_job_sink *sink;
-    volatile int *cancel;
+    ladder_job_runner *runner;    /* cancellation */
     const char *dir;              /* the temporary output directory */
     ladder_job_result *result;
     char *err;
@@ -22,6 +22,10 @@ typedef struct job_ctx {
 int job_fail(job_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void job_progress(job_ctx *c, const char *stage, double percent);
 bool job_cancelled(const job_ctx *c);
+/* The ladder type's session, so a cancel reaches it (NULL to unregister,
+ * before closing it). */
+struct ladder_session;
+void job_set_session(job_ctx *c, struct ladder_session *s);
 /* dir/name, malloc'ed */
 char *job_path(const job_ctx *c, const char *name);
 /* Append an output file (path in the temporary dir; renamed later). */

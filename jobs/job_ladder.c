@@ -100,6 +100,7 @@ int job_run_ladder(job_ctx *c)
         job_fail(c, ret == LADDER_ECONFIG ? LADDER_ECONFIG : ret, "job spec: %s", ladder_strerror(ret));
         goto done;
     }
+    job_set_session(c, session);
     ret = ladder_session_run(session);
     if (ret) {
         job_fail(c, ret, "%s", ladder_session_error(session));
@@ -148,6 +149,8 @@ int job_run_ladder(job_ctx *c)
         free(report);
     }
 done:
+    if (session)
+        job_set_session(c, NULL);
     ladder_session_close(session);
     pthread_mutex_destroy(&w.lock);
     return ret;

@@ -3,13 +3,27 @@
  * output directory, run the type, measure what was written, rename it into
  * place. Output paths in the result are the final ones.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "job_internal.h"
+#include "ladder/ladder.h"
+
+struct ladder_job_runner {
+    const ladder_job_spec *spec;
+    ladder_job_sink sink;
+    atomic_bool cancelled;
+    pthread_mutex_t lock;         /* guards session against cancel racing close */
+    ladder_session *session;
+    bool ran;
+    ladder_job_result result;
+    char err[512];
+};
 
 int job_fail(job_ctx *c, int code, const char *fmt, ...)
 {
@@ -30,7 +44,18 @@ void job_progress(job_ctx *c, const char *stage, double percent)
 
 bool job_cancelled(const job_ctx *c)
 {
-    return c->cancel && *c->cancel;
+    return atomic_load(&c->runner->cancelled);
+}
+
+void job_set_session(job_ctx *c, ladder_session *s)
+{
+    ladder_job_runner *r = c->runner;
+    pthread_mutex_lock(&r->lock);
+    r->session = s;
+    /* A cancel that came before the session existed still applies. */
+    if (s && atomic_load(&r->cancelled))
+        ladder_session_cancel(s);
+    pthread_mutex_unlock(&r->lock);
 }
 
 char *job_path(const job_ctx *c, const char *name)
@@ -111,12 +136,13 @@ static bool is_media(const char *path)
     return dot && !strcmp(dot, ".mp4");
 }
 
-int ladder_job_run(const ladder_job_spec *spec, const ladder_job_sink *sink, volatile int *cancel,
-                   ladder_job_result *result, char *err, size_t err_size)
+static int run(ladder_job_runner *r)
 {
-    memset(result, 0, sizeof(*result));
-    err[0] = 0;
-    job_ctx c = { .spec = spec, .sink = sink, .cancel = cancel, .result = result, .err = err,
+    const ladder_job_spec *spec = r->spec;
+    ladder_job_result *result = &r->result;
+    char *err = r->err;
+    size_t err_size = sizeof(r->err);
+    job_ctx c = { .spec = spec, .sink = &r->sink, .runner = r, .result = result, .err = err,
                   .err_size = err_size };
     if (!ladder_job_input_allowed(spec->input, (const char *const *)spec->url_allow, spec->nb_url_allow,
                                   getenv("LADDER_JOB_URL_ALLOW")))
@@ -174,6 +200,61 @@ int ladder_job_run(const ladder_job_spec *spec, const ladder_job_sink *sink, vol
             snprintf(err, err_size, "%s", ladder_strerror(ret));
     }
     return ret;
+}
+
+int ladder_job_runner_init(ladder_job_runner **out, const ladder_job_spec *spec, const ladder_job_sink *sink)
+{
+    *out = NULL;
+    if (!spec)
+        return LADDER_EINVAL;
+    ladder_job_runner *r = calloc(1, sizeof(*r));
+    if (!r)
+        return LADDER_ENOMEM;
+    r->spec = spec;
+    if (sink)
+        r->sink = *sink;
+    atomic_init(&r->cancelled, false);
+    pthread_mutex_init(&r->lock, NULL);
+    *out = r;
+    return 0;
+}
+
+int ladder_job_runner_run(ladder_job_runner *r)
+{
+    if (r->ran) {
+        snprintf(r->err, sizeof(r->err), "a job runner runs once");
+        return LADDER_EINVAL;
+    }
+    r->ran = true;
+    return run(r);
+}
+
+void ladder_job_runner_cancel(ladder_job_runner *r)
+{
+    atomic_store(&r->cancelled, true);
+    pthread_mutex_lock(&r->lock);
+    if (r->session)
+        ladder_session_cancel(r->session);
+    pthread_mutex_unlock(&r->lock);
+}
+
+const ladder_job_result *ladder_job_runner_result(const ladder_job_runner *r)
+{
+    return &r->result;
+}
+
+const char *ladder_job_runner_error(const ladder_job_runner *r)
+{
+    return r->err;
+}
+
+void ladder_job_runner_close(ladder_job_runner *r)
+{
+    if (!r)
+        return;
+    ladder_job_result_clear(&r->result);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
 }
 
 void ladder_job_result_clear(ladder_job_result *r)

@@ -4,9 +4,7 @@
  *     ladder_job_spec *spec;
  *     char err[256];
  *     int ret = ladder_job_spec_parse(json_text, &spec, err, sizeof(err));
- *     if (!ret) ret = ladder_job_run(spec, &sink, &result, err, sizeof(err));
- *     ...result.outputs...
- *     ladder_job_result_clear(&result);
+ *     ...then a ladder_job_runner (below) runs it...
  *     ladder_job_spec_free(spec);
  *
  * Every type writes into a hidden temporary directory inside output_root and
@@ -199,12 +197,32 @@ typedef struct ladder_job_result {
 } ladder_job_result;
 
 /*
- * Run a job. cancel, when not NULL, is polled: non-zero stops the job
- * (LADDER_ECANCELED). On error err holds one line naming the input, output
- * or spec key; nothing is left at the final output name.
+ * A job being run (opaque, libuv style):
+ *
+ *     ladder_job_runner *r;
+ *     ladder_job_runner_init(&r, spec, &sink);   // spec must outlive r
+ *     int ret = ladder_job_runner_run(r);        // blocks
+ *     ret ? ladder_job_runner_error(r) : ladder_job_runner_result(r)->outputs
+ *     ladder_job_runner_close(r);
+ *
+ * On error the error text is one line naming the input, output or spec key,
+ * and nothing is left at the final output name.
  */
-int ladder_job_run(const ladder_job_spec *spec, const ladder_job_sink *sink,
-                   volatile int *cancel, ladder_job_result *result, char *err, size_t err_size);
+typedef struct ladder_job_runner ladder_job_runner;
+
+int ladder_job_runner_init(ladder_job_runner **out, const ladder_job_spec *spec, const ladder_job_sink *sink);
+/* Run to completion: 0 or a negative LADDER_E* code (LADDER_ECANCELED after
+ * ladder_job_runner_cancel()). Once per runner. */
+int ladder_job_runner_run(ladder_job_runner *r);
+/* Stop a running job soon; safe from any thread (not from a signal
+ * handler). A ladder job cancels its session. */
+void ladder_job_runner_cancel(ladder_job_runner *r);
+/* Valid after a successful run, until close. Output paths are final. */
+const ladder_job_result *ladder_job_runner_result(const ladder_job_runner *r);
+const char *ladder_job_runner_error(const ladder_job_runner *r);
+void ladder_job_runner_close(ladder_job_runner *r);
+
+/* Free what a result holds (the runner does it on close). */
 void ladder_job_result_clear(ladder_job_result *r);
 
 #ifdef __cplusplus

@@ -368,40 +368,63 @@ describe('ladder job: errors', () => {
   });
 });
 
+/** Start a job, send sig once it reported its start, wait for the end. */
+function signalMidJob(spec, sig) {
+  return withSharedLock(() => new Promise((resolve, reject) => {
+    const child = spawn(ladderBin(), ['job', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // Signalled once it has started, well before it can finish.
+      if (!sent && /"stage":"start"/.test(stdout)) {
+        sent = true;
+        child.kill(sig);
+      }
+    });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(JSON.stringify(spec));
+  }));
+}
+
 describe('ladder job: atomic output', () => {
   it('a killed job leaves no final directory; the next run succeeds and clears its leftovers', async () => {
     const root = newRoot();
     const spec = { type: 'conform', input: longer, output_root: root, output: 'slow', width: 1280, height: 720,
       preset: 'medium', crf: 18 };
-    await withSharedLock(() => new Promise((resolve, reject) => {
-      const child = spawn(ladderBin(), ['job', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let killed = false;
-      child.stdout.on('data', (d) => {
-        out += d;
-        // Killed once it has started encoding, well before it can finish.
-        if (!killed && /"stage":"start"/.test(out)) {
-          killed = true;
-          child.kill('SIGKILL');
-        }
-      });
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        try {
-          assert.equal(signal, 'SIGKILL', `the job ended by itself first (exit ${code}):\n${out}`);
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      });
-      child.stdin.end(JSON.stringify(spec));
-    }));
+    const k = await signalMidJob(spec, 'SIGKILL');
+    assert.equal(k.signal, 'SIGKILL', `the job ended by itself first (exit ${k.code}):\n${k.stdout}`);
     assert.ok(!fs.existsSync(path.join(root, 'slow')), 'no final directory after a kill');
+    assert.ok(fs.readdirSync(root).some((n) => n.startsWith('.slow.tmp-')), 'the killed job left its hidden temporary');
     // A fast spec for the same output: it succeeds and removes the dead job's temporary directory.
     const r = await runJob({ ...spec, width: 320, height: 180, preset: 'ultrafast', crf: 30 });
     assertOk(r);
     assert.deepEqual(fs.readdirSync(root), ['slow'], 'only the final directory remains');
   });
+
+  for (const type of ['conform', 'ladder']) {
+    it(`SIGTERM cancels a ${type} job: exit 130, a cancelled result line, nothing left in output_root`, async () => {
+      const root = newRoot();
+      const spec = type === 'conform'
+        ? { type, id: 'c-9', input: longer, output_root: root, output: 'x', width: 1280, height: 720, preset: 'medium', crf: 18 }
+        : { type, id: 'c-9', input: longer, output_root: root, output: 'x', preset: 'medium',
+          rungs: [{ height: 720, bitrate: '3000k' }, { height: 360, bitrate: '800k' }] };
+      const r = await signalMidJob(spec, 'SIGTERM');
+      assert.equal(r.signal, null, `killed instead of cancelled:\n${r.stderr}`);
+      assert.equal(r.code, 130, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const last = lines[lines.length - 1];
+      assert.equal(last.type, 'result');
+      assert.equal(last.status, 'error');
+      assert.equal(last.job, 'c-9');
+      assert.equal(last.exit_code, 130);
+      assert.equal(stderrLines(r.stderr).length, 1, r.stderr);
+      assert.deepEqual(fs.readdirSync(root), [], 'no final and no temporary directory');
+    });
+  }
 
   it('running twice replaces the first result cleanly', async () => {
     const root = newRoot();
