@@ -21,15 +21,18 @@ int job_run_conform(job_ctx *c)
     char vf[512], af[256], fps[32] = "";
     if (s->fps > 0)
         snprintf(fps, sizeof(fps), "fps=%.6g,", s->fps);
+    /* pad / crop fit the picture by its storage size: make the pixels
+     * square first so an anamorphic source is fitted by its display shape. */
+    const char *square = "scale=w='trunc(iw*sar/2+0.5)*2':h=ih,setsar=1,";
     if (s->fit == LADDER_FIT_PAD)
         snprintf(vf, sizeof(vf),
-                 "%sscale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                 "%s%sscale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,"
                  "pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,format=%s",
-                 fps, s->width, s->height, s->width, s->height, s->pix_fmt);
+                 fps, square, s->width, s->height, s->width, s->height, s->pix_fmt);
     else
         snprintf(vf, sizeof(vf),
-                 "%sscale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1,format=%s",
-                 fps, s->width, s->height, s->width, s->height, s->pix_fmt);
+                 "%s%sscale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1,format=%s",
+                 fps, square, s->width, s->height, s->width, s->height, s->pix_fmt);
     char loud[96] = "";
     if (s->has_loudness)
         snprintf(loud, sizeof(loud), "loudnorm=I=%.3g:TP=-1.5:LRA=11,", s->loudness);

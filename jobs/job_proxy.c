@@ -19,7 +19,9 @@ int job_run_proxy(job_ctx *c)
     if (in.vdec->height > 0 && in.vdec->height < h)
         h = in.vdec->height & ~1;
     char vf[256], af[128];
-    snprintf(vf, sizeof(vf), "scale=-2:%d,setsar=1,format=yuv420p", h);
+    /* Square pixels first (an anamorphic source keeps its display shape),
+     * then the height; -2 keeps the aspect with an even width. */
+    snprintf(vf, sizeof(vf), "scale=w='trunc(iw*sar/2+0.5)*2':h=ih,setsar=1,scale=-2:%d,format=yuv420p", h);
     snprintf(af, sizeof(af), "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo");
     char *path = job_path(c, "proxy.mp4");
     if (!path) {

@@ -1,5 +1,5 @@
 /*
- * ladder_job_run(): check the input against the URL rules, open the atomic
+ * ladder_job_runner_run(): check the input against the URL rules, open the atomic
  * output directory, run the type, measure what was written, rename it into
  * place. Output paths in the result are the final ones.
  */

@@ -83,7 +83,7 @@ typedef struct ladder_job_spec {
     int codec;                    /* ladder_codec; 0 = default */
     double segment_seconds;       /* 0 = default */
     /* URL allow-list from the spec ("url_allow": [...]); the environment's
-     * LADDER_JOB_URL_ALLOW is added by ladder_job_run(). */
+     * LADDER_JOB_URL_ALLOW is added when the job runs. */
     char **url_allow;
     int nb_url_allow;
 } ladder_job_spec;

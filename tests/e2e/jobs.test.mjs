@@ -154,6 +154,19 @@ describe('ladder job: types', () => {
     assert.ok(r.progress.length >= 1, 'progress lines');
   });
 
+  it('proxy: an anamorphic source keeps its display shape with square pixels', async () => {
+    const clip = path.join(media, 'anamorphic.mp4');
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=2', '-vf', 'setsar=4/3', '-c:v', 'libx264',
+      '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip], 'anamorphic clip');
+    const root = newRoot();
+    const r = await runJob({ type: 'proxy', input: clip, output_root: root, output: 'p' });
+    assertOk(r);
+    const v = streamOf(path.join(root, 'p', 'proxy.mp4'), 'video');
+    assert.equal(v.height, 180, 'never above the source height');
+    assert.equal(v.width, 426, '320 x 4/3 display width, even');
+    assert.ok(!v.sample_aspect_ratio || v.sample_aspect_ratio === '1:1', `SAR ${v.sample_aspect_ratio}`);
+  });
+
   it('thumbnail: skips a black lead-in when no time is given', async () => {
     const root = newRoot();
     const r = await runJob({ type: 'thumbnail', id: 't-1', input: leadIn, output_root: root, output: 'thumb', width: 160 });
