@@ -47,9 +47,9 @@ static int build_graph(transcode *t, lane *l, bool audio, const char *desc)
     if (!audio) {
         AVRational fr = av_guess_frame_rate(t->in->fmt, ist, NULL);
         AVRational sar = dec->sample_aspect_ratio.num ? dec->sample_aspect_ratio : (AVRational){ 1, 1 };
-        snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d%s",
+        snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
                  dec->width, dec->height, dec->pix_fmt, ist->time_base.num, ist->time_base.den, sar.num,
-                 sar.den, "");
+                 sar.den);
         if (fr.num > 0 && fr.den > 0) {
             size_t len = strlen(args);
             snprintf(args + len, sizeof(args) - len, ":frame_rate=%d/%d", fr.num, fr.den);
