@@ -7,5 +7,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_job(int argc, char **argv);
 
 #endif

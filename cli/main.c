@@ -22,11 +22,13 @@ static void usage(FILE *out)
             "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
             "  devices [--json]         list this host's devices (CPU, NVIDIA, Intel) and their codecs\n"
             "  config [--json]          the effective host configuration and where each value came from\n"
+            "  job SPEC.json|-          run one queue job (proxy, thumbnail, filmstrip, conform, trim,\n"
+            "                           ladder) from a JSON spec; JSON lines on stdout\n"
             "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
             "  version                  print the version\n"
             "\n"
             "Exit status: 0 ok, 1 internal error, 2 usage, 3 input missing, 4 input invalid,\n"
-            "5 no video stream, 6 bad ladder or configuration, 7 output not writable,\n"
+            "5 no video stream, 6 bad ladder, job spec or configuration, 7 output not writable,\n"
             "8 encoder failure, 9 disk full, 10 unsupported codec, 11 no matching device,\n"
             "75 no host slot free under --no-wait (retry later), 130 cancelled.\n"
             "\n"
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
         return cmd_probe(argc - 1, argv + 1);
     if (!strcmp(cmd, "config"))
         return cmd_config(argc - 1, argv + 1);
+    if (!strcmp(cmd, "job"))
+        return cmd_job(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             char *help_argv[] = { "encode", "--help", NULL };
@@ -94,6 +98,10 @@ int main(int argc, char **argv)
         if (argc > 2 && !strcmp(argv[2], "config")) {
             char *help_argv[] = { "config", "--help", NULL };
             return cmd_config(2, help_argv);
+        }
+        if (argc > 2 && !strcmp(argv[2], "job")) {
+            char *help_argv[] = { "job", "--help", NULL };
+            return cmd_job(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "devices")) {
             char *help_argv[] = { "devices", "--help", NULL };

@@ -1,0 +1,266 @@
+/*
+ * `ladder job SPEC.json|-`: run one queue job and speak JSON lines on
+ * stdout: progress lines while it works, then exactly one result line,
+ * always last. The exit status is ladder_exit_code() of the outcome.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libavutil/log.h>
+
+#include "commands.h"
+#include "ladder/job.h"
+
+#define SPEC_MAX (1 << 20)
+
+static void job_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ladder job SPEC.json\n"
+            "       ladder job -            (spec on stdin)\n"
+            "\n"
+            "Run one job (proxy, thumbnail, filmstrip, conform, trim, ladder) described by a\n"
+            "JSON spec. stdout: JSON lines, {\"type\":\"progress\",...} then one\n"
+            "{\"type\":\"result\",...}. The result is written to output_root/output atomically.\n"
+            "Spec schema, output lines and exit codes: README.md, section 'ladder job'.\n");
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Read the whole spec (file or stdin); NULL with err set on failure. */
+static char *read_spec(const char *path, char *err, size_t n)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        snprintf(err, n, "job spec '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(SPEC_MAX + 1);
+    size_t len = buf ? fread(buf, 1, SPEC_MAX + 1, f) : 0;
+    bool bad = buf && ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!buf) {
+        snprintf(err, n, "out of memory");
+        return NULL;
+    }
+    if (bad || len > SPEC_MAX) {
+        snprintf(err, n, "job spec '%s': %s", path, bad ? "read failed" : "larger than 1 MiB");
+        free(buf);
+        return NULL;
+    }
+    buf[len] = 0;
+    if (strlen(buf) != len) {
+        snprintf(err, n, "job spec '%s': contains a NUL byte", path);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+typedef struct progress_out {
+    const char *id;
+    double last;                  /* time of the last line */
+    int last_percent;
+    char stage[32];
+} progress_out;
+
+static void print_line(json_object *o)
+{
+    fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* At most 4 lines a second, plus one whenever the stage changes. */
+static void on_progress(void *opaque, const char *stage, double percent)
+{
+    progress_out *p = opaque;
+    double t = now();
+    int pct = (int)percent;
+    bool new_stage = strcmp(stage, p->stage) != 0;
+    if (!new_stage && (t - p->last < 0.25 || pct == p->last_percent))
+        return;
+    p->last = t;
+    p->last_percent = pct;
+    snprintf(p->stage, sizeof(p->stage), "%s", stage);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("progress"));
+    json_object_object_add(o, "job", json_object_new_string(p->id));
+    json_object_object_add(o, "stage", json_object_new_string(stage));
+    json_object_object_add(o, "percent", json_object_new_int(pct));
+    print_line(o);
+    json_object_put(o);
+}
+
+/* The id of a spec that failed validation, when it has a readable one, so
+ * the worker can still match the result to its job. */
+static json_object *spec_id(const char *text)
+{
+    json_object *root = text ? json_tokener_parse(text) : NULL, *id = NULL, *out = NULL;
+    if (root && json_object_is_type(root, json_type_object) && json_object_object_get_ex(root, "id", &id) &&
+        json_object_is_type(id, json_type_string))
+        out = json_object_new_string(json_object_get_string(id));
+    json_object_put(root);
+    return out;
+}
+
+static int report_error(json_object *id, int code, const char *msg)
+{
+    int exit_code = ladder_exit_code(code);
+    fprintf(stderr, "ladder: %s\n", msg);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("result"));
+    json_object_object_add(o, "job", id);
+    json_object_object_add(o, "status", json_object_new_string("error"));
+    json_object_object_add(o, "error", json_object_new_string(msg));
+    json_object_object_add(o, "code", json_object_new_string(code == LADDER_ECONFIG ? "invalid job spec" : ladder_strerror(code)));
+    json_object_object_add(o, "exit_code", json_object_new_int(exit_code));
+    print_line(o);
+    json_object_put(o);
+    return exit_code;
+}
+
+static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, double wall, double cpu)
+{
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("result"));
+    json_object_object_add(o, "job", json_object_new_string(spec->id));
+    json_object_object_add(o, "job_type", json_object_new_string(ladder_job_type_name(spec->type)));
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object *outs = json_object_new_array();
+    for (int i = 0; i < r->nb_outputs; i++) {
+        const ladder_job_file *f = &r->outputs[i];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "path", json_object_new_string(f->path));
+        json_object_object_add(e, "bytes", json_object_new_int64(f->bytes));
+        json_object_object_add(e, "duration", json_object_new_double(f->duration));
+        json_object_object_add(e, "width", json_object_new_int(f->width));
+        json_object_object_add(e, "height", json_object_new_int(f->height));
+        json_object_array_add(outs, e);
+    }
+    json_object_object_add(o, "outputs", outs);
+    json_object_object_add(o, "node", json_object_new_string(host));
+    json_object *devices = json_object_new_array();
+    json_object_array_add(devices, json_object_new_string("cpu"));
+    json_object_object_add(o, "devices", devices);
+    json_object *timings = json_object_new_object();
+    json_object_object_add(timings, "wall_seconds", json_object_new_double(wall));
+    json_object_object_add(timings, "cpu_seconds", json_object_new_double(cpu));
+    json_object_object_add(o, "timings", timings);
+    if (r->extra_json) {
+        /* The type's own fields: merged as members of the result. */
+        size_t n = strlen(r->extra_json) + 3;
+        char *text = malloc(n);
+        json_object *extra = NULL;
+        if (text) {
+            snprintf(text, n, "{%s}", r->extra_json);
+            extra = json_tokener_parse(text);
+            free(text);
+        }
+        if (extra) {
+            json_object_object_foreach(extra, key, val)
+                json_object_object_add(o, key, json_object_get(val));
+        }
+        json_object_put(extra);
+    }
+    print_line(o);
+    json_object_put(o);
+    return 0;
+}
+
+/* SIGINT / SIGTERM cancel the job: it stops, removes its temporary
+ * directory and reports "cancelled" (exit 130). SIGUSR1 only wakes the
+ * watcher at the end. */
+typedef struct signal_watch {
+    sigset_t set;
+    ladder_job_runner *runner;
+} signal_watch;
+
+static void *signal_watcher(void *arg)
+{
+    signal_watch *w = arg;
+    int sig;
+    if (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1)
+        ladder_job_runner_cancel(w->runner);
+    return NULL;
+}
+
+int cmd_job(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        job_usage(stdout);
+        return 0;
+    }
+    if (argc != 2) {
+        job_usage(stderr);
+        return 2;
+    }
+    av_log_set_level(AV_LOG_QUIET);
+    double t0 = now(), c0 = cpu_seconds();
+    char err[512] = "";
+    char *text = read_spec(argv[1], err, sizeof(err));
+    if (!text)
+        return report_error(NULL, LADDER_ECONFIG, err);  /* an unreadable spec is a bad spec */
+    ladder_job_spec *spec = NULL;
+    int ret = ladder_job_spec_parse(text, &spec, err, sizeof(err));
+    if (ret) {
+        json_object *id = spec_id(text);
+        free(text);
+        return report_error(id, ret, err);
+    }
+    free(text);
+    progress_out p = { .id = spec->id, .last_percent = -1 };
+    ladder_job_sink sink = { .opaque = &p, .on_progress = on_progress };
+    ladder_job_runner *runner = NULL;
+    if ((ret = ladder_job_runner_init(&runner, spec, &sink))) {
+        ladder_job_spec_free(spec);
+        return report_error(NULL, ret, ladder_strerror(ret));
+    }
+    /* Block the signals in every thread (the engine's too); one watcher
+     * takes them. It holds the runner until it is joined. */
+    signal_watch watch = { .runner = runner };
+    sigemptyset(&watch.set);
+    sigaddset(&watch.set, SIGINT);
+    sigaddset(&watch.set, SIGTERM);
+    sigaddset(&watch.set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
+    ret = ladder_job_runner_run(runner);
+    if (watching) {
+        pthread_kill(watcher, SIGUSR1);
+        pthread_join(watcher, NULL);
+    }
+    int code;
+    if (ret)
+        code = report_error(json_object_new_string(spec->id), ret, ladder_job_runner_error(runner));
+    else
+        code = report_ok(spec, ladder_job_runner_result(runner), now() - t0, cpu_seconds() - c0);
+    ladder_job_runner_close(runner);
+    ladder_job_spec_free(spec);
+    return code;
+}

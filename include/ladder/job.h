@@ -1,0 +1,232 @@
+/*
+ * Queue jobs: one JSON spec in, one output directory out (`ladder job`).
+ *
+ *     ladder_job_spec *spec;
+ *     char err[256];
+ *     int ret = ladder_job_spec_parse(json_text, &spec, err, sizeof(err));
+ *     ...then a ladder_job_runner (below) runs it...
+ *     ladder_job_spec_free(spec);
+ *
+ * Every type writes into a hidden temporary directory inside output_root and
+ * renames it to output_root/output on success, so a retried job never sees a
+ * half-written result and a failed one leaves nothing at the final name.
+ */
+#ifndef LADDER_JOB_H
+#define LADDER_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ladder/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ladder_job_type {
+    LADDER_JOB_PROXY = 0,
+    LADDER_JOB_THUMBNAIL,
+    LADDER_JOB_FILMSTRIP,
+    LADDER_JOB_CONFORM,
+    LADDER_JOB_TRIM,
+    LADDER_JOB_LADDER,
+} ladder_job_type;
+
+const char *ladder_job_type_name(ladder_job_type t);
+
+typedef enum ladder_image_format { LADDER_IMAGE_JPEG = 0, LADDER_IMAGE_WEBP } ladder_image_format;
+typedef enum ladder_fit { LADDER_FIT_PAD = 0, LADDER_FIT_CROP } ladder_fit;
+typedef enum ladder_trim_mode { LADDER_TRIM_SMART = 0, LADDER_TRIM_REENCODE } ladder_trim_mode;
+
+/*
+ * A parsed, validated job. Strings are owned by the spec. A field a type does
+ * not use keeps its default; 0 / NULL / negative means "not given" where the
+ * comment says so.
+ */
+typedef struct ladder_job_spec {
+    ladder_job_type type;
+    char *id;                     /* "" when not given */
+    char *input;
+    char *output_root;
+    char *output;                 /* one sanitised path component */
+    /* proxy, conform */
+    int width, height;            /* proxy: height only (default 540); conform: box;
+                                     thumbnail/filmstrip: image box / tile size */
+    int bitrate_kbps;             /* proxy default 2000; conform: 0 = use crf */
+    int crf;                      /* conform: default 23 when no bitrate */
+    int audio_bitrate_kbps;       /* default 128 */
+    char *preset;                 /* x264 preset, default "veryfast" */
+    /* conform */
+    double fps;                   /* 0 = keep the source's */
+    ladder_fit fit;
+    char *pix_fmt;                /* default "yuv420p" */
+    int audio_channels;           /* default 2 */
+    int audio_rate;               /* default 48000 */
+    bool has_loudness;
+    double loudness;              /* integrated LUFS target */
+    /* thumbnail, filmstrip */
+    ladder_image_format image_format;
+    int quality;                  /* 2..31 (mjpeg qscale) or 0..100 (webp); 0 = default */
+    double time;                  /* thumbnail: < 0 = choose automatically */
+    int count;                    /* filmstrip: tiles; 0 = from interval */
+    double interval;              /* filmstrip: seconds per tile, default 10 */
+    int columns;                  /* filmstrip: default 5 */
+    int rows;                     /* filmstrip: rows per sheet, 0 = all in one sheet */
+    /* trim */
+    double in, out;
+    ladder_trim_mode trim_mode;
+    bool trim_mode_given;
+    /* ladder */
+    char *rungs_json;             /* the "rungs" array as JSON text, NULL = default ladder */
+    unsigned formats;             /* 0 = default */
+    int codec;                    /* ladder_codec; 0 = default */
+    double segment_seconds;       /* 0 = default */
+    /* URL allow-list from the spec ("url_allow": [...]); the environment's
+     * LADDER_JOB_URL_ALLOW is added when the job runs. */
+    char **url_allow;
+    int nb_url_allow;
+} ladder_job_spec;
+
+/*
+ * Parse and validate a JSON spec. On error returns LADDER_ECONFIG (or
+ * LADDER_ENOMEM) and writes one line to err naming the offending key.
+ */
+int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, size_t err_size);
+void ladder_job_spec_free(ladder_job_spec *spec);
+
+/*
+ * Whether name is a safe single output name: not empty, no '/', not "." or
+ * "..", no leading '.', no control characters, at most 128 bytes.
+ */
+bool ladder_job_output_name_ok(const char *name);
+
+/*
+ * Whether input is allowed: a local path (no "scheme://"), or a URL that
+ * starts with one of the comma-separated prefixes in env_list or one of the
+ * spec's prefixes.
+ */
+bool ladder_job_input_allowed(const char *input, const char *const *allow, int nb_allow,
+                              const char *env_list);
+
+/* ---- atomic output directory (jobs/job_output.c) ---- */
+typedef struct ladder_job_output {
+    char *final_path;             /* output_root/output */
+    char *tmp_path;               /* output_root/.output.tmp-XXXXXX */
+} ladder_job_output;
+
+/*
+ * Create the temporary directory root/.name.tmp-PID-XXXXXX (removing the
+ * ones left by dead processes for the same name). LADDER_ECONFIG for a bad
+ * name; LADDER_EOUTPUT (one line in err) when root is not a writable
+ * directory or when something other than a directory (a symlink, a file)
+ * sits at the final name: a symlink there could send the result outside
+ * root.
+ */
+int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name,
+                           char *err, size_t err_size);
+/* Rename the temporary directory to the final name, replacing a previous
+ * result. On error the temporary directory is removed. */
+int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
+/* Remove the temporary directory (if still there) and free the paths. */
+void ladder_job_output_close(ladder_job_output *o);
+/* Remove a directory tree (no symlinks followed). 0 or LADDER_EIO. */
+int ladder_job_rmtree(const char *path);
+
+/* ---- filmstrip geometry (pure) ---- */
+typedef struct ladder_filmstrip_tile {
+    int sheet;                    /* index of the sprite image */
+    int x, y, w, h;               /* inside the sheet */
+    double start, end;            /* cue times, seconds */
+    double sample_time;           /* the frame shown */
+} ladder_filmstrip_tile;
+
+/*
+ * Lay out count tiles of tile_w x tile_h, columns per row, rows_per_sheet
+ * rows per sprite image (0 = one sheet), over duration seconds: tile i covers
+ * [i*d/count, (i+1)*d/count) (the last ends exactly at duration) and shows
+ * the frame in the middle of its span. tiles has count entries.
+ */
+int ladder_filmstrip_layout(int count, int columns, int rows_per_sheet, int tile_w, int tile_h,
+                            double duration, ladder_filmstrip_tile *tiles);
+/* Tiles for a duration: count if > 0, else ceil(duration / interval), at
+ * least 1, at most 1000. */
+int ladder_filmstrip_count(int count, double interval, double duration);
+/* Sheet size in pixels for a layout of count tiles. */
+void ladder_filmstrip_sheet_size(int count, int columns, int rows_per_sheet, int tile_w, int tile_h,
+                                 int sheet, int *w, int *h);
+/*
+ * The WebVTT text: "WEBVTT", then one cue per tile "HH:MM:SS.mmm -->
+ * HH:MM:SS.mmm" and "sheet_name#xywh=x,y,w,h". sheet_names[tile.sheet].
+ * Malloc'ed; NULL on allocation failure.
+ */
+char *ladder_filmstrip_vtt(const ladder_filmstrip_tile *tiles, int count, const char *const *sheet_names);
+
+/* ---- thumbnail frame score (pure) ---- */
+typedef struct ladder_luma_stats {
+    double mean;                  /* 0..255 */
+    double stddev;
+} ladder_luma_stats;
+
+/* Mean and standard deviation of an 8-bit luma plane (sampled on a grid). */
+ladder_luma_stats ladder_luma_measure(const uint8_t *plane, int linesize, int width, int height);
+/* Whether a frame with these statistics is usable as a thumbnail: neither
+ * near-black (mean < 24), near-white (mean > 235) nor flat (stddev < 12). */
+bool ladder_luma_usable(ladder_luma_stats s);
+
+/* ---- running a job ---- */
+typedef struct ladder_job_sink {
+    void *opaque;
+    /* stage ("decode", "encode", "mux", ...) and 0..100; throttled by the caller */
+    void (*on_progress)(void *opaque, const char *stage, double percent);
+} ladder_job_sink;
+
+typedef struct ladder_job_file {
+    char *path;                   /* final path */
+    int64_t bytes;
+    double duration;              /* seconds; 0 for images */
+    int width, height;
+} ladder_job_file;
+
+typedef struct ladder_job_result {
+    ladder_job_file *outputs;
+    int nb_outputs;
+    /* type-specific fields, as one JSON object's members text without the
+     * braces (e.g. "\"time\":2.5"); malloc'ed, may be NULL */
+    char *extra_json;
+} ladder_job_result;
+
+/*
+ * A job being run (opaque, libuv style):
+ *
+ *     ladder_job_runner *r;
+ *     ladder_job_runner_init(&r, spec, &sink);   // spec must outlive r
+ *     int ret = ladder_job_runner_run(r);        // blocks
+ *     ret ? ladder_job_runner_error(r) : ladder_job_runner_result(r)->outputs
+ *     ladder_job_runner_close(r);
+ *
+ * On error the error text is one line naming the input, output or spec key,
+ * and nothing is left at the final output name.
+ */
+typedef struct ladder_job_runner ladder_job_runner;
+
+int ladder_job_runner_init(ladder_job_runner **out, const ladder_job_spec *spec, const ladder_job_sink *sink);
+/* Run to completion: 0 or a negative LADDER_E* code (LADDER_ECANCELED after
+ * ladder_job_runner_cancel()). Once per runner. */
+int ladder_job_runner_run(ladder_job_runner *r);
+/* Stop a running job soon; safe from any thread (not from a signal
+ * handler). A ladder job cancels its session. */
+void ladder_job_runner_cancel(ladder_job_runner *r);
+/* Valid after a successful run, until close. Output paths are final. */
+const ladder_job_result *ladder_job_runner_result(const ladder_job_runner *r);
+const char *ladder_job_runner_error(const ladder_job_runner *r);
+void ladder_job_runner_close(ladder_job_runner *r);
+
+/* Free what a result holds (the runner does it on close). */
+void ladder_job_result_clear(ladder_job_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LADDER_JOB_H */

@@ -1,0 +1,219 @@
+/*
+ * The atomic output directory of a job: everything is written into a hidden
+ * temporary directory next to the final one (same file system, so the last
+ * step is a rename), and a failed or killed job never leaves anything at the
+ * final name. A retried job replaces the previous result: the old directory
+ * is moved aside to a hidden name first, then removed after the rename.
+ */
+/* renameat2(RENAME_EXCHANGE) is a GNU extension (Linux >= 3.15). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "ladder/job.h"
+
+static char *path_join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static int output_error(int e)
+{
+    return e == ENOSPC || e == EDQUOT ? LADDER_ENOSPC : LADDER_EOUTPUT;
+}
+
+int ladder_job_rmtree(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return errno == ENOENT ? 0 : LADDER_EIO;
+    if (!S_ISDIR(sb.st_mode))
+        return unlink(path) == 0 ? 0 : LADDER_EIO;
+    DIR *d = opendir(path);
+    if (!d)
+        return LADDER_EIO;
+    int ret = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *child = path_join(path, e->d_name);
+        if (!child) {
+            ret = LADDER_ENOMEM;
+            break;
+        }
+        int r = ladder_job_rmtree(child);  /* lstat inside: a symlink is unlinked, never followed */
+        free(child);
+        if (r)
+            ret = r;
+    }
+    closedir(d);
+    if (rmdir(path) != 0 && !ret)
+        ret = LADDER_EIO;
+    return ret;
+}
+
+/*
+ * A job killed with SIGKILL (or a crashed host process) leaves its hidden
+ * temporary directory behind. The next job for the same output removes the
+ * ones whose process is gone: the name carries the writer's pid. (Same host
+ * only: on shared storage another host's pid means nothing, so a job
+ * runner must not run one output name on two hosts at once anyway.)
+ */
+static void remove_stale(const char *root, const char *name)
+{
+    char prefix[160];
+    snprintf(prefix, sizeof(prefix), ".%s.tmp-", name);
+    size_t pl = strlen(prefix);
+    DIR *d = opendir(root);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, pl))
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + pl, &end, 10);
+        if (end == e->d_name + pl || *end != '-' || pid <= 0)
+            continue;
+        if (pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char *path = path_join(root, e->d_name);
+            if (path)
+                ladder_job_rmtree(path);
+            free(path);
+        }
+    }
+    closedir(d);
+}
+
+int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name, char *err, size_t n)
+{
+    memset(o, 0, sizeof(*o));
+    if (!ladder_job_output_name_ok(name)) {
+        snprintf(err, n, "job spec: \"output\" '%s': must be one plain name under output_root", name);
+        return LADDER_ECONFIG;
+    }
+    struct stat sb;
+    if (stat(root, &sb) != 0) {
+        snprintf(err, n, "output_root '%s': %s", root, strerror(errno));
+        return LADDER_EOUTPUT;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, n, "output_root '%s': not a directory", root);
+        return LADDER_EOUTPUT;
+    }
+    o->final_path = path_join(root, name);
+    size_t tn = strlen(root) + strlen(name) + 40;
+    o->tmp_path = malloc(tn);
+    if (!o->final_path || !o->tmp_path) {
+        ladder_job_output_close(o);
+        snprintf(err, n, "out of memory");
+        return LADDER_ENOMEM;
+    }
+    /* A symlink at the final name would make the result land wherever it
+     * points (or make the rename replace the link, not a directory). */
+    if (lstat(o->final_path, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        snprintf(err, n, "output '%s': exists and is not a directory (a symlink or a file)", o->final_path);
+        ladder_job_output_close(o);
+        return LADDER_EOUTPUT;
+    }
+    remove_stale(root, name);
+    snprintf(o->tmp_path, tn, "%s/.%s.tmp-%ld-XXXXXX", root, name, (long)getpid());
+    if (!mkdtemp(o->tmp_path)) {
+        int e = errno;
+        snprintf(err, n, "output_root '%s': cannot create a directory there: %s", root, strerror(e));
+        free(o->tmp_path);
+        o->tmp_path = NULL;
+        ladder_job_output_close(o);
+        return output_error(e);
+    }
+    /* mkdtemp makes it 0700; the result is as readable as any other file
+     * this process creates. */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(o->tmp_path, 0777 & ~mask);
+    return 0;
+}
+
+int ladder_job_output_commit(ladder_job_output *o, char *err, size_t n)
+{
+    /* Flush the files' data before the rename makes them visible. */
+    DIR *d = opendir(o->tmp_path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW);
+            if (fd >= 0) {
+                fsync(fd);
+                close(fd);
+            }
+        }
+        closedir(d);
+    }
+    char *old = NULL;
+    struct stat sb;
+    if (lstat(o->final_path, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+            snprintf(err, n, "output '%s': exists and is not a directory", o->final_path);
+            return LADDER_EOUTPUT;
+        }
+        /* Swap the two directories in one step where the file system can,
+         * so readers never find the final name missing; the old result then
+         * sits at the temporary name and is removed with it. */
+        if (renameat2(AT_FDCWD, o->tmp_path, AT_FDCWD, o->final_path, RENAME_EXCHANGE) == 0) {
+            ladder_job_rmtree(o->tmp_path);
+            free(o->tmp_path);
+            o->tmp_path = NULL;
+            return 0;
+        }
+        size_t on = strlen(o->tmp_path) + 8;
+        old = malloc(on);
+        if (!old)
+            return LADDER_ENOMEM;
+        /* tmp_path is unique (mkdtemp), so is this name next to it. */
+        snprintf(old, on, "%s.old", o->tmp_path);
+        if (rename(o->final_path, old) != 0) {
+            int e = errno;
+            snprintf(err, n, "output '%s': cannot replace the previous result: %s", o->final_path, strerror(e));
+            free(old);
+            return output_error(e);
+        }
+    }
+    if (rename(o->tmp_path, o->final_path) != 0) {
+        int e = errno;
+        snprintf(err, n, "output '%s': rename failed: %s", o->final_path, strerror(e));
+        if (old) {
+            ladder_job_rmtree(old);  /* the job was retried: the old result is stale either way */
+            free(old);
+        }
+        return output_error(e);
+    }
+    if (old) {
+        ladder_job_rmtree(old);
+        free(old);
+    }
+    free(o->tmp_path);
+    o->tmp_path = NULL;           /* committed: close leaves it alone */
+    return 0;
+}
+
+void ladder_job_output_close(ladder_job_output *o)
+{
+    if (o->tmp_path)
+        ladder_job_rmtree(o->tmp_path);
+    free(o->tmp_path);
+    free(o->final_path);
+    o->tmp_path = o->final_path = NULL;
+}
