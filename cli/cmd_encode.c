@@ -90,6 +90,8 @@ static void encode_usage(FILE *out)
         "  --host-cpu-slots N CPU slots on this host (default $LADDER_HOST_CPU_SLOTS,\n"
         "                     else one per core)\n"
         "  --no-wait          no free slot: exit 75 at once (retry later), naming the holders\n"
+        "  --when-busy MODE   wait (default), cpu or fail (exit 75, like --no-wait) when the\n"
+        "                     devices it may use are busy (also when_busy in the config)\n"
         "  --priority CLASS   batch (default) or realtime: while a realtime job waits for a\n"
         "                     slot, batch jobs on the host give theirs up at their next chunk\n"
         "                     boundary and resume when no realtime job waits\n"
@@ -115,7 +117,7 @@ enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
-    OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG,
+    OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
 };
 
 static const struct option encode_options[] = {
@@ -136,6 +138,7 @@ static const struct option encode_options[] = {
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
     { "host-cpu-slots", required_argument, NULL, OPT_HOST_CPU_SLOTS },
     { "priority", required_argument, NULL, OPT_PRIORITY },
+    { "when-busy", required_argument, NULL, OPT_WHEN_BUSY },
     { "no-wait", no_argument, NULL, OPT_NO_WAIT },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "progress", required_argument, NULL, OPT_PROGRESS },
@@ -392,6 +395,15 @@ int cmd_encode(int argc, char **argv)
             slot_opts.realtime = job.realtime = !strcmp(optarg, "realtime");
             break;
         case OPT_CONFIG: break;   /* read by host_config_apply_encode() */
+        case OPT_WHEN_BUSY:
+            /* The flag beats the configuration's when_busy. For a CPU job
+             * "cpu" is waiting for a CPU slot, like "wait". */
+            if (strcmp(optarg, "wait") && strcmp(optarg, "cpu") && strcmp(optarg, "fail")) {
+                fprintf(stderr, "ladder: --when-busy '%s': expected wait, cpu or fail\n", optarg);
+                return 2;
+            }
+            slot_opts.no_wait = !strcmp(optarg, "fail");
+            break;
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
             else if (!strcmp(optarg, "json")) progress = LADDER_PROGRESS_JSON;

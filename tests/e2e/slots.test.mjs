@@ -123,7 +123,11 @@ describe('host CPU slots between ladder processes', () => {
       const outDir = path.join(work, 'nowait-c');
       const c = await encode(src.path, outDir, [...BASE, '--progress', 'none', '--no-wait'],
         { env, lock: false });
+      // --when-busy fail is the same request in policy words.
+      const f = await encode(src.path, path.join(work, 'nowait-f'), [...BASE, '--progress', 'none', '--when-busy', 'fail'],
+        { env, lock: false });
       const ra = await a.done;
+      assert.equal(f.code, 75, describeRun(f));
       assert.equal(ra.code, 0, describeRun(ra));
       assert.equal(c.code, 75, describeRun(c));
       const lines = stderrLines(c.stderr);
