@@ -185,7 +185,7 @@ static uint32_t eligible_rungs(ladder_session *s, int d)
 
 /*
  * A chunk from device d came out with another configuration than its
- * pre-flight promised. The rung's canonical device (the first) only gets
+ * pre-flight promised. The rung's canonical device only gets
  * the chunk again: its encoder defines the configuration, so a difference
  * there is a one-off (or a test's injected fault), and the attempt limit
  * catches one that is not. Any other device is not trusted with the rung
@@ -194,7 +194,7 @@ static uint32_t eligible_rungs(ladder_session *s, int d)
  */
 static void distrust_device(ladder_session *s, rung_ctx *r, int d, int chunk_index)
 {
-    if (d == 0)
+    if (d == r->canonical_device)
         return;
     pthread_mutex_lock(&s->progress_lock);
     rung_device *rd = &r->on_device[d];

@@ -73,6 +73,7 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
     json_object_object_add(o, "invariant_requeues", json_object_new_int(r->invariant_requeues));
     json_object_object_add(o, "failure_requeues", json_object_new_int(r->failure_requeues));
     json_object_object_add(o, "devices", rung_devices_json(rep, r));
+    json_object_object_add(o, "canonical_device", json_object_new_string(r->canonical_device));
     json_object_object_add(o, "codecs", json_object_new_string(r->codecs));
     json_object_object_add(o, "bit_depth", json_object_new_int(r->bit_depth));
     json_object_object_add(o, "state", json_object_new_string(ladder_rung_state_name(r->state)));

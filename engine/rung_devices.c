@@ -6,7 +6,8 @@
  * encoder_choice). Before any chunk exists, each distinct choice is asked
  * once per rung for the decoder configuration it produces (a pre-flight:
  * open the encoder with the rung's settings; AV1 also encodes a few
- * frames). The first device's configuration is the rung's canonical one:
+ * frames). The configuration of the first device that has an encoder for
+ * the rung's codec is the rung's canonical one:
  * it goes into the init segment, and a device whose configuration is not
  * byte-identical is kept off the rung. With in-band parameter sets
  * (avc3/hev1) a different configuration is accepted when a decoder set up
@@ -65,10 +66,12 @@ int rung_devices_slots(const ladder_session *s)
     return slots;
 }
 
-/* Choose every device's encoder for every codec the ladder uses. The first
- * device must be able to encode every rung (it defines them); another
- * device that cannot is only kept off those rungs (no encoder of its kind
- * for the codec, or not in the linked FFmpeg: the pre-flight says so). */
+/* Choose every device's encoder for every codec the ladder uses, then each
+ * rung's canonical device: the first in the list that has an encoder for
+ * the rung's codec in the linked FFmpeg (a GPU listed first defines the
+ * H.264 rungs, the CPU after it the AV1 ones). A device without one is
+ * only kept off those rungs (the pre-flight says why); a rung no device
+ * can encode fails the run before anything is written. */
 int rung_devices_resolve(ladder_session *s)
 {
     for (int d = 0; d < s->nb_devices; d++) {
@@ -79,13 +82,16 @@ int rung_devices_resolve(ladder_session *s)
             if (choice->backend || choice->preset)
                 continue;             /* decided for an earlier rung */
             const char *wanted = dev->spec.encoder[codec];
-            choice->backend = encoder_backend_for(codec, wanted, dev->spec.kind);
             choice->preset = dev->spec.preset[0] ? dev->spec.preset : s->preset;
             choice->gpu = dev->spec.gpu;
+            /* "none": the operator keeps this codec off the device. */
+            if (!strcmp(wanted, "none"))
+                continue;
+            choice->backend = encoder_backend_for(codec, wanted, dev->spec.kind);
             char known[96];
             encoder_backend_list(codec, known, sizeof(known));
             if (wanted[0] && !choice->backend) {
-                session_fail(s, LADDER_ECONFIG, "device %s: ladder has no %s encoder '%s' (known: %s)",
+                session_fail(s, LADDER_ECONFIG, "device %s: ladder has no %s encoder '%s' (known: %s, or none)",
                              dev->spec.name, ladder_config_codec_name(codec), wanted, known);
                 return LADDER_ECONFIG;
             }
@@ -94,18 +100,30 @@ int rung_devices_resolve(ladder_session *s)
                              dev->spec.kind, encoder_backend_name(choice->backend));
                 return LADDER_ECONFIG;
             }
-            if (d > 0)
-                continue;
-            const char *name = choice->backend ? encoder_backend_name(choice->backend) : NULL;
-            if (!name || !avcodec_find_encoder_by_name(name)) {
-                session_fail(s, LADDER_ECODEC, "rung %s: codec '%s' is not supported by this build "
-                             "(%s%s has no %s encoder%s%s)",
-                             s->rungs[i].cfg.name, ladder_config_codec_name(codec),
-                             name ? "the linked FFmpeg" : "device ", name ? "" : dev->spec.name,
-                             ladder_config_codec_name(codec), name ? ": " : "", name ? name : "");
-                return LADDER_ECODEC;
-            }
         }
+    }
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        ladder_codec codec = r->cfg.codec;
+        r->canonical_device = -1;
+        const char *missing = NULL;
+        for (int d = 0; d < s->nb_devices && r->canonical_device < 0; d++) {
+            const encoder_backend *b = s->devices[d].choice[codec].backend;
+            if (b && avcodec_find_encoder_by_name(encoder_backend_name(b)))
+                r->canonical_device = d;
+            else if (b && !missing)
+                missing = encoder_backend_name(b);
+        }
+        if (r->canonical_device >= 0)
+            continue;
+        if (missing)
+            session_fail(s, LADDER_ECODEC, "rung %s: codec '%s' is not supported by this build "
+                         "(the linked FFmpeg has no %s)", r->cfg.name, ladder_config_codec_name(codec), missing);
+        else
+            session_fail(s, LADDER_ECODEC, "rung %s: codec '%s' is not supported by this build "
+                         "(no device in the list has an %s encoder)", r->cfg.name, ladder_config_codec_name(codec),
+                         ladder_config_codec_name(codec));
+        return LADDER_ECODEC;
     }
     return 0;
 }
@@ -140,7 +158,7 @@ static int config_codec_string(ladder_codec codec, const uint8_t *config, int si
 static void judge_device(ladder_session *s, rung_ctx *r, int d)
 {
     rung_device *rd = &r->on_device[d];
-    const rung_device *canon = &r->on_device[0];
+    const rung_device *canon = &r->on_device[r->canonical_device];
     if (rd->config_size == canon->config_size && !memcmp(rd->config, canon->config, (size_t)canon->config_size)) {
         rd->usable = true;
         return;
@@ -166,14 +184,22 @@ static void judge_device(ladder_session *s, rung_ctx *r, int d)
 int rung_devices_preflight(ladder_session *s, rung_ctx *r)
 {
     ladder_codec codec = r->cfg.codec;
-    for (int d = 0; d < s->nb_devices; d++) {
+    int canonical = r->canonical_device;
+    /* The canonical device first: the others are judged against it. */
+    for (int k = -1; k < s->nb_devices; k++) {
+        int d = k < 0 ? canonical : k;
+        if (k >= 0 && d == canonical)
+            continue;
         const encoder_choice *choice = &s->devices[d].choice[codec];
         rung_device *rd = &r->on_device[d];
-        /* Same encoder and preset as an earlier device: same answer. */
+        /* Same encoder, preset and GPU as a device probed already (the
+         * canonical one, or an earlier one): the same answer. */
         int twin = -1;
-        for (int e = 0; e < d && twin < 0; e++)
-            if (same_choice(&s->devices[e].choice[codec], choice))
+        for (int e = 0; e < s->nb_devices && twin < 0 && d != canonical; e++) {
+            bool probed = e == canonical || e < d;
+            if (e != d && probed && choice->backend && same_choice(&s->devices[e].choice[codec], choice))
                 twin = e;
+        }
         if (twin >= 0) {
             const rung_device *t = &r->on_device[twin];
             rd->usable = t->usable;
@@ -183,28 +209,27 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
             continue;
         }
         if (!choice->backend) {
-            /* Only a later device (resolve() refused the first): the kind
-             * has no encoder for this codec in ladder or this build. */
-            snprintf(rd->why, sizeof(rd->why), "a %s device has no %s encoder here", s->devices[d].spec.kind,
-                     ladder_config_codec_name(codec));
+            snprintf(rd->why, sizeof(rd->why), "%s has no %s encoder here%s", s->devices[d].spec.name,
+                     ladder_config_codec_name(codec),
+                     !strcmp(s->devices[d].spec.encoder[codec], "none") ? " (none asked)" : "");
             continue;
         }
         const char *encoder = encoder_backend_name(choice->backend);
         int err = avcodec_find_encoder_by_name(encoder) ? 0 : LADDER_ECODEC;
         if (!err)
-            err = encoder_probe_config(s, r, choice, d == 0 ? r->codecpar : NULL, &rd->config, &rd->config_size);
+            err = encoder_probe_config(s, r, choice, d == canonical ? r->codecpar : NULL, &rd->config,
+                                       &rd->config_size);
         if (err == LADDER_ENOMEM)
             return err;
-        if (d == 0) {
+        if (d == canonical) {
             /* The canonical device defines the rung: it must work. */
-            if (err)
+            if (err) {
                 session_fail(s, err, "rung %s: cannot open the %s encoder (%s, preset %s) for %dx%d%s",
                              r->cfg.name, ladder_config_codec_name(codec), encoder, choice->preset, r->width,
                              r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
-            else
-                rd->usable = true;
-            if (err)
                 return err;
+            }
+            rd->usable = true;
             continue;
         }
         if (err)
@@ -213,8 +238,8 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
         else
             judge_device(s, r, d);
     }
-    for (int d = 1; d < s->nb_devices; d++)
-        if (!r->on_device[d].usable)
+    for (int d = 0; d < s->nb_devices; d++)
+        if (d != canonical && !r->on_device[d].usable)
             session_log(s, LADDER_LOG_WARNING, "rung=%s device=%s event=device_excluded reason=%s",
                         r->cfg.name, s->devices[d].spec.name, r->on_device[d].why);
     return 0;
@@ -246,6 +271,8 @@ void rung_devices_report(ladder_session *s)
     for (int i = 0; i < s->nb_rungs && i < LADDER_MAX_RUNGS; i++) {
         const rung_ctx *r = &s->rungs[i];
         ladder_rung_report *rr = &rep->rungs[i];
+        snprintf(rr->canonical_device, sizeof(rr->canonical_device), "%s",
+                 r->canonical_device >= 0 ? s->devices[r->canonical_device].spec.name : "");
         for (int d = 0; d < s->nb_devices; d++) {
             rr->chunks_by_device[d] = r->on_device[d].chunks;
             snprintf(rr->device_excluded[d], sizeof(rr->device_excluded[d]), "%s",

@@ -328,10 +328,11 @@ static int prepare_rungs(ladder_session *s)
         int err = rung_devices_preflight(s, r);
         if (err)
             return err;
-        const rung_device *canon = &r->on_device[0];
+        const rung_device *canon = &r->on_device[r->canonical_device];
         if (out->codec_string(canon->config, (size_t)canon->config_size, r->codecs, sizeof(r->codecs))) {
             session_fail(s, LADDER_EINTERNAL, "rung %s: %s produced no readable %s", r->cfg.name,
-                         encoder_backend_name(s->devices[0].choice[r->cfg.codec].backend), out->parameter_sets);
+                         encoder_backend_name(s->devices[r->canonical_device].choice[r->cfg.codec].backend),
+                         out->parameter_sets);
             return LADDER_EINTERNAL;
         }
         /* In-band parameter sets: the sample entry says so (avc3/hev1), and

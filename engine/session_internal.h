@@ -120,10 +120,11 @@ typedef struct rung_ctx {
     int64_t source_end;           /* end time of the latest source frame */
 
     /* codec invariant: the decoder configuration every chunk must match is
-     * on_device[0].config (extradata; for AV1 the sequence header OBU, see
-     * encoder_probe_config()), the first device's, in the init segment */
+     * on_device[canonical_device].config (extradata; for AV1 the sequence
+     * header OBU, see encoder_probe_config()), in the init segment */
     AVCodecParameters *codecpar;
     char codecs[64];
+    int canonical_device;         /* the device whose configuration defines the rung */
     /* per device, as in session.devices; usable and why change under
      * progress_lock when a device surprises (encode_worker.c) */
     rung_device on_device[LADDER_MAX_DEVICES];

@@ -271,6 +271,7 @@ typedef struct ladder_rung_report {
     /* per device of ladder_report.devices: chunks encoded there, and why
      * the device was kept off this rung ("" = it was not) */
     int chunks_by_device[LADDER_MAX_DEVICES];
+    char canonical_device[LADDER_DEVICE_LABEL_MAX]; /* whose configuration defines the rung */
     char device_excluded[LADDER_MAX_DEVICES][192];
     char codecs[64];              /* RFC 6381, from the bitstream */
     int bit_depth;                /* 8 or 10, as encoded */

@@ -270,3 +270,34 @@ describe('--devices with GPU requests', () => {
     assert.match(bad.stderr, /a cpu device cannot run h264_nvenc/);
   });
 });
+
+// Each rung's canonical device is the first one that can encode its codec:
+// with AV1 kept off the first device (`av1=none`), the second device defines
+// (and encodes) the AV1 rung while the first still defines the H.264 one.
+describe('the canonical device is chosen per rung', () => {
+  it('cpu:1:av1=none,cpu:1:name=avbox: the H.264 rung is the first device\'s, the AV1 rung avbox\'s', async () => {
+    ladderBin();
+    const src = await cfrClip('30', { width: 320, height: 180, duration: 4 });
+    const work = makeTempDir('ladder-e2e-mixed-canonical-');
+    const ladder = path.join(work, 'ladder.json');
+    fs.writeFileSync(ladder, JSON.stringify({ rungs: [{ height: 180, bitrate: '300k' }, { height: 144, bitrate: '150k', codec: 'av1' }] }));
+    const dir = path.join(work, 'out');
+    const run = await encode(src.path, dir, ['--ladder', ladder, '--preset', 'ultrafast',
+      '--devices', 'cpu:1:av1=none,cpu:1:name=avbox', '--progress', 'none']);
+    assert.equal(run.code, 0, describeRun(run));
+    const rep = loadOutput(dir).report;
+    const h264 = rep.rungs.find((r) => r.codecs.startsWith('avc1'));
+    const av1 = rep.rungs.find((r) => r.codecs.startsWith('av01'));
+    assert.equal(h264.canonical_device, 'cpu');
+    assert.equal(av1.canonical_device, 'avbox');
+    const off = av1.devices.find((d) => d.name === 'cpu');
+    assert.equal(off.chunks, 0);
+    assert.match(off.excluded || '', /no av1 encoder here \(none asked\)/);
+    assert.equal(av1.devices.find((d) => d.name === 'avbox').chunks, av1.chunks);
+    // Nobody can encode AV1: a bad request for this build, before anything is written.
+    const none = await encode(src.path, path.join(work, 'none'), ['--ladder', ladder, '--devices', 'cpu:1:av1=none',
+      '--progress', 'none']);
+    assert.equal(none.code, 10, describeRun(none));
+    assert.match(none.stderr, /no device in the list has an av1 encoder/);
+  });
+});
