@@ -485,9 +485,25 @@ int cmd_encode(int argc, char **argv)
     if (progress_view_init(&view, progress, verbosity))
         return 1;
     ladder_progress_sink sink = progress_view_sink(view);
-    /* Host CPU slots first: job.cpu_slots becomes what this job got. Every
-     * device here runs on the CPU (the fault device too), so a device list
-     * asks for all its slots together. */
+    /* Decide and record the route (report.json, a JSON "route" line). A
+     * GPU route becomes the device list when the job named none. */
+    char route[96], route_reason[512], gpu_devices[160];
+    host_config_route_encode(&host_conf, &job, progress_view_is_json(view), verbosity, job.nb_devices == 0, route,
+                             sizeof(route), route_reason, sizeof(route_reason), gpu_devices, sizeof(gpu_devices));
+    job.route = route;
+    job.route_reason = route_reason;
+    if (gpu_devices[0]) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (ladder_device_spec_parse(gpu_devices, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES,
+                                     &job.nb_devices, err, sizeof(err))) {
+            fprintf(stderr, "ladder: route %s: %s\n", route, err);
+            progress_view_close(view);
+            return ladder_exit_code(LADDER_EINTERNAL);
+        }
+        job.devices = devices;
+    }
+    /* Host CPU slots first: job.cpu_slots becomes what this job got. CPU
+     * devices (the fault device too) ask for all their slots together. */
     if (job.nb_devices > 0) {
         int err_devices = encode_devices_resolve(devices, &job.nb_devices);
         if (err_devices) {
@@ -501,12 +517,6 @@ int cmd_encode(int argc, char **argv)
             job.cpu_slots = 1;
         slot_opts.min_slots = cpu_devices;
     }
-    /* Decide and record the route (report.json, a JSON "route" line). */
-    char route[96], route_reason[512];
-    host_config_route_encode(&host_conf, &job, progress_view_is_json(view), verbosity, route, sizeof(route),
-                             route_reason, sizeof(route_reason));
-    job.route = route;
-    job.route_reason = route_reason;
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
     if (ret) {

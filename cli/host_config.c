@@ -150,32 +150,45 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
 }
 
 void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
-                              char *route, size_t route_size, char *reason, size_t reason_size)
+                              bool can_act, char *route, size_t route_size, char *reason, size_t reason_size,
+                              char *gpu_devices, size_t gpu_devices_size)
 {
     ladder_route r;
     ladder_media_probe *p = NULL;
     ladder_estimate est;
     char err[512];
     bool have = false;
+    gpu_devices[0] = '\0';
     /* A short scan: the route needs sizes and codecs, not a measured rate. */
     if (ladder_media_probe_open(&p, job->input, 2.0, err, sizeof(err)) == 0 && p->video_stream >= 0)
         have = ladder_estimate_job(p, job, &est, err, sizeof(err)) == 0;
     ladder_media_probe_free(p);
     host_config_route(v, have ? &est : NULL, &r);
     snprintf(route, route_size, "%s", r.target);
-    if (r.kind == LADDER_ROUTE_CPU)
+    const char *ran_on = "cpu";
+    if (r.kind != LADDER_ROUTE_GPU) {
         snprintf(reason, reason_size, "%s", r.reason);
-    else
-        /* The engine encodes on CPU devices only: record the decision and
-         * why, and run where it can. */
-        snprintf(reason, reason_size, "%s; GPU encode is not available in this build: CPU", r.reason);
+    } else if (!can_act) {
+        snprintf(reason, reason_size, "%s; --devices given: that list runs the job", r.reason);
+        ran_on = "devices";
+    } else {
+        /* The target names the GPU by UUID when it has one (stable across
+         * reordering), else by CUDA index. */
+        const char *gpu = strncmp(r.target, "gpu:", 4) ? "" : r.target + 4;
+        if (!strncmp(gpu, "GPU-", 4))
+            snprintf(gpu_devices, gpu_devices_size, "nvidia:1:uuid=%s,cpu", gpu);
+        else
+            snprintf(gpu_devices, gpu_devices_size, "nvidia:1:gpu=%s,cpu", gpu);
+        snprintf(reason, reason_size, "%s", r.reason);
+        ran_on = "gpu";
+    }
     if (verbosity >= LADDER_LOG_INFO)
         fprintf(stderr, "ladder: route %s: %s\n", route, reason);
     if (json) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "type", json_object_new_string("route"));
         json_object_object_add(o, "route", json_object_new_string(route));
-        json_object_object_add(o, "ran_on", json_object_new_string("cpu"));
+        json_object_object_add(o, "ran_on", json_object_new_string(ran_on));
         json_object_object_add(o, "reason", json_object_new_string(reason));
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         fflush(stdout);

@@ -53,11 +53,15 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
 
 /*
  * `ladder encode`: probe the input, estimate, route, and say so: one
- * {"type":"route",...} line when json, one log line at -v. A GPU route is
- * not taken in this build: the reason says so and the job runs on the CPU.
- * route/reason receive what is recorded in report.json.
+ * {"type":"route",...} line when json, one log line at -v. route/reason
+ * receive what is recorded in report.json. When the route is a GPU and the
+ * job named no devices (can_act), gpu_devices gets the device list that
+ * takes it ("nvidia:1:uuid=GPU-...,cpu": the GPU defines the rungs NVENC
+ * can encode, the CPU the others); otherwise it is "" and the job's own
+ * devices (or the CPU) run it, as the reason says.
  */
 void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
-                              char *route, size_t route_size, char *reason, size_t reason_size);
+                              bool can_act, char *route, size_t route_size, char *reason, size_t reason_size,
+                              char *gpu_devices, size_t gpu_devices_size);
 
 #endif
