@@ -53,7 +53,6 @@ export async function startWorker(options = {}) {
 
   async function processJob(queue, job, token) {
     const who = attribution({ config, facts, workerId, job });
-    if (process.env.DEBUG_LADDER_WORKER) console.error('start', job.id, JSON.stringify(job.data._ladder));
     const klass = job.data && job.data.class;
     await stamp(job, { ...who, class: klass ?? null, status: 'running', started_at: new Date().toISOString() });
     const spec = jobToSpec(queue, job, config);

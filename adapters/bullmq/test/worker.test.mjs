@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import IORedis from 'ioredis';
-import { startWorker } from '../src/worker.mjs';
+import { busyDelay, startWorker } from '../src/worker.mjs';
 import { configFromEnv } from '../src/config.mjs';
 import { chainJobs } from '../src/chain.mjs';
 import { freePort, ladderBin, makeMedia, script, startRedis, tmpDir, waitFor } from './helpers.mjs';
@@ -157,4 +157,12 @@ test('bad spec: failed at once with the message, no retry; metrics count it', as
   assert.match(text, /ladder_worker_jobs_total\{queue="proxy",outcome="completed"\} 1\n/);
   assert.match(text, /ladder_worker_job_duration_seconds_count\{queue="proxy",outcome="completed"\} 1\n/);
   assert.match(text, /ladder_worker_active_jobs\{queue="proxy"\} 0\n/);
+});
+
+test('exit-75 back-off: exponential, capped, jittered to 50..100 %', () => {
+  assert.equal(busyDelay(0, 1000, 60000, () => 1), 1000);
+  assert.equal(busyDelay(3, 1000, 60000, () => 1), 8000);
+  assert.equal(busyDelay(3, 1000, 60000, () => 0), 4000);
+  assert.equal(busyDelay(20, 1000, 60000, () => 1), 60000);
+  assert.equal(busyDelay(100, 1000, 60000, () => 0.5), 45000);
 });
