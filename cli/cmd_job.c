@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,8 +210,25 @@ static void *signal_watcher(void *arg)
     return NULL;
 }
 
+/* LADDER_DIE_WITH_PARENT=1: a job runner (the BullMQ worker) wants its
+ * ladder to end with it. The kernel sends SIGTERM when the parent dies (the
+ * job cancels as on any SIGTERM, exit 130); a parent already gone before the
+ * request took effect is caught by comparing getppid() around it. */
+static void die_with_parent(void)
+{
+    const char *v = getenv("LADDER_DIE_WITH_PARENT");
+    if (!v || strcmp(v, "1"))
+        return;
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+        return;
+    if (getppid() != parent)
+        raise(SIGTERM);
+}
+
 int cmd_job(int argc, char **argv)
 {
+    die_with_parent();
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         job_usage(stdout);
         return 0;

@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config ffmpeg libavcodec-dev libavformat-dev
 libavfilter-dev libswscale-dev libswresample-dev libavutil-dev libjson-c-dev
-libcmocka-dev libxml2-dev libxml2-utils chromium libffmpeg-nvenc-dev libvpl-dev"
+libcmocka-dev libxml2-dev libxml2-utils chromium libffmpeg-nvenc-dev libvpl-dev
+redis-server"
 
 missing=""
 for p in $PACKAGES; do
@@ -27,5 +28,14 @@ if [ -f tests/e2e/package-lock.json ]; then
     if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
         npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
         touch tests/e2e/node_modules
+    fi
+fi
+
+# The BullMQ worker adapter: bullmq (with ioredis) and prom-client; its tests
+# start their own redis-server.
+if [ -f adapters/bullmq/package-lock.json ]; then
+    if [ ! -d adapters/bullmq/node_modules ] || [ adapters/bullmq/package-lock.json -nt adapters/bullmq/node_modules ]; then
+        npm ci --prefix adapters/bullmq --no-audit --no-fund --loglevel=error
+        touch adapters/bullmq/node_modules
     fi
 fi

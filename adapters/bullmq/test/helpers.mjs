@@ -1,0 +1,97 @@
+// Test helpers: a private redis-server, tiny media, fake ladder scripts.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const ladderBin = path.resolve(repoRoot, process.env.LADDER_BIN || 'build/ladder');
+export const workerBin = path.resolve(repoRoot, 'adapters/bullmq/bin/ladder-worker.mjs');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+export async function startRedis(dir) {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  await waitFor('redis-server ready', () => /Ready to accept connections/.test(log) || proc.exitCode !== null, 15000, 50);
+  if (proc.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => { if (proc.exitCode !== null) return r(); proc.once('exit', r); proc.kill('SIGTERM'); }),
+  };
+}
+
+export function makeMedia(dir, name, seconds) {
+  const file = path.join(dir, name);
+  execFileSync('ffmpeg', ['-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', file]);
+  return file;
+}
+
+export function script(dir, name, body) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
+// The pids whose parent is `ppid` (Linux /proc).
+export function childrenOf(ppid) {
+  const out = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === ppid) out.push(Number(e));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+// Alive and not a zombie.
+export function alive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch { return false; }
+}
+
+export function tmpDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+// The worker CLI as its own process (for signals).
+export function spawnWorker(env) {
+  const proc = spawn(process.execPath, [workerBin], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.log = '';
+  proc.stderr.on('data', (d) => { proc.log += d; });
+  proc.ready = waitFor('worker ready', () => /"msg":"ready"/.test(proc.log) || proc.exitCode !== null, 30000, 50)
+    .then(() => { if (proc.exitCode !== null) throw new Error(`worker exited: ${proc.log}`); });
+  proc.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  return proc;
+}

@@ -1,0 +1,169 @@
+// The worker in this process against a private redis-server and the real
+// ladder binary: subscription, a proxy end to end with attribution and its
+// chain, the exit-75 back-off, a bad spec, metrics.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { busyDelay, startWorker } from '../src/worker.mjs';
+import { configFromEnv } from '../src/config.mjs';
+import { chainJobs } from '../src/chain.mjs';
+import { freePort, ladderBin, makeMedia, script, startRedis, tmpDir, waitFor } from './helpers.mjs';
+
+let dir; let redis; let media; let conn;
+const open = [];
+
+before(async () => {
+  dir = tmpDir('ladder-bullmq-');
+  redis = await startRedis(dir);
+  media = makeMedia(dir, 'small.mp4', 2);
+  conn = new IORedis(redis.url, { maxRetriesPerRequest: null });
+});
+
+after(async () => {
+  for (const o of open.reverse()) await o.close().catch(() => {});
+  await conn.quit().catch(() => {});
+  await redis.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function queue(name, prefix) {
+  const q = new Queue(name, { connection: conn, prefix });
+  open.push(q);
+  return q;
+}
+
+async function worker(options) {
+  const w = await startWorker({ redisUrl: redis.url, ladderBin, outputRoot: dir, busyBackoffMs: 50, ...options });
+  open.push(w);
+  return w;
+}
+
+async function settled(q, id, timeoutMs = 60000) {
+  return waitFor(`job ${id} settled`, async () => {
+    // The state first, then the job: a job read before its state could
+    // predate the move (a completed state with no return value yet).
+    const state = await q.getJobState(id);
+    return (state === 'completed' || state === 'failed') ? { job: await q.getJob(id), state } : null;
+  }, timeoutMs);
+}
+
+test('WORKER_QUEUES: only the named queues are served', async () => {
+  const prefix = 'sub';
+  const cfg = configFromEnv({ REDIS_URL: redis.url, WORKER_QUEUES: 'proxy,conform,trim', LADDER_BIN: ladderBin, OUTPUT_ROOT: dir, PROXY_CONCURRENCY: '2' });
+  assert.deepEqual(cfg.queues, ['proxy', 'conform', 'trim']);
+  assert.equal(cfg.concurrency.proxy, 2);
+  await worker({ ...cfg, prefix });
+  const thumb = await queue('thumbnail', prefix).add('thumbnail', { input: media, output: 'sub-thumb' });
+  const proxy = await queue('proxy', prefix).add('proxy', { input: media, output: 'sub-proxy', chain: false });
+  const { state } = await settled(queue('proxy', prefix), proxy.id);
+  assert.equal(state, 'completed');
+  // The proxy, queued after it, is done: the thumbnail was never taken.
+  assert.equal(await (await queue('thumbnail', prefix).getJob(thumb.id)).getState(), 'waiting');
+});
+
+test('proxy end to end: result, progress, attribution, chain once', async () => {
+  const prefix = 'e2e';
+  const w = await worker({ prefix, node: 'test-node', tier: 'gold' });
+  // The worker's own progress events: a QueueEvents stream subscribed just
+  // before a sub-second job can miss them.
+  const progress = [];
+  w.workers.find((x) => x.name === 'proxy').on('progress', (_job, p) => progress.push(p));
+  const q = queue('proxy', prefix);
+  const job = await q.add('proxy', { input: media, output: 'clip', chain: { thumbnail: { width: 160 }, filmstrip: { count: 4 } } }, { priority: 3 });
+  const { job: done, state } = await settled(q, job.id);
+  assert.equal(state, 'completed', done.failedReason);
+  const rv = done.returnvalue;
+  assert.equal(rv.type, 'result');
+  assert.equal(rv.status, 'ok');
+  assert.equal(rv.job, String(job.id));
+  assert.equal(rv.outputs[0].path, path.join(dir, 'clip', 'proxy.mp4'));
+  assert.ok(fs.statSync(rv.outputs[0].path).size > 0);
+  // Attribution, in the return value and in the job data.
+  for (const a of [rv._ladder, done.data._ladder]) {
+    assert.equal(a.node, 'test-node');
+    assert.equal(a.tier, 'gold');
+    assert.equal(a.worker, w.workerId);
+    assert.equal(a.attempt, 1);
+    assert.equal(a.status, 'completed');
+    assert.equal(a.backend, a.gpu ? 'nvenc' : 'cpu');
+  }
+  assert.deepEqual(rv._ladder.gpu, w.facts.gpu);
+  assert.ok(progress.length > 0);
+  assert.ok(progress.every((p) => typeof p.stage === 'string' && p.percent >= 0 && p.percent <= 100));
+  // The last one is stored with the job, where the platform reads it.
+  assert.deepEqual(done.progress, progress[progress.length - 1]);
+  // Chain: one thumbnail and one filmstrip, fed the proxy file, done.
+  for (const type of ['thumbnail', 'filmstrip']) {
+    const cq = queue(type, prefix);
+    const { job: child, state: cs } = await settled(cq, `${job.id}-${type}`);
+    assert.equal(cs, 'completed', child.failedReason);
+    assert.equal(child.data.input, rv.outputs[0].path);
+    assert.equal(child.opts.priority, 3);
+    assert.ok(child.returnvalue.outputs.length > 0);
+    assert.ok(fs.existsSync(child.returnvalue.outputs[0].path));
+  }
+  assert.equal((await queue('filmstrip', prefix).getJob(`${job.id}-filmstrip`)).returnvalue.tiles, 4);
+  // A retried completion enqueues again: still one job per type.
+  await chainJobs({ job: done, spec: { output_root: dir, output: 'clip' }, result: rv, queueFor: (t) => queue(t, prefix) });
+  for (const type of ['thumbnail', 'filmstrip']) {
+    const counts = await queue(type, prefix).getJobCounts();
+    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 1, `${type}: ${JSON.stringify(counts)}`);
+  }
+});
+
+test('exit 75: delayed with back-off, no attempt used, then completes', async () => {
+  const prefix = 'busy';
+  const count = path.join(dir, 'busy-count');
+  fs.writeFileSync(count, '0');
+  // `ladder job` exits 75 ("no free host slot") twice, then runs the real ladder.
+  const fake = script(dir, 'busy-ladder', `n=$(cat '${count}')
+if [ "$1" = job ] && [ "$n" -lt 2 ]; then echo $((n + 1)) > '${count}'; echo '{"type":"result","job":"x","status":"error","error":"no free host slot","code":"busy","exit_code":75}'; exit 75; fi
+exec '${ladderBin}' "$@"`);
+  await worker({ prefix, queues: ['proxy'], ladderBin: fake, busyBackoffMs: 400 });
+  const q = queue('proxy', prefix);
+  // attempts: 1 — had a 75 used an attempt, the job would fail.
+  const job = await q.add('proxy', { input: media, output: 'busy', chain: false }, { attempts: 1 });
+  const seen = await waitFor('job delayed', async () => {
+    return (await q.getJobState(job.id)) === 'delayed' ? q.getJob(job.id) : null;
+  }, 30000, 20);
+  assert.equal(seen.attemptsMade, 0);
+  assert.equal(seen.data._ladder.status, 'busy');
+  const { job: done, state } = await settled(q, job.id);
+  assert.equal(state, 'completed', done.failedReason);
+  assert.equal(fs.readFileSync(count, 'utf8').trim(), '2');
+  assert.equal(done.data._ladder.busy_retries, 2, JSON.stringify(done.data._ladder));
+  assert.equal(done.attemptsMade, 1);
+  assert.equal(done.returnvalue.status, 'ok');
+});
+
+test('bad spec: failed at once with the message, no retry; metrics count it', async () => {
+  const prefix = 'bad';
+  const port = await freePort();
+  const w = await worker({ prefix, queues: ['proxy'], metricsPort: port, metricsHost: '127.0.0.1' });
+  assert.equal(w.metricsPort, port);
+  const q = queue('proxy', prefix);
+  const bad = await q.add('proxy', { input: media, output: 'bad', bogus: 1 }, { attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  const { job, state } = await settled(q, bad.id);
+  assert.equal(state, 'failed');
+  assert.equal(job.attemptsMade, 1);
+  assert.match(job.failedReason, /unknown key "bogus"/);
+  assert.equal(job.data._ladder.exit_code, 6);
+  const ok = await q.add('proxy', { input: media, output: 'good', chain: false });
+  assert.equal((await settled(q, ok.id)).state, 'completed');
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(text, /ladder_worker_jobs_total\{queue="proxy",outcome="unrecoverable"\} 1\n/);
+  assert.match(text, /ladder_worker_jobs_total\{queue="proxy",outcome="completed"\} 1\n/);
+  assert.match(text, /ladder_worker_job_duration_seconds_count\{queue="proxy",outcome="completed"\} 1\n/);
+  assert.match(text, /ladder_worker_active_jobs\{queue="proxy"\} 0\n/);
+});
+
+test('exit-75 back-off: exponential, capped, jittered to 50..100 %', () => {
+  assert.equal(busyDelay(0, 1000, 60000, () => 1), 1000);
+  assert.equal(busyDelay(3, 1000, 60000, () => 1), 8000);
+  assert.equal(busyDelay(3, 1000, 60000, () => 0), 4000);
+  assert.equal(busyDelay(20, 1000, 60000, () => 1), 60000);
+  assert.equal(busyDelay(100, 1000, 60000, () => 0.5), 45000);
+});
