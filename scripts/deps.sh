@@ -32,10 +32,14 @@ if [ -f tests/e2e/package-lock.json ]; then
 fi
 
 # The BullMQ worker adapter: bullmq (with ioredis) and prom-client; its tests
-# start their own redis-server.
+# start their own redis-server. Not `npm ci`: msgpackr (under bullmq) lists
+# prebuilt binaries for other platforms as optional dependencies, the
+# registry this project uses does not carry them, so the lock file cannot
+# name them and `npm ci` refuses it as out of sync. `npm install` with
+# --no-save installs exactly the locked versions it can and writes nothing.
 if [ -f adapters/bullmq/package-lock.json ]; then
     if [ ! -d adapters/bullmq/node_modules ] || [ adapters/bullmq/package-lock.json -nt adapters/bullmq/node_modules ]; then
-        npm ci --prefix adapters/bullmq --no-audit --no-fund --loglevel=error
+        npm install --prefix adapters/bullmq --no-save --no-audit --no-fund --loglevel=error
         touch adapters/bullmq/node_modules
     fi
 fi
