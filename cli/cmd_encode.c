@@ -151,36 +151,6 @@ static const struct option encode_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-static int parse_size(const char *text, size_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || !(v > 0))
-        return -1;
-    double mult = 1;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': mult = 1024.0; break;
-        case 'm': case 'M': mult = 1024.0 * 1024; break;
-        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
-        default: return -1;
-        }
-        end++;
-        if (*end == 'i')
-            end++;
-        if (*end == 'B' || *end == 'b')
-            end++;
-        if (*end)
-            return -1;
-    }
-    double bytes = v * mult;
-    if (bytes < 1024 * 1024 || bytes > 1e15)
-        return -1;
-    *out = (size_t)bytes;
-    return 0;
-}
-
 static int parse_int(const char *text, int lo, int hi, int *out)
 {
     char *end;
@@ -209,6 +179,16 @@ static void *signal_watcher(void *arg)
         pthread_mutex_unlock(&w->lock);
     }
     return NULL;
+}
+
+/* --memory-budget: a size of at least 1 MiB. */
+static int parse_memory_budget(const char *text, size_t *out)
+{
+    int64_t bytes;
+    if (ladder_config_parse_size(text, &bytes) || bytes < 1024 * 1024)
+        return -1;
+    *out = (size_t)bytes;
+    return 0;
 }
 
 static void print_summary(const ladder_report *rep, const char *outdir, unsigned formats)
@@ -373,7 +353,7 @@ int cmd_encode(int argc, char **argv)
             parameter_sets_given = true;
             break;
         case OPT_MEMORY:
-            if (parse_size(optarg, &job.memory_budget)) {
+            if (parse_memory_budget(optarg, &job.memory_budget)) {
                 fprintf(stderr, "ladder: --memory-budget '%s': expected a size like 512M or 2G (at least 1M)\n",
                         optarg);
                 return 2;

@@ -77,28 +77,6 @@ static bool parse_number(const char *text, double lo, double hi, double *out)
     return true;
 }
 
-/* 512M, 2G, 1.5GiB: bytes (as ladder encode's --memory-budget). */
-static bool parse_size(const char *text, size_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || !(v > 0))
-        return false;
-    double mult = 1;
-    if (*end == 'k' || *end == 'K') mult = 1024.0, end++;
-    else if (*end == 'm' || *end == 'M') mult = 1024.0 * 1024, end++;
-    else if (*end == 'g' || *end == 'G') mult = 1024.0 * 1024 * 1024, end++;
-    if (mult > 1 && *end == 'i')
-        end++;
-    if (mult > 1 && (*end == 'B' || *end == 'b'))
-        end++;
-    if (*end || v * mult < 1024 * 1024 || v * mult > 1e15)
-        return false;
-    *out = (size_t)(v * mult);
-    return true;
-}
-
 static json_object *ratio(int num, int den)
 {
     char text[32];
@@ -364,13 +342,16 @@ int cmd_probe(int argc, char **argv)
                 job.cpu_slots += devices[d].slots;
             break;
         }
-        case OPT_MEMORY:
-            if (!parse_size(optarg, &job.memory_budget)) {
+        case OPT_MEMORY: {
+            int64_t budget = 0;
+            if (ladder_config_parse_size(optarg, &budget) || budget < 1024 * 1024) {
                 fprintf(stderr, "ladder: --memory-budget '%s': expected a size like 512M or 2G (at least 1M)\n",
                         optarg);
                 return 2;
             }
+            job.memory_budget = (size_t)budget;
             break;
+        }
         default:
             fprintf(stderr, "ladder: probe: unknown or incomplete option '%s' (try 'ladder probe --help')\n",
                     argv[optind - 1]);

@@ -703,6 +703,39 @@ const char *ladder_config_codec_name(ladder_codec codec)
     return codec == LADDER_CODEC_DEFAULT ? "h264" : "unknown";
 }
 
+int ladder_config_parse_size(const char *text, int64_t *bytes)
+{
+    if (!text || !bytes)
+        return LADDER_EINVAL;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || !(v >= 0))
+        return LADDER_ECONFIG;
+    double mult = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': mult = 1024.0; break;
+        case 'm': case 'M': mult = 1024.0 * 1024; break;
+        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
+        case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
+        default: return LADDER_ECONFIG;
+        }
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B' || *end == 'b')
+            end++;
+        if (*end)
+            return LADDER_ECONFIG;
+    }
+    double v_bytes = v * mult;
+    if (v_bytes > 1e15)
+        return LADDER_ECONFIG;
+    *bytes = (int64_t)v_bytes;
+    return 0;
+}
+
 int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size)
 {
     if (name && !strcmp(name, "out-of-band")) {

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "ladder/config.h"
+#include "ladder/ladder_config.h"
 #include "ladder/device_spec.h"
 #include "ladder/error.h"
 
@@ -106,38 +107,6 @@ static int find_key(const char *name)
     return -1;
 }
 
-/* 512M, 2G, 1.5GiB, 1048576 -> bytes. */
-static int parse_size(const char *text, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || !(v >= 0))
-        return -1;
-    double mult = 1;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': mult = 1024.0; break;
-        case 'm': case 'M': mult = 1024.0 * 1024; break;
-        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
-        case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
-        default: return -1;
-        }
-        end++;
-        if (*end == 'i')
-            end++;
-        if (*end == 'B' || *end == 'b')
-            end++;
-        if (*end)
-            return -1;
-    }
-    double bytes = v * mult;
-    if (bytes > 1e15)
-        return -1;
-    *out = (int64_t)bytes;
-    return 0;
-}
-
 static int parse_long(const char *text, long long lo, long long hi, long long *out)
 {
     char *end;
@@ -213,7 +182,7 @@ static int parse_value(const conf_key *k, const char *text, ladder_conf_values *
     }
     case T_SIZE: {
         int64_t bytes;
-        if (parse_size(text, &bytes) || bytes < k->min) {
+        if (ladder_config_parse_size(text, &bytes) || bytes < k->min) {
             snprintf(why, size, "expected a size like 512M or 2G%s", k->min ? " (at least 1M)" : "");
             return -1;
         }

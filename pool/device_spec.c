@@ -105,17 +105,10 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         return 0;
     }
     if (!strcmp(key, "min-free") && !strcmp(d->kind, "nvidia")) {
-        char *end = NULL;
-        errno = 0;
-        double n = strtod(value, &end);
-        double unit = 1;
-        if (end && (*end == 'G' || *end == 'g'))
-            unit = 1024.0 * 1024 * 1024, end++;
-        else if (end && (*end == 'M' || *end == 'm'))
-            unit = 1024.0 * 1024, end++;
-        if (errno || !end || *end || !(n > 0) || n * unit > 1e15)
+        int64_t bytes = 0;
+        if (ladder_config_parse_size(value, &bytes) || bytes <= 0)
             return fail(why, why_size, "device '%s': min-free '%s' is not a size like 8G or 512M", d->kind, value);
-        d->min_free_bytes = (int64_t)(n * unit);
+        d->min_free_bytes = bytes;
         return 0;
     }
     if (!strcmp(key, "name")) {

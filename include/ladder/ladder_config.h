@@ -76,6 +76,11 @@ typedef struct ladder_file_options {
     bool has_parameter_sets;
 } ladder_file_options;
 
+/* A size in bytes: 1048576, 512M, 2G, 1.5GiB, 1T (binary units, optional
+ * "i" and "B"), 0 up to 10^15. 0 or LADDER_ECONFIG; callers check their
+ * own minimum (the memory budget's is 1 MiB). */
+int ladder_config_parse_size(const char *text, int64_t *bytes);
+
 /* "out-of-band" or "in-band" (--parameter-sets, "parameter_sets"). 0 or
  * LADDER_ECONFIG with what was expected in err. */
 int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size);

@@ -1104,6 +1104,27 @@ static void test_samples(void **state)
     assert_true(seg == 2.0);
 }
 
+/* One size parser for --memory-budget, the host config and --devices min-free. */
+static void test_parse_size(void **state)
+{
+    (void)state;
+    int64_t b = -1;
+    assert_int_equal(ladder_config_parse_size("1048576", &b), 0);
+    assert_int_equal(b, 1048576);
+    assert_int_equal(ladder_config_parse_size("512M", &b), 0);
+    assert_int_equal(b, 512LL << 20);
+    assert_int_equal(ladder_config_parse_size("1.5GiB", &b), 0);
+    assert_int_equal(b, 3LL << 29);
+    assert_int_equal(ladder_config_parse_size("2t", &b), 0);
+    assert_int_equal(b, 2LL << 40);
+    assert_int_equal(ladder_config_parse_size("0", &b), 0);
+    assert_int_equal(b, 0);
+    static const char *const bad[] = { "", "M", "-1M", "12Q", "5MBx", "2000T", "nan" };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+        if (ladder_config_parse_size(bad[k], &b) != LADDER_ECONFIG)
+            fail_msg("'%s' accepted as a size", bad[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1116,6 +1137,7 @@ int main(void)
         cmocka_unit_test(test_default_ladder),
         cmocka_unit_test(test_validate_fills),
         cmocka_unit_test(test_validate_errors),
+        cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_file_valid),
         cmocka_unit_test(test_file_missing),
         cmocka_unit_test(test_file_bad_json),
