@@ -366,6 +366,40 @@ async function forceInTurn(items, force, snap, failed, isItem) {
   return forced;
 }
 
+/**
+ * What playDash() and playShaka() share: Chromium on player/<pageName>
+ * with its player script checked present, manifest.mpd started, errors of
+ * the page, the player and the element collected into result (which also
+ * gets setupError and httpErrors), then body(page) while it is open.
+ */
+async function runDashPage(outDir, script, pageName, result, body) {
+  for (const f of [script, CHROMIUM]) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm ci --prefix tests/e2e; apt-get install chromium)`);
+  }
+  const { chromium } = await import('playwright-core');
+  const server = await serve(outDir);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  Object.assign(result, { errors: [], videoErrors: [], pageErrors: [], consoleErrors: [], httpErrors: [], events: [],
+    setupError: null });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
+    page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
+    await page.goto(`${server.url}/${pageName}`, { waitUntil: 'load' });
+    await page.evaluate((src) => window.startPlayer(src), '/media/manifest.mpd');
+    await body(page);
+    const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
+    Object.assign(result, T);
+  } catch (e) {
+    result.setupError = e && e.stack ? e.stack : String(e);
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+  result.httpErrors = server.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
+  return result;
+}
+
 // ------------------------------------------------------------ DASH (dash.js)
 
 /**
@@ -377,72 +411,47 @@ async function forceInTurn(items, force, snap, failed, isItem) {
  * The page is player/dash.html; dash.js comes from node_modules.
  */
 export function playDash(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
-  return withSharedLock(async () => {
-    for (const f of [DASH_JS, CHROMIUM]) {
-      if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm ci --prefix tests/e2e; apt-get install chromium)`);
-    }
-    const { chromium } = await import('playwright-core');
-    const server = await serve(outDir);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    const result = {
-      ended: false, endSnapshot: null, representations: null, audioRepresentations: null, forced: [],
-      errors: [], videoErrors: [], pageErrors: [], consoleErrors: [], httpErrors: [], events: [], setupError: null,
-    };
-    try {
-      const page = await browser.newPage();
-      page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
-      page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
-      await page.goto(`${server.url}/dash.html`, { waitUntil: 'load' });
-      await page.evaluate((src) => window.startPlayer(src), '/media/manifest.mpd');
-      const snap = () => page.evaluate(() => window.snapshot());
-      const failed = () => page.evaluate(() => window.T.errors.length > 0 || window.T.videoErrors.length > 0);
+  const result = { ended: false, endSnapshot: null, representations: null, audioRepresentations: null, forced: [] };
+  return withSharedLock(() => runDashPage(outDir, DASH_JS, 'dash.html', result, async (page) => {
+    const snap = () => page.evaluate(() => window.snapshot());
+    const failed = () => page.evaluate(() => window.T.errors.length > 0 || window.T.videoErrors.length > 0);
 
-      // 1. From the start to the end, as a viewer would.
-      const t0 = Date.now();
-      // Under load dash.js sometimes leaves the element paused on the last
-      // frame with everything buffered and no 'ended' event (MSE
-      // endOfStream raced). Three seconds there, with no error, is the end
-      // of the presentation too; result.endedBy says which it was.
-      let atEndSince = null;
-      while (Date.now() - t0 < timeoutMs) {
-        const s = await snap();
-        const endedEvent = await page.evaluate(() => window.T.events.some((e) => e.type === 'ENDED'));
-        if (s.ended || endedEvent) { result.ended = true; result.endedBy = 'ended'; result.endSnapshot = s; break; }
-        const lastBuffered = s.buffered && s.buffered.length ? s.buffered[s.buffered.length - 1][1] : 0;
-        const atEnd = s.paused && s.duration > 0 && Math.abs(s.currentTime - s.duration) < 0.05 &&
-          lastBuffered >= s.duration - 0.05;
-        atEndSince = atEnd ? (atEndSince ?? Date.now()) : null;
-        if (atEnd && Date.now() - atEndSince > 3000) {
-          result.ended = true;
-          result.endedBy = 'paused at the end, all buffered';
-          result.endSnapshot = s;
-          break;
-        }
-        if (await failed()) { result.endSnapshot = s; break; }
-        await sleep(100);
+    // 1. From the start to the end, as a viewer would.
+    const t0 = Date.now();
+    // Under load dash.js sometimes leaves the element paused on the last
+    // frame with everything buffered and no 'ended' event (MSE
+    // endOfStream raced). Three seconds there, with no error, is the end
+    // of the presentation too; result.endedBy says which it was.
+    let atEndSince = null;
+    while (Date.now() - t0 < timeoutMs) {
+      const s = await snap();
+      const endedEvent = await page.evaluate(() => window.T.events.some((e) => e.type === 'ENDED'));
+      if (s.ended || endedEvent) { result.ended = true; result.endedBy = 'ended'; result.endSnapshot = s; break; }
+      const lastBuffered = s.buffered && s.buffered.length ? s.buffered[s.buffered.length - 1][1] : 0;
+      const atEnd = s.paused && s.duration > 0 && Math.abs(s.currentTime - s.duration) < 0.05 &&
+        lastBuffered >= s.duration - 0.05;
+      atEndSince = atEnd ? (atEndSince ?? Date.now()) : null;
+      if (atEnd && Date.now() - atEndSince > 3000) {
+        result.ended = true;
+        result.endedBy = 'paused at the end, all buffered';
+        result.endSnapshot = s;
+        break;
       }
-      if (!result.endSnapshot) result.endSnapshot = await snap();
-      result.playMs = Date.now() - t0;
-      ({ video: result.representations, audio: result.audioRepresentations } = await page.evaluate(
-        () => ({ video: window.T.representations, audio: window.T.audioRepresentations })));
-
-      // 2. Every Representation, forced, highest first.
-      if (forceEach && result.ended && result.representations) {
-        const order = [...result.representations].sort((a, b) => b.bandwidth - a.bandwidth);
-        result.forced = await forceInTurn(order, (r) => page.evaluate((id) => window.forceRepresentation(id), r.id),
-          snap, failed, (s, r) => s.representation === r.id);
-      }
-      const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
-      Object.assign(result, T);
-    } catch (e) {
-      result.setupError = e && e.stack ? e.stack : String(e);
-    } finally {
-      await browser.close().catch(() => {});
-      await server.close();
+      if (await failed()) { result.endSnapshot = s; break; }
+      await sleep(100);
     }
-    result.httpErrors = server.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
-    return result;
-  });
+    if (!result.endSnapshot) result.endSnapshot = await snap();
+    result.playMs = Date.now() - t0;
+    ({ video: result.representations, audio: result.audioRepresentations } = await page.evaluate(
+      () => ({ video: window.T.representations, audio: window.T.audioRepresentations })));
+
+    // 2. Every Representation, forced, highest first.
+    if (forceEach && result.ended && result.representations) {
+      const order = [...result.representations].sort((a, b) => b.bandwidth - a.bandwidth);
+      result.forced = await forceInTurn(order, (r) => page.evaluate((id) => window.forceRepresentation(id), r.id),
+        snap, failed, (s, r) => s.representation === r.id);
+    }
+  }));
 }
 
 /** A readable account of a playDash() result for assertion messages. */
@@ -471,55 +480,30 @@ export function describeDashPlayback(r) {
  * httpErrors, events, setupError}. The page is player/shaka.html.
  */
 export function playShaka(outDir, { forceEach = false, timeoutMs = 60_000 } = {}) {
-  return withSharedLock(async () => {
-    for (const f of [SHAKA_JS, CHROMIUM]) {
-      if (!fs.existsSync(f)) throw new Error(`${f} is missing (npm ci --prefix tests/e2e; apt-get install chromium)`);
+  const result = { ended: false, endSnapshot: null, tracks: null, audioLanguages: null, forced: [] };
+  return withSharedLock(() => runDashPage(outDir, SHAKA_JS, 'shaka.html', result, async (page) => {
+    const snap = () => page.evaluate(() => window.snapshot());
+    const failed = () => page.evaluate(() => window.T.errors.some((e) => e.severity !== 1) || window.T.videoErrors.length > 0);
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      const s = await snap();
+      if (s.ended) { result.ended = true; result.endSnapshot = s; break; }
+      if (await failed()) { result.endSnapshot = s; break; }
+      await sleep(100);
     }
-    const { chromium } = await import('playwright-core');
-    const server = await serve(outDir);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    const result = {
-      ended: false, endSnapshot: null, tracks: null, audioLanguages: null, forced: [],
-      errors: [], videoErrors: [], pageErrors: [], consoleErrors: [], httpErrors: [], events: [], setupError: null,
-    };
-    try {
-      const page = await browser.newPage();
-      page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message ? e.message : e)));
-      page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
-      await page.goto(`${server.url}/shaka.html`, { waitUntil: 'load' });
-      await page.evaluate((src) => window.startPlayer(src), '/media/manifest.mpd');
-      const snap = () => page.evaluate(() => window.snapshot());
-      const failed = () => page.evaluate(() => window.T.errors.some((e) => e.severity !== 1) || window.T.videoErrors.length > 0);
-      const t0 = Date.now();
-      while (Date.now() - t0 < timeoutMs) {
-        const s = await snap();
-        if (s.ended) { result.ended = true; result.endSnapshot = s; break; }
-        if (await failed()) { result.endSnapshot = s; break; }
-        await sleep(100);
-      }
-      if (!result.endSnapshot) result.endSnapshot = await snap();
-      result.playMs = Date.now() - t0;
-      ({ tracks: result.tracks, audioLanguages: result.audioLanguages } = await page.evaluate(
-        () => ({ tracks: window.T.tracks, audioLanguages: window.T.audioLanguages })));
-      if (forceEach && result.ended && result.tracks) {
-        // One track per size: shaka lists a variant per (video, audio) pair.
-        const seen = new Set();
-        const order = [...result.tracks].sort((a, b) => b.bandwidth - a.bandwidth)
-          .filter((t) => { const k = `${t.width}x${t.height}`; if (seen.has(k)) return false; seen.add(k); return true; });
-        result.forced = await forceInTurn(order, (t) => page.evaluate((id) => window.forceTrack(id), t.id), snap, failed,
-          () => true);
-      }
-      const T = await page.evaluate(() => ({ errors: window.T.errors, videoErrors: window.T.videoErrors, events: window.T.events }));
-      Object.assign(result, T);
-    } catch (e) {
-      result.setupError = e && e.stack ? e.stack : String(e);
-    } finally {
-      await browser.close().catch(() => {});
-      await server.close();
+    if (!result.endSnapshot) result.endSnapshot = await snap();
+    result.playMs = Date.now() - t0;
+    ({ tracks: result.tracks, audioLanguages: result.audioLanguages } = await page.evaluate(
+      () => ({ tracks: window.T.tracks, audioLanguages: window.T.audioLanguages })));
+    if (forceEach && result.ended && result.tracks) {
+      // One track per size: shaka lists a variant per (video, audio) pair.
+      const seen = new Set();
+      const order = [...result.tracks].sort((a, b) => b.bandwidth - a.bandwidth)
+        .filter((t) => { const k = `${t.width}x${t.height}`; if (seen.has(k)) return false; seen.add(k); return true; });
+      result.forced = await forceInTurn(order, (t) => page.evaluate((id) => window.forceTrack(id), t.id), snap, failed,
+        () => true);
     }
-    result.httpErrors = server.requests.filter((r) => r.status >= 400 && r.path !== '/favicon.ico');
-    return result;
-  });
+  }));
 }
 
 /** A readable account of a playShaka() result for assertion messages. */
