@@ -149,6 +149,23 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
     ladder_device_inventory_close(inv);
 }
 
+/* One log line at -v, one {"type":"route"} line with --progress json. */
+static void emit_route(bool json, int verbosity, const char *route, const char *ran_on, const char *reason)
+{
+    if (verbosity >= LADDER_LOG_INFO)
+        fprintf(stderr, "ladder: route %s: %s\n", route, reason);
+    if (!json)
+        return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("route"));
+    json_object_object_add(o, "route", json_object_new_string(route));
+    json_object_object_add(o, "ran_on", json_object_new_string(ran_on));
+    json_object_object_add(o, "reason", json_object_new_string(reason));
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    fflush(stdout);
+    json_object_put(o);
+}
+
 void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
                               bool can_act, char *route, size_t route_size, char *reason, size_t reason_size,
                               char *gpu_devices, size_t gpu_devices_size)
@@ -159,6 +176,18 @@ void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job
     char err[512];
     bool have = false;
     gpu_devices[0] = '\0';
+    if (!can_act) {
+        /* The job's own device list decides: scanning the input and
+         * probing the host's GPUs for a route nobody takes would only delay
+         * its start (a CUDA context per GPU). */
+        bool cpu_only = true;
+        for (int d = 0; d < job->nb_devices; d++)
+            cpu_only &= !strcmp(job->devices[d].kind, "cpu") || !strcmp(job->devices[d].kind, "fault");
+        snprintf(route, route_size, "devices");
+        snprintf(reason, reason_size, "--devices given: that list runs the job");
+        emit_route(json, verbosity, route, cpu_only ? "cpu" : "devices", reason);
+        return;
+    }
     /* A short scan: the route needs sizes and codecs, not a measured rate. */
     if (ladder_media_probe_open(&p, job->input, 2.0, err, sizeof(err)) == 0 && p->video_stream >= 0)
         have = ladder_estimate_job(p, job, &est, err, sizeof(err)) == 0;
@@ -168,9 +197,6 @@ void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job
     const char *ran_on = "cpu";
     if (r.kind != LADDER_ROUTE_GPU) {
         snprintf(reason, reason_size, "%s", r.reason);
-    } else if (!can_act) {
-        snprintf(reason, reason_size, "%s; --devices given: that list runs the job", r.reason);
-        ran_on = "devices";
     } else {
         /* The target names the GPU by UUID when it has one (stable across
          * reordering), else by CUDA index. */
@@ -182,16 +208,5 @@ void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job
         snprintf(reason, reason_size, "%s", r.reason);
         ran_on = "gpu";
     }
-    if (verbosity >= LADDER_LOG_INFO)
-        fprintf(stderr, "ladder: route %s: %s\n", route, reason);
-    if (json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "type", json_object_new_string("route"));
-        json_object_object_add(o, "route", json_object_new_string(route));
-        json_object_object_add(o, "ran_on", json_object_new_string(ran_on));
-        json_object_object_add(o, "reason", json_object_new_string(reason));
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        fflush(stdout);
-        json_object_put(o);
-    }
+    emit_route(json, verbosity, route, ran_on, reason);
 }

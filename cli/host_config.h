@@ -57,8 +57,9 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
  * receive what is recorded in report.json. When the route is a GPU and the
  * job named no devices (can_act), gpu_devices gets the device list that
  * takes it ("nvidia:1:uuid=GPU-...,cpu": the GPU defines the rungs NVENC
- * can encode, the CPU the others); otherwise it is "" and the job's own
- * devices (or the CPU) run it, as the reason says.
+ * can encode, the CPU the others); otherwise it is "". A job that named
+ * devices is not routed (no input scan, no GPU probe): the route is
+ * "devices" and its list runs it.
  */
 void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
                               bool can_act, char *route, size_t route_size, char *reason, size_t reason_size,
