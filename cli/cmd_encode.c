@@ -76,6 +76,13 @@ static void encode_usage(FILE *out)
         "                     (e.g. cpu:3,cpu:1:av1=libaom-av1). A device whose encoder\n"
         "                     would change a rung's decoder configuration is kept off\n"
         "                     that rung (see report.json rungs[].devices)\n"
+        "  --decode-device D  where the source is decoded: cpu (default), gpu (NVDEC on\n"
+        "                     the first NVIDIA GPU that decodes the source's codec, size\n"
+        "                     and depth; gpu:N or gpu:uuid=GPU-... picks one; none: exit\n"
+        "                     11) or auto (such a GPU if there is one, else the CPU).\n"
+        "                     On a GPU every rung is scaled there (scale_cuda) and\n"
+        "                     downloaded once; a hardware decode error switches to the\n"
+        "                     CPU decoder without losing a frame (report.json decode)\n"
         "  --parameter-sets MODE  out-of-band (default: avc1/hvc1, parameter sets in\n"
         "                     the init segment only) or in-band (avc3/hev1: also in\n"
         "                     every segment, so devices whose H.264/HEVC encoders make\n"
@@ -116,7 +123,7 @@ static void encode_usage(FILE *out)
 
 enum {
     OPT_RUNG = 256, OPT_LADDER, OPT_SEGMENT, OPT_PRESET, OPT_AUDIO_BITRATE, OPT_NO_AUDIO,
-    OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
+    OPT_DEVICES, OPT_DECODE_DEVICE, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
 };
@@ -134,6 +141,7 @@ static const struct option encode_options[] = {
     { "audio-codec", required_argument, NULL, OPT_AUDIO_CODEC },
     { "audio-channels", required_argument, NULL, OPT_AUDIO_CHANNELS },
     { "devices", required_argument, NULL, OPT_DEVICES },
+    { "decode-device", required_argument, NULL, OPT_DECODE_DEVICE },
     { "parameter-sets", required_argument, NULL, OPT_PARAMETER_SETS },
     { "memory-budget", required_argument, NULL, OPT_MEMORY },
     { "no-helpers", no_argument, NULL, OPT_NO_HELPERS },
@@ -247,6 +255,7 @@ int cmd_encode(int argc, char **argv)
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
     bool parameter_sets_given = false;
     encode_slots_options slot_opts = { 0 };
+    const char *decode_request = NULL;
     /* Host configuration (default < file < environment) before the flags,
      * so every flag parsed below overrides it. */
     ladder_conf_values host_conf;
@@ -334,6 +343,9 @@ int cmd_encode(int argc, char **argv)
                 return 2;
             }
             audio_channels_given = true;
+            break;
+        case OPT_DECODE_DEVICE:
+            decode_request = optarg;
             break;
         case OPT_DEVICES: {
             long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -496,6 +508,13 @@ int cmd_encode(int argc, char **argv)
         if (job.cpu_slots == 0)
             job.cpu_slots = 1;
         slot_opts.min_slots = cpu_devices;
+    }
+    if (!decode_request)
+        decode_request = host_conf.decode_device[0] ? host_conf.decode_device : "cpu";
+    int err_decode = encode_decode_resolve(decode_request, job.input, &job.decode);
+    if (err_decode) {
+        progress_view_close(view);
+        return ladder_exit_code(err_decode);
     }
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);

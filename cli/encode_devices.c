@@ -6,9 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavutil/pixdesc.h>
+
+#include "ladder/decode_select.h"
 #include "ladder/device_inventory.h"
 #include "ladder/device_select.h"
 #include "ladder/error.h"
+#include "ladder/media_probe.h"
 
 static bool runs_on_cpu(const ladder_device_spec *d)
 {
@@ -92,4 +96,76 @@ void encode_devices_fit(ladder_device_spec *devices, int *nb, int slots)
         devices[w++] = dev;
     }
     *nb = w;
+}
+
+/* The source as a GPU decoder sees it; false when it cannot be probed
+ * (the engine then reports the input's problem itself). */
+static bool probe_source(const char *input, ladder_decode_source *src, char *codec, size_t codec_size)
+{
+    ladder_media_probe *p = NULL;
+    char err[512];
+    if (ladder_media_probe_open(&p, input, 0.1, err, sizeof(err)))
+        return false;
+    const ladder_probe_stream *v = ladder_media_probe_video(p);
+    bool ok = v != NULL;
+    if (ok) {
+        snprintf(codec, codec_size, "%s", v->codec);
+        src->codec = codec;
+        src->width = v->width;
+        src->height = v->height;
+        src->bit_depth = v->bit_depth > 0 ? v->bit_depth : 8;
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(av_get_pix_fmt(v->pix_fmt));
+        src->chroma_420 = d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3 &&
+                          d->log2_chroma_w == 1 && d->log2_chroma_h == 1;
+    }
+    ladder_media_probe_free(p);
+    return ok;
+}
+
+int encode_decode_resolve(const char *request, const char *input, ladder_decode_device *out)
+{
+    ladder_decode_request req;
+    char why[320];
+    int err = ladder_decode_request_parse(request, &req, why, sizeof(why));
+    if (err) {
+        fprintf(stderr, "ladder: %s\n", why);
+        return err;
+    }
+    ladder_decode_source src = { 0 };
+    char codec[32];
+    if (ladder_decode_request_needs_host(&req) && !probe_source(input, &src, codec, sizeof(codec))) {
+        /* Unreadable or without video: the engine says which, on the CPU. */
+        memset(out, 0, sizeof(*out));
+        snprintf(out->name, sizeof(out->name), "cpu");
+        snprintf(out->requested, sizeof(out->requested), "%s", req.text);
+        snprintf(out->reason, sizeof(out->reason), "the input could not be probed");
+        return 0;
+    }
+    ladder_device_inventory *inv = NULL;
+    ladder_device_info *host = NULL;
+    int n = 0;
+    const char *nvidia_reason = "";
+    if (ladder_decode_request_needs_host(&req)) {
+        err = ladder_device_inventory_probe(&inv);
+        if (err) {
+            fprintf(stderr, "ladder: --decode-device: probing the host's devices: %s\n", ladder_strerror(err));
+            return err;
+        }
+        n = ladder_device_inventory_count(inv);
+        host = calloc((size_t)(n > 0 ? n : 1), sizeof(*host));
+        if (!host) {
+            ladder_device_inventory_close(inv);
+            return LADDER_ENOMEM;
+        }
+        for (int i = 0; i < n; i++)
+            host[i] = *ladder_device_inventory_device(inv, i);
+        const ladder_vendor_status *nv = ladder_device_inventory_vendor(inv, LADDER_DEVICE_NVIDIA);
+        nvidia_reason = nv ? nv->reason : "";
+    }
+    err = ladder_decode_select(&req, host, n, nvidia_reason, &src, out, why, sizeof(why));
+    if (err)
+        fprintf(stderr, "ladder: input '%s': %s\n", input, why);
+    free(host);
+    ladder_device_inventory_close(inv);
+    return err;
 }

@@ -4,6 +4,7 @@
 #define LADDER_CLI_ENCODE_DEVICES_H
 
 #include "ladder/device_spec.h"
+#include "ladder/ladder.h"
 
 /* Expand GPU and auto requests with the host's device inventory (probed
  * only when the list has such requests). 0, or a LADDER_E* code after one
@@ -18,5 +19,10 @@ int encode_devices_cpu_slots(const ladder_device_spec *devices, int nb, int *cpu
  * rest go in order up to what each asked; with fewer slots than CPU-run
  * devices the last of them are dropped (a warning says so). */
 void encode_devices_fit(ladder_device_spec *devices, int *nb, int slots);
+
+/* --decode-device REQUEST for input: "cpu" as it is; gpu and auto look at
+ * the source (codec, size, depth) and the host's GPUs. 0, or a LADDER_E*
+ * code after one line on stderr (gpu with no GPU that can: ENODEVICE). */
+int encode_decode_resolve(const char *request, const char *input, ladder_decode_device *out);
 
 #endif

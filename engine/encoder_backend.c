@@ -334,9 +334,9 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
      * config: an HDR source (PQ or HLG transfer, BT.2020 primaries) stays
      * labelled as such, or players would show it washed out. Unspecified
      * stays unspecified. The same for every chunk: headers do not change. */
-    enc->color_primaries = s->dec->color_primaries;
-    enc->color_trc = s->dec->color_trc;
-    enc->colorspace = s->dec->colorspace;
+    enc->color_primaries = s->src_primaries;
+    enc->color_trc = s->src_trc;
+    enc->colorspace = s->src_colorspace;
 
     const ladder_rung *c = &r->cfg;
     bool abr = false;

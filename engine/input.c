@@ -27,39 +27,6 @@ static int find_video_stream(AVFormatContext *in)
     return best;
 }
 
-/*
- * The decoder's pictures come from a huge-page slab pool: the top rung keeps
- * references to them for whole chunks (no copy), so hundreds are alive at a
- * time, and libavcodec's default pool would zero and fault in every one of
- * them (see frame_pool.h). Pictures of another size or format than the
- * stream started with fall back to the default allocator.
- */
-static int decoder_get_buffer(AVCodecContext *ctx, AVFrame *frame, int flags)
-{
-    ladder_session *s = ctx->opaque;
-    int w = frame->width, h = frame->height;
-    int align[AV_NUM_DATA_POINTERS] = { 0 };
-    if (frame->format < 0 || w <= 0 || h <= 0)
-        return avcodec_default_get_buffer2(ctx, frame, flags);
-    avcodec_align_dimensions2(ctx, &w, &h, align);
-    /* Only the first four entries are filled in. */
-    for (int i = 0; i < 4; i++)
-        if (align[i] > 64)
-            return avcodec_default_get_buffer2(ctx, frame, flags);
-
-    pthread_mutex_lock(&s->dec_pool_lock);
-    if (!s->dec_pool && ladder_frame_pool_init(&s->dec_pool, w, h, frame->format))
-        s->dec_pool = NULL;
-    ladder_frame_pool *pool = s->dec_pool;
-    pthread_mutex_unlock(&s->dec_pool_lock);
-    int pw, ph, pf;
-    if (pool)
-        ladder_frame_pool_geometry(pool, &pw, &ph, &pf);
-    if (!pool || pw != w || ph != h || pf != frame->format)
-        return avcodec_default_get_buffer2(ctx, frame, flags);
-    return ladder_frame_pool_attach(pool, frame) ? AVERROR(ENOMEM) : 0;
-}
-
 int input_open(ladder_session *s)
 {
     struct stat sb;
@@ -100,27 +67,14 @@ int input_open(ladder_session *s)
     }
 
     AVStream *st = s->in->streams[s->video_stream];
-    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!codec) {
-        session_fail(s, LADDER_ECODEC, "input '%s': no decoder for video codec '%s'", s->input,
-                     avcodec_get_name(st->codecpar->codec_id));
-        return LADDER_ECODEC;
-    }
-    s->dec = avcodec_alloc_context3(codec);
-    if (!s->dec || avcodec_parameters_to_context(s->dec, st->codecpar) < 0) {
-        session_fail(s, LADDER_ENOMEM, "input '%s': out of memory", s->input);
-        return LADDER_ENOMEM;
-    }
-    s->dec->pkt_timebase = st->time_base;
-    s->dec->thread_count = 0;    /* decoder threads on: it feeds every rung */
-    if (codec->capabilities & AV_CODEC_CAP_DR1) {
-        s->dec->opaque = s;
-        s->dec->get_buffer2 = decoder_get_buffer;
-    }
-    if (avcodec_open2(s->dec, codec, NULL) < 0) {
-        session_fail(s, LADDER_ECODEC, "input '%s': cannot open the %s decoder", s->input, codec->name);
-        return LADDER_ECODEC;
-    }
+    s->src_codec_id = st->codecpar->codec_id;
+    s->src_pix_fmt = st->codecpar->format;
+    s->src_primaries = st->codecpar->color_primaries;
+    s->src_trc = st->codecpar->color_trc;
+    s->src_colorspace = st->codecpar->color_space;
+    ret = video_decoder_open(s, st);
+    if (ret)
+        return ret;
     if (st->codecpar->width <= 0 || st->codecpar->height <= 0) {
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': video stream has no frame size", s->input);
         return LADDER_EINPUT_INVALID;

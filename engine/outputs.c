@@ -28,7 +28,7 @@
  * renditions; anything else is SDR, the attribute's default, left out. */
 static const char *video_range(const ladder_session *s)
 {
-    switch (s->dec->color_trc) {
+    switch (s->src_trc) {
     case AVCOL_TRC_SMPTE2084:    return "PQ";
     case AVCOL_TRC_ARIB_STD_B67: return "HLG";
     default:                     return NULL;
@@ -366,9 +366,9 @@ static int write_dash(ladder_session *s, const measured *m)
             .sar_num = r->sar.num,
             .sar_den = r->sar.den,
             /* FFmpeg's colour enums are the CICP code points. */
-            .colour_primaries = s->dec->color_primaries,
-            .transfer_characteristics = s->dec->color_trc,
-            .matrix_coefficients = s->dec->colorspace,
+            .colour_primaries = s->src_primaries,
+            .transfer_characteristics = s->src_trc,
+            .matrix_coefficients = s->src_colorspace,
         };
         /* The nominal rate where the rung has one (CFR source or a frame-rate
          * cap); a VFR rung has no single frame rate to state. */

@@ -111,6 +111,23 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(o, "helpers", json_object_new_boolean(r->helpers));
     json_object_object_add(o, "frames_in", json_object_new_int64(r->frames_in));
     json_object_object_add(o, "source_duration", json_object_new_double(r->source_duration));
+    /* Where the source was decoded, and a switch to the CPU if one happened. */
+    json_object *dec = json_object_new_object();
+    json_object_object_add(dec, "requested", json_object_new_string(r->decode.requested[0] ? r->decode.requested
+                                                                                           : "cpu"));
+    json_object_object_add(dec, "device", json_object_new_string(r->decode.name[0] ? r->decode.name : "cpu"));
+    json_object_object_add(dec, "reason", json_object_new_string(r->decode.reason));
+    json_object_object_add(dec, "frames_on_device", json_object_new_int64(r->decode_frames_device));
+    json_object_object_add(dec, "frames_on_cpu", json_object_new_int64(r->decode_frames_cpu));
+    json_object *fb = NULL;
+    if (r->decode_fallback[0]) {
+        fb = json_object_new_object();
+        json_object_object_add(fb, "reason", json_object_new_string(r->decode_fallback));
+        json_object_object_add(fb, "at_frame", json_object_new_int64(r->decode_fallback_frame));
+        json_object_object_add(fb, "replayed_packets", json_object_new_int64(r->decode_replayed_packets));
+    }
+    json_object_object_add(dec, "fallback", fb);
+    json_object_object_add(o, "decode", dec);
     json_object *mem = json_object_new_object();
     json_object_object_add(mem, "budget_bytes", json_object_new_int64(r->memory_budget));
     json_object_object_add(mem, "queue_peak_bytes", json_object_new_int64(r->queue_peak_bytes));

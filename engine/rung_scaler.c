@@ -94,7 +94,23 @@ static int chunk_complete(rung_ctx *r, int64_t last_duration)
     return err;
 }
 
+static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err);
+
+/* A decoded picture to the rung: on the GPU when it is there (scaled and
+ * downloaded, then at most a format change here), else swscale. */
 static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, int *err)
+{
+    if (src->format != AV_PIX_FMT_CUDA)
+        return scale_frame_cpu(r, src, err);
+    AVFrame *down = gpu_scale_download(r, src, err);
+    if (!down)
+        return NULL;
+    AVFrame *out = scale_frame_cpu(r, down, err);
+    av_frame_free(&down);
+    return out;
+}
+
+static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err)
 {
     *err = 0;
     if (src->width == r->width && src->height == r->height && src->format == r->pix_fmt) {

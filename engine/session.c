@@ -263,7 +263,7 @@ static int resolve_ladder(ladder_session *s)
     }
     s->nb_rungs = nb;
     double src_fps = av_q2d(s->src_rate);
-    const AVPixFmtDescriptor *src_desc = av_pix_fmt_desc_get(s->dec->pix_fmt);
+    const AVPixFmtDescriptor *src_desc = av_pix_fmt_desc_get(s->src_pix_fmt);
     int src_depth = src_desc ? src_desc->comp[0].depth : 8;
     for (int i = 0; i < nb; i++) {
         rung_ctx *r = &s->rungs[i];
@@ -439,13 +439,9 @@ static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVP
 static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
 {
     for (;;) {
-        int ret = avcodec_receive_frame(s->dec, frame);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-            return 0;
-        if (ret < 0) {
-            ps->decode_errors++;
-            return 0;
-        }
+        int ret = video_decoder_receive(s, frame, &ps->decode_errors);
+        if (ret <= 0)
+            return ret;
         int64_t pts = frame->best_effort_timestamp;
         if (pts == AV_NOPTS_VALUE)
             pts = ps->have_origin ? ps->last_pts + s->nominal_frame_ticks + s->origin_pts : 0;
@@ -499,9 +495,8 @@ static int run_pump(ladder_session *s, pump_state *ps)
             break;
         }
         if (pkt->stream_index == s->video_stream) {
-            if (avcodec_send_packet(s->dec, pkt) < 0)
-                ps->decode_errors++;
-            else
+            err = video_decoder_send(s, pkt, &ps->decode_errors);
+            if (!err)
                 err = receive_frames(s, frame, ps);
         } else {
             audio_track *track = track_of(s, pkt->stream_index);
@@ -511,8 +506,9 @@ static int run_pump(ladder_session *s, pump_state *ps)
         av_packet_unref(pkt);
     }
     if (!err) {
-        avcodec_send_packet(s->dec, NULL);
-        err = receive_frames(s, frame, ps);
+        err = video_decoder_send(s, NULL, &ps->decode_errors);
+        if (!err)
+            err = receive_frames(s, frame, ps);
     }
     for (int i = 0; i < ps->nb_early_audio; i++)
         av_packet_free(&ps->early_audio[i]);
@@ -622,7 +618,7 @@ static void join_threads(ladder_session *s)
 static void log_plan(ladder_session *s)
 {
     session_log(s, LADDER_LOG_INFO, "input '%s': %dx%d %s %.3f fps %s, %lld frames (estimate)",
-                s->input, s->src_w, s->src_h, avcodec_get_name(s->dec->codec_id),
+                s->input, s->src_w, s->src_h, avcodec_get_name(s->src_codec_id),
                 av_q2d(s->src_rate), s->src_cfr ? "CFR" : "VFR", (long long)s->frames_estimate);
     for (int i = 0; i < s->nb_rungs; i++) {
         const rung_ctx *r = &s->rungs[i];
@@ -743,6 +739,7 @@ void ladder_session_close(ladder_session *s)
         rung_ctx *r = &s->rungs[i];
         ladder_frame_fifo_close(r->input);
         sws_freeContext(r->sws);
+        gpu_scale_close(&r->gpu);
         ladder_frame_pool_close(r->pool);
         chunk_free(r->building);
         while (r->pending) {
@@ -764,7 +761,7 @@ void ladder_session_close(ladder_session *s)
     ladder_lease_pool_close(s->leases);
     free(s->workers);
     audio_renditions_close(s);
-    avcodec_free_context(&s->dec);
+    video_decoder_close(&s->vdec);
     ladder_frame_pool_close(s->dec_pool);
     pthread_mutex_destroy(&s->dec_pool_lock);
     avformat_close_input(&s->in);

@@ -114,6 +114,7 @@ typedef struct rung_ctx {
     ladder_frame_fifo *input;
     struct SwsContext *sws;
     ladder_frame_pool *pool;      /* scaled frame buffers, recycled */
+    struct gpu_scale *gpu;        /* GPU pictures: scale_cuda + download (gpu_scale.c) */
     ladder_chunk *building;       /* chunk being filled */
     size_t frame_bytes;           /* one output picture (pix_fmt), for the budget */
     int64_t last_kept_pts;
@@ -160,6 +161,32 @@ typedef struct rung_ctx {
     char last_device[LADDER_DEVICE_NAME_MAX];
 } rung_ctx;
 
+/*
+ * The source's video decoder (video_decoder.c). It starts on the job's
+ * decode device; a hardware failure switches it to a CPU decoder that
+ * decodes again the packets kept since the key frame before the last one,
+ * and frames already delivered are skipped, so the rungs see every frame
+ * once. Only the pump thread touches it.
+ */
+typedef struct video_decoder {
+    AVCodecContext *ctx;
+    const AVCodec *codec;
+    AVBufferRef *hw_device;       /* CUDA device while decoding on NVDEC */
+    bool on_device;               /* still on the job's NVDEC/fault device */
+    /* packets since the key frame before the last one, decode order, kept
+     * only while on_device: what a switch decodes again */
+    AVPacket **history;
+    int nb_history, cap_history;
+    int last_key;                 /* index of the latest key frame in history */
+    size_t history_bytes;
+    bool history_trimmed;         /* over the cap: a switch would miss frames */
+    int replay_pos;               /* next history packet to resend after a switch */
+    bool flushing, flush_sent;
+    int64_t last_ts;              /* best_effort_timestamp of the last frame given out */
+    bool have_last_ts;
+    bool skipping;                /* after a switch: frames up to last_ts were given out */
+} video_decoder;
+
 typedef struct audio_track audio_track;
 
 /* One audio rendition: the track that makes its media (audio_track.c) and
@@ -188,7 +215,14 @@ struct ladder_session {
 
     /* input */
     AVFormatContext *in;
-    AVCodecContext *dec;
+    video_decoder vdec;           /* the source's video decoder, pump thread only */
+    /* the source's colour description, read once at open: encoders and
+     * manifests on other threads use it while the decoder may be switched */
+    enum AVColorPrimaries src_primaries;
+    enum AVColorTransferCharacteristic src_trc;
+    enum AVColorSpace src_colorspace;
+    enum AVPixelFormat src_pix_fmt; /* software format of the decoded pictures */
+    enum AVCodecID src_codec_id;
     ladder_frame_pool *dec_pool;  /* decoded picture buffers, see input.c */
     pthread_mutex_t dec_pool_lock; /* decoder threads allocate concurrently */
     int video_stream;
@@ -229,9 +263,22 @@ void session_log(ladder_session *s, int level, const char *fmt, ...)
 void session_progress(ladder_session *s, rung_ctx *r);
 double session_now(void);
 
+/* video_decoder.c (pump thread). Open: on the job's decode device, the CPU
+ * decoder if that fails (the report says why). send(NULL) flushes.
+ * receive: 1 with a frame, 0 when it needs input or is done, or a fatal
+ * LADDER_E* (after session_fail). Undecodable data counts in *errors. */
+int video_decoder_open(ladder_session *s, AVStream *st);
+int video_decoder_send(ladder_session *s, const AVPacket *pkt, int64_t *errors);
+int video_decoder_receive(ladder_session *s, AVFrame *frame, int64_t *errors);
+void video_decoder_close(video_decoder *vd);
+
 /* rung_scaler.c */
 void *rung_scaler_main(void *arg);
 void chunk_frames_free(chunk_frames *cf);
+/* gpu_scale.c: a GPU (CUDA) picture to the rung's size, downloaded to system
+ * memory as yuv420p or p010; NULL with *err set on failure. Scaler thread. */
+AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err);
+void gpu_scale_close(struct gpu_scale **g);
 void chunk_free(ladder_chunk *c);
 
 /* rate_control.c: how one chunk's encoder spends bits. */

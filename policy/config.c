@@ -14,6 +14,7 @@
 
 #include "ladder/config.h"
 #include "ladder/ladder_config.h"
+#include "ladder/decode_select.h"
 #include "ladder/device_spec.h"
 #include "ladder/error.h"
 
@@ -21,6 +22,7 @@ typedef enum conf_type {
     T_PATH,          /* non-empty string */
     T_SLOTS,         /* 1..4096 */
     T_DEVICES,       /* --devices syntax */
+    T_DECODE,        /* --decode-device syntax */
     T_PRESET,        /* x264/x265 preset name */
     T_SECONDS,       /* 0.5..60 */
     T_SIZE,          /* bytes: 512M, 2G, 1048576 */
@@ -50,6 +52,9 @@ static const conf_key keys[] = {
     { { "devices", "devices", "cpu", "LADDER_DEVICES",
         "default device list of ladder encode, --devices syntax" },
       T_DEVICES, FIELD(devices), 0 },
+    { { "decode_device", "decode", "cpu", "LADDER_DECODE_DEVICE",
+        "where ladder encode decodes the source, --decode-device syntax: cpu, gpu[:N|:uuid=UUID] or auto" },
+      T_DECODE, FIELD(decode_device), 0 },
     { { "preset", "preset", "veryfast", "LADDER_PRESET", "default encoder preset" },
       T_PRESET, FIELD(preset), 0 },
     { { "segment_seconds", "seconds", "2", "LADDER_SEGMENT_SECONDS", "default segment length, 0.5..60" },
@@ -158,6 +163,15 @@ static int parse_value(const conf_key *k, const char *text, ladder_conf_values *
         }
         if (ladder_device_spec_parse(text, 1, specs, LADDER_MAX_DEVICES, &nb, spec_why, sizeof(spec_why))) {
             snprintf(why, size, "%s", spec_why);
+            return -1;
+        }
+        return copy_string(field, k->size, text);
+    }
+    case T_DECODE: {
+        ladder_decode_request req;
+        char req_why[256];
+        if (ladder_decode_request_parse(text, &req, req_why, sizeof(req_why))) {
+            snprintf(why, size, "%s", req_why);
             return -1;
         }
         return copy_string(field, k->size, text);
@@ -579,7 +593,7 @@ void ladder_conf_format(const ladder_conf *c, int i, char *buf, size_t size)
         return;
     const char *field = (const char *)&c->v + keys[i].offset;
     switch (keys[i].type) {
-    case T_PATH: case T_DEVICES: case T_PRESET: snprintf(buf, size, "%s", field); break;
+    case T_PATH: case T_DEVICES: case T_DECODE: case T_PRESET: snprintf(buf, size, "%s", field); break;
     case T_SLOTS:
         if (*(const int *)field)          /* 0: unset (one per core) */
             snprintf(buf, size, "%d", *(const int *)field);
@@ -608,7 +622,7 @@ static json_object *value_json(const ladder_conf *c, int i)
 {
     const char *field = (const char *)&c->v + keys[i].offset;
     switch (keys[i].type) {
-    case T_PATH: case T_DEVICES: case T_PRESET:
+    case T_PATH: case T_DEVICES: case T_DECODE: case T_PRESET:
         return field[0] ? json_object_new_string(field) : NULL;
     case T_SLOTS: return *(const int *)field ? json_object_new_int(*(const int *)field) : NULL;
     case T_SECONDS: return json_object_new_double(*(const double *)field);

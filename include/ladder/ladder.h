@@ -131,6 +131,31 @@ typedef enum ladder_parameter_sets {
     LADDER_PARAMETER_SETS_IN_BAND,
 } ladder_parameter_sets;
 
+/*
+ * Where the source is decoded (include/ladder/decode_select.h resolves a
+ * `--decode-device` request into one). NVDEC keeps the decoded pictures in
+ * GPU memory: every rung is scaled there (scale_cuda) and downloaded once
+ * per rung frame. A hardware decode error switches the input to the CPU
+ * decoder at once (the packets since the last key frames are decoded again,
+ * nothing is lost); the report says when and why.
+ */
+typedef enum ladder_decode_kind {
+    LADDER_DECODE_CPU = 0,
+    LADDER_DECODE_NVDEC,
+    /* A drill for that switch: decodes on the CPU and reports a hardware
+     * failure after fail_after frames, as a GPU decoder could. */
+    LADDER_DECODE_FAULT,
+} ladder_decode_kind;
+
+typedef struct ladder_decode_device {
+    ladder_decode_kind kind;
+    int gpu;                      /* NVDEC: CUDA device index */
+    int fail_after;               /* FAULT: frames before the failure */
+    char name[LADDER_DEVICE_LABEL_MAX]; /* "cpu", "nvidia0", "fault"; "" = "cpu" */
+    char requested[64];           /* the request as written ("auto"); "" = none */
+    char reason[192];             /* why this device, one line; "" = default */
+} ladder_decode_device;
+
 typedef struct ladder_job {
     const char *input;
     const char *output_dir;
@@ -144,6 +169,7 @@ typedef struct ladder_job {
     const ladder_device_spec *devices;
     int nb_devices;
     ladder_parameter_sets parameter_sets;
+    ladder_decode_device decode;  /* zero = the CPU */
     /* Device health: a device whose encodes fail this many times in a row
      * is quarantined (default 3); it is re-tested after backoff seconds
      * (default 1, doubling each time it fails again). */
@@ -317,6 +343,15 @@ typedef struct ladder_report {
     int nb_audio;
     ladder_audio_report audio[LADDER_MAX_AUDIO];
     int64_t frames_in;            /* decoded source frames */
+    /* Decoding: the device asked for and used, and a switch to the CPU
+     * decoder if a hardware error forced one (fallback_frame: frames
+     * already decoded on the device then; -1 = no switch). */
+    ladder_decode_device decode;
+    int64_t decode_frames_device;   /* frames the device decoded (NVDEC/fault) */
+    int64_t decode_frames_cpu;      /* frames the CPU decoder gave after a switch or for a CPU job */
+    int64_t decode_fallback_frame;
+    char decode_fallback[256];      /* why it switched; "" = it did not */
+    int64_t decode_replayed_packets; /* packets decoded again after the switch */
     double source_duration;
     double wall_seconds;
     int cpu_slots;

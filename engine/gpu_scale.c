@@ -1,0 +1,139 @@
+/*
+ * GPU pictures (NVDEC) to a rung: scale_cuda to the rung's size in GPU
+ * memory, then one download per rung frame (hwdownload), so only rung-size
+ * pictures cross the bus and the CPU neither decodes nor scales. 8-bit
+ * rungs come down as yuv420p, ready for the encoders; 10-bit ones as p010,
+ * which the scaler's swscale turns into yuv420p10 without scaling.
+ *
+ * One filter graph per rung, built on the first GPU picture and again when
+ * the pictures' size or frames context changes; the rung's scaler thread
+ * owns it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/pixdesc.h>
+
+#include "ladder/error.h"
+#include "session_internal.h"
+
+struct gpu_scale {
+    AVFilterGraph *graph;
+    AVFilterContext *src, *sink;
+    int in_w, in_h;
+    const void *frames_ctx;       /* identity of the input frames context */
+};
+
+void gpu_scale_close(struct gpu_scale **g)
+{
+    if (!*g)
+        return;
+    avfilter_graph_free(&(*g)->graph);
+    free(*g);
+    *g = NULL;
+}
+
+static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
+{
+    avfilter_graph_free(&g->graph);
+    g->graph = avfilter_graph_alloc();
+    if (!g->graph)
+        return LADDER_ENOMEM;
+    int ret = 0;
+    AVBufferSrcParameters *par = av_buffersrc_parameters_alloc();
+    g->src = avfilter_graph_alloc_filter(g->graph, avfilter_get_by_name("buffer"), "in");
+    if (!par || !g->src) {
+        av_free(par);
+        return LADDER_ENOMEM;
+    }
+    par->format = AV_PIX_FMT_CUDA;
+    par->width = src->width;
+    par->height = src->height;
+    par->time_base = r->session->src_tb;
+    par->sample_aspect_ratio = src->sample_aspect_ratio;
+    par->hw_frames_ctx = src->hw_frames_ctx;
+    ret = av_buffersrc_parameters_set(g->src, par);
+    av_free(par);
+    if (ret < 0 || avfilter_init_str(g->src, NULL) < 0)
+        return LADDER_ECODEC;
+    if (avfilter_graph_create_filter(&g->sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL,
+                                     g->graph) < 0)
+        return LADDER_ECODEC;
+
+    /* Bicubic, as the CPU path's swscale: a rung looks the same whichever
+     * device decoded it. */
+    const char *fmt = r->bit_depth == 10 ? "p010le" : "yuv420p";
+    char desc[256];
+    snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic,hwdownload,format=%s",
+             r->width, r->height, fmt, fmt);
+    AVFilterInOut *outputs = avfilter_inout_alloc(), *inputs = avfilter_inout_alloc();
+    if (!outputs || !inputs) {
+        avfilter_inout_free(&outputs);
+        avfilter_inout_free(&inputs);
+        return LADDER_ENOMEM;
+    }
+    outputs->name = av_strdup("in");
+    outputs->filter_ctx = g->src;
+    inputs->name = av_strdup("out");
+    inputs->filter_ctx = g->sink;
+    ret = avfilter_graph_parse_ptr(g->graph, desc, &inputs, &outputs, NULL);
+    avfilter_inout_free(&outputs);
+    avfilter_inout_free(&inputs);
+    if (ret >= 0)
+        ret = avfilter_graph_config(g->graph, NULL);
+    if (ret < 0) {
+        char msg[128];
+        av_strerror(ret, msg, sizeof(msg));
+        session_log(r->session, LADDER_LOG_ERROR, "rung=%s event=gpu_scale_failed graph='%s': %s", r->cfg.name,
+                    desc, msg);
+        return LADDER_ECODEC;
+    }
+    g->in_w = src->width;
+    g->in_h = src->height;
+    g->frames_ctx = src->hw_frames_ctx ? src->hw_frames_ctx->data : NULL;
+    session_log(r->session, LADDER_LOG_DEBUG, "rung=%s event=gpu_scale graph='%s' from=%dx%d", r->cfg.name, desc,
+                src->width, src->height);
+    return 0;
+}
+
+AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err)
+{
+    *err = 0;
+    struct gpu_scale *g = r->gpu;
+    if (!g) {
+        g = r->gpu = calloc(1, sizeof(*g));
+        if (!g) {
+            *err = LADDER_ENOMEM;
+            return NULL;
+        }
+    }
+    const void *frames_ctx = src->hw_frames_ctx ? src->hw_frames_ctx->data : NULL;
+    if (!g->graph || g->in_w != src->width || g->in_h != src->height || g->frames_ctx != frames_ctx) {
+        *err = build(r, g, src);
+        if (*err)
+            return NULL;
+    }
+    AVFrame *out = av_frame_alloc();
+    if (!out) {
+        *err = LADDER_ENOMEM;
+        return NULL;
+    }
+    /* scale_cuda and hwdownload are one frame in, one frame out. */
+    int ret = av_buffersrc_add_frame_flags(g->src, (AVFrame *)src, AV_BUFFERSRC_FLAG_KEEP_REF);
+    if (ret >= 0)
+        ret = av_buffersink_get_frame(g->sink, out);
+    if (ret < 0) {
+        char msg[128];
+        av_strerror(ret, msg, sizeof(msg));
+        session_log(r->session, LADDER_LOG_ERROR, "rung=%s event=gpu_scale_failed pts=%lld: %s", r->cfg.name,
+                    (long long)src->pts, msg);
+        av_frame_free(&out);
+        *err = LADDER_ECODEC;
+        return NULL;
+    }
+    out->pts = src->pts;
+    return out;
+}

@@ -1,0 +1,386 @@
+/*
+ * The source's video decoder: on the job's decode device (NVDEC through
+ * libavcodec's CUDA hwaccel, or the fault drill), switched to the CPU on
+ * the first hardware error without losing a frame.
+ *
+ * Why a replay and not a restart: the rungs have already been handed every
+ * frame up to the failure, and a CPU decoder can only start at a key frame.
+ * So while on the device every packet since the key frame before the last
+ * one is kept (compressed: a few MB), a switch sends them to the new
+ * decoder, and frames up to the last one given out are skipped. Two GOPs,
+ * not one: a decoder with reordering delay may not yet have returned the
+ * frames before the latest key frame when it fails.
+ */
+#include <string.h>
+
+#include <libavutil/hwcontext.h>
+#include <libavutil/pixdesc.h>
+
+#include "ladder/error.h"
+#include "session_internal.h"
+
+/* Past this the oldest packets go: a switch then misses frames (logged). */
+#define HISTORY_MAX_BYTES ((size_t)256 << 20)
+
+/*
+ * The CPU decoder's pictures come from a huge-page slab pool: the top rung
+ * keeps references to them for whole chunks (no copy), so hundreds are
+ * alive at a time, and libavcodec's default pool would zero and fault in
+ * every one of them (see frame_pool.h). Pictures of another size or format
+ * than the stream started with fall back to the default allocator.
+ */
+static int decoder_get_buffer(AVCodecContext *ctx, AVFrame *frame, int flags)
+{
+    ladder_session *s = ctx->opaque;
+    int w = frame->width, h = frame->height;
+    int align[AV_NUM_DATA_POINTERS] = { 0 };
+    if (frame->format < 0 || w <= 0 || h <= 0)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    avcodec_align_dimensions2(ctx, &w, &h, align);
+    /* Only the first four entries are filled in. */
+    for (int i = 0; i < 4; i++)
+        if (align[i] > 64)
+            return avcodec_default_get_buffer2(ctx, frame, flags);
+
+    pthread_mutex_lock(&s->dec_pool_lock);
+    if (!s->dec_pool && ladder_frame_pool_init(&s->dec_pool, w, h, frame->format))
+        s->dec_pool = NULL;
+    ladder_frame_pool *pool = s->dec_pool;
+    pthread_mutex_unlock(&s->dec_pool_lock);
+    int pw, ph, pf;
+    if (pool)
+        ladder_frame_pool_geometry(pool, &pw, &ph, &pf);
+    if (!pool || pw != w || ph != h || pf != frame->format)
+        return avcodec_default_get_buffer2(ctx, frame, flags);
+    return ladder_frame_pool_attach(pool, frame) ? AVERROR(ENOMEM) : 0;
+}
+
+static const char *device_name(const ladder_session *s)
+{
+    return s->job.decode.name[0] ? s->job.decode.name : "cpu";
+}
+
+static AVCodecContext *alloc_context(ladder_session *s)
+{
+    AVStream *st = s->in->streams[s->video_stream];
+    AVCodecContext *ctx = avcodec_alloc_context3(s->vdec.codec);
+    if (!ctx || avcodec_parameters_to_context(ctx, st->codecpar) < 0) {
+        avcodec_free_context(&ctx);
+        return NULL;
+    }
+    ctx->pkt_timebase = st->time_base;
+    ctx->opaque = s;
+    return ctx;
+}
+
+/* The CPU decoder (also the fault drill's "device"). */
+static int open_cpu(ladder_session *s)
+{
+    video_decoder *vd = &s->vdec;
+    AVCodecContext *ctx = alloc_context(s);
+    if (!ctx) {
+        session_fail(s, LADDER_ENOMEM, "input '%s': out of memory", s->input);
+        return LADDER_ENOMEM;
+    }
+    ctx->thread_count = 0;    /* decoder threads on: it feeds every rung */
+    if (vd->codec->capabilities & AV_CODEC_CAP_DR1)
+        ctx->get_buffer2 = decoder_get_buffer;
+    if (avcodec_open2(ctx, vd->codec, NULL) < 0) {
+        avcodec_free_context(&ctx);
+        session_fail(s, LADDER_ECODEC, "input '%s': cannot open the %s decoder", s->input, vd->codec->name);
+        return LADDER_ECODEC;
+    }
+    vd->ctx = ctx;
+    return 0;
+}
+
+/* libavcodec offers the formats it can decode to; CUDA is the hwaccel. */
+static enum AVPixelFormat nvdec_get_format(AVCodecContext *ctx, const enum AVPixelFormat *fmts)
+{
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
+        if (*p == AV_PIX_FMT_CUDA)
+            return *p;
+    /* This stream (profile, chroma format) is not one NVDEC takes: the
+     * same context decodes it in software; video_decoder_receive() notices
+     * the first software picture and says so. */
+    return avcodec_default_get_format(ctx, fmts);
+}
+
+static bool has_cuda_hwaccel(const AVCodec *codec)
+{
+    for (int i = 0;; i++) {
+        const AVCodecHWConfig *cfg = avcodec_get_hw_config(codec, i);
+        if (!cfg)
+            return false;
+        if (cfg->device_type == AV_HWDEVICE_TYPE_CUDA && (cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX))
+            return true;
+    }
+}
+
+/* NVDEC on the job's GPU; why[] says what failed (0 = opened). */
+static int open_nvdec(ladder_session *s, char *why, size_t why_size)
+{
+    video_decoder *vd = &s->vdec;
+    if (!has_cuda_hwaccel(vd->codec)) {
+        snprintf(why, why_size, "this FFmpeg's %s decoder has no CUDA hwaccel", vd->codec->name);
+        return -1;
+    }
+    char index[16];
+    snprintf(index, sizeof(index), "%d", s->job.decode.gpu);
+    int ret = av_hwdevice_ctx_create(&vd->hw_device, AV_HWDEVICE_TYPE_CUDA, index, NULL, 0);
+    if (ret < 0) {
+        char msg[128];
+        av_strerror(ret, msg, sizeof(msg));
+        snprintf(why, why_size, "cannot open CUDA device %s: %s", index, msg);
+        return -1;
+    }
+    AVCodecContext *ctx = alloc_context(s);
+    if (!ctx || !(ctx->hw_device_ctx = av_buffer_ref(vd->hw_device))) {
+        avcodec_free_context(&ctx);
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    ctx->get_format = nvdec_get_format;
+    /* NVDEC decodes asynchronously itself; frame threads would only add
+     * copies of the hardware state. */
+    ctx->thread_count = 1;
+    if (avcodec_open2(ctx, vd->codec, NULL) < 0) {
+        avcodec_free_context(&ctx);
+        snprintf(why, why_size, "cannot open the %s decoder with NVDEC", vd->codec->name);
+        return -1;
+    }
+    vd->ctx = ctx;
+    return 0;
+}
+
+static void history_clear(video_decoder *vd)
+{
+    for (int i = 0; i < vd->nb_history; i++)
+        av_packet_free(&vd->history[i]);
+    free(vd->history);
+    vd->history = NULL;
+    vd->nb_history = vd->cap_history = 0;
+    vd->last_key = 0;
+    vd->history_bytes = 0;
+    vd->replay_pos = 0;
+}
+
+static void history_drop_front(video_decoder *vd, int n)
+{
+    for (int i = 0; i < n; i++) {
+        vd->history_bytes -= (size_t)vd->history[i]->size;
+        av_packet_free(&vd->history[i]);
+    }
+    memmove(vd->history, vd->history + n, (size_t)(vd->nb_history - n) * sizeof(*vd->history));
+    vd->nb_history -= n;
+    vd->last_key -= n;
+    if (vd->last_key < 0)
+        vd->last_key = 0;
+}
+
+static int history_push(video_decoder *vd, const AVPacket *pkt)
+{
+    if (vd->nb_history == vd->cap_history) {
+        int cap = vd->cap_history ? vd->cap_history * 2 : 256;
+        AVPacket **h = realloc(vd->history, (size_t)cap * sizeof(*h));
+        if (!h)
+            return LADDER_ENOMEM;
+        vd->history = h;
+        vd->cap_history = cap;
+    }
+    AVPacket *copy = av_packet_clone(pkt);
+    if (!copy)
+        return LADDER_ENOMEM;
+    if (pkt->flags & AV_PKT_FLAG_KEY) {
+        /* Keep from the previous key frame: see the top of the file. */
+        history_drop_front(vd, vd->last_key);
+        vd->last_key = vd->nb_history;
+    }
+    vd->history[vd->nb_history++] = copy;
+    vd->history_bytes += (size_t)copy->size;
+    while (vd->history_bytes > HISTORY_MAX_BYTES && vd->nb_history > 1) {
+        history_drop_front(vd, 1);
+        vd->history_trimmed = true;
+    }
+    return 0;
+}
+
+/* Leave the device for good: frames from now on come from the CPU. */
+static void note_switch(ladder_session *s, const char *why, bool replay)
+{
+    video_decoder *vd = &s->vdec;
+    vd->on_device = false;
+    s->report.decode_fallback_frame = s->report.decode_frames_device;
+    snprintf(s->report.decode_fallback, sizeof(s->report.decode_fallback), "%s", why);
+    session_log(s, LADDER_LOG_WARNING,
+                "device=%s event=decode_fallback frame=%lld replay_packets=%d input '%s': %s; decoding on the CPU",
+                device_name(s), (long long)s->report.decode_frames_device, replay ? vd->nb_history : 0,
+                s->input, why);
+    if (replay && vd->history_trimmed)
+        session_log(s, LADDER_LOG_WARNING,
+                    "device=%s event=decode_fallback input '%s': the kept packets did not reach back to a key "
+                    "frame: frames before it are missing",
+                    device_name(s), s->input);
+}
+
+/* A hardware failure: a CPU decoder takes over where the device stopped. */
+static int switch_to_cpu(ladder_session *s, const char *why)
+{
+    video_decoder *vd = &s->vdec;
+    note_switch(s, why, true);
+    avcodec_free_context(&vd->ctx);
+    av_buffer_unref(&vd->hw_device);
+    int err = open_cpu(s);
+    if (err)
+        return err;
+    vd->replay_pos = 0;
+    vd->flush_sent = false;
+    vd->skipping = vd->have_last_ts;
+    s->report.decode_replayed_packets += vd->nb_history;
+    return 0;
+}
+
+int video_decoder_open(ladder_session *s, AVStream *st)
+{
+    video_decoder *vd = &s->vdec;
+    vd->codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!vd->codec) {
+        session_fail(s, LADDER_ECODEC, "input '%s': no decoder for video codec '%s'", s->input,
+                     avcodec_get_name(st->codecpar->codec_id));
+        return LADDER_ECODEC;
+    }
+    s->report.decode = s->job.decode;
+    if (!s->report.decode.name[0])
+        snprintf(s->report.decode.name, sizeof(s->report.decode.name), "cpu");
+    s->report.decode_fallback_frame = -1;
+
+    switch (s->job.decode.kind) {
+    case LADDER_DECODE_NVDEC: {
+        char why[192];
+        if (open_nvdec(s, why, sizeof(why)) == 0) {
+            vd->on_device = true;
+            break;
+        }
+        avcodec_free_context(&vd->ctx);
+        av_buffer_unref(&vd->hw_device);
+        note_switch(s, why, false);
+        return open_cpu(s);
+    }
+    case LADDER_DECODE_FAULT: {
+        int err = open_cpu(s);
+        if (err)
+            return err;
+        vd->on_device = true;
+        break;
+    }
+    default:
+        return open_cpu(s);
+    }
+    session_log(s, LADDER_LOG_INFO, "device=%s event=decode_device input '%s': %s", device_name(s), s->input,
+                s->job.decode.reason[0] ? s->job.decode.reason : "decoding on the device");
+    return 0;
+}
+
+int video_decoder_send(ladder_session *s, const AVPacket *pkt, int64_t *errors)
+{
+    video_decoder *vd = &s->vdec;
+    if (!pkt) {
+        vd->flushing = true;
+        vd->flush_sent = true;
+        avcodec_send_packet(vd->ctx, NULL);
+        return 0;
+    }
+    if (vd->on_device) {
+        int err = history_push(vd, pkt);
+        if (err) {
+            session_fail(s, err, "input '%s': out of memory", s->input);
+            return err;
+        }
+    }
+    int ret = avcodec_send_packet(vd->ctx, pkt);
+    if (ret >= 0 || ret == AVERROR(EAGAIN))
+        return 0;
+    if (vd->on_device) {
+        char why[192], msg[128];
+        av_strerror(ret, msg, sizeof(msg));
+        snprintf(why, sizeof(why), "hardware decode error (%s)", msg);
+        /* The packet is in the history: the CPU decoder gets it. */
+        return switch_to_cpu(s, why);
+    }
+    (*errors)++;
+    return 0;
+}
+
+int video_decoder_receive(ladder_session *s, AVFrame *frame, int64_t *errors)
+{
+    video_decoder *vd = &s->vdec;
+    for (;;) {
+        int ret = avcodec_receive_frame(vd->ctx, frame);
+        if (ret == 0) {
+            int64_t ts = frame->best_effort_timestamp;
+            if (vd->skipping && ts != AV_NOPTS_VALUE && ts <= vd->last_ts) {
+                /* Given out before the switch. */
+                av_frame_unref(frame);
+                continue;
+            }
+            vd->skipping = false;
+            if (vd->on_device && s->job.decode.kind == LADDER_DECODE_FAULT &&
+                s->report.decode_frames_device >= s->job.decode.fail_after) {
+                av_frame_unref(frame);
+                int err = switch_to_cpu(s, "drill: the fault device failed");
+                if (err)
+                    return err;
+                continue;
+            }
+            if (vd->on_device && s->job.decode.kind == LADDER_DECODE_NVDEC && frame->format != AV_PIX_FMT_CUDA) {
+                /* get_format settled for software: nothing to replay. */
+                note_switch(s, "NVDEC does not take this stream (profile or chroma format)", false);
+                history_clear(vd);
+            }
+            if (vd->on_device)
+                s->report.decode_frames_device++;
+            else
+                s->report.decode_frames_cpu++;
+            if (ts != AV_NOPTS_VALUE) {
+                vd->last_ts = ts;
+                vd->have_last_ts = true;
+            }
+            return 1;
+        }
+        if (ret == AVERROR(EAGAIN)) {
+            if (!vd->on_device && vd->replay_pos < vd->nb_history) {
+                if (avcodec_send_packet(vd->ctx, vd->history[vd->replay_pos++]) < 0)
+                    (*errors)++;
+                if (vd->replay_pos == vd->nb_history)
+                    history_clear(vd);
+                continue;
+            }
+            if (vd->flushing && !vd->flush_sent) {
+                vd->flush_sent = true;
+                avcodec_send_packet(vd->ctx, NULL);
+                continue;
+            }
+            return 0;
+        }
+        if (ret == AVERROR_EOF)
+            return 0;
+        if (vd->on_device) {
+            char why[192], msg[128];
+            av_strerror(ret, msg, sizeof(msg));
+            snprintf(why, sizeof(why), "hardware decode error (%s)", msg);
+            int err = switch_to_cpu(s, why);
+            if (err)
+                return err;
+            continue;
+        }
+        (*errors)++;
+        return 0;
+    }
+}
+
+void video_decoder_close(video_decoder *vd)
+{
+    history_clear(vd);
+    avcodec_free_context(&vd->ctx);
+    av_buffer_unref(&vd->hw_device);
+}

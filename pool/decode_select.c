@@ -1,0 +1,203 @@
+/*
+ * Decode requests to a decode device: see include/ladder/decode_select.h.
+ */
+#include "ladder/decode_select.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ladder/error.h"
+
+static int fail(char *why, size_t why_size, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
+{
+    if (why && why_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, why_size, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static bool parse_count(const char *text, int min, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > 1000000000L)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+int ladder_decode_request_parse(const char *text, ladder_decode_request *out, char *why, size_t why_size)
+{
+    memset(out, 0, sizeof(*out));
+    out->gpu = -1;
+    if (!text || !*text || strlen(text) >= sizeof(out->text))
+        return fail(why, why_size, LADDER_ECONFIG, "--decode-device: expected cpu, gpu[:N|:uuid=UUID], auto "
+                                                   "or fault:fail-after=N");
+    snprintf(out->text, sizeof(out->text), "%s", text);
+    if (!strcmp(text, "cpu")) {
+        out->kind = LADDER_DECODE_REQUEST_CPU;
+        return 0;
+    }
+    if (!strcmp(text, "auto")) {
+        out->kind = LADDER_DECODE_REQUEST_AUTO;
+        return 0;
+    }
+    if (!strcmp(text, "gpu") || !strcmp(text, "nvidia")) {
+        out->kind = LADDER_DECODE_REQUEST_GPU;
+        return 0;
+    }
+    if (!strncmp(text, "gpu:", 4) || !strncmp(text, "nvidia:", 7)) {
+        const char *arg = strchr(text, ':') + 1;
+        out->kind = LADDER_DECODE_REQUEST_GPU;
+        if (!strncmp(arg, "uuid=", 5) && arg[5] && strlen(arg + 5) < sizeof(out->uuid)) {
+            snprintf(out->uuid, sizeof(out->uuid), "%s", arg + 5);
+            return 0;
+        }
+        const char *index = !strncmp(arg, "gpu=", 4) ? arg + 4 : arg;
+        if (parse_count(index, 0, &out->gpu))
+            return 0;
+        return fail(why, why_size, LADDER_ECONFIG, "--decode-device '%s': after gpu: a GPU index or uuid=UUID",
+                    text);
+    }
+    if (!strncmp(text, "fault:fail-after=", 17)) {
+        out->kind = LADDER_DECODE_REQUEST_FAULT;
+        if (parse_count(text + 17, 0, &out->fail_after))
+            return 0;
+        return fail(why, why_size, LADDER_ECONFIG, "--decode-device '%s': fail-after= wants a frame count", text);
+    }
+    return fail(why, why_size, LADDER_ECONFIG,
+                "--decode-device '%s': expected cpu, gpu[:N|:uuid=UUID], auto or fault:fail-after=N", text);
+}
+
+bool ladder_decode_request_needs_host(const ladder_decode_request *r)
+{
+    return r->kind == LADDER_DECODE_REQUEST_GPU || r->kind == LADDER_DECODE_REQUEST_AUTO;
+}
+
+static int inventory_codec(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum ladder_video_codec codec;
+    } map[] = {
+        { "h264", LADDER_VIDEO_H264 },
+        { "hevc", LADDER_VIDEO_HEVC },
+        { "av1", LADDER_VIDEO_AV1 },
+        { "vp9", LADDER_VIDEO_VP9 },
+    };
+    for (size_t i = 0; name && i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(map[i].name, name))
+            return (int)map[i].codec;
+    return -1;
+}
+
+/* Why GPU g cannot decode src ("" when it can). */
+static void nvdec_mismatch(const ladder_decode_request *r, const ladder_device_info *g,
+                           const ladder_decode_source *src, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    int codec = inventory_codec(src->codec);
+    if (r->gpu >= 0 && g->vendor_index != r->gpu) {
+        snprintf(buf, size, "not GPU %d", r->gpu);
+        return;
+    }
+    if (r->uuid[0] && strcmp(g->uuid, r->uuid)) {
+        snprintf(buf, size, "another UUID");
+        return;
+    }
+    if (codec < 0) {
+        snprintf(buf, size, "%s: NVDEC decoding of %s is not supported by ladder", g->name,
+                 src->codec ? src->codec : "this codec");
+        return;
+    }
+    const ladder_codec_support *d = &g->decode[codec];
+    if (!d->usable) {
+        snprintf(buf, size, "%s: %s", g->name, d->note[0] ? d->note : "no NVDEC for this codec");
+    } else if (!src->chroma_420) {
+        snprintf(buf, size, "%s: NVDEC is used for 4:2:0 sources only", g->name);
+    } else if (src->bit_depth > 8 && (!d->ten_bit || src->bit_depth > 10)) {
+        snprintf(buf, size, "%s: NVDEC cannot decode %d-bit %s", g->name, src->bit_depth, src->codec);
+    } else if (d->max_width > 0 && d->max_height > 0 &&
+               (src->width > d->max_width || src->height > d->max_height)) {
+        snprintf(buf, size, "%s: %dx%d is over NVDEC's %dx%d for %s", g->name, src->width, src->height,
+                 d->max_width, d->max_height, src->codec);
+    }
+}
+
+static void set_cpu(ladder_decode_device *out, const ladder_decode_request *r, const char *reason)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = LADDER_DECODE_CPU;
+    snprintf(out->name, sizeof(out->name), "cpu");
+    snprintf(out->requested, sizeof(out->requested), "%s", r->text);
+    snprintf(out->reason, sizeof(out->reason), "%.*s", (int)sizeof(out->reason) - 1, reason);
+}
+
+int ladder_decode_select(const ladder_decode_request *r, const ladder_device_info *host, int nb_host,
+                         const char *nvidia_reason, const ladder_decode_source *src,
+                         ladder_decode_device *out, char *why, size_t why_size)
+{
+    if (r->kind == LADDER_DECODE_REQUEST_CPU) {
+        set_cpu(out, r, "asked for");
+        return 0;
+    }
+    if (r->kind == LADDER_DECODE_REQUEST_FAULT) {
+        memset(out, 0, sizeof(*out));
+        out->kind = LADDER_DECODE_FAULT;
+        out->fail_after = r->fail_after;
+        snprintf(out->name, sizeof(out->name), "fault");
+        snprintf(out->requested, sizeof(out->requested), "%s", r->text);
+        snprintf(out->reason, sizeof(out->reason), "drill: fails after %d frames", r->fail_after);
+        return 0;
+    }
+
+    char last[192] = "";
+    int gpus = 0;
+    for (int i = 0; i < nb_host; i++) {
+        const ladder_device_info *g = &host[i];
+        if (g->kind != LADDER_DEVICE_NVIDIA)
+            continue;
+        gpus++;
+        char miss[192];
+        nvdec_mismatch(r, g, src, miss, sizeof(miss));
+        if (miss[0]) {
+            /* "not GPU 1" says nothing a user needs when another GPU is the answer. */
+            if (strcmp(miss, "another UUID") && strncmp(miss, "not GPU", 7))
+                snprintf(last, sizeof(last), "%s", miss);
+            continue;
+        }
+        memset(out, 0, sizeof(*out));
+        out->kind = LADDER_DECODE_NVDEC;
+        out->gpu = g->vendor_index;
+        snprintf(out->name, sizeof(out->name), "nvidia%d", g->vendor_index);
+        snprintf(out->requested, sizeof(out->requested), "%s", r->text);
+        snprintf(out->reason, sizeof(out->reason), "%.64s decodes %.16s %dx%d %d-bit (%.48s)", g->name, src->codec,
+                 src->width, src->height, src->bit_depth, g->uuid[0] ? g->uuid : "no UUID");
+        return 0;
+    }
+
+    char reason[256];
+    if (!gpus)
+        snprintf(reason, sizeof(reason), "no NVIDIA GPU (%s)",
+                 nvidia_reason && nvidia_reason[0] ? nvidia_reason : "none found");
+    else if (last[0])
+        snprintf(reason, sizeof(reason), "%s", last);
+    else if (r->uuid[0])
+        snprintf(reason, sizeof(reason), "no GPU has UUID %s", r->uuid);
+    else
+        snprintf(reason, sizeof(reason), "no GPU %d", r->gpu);
+    if (r->kind == LADDER_DECODE_REQUEST_AUTO) {
+        set_cpu(out, r, reason);
+        return 0;
+    }
+    return fail(why, why_size, LADDER_ENODEVICE, "--decode-device %s: %s", r->text, reason);
+}
