@@ -276,9 +276,15 @@ int cmd_devices(int argc, char **argv)
     if (status)
         return status;
     ladder_device_inventory *inventory = NULL;
-    int err = ladder_device_inventory_probe(&inventory);
+    /* A replayed inventory's problems get their own words. */
+    const char *replay = getenv("LADDER_INVENTORY_FILE");
+    char why[600] = "";
+    int err = replay && *replay ? ladder_device_inventory_load(&inventory, replay, why, sizeof(why))
+                                : ladder_device_inventory_probe(&inventory);
+    if (!err && replay && *replay && !json)
+        printf("(inventory replayed from %s, $LADDER_INVENTORY_FILE)\n", replay);
     if (err) {
-        fprintf(stderr, "ladder: devices: %s\n", ladder_strerror(err));
+        fprintf(stderr, "ladder: devices: %s\n", why[0] ? why : ladder_strerror(err));
         ladder_tiers_close(tiers);
         return ladder_exit_code(err);
     }

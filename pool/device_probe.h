@@ -95,6 +95,9 @@ int ladder_device_inventory_probe_with(ladder_device_inventory **out,
  * The per-vendor probes append devices through this (the inventory copies
  * *info and sets its index). Returns 0 or LADDER_ENOMEM.
  */
+/* An empty inventory (inventory_file.c fills one). 0 or LADDER_ENOMEM. */
+int device_inventory_new(ladder_device_inventory **out);
+
 int device_inventory_add(ladder_device_inventory *inventory,
                          const ladder_device_info *info);
 ladder_vendor_status *device_inventory_vendor_mut(ladder_device_inventory *inventory,

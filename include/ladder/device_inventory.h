@@ -100,6 +100,15 @@ typedef struct ladder_device_inventory ladder_device_inventory;
 int ladder_device_inventory_probe(ladder_device_inventory **out);
 void ladder_device_inventory_close(ladder_device_inventory *inventory);
 
+/*
+ * An inventory captured with `ladder devices --json` on some machine, read
+ * back (what a job would do there; tests of GPU policy on hosts without a
+ * GPU). ladder_device_inventory_probe() does this instead of probing when
+ * $LADDER_INVENTORY_FILE names a file. LADDER_ECONFIG with err set when the
+ * file is not such a document.
+ */
+int ladder_device_inventory_load(ladder_device_inventory **out, const char *path, char *err, size_t err_size);
+
 int ladder_device_inventory_count(const ladder_device_inventory *inventory);
 /* Device i (0 <= i < count), or NULL. */
 const ladder_device_info *ladder_device_inventory_device(
