@@ -126,7 +126,8 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         need = want;
 
     char description[160];
-    snprintf(description, sizeof(description), "encode %s -> %s", job->input, job->output_dir);
+    snprintf(description, sizeof(description), "%s %s -> %s", opts->what ? opts->what : "encode", job->input,
+             job->output_dir);
     encode_slots *c = calloc(1, sizeof(*c));
     if (!c)
         return LADDER_ENOMEM;

@@ -1,5 +1,6 @@
 /*
- * `ladder encode`'s share of the host: before the session starts it takes
+ * `ladder encode`'s share of the host (and `ladder job`'s, cli/cmd_job.c):
+ * before the session starts it takes
  * 1..N host CPU slots (N = its --devices cpu:N, default one per core),
  * waiting for one when none is free, or failing with LADDER_EBUSY (exit
  * 75) under --no-wait; the session then runs with as many workers as it
@@ -19,6 +20,7 @@ typedef struct encode_slots_options {
     bool no_wait;                 /* --no-wait */
     bool realtime;                /* --priority realtime: batch jobs yield to it */
     const char *state_dir;        /* config state_dir; NULL = ladder_host_slots_default_dir() */
+    const char *what;             /* the holder's description: "WHAT IN -> OUT"; NULL = "encode" */
 } encode_slots_options;
 
 typedef struct encode_slots encode_slots;
