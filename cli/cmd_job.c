@@ -272,13 +272,17 @@ static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size
         .what = what,
     };
     /* Not JSON: stdout carries only progress and result lines. */
+    opts.err = err;
+    opts.err_size = n;
+    err[0] = 0;
     ret = encode_slots_claim(out, &stand_in, &opts, false, LADDER_LOG_WARNING);
     free(final);
     if (ret) {
-        snprintf(err, n, "%s", ret == LADDER_EBUSY ? "no free cpu slot on this host (when_busy fail): retry later"
-                 : ret == LADDER_EINVAL ? "LADDER_HOST_CPU_SLOTS: expected a slot count between 1 and 4096"
-                 : "host slot state directory unusable (see stderr)");
-        return ret;
+        if (!err[0])
+            snprintf(err, n, "host CPU slots: %s", ladder_strerror(ret));
+        /* A bad LADDER_HOST_CPU_SLOTS is a bad setting, not a bad spec:
+         * exit 6 either way (LADDER_EINVAL would read as a usage error). */
+        return ret == LADDER_EINVAL ? LADDER_ECONFIG : ret;
     }
     spec->cpu_slots = stand_in.cpu_slots;
     if (!spec->realtime) {
