@@ -18,7 +18,10 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "encode_slots.h"
+#include "ladder/config.h"
 #include "ladder/job.h"
+#include "ladder/ladder.h"
 
 #define SPEC_MAX (1 << 20)
 
@@ -152,6 +155,8 @@ static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, do
     json_object_object_add(o, "job", json_object_new_string(spec->id));
     json_object_object_add(o, "job_type", json_object_new_string(ladder_job_type_name(spec->type)));
     json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "class", json_object_new_string(spec->realtime ? "realtime" : "batch"));
+    json_object_object_add(o, "cpu_slots", json_object_new_int(spec->cpu_slots));
     json_object *outs = json_object_new_array();
     for (int i = 0; i < r->nb_outputs; i++) {
         const ladder_job_file *f = &r->outputs[i];
@@ -226,6 +231,67 @@ static void die_with_parent(void)
         raise(SIGTERM);
 }
 
+/*
+ * Host CPU slots, shared with `ladder encode` and every other ladder on the
+ * host (README, "Sharing a host"), taken with the spec's class as its
+ * --priority: the ladder type takes 1..one per core and runs its session
+ * with what it got; the other types take one. A realtime job that has to
+ * wait announces itself, so batch sessions (`ladder encode` and batch
+ * ladder jobs) give it their slots at their next chunk boundary. The other
+ * types have no chunk boundaries: they keep their slot until they end. The
+ * configuration's state_dir, host_cpu_slots and when_busy apply as for
+ * encode (when_busy fail: exit 75 at once when no slot is free).
+ */
+static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size_t n)
+{
+    ladder_conf *conf = NULL;
+    int ret = ladder_conf_load(&conf, NULL, err, n);
+    if (ret)
+        return ret;
+    ladder_conf_values v = *ladder_conf_get(conf);
+    ladder_conf_close(conf);
+    size_t len = strlen(spec->output_root) + strlen(spec->output) + 2;
+    char *final = malloc(len);
+    if (!final) {
+        snprintf(err, n, "out of memory");
+        return LADDER_ENOMEM;
+    }
+    snprintf(final, len, "%s/%s", spec->output_root, spec->output);
+    ladder_job stand_in;          /* what encode_slots reads: input, output, wanted slots */
+    ladder_job_defaults(&stand_in);
+    stand_in.input = spec->input;
+    stand_in.output_dir = final;
+    stand_in.cpu_slots = spec->type == LADDER_JOB_LADDER ? 0 : 1;
+    char what[32];
+    snprintf(what, sizeof(what), "job %s", ladder_job_type_name(spec->type));
+    encode_slots_options opts = {
+        .host_cpu_slots = v.host_cpu_slots,
+        .no_wait = v.when_busy == LADDER_WHEN_BUSY_FAIL,
+        .realtime = spec->realtime,
+        .state_dir = v.state_dir[0] ? v.state_dir : NULL,
+        .what = what,
+    };
+    /* Not JSON: stdout carries only progress and result lines. */
+    opts.err = err;
+    opts.err_size = n;
+    err[0] = 0;
+    ret = encode_slots_claim(out, &stand_in, &opts, false, LADDER_LOG_WARNING);
+    free(final);
+    if (ret) {
+        if (!err[0])
+            snprintf(err, n, "host CPU slots: %s", ladder_strerror(ret));
+        /* A bad LADDER_HOST_CPU_SLOTS is a bad setting, not a bad spec:
+         * exit 6 either way (LADDER_EINVAL would read as a usage error). */
+        return ret == LADDER_EINVAL ? LADDER_ECONFIG : ret;
+    }
+    spec->cpu_slots = stand_in.cpu_slots;
+    if (!spec->realtime) {
+        spec->chunk_gate = encode_slots_gate;
+        spec->chunk_gate_opaque = *out;
+    }
+    return 0;
+}
+
 int cmd_job(int argc, char **argv)
 {
     die_with_parent();
@@ -240,6 +306,7 @@ int cmd_job(int argc, char **argv)
     av_log_set_level(AV_LOG_QUIET);
     double t0 = now(), c0 = cpu_seconds();
     char err[512] = "";
+    int code;
     char *text = read_spec(argv[1], err, sizeof(err));
     if (!text)
         return report_error(NULL, LADDER_ECONFIG, err);  /* an unreadable spec is a bad spec */
@@ -251,10 +318,17 @@ int cmd_job(int argc, char **argv)
         return report_error(id, ret, err);
     }
     free(text);
+    encode_slots *slots = NULL;
+    if ((ret = take_slots(spec, &slots, err, sizeof(err)))) {
+        code = report_error(json_object_new_string(spec->id), ret, err);
+        ladder_job_spec_free(spec);
+        return code;
+    }
     progress_out p = { .id = spec->id, .last_percent = -1 };
     ladder_job_sink sink = { .opaque = &p, .on_progress = on_progress };
     ladder_job_runner *runner = NULL;
     if ((ret = ladder_job_runner_init(&runner, spec, &sink))) {
+        encode_slots_close(slots);
         ladder_job_spec_free(spec);
         return report_error(NULL, ret, ladder_strerror(ret));
     }
@@ -273,12 +347,13 @@ int cmd_job(int argc, char **argv)
         pthread_kill(watcher, SIGUSR1);
         pthread_join(watcher, NULL);
     }
-    int code;
+    encode_slots_release(slots);
     if (ret)
         code = report_error(json_object_new_string(spec->id), ret, ladder_job_runner_error(runner));
     else
         code = report_ok(spec, ladder_job_runner_result(runner), now() - t0, cpu_seconds() - c0);
     ladder_job_runner_close(runner);
+    encode_slots_close(slots);
     ladder_job_spec_free(spec);
     return code;
 }

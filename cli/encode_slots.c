@@ -4,6 +4,7 @@
  * release.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,22 @@ static void describe_holders(encode_slots *c, char *buf, size_t size, json_objec
         *json_out = list;
 }
 
+/* A failed claim's one line: into opts->err when the caller reports it,
+ * else on stderr. */
+__attribute__((format(printf, 2, 3)))
+static void claim_error(const encode_slots_options *opts, const char *fmt, ...)
+{
+    char line[2560];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (opts->err && opts->err_size)
+        snprintf(opts->err, opts->err_size, "%s", line);
+    else
+        fprintf(stderr, "ladder: %s\n", line);
+}
+
 int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
                        bool json, int verbosity)
 {
@@ -107,8 +124,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     int capacity = opts->host_cpu_slots;
     const char *env = getenv("LADDER_HOST_CPU_SLOTS");
     if (!capacity && env && *env && encode_slots_parse_capacity(env, &capacity)) {
-        fprintf(stderr, "ladder: LADDER_HOST_CPU_SLOTS '%s': expected a slot count between 1 and 4096\n",
-                env);
+        claim_error(opts, "LADDER_HOST_CPU_SLOTS '%s': expected a slot count between 1 and 4096", env);
         return LADDER_EINVAL;
     }
     if (!capacity) {
@@ -126,7 +142,8 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         need = want;
 
     char description[160];
-    snprintf(description, sizeof(description), "encode %s -> %s", job->input, job->output_dir);
+    snprintf(description, sizeof(description), "%s %s -> %s", opts->what ? opts->what : "encode", job->input,
+             job->output_dir);
     encode_slots *c = calloc(1, sizeof(*c));
     if (!c)
         return LADDER_ENOMEM;
@@ -148,7 +165,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
             snprintf(dir, sizeof(dir), "%s", opts->state_dir);
         else if (ladder_host_slots_default_dir(dir, sizeof(dir)))
             snprintf(dir, sizeof(dir), "(path too long)");
-        fprintf(stderr, "ladder: host slot state directory '%s': %s\n", dir,
+        claim_error(opts, "host slot state directory '%s': %s", dir,
                 ret == LADDER_EIO ? strerror(errno) : ladder_strerror(ret));
         encode_slots_close(c);    /* no handle yet: frees the rest */
         return ret == LADDER_EINVAL ? LADDER_EIO : ret;
@@ -160,8 +177,8 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         json_object *holders = NULL;
         describe_holders(c, who, sizeof(who), json ? &holders : NULL);
         if (opts->no_wait) {
-            fprintf(stderr, "ladder: no free " CPU_KEY " slot on this host (%d in %s): %s; "
-                    "--no-wait: exit 75, retry later\n", capacity, ladder_host_slots_dir(c->host), who);
+            claim_error(opts, "no free " CPU_KEY " slot on this host (%d in %s): %s; %s: exit 75, retry later",
+                        capacity, ladder_host_slots_dir(c->host), who, opts->err ? "when_busy fail" : "--no-wait");
             json_object_put(holders);
             encode_slots_close(c);
             return LADDER_EBUSY;
@@ -185,7 +202,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         ladder_host_slots_announce_realtime(c->host, CPU_KEY, false);
     }
     if (got < 0) {
-        fprintf(stderr, "ladder: taking a " CPU_KEY " slot in '%s': %s\n", ladder_host_slots_dir(c->host),
+        claim_error(opts, "taking a " CPU_KEY " slot in '%s': %s", ladder_host_slots_dir(c->host),
                 got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
         encode_slots_close(c);
         return got;

@@ -1,5 +1,6 @@
 /*
- * `ladder encode`'s share of the host: before the session starts it takes
+ * `ladder encode`'s share of the host (and `ladder job`'s, cli/cmd_job.c):
+ * before the session starts it takes
  * 1..N host CPU slots (N = its --devices cpu:N, default one per core),
  * waiting for one when none is free, or failing with LADDER_EBUSY (exit
  * 75) under --no-wait; the session then runs with as many workers as it
@@ -19,6 +20,12 @@ typedef struct encode_slots_options {
     bool no_wait;                 /* --no-wait */
     bool realtime;                /* --priority realtime: batch jobs yield to it */
     const char *state_dir;        /* config state_dir; NULL = ladder_host_slots_default_dir() */
+    const char *what;             /* the holder's description: "WHAT IN -> OUT"; NULL = "encode" */
+    /* Where a failed claim's one-line message goes: NULL = stderr, with
+     * "ladder: "; else this buffer (`ladder job` prints it in its result
+     * line and once on stderr itself). */
+    char *err;
+    size_t err_size;
 } encode_slots_options;
 
 typedef struct encode_slots encode_slots;
@@ -29,7 +36,8 @@ int encode_slots_parse_capacity(const char *text, int *out);
 /*
  * Take the job's slots and set job->cpu_slots to how many it got. json:
  * also report waiting/acquired/released as {"type":"slots",...} lines on
- * stdout. Prints its own one-line errors; returns 0 or a LADDER_E* code
+ * stdout. Prints its own one-line errors (or writes them to opts->err);
+ * returns 0 or a LADDER_E* code
  * (LADDER_EBUSY: --no-wait and nothing free; LADDER_EINVAL: bad
  * $LADDER_HOST_CPU_SLOTS; LADDER_EIO: state directory unusable).
  */

@@ -90,6 +90,12 @@ int job_run_ladder(job_ctx *c)
     if (s->formats)
         job.formats = s->formats;
     job.codec = (ladder_codec)s->codec;
+    /* The host CPU slots the caller took for the job (cli/cmd_job.c), and
+     * its class: a batch session yields slots to waiting realtime jobs. */
+    job.cpu_slots = s->cpu_slots;
+    job.realtime = s->realtime;
+    job.chunk_gate = s->chunk_gate;
+    job.chunk_gate_opaque = s->chunk_gate_opaque;
     ladder_watch w = { .c = c };
     pthread_mutex_init(&w.lock, NULL);
     ladder_progress_sink sink = { .opaque = &w, .on_rung = on_rung };

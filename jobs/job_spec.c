@@ -26,7 +26,8 @@ const char *ladder_job_type_name(ladder_job_type t)
 }
 
 /* Keys every type takes, then the keys of each type. */
-static const char *const common_keys[] = { "type", "id", "input", "output_root", "output", "url_allow", NULL };
+static const char *const common_keys[] = { "type", "id", "input", "output_root", "output", "url_allow", "class",
+                                         NULL };
 static const char *const type_keys[][16] = {
     [LADDER_JOB_PROXY] = { "height", "bitrate", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_THUMBNAIL] = { "time", "width", "height", "format", "quality", NULL },
@@ -451,6 +452,17 @@ int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, si
                 }
             }
         }
+    }
+    if (!ret) {
+        char *klass = NULL;
+        ret = get_string(root, "class", false, &klass, err, n);
+        if (!ret && klass) {
+            if (!strcmp(klass, "realtime"))
+                s->realtime = true;
+            else if (strcmp(klass, "batch"))
+                ret = fail(err, n, "job spec: \"class\" '%s': expected \"realtime\" or \"batch\"", klass);
+        }
+        free(klass);
     }
     if (!ret && !(s->id || (s->id = strdup(""))))
         ret = LADDER_ENOMEM;

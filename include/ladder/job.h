@@ -86,6 +86,17 @@ typedef struct ladder_job_spec {
      * LADDER_JOB_URL_ALLOW is added when the job runs. */
     char **url_allow;
     int nb_url_allow;
+    /* "class": "realtime" or "batch" (default): what `ladder encode
+     * --priority` means, for the host CPU slots `ladder job` takes. */
+    bool realtime;
+    /* Not from the JSON: set by whoever runs the job after it took its host
+     * CPU slots (cli/cmd_job.c). The ladder type runs its session with
+     * cpu_slots CPU workers (0 = one per core) and chunk_gate (see
+     * ladder_job.chunk_gate: a batch job yields to a waiting realtime one);
+     * the other types ignore them. */
+    int cpu_slots;
+    int (*chunk_gate)(void *opaque, int worker, const char *device_kind);
+    void *chunk_gate_opaque;
 } ladder_job_spec;
 
 /*

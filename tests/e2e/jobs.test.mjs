@@ -403,6 +403,61 @@ function signalMidJob(spec, sig) {
   }));
 }
 
+describe('ladder job: host slots and class', () => {
+  // A private state directory with one host CPU slot: only these jobs
+  // compete for it.
+  const slotEnv = () => {
+    const dir = fs.mkdtempSync(path.join(work, 'slots-'));
+    return { dir, env: { ...process.env, LADDER_STATE_DIR: dir, LADDER_HOST_CPU_SLOTS: '1' } };
+  };
+
+  it('a realtime job makes a running batch ladder job yield its slot at a chunk boundary', async () => {
+    const { dir, env } = slotEnv();
+    const root = newRoot();
+    const rungs = [{ name: '360p', width: 640, height: 360, bitrate: '800k' }, { name: '180p', width: 320, height: 180, bitrate: '300k' }];
+    const batch = runJob({ type: 'ladder', input: longer, output_root: root, output: 'batch', rungs, preset: 'medium', segment_seconds: 1 }, { env });
+    // The batch job holds the only slot (its lock file names it).
+    const lock = path.join(dir, 'cpu.0.lock');
+    for (let i = 0; !(fs.existsSync(lock) && fs.readFileSync(lock, 'utf8').includes('job ladder')); i++) {
+      assert.ok(i < 600, 'the batch ladder job never took its slot');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const rt = await runJob({ type: 'thumbnail', class: 'realtime', input: numbered, output_root: root, output: 'rt' }, { env });
+    const rtDone = Date.now();
+    assertOk(rt);
+    assert.equal(rt.result.class, 'realtime');
+    assert.equal(rt.result.cpu_slots, 1);
+    const b = await batch;
+    assertOk(b);
+    assert.ok(Date.now() >= rtDone);
+    assert.equal(b.result.class, 'batch');
+    assert.equal(b.result.report.priority.class, 'batch');
+    assert.ok(b.result.report.priority.yields >= 1, JSON.stringify(b.result.report.priority));
+  });
+
+  it('when_busy fail: no free slot is exit 75 at once, one line naming the slots', async () => {
+    const { dir, env } = slotEnv();
+    // Hold the only slot from outside (flock(1), as a ladder would).
+    const holder = spawn('flock', [path.join(dir, 'cpu.0.lock'), 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && fs.readdirSync(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      const r = await runJob({ type: 'thumbnail', id: 'busy', input: numbered, output_root: newRoot(), output: 'busy' },
+        { env: { ...env, LADDER_WHEN_BUSY: 'fail' } });
+      assertError(r, 75, 'no free cpu slot');
+      assert.equal(r.result.job, 'busy');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('a bad class is a bad spec (exit 6)', async () => {
+    const r = await runJob({ type: 'proxy', class: 'urgent', input: numbered, output_root: newRoot(), output: 'bad-class' });
+    assertError(r, 6, '"class"');
+  });
+});
+
 describe('ladder job: atomic output', () => {
   it('a killed job leaves no final directory; the next run succeeds and clears its leftovers', async () => {
     const root = newRoot();

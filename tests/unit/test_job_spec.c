@@ -190,6 +190,37 @@ static void errors_name_the_key(void **state)
     parse_bad("{\"type\":\"proxy\"," BASE ",\"url_allow\":[\"/local\"]}", "\"url_allow\"");
 }
 
+/* "class" is a common key: every type takes realtime or batch (default),
+ * anything else is a bad spec like any other bad value. */
+static void job_class(void **state)
+{
+    (void)state;
+    static const char *const types[] = { "proxy", "thumbnail", "filmstrip", "conform", "ladder" };
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char json[256];
+        snprintf(json, sizeof(json), "{\"type\":\"%s\",\"class\":\"realtime\"," BASE "}", types[i]);
+        ladder_job_spec *s = parse_ok(json);
+        assert_true(s->realtime);
+        assert_int_equal(s->cpu_slots, 0);
+        assert_null(s->chunk_gate);
+        ladder_job_spec_free(s);
+        snprintf(json, sizeof(json), "{\"type\":\"%s\",\"class\":\"batch\"," BASE "}", types[i]);
+        s = parse_ok(json);
+        assert_false(s->realtime);
+        ladder_job_spec_free(s);
+    }
+    ladder_job_spec *s = parse_ok("{\"type\":\"trim\",\"in\":1,\"out\":2,\"class\":\"realtime\"," BASE "}");
+    assert_true(s->realtime);
+    ladder_job_spec_free(s);
+    s = parse_ok("{\"type\":\"proxy\"," BASE "}");
+    assert_false(s->realtime);
+    ladder_job_spec_free(s);
+    parse_bad("{\"type\":\"proxy\",\"class\":\"urgent\"," BASE "}", "\"class\" 'urgent'");
+    parse_bad("{\"type\":\"proxy\",\"class\":\"Realtime\"," BASE "}", "\"class\"");
+    parse_bad("{\"type\":\"proxy\",\"class\":1," BASE "}", "\"class\" must be a non-empty string");
+    parse_bad("{\"type\":\"proxy\",\"class\":\"\"," BASE "}", "\"class\"");
+}
+
 static void output_names(void **state)
 {
     parse_bad("{\"type\":\"proxy\",\"input\":\"i\",\"output_root\":\"/tmp\",\"output\":\"..\"}", "\"output\"");
@@ -333,6 +364,7 @@ int main(void)
         cmocka_unit_test(conform_and_trim),
         cmocka_unit_test(ladder_type),
         cmocka_unit_test(errors_name_the_key),
+        cmocka_unit_test(job_class),
         cmocka_unit_test(output_names),
         cmocka_unit_test(url_allow_list),
         cmocka_unit_test_setup_teardown(atomic_output, make_root, remove_root),

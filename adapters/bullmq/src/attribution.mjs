@@ -8,6 +8,18 @@ export function devicesFacts(devicesJson) {
   const first = nvidia[0];
   const tier = devices.map((d) => d && d.tier).find((t) => typeof t === 'string') || null;
   return {
+    // For the operations page (heartbeats): what `ladder devices` said about
+    // each device at start-up.
+    devices: devices.filter(Boolean).map((d) => ({
+      index: d.index ?? null,
+      kind: d.kind ?? null,
+      name: d.name ?? null,
+      uuid: d.uuid ?? null,
+      state: d.state ?? null,
+      role: d.role ?? null,
+      reason: d.reason ?? null,
+      tier: d.tier ?? null,
+    })),
     gpu: first ? { name: first.name ?? null, uuid: first.uuid ?? null, index: first.index ?? null } : null,
     backend: first ? 'nvenc' : 'cpu',
     deviceTier: tier,

@@ -39,6 +39,10 @@ export function configFromEnv(env = process.env) {
     lockDurationMs: int(env.LOCK_DURATION_MS, 'LOCK_DURATION_MS', undefined),
     stalledIntervalMs: int(env.STALLED_INTERVAL_MS, 'STALLED_INTERVAL_MS', undefined),
     prefix: env.QUEUE_PREFIX || undefined,
+    heartbeatMs: int(env.HEARTBEAT_MS, 'HEARTBEAT_MS', undefined),
+    heartbeatTtlMs: int(env.HEARTBEAT_TTL_MS, 'HEARTBEAT_TTL_MS', undefined),
+    dashboardPort: int(env.DASHBOARD_PORT, 'DASHBOARD_PORT', 0),
+    dashboardHost: env.DASHBOARD_HOST || undefined,
   });
 }
 
@@ -62,6 +66,14 @@ export function normalise(o = {}) {
     lockDurationMs: o.lockDurationMs ?? 30000,
     stalledIntervalMs: o.stalledIntervalMs ?? 30000,
     prefix: o.prefix, // BullMQ key prefix (default "bull")
+    // Heartbeats for the operations page: written every heartbeatMs, gone
+    // heartbeatTtlMs after the last one (a dead worker disappears).
+    heartbeatMs: Math.max(100, o.heartbeatMs || 2000),
+    heartbeatTtlMs: Math.max(1000, o.heartbeatTtlMs || 10000),
+    // The operations page in this process (0 = off); loopback unless told:
+    // Bull Board can retry and remove jobs and has no login of its own.
+    dashboardPort: o.dashboardPort || 0,
+    dashboardHost: o.dashboardHost || '127.0.0.1',
     devices: o.devices, // tests may inject the `ladder devices --json` facts
   };
 }

@@ -1,7 +1,8 @@
 // BullMQ job -> `ladder job` spec. job.data is the spec minus `type` (the
 // queue name is the type); worker-only keys are taken out because ladder
-// refuses unknown keys.
-export const WORKER_KEYS = ['chain', 'class', '_ladder'];
+// refuses unknown keys. `class` (realtime/batch) is ladder's own: it goes
+// through, and ladder takes its host slots with that priority.
+export const WORKER_KEYS = ['chain', '_ladder'];
 
 export function safeName(text) {
   // One plain output name as ladder accepts it: no separators, not hidden.

@@ -9,6 +9,7 @@ import { runLadderJob } from './runner.mjs';
 import { attribution, devicesFacts, probeDevices } from './attribution.mjs';
 import { createMetrics, serveMetrics } from './metrics.mjs';
 import { chainJobs } from './chain.mjs';
+import { createHeartbeat } from './heartbeat.mjs';
 
 // ladder's "the job description is wrong" codes: retrying cannot help.
 export const UNRECOVERABLE_CODES = new Set([3, 4, 5, 6]);
@@ -45,6 +46,12 @@ export async function startWorker(options = {}) {
     return chainQueues.get(name);
   };
 
+  const heartbeat = createHeartbeat({
+    connection, config, facts, workerId,
+    intervalMs: config.heartbeatMs, ttlMs: config.heartbeatTtlMs,
+    onError: (err) => { if (options.onError) options.onError(err); },
+  });
+
   const stamp = async (job, fields) => {
     const _ladder = { ...(job.data && job.data._ladder), ...fields };
     await job.updateData({ ...job.data, _ladder });
@@ -52,6 +59,22 @@ export async function startWorker(options = {}) {
   };
 
   async function processJob(queue, job, token) {
+    let status = 'failed';
+    heartbeat.jobStarted(queue, job, job.data && job.data.class);
+    try {
+      const out = await runJob(queue, job, token);
+      status = 'completed';
+      return out;
+    } catch (err) {
+      if (err instanceof DelayedError) status = 'busy';
+      else if (err instanceof WaitingError) status = 'requeued';
+      throw err;
+    } finally {
+      heartbeat.jobFinished(queue, job, status);
+    }
+  }
+
+  async function runJob(queue, job, token) {
     const who = attribution({ config, facts, workerId, job });
     const klass = job.data && job.data.class;
     await stamp(job, { ...who, class: klass ?? null, status: 'running', started_at: new Date().toISOString() });
@@ -67,7 +90,11 @@ export async function startWorker(options = {}) {
           children.add(child);
           child.once('close', () => children.delete(child));
         },
-        onProgress: (p) => job.updateProgress({ stage: p.stage, percent: p.percent }),
+        onProgress: (p) => {
+          const progress = { stage: p.stage, percent: p.percent };
+          heartbeat.jobProgress(queue, job, progress);
+          return job.updateProgress(progress);
+        },
       });
     } finally {
       metrics.active.dec({ queue });
@@ -130,8 +157,16 @@ export async function startWorker(options = {}) {
   for (const w of workers) w.on('error', (err) => { if (options.onError) options.onError(err); });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
+  await heartbeat.start();
   let server = null;
   if (config.metricsPort) server = await serveMetrics(metrics.registry, config.metricsPort, config.metricsHost);
+  // The operations page in the worker's process (DASHBOARD_PORT), loaded
+  // only when asked for: a plain worker never loads express.
+  let dashboard = null;
+  if (config.dashboardPort) {
+    const { startDashboard } = await import('./dashboard.mjs');
+    dashboard = await startDashboard({ redisUrl: config.redisUrl, prefix: config.prefix, port: config.dashboardPort, host: config.dashboardHost });
+  }
 
   let closing = null;
   // Graceful: stop taking jobs, give the running ones the grace period, then
@@ -153,6 +188,8 @@ export async function startWorker(options = {}) {
       } else {
         await closed;
       }
+      await heartbeat.stop();
+      if (dashboard) await dashboard.close();
       await Promise.all([...chainQueues.values()].map((q) => q.close()));
       await connection.quit().catch(() => connection.disconnect());
       if (server) await new Promise((r) => server.close(r));
@@ -169,5 +206,7 @@ export async function startWorker(options = {}) {
     metrics,
     children,
     metricsPort: server ? server.address().port : 0,
+    dashboardPort: dashboard ? dashboard.port : 0,
+    heartbeatKey: heartbeat.key,
   };
 }

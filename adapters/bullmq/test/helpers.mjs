@@ -10,6 +10,12 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const ladderBin = path.resolve(repoRoot, process.env.LADDER_BIN || 'build/ladder');
 export const workerBin = path.resolve(repoRoot, 'adapters/bullmq/bin/ladder-worker.mjs');
 
+// Host slots: every ladder job takes host CPU slots (README, "Sharing a
+// host"). A private state directory per test process keeps these tests off
+// the slots of other ladders on the machine (and theirs off ours).
+process.env.LADDER_STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'ladder-bullmq-slots-'));
+process.on('exit', () => fs.rmSync(process.env.LADDER_STATE_DIR, { recursive: true, force: true }));
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitFor(what, fn, timeoutMs = 30000, everyMs = 100) {
@@ -44,10 +50,10 @@ export async function startRedis(dir) {
   };
 }
 
-export function makeMedia(dir, name, seconds) {
+export function makeMedia(dir, name, seconds, size = '320x180') {
   const file = path.join(dir, name);
   execFileSync('ffmpeg', ['-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25:duration=${seconds}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
     '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', file]);
   return file;
@@ -85,12 +91,13 @@ export function tmpDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-// The worker CLI as its own process (for signals).
-export function spawnWorker(env) {
-  const proc = spawn(process.execPath, [workerBin], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+// The worker CLI as its own process (for signals); args ['dashboard'] for
+// the operations page.
+export function spawnWorker(env, args = []) {
+  const proc = spawn(process.execPath, [workerBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   proc.log = '';
   proc.stderr.on('data', (d) => { proc.log += d; });
-  proc.ready = waitFor('worker ready', () => /"msg":"ready"/.test(proc.log) || proc.exitCode !== null, 30000, 50)
+  proc.ready = waitFor('worker ready', () => /"msg":"(dashboard )?ready"/.test(proc.log) || proc.exitCode !== null, 30000, 50)
     .then(() => { if (proc.exitCode !== null) throw new Error(`worker exited: ${proc.log}`); });
   proc.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
   return proc;

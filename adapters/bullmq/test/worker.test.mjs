@@ -160,6 +160,33 @@ test('bad spec: failed at once with the message, no retry; metrics count it', as
   assert.match(text, /ladder_worker_active_jobs\{queue="proxy"\} 0\n/);
 });
 
+test('class reaches ladder: the result and the ladder report say it; a bad class is a bad spec', async () => {
+  const prefix = 'class';
+  await worker({ prefix, queues: ['ladder', 'thumbnail'] });
+  const lq = queue('ladder', prefix);
+  const tq = queue('thumbnail', prefix);
+  const rungs = [{ name: '90p', width: 160, height: 90, bitrate: '200k' }];
+  const rt = await lq.add('ladder', { input: media, output: 'class-rt', rungs, class: 'realtime' });
+  const batch = await tq.add('thumbnail', { input: media, output: 'class-batch', class: 'batch' });
+  const plain = await tq.add('thumbnail', { input: media, output: 'class-none' });
+  const bad = await tq.add('thumbnail', { input: media, output: 'class-bad', class: 'urgent' }, { attempts: 3 });
+  const r = await settled(lq, rt.id);
+  assert.equal(r.state, 'completed', r.job.failedReason);
+  assert.equal(r.job.returnvalue.class, 'realtime');
+  assert.ok(r.job.returnvalue.cpu_slots >= 1);
+  assert.deepEqual(r.job.returnvalue.report.priority, { class: 'realtime', yields: 0, yield_seconds: 0 });
+  assert.equal(r.job.returnvalue._ladder.class, 'realtime');
+  const b = await settled(tq, batch.id);
+  assert.equal(b.job.returnvalue.class, 'batch');
+  assert.equal(b.job.returnvalue.cpu_slots, 1);
+  assert.equal((await settled(tq, plain.id)).job.returnvalue.class, 'batch');
+  const f = await settled(tq, bad.id);
+  assert.equal(f.state, 'failed');
+  assert.equal(f.job.attemptsMade, 1);
+  assert.equal(f.job.data._ladder.exit_code, 6);
+  assert.match(f.job.failedReason, /"class" 'urgent'/);
+});
+
 test('exit-75 back-off: exponential, capped, jittered to 50..100 %', () => {
   assert.equal(busyDelay(0, 1000, 60000, () => 1), 1000);
   assert.equal(busyDelay(3, 1000, 60000, () => 1), 8000);
