@@ -396,6 +396,7 @@ int cmd_encode(int argc, char **argv)
                 return 2;
             }
             slot_opts.no_wait = !strcmp(optarg, "fail");
+            slot_opts.gpu_busy_to_cpu = !strcmp(optarg, "cpu");
             break;
         case OPT_PROGRESS:
             if (!strcmp(optarg, "auto")) progress = LADDER_PROGRESS_AUTO;
@@ -516,6 +517,9 @@ int cmd_encode(int argc, char **argv)
         progress_view_close(view);
         return ladder_exit_code(err_decode);
     }
+    slot_opts.devices = devices;
+    slot_opts.nb_devices = &job.nb_devices;
+    slot_opts.gpu_sessions = host_conf.gpu_sessions;
     encode_slots *host_slots = NULL;
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
     if (ret) {

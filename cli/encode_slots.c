@@ -29,6 +29,9 @@ struct encode_slots {
      * safe, so this lock serialises every use of it after the claim. */
     pthread_mutex_t lock;
     int *worker_slot;             /* [capacity]: the slot a CPU worker stands for, -1 none */
+    char gpu_keys[LADDER_MAX_DEVICES][LADDER_HOST_SLOTS_KEY_MAX]; /* nvidia-<UUID> slots held */
+    int nb_gpu_keys;
+    int gpu_capacity;
     int nb_workers;
 };
 
@@ -51,13 +54,14 @@ static double now_unix(void)
 }
 
 /* One {"type":"slots","event":...} line; the caller adds its own fields. */
-static void emit_json(const encode_slots *c, const char *event, double time, json_object *extra)
+static void emit_json_key(const encode_slots *c, const char *key, int capacity, const char *event, double time,
+                          json_object *extra)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("slots"));
     json_object_object_add(o, "event", json_object_new_string(event));
-    json_object_object_add(o, "device", json_object_new_string(CPU_KEY));
-    json_object_object_add(o, "capacity", json_object_new_int(c->capacity));
+    json_object_object_add(o, "device", json_object_new_string(key));
+    json_object_object_add(o, "capacity", json_object_new_int(capacity));
     json_object_object_add(o, "pid", json_object_new_int64((int64_t)getpid()));
     json_object_object_add(o, "time", json_object_new_double(time));
     json_object_object_add(o, "state_dir", json_object_new_string(ladder_host_slots_dir(c->host)));
@@ -71,18 +75,24 @@ static void emit_json(const encode_slots *c, const char *event, double time, jso
     json_object_put(o);
 }
 
+static void emit_json(const encode_slots *c, const char *event, double time, json_object *extra)
+{
+    emit_json_key(c, CPU_KEY, c->capacity, event, time, extra);
+}
+
 /* "cpu.0 held by pid 42 for 3 s (encode a.mp4 -> out), ..." into buf. */
-static void describe_holders(encode_slots *c, char *buf, size_t size, json_object **json_out)
+static void describe_key_holders(encode_slots *c, const char *key, int capacity, char *buf, size_t size,
+                                 json_object **json_out)
 {
     ladder_host_slot_holder who[MAX_LISTED];
-    int n = ladder_host_slots_holders(c->host, CPU_KEY, c->capacity, who, MAX_LISTED);
+    int n = ladder_host_slots_holders(c->host, key, capacity, who, MAX_LISTED);
     json_object *list = json_out ? json_object_new_array() : NULL;
     size_t used = 0;
     buf[0] = '\0';
     time_t now = time(NULL);
     for (int i = 0; i < n && used < size; i++) {
-        int w = snprintf(buf + used, size - used, "%s" CPU_KEY ".%d held by pid %ld for %lld s (%s)",
-                         i ? ", " : "", who[i].slot, who[i].pid, (long long)(now - who[i].since),
+        int w = snprintf(buf + used, size - used, "%s%s.%d held by pid %ld for %lld s (%s)",
+                         i ? ", " : "", key, who[i].slot, who[i].pid, (long long)(now - who[i].since),
                          who[i].job[0] ? who[i].job : "no description");
         if (w > 0)
             used += (size_t)w;
@@ -101,6 +111,11 @@ static void describe_holders(encode_slots *c, char *buf, size_t size, json_objec
         *json_out = list;
 }
 
+static void describe_holders(encode_slots *c, char *buf, size_t size, json_object **json_out)
+{
+    describe_key_holders(c, CPU_KEY, c->capacity, buf, size, json_out);
+}
+
 /* A failed claim's one line: into opts->err when the caller reports it,
  * else on stderr. */
 __attribute__((format(printf, 2, 3)))
@@ -115,6 +130,124 @@ static void claim_error(const encode_slots_options *opts, const char *fmt, ...)
         snprintf(opts->err, opts->err_size, "%s", line);
     else
         fprintf(stderr, "ladder: %s\n", line);
+}
+
+/* The host slot key of a GPU: its UUID, which survives reordering. */
+static bool gpu_key(const ladder_device_spec *d, char *key, size_t size)
+{
+    if (strcmp(d->kind, "nvidia") || !d->uuid[0])
+        return false;
+    int n = snprintf(key, size, "nvidia-%s", d->uuid);
+    if (n < 0 || (size_t)n >= size)
+        return false;
+    for (char *p = key; *p; p++)
+        if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') && *p != '-')
+            *p = '_';
+    return true;
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* See encode_slots_options: GPU sessions, after the CPU slots. */
+static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool json, int verbosity)
+{
+    if (!opts->devices || !opts->nb_devices)
+        return 0;
+    int capacity = opts->gpu_sessions > 0 ? opts->gpu_sessions : 1;
+    c->gpu_capacity = capacity;
+    /* UUID order: two jobs that need the same GPUs take them in the same order. */
+    char keys[LADDER_MAX_DEVICES][LADDER_HOST_SLOTS_KEY_MAX];
+    int nb_keys = 0;
+    for (int d = 0; d < *opts->nb_devices && nb_keys < LADDER_MAX_DEVICES; d++)
+        if (gpu_key(&opts->devices[d], keys[nb_keys], sizeof(keys[0])))
+            nb_keys++;
+    qsort(keys, (size_t)nb_keys, sizeof(keys[0]), compare_keys);
+    for (int k = 0; k < nb_keys; k++) {
+        const char *key = keys[k];
+        if (k > 0 && !strcmp(key, keys[k - 1]))
+            continue;             /* the same GPU listed twice shares its sessions */
+        int want = 0;
+        for (int d = 0; d < *opts->nb_devices; d++) {
+            char dk[LADDER_HOST_SLOTS_KEY_MAX];
+            if (gpu_key(&opts->devices[d], dk, sizeof(dk)) && !strcmp(dk, key))
+                want += opts->devices[d].slots > 0 ? opts->devices[d].slots : 1;
+        }
+        if (want > capacity)
+            want = capacity;
+        int got = ladder_host_slots_try_acquire(c->host, key, capacity, 1, want);
+        if (got == 0) {
+            char who[2048];
+            json_object *holders = NULL;
+            describe_key_holders(c, key, capacity, who, sizeof(who), json ? &holders : NULL);
+            if (opts->no_wait) {
+                claim_error(opts, "no free %s session on this host (%d in %s): %s; %s: exit 75, retry later", key,
+                            capacity, ladder_host_slots_dir(c->host), who,
+                            opts->err ? "when_busy fail" : "--no-wait");
+                json_object_put(holders);
+                return LADDER_EBUSY;
+            }
+            if (opts->gpu_busy_to_cpu) {
+                /* Off the list: the job runs on what else it named. */
+                int w = 0;
+                for (int d = 0; d < *opts->nb_devices; d++) {
+                    char dk[LADDER_HOST_SLOTS_KEY_MAX];
+                    if (!(gpu_key(&opts->devices[d], dk, sizeof(dk)) && !strcmp(dk, key)))
+                        opts->devices[w++] = opts->devices[d];
+                }
+                *opts->nb_devices = w;
+                fprintf(stderr, "ladder: warning: no free %s session (%s): when_busy cpu: running without it\n",
+                        key, who);
+                if (json) {
+                    json_object *extra = json_object_new_object();
+                    json_object_object_add(extra, "holders", holders);
+                    emit_json_key(c, key, capacity, "skipped", now_unix(), extra);
+                } else {
+                    json_object_put(holders);
+                }
+                continue;
+            }
+            if (verbosity >= LADDER_LOG_INFO)
+                fprintf(stderr, "ladder: waiting for a free %s session on this host (%d in %s): %s\n", key,
+                        capacity, ladder_host_slots_dir(c->host), who);
+            if (json) {
+                json_object *extra = json_object_new_object();
+                json_object_object_add(extra, "holders", holders);
+                emit_json_key(c, key, capacity, "waiting", now_unix(), extra);
+            } else {
+                json_object_put(holders);
+            }
+            got = ladder_host_slots_acquire(c->host, key, capacity, 1, want);
+        }
+        if (got < 0) {
+            claim_error(opts, "taking a %s session in '%s': %s", key, ladder_host_slots_dir(c->host),
+                        got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
+            return got;
+        }
+        memcpy(c->gpu_keys[c->nb_gpu_keys++], keys[k], sizeof(c->gpu_keys[0]));
+        /* The sessions this job got, spread over its entries of that GPU. */
+        int left = got;
+        for (int d = 0; d < *opts->nb_devices; d++) {
+            char dk[LADDER_HOST_SLOTS_KEY_MAX];
+            if (!gpu_key(&opts->devices[d], dk, sizeof(dk)) || strcmp(dk, key))
+                continue;
+            int mine = opts->devices[d].slots > 0 ? opts->devices[d].slots : 1;
+            opts->devices[d].slots = mine < left ? mine : (left > 0 ? left : 1);
+            left -= opts->devices[d].slots;
+        }
+        if (verbosity >= LADDER_LOG_INFO)
+            fprintf(stderr, "ladder: took %d of %d host %s sessions (asked for %d) in %s\n", got, capacity, key,
+                    want, ladder_host_slots_dir(c->host));
+        if (json) {
+            json_object *extra = json_object_new_object();
+            json_object_object_add(extra, "wanted", json_object_new_int(want));
+            json_object_object_add(extra, "got", json_object_new_int(got));
+            emit_json_key(c, key, capacity, "acquired", now_unix(), extra);
+        }
+    }
+    return 0;
 }
 
 int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
@@ -223,6 +356,11 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         json_object_object_add(extra, "wanted", json_object_new_int(want));
         emit_json(c, "acquired", now_unix(), extra);
     }
+    ret = claim_gpus(c, opts, json, verbosity);
+    if (ret) {
+        encode_slots_close(c);
+        return ret;
+    }
     *out = c;
     return 0;
 }
@@ -296,6 +434,12 @@ void encode_slots_release(encode_slots *c)
     /* Stamped before the unlock and "acquired" after the lock, so the
      * stamped intervals of two jobs overlap only if the real ones do. */
     double released_at = now_unix();
+    for (int k = 0; k < c->nb_gpu_keys; k++) {
+        ladder_host_slots_release(c->host, c->gpu_keys[k]);
+        if (c->json)
+            emit_json_key(c, c->gpu_keys[k], c->gpu_capacity, "released", released_at, NULL);
+    }
+    c->nb_gpu_keys = 0;
     ladder_host_slots_release(c->host, CPU_KEY);
     c->held = false;
     if (c->json)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "ladder/device_spec.h"
 #include "ladder/ladder.h"
 
 typedef struct encode_slots_options {
@@ -21,6 +22,16 @@ typedef struct encode_slots_options {
     bool realtime;                /* --priority realtime: batch jobs yield to it */
     const char *state_dir;        /* config state_dir; NULL = ladder_host_slots_default_dir() */
     const char *what;             /* the holder's description: "WHAT IN -> OUT"; NULL = "encode" */
+    /* GPU sessions: every nvidia device of this list (resolved: its uuid
+     * set) takes 1..its slots of host key nvidia-<UUID>, gpu_sessions per
+     * GPU (0 = 1), after the CPU slots and in UUID order (two jobs never
+     * wait on each other's GPUs). A GPU with no free session: no_wait ->
+     * LADDER_EBUSY; gpu_busy_to_cpu -> the device is dropped from the list
+     * (the job runs on its other devices, the CPU at least); else wait. */
+    ladder_device_spec *devices;
+    int *nb_devices;
+    int gpu_sessions;
+    bool gpu_busy_to_cpu;
     /* Where a failed claim's one-line message goes: NULL = stderr, with
      * "ladder: "; else this buffer (`ladder job` prints it in its result
      * line and once on stderr itself). */

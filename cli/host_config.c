@@ -90,6 +90,8 @@ int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, 
      * as --no-wait does (GPU jobs are not run in this build). */
     if (values->when_busy == LADDER_WHEN_BUSY_FAIL)
         slots->no_wait = true;
+    /* when_busy cpu: a GPU without a free session is left out of the job. */
+    slots->gpu_busy_to_cpu = values->when_busy == LADDER_WHEN_BUSY_CPU;
     return 0;
 }
 

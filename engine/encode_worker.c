@@ -368,6 +368,13 @@ void *encode_worker_main(void *arg)
     if (ladder_lease_pool_acquire(s->leases, &lease))
         return NULL;
     worker_loop(s, &lease);
-    ladder_lease_pool_release(s->leases, &lease);
+    /*
+     * Kept until the session ends, not given back: there is one worker per
+     * lease and the pool lends the first free slot, so a lease returned by
+     * a worker whose device has nothing to do (kept off every rung, e.g. a
+     * GPU whose encoder does not open) would go to a worker that has not
+     * started yet, and the lease of a device that could work would never
+     * be taken.
+     */
     return NULL;
 }

@@ -184,19 +184,55 @@ static void judge_device(ladder_session *s, rung_ctx *r, int d)
 int rung_devices_preflight(ladder_session *s, rung_ctx *r)
 {
     ladder_codec codec = r->cfg.codec;
-    int canonical = r->canonical_device;
-    /* The canonical device first: the others are judged against it. */
-    for (int k = -1; k < s->nb_devices; k++) {
-        int d = k < 0 ? canonical : k;
-        if (k >= 0 && d == canonical)
+    /*
+     * The canonical device first: the others are judged against it. It is
+     * the first device in the list whose encoder opens; one that does not
+     * (a GPU whose driver or NVENC is gone) is kept off the rung with the
+     * reason and the next one defines the rung, rather than the run failing
+     * while another listed device could encode it.
+     */
+    int canonical = -1, first_failed = -1, first_err = 0;
+    bool tried[LADDER_MAX_DEVICES] = { false };
+    for (int d = r->canonical_device; d >= 0 && d < s->nb_devices && canonical < 0; d++) {
+        const encoder_choice *choice = &s->devices[d].choice[codec];
+        if (!choice->backend || !avcodec_find_encoder_by_name(encoder_backend_name(choice->backend)))
+            continue;
+        rung_device *rd = &r->on_device[d];
+        tried[d] = true;
+        int err = encoder_probe_config(s, r, choice, r->codecpar, &rd->config, &rd->config_size);
+        if (err == LADDER_ENOMEM)
+            return err;
+        if (!err) {
+            canonical = d;
+            rd->usable = true;
+            break;
+        }
+        snprintf(rd->why, sizeof(rd->why), "%s (preset %s) cannot encode %dx%d: it does not open",
+                 encoder_backend_name(choice->backend), choice->preset, r->width, r->height);
+        if (first_failed < 0) {
+            first_failed = d;
+            first_err = err;
+        }
+    }
+    if (canonical < 0) {
+        const encoder_choice *choice = &s->devices[first_failed].choice[codec];
+        session_fail(s, first_err, "rung %s: cannot open the %s encoder (%s, preset %s) for %dx%d", r->cfg.name,
+                     ladder_config_codec_name(codec), encoder_backend_name(choice->backend), choice->preset,
+                     r->width, r->height);
+        return first_err;
+    }
+    r->canonical_device = canonical;
+    for (int k = 0; k < s->nb_devices; k++) {
+        int d = k;
+        if (d == canonical || tried[d])
             continue;
         const encoder_choice *choice = &s->devices[d].choice[codec];
         rung_device *rd = &r->on_device[d];
         /* Same encoder, preset and GPU as a device probed already (the
          * canonical one, or an earlier one): the same answer. */
         int twin = -1;
-        for (int e = 0; e < s->nb_devices && twin < 0 && d != canonical; e++) {
-            bool probed = e == canonical || e < d;
+        for (int e = 0; e < s->nb_devices && twin < 0; e++) {
+            bool probed = e == canonical || tried[e] || e < d;
             if (e != d && probed && choice->backend && same_choice(&s->devices[e].choice[codec], choice))
                 twin = e;
         }
@@ -217,21 +253,9 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
         const char *encoder = encoder_backend_name(choice->backend);
         int err = avcodec_find_encoder_by_name(encoder) ? 0 : LADDER_ECODEC;
         if (!err)
-            err = encoder_probe_config(s, r, choice, d == canonical ? r->codecpar : NULL, &rd->config,
-                                       &rd->config_size);
+            err = encoder_probe_config(s, r, choice, NULL, &rd->config, &rd->config_size);
         if (err == LADDER_ENOMEM)
             return err;
-        if (d == canonical) {
-            /* The canonical device defines the rung: it must work. */
-            if (err) {
-                session_fail(s, err, "rung %s: cannot open the %s encoder (%s, preset %s) for %dx%d%s",
-                             r->cfg.name, ladder_config_codec_name(codec), encoder, choice->preset, r->width,
-                             r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");
-                return err;
-            }
-            rd->usable = true;
-            continue;
-        }
         if (err)
             snprintf(rd->why, sizeof(rd->why), "%s (preset %s) cannot encode %dx%d%s", encoder, choice->preset,
                      r->width, r->height, err == LADDER_ECODEC ? ": not in the linked FFmpeg" : "");

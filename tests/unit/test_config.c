@@ -57,6 +57,7 @@ static const layer_case layers[] = {
     { "state_dir", "\"/srv/a\"", "/srv/a", "/srv/b", "/srv/b", "/srv/c", "/srv/c" },
     { "host_cpu_slots", "3", "3", "5", "5", "7", "7" },
     { "devices", "\"cpu:2\"", "cpu:2", "cpu:1,cpu:1", "cpu:1,cpu:1", "cpu:3:av1=libaom-av1", "cpu:3:av1=libaom-av1" },
+    { "gpu_sessions", "2", "2", "3", "3", "4", "4" },
     { "decode_device", "\"auto\"", "auto", "gpu:1", "gpu:1", "cpu", "cpu" },
     { "preset", "\"slow\"", "slow", "fast", "fast", "medium", "medium" },
     { "segment_seconds", "3.5", "3.5", "4", "4", "6", "6" },
