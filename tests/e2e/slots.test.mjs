@@ -6,11 +6,11 @@
 // stamped after the lock is taken and "released" before it is dropped, so
 // the stamped intervals of two runs overlap only if the real holds did.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, stderrLines } from './lib/ladder.mjs';
+import { slotEvent, startLadder as start } from './lib/live.mjs';
 import { makeMedia } from './lib/media.mjs';
 import { makeTempDir, withSharedLock } from './lib/util.mjs';
 
@@ -19,35 +19,6 @@ import { makeTempDir, withSharedLock } from './lib/util.mjs';
 const BASE = ['--preset', 'medium', '--no-audio', '--rung', '640x360:800k', '--rung', '320x180:300k'];
 const ARGS = [...BASE, '--progress', 'json'];
 
-/** Start `ladder ARGS`; lines of stdout as they come, and how it ended. */
-function start(args, env) {
-  const child = spawn(ladderBin(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run = { child, events: [], stdout: '', stderr: '', waiters: [], argv: [ladderBin(), ...args] };
-  let partial = '';
-  child.stdout.on('data', (d) => {
-    run.stdout += d;
-    partial += d;
-    const lines = partial.split('\n');
-    partial = lines.pop();
-    for (const l of lines) {
-      if (!l.trim()) continue;
-      run.events.push(JSON.parse(l));
-      for (const w of [...run.waiters]) if (w.check()) run.waiters.splice(run.waiters.indexOf(w), 1);
-    }
-  });
-  child.stderr.on('data', (d) => { run.stderr += d; });
-  run.done = new Promise((resolve) => child.on('close', (code, signal) => { run.code = code; run.signal = signal; resolve(run); }));
-  /** Resolves with the first event matching pred (rejects if the process ends first). */
-  run.waitFor = (pred) => new Promise((resolve, reject) => {
-    const check = () => { const e = run.events.find(pred); if (e) resolve(e); return !!e; };
-    if (check()) return;
-    run.waiters.push({ check });
-    run.done.then(() => { if (!check()) reject(new Error(`process ended without the event\n${describeRun(run)}`)); });
-  });
-  return run;
-}
-
-const slotEvent = (name) => (e) => e.type === 'slots' && e.event === name;
 
 function interval(run) {
   const acquired = run.events.find(slotEvent('acquired'));
