@@ -132,12 +132,17 @@ static void claim_error(const encode_slots_options *opts, const char *fmt, ...)
         fprintf(stderr, "ladder: %s\n", line);
 }
 
-/* The host slot key of a GPU: its UUID, which survives reordering. */
+/* The host slot key of a GPU: an NVIDIA GPU's UUID, which survives
+ * reordering; an Intel GPU's adapter index (oneVPL gives no UUID). */
 static bool gpu_key(const ladder_device_spec *d, char *key, size_t size)
 {
-    if (strcmp(d->kind, "nvidia") || !d->uuid[0])
+    int n;
+    if (!strcmp(d->kind, "nvidia") && d->uuid[0])
+        n = snprintf(key, size, "nvidia-%s", d->uuid);
+    else if (!strcmp(d->kind, "intel") && d->gpu >= 0)
+        n = snprintf(key, size, "intel-%d", d->gpu);
+    else
         return false;
-    int n = snprintf(key, size, "nvidia-%s", d->uuid);
     if (n < 0 || (size_t)n >= size)
         return false;
     for (char *p = key; *p; p++)

@@ -23,7 +23,8 @@ typedef struct encode_slots_options {
     const char *state_dir;        /* config state_dir; NULL = ladder_host_slots_default_dir() */
     const char *what;             /* the holder's description: "WHAT IN -> OUT"; NULL = "encode" */
     /* GPU sessions: every nvidia device of this list (resolved: its uuid
-     * set) takes 1..its slots of host key nvidia-<UUID>, gpu_sessions per
+     * set) takes 1..its slots of host key nvidia-<UUID> (an intel device:
+     * intel-<INDEX>), gpu_sessions per
      * GPU (0 = 1), after the CPU slots and in UUID order (two jobs never
      * wait on each other's GPUs). A GPU with no free session: no_wait ->
      * LADDER_EBUSY; gpu_busy_to_cpu -> the device is dropped from the list

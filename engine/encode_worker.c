@@ -94,6 +94,28 @@ static int prepend_parameter_sets(encoded_chunk *ec, const uint8_t *ps, int ps_s
     return 0;
 }
 
+/* f in the encoder's pixel format (QSV takes NV12/P010, the rungs are
+ * planar): a converted copy, or NULL on failure. One pass, same size. */
+static AVFrame *convert_for_encoder(struct SwsContext **sws, const AVFrame *f, enum AVPixelFormat format)
+{
+    *sws = sws_getCachedContext(*sws, f->width, f->height, f->format, f->width, f->height, format, SWS_POINT, NULL,
+                                NULL, NULL);
+    AVFrame *out = av_frame_alloc();
+    if (!*sws || !out) {
+        av_frame_free(&out);
+        return NULL;
+    }
+    out->format = format;
+    out->width = f->width;
+    out->height = f->height;
+    if (av_frame_get_buffer(out, 0) < 0 || av_frame_copy_props(out, f) < 0) {
+        av_frame_free(&out);
+        return NULL;
+    }
+    sws_scale(*sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, out->data, out->linesize);
+    return out;
+}
+
 /* Encode every frame of the chunk to EOS on device d. *config_ok tells
  * whether the encoder produced the configuration the pre-flight recorded
  * for this device and rung (on a usable device: one the rung accepts).
@@ -113,6 +135,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     if (err)
         return err;
     bool in_band = encoder_backend_in_band_config(choice->backend);
+    struct SwsContext *sws = NULL;   /* only for encoders that take another layout */
     /* In-band configurations are only known once the first packet exists. */
     *config_ok = in_band || (enc->extradata_size == expected_size &&
                              !memcmp(enc->extradata, expected, (size_t)expected_size));
@@ -132,11 +155,18 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
          * asking keeps it true if encoders are ever reused. */
         f->pict_type = i == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
         f->key_frame = i == 0;
-        if (avcodec_send_frame(enc, f) < 0)
+        AVFrame *converted = NULL;
+        if (f->format != enc->pix_fmt && !(converted = convert_for_encoder(&sws, f, enc->pix_fmt))) {
+            err = LADDER_ENOMEM;
+            break;
+        }
+        if (avcodec_send_frame(enc, converted ? converted : f) < 0)
             err = LADDER_EENCODER;
         else
             err = collect_packets(enc, cf, ec);
+        av_frame_free(&converted);
     }
+    sws_freeContext(sws);
     if (!err) {
         if (avcodec_send_frame(enc, NULL) < 0)
             err = LADDER_EENCODER;

@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/dict.h>
 #include <libavutil/frame.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/mem.h>
 #include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
 
 #include "ladder/av1_obu.h"
 #include "ladder/error.h"
@@ -29,10 +32,13 @@ struct encoder_backend {
     /* The decoder configuration the invariant compares is the sequence
      * header in the first key frame, not the encoder's extradata (AV1). */
     bool in_band_config;
-    const char *device_kind;      /* the devices that run it: "cpu", "nvidia" */
+    const char *device_kind;      /* the devices that run it: "cpu", "nvidia", "intel" */
     /* Its rate factor has no calibrated model here (rate_control.c):
      * every chunk is one-pass ABR at the rate the rung still needs. */
     bool abr_only;
+    /* Takes 4:2:0 as NV12/P010 only (QSV): the worker converts the
+     * rung's planar pictures (one pass, no scaling) before sending them. */
+    bool semi_planar;
 };
 
 /*
@@ -202,14 +208,65 @@ static void configure_nvenc(AVCodecContext *enc, const encoder_choice *choice, b
         av_opt_set_int(enc->priv_data, "gpu", choice->gpu, 0);
 }
 
+/*
+ * Intel Quick Sync (h264_qsv, hevc_qsv through FFmpeg 5.1's wrapper and
+ * oneVPL), on the implementation the device names (choice->gpu: the
+ * inventory's Intel index, as its DRM render node; -1 the default
+ * adapter). NV12/P010 system
+ * frames go in (semi_planar: the worker converts). The same rules as
+ * x264's where QSV has them: preset veryfast..veryslow from the x264 name
+ * (QSV has seven, named like x264's), IDR at the chunk's first frame and
+ * no other (forced_idr, idr_interval 0, a fixed gop_size), no scene-change
+ * I frames (look_ahead off), closed GOPs. ABR only (abr_only): its
+ * quantiser scale is not x264's. Its SPS/PPS are not x264's either, so on
+ * an x264 rung it is kept off by the pre-flight unless parameter sets
+ * travel in band. Not run in CI (no Intel GPU there): a host without one
+ * fails the pre-flight and the device is kept off every rung with that
+ * reason (e2e gpu_policy with a replayed Arc inventory).
+ */
+static void configure_qsv(AVCodecContext *enc, const encoder_choice *choice, bool abr)
+{
+    (void)abr;
+    static const char *const presets[] = { "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow" };
+    const char *preset = "veryfast";
+    for (size_t i = 0; choice->preset && i < sizeof(presets) / sizeof(presets[0]); i++)
+        if (!strcmp(presets[i], choice->preset))
+            preset = presets[i];
+    if (choice->preset && (!strcmp(choice->preset, "ultrafast") || !strcmp(choice->preset, "superfast")))
+        preset = "veryfast";
+    if (choice->preset && !strcmp(choice->preset, "placebo"))
+        preset = "veryslow";
+    av_opt_set(enc->priv_data, "preset", preset, 0);
+    av_opt_set_int(enc->priv_data, "forced_idr", 1, 0);
+    av_opt_set_int(enc->priv_data, "idr_interval", 0, 0);
+    av_opt_set_int(enc->priv_data, "look_ahead", 0, 0);
+    av_opt_set_int(enc->priv_data, "async_depth", 1, 0);
+    if (choice->gpu >= 0) {
+        /* A session on that adapter: its DRM render node (numbered from 128
+         * in adapter order) under a QSV device. The encoder owns the ref.
+         * No such device: the encoder opens on the default adapter, which
+         * the pre-flight then judges like any other. */
+        char node[32];
+        snprintf(node, sizeof(node), "/dev/dri/renderD%d", 128 + choice->gpu);
+        AVDictionary *opts = NULL;
+        av_dict_set(&opts, "child_device", node, 0);
+        AVBufferRef *device = NULL;
+        if (av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_QSV, "hw", opts, 0) >= 0)
+            enc->hw_device_ctx = device;
+        av_dict_free(&opts);
+    }
+}
+
 /* The first backend of each codec and device kind is ladder's default there. */
 static const encoder_backend backends[] = {
-    { LADDER_CODEC_H264, "libx264", "high", configure_x264, false, "cpu", false },
-    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265, false, "cpu", false },
-    { LADDER_CODEC_AV1, "libsvtav1", "main", configure_svtav1, true, "cpu", false },
-    { LADDER_CODEC_AV1, "libaom-av1", "main", configure_aom, true, "cpu", false },
-    { LADDER_CODEC_H264, "h264_nvenc", "high", configure_nvenc, false, "nvidia", true },
-    { LADDER_CODEC_HEVC, "hevc_nvenc", "main", configure_nvenc, false, "nvidia", true },
+    { LADDER_CODEC_H264, "libx264", "high", configure_x264, false, "cpu", false, false },
+    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265, false, "cpu", false, false },
+    { LADDER_CODEC_AV1, "libsvtav1", "main", configure_svtav1, true, "cpu", false, false },
+    { LADDER_CODEC_AV1, "libaom-av1", "main", configure_aom, true, "cpu", false, false },
+    { LADDER_CODEC_H264, "h264_nvenc", "high", configure_nvenc, false, "nvidia", true, false },
+    { LADDER_CODEC_HEVC, "hevc_nvenc", "main", configure_nvenc, false, "nvidia", true, false },
+    { LADDER_CODEC_H264, "h264_qsv", "high", configure_qsv, false, "intel", true, true },
+    { LADDER_CODEC_HEVC, "hevc_qsv", "main", configure_qsv, false, "intel", true, true },
 };
 #define NB_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 
@@ -246,6 +303,13 @@ bool encoder_backend_runs_on(const encoder_backend *backend, const char *device_
 bool encoder_backend_abr_only(const encoder_backend *backend)
 {
     return backend->abr_only;
+}
+
+enum AVPixelFormat encoder_input_format(const encoder_backend *backend, const rung_ctx *r)
+{
+    if (backend && backend->semi_planar)
+        return r->bit_depth > 8 ? AV_PIX_FMT_P010 : AV_PIX_FMT_NV12;
+    return r->pix_fmt;
 }
 
 const char *encoder_backend_name(const encoder_backend *backend)
@@ -313,7 +377,7 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
         return LADDER_ENOMEM;
     enc->width = r->width;
     enc->height = r->height;
-    enc->pix_fmt = r->pix_fmt;
+    enc->pix_fmt = encoder_input_format(backend, r);
     enc->sample_aspect_ratio = r->sar;
     enc->time_base = s->src_tb;
     enc->framerate = r->frame_rate;
@@ -392,18 +456,21 @@ static int preflight_key_frame(const ladder_session *s, const rung_ctx *r, AVCod
         err = LADDER_ENOMEM;
         goto done;
     }
-    frame->format = r->pix_fmt;
+    frame->format = enc->pix_fmt;
     frame->width = r->width;
     frame->height = r->height;
     if (av_frame_get_buffer(frame, 0) < 0) {
         err = LADDER_ENOMEM;
         goto done;
     }
-    for (int p = 0; p < 3; p++) {
-        int h = p ? (r->height + 1) / 2 : r->height;
-        if (r->bit_depth > 8) {
-            /* Mid-grey in 16-bit little-endian samples. */
-            uint16_t grey = (uint16_t)(1u << (r->bit_depth - 1));
+    /* Mid-grey in every plane, whatever the layout (planar or NV12/P010,
+     * 8 bits or 16-bit little-endian samples, MSB-aligned ones shifted). */
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(enc->pix_fmt);
+    int planes = av_pix_fmt_count_planes(enc->pix_fmt);
+    for (int p = 0; p < planes; p++) {
+        int h = p ? AV_CEIL_RSHIFT(r->height, desc->log2_chroma_h) : r->height;
+        if (desc->comp[0].depth > 8) {
+            uint16_t grey = (uint16_t)((1u << (desc->comp[0].depth - 1)) << desc->comp[0].shift);
             for (int y = 0; y < h; y++) {
                 uint16_t *row = (uint16_t *)(frame->data[p] + (size_t)y * (size_t)frame->linesize[p]);
                 for (int x = 0; x < frame->linesize[p] / 2; x++)

@@ -309,6 +309,8 @@ bool encoder_backend_runs_on(const encoder_backend *backend, const char *device_
 /* Rate control gives its chunks ABR only (no calibrated rate factor model). */
 bool encoder_backend_abr_only(const encoder_backend *backend);
 const char *encoder_backend_name(const encoder_backend *backend);
+/* The pixel format its encoder takes for rung r: the rung's own, or NV12/P010. */
+enum AVPixelFormat encoder_input_format(const encoder_backend *backend, const rung_ctx *r);
 /* The configuration the invariant compares is the sequence header the
  * key frames carry (AV1), not the extradata. */
 bool encoder_backend_in_band_config(const encoder_backend *backend);

@@ -25,16 +25,17 @@ static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
 bool ladder_device_request_needs_host(const ladder_device_spec *requested, int nb)
 {
     for (int i = 0; i < nb; i++)
-        if (!strcmp(requested[i].kind, "nvidia") || !strcmp(requested[i].kind, "auto"))
+        if (!strcmp(requested[i].kind, "nvidia") || !strcmp(requested[i].kind, "intel") ||
+            !strcmp(requested[i].kind, "auto"))
             return true;
     return false;
 }
 
-/* A GPU ladder can encode on: the inventory's role says NVENC opened, and
- * the linked FFmpeg has its H.264 or HEVC encoder. */
-static bool nvenc_device(const ladder_device_info *d)
+/* A GPU ladder can encode on: the inventory's role says its encoder
+ * (NVENC, QSV) opened, and the linked FFmpeg has its H.264 or HEVC wrapper. */
+static bool encode_device(const ladder_device_info *d)
 {
-    return d->kind == LADDER_DEVICE_NVIDIA && d->role == LADDER_ROLE_ENCODE &&
+    return d->role == LADDER_ROLE_ENCODE &&
            (d->encode[LADDER_VIDEO_H264].usable || d->encode[LADDER_VIDEO_HEVC].usable);
 }
 
@@ -62,24 +63,28 @@ static void mismatch(const ladder_device_spec *r, const ladder_device_info *g, c
         snprintf(buf, size, "not GPU %d", r->gpu);
     else if (r->uuid[0] && strcmp(g->uuid, r->uuid))
         snprintf(buf, size, "another UUID");
-    else if (!nvenc_device(g))
-        snprintf(buf, size, "%s: %s", g->name, g->reason[0] ? g->reason : "no usable NVENC encoder");
+    else if (!encode_device(g))
+        snprintf(buf, size, "%s: %s", g->name, g->reason[0] ? g->reason
+                 : g->kind == LADDER_DEVICE_INTEL ? "no usable QSV encoder" : "no usable NVENC encoder");
     else if (r->min_free_bytes > 0 && (g->memory_free < 0 || g->memory_free < r->min_free_bytes))
         snprintf(buf, size, "%s has %.1f GiB free, %.1f GiB asked", g->name,
                  g->memory_free < 0 ? 0.0 : (double)g->memory_free / (1 << 30),
                  (double)r->min_free_bytes / (1 << 30));
 }
 
-/* One nvidia request: a device per matching GPU. */
-static int expand_nvidia(const ladder_device_spec *r, const ladder_device_info *host, int nb_host,
-                         const char *nvidia_reason, ladder_device_spec *out, int max, int *nb, bool required,
-                         char *why, size_t why_size)
+/* One nvidia or intel request (r->kind): a device per matching GPU of that
+ * vendor. vendor_reason: why the host has none ("" = it has some). */
+static int expand_gpus(const ladder_device_spec *r, const ladder_device_info *host, int nb_host,
+                       const char *vendor_reason, ladder_device_spec *out, int max, int *nb, bool required,
+                       char *why, size_t why_size)
 {
     int matched = 0, gpus = 0;
     char last_why[192] = "";
+    bool intel = !strcmp(r->kind, "intel");
+    enum ladder_device_kind vendor = intel ? LADDER_DEVICE_INTEL : LADDER_DEVICE_NVIDIA;
     for (int i = 0; i < nb_host; i++) {
         const ladder_device_info *g = &host[i];
-        if (g->kind != LADDER_DEVICE_NVIDIA)
+        if (g->kind != vendor)
             continue;
         gpus++;
         char no[192];
@@ -91,14 +96,14 @@ static int expand_nvidia(const ladder_device_spec *r, const ladder_device_info *
             continue;
         }
         ladder_device_spec d = *r;
-        snprintf(d.kind, sizeof(d.kind), "nvidia");
+        snprintf(d.kind, sizeof(d.kind), "%s", intel ? "intel" : "nvidia");
         d.gpu = g->vendor_index;
         snprintf(d.uuid, sizeof(d.uuid), "%s", g->uuid);
         /* The user's name for a request that means one GPU; otherwise the
          * CUDA index, stable for the run and shown next to the UUID. */
         bool one = r->gpu >= 0 || r->uuid[0];
-        if (!one || !r->name[0] || !strcmp(r->name, "nvidia") || name_taken(out, *nb, r->name))
-            snprintf(d.name, sizeof(d.name), "nvidia%d", g->vendor_index);
+        if (!one || !r->name[0] || !strcmp(r->name, d.kind) || name_taken(out, *nb, r->name))
+            snprintf(d.name, sizeof(d.name), "%s%d", d.kind, g->vendor_index);
         if (name_taken(out, *nb, d.name))
             continue;             /* the same GPU asked for twice */
         int err = push(out, max, nb, &d, why, why_size);
@@ -112,12 +117,13 @@ static int expand_nvidia(const ladder_device_spec *r, const ladder_device_info *
     ladder_device_spec_format(r, 1, request, sizeof(request));
     if (last_why[0])
         return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%s)", request, last_why);
+    const char *vendor_name = intel ? "Intel" : "NVIDIA";
     if (gpus)
-        return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%d NVIDIA GPU(s), none with that %s)",
-                    request, gpus, r->uuid[0] ? "UUID" : "index");
-    return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no NVIDIA GPU on this host%s%s%s", request,
-                nvidia_reason && nvidia_reason[0] ? " (" : "", nvidia_reason ? nvidia_reason : "",
-                nvidia_reason && nvidia_reason[0] ? ")" : "");
+        return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%d %s GPU(s), none with that %s)",
+                    request, gpus, vendor_name, r->uuid[0] ? "UUID" : "index");
+    return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no %s GPU on this host%s%s%s", request, vendor_name,
+                vendor_reason && vendor_reason[0] ? " (" : "", vendor_reason ? vendor_reason : "",
+                vendor_reason && vendor_reason[0] ? ")" : "");
 }
 
 int ladder_device_select(const ladder_device_spec *requested, int nb, const ladder_device_info *host,
@@ -131,7 +137,10 @@ int ladder_device_select(const ladder_device_spec *requested, int nb, const ladd
         const ladder_device_spec *r = &requested[i];
         int err = 0;
         if (!strcmp(r->kind, "nvidia")) {
-            err = expand_nvidia(r, host, nb_host, nvidia_reason, out, max, nb_out, true, why, why_size);
+            err = expand_gpus(r, host, nb_host, nvidia_reason, out, max, nb_out, true, why, why_size);
+        } else if (!strcmp(r->kind, "intel")) {
+            err = expand_gpus(r, host, nb_host, "oneVPL lists no hardware implementation", out, max, nb_out, true,
+                              why, why_size);
         } else if (!strcmp(r->kind, "auto")) {
             /* Everything this host can encode on, the CPU first: it can
              * encode every codec, so it defines every rung. */
@@ -145,7 +154,10 @@ int ladder_device_select(const ladder_device_spec *requested, int nb, const ladd
             snprintf(gpus.kind, sizeof(gpus.kind), "nvidia");
             memcpy(gpus.preset, r->preset, sizeof(gpus.preset));
             if (!err)
-                err = expand_nvidia(&gpus, host, nb_host, nvidia_reason, out, max, nb_out, false, why, why_size);
+                err = expand_gpus(&gpus, host, nb_host, nvidia_reason, out, max, nb_out, false, why, why_size);
+            snprintf(gpus.kind, sizeof(gpus.kind), "intel");
+            if (!err)
+                err = expand_gpus(&gpus, host, nb_host, "", out, max, nb_out, false, why, why_size);
         } else {
             err = name_taken(out, *nb_out, r->name)
                       ? fail(why, why_size, LADDER_ECONFIG, "devices: name '%s' is used twice", r->name)

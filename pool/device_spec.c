@@ -87,7 +87,7 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         *(!strcmp(key, "fail-after") ? &d->fail_after : &d->fail_for) = (int)n;
         return 0;
     }
-    if (!strcmp(key, "gpu") && !strcmp(d->kind, "nvidia")) {
+    if (!strcmp(key, "gpu") && (!strcmp(d->kind, "nvidia") || !strcmp(d->kind, "intel"))) {
         char *end = NULL;
         errno = 0;
         long n = strtol(value, &end, 10);
@@ -119,7 +119,8 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
     }
     return fail(why, why_size, "device '%s': unknown option '%s' (known: h264=, hevc=, av1=, preset=, name=%s)",
                 d->kind, key, !strcmp(d->kind, "fault") ? ", fail-after=, fail-for="
-                              : !strcmp(d->kind, "nvidia") ? ", gpu=, uuid=, min-free=" : "");
+                              : !strcmp(d->kind, "nvidia") ? ", gpu=, uuid=, min-free="
+                              : !strcmp(d->kind, "intel") ? ", gpu=" : "");
 }
 
 /* One KIND[:SLOTS][:KEY=VALUE...] item of the list, [item, item + len). */
@@ -132,12 +133,13 @@ static int parse_device(const char *item, size_t len, int default_slots, ladder_
     const char *field_end = colon ? colon : end;
     if (!copy_field(d->kind, sizeof(d->kind), item, (size_t)(field_end - item)) ||
         (strcmp(d->kind, "cpu") && strcmp(d->kind, "fault") && strcmp(d->kind, "nvidia") &&
-         strcmp(d->kind, "auto")))
-        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, nvidia, auto, fault)",
+         strcmp(d->kind, "intel") && strcmp(d->kind, "auto")))
+        return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, nvidia, intel, auto, fault)",
                     (int)(field_end - item), item);
     /* A GPU's slots are encode sessions: one by default, because several
-     * NVENC sessions on one context have been reported to deadlock. */
-    d->slots = strcmp(d->kind, "nvidia") ? default_slots : 1;
+     * NVENC sessions on one context have been reported to deadlock (and
+     * one QSV session keeps an Intel GPU's media engine busy). */
+    d->slots = strcmp(d->kind, "nvidia") && strcmp(d->kind, "intel") ? default_slots : 1;
     d->gpu = -1;
     bool first_field = true;
     for (const char *p = colon ? colon + 1 : end; p < end; first_field = false) {

@@ -174,3 +174,29 @@ describe('replayed inventories', () => {
     assert.match(stderrLines(none.stderr)[0], /--decode-device gpu:1: no GPU 1/);
   });
 });
+
+describe('a replayed Intel GPU (QSV)', () => {
+  it('intel,cpu:1: the Arc is listed, takes its host session, fails its pre-flight here; the CPU encodes', async () => {
+    const work = makeTempDir('ladder-e2e-gpu-intel-');
+    const src = await makeMedia({ name: 'gpu-policy', width: 640, height: 360, rate: '30', duration: 4, audio: false });
+    const env = { ...process.env, LADDER_INVENTORY_FILE: path.join(E2E_DIR, 'fixtures', 'inventory-arc.json'),
+      LADDER_STATE_DIR: path.join(work, 'state'), LADDER_HOST_CPU_SLOTS: '2' };
+    const out = path.join(work, 'out');
+    const run = await runLadder(['encode', src.path, '-o', out, ...BASE, '--devices', 'intel,cpu:1',
+      '--progress', 'json'], { env });
+    assert.equal(run.code, 0, describeRun(run));
+    const events = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(events.some(slotEvent('acquired', 'intel-0')), 'no intel-0 host session');
+    const rep = report(out);
+    assert.deepEqual(rep.devices.map((d) => [d.name, d.kind]), [['intel0', 'intel'], ['cpu', 'cpu']]);
+    const rung = rep.rungs[0];
+    assert.equal(rung.canonical_device, 'cpu');
+    assert.match(rung.devices.find((d) => d.name === 'intel0').excluded, /h264_qsv .*does not open/);
+    assertSegmentsDecode(out);
+    // Without an Intel GPU in the capture: exit 11, one line.
+    const none = await runLadder(['encode', src.path, '-o', path.join(work, 'none'), ...BASE, '--devices', 'intel'],
+      { env: { ...env, LADDER_INVENTORY_FILE: L4 } });
+    assert.equal(none.code, 11, describeRun(none));
+    assert.match(stderrLines(none.stderr)[0], /devices 'intel:1': no Intel GPU on this host/);
+  });
+});

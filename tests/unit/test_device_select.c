@@ -117,6 +117,46 @@ static void test_auto_and_no_gpu(void **state)
     assert_false(ladder_device_request_needs_host(req, 1));
 }
 
+/* Intel GPUs: `intel` is every QSV-capable adapter, auto adds them after
+ * the NVENC GPUs, and a host without one says so. */
+static void test_intel(void **state)
+{
+    (void)state;
+    ladder_device_info hosts[4];
+    memcpy(hosts, host, sizeof(host));
+    ladder_device_info arc = { .kind = LADDER_DEVICE_INTEL, .vendor_index = 0, .memory_total = -1, .memory_free = -1,
+                               .encoder_sessions = 1, .role = LADDER_ROLE_ENCODE };
+    snprintf(arc.name, sizeof(arc.name), "Intel Arc A380");
+    arc.encode[LADDER_VIDEO_H264].usable = arc.encode[LADDER_VIDEO_HEVC].usable = true;
+    hosts[3] = arc;
+    int nreq = 0, nb = 0;
+    assert_int_equal(ladder_device_spec_parse("cpu:2,intel:2", 16, req, 8, &nreq, why, sizeof(why)), 0);
+    assert_int_equal(ladder_device_select(req, nreq, hosts, 4, "", 16, out, LADDER_MAX_DEVICES, &nb, why, sizeof(why)),
+                     0);
+    assert_int_equal(nb, 2);
+    assert_string_equal(out[1].kind, "intel");
+    assert_string_equal(out[1].name, "intel0");
+    assert_int_equal(out[1].gpu, 0);
+    assert_int_equal(out[1].slots, 2);
+    assert_int_equal(ladder_device_spec_parse("auto", 16, req, 8, &nreq, why, sizeof(why)), 0);
+    assert_int_equal(ladder_device_select(req, nreq, hosts, 4, "", 16, out, LADDER_MAX_DEVICES, &nb, why, sizeof(why)),
+                     0);
+    assert_int_equal(nb, 3);   /* the CPU, the L4 (NVENC), the Arc; not the H100 */
+    assert_string_equal(out[0].kind, "cpu");
+    assert_string_equal(out[1].name, "nvidia1");
+    assert_string_equal(out[2].name, "intel0");
+    /* An Arc without usable encoders, and a host without any. */
+    hosts[3].role = LADDER_ROLE_DECODE_ONLY;
+    snprintf(hosts[3].reason, sizeof(hosts[3].reason), "no QSV encoder in this FFmpeg");
+    assert_int_equal(ladder_device_spec_parse("intel", 16, req, 8, &nreq, why, sizeof(why)), 0);
+    assert_int_equal(ladder_device_select(req, nreq, hosts, 4, "", 16, out, LADDER_MAX_DEVICES, &nb, why, sizeof(why)),
+                     LADDER_ENODEVICE);
+    assert_non_null(strstr(why, "Intel Arc A380: no QSV encoder in this FFmpeg"));
+    assert_int_equal(ladder_device_select(req, nreq, hosts, 3, "", 16, out, LADDER_MAX_DEVICES, &nb, why, sizeof(why)),
+                     LADDER_ENODEVICE);
+    assert_non_null(strstr(why, "no Intel GPU on this host"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +164,7 @@ int main(void)
         cmocka_unit_test_setup(test_pinning, setup),
         cmocka_unit_test_setup(test_free_memory_floor, setup),
         cmocka_unit_test_setup(test_auto_and_no_gpu, setup),
+        cmocka_unit_test_setup(test_intel, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,26 @@ static void test_nvidia_device(void **state)
     assert_non_null(strstr(why, "gpu '64'"));
 }
 
+static void test_intel_device(void **state)
+{
+    (void)state;
+    int nb = 0;
+    assert_int_equal(parse("intel,intel:2:gpu=1:h264=h264_qsv", &nb), 0);
+    assert_int_equal(nb, 2);
+    assert_string_equal(specs[0].kind, "intel");
+    assert_int_equal(specs[0].slots, 1);      /* one QSV session unless asked */
+    assert_int_equal(specs[0].gpu, -1);
+    assert_int_equal(specs[1].slots, 2);
+    assert_int_equal(specs[1].gpu, 1);
+    assert_string_equal(specs[1].encoder[LADDER_CODEC_H264], "h264_qsv");
+    /* UUIDs and free-memory floors are NVIDIA's. */
+    assert_int_equal(parse("intel:uuid=GPU-1", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "known: h264=, hevc=, av1=, preset=, name=, gpu="));
+    assert_int_equal(parse("intel:min-free=1G", &nb), LADDER_ECONFIG);
+    assert_int_equal(parse("amd", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "known: cpu, nvidia, intel, auto, fault"));
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -153,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_two_devices_with_options),
         cmocka_unit_test(test_fault_device),
         cmocka_unit_test(test_nvidia_device),
+        cmocka_unit_test(test_intel_device),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_errors_name_the_problem),
     };
