@@ -504,6 +504,17 @@ int cmd_encode(int argc, char **argv)
             progress_view_close(view);
             return ladder_exit_code(err_devices);
         }
+    }
+    /* A heavy job never lands on a light device (README, Tiers). */
+    char tier_err[1024];
+    int err_tiers = host_config_enforce_tiers(&host_conf, "ladder", devices, &job.nb_devices, tier_err,
+                                              sizeof(tier_err));
+    if (err_tiers) {
+        fprintf(stderr, "ladder: %s\n", tier_err);
+        progress_view_close(view);
+        return ladder_exit_code(err_tiers);
+    }
+    if (job.nb_devices > 0) {
         int cpu_devices = 0;
         job.cpu_slots = encode_devices_cpu_slots(devices, job.nb_devices, &cpu_devices);
         /* GPU devices still decode and scale on the CPU: one slot at least. */

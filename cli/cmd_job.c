@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "encode_slots.h"
+#include "host_config.h"
 #include "ladder/config.h"
 #include "ladder/job.h"
 #include "ladder/ladder.h"
@@ -250,6 +251,12 @@ static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size
         return ret;
     ladder_conf_values v = *ladder_conf_get(conf);
     ladder_conf_close(conf);
+    /* Tiers: jobs run on the CPU here, so the CPU's tier must allow the
+     * type (a heavy job never lands on a light device). */
+    int nb_devices = 0;
+    ret = host_config_enforce_tiers(&v, ladder_job_type_name(spec->type), NULL, &nb_devices, err, n);
+    if (ret)
+        return ret;
     size_t len = strlen(spec->output_root) + strlen(spec->output) + 2;
     char *final = malloc(len);
     if (!final) {

@@ -109,6 +109,82 @@ int host_config_tiers(const ladder_conf_values *v, ladder_tiers **tiers)
     return 0;
 }
 
+/* The inventory device a listed device runs on (cpu and fault: the CPU). */
+static const ladder_device_info *inventory_device_of(const ladder_device_inventory *inv, const ladder_device_spec *d)
+{
+    bool cpu = !strcmp(d->kind, "cpu") || !strcmp(d->kind, "fault");
+    for (int i = 0; i < ladder_device_inventory_count(inv); i++) {
+        const ladder_device_info *x = ladder_device_inventory_device(inv, i);
+        if (cpu && x->kind == LADDER_DEVICE_CPU)
+            return x;
+        if (!strcmp(d->kind, "nvidia") && x->kind == LADDER_DEVICE_NVIDIA &&
+            (d->uuid[0] ? !strcmp(d->uuid, x->uuid) : x->vendor_index == d->gpu))
+            return x;
+        if (!strcmp(d->kind, "intel") && x->kind == LADDER_DEVICE_INTEL && x->vendor_index == d->gpu)
+            return x;
+    }
+    return NULL;
+}
+
+int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type, ladder_device_spec *devices,
+                              int *nb, char *err, size_t err_size)
+{
+    if (!v->tier_file[0])
+        return 0;
+    ladder_tiers *tiers = NULL;
+    int ret = ladder_tiers_load(&tiers, v->tier_file, err, err_size);
+    if (ret)
+        return ret;
+    ladder_device_inventory *inv = NULL;
+    ret = ladder_device_inventory_probe(&inv);
+    if (ret) {
+        snprintf(err, err_size, "tiers: probing the host's devices: %s", ladder_strerror(ret));
+        ladder_tiers_close(tiers);
+        return ret;
+    }
+    ladder_device_spec cpu = { .slots = 0, .gpu = -1 };
+    snprintf(cpu.kind, sizeof(cpu.kind), "cpu");
+    snprintf(cpu.name, sizeof(cpu.name), "cpu");
+    bool implicit = *nb == 0;
+    ladder_device_spec *list = implicit ? &cpu : devices;
+    int count = implicit ? 1 : *nb, kept = 0;
+    char refused[768] = "";
+    size_t used = 0;
+    char dropped[LADDER_MAX_DEVICES][96];
+    int nb_dropped = 0;
+    for (int d = 0; d < count; d++) {
+        const ladder_device_info *x = inventory_device_of(inv, &list[d]);
+        int tier = x ? ladder_tiers_match(tiers, x) : -1;
+        if (x && ladder_tiers_allows(tiers, tier, job_type)) {
+            if (!implicit)
+                devices[kept] = devices[d];
+            kept++;
+            continue;
+        }
+        const char *name = tier >= 0 ? ladder_tiers_name(tiers, tier) : NULL;
+        int w = snprintf(refused + used, sizeof(refused) - used, "%s%s (%s%s%s)", used ? ", " : "", list[d].name,
+                         x ? x->name : "not in the inventory", name ? ": tier " : (x ? ": no tier" : ""),
+                         name ? name : "");
+        if (w > 0 && (size_t)w < sizeof(refused) - used)
+            used += (size_t)w;
+        if (!implicit)
+            snprintf(dropped[nb_dropped++], sizeof(dropped[0]), "%s may not run %s jobs (%s)", list[d].name,
+                     job_type, name ? name : "no tier");
+    }
+    /* Left-out devices are worth a warning only when the job still runs. */
+    for (int i = 0; kept > 0 && i < nb_dropped; i++)
+        fprintf(stderr, "ladder: warning: tiers: device %s: left out\n", dropped[i]);
+    if (!implicit)
+        *nb = kept;
+    ladder_device_inventory_close(inv);
+    ladder_tiers_close(tiers);
+    if (kept > 0)
+        return 0;
+    snprintf(err, err_size, "no device here may run %s jobs under the tiers of %s: %s", job_type, v->tier_file,
+             refused);
+    return LADDER_ENODEVICE;
+}
+
 void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, ladder_route *out)
 {
     ladder_route_input in = {

@@ -45,6 +45,17 @@ int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, 
 int host_config_tiers(const ladder_conf_values *v, ladder_tiers **tiers);
 
 /*
+ * Tiers decide where a job type may run: of devices[0..*nb) (none listed:
+ * the CPU, which is what runs the job then) the ones whose inventory
+ * device's tier does not allow job_type are dropped with a warning line;
+ * when nothing is left, one line naming the tiers into err and
+ * LADDER_ENODEVICE (exit 11: another node may take it). No tier file: 0,
+ * nothing changes. A bad tier file: LADDER_ECONFIG.
+ */
+int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type, ladder_device_spec *devices,
+                              int *nb, char *err, size_t err_size);
+
+/*
  * Probe the devices, apply conf's tiers for job type "ladder" and route
  * the job with estimate e (NULL: unknown). Fills out; never fails (a
  * problem becomes a CPU route whose reason says it).

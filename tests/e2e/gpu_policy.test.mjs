@@ -200,3 +200,54 @@ describe('a replayed Intel GPU (QSV)', () => {
     assert.match(stderrLines(none.stderr)[0], /devices 'intel:1': no Intel GPU on this host/);
   });
 });
+
+describe('tiers are enforced: a heavy job never lands on a light device', () => {
+  // The L4 box: its GPU is heavy, its CPU light (stills only).
+  const TIERS = { tiers: [
+    { name: 'heavy', match: { kind: 'nvidia', nvenc: true, min_memory_gib: 16 }, jobs: ['proxy', 'conform', 'trim', 'ladder'] },
+    { name: 'light', match: { kind: 'cpu' }, jobs: ['thumbnail', 'filmstrip'] }] };
+  let work;
+  let src;
+  let env;
+  before(async () => {
+    work = makeTempDir('ladder-e2e-tiers-');
+    src = await makeMedia({ name: 'gpu-policy', width: 640, height: 360, rate: '30', duration: 4, audio: false });
+    fs.writeFileSync(path.join(work, 'tiers.json'), JSON.stringify(TIERS));
+    fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify({ tier_file: path.join(work, 'tiers.json') }));
+    env = { ...process.env, LADDER_INVENTORY_FILE: L4, LADDER_CONFIG: path.join(work, 'config.json'),
+      LADDER_STATE_DIR: path.join(work, 'state'), LADDER_HOST_CPU_SLOTS: '2' };
+  });
+
+  it('ladder encode on the light CPU: exit 11 naming the device and its tier; the heavy GPU is kept', async () => {
+    const run = await runLadder(['encode', src.path, '-o', path.join(work, 'enc'), ...BASE, '--devices', 'cpu:1'],
+      { env });
+    assert.equal(run.code, 11, describeRun(run));
+    const lines = stderrLines(run.stderr);
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0], /no device here may run ladder jobs under the tiers of .*tiers\.json: cpu \(Fixture CPU: tier light\)/);
+    assert.ok(!fs.existsSync(path.join(work, 'enc', 'master.m3u8')));
+    // A list with both: the CPU is left out (it cannot encode here either
+    // way, so the GPU's failure to open is the run's end: exit 8, not 11).
+    const both = await runLadder(['encode', src.path, '-o', path.join(work, 'enc2'), ...BASE, '--devices',
+      'nvidia,cpu:1'], { env });
+    assert.match(both.stderr, /tiers: device cpu may not run ladder jobs \(light\): left out/);
+    assert.notEqual(both.code, 11, describeRun(both));
+    assert.doesNotMatch(both.stderr, /rung=180p device=cpu /);
+  });
+
+  it('ladder job: thumbnail runs on the light CPU, proxy is refused with exit 11', async () => {
+    const job = async (spec) => {
+      const r = await runLadder(['job', '-'], { env, input: JSON.stringify(spec) });
+      const result = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((o) => o.type === 'result');
+      return { r, result };
+    };
+    const thumb = await job({ type: 'thumbnail', input: src.path, output_root: work, output: 'thumb', width: 160 });
+    assert.equal(thumb.r.code, 0, describeRun(thumb.r));
+    assert.equal(thumb.result.status, 'ok');
+    const proxy = await job({ type: 'proxy', input: src.path, output_root: work, output: 'proxy' });
+    assert.equal(proxy.r.code, 11, describeRun(proxy.r));
+    assert.equal(proxy.result.status, 'error');
+    assert.match(JSON.stringify(proxy.result), /no device here may run proxy jobs under the tiers/);
+    assert.ok(!fs.existsSync(path.join(work, 'proxy')));
+  });
+});

@@ -35,10 +35,10 @@ export function ladderBin() {
  * Run `ladder ARGS...`; resolves {code, signal, stdout, stderr, wallMs, argv}.
  * By default it holds the shared machine lock (see util.mjs).
  */
-export async function runLadder(args, { timeoutMs = 600_000, lock = true, env } = {}) {
+export async function runLadder(args, { timeoutMs = 600_000, lock = true, env, input } = {}) {
   const bin = ladderBin();
   const exec = async () => {
-    const r = await runProcess(bin, args, { timeoutMs, env });
+    const r = await runProcess(bin, args, { timeoutMs, env, input });
     return { ...r, argv: [bin, ...args] };
   };
   const r = lock ? await withSharedLock(exec) : await exec();
