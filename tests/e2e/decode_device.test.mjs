@@ -19,7 +19,11 @@ import { makeMedia, runFfmpeg } from './lib/media.mjs';
 import { probePackets } from './lib/probe.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
-const RUNGS = ['--rung', 'x360:crf26', '--rung', 'x180:crf28'];
+// Widths that are multiples of 128: Debian's libx264 (0.164) reads
+// uninitialised heap memory in its SIMD macroblock-tree code at other widths
+// (320, 416, 480: output changes with MALLOC_PERTURB_), so two encodes of the
+// same pictures differ there and the comparison below would be flaky.
+const RUNGS = ['--rung', 'x360:crf26', '--rung', '256x144:crf28'];
 const BASE = [...RUNGS, '--no-audio', '--progress', 'none', '--format', 'hls'];
 
 function report(outDir) {
