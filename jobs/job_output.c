@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,32 @@ int ladder_job_rmtree(const char *path)
 }
 
 /*
+ * Whether the process that wrote a temporary directory has exited. A zombie
+ * has: a job killed with its worker is reparented, and where nothing reaps
+ * orphans (a container whose PID 1 does not wait for them) it stays a
+ * zombie, which kill(pid, 0) still finds; its directory would never go.
+ */
+static bool writer_gone(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0)
+        return errno == ESRCH;
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* "pid (comm) S ...": the state follows the last ')'. */
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/*
  * A job killed with SIGKILL (or a crashed host process) leaves its hidden
  * temporary directory behind. The next job for the same output removes the
- * ones whose process is gone: the name carries the writer's pid. (Same host
+ * ones whose process is gone (or a zombie): the name carries the writer's pid. (Same host
  * only: on shared storage another host's pid means nothing, so a job
  * runner must not run one output name on two hosts at once anyway.)
  */
@@ -88,7 +112,7 @@ static void remove_stale(const char *root, const char *name)
         long pid = strtol(e->d_name + pl, &end, 10);
         if (end == e->d_name + pl || *end != '-' || pid <= 0)
             continue;
-        if (pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+        if (pid != (long)getpid() && writer_gone(pid)) {
             char *path = path_join(root, e->d_name);
             if (path)
                 ladder_job_rmtree(path);

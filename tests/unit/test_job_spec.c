@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -341,6 +344,44 @@ static void stale_temporaries_removed(void **state)
     ladder_job_output_close(&o);
 }
 
+/* A writer that exited but was never reaped (a zombie: orphans in a
+ * container whose PID 1 does not wait) is gone: its temporary directory is
+ * removed. A live writer's is kept. */
+static void zombie_writer_temporaries_removed(void **state)
+{
+    char zombie_dir[512], live_dir[512], err[256];
+    pid_t zombie = fork();
+    assert_true(zombie >= 0);
+    if (zombie == 0)
+        _exit(0);
+    pid_t live = fork();
+    assert_true(live >= 0);
+    if (live == 0) {
+        /* Never outlive this test (a failed assert skips the kill below). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        alarm(60);
+        pause();
+        _exit(0);
+    }
+    /* Wait for the zombie without reaping it. */
+    siginfo_t si;
+    assert_int_equal(waitid(P_PID, (id_t)zombie, &si, WEXITED | WNOWAIT), 0);
+    snprintf(zombie_dir, sizeof(zombie_dir), "%s/.clip.tmp-%ld-abcdef", root, (long)zombie);
+    snprintf(live_dir, sizeof(live_dir), "%s/.clip.tmp-%ld-ghijkl", root, (long)live);
+    assert_int_equal(mkdir(zombie_dir, 0755), 0);
+    assert_int_equal(mkdir(live_dir, 0755), 0);
+    ladder_job_output o;
+    assert_int_equal(ladder_job_output_init(&o, root, "clip", err, sizeof(err)), 0);
+    struct stat sb;
+    assert_int_not_equal(lstat(zombie_dir, &sb), 0);
+    assert_int_equal(lstat(live_dir, &sb), 0);
+    ladder_job_output_close(&o);
+    kill(live, SIGKILL);
+    waitpid(live, NULL, 0);
+    waitpid(zombie, NULL, 0);
+    assert_int_equal(rmdir(live_dir), 0);
+}
+
 static void symlink_escape_refused(void **state)
 {
     char link[512], err[256];
@@ -369,6 +410,7 @@ int main(void)
         cmocka_unit_test(url_allow_list),
         cmocka_unit_test_setup_teardown(atomic_output, make_root, remove_root),
         cmocka_unit_test_setup_teardown(stale_temporaries_removed, make_root, remove_root),
+        cmocka_unit_test_setup_teardown(zombie_writer_temporaries_removed, make_root, remove_root),
         cmocka_unit_test_setup_teardown(symlink_escape_refused, make_root, remove_root),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

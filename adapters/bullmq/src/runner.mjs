@@ -1,6 +1,7 @@
 // Runs `ladder job -` as a child (argv, never a shell), the spec on stdin,
 // and reads its JSON lines: progress lines go to onProgress, the last
-// result line is returned with the exit code.
+// result line is returned with the exit code (and exitedAt: the
+// process.hrtime clock in seconds when the child's streams closed).
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 
@@ -48,11 +49,14 @@ export function runLadderJob({ ladderBin, spec, onProgress, onSpawn, env }) {
       if (done) return;
       done = true;
       await Promise.all(pending);
-      resolve({ code: exited.code, signal: exited.signal, result, stderr, spawnError, pid: child.pid });
+      resolve({ code: exited.code, signal: exited.signal, result, stderr, spawnError, pid: child.pid, exitedAt: exited.at });
     };
     let linesClosed = false;
     lines.on('close', () => { linesClosed = true; if (exited) finish(); });
-    child.on('close', (code, signal) => { exited = { code, signal }; if (linesClosed) finish(); });
+    child.on('close', (code, signal) => {
+      exited = { code, signal, at: Number(process.hrtime.bigint()) / 1e9 };
+      if (linesClosed) finish();
+    });
     child.on('error', () => { if (!child.pid) { exited = { code: null, signal: null }; finish(); } });
   });
 }

@@ -7,7 +7,7 @@ import { normalise } from './config.mjs';
 import { jobToSpec } from './spec.mjs';
 import { runLadderJob } from './runner.mjs';
 import { attribution, devicesFacts, probeDevices } from './attribution.mjs';
-import { createMetrics, serveMetrics } from './metrics.mjs';
+import { createDeviceTracker, createMetrics, serveMetrics } from './metrics.mjs';
 import { chainJobs } from './chain.mjs';
 import { createHeartbeat } from './heartbeat.mjs';
 
@@ -36,6 +36,7 @@ export async function startWorker(options = {}) {
   const facts = config.devices ? devicesFacts(config.devices) : await probeDevices(config.ladderBin);
   const workerId = `${config.node}/${process.pid}/${crypto.randomBytes(3).toString('hex')}`;
   const metrics = createMetrics();
+  const deviceTracker = createDeviceTracker(metrics);
   const children = new Set();
   let stopping = false;
 
@@ -81,6 +82,7 @@ export async function startWorker(options = {}) {
     const spec = jobToSpec(queue, job, config);
     const t0 = process.hrtime.bigint();
     metrics.active.inc({ queue });
+    const onDevice = deviceTracker.job(queue);
     let run;
     try {
       run = await runLadderJob({
@@ -91,6 +93,7 @@ export async function startWorker(options = {}) {
           child.once('close', () => children.delete(child));
         },
         onProgress: (p) => {
+          onDevice.on();
           const progress = { stage: p.stage, percent: p.percent };
           heartbeat.jobProgress(queue, job, progress);
           return job.updateProgress(progress);
@@ -98,6 +101,7 @@ export async function startWorker(options = {}) {
       });
     } finally {
       metrics.active.dec({ queue });
+      onDevice.off(run && run.result, run && run.exitedAt);
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const done = (outcome) => {

@@ -1,17 +1,20 @@
 // The worker CLI as a process: SIGTERM mid-job puts the job back to wait and
 // leaves no ladder behind; kill -9 mid-job ends its ladder (the kernel's
-// parent-death signal) and another worker takes the stalled job.
+// parent-death signal) and another worker, running the real ladder, takes
+// the stalled job and writes one complete output (a killed attempt's partial
+// output never shows at the final name and is removed by the retry).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { startWorker } from '../src/worker.mjs';
-import { alive, childrenOf, ladderBin, makeMedia, script, spawnWorker, startRedis, tmpDir, waitFor } from './helpers.mjs';
+import { alive, childrenOf, ladderBin, makeMedia, spawnWorker, startRedis, tmpDir, waitFor } from './helpers.mjs';
 
-let dir; let redis; let media; let conn;
+let dir; let redis; let media; let mid; let conn;
+const MID_SECONDS = 6;
 const open = [];
 const procs = [];
 const ladders = []; // ladder pids seen, killed at the end should a test fail
@@ -22,6 +25,7 @@ before(async () => {
   // 20 s conformed to 1080p at preset slow runs far longer than the tests
   // let it: they stop it after its first progress.
   media = makeMedia(dir, 'long.mp4', 20);
+  mid = makeMedia(dir, 'mid.mp4', MID_SECONDS);
   conn = new IORedis(redis.url, { maxRetriesPerRequest: null });
 });
 
@@ -82,30 +86,87 @@ test('SIGTERM mid-job: job back to wait, no attempt used, ladder gone', async ()
   assert.equal(fs.existsSync(path.join(dir, 'term')), false);
 });
 
-test('kill -9 mid-job: ladder dies with it, another worker takes the stalled job', async () => {
-  const prefix = 'stall';
-  const a = worker({ QUEUE_PREFIX: prefix, LOCK_DURATION_MS: '2000', STALLED_INTERVAL_MS: '1000' });
+// A short job for the kill -9 tests: long enough to be caught encoding
+// (about 4 s here), short enough for the retry to run to the end.
+const midSpec = (output) => ({ input: mid, output, width: 640, height: 360, preset: 'medium' });
+
+// The conform output of a completed job: the result names exactly one file,
+// inside OUTPUT_ROOT/OUTPUT; it is non-empty and decodes to every frame of
+// the source at the asked size.
+function assertConformOutput(root, output, rv) {
+  const final = path.join(root, output);
+  assert.deepEqual(rv.outputs.map((o) => o.path), [path.join(final, 'conform.mp4')]);
+  assert.deepEqual(fs.readdirSync(final), ['conform.mp4']);
+  const file = rv.outputs[0].path;
+  assert.ok(fs.statSync(file).size > 0);
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
+    '-show_entries', 'stream=nb_read_frames,width,height:format=duration', '-of', 'json', file], { encoding: 'utf8' }));
+  const st = probe.streams[0];
+  assert.equal(st.width, 640);
+  assert.equal(st.height, 360);
+  assert.equal(Number(st.nb_read_frames), MID_SECONDS * 25, JSON.stringify(probe));
+  assert.ok(Math.abs(Number(probe.format.duration) - MID_SECONDS) < 0.2, JSON.stringify(probe));
+}
+
+// Worker A takes the job and is killed (-9) while its ladder encodes;
+// `hard` also SIGKILLs that ladder before it can cancel (a lost box, the OOM
+// killer taking the whole group), which leaves its temporary directory
+// behind. Worker B, with the real ladder, gets the stalled job and must
+// finish it: one complete output at the final name, nothing else.
+async function killMidJob(prefix, { hard }) {
+  const root = path.join(dir, `out-${prefix}`);
+  fs.mkdirSync(root);
+  const a = worker({ QUEUE_PREFIX: prefix, OUTPUT_ROOT: root, LOCK_DURATION_MS: '2000', STALLED_INTERVAL_MS: '1000' });
   await a.ready;
   const q = queue('conform', prefix);
-  const job = await q.add('conform', slowSpec('stall'), { attempts: 1 });
+  const job = await q.add('conform', midSpec(prefix), { attempts: 1 });
   const ladderPid = await runningLadder(q, job.id, a.pid);
+  // Mid-job the output exists only under a hidden temporary name that
+  // carries the writer's pid; nothing at the final name.
+  const tmpName = new RegExp(`^\\.${prefix}\\.tmp-${ladderPid}-[A-Za-z0-9]{6}$`);
+  let names = fs.readdirSync(root);
+  assert.equal(names.length, 1, names.join(' '));
+  assert.match(names[0], tmpName);
   const first = (await q.getJob(job.id)).data._ladder.worker;
+  // Stopped, ladder cannot act on the parent-death SIGTERM before the SIGKILL.
+  if (hard) process.kill(ladderPid, 'SIGSTOP');
   a.kill('SIGKILL');
   await a.exited;
+  if (hard) process.kill(ladderPid, 'SIGKILL');
   // LADDER_DIE_WITH_PARENT: the kernel SIGTERMs ladder, which cancels.
   await waitFor('orphaned ladder to end', () => !alive(ladderPid), 20000);
-  // The second worker's ladder answers at once: what matters is that the
-  // stalled checker hands it the job.
-  const fake = script(dir, 'ok-ladder', `if [ "$1" = job ]; then cat >/dev/null; echo '{"type":"progress","job":"x","stage":"start","percent":0}'
-echo '{"type":"result","job":"x","job_type":"conform","status":"ok","outputs":[]}'; fi`);
-  const b = await startWorker({ redisUrl: redis.url, ladderBin: fake, outputRoot: dir, queues: ['conform'], prefix, stalledIntervalMs: 500 });
+  names = fs.readdirSync(root);
+  if (hard) {
+    // Killed outright: the partial output stays, under its temporary name.
+    assert.equal(names.length, 1, names.join(' '));
+    assert.match(names[0], tmpName);
+    assert.ok(fs.readdirSync(path.join(root, names[0])).length > 0, 'the killed attempt wrote nothing');
+  } else {
+    // Cancelled: it removed its temporary directory (a write to the dead
+    // worker's pipe may kill it by SIGPIPE first: then the retry cleans up).
+    assert.ok(names.length === 0 || (names.length === 1 && tmpName.test(names[0])), names.join(' '));
+  }
+  const b = await startWorker({ redisUrl: redis.url, ladderBin, outputRoot: root, queues: ['conform'], prefix, stalledIntervalMs: 500 });
   open.push(b);
   const done = await waitFor('stalled job completed', async () => {
     return (await q.getJobState(job.id)) === 'completed' ? q.getJob(job.id) : null;
-  }, 60000);
+  }, 90000);
   assert.notEqual(first, b.workerId);
   assert.equal(done.returnvalue._ladder.worker, b.workerId);
   assert.equal(done.returnvalue.status, 'ok');
+  assert.equal(done.returnvalue.job_type, 'conform');
+  // Exactly one output for the job, complete; the killed attempt's
+  // temporary directory was removed by the retry.
+  assert.deepEqual(fs.readdirSync(root), [prefix]);
+  assertConformOutput(root, prefix, done.returnvalue);
+}
+
+test('kill -9 mid-job: ladder dies with it, another worker completes the stalled job, one complete output', async () => {
+  await killMidJob('stall', { hard: false });
+});
+
+test('kill -9 of worker and ladder mid-job: the partial output stays hidden, the retry removes it and completes', async () => {
+  await killMidJob('stallhard', { hard: true });
 });
 
 // The worker's pipes would end an orphaned ladder anyway (SIGPIPE at its next

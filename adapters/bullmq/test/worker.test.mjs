@@ -1,6 +1,6 @@
 // The worker in this process against a private redis-server and the real
 // ladder binary: subscription, a proxy end to end with attribution and its
-// chain, the exit-75 back-off, a bad spec, metrics.
+// chain, the exit-75 back-off, a bad spec, metrics (jobs and devices).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import IORedis from 'ioredis';
 import { busyDelay, startWorker } from '../src/worker.mjs';
 import { configFromEnv } from '../src/config.mjs';
 import { chainJobs } from '../src/chain.mjs';
+import { createDeviceTracker, createMetrics, deviceLabels } from '../src/metrics.mjs';
 import { freePort, ladderBin, makeMedia, script, startRedis, tmpDir, waitFor } from './helpers.mjs';
 
 let dir; let redis; let media; let conn;
@@ -158,6 +159,84 @@ test('bad spec: failed at once with the message, no retry; metrics count it', as
   assert.match(text, /ladder_worker_jobs_total\{queue="proxy",outcome="completed"\} 1\n/);
   assert.match(text, /ladder_worker_job_duration_seconds_count\{queue="proxy",outcome="completed"\} 1\n/);
   assert.match(text, /ladder_worker_active_jobs\{queue="proxy"\} 0\n/);
+});
+
+test('device metrics: a job is on the cpu while it runs; a completed one adds its busy seconds, the gauge is back to 0', async () => {
+  const prefix = 'dev';
+  const port = await freePort();
+  const w = await worker({ prefix, queues: ['proxy'], metricsPort: port, metricsHost: '127.0.0.1' });
+  const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (text, name) => {
+    const m = new RegExp(`^${name}\\{device="cpu",kind="cpu"\\} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  const ACTIVE = 'ladder_worker_device_active_jobs';
+  const BUSY = 'ladder_worker_device_busy_seconds_total';
+  // The CPU is exported from the start, at 0.
+  let text = await scrape();
+  assert.equal(value(text, ACTIVE), 0, text);
+  assert.equal(value(text, BUSY), 0, text);
+  // While the job runs (its first progress line): one job on the cpu. Read
+  // from the registry in the event itself, not over HTTP: the job must not
+  // be over before the read.
+  const during = [];
+  w.workers.find((x) => x.name === 'proxy').on('progress', () => {
+    // (Copied at once: prom-client updates the value objects in place.)
+    if (!during.length) during.push(w.metrics.deviceActive.get().then((m) => m.values.map((v) => [v.labels.device, v.labels.kind, v.value])));
+  });
+  // A job long enough (a few seconds) to be seen running.
+  const big = makeMedia(dir, 'dev.mp4', 4, '1280x720');
+  const q = queue('proxy', prefix);
+  const job = await q.add('proxy', { input: big, output: 'dev', chain: false, height: 720, preset: 'medium' });
+  const { job: done, state } = await settled(q, job.id);
+  assert.equal(state, 'completed', done.failedReason);
+  assert.deepEqual(done.returnvalue.devices, ['cpu']);
+  assert.equal(during.length, 1);
+  assert.deepEqual(await during[0], [['cpu', 'cpu', 1]]);
+  text = await scrape();
+  assert.equal(value(text, ACTIVE), 0, text);
+  // Busy: from the first progress line to ladder's exit, within ladder's
+  // own wall time (which also counts reading the spec and taking the slot).
+  const busy = value(text, BUSY);
+  assert.ok(busy > 0, text);
+  assert.ok(busy <= done.returnvalue.timings.wall_seconds + 0.5, `${busy} > ${done.returnvalue.timings.wall_seconds}`);
+  // A job that fails before it reaches a device (a bad spec) adds nothing.
+  const bad = await q.add('proxy', { input: media, output: 'dev-bad', bogus: 1 });
+  assert.equal((await settled(q, bad.id)).state, 'failed');
+  text = await scrape();
+  assert.equal(value(text, BUSY), busy, text);
+  assert.equal(value(text, ACTIVE), 0, text);
+});
+
+test('device tracker: busy time goes to the result devices; the next run of the queue starts on them', async () => {
+  assert.deepEqual(deviceLabels('nvidia0'), { device: 'nvidia0', kind: 'nvidia' });
+  assert.deepEqual(deviceLabels('cpu'), { device: 'cpu', kind: 'cpu' });
+  const m = createMetrics();
+  let t = 0;
+  const tracker = createDeviceTracker(m, { now: () => t });
+  const read = async (metric) => Object.fromEntries((await metric.get()).values.map((v) => [`${v.labels.device}/${v.labels.kind}`, v.value]));
+  assert.deepEqual(await read(m.deviceActive), { 'cpu/cpu': 0 });
+  const a = tracker.job('ladder');
+  a.on(); a.on(); // idempotent
+  assert.deepEqual(await read(m.deviceActive), { 'cpu/cpu': 1 });
+  t = 2;
+  a.off({ status: 'ok', devices: ['nvidia0', 'cpu'] });
+  assert.deepEqual(await read(m.deviceBusy), { 'cpu/cpu': 2, 'nvidia0/nvidia': 2 });
+  // The queue's next job is counted on what the last one used, and a run
+  // that fails (no devices in its result) adds its time to those.
+  const b = tracker.job('ladder');
+  b.on();
+  assert.deepEqual(await read(m.deviceActive), { 'cpu/cpu': 1, 'nvidia0/nvidia': 1 });
+  t = 5;
+  b.off({ status: 'error', exit_code: 8 });
+  assert.deepEqual(await read(m.deviceActive), { 'cpu/cpu': 0, 'nvidia0/nvidia': 0 });
+  assert.deepEqual(await read(m.deviceBusy), { 'cpu/cpu': 5, 'nvidia0/nvidia': 5 });
+  // Other queues start on the cpu; a job that never reached a device adds nothing.
+  const c = tracker.job('proxy');
+  c.off(null);
+  const d = tracker.job('proxy');
+  d.on(); t = 6; d.off(null, 5.5);
+  assert.deepEqual(await read(m.deviceBusy), { 'cpu/cpu': 5.5, 'nvidia0/nvidia': 5 });
 });
 
 test('class reaches ladder: the result and the ladder report say it; a bad class is a bad spec', async () => {
