@@ -159,7 +159,10 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     snprintf(s->report.route_reason, sizeof(s->report.route_reason), "%s",
              job->route_reason ? job->route_reason : "");
     s->job.route = s->job.route_reason = NULL;  /* copied: the caller's strings may go */
-    if (!s->input || !s->output_dir || !s->preset || (job->nb_rungs > 0 && !s->job_rungs)) {
+    s->allow_protocols = strdup(job->allow_protocols ? job->allow_protocols : "");
+    s->job.allow_protocols = s->allow_protocols;
+    if (!s->input || !s->output_dir || !s->preset || !s->allow_protocols ||
+        (job->nb_rungs > 0 && !s->job_rungs)) {
         ladder_session_close(s);
         return LADDER_ENOMEM;
     }
@@ -436,6 +439,18 @@ static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVP
     return err ? err : audio_track_packet(track, pkt);
 }
 
+/* --max-duration holds for what is decoded too: a container that claims
+ * 2 s may hold hours. */
+static int check_decoded_duration(ladder_session *s, const pump_state *ps)
+{
+    double t = (double)ps->end_pts * av_q2d(s->src_tb);
+    if (!(s->job.max_duration > 0) || t <= s->job.max_duration)
+        return 0;
+    session_fail(s, LADDER_ELIMIT, "input '%s': longer than %.1f s (--max-duration)", s->input,
+                 s->job.max_duration);
+    return LADDER_ELIMIT;
+}
+
 static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
 {
     for (;;) {
@@ -466,7 +481,11 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
         int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : s->nominal_frame_ticks;
         ps->end_pts = pts + dur;
         ps->frames++;
-        ret = fan_out(s, frame);
+        ret = check_decoded_duration(s, ps);
+        if (!ret && s->rotation)
+            ret = rotate_frame(s, frame);
+        if (!ret)
+            ret = fan_out(s, frame);
         av_frame_unref(frame);
         if (ret)
             return ret;
@@ -773,6 +792,8 @@ void ladder_session_close(ladder_session *s)
     free(s->input);
     free(s->output_dir);
     free(s->preset);
+    free(s->allow_protocols);
     free(s->job_rungs);
+    rotate_close(s);
     free(s);
 }
