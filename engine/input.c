@@ -131,8 +131,10 @@ static int open_with_policy(ladder_session *s)
 int input_open(ladder_session *s)
 {
     struct stat sb;
-    /* A URL is the input policy's to judge. */
-    bool local = !strstr(s->input, "://");
+    /* A URL (or FFmpeg's "proto:" forms: concat:, pipe:, file:) is the
+     * input policy's to judge. */
+    const char *proto = avio_find_protocol_name(s->input);
+    bool local = proto && !strcmp(proto, "file") && strncmp(s->input, "file:", 5);
     if (local && (stat(s->input, &sb) != 0 || access(s->input, R_OK) != 0)) {
         session_fail(s, LADDER_EINPUT_MISSING, "input '%s': %s", s->input, strerror(errno));
         return LADDER_EINPUT_MISSING;

@@ -147,7 +147,7 @@ int ladder_input_open(AVFormatContext **out, const char *url, const ladder_input
     avio_closep(&pb);
     bool nests = fmt && ladder_input_format_nests(fmt->name);
     if (!(policy && policy->allow_playlists) && (nests || (got > 0 && looks_like_playlist(head, got)))) {
-        snprintf(err, n, "input '%s': refused: a %s opens other files or URLs named inside it "
+        snprintf(err, n, "input '%s': refused: format '%s' opens other files or URLs named inside it "
                  "(see --allow-playlist-inputs)", url, fmt && nests ? fmt->name : "playlist");
         return LADDER_EREFUSED;
     }
