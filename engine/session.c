@@ -2,11 +2,13 @@
  * The session: set-up, the decode pump, tear-down. See session_internal.h
  * for the threads and locks.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,6 +364,52 @@ static int prepare_rungs(ladder_session *s)
     return 0;
 }
 
+/* Whether path exists and is a symlink (lstat: never followed). */
+static bool is_symlink(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
+}
+
+/*
+ * Everything is written inside OUTDIR. A symlink where ladder makes a
+ * directory of its own (video/, video/<rung>/, audio/ and the renditions
+ * in it, mp4/) would send segments wherever it points, so an output
+ * directory holding one is refused before anything is written. (Files are
+ * safe: each is written to a fresh O_EXCL temporary name and renamed over
+ * whatever sits at its final name, a symlink included.)
+ */
+static int refuse_symlinks(ladder_session *s)
+{
+    char path[PATH_MAX];
+    const char *tops[] = { "video", "audio", "mp4" };
+    const char *bad = NULL;
+    for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]) && !bad; i++) {
+        snprintf(path, sizeof(path), "%s/%s", s->output_dir, tops[i]);
+        if (is_symlink(path))
+            bad = path;
+    }
+    for (int i = 0; i < s->nb_rungs && !bad; i++)
+        if (is_symlink(s->rungs[i].dir))
+            bad = s->rungs[i].dir;
+    snprintf(path, sizeof(path), "%s/audio", s->output_dir);
+    DIR *audio = bad ? NULL : opendir(path);
+    for (struct dirent *e; audio && !bad && (e = readdir(audio));) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof(path), "%s/audio/%s", s->output_dir, e->d_name) < (int)sizeof(path) &&
+            is_symlink(path))
+            bad = path;
+    }
+    if (audio)
+        closedir(audio);
+    if (!bad)
+        return 0;
+    session_fail(s, LADDER_EOUTPUT, "output '%s': is a symlink: refused (outputs stay inside the output directory)",
+                 bad);
+    return LADDER_EOUTPUT;
+}
+
 static int prepare_output_dir(ladder_session *s)
 {
     int err = ladder_mkdir_p(s->output_dir);
@@ -371,6 +419,9 @@ static int prepare_output_dir(ladder_session *s)
         session_fail(s, err, "output directory '%s': %s", s->output_dir, ladder_strerror(err));
         return err;
     }
+    err = refuse_symlinks(s);
+    if (err)
+        return err;
     /* A playlist from an earlier run must not vouch for this run's files. */
     outputs_remove_stale(s);
     return 0;
