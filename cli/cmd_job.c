@@ -18,6 +18,8 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "ladder/config.h"
+#include "ladder/error.h"
 #include "ladder/job.h"
 
 #define SPEC_MAX (1 << 20)
@@ -226,6 +228,40 @@ static void die_with_parent(void)
         raise(SIGTERM);
 }
 
+/*
+ * The host configuration's roots (output_root, input_allow; file or
+ * LADDER_OUTPUT_ROOT / LADDER_INPUT_ALLOW): a spec must not name an output
+ * root or a local input outside them, however it spells the path ("..",
+ * symlinks). Unset: any path the process may use. LADDER_EREFUSED (exit 13)
+ * or LADDER_ECONFIG for a bad configuration.
+ */
+static int check_roots(const ladder_job_spec *spec, char *err, size_t n)
+{
+    ladder_conf *conf = NULL;
+    int ret = ladder_conf_load(&conf, NULL, err, n);
+    if (ret)
+        return ret;
+    const ladder_conf_values *v = ladder_conf_get(conf);
+    if (v->output_root[0] && !ladder_job_path_under(spec->output_root, v->output_root)) {
+        snprintf(err, n, "job spec: \"output_root\" '%.200s': outside the configured output_root '%.200s'",
+                 spec->output_root, v->output_root);
+        ret = LADDER_EREFUSED;
+    }
+    bool local = !strstr(spec->input, "://");
+    if (!ret && local && v->nb_input_allow > 0) {
+        bool ok = false;
+        for (int i = 0; i < v->nb_input_allow && !ok; i++)
+            ok = ladder_job_path_under(spec->input, v->input_allow[i]);
+        if (!ok) {
+            snprintf(err, n, "job spec: \"input\" '%.300s': not under a configured input_allow directory",
+                     spec->input);
+            ret = LADDER_EREFUSED;
+        }
+    }
+    ladder_conf_close(conf);
+    return ret;
+}
+
 int cmd_job(int argc, char **argv)
 {
     die_with_parent();
@@ -251,6 +287,11 @@ int cmd_job(int argc, char **argv)
         return report_error(id, ret, err);
     }
     free(text);
+    if ((ret = check_roots(spec, err, sizeof(err)))) {
+        json_object *id = json_object_new_string(spec->id);
+        ladder_job_spec_free(spec);
+        return report_error(id, ret, err);
+    }
     progress_out p = { .id = spec->id, .last_percent = -1 };
     ladder_job_sink sink = { .opaque = &p, .on_progress = on_progress };
     ladder_job_runner *runner = NULL;

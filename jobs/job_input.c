@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ladder/input_policy.h"
 #include "job_internal.h"
 
 static int open_decoder(job_ctx *c, job_input *in, int index, AVCodecContext **out)
@@ -31,6 +32,20 @@ static int open_decoder(job_ctx *c, job_input *in, int index, AVCodecContext **o
     return 0;
 }
 
+/*
+ * The input policy of ladder/input_policy.h: a local file, or the one URL
+ * the spec's url_allow (or LADDER_JOB_URL_ALLOW) let through, with its own
+ * protocol only; playlist-like formats are never a job's input.
+ */
+static int open_with_policy(job_ctx *c, job_input *in, const char *path)
+{
+    const char *proto = strstr(path, "://") ? avio_find_protocol_name(path) : NULL;
+    ladder_input_policy policy = { .allow_protocols = proto, .allow_playlists = false };
+    char msg[512];
+    int ret = ladder_input_open(&in->fmt, path, &policy, msg, sizeof(msg));
+    return ret ? job_fail(c, ret, "%s", msg) : 0;
+}
+
 int job_input_open(job_ctx *c, job_input *in, bool want_audio)
 {
     memset(in, 0, sizeof(*in));
@@ -43,11 +58,9 @@ int job_input_open(job_ctx *c, job_input *in, bool want_audio)
         if (S_ISDIR(sb.st_mode))
             return job_fail(c, LADDER_EINPUT_MISSING, "input '%s': is a directory", path);
     }
-    int ret = avformat_open_input(&in->fmt, path, NULL, NULL);
-    if (ret < 0)
-        return job_fail(c, strstr(path, "://") && ret != AVERROR_INVALIDDATA ? LADDER_EINPUT_MISSING
-                                                                            : LADDER_EINPUT_INVALID,
-                        "input '%s': %s", path, av_err2str(ret));
+    int ret = open_with_policy(c, in, path);
+    if (ret)
+        return ret;
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0)
         return job_fail(c, LADDER_EINPUT_INVALID, "input '%s': %s", path, av_err2str(ret));

@@ -130,6 +130,12 @@ int ladder_job_output_init(ladder_job_output *o, const char *root, const char *n
 int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
 /* Remove the temporary directory (if still there) and free the paths. */
 void ladder_job_output_close(ladder_job_output *o);
+/*
+ * Whether path, every symlink and ".." resolved, is root or lies under it
+ * (root resolved too). False when either does not exist. The host
+ * configuration's output_root and input_allow are held to it by `ladder job`.
+ */
+bool ladder_job_path_under(const char *path, const char *root);
 /* Remove a directory tree (no symlinks followed). 0 or LADDER_EIO. */
 int ladder_job_rmtree(const char *path);
 
