@@ -94,6 +94,8 @@ static void encode_usage(FILE *out)
         "                     sequences, IMF); their opens keep to the allowed protocols\n"
         "  --max-pixels N|WxH|none  largest source picture (default 4096x2304)\n"
         "  --max-duration SECONDS  longest source, as claimed or decoded (default none)\n"
+        "  --max-memory SIZE  most raw-frame memory: caps --memory-budget, and a ladder\n"
+        "                     that cannot run within it is refused (default none)\n"
         "  (always: both sides at least 16 pixels, aspect ratio within 16:1)\n"
         "\n"
         "Sharing the host (slots are lock files in $LADDER_STATE_DIR, else\n"
@@ -130,7 +132,7 @@ enum {
     OPT_DEVICES, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
-    OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION,
+    OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION, OPT_MAX_MEMORY,
 };
 
 static const struct option encode_options[] = {
@@ -160,6 +162,7 @@ static const struct option encode_options[] = {
     { "allow-playlist-inputs", no_argument, NULL, OPT_ALLOW_PLAYLISTS },
     { "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
     { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
+    { "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -465,6 +468,13 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         }
+        case OPT_MAX_MEMORY:
+            if (parse_memory_budget(optarg, &job.max_memory)) {
+                fprintf(stderr, "ladder: --max-memory '%s': expected a size like 512M or 2G (at least 1M)\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case OPT_FAULT:
             if (parse_int(optarg, 1, 1000000, &job.invariant_fault_every)) {
                 fprintf(stderr, "ladder: --test-invariant-fault '%s': expected a positive integer\n", optarg);

@@ -605,6 +605,32 @@ static int run_pump(ladder_session *s, pump_state *ps)
     return err;
 }
 
+/*
+ * --max-memory: the least raw-frame memory this ladder runs in is one chunk
+ * of every rung being built at once (the budget only holds back chunks
+ * waiting for an encoder) plus the decoder's pictures in flight; over the
+ * cap, the job is refused before the output directory is made.
+ */
+static int check_max_memory(ladder_session *s)
+{
+    if (s->job.max_memory == 0)
+        return 0;
+    double frames_per_chunk = ceil(s->job.segment_seconds * av_q2d(s->src_rate));
+    if (!(frames_per_chunk > 0))
+        frames_per_chunk = ceil(s->job.segment_seconds * 30);
+    double need = 0;
+    for (int i = 0; i < s->nb_rungs; i++)
+        need += (double)s->rungs[i].frame_bytes * frames_per_chunk;
+    int src_bytes = av_image_get_buffer_size(s->dec->pix_fmt, s->src_w, s->src_h, 1);
+    need += (double)(src_bytes > 0 ? src_bytes : 0) * (FRAME_FIFO_CAPACITY * s->nb_rungs + 16);
+    if (need <= (double)s->job.max_memory)
+        return 0;
+    session_fail(s, LADDER_ELIMIT, "input '%s': this ladder needs at least %.0f MiB of frames, "
+                 "more than --max-memory %.0f MiB", s->input, need / 1048576,
+                 (double)s->job.max_memory / 1048576);
+    return LADDER_ELIMIT;
+}
+
 /* Estimated relative cost of a rung's frame, before anything is measured. */
 static double pixel_cost(const rung_ctx *r)
 {
@@ -646,6 +672,8 @@ static int start_threads(ladder_session *s)
     s->report.cpu_slots = slots;
     if (s->job.memory_budget == 0)
         s->job.memory_budget = auto_memory_budget(s, slots);
+    if (s->job.max_memory > 0 && s->job.memory_budget > s->job.max_memory)
+        s->job.memory_budget = s->job.max_memory;
     int err = ladder_chunk_queue_init(&s->queue, s->nb_rungs, s->job.memory_budget,
                                       slots + 1, frames_total, cost);
     if (!err) {
@@ -712,6 +740,8 @@ int ladder_session_run(ladder_session *s)
     int err = input_open(s);
     if (!err)
         err = resolve_ladder(s);
+    if (!err)
+        err = check_max_memory(s);
     if (!err)
         err = prepare_output_dir(s);
     if (!err && ladder_chunk_plan_init(&s->plan, s->src_tb.num, s->src_tb.den, s->src_cfr,

@@ -202,6 +202,11 @@ typedef struct ladder_job {
     bool allow_playlist_inputs;
     int64_t max_pixels;
     double max_duration;
+    /* Bytes of raw frames the job may hold at most; 0 = no cap. The
+     * memory budget is held to it, and a ladder that cannot run within it
+     * (one chunk of every rung being built at once, plus the decoder's
+     * pictures) fails with LADDER_ELIMIT before anything is written. */
+    size_t max_memory;
 } ladder_job;
 
 #define LADDER_DEFAULT_MAX_PIXELS ((int64_t)4096 * 2304)
