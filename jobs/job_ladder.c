@@ -90,6 +90,9 @@ int job_run_ladder(job_ctx *c)
     if (s->formats)
         job.formats = s->formats;
     job.codec = (ladder_codec)s->codec;
+    job.max_pixels = s->max_pixels;
+    job.max_duration = s->max_duration;
+    job.max_memory = (size_t)s->max_memory;
     ladder_watch w = { .c = c };
     pthread_mutex_init(&w.lock, NULL);
     ladder_progress_sink sink = { .opaque = &w, .on_rung = on_rung };

@@ -82,6 +82,9 @@ typedef struct ladder_job_spec {
     unsigned formats;             /* 0 = default */
     int codec;                    /* ladder_codec; 0 = default */
     double segment_seconds;       /* 0 = default */
+    int64_t max_pixels;           /* limits (ladder_job): 0 = the defaults */
+    double max_duration;
+    int64_t max_memory;
     /* URL allow-list from the spec ("url_allow": [...]); the environment's
      * LADDER_JOB_URL_ALLOW is added when the job runs. */
     char **url_allow;
