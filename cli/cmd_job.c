@@ -233,15 +233,21 @@ static void die_with_parent(void)
  * LADDER_OUTPUT_ROOT / LADDER_INPUT_ALLOW): a spec must not name an output
  * root or a local input outside them, however it spells the path ("..",
  * symlinks). Unset: any path the process may use. LADDER_EREFUSED (exit 13)
- * or LADDER_ECONFIG for a bad configuration.
+ * or LADDER_ECONFIG for a bad configuration. Also fills in the host's
+ * max_pixels / max_memory where the spec gives none.
  */
-static int check_roots(const ladder_job_spec *spec, char *err, size_t n)
+static int check_roots(ladder_job_spec *spec, char *err, size_t n)
 {
     ladder_conf *conf = NULL;
     int ret = ladder_conf_load(&conf, NULL, err, n);
     if (ret)
         return ret;
     const ladder_conf_values *v = ladder_conf_get(conf);
+    /* The host's limits are the defaults of a ladder spec's own. */
+    if (!spec->max_pixels)
+        spec->max_pixels = v->max_pixels;
+    if (!spec->max_memory)
+        spec->max_memory = v->max_memory;
     if (v->output_root[0] && !ladder_job_path_under(spec->output_root, v->output_root)) {
         snprintf(err, n, "job spec: \"output_root\" '%.200s': outside the configured output_root '%.200s'",
                  spec->output_root, v->output_root);

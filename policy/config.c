@@ -68,10 +68,16 @@ static const conf_key keys[] = {
     { { "routing.small_job_max_pixels", "int", "0", "LADDER_SMALL_JOB_MAX_PIXELS",
         "0: every job that fits a GPU's memory prefers it; N: only jobs whose top rung has at most N pixels do" },
       T_PIXELS, FIELD(small_job_max_pixels), 0 },
-    { { "output_root", "path", "", "LADDER_OUTPUT_ROOT", "jobs (later): outputs must lie under it" },
+    { { "max_pixels", "int", "0", "LADDER_MAX_PIXELS",
+        "largest source picture (width x height) of encode and ladder jobs; 0: the built-in 4096x2304" },
+      T_PIXELS, FIELD(max_pixels), 0 },
+    { { "max_memory", "size", "", "LADDER_MAX_MEMORY",
+        "most raw-frame memory of encode and ladder jobs (--max-memory; default none)" },
+      T_SIZE, FIELD(max_memory), 1 << 20 },
+    { { "output_root", "path", "", "LADDER_OUTPUT_ROOT", "jobs: a spec's output_root must lie under it" },
       T_PATH, FIELD(output_root), 0 },
     { { "input_allow", "paths", "", "LADDER_INPUT_ALLOW",
-        "jobs (later): inputs must lie under one of these (env: colon-separated)" },
+        "jobs: local inputs must lie under one of these (env: colon-separated)" },
       T_PATH_LIST, FIELD(input_allow), 0 },
 };
 
