@@ -19,7 +19,8 @@
 #include "ladder/error.h"
 #include "ladder/input_policy.h"
 
-/* Demuxers that open other files or URLs named by their input. */
+/* Demuxers that open other files or URLs named by their input (image2:
+ * through a pattern in its name, see ladder_input_open()). */
 static const char *const nesting_formats[] = {
     "hls", "dash", "concat", "image2", "imf", "sdp", "rtsp", "rtp", "sap",
     "avisynth", "vapoursynth",
@@ -146,6 +147,10 @@ int ladder_input_open(AVFormatContext **out, const char *url, const ladder_input
         ret = av_probe_input_buffer2(pb, &fmt, url, NULL, 0, 0);
     avio_closep(&pb);
     bool nests = fmt && ladder_input_format_nests(fmt->name);
+    /* image2 opens other files only through a pattern in the name
+     * (img%03d.png, a glob): one plain still image is just that file. */
+    if (nests && !strcmp(fmt->name, "image2") && !strpbrk(url, "%*?[{"))
+        nests = false;
     if (!(policy && policy->allow_playlists) && (nests || (got > 0 && looks_like_playlist(head, got)))) {
         snprintf(err, n, "input '%s': refused: format '%s' opens other files or URLs named inside it "
                  "(see --allow-playlist-inputs)", url, fmt && nests ? fmt->name : "playlist");

@@ -6,10 +6,11 @@
  * pump, with libavfilter's transpose / hflip+vflip (every pixel format, 4:2:2
  * through an automatic conversion), before the frames fan out to the rungs.
  */
+#include <stdio.h>
+
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
-#include <libavutil/opt.h>
 
 #include "ladder/error.h"
 #include "session_internal.h"

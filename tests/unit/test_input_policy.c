@@ -93,6 +93,8 @@ static void refusals(void **state)
     snprintf(missing, sizeof(missing), "%s/none.mp4", dir);
     assert_int_equal(open_default(missing, NULL), LADDER_EINPUT_MISSING);
     assert_int_equal(open_default(write_file("e.mp4", "\x01\x02\x03 not media"), NULL), LADDER_EINPUT_INVALID);
+    /* A pattern in an image name would read a sequence of files. */
+    assert_int_equal(open_default(write_file("f%03d.jpg", "\xff\xd8\xff\xe0 jpeg"), NULL), LADDER_EREFUSED);
 }
 
 static int setup(void **state)
@@ -104,7 +106,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = { "a.m3u8", "b.mp4", "c.ffconcat", "d.mpd", "e.mp4" };
+    const char *names[] = { "a.m3u8", "b.mp4", "c.ffconcat", "d.mpd", "e.mp4", "f%03d.jpg" };
     char path[600];
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
