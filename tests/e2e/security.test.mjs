@@ -215,6 +215,18 @@ describe('outputs stay inside their root', () => {
     assert.deepEqual(fs.readdirSync(outside), []);
   });
 
+  it('job: a symlink planted at a temporary name (.poster.tmp-PID-X) is removed, never followed', async () => {
+    const root = makeTempDir('ladder-e2e-sec-root-');
+    const outside = makeTempDir('ladder-e2e-sec-outside-');
+    fs.writeFileSync(path.join(outside, 'keep.txt'), 'keep');
+    // A dead pid: the job takes it for a leftover of a killed job.
+    fs.symlinkSync(outside, path.join(root, '.poster.tmp-999999999-AAAAAA'));
+    const r = await job(thumb({ output_root: root }));
+    assert.equal(r.code, EXIT.ok, describeRun(r));
+    assert.deepEqual(fs.readdirSync(outside), ['keep.txt'], 'the job wrote or removed through the symlink');
+    assert.ok(fs.lstatSync(path.join(root, 'poster')).isDirectory());
+  });
+
   it('job: with output_root configured, an output_root outside it (.., symlink) is refused (exit 13)', async () => {
     const root = makeTempDir('ladder-e2e-sec-root-');
     const outside = makeTempDir('ladder-e2e-sec-outside-');
