@@ -454,6 +454,11 @@ typedef struct pump_state {
     int64_t end_pts;              /* end of the last frame, output time */
     AVPacket *early_audio[1024];  /* audio read before the first video frame, all streams */
     int nb_early_audio;
+    /* Timestamp discontinuities (see close_discontinuity()), microseconds. */
+    int64_t ts_offset;
+    int64_t last_dts, last_duration;
+    bool have_dts;
+    int64_t discontinuities;
 } pump_state;
 
 /*
@@ -543,6 +548,41 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
     }
 }
 
+/*
+ * A timestamp jump in a format that allows them (MPEG-TS: a spliced or
+ * restarted stream) would become a hole in the ladder: the picture before
+ * it held for the whole gap, one segment as long as the gap. As FFmpeg's
+ * CLI does, a jump of more than 10 s (forward or back) between consecutive
+ * packets shifts every later packet of every stream by the same offset,
+ * so video and audio stay together and the timeline runs on.
+ */
+#define DISCONTINUITY_US (10 * (int64_t)AV_TIME_BASE)
+
+static void close_discontinuity(ladder_session *s, pump_state *ps, AVPacket *pkt)
+{
+    if (!(s->in->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE)
+        return;
+    AVRational tb = s->in->streams[pkt->stream_index]->time_base;
+    int64_t offset = av_rescale_q(ps->ts_offset, AV_TIME_BASE_Q, tb);
+    int64_t dts = av_rescale_q(pkt->dts + offset, tb, AV_TIME_BASE_Q);
+    if (ps->have_dts && (dts > ps->last_dts + DISCONTINUITY_US || dts < ps->last_dts - DISCONTINUITY_US)) {
+        /* The packet follows the last one as if there had been no jump. */
+        int64_t target = ps->last_dts + (ps->last_duration > 0 ? ps->last_duration : 1);
+        ps->ts_offset -= dts - target;
+        ps->discontinuities++;
+        offset = av_rescale_q(ps->ts_offset, AV_TIME_BASE_Q, tb);
+        dts = target;
+    }
+    pkt->dts += offset;
+    if (pkt->pts != AV_NOPTS_VALUE)
+        pkt->pts += offset;
+    if (!ps->have_dts || dts > ps->last_dts) {
+        ps->last_dts = dts;
+        ps->last_duration = pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, AV_TIME_BASE_Q) : 0;
+    }
+    ps->have_dts = true;
+}
+
 /* Demux and decode the source once; video to the rungs, each audio stream
  * to its rendition's track. */
 static int run_pump(ladder_session *s, pump_state *ps)
@@ -568,6 +608,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
             truncated = true;     /* read error mid-file: the input is cut off */
             break;
         }
+        close_discontinuity(s, ps, pkt);
         if (pkt->stream_index == s->video_stream) {
             if (avcodec_send_packet(s->dec, pkt) < 0)
                 ps->decode_errors++;
@@ -599,6 +640,9 @@ static int run_pump(ladder_session *s, pump_state *ps)
     if (ps->decode_errors)
         session_log(s, LADDER_LOG_INFO, "input '%s': %lld undecodable video packets skipped",
                     s->input, (long long)ps->decode_errors);
+    if (ps->discontinuities)
+        session_log(s, LADDER_LOG_INFO, "input '%s': %lld timestamp jumps over 10 s closed",
+                    s->input, (long long)ps->discontinuities);
     if (ps->dropped)
         session_log(s, LADDER_LOG_WARNING, "input '%s': %lld frames with repeated timestamps dropped",
                     s->input, (long long)ps->dropped);

@@ -254,6 +254,18 @@ function cases() {
     "settb=1/1000,setpts='floor(N/2)*80/TB/1000'", '-fps_mode', 'passthrough', '-enc_time_base', '1/1000', f], 'dups'));
   add('timestamp-jump.ts', 'valid', (f) => ffmpeg([...src('320x180', 25, 2), ...X264, '-vf',
     "setpts='if(gte(N,25),PTS+30/TB,PTS)'", '-fps_mode', 'passthrough', f], 'jump'));
+  // Two TS pieces spliced, the second 60 s later (and one restarting at
+  // 0 after 30 s): the jump is closed on video and audio alike.
+  for (const [name, offset] of [['ts-splice-jump-forward.ts', 60], ['ts-splice-restart.ts', -29]]) {
+    add(name, 'valid', (f, base, dir) => {
+      const a = path.join(dir, `.${name}-a.ts`);
+      const b = path.join(dir, `.${name}-b.ts`);
+      ffmpeg([...src('320x180', 25, 1), ...tone(48000, 1), ...X264, ...AAC, '-output_ts_offset', '30', a], 'splice a');
+      ffmpeg([...src('320x180', 25, 1), ...tone(48000, 1), ...X264, ...AAC, '-output_ts_offset',
+        String(30 + offset), b], 'splice b');
+      fs.writeFileSync(f, Buffer.concat([fs.readFileSync(a), fs.readFileSync(b)]));
+    }, { check: 'av2s' });
+  }
   add('negative-start.mkv', 'valid', (f) => ffmpeg([...src('320x180', 25, 2), ...tone(48000, 2), ...X264, ...AAC,
     '-output_ts_offset', '-1', f], 'negative'));
   add('pts-wrap-2pow33.ts', 'valid', (f) => ffmpeg([...src('320x180', 25, 2), ...tone(48000, 2), ...X264, ...AAC,
