@@ -87,27 +87,19 @@ static int read_rotation(const AVStream *st)
  * and the duration the container claims. */
 static int check_limits(ladder_session *s, double duration)
 {
-    int64_t w = s->display_w, h = s->display_h;
-    int64_t max_pixels = s->job.max_pixels == 0 ? LADDER_DEFAULT_MAX_PIXELS : s->job.max_pixels;
-    const char *why = NULL;
-    char what[160];
-    if (w < LADDER_MIN_SIDE || h < LADDER_MIN_SIDE) {
-        why = what;
-        snprintf(what, sizeof(what), "%lldx%lld is smaller than %dx%d", (long long)w, (long long)h,
-                 LADDER_MIN_SIDE, LADDER_MIN_SIDE);
-    } else if (w > h * LADDER_MAX_ASPECT || h > w * LADDER_MAX_ASPECT) {
-        why = what;
-        snprintf(what, sizeof(what), "%lldx%lld has an aspect ratio beyond %d:1", (long long)w, (long long)h, LADDER_MAX_ASPECT);
-    } else if (max_pixels > 0 && w * h > max_pixels) {
-        why = what;
-        snprintf(what, sizeof(what), "%lldx%lld is more than %lld pixels (--max-pixels)", (long long)w,
-                 (long long)h, (long long)max_pixels);
-    } else if (s->job.max_duration > 0 && duration > s->job.max_duration) {
-        why = what;
-        snprintf(what, sizeof(what), "claims %.1f s, more than %.1f s (--max-duration)", duration,
+    long long w = s->display_w, h = s->display_h;
+    long long max_pixels = s->job.max_pixels == 0 ? LADDER_DEFAULT_MAX_PIXELS : s->job.max_pixels;
+    char why[160] = "";
+    if (w < LADDER_MIN_SIDE || h < LADDER_MIN_SIDE)
+        snprintf(why, sizeof(why), "%lldx%lld is smaller than %dx%d", w, h, LADDER_MIN_SIDE, LADDER_MIN_SIDE);
+    else if (w > h * LADDER_MAX_ASPECT || h > w * LADDER_MAX_ASPECT)
+        snprintf(why, sizeof(why), "%lldx%lld has an aspect ratio beyond %d:1", w, h, LADDER_MAX_ASPECT);
+    else if (max_pixels > 0 && w * h > max_pixels)
+        snprintf(why, sizeof(why), "%lldx%lld is more than %lld pixels (--max-pixels)", w, h, max_pixels);
+    else if (s->job.max_duration > 0 && duration > s->job.max_duration)
+        snprintf(why, sizeof(why), "claims %.1f s, more than %.1f s (--max-duration)", duration,
                  s->job.max_duration);
-    }
-    if (!why)
+    if (!why[0])
         return 0;
     session_fail(s, LADDER_ELIMIT, "input '%s': %s", s->input, why);
     return LADDER_ELIMIT;
