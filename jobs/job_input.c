@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "ladder/input_policy.h"
+#include "ladder/ladder.h"
 #include "job_internal.h"
 
 static int open_decoder(job_ctx *c, job_input *in, int index, AVCodecContext **out)
@@ -46,6 +47,19 @@ static int open_with_policy(job_ctx *c, job_input *in, const char *path)
     return ret ? job_fail(c, ret, "%s", msg) : 0;
 }
 
+/* Every job type decodes the whole picture: the encode limit on its size
+ * (the spec's or host configuration's max_pixels, else the built-in
+ * default) holds for all of them, before a decoder is opened. */
+static int check_pixels(job_ctx *c, const AVStream *vs)
+{
+    long long max = c->spec->max_pixels ? c->spec->max_pixels : LADDER_DEFAULT_MAX_PIXELS;
+    long long w = vs->codecpar->width, h = vs->codecpar->height;
+    if (max < 0 || w * h <= max)
+        return 0;
+    return job_fail(c, LADDER_ELIMIT, "input '%s': %lldx%lld is more than %lld pixels (max_pixels)",
+                    c->spec->input, w, h, max);
+}
+
 int job_input_open(job_ctx *c, job_input *in, bool want_audio)
 {
     memset(in, 0, sizeof(*in));
@@ -84,6 +98,8 @@ int job_input_open(job_ctx *c, job_input *in, bool want_audio)
     for (unsigned i = 0; i < in->fmt->nb_streams; i++)
         if ((int)i != in->vi && (int)i != in->ai)
             in->fmt->streams[i]->discard = AVDISCARD_ALL;
+    if ((ret = check_pixels(c, vs)))
+        return ret;
     if ((ret = open_decoder(c, in, in->vi, &in->vdec)))
         return ret;
     if (in->ai >= 0 && (ret = open_decoder(c, in, in->ai, &in->adec)))

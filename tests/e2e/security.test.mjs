@@ -264,6 +264,17 @@ describe('outputs stay inside their root', () => {
     assert.deepEqual(fs.readdirSync(root), []);
   });
 
+  it('job: every type holds the picture-size limit (a 4100x2400 thumbnail source: exit 12)', async () => {
+    const root = makeTempDir('ladder-e2e-sec-root-');
+    const big = path.join(work, 'big.mp4');
+    runFfmpeg(['-f', 'lavfi', '-i', 'color=c=gray:size=4100x2400:rate=25', '-frames:v', '1', '-c:v', 'libx264',
+      '-preset', 'ultrafast', big], 'big');
+    const r = await job(thumb({ output_root: root, input: big }));
+    assert.equal(r.code, EXIT.limit, describeRun(r));
+    assert.match(r.stderr, /4100x2400/);
+    assert.deepEqual(fs.readdirSync(root), []);
+  });
+
   it('job: the ladder type takes the limits (max_pixels, exit 12)', async () => {
     const root = makeTempDir('ladder-e2e-sec-root-');
     const r = await job({ type: 'ladder', input: clip, output_root: root, output: 'l', max_pixels: 1000,
