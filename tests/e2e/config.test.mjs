@@ -41,7 +41,7 @@ describe('ladder config', () => {
     assert.equal(doc.file, null);
     const keys = Object.keys(doc.keys);
     assert.deepEqual(keys, ['state_dir', 'host_cpu_slots', 'devices', 'preset', 'segment_seconds', 'memory_budget',
-      'when_busy', 'tier_file', 'routing.gpu_memory_reserve', 'routing.small_job_max_pixels', 'max_pixels',
+      'when_busy', 'tier_file', 'routing.gpu_memory_reserve', 'routing.small_job_max_pixels', 'allow_protocols', 'max_pixels',
       'max_memory', 'output_root',
       'input_allow']);
     for (const k of keys) assert.equal(doc.keys[k].source, 'default', k);
