@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "ladder/device_spec.h"
+#include "ladder/input_policy.h"
 #include "encode_devices.h"
 #include "encode_slots.h"
 #include "host_config.h"
@@ -93,6 +94,18 @@ static void encode_usage(FILE *out)
         "                     the decoder waits when it is full\n"
         "  --no-helpers       a free slot never joins a rung another slot is encoding\n"
         "\n"
+        "Input policy and limits (exit 13: refused by the policy; exit 12: over a limit):\n"
+        "  --allow-protocols LIST  protocols an input may use besides local files:\n"
+        "                     http, https (default: none)\n"
+        "  --allow-playlist-inputs  accept inputs that open other files or URLs named\n"
+        "                     inside them (HLS/DASH manifests, concat lists, image\n"
+        "                     sequences, IMF); their opens keep to the allowed protocols\n"
+        "  --max-pixels N|WxH|none  largest source picture (default 4096x2304)\n"
+        "  --max-duration SECONDS  longest source, as claimed or decoded (default none)\n"
+        "  --max-memory SIZE  most raw-frame memory: caps --memory-budget, and a ladder\n"
+        "                     that cannot run within it is refused (default none)\n"
+        "  (always: both sides at least 16 pixels, aspect ratio within 16:1)\n"
+        "\n"
         "Sharing the host (slots are lock files in $LADDER_STATE_DIR, else\n"
         "$XDG_RUNTIME_DIR/ladder, else /run/ladder, else /tmp/ladder-<uid>; the job\n"
         "takes 1..N host CPU slots, N from --devices, and waits while none is free):\n"
@@ -127,6 +140,7 @@ enum {
     OPT_DEVICES, OPT_DECODE_DEVICE, OPT_MEMORY, OPT_NO_HELPERS, OPT_PROGRESS, OPT_FAULT, OPT_FORMAT,
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
+    OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION, OPT_MAX_MEMORY,
 };
 
 static const struct option encode_options[] = {
@@ -153,6 +167,11 @@ static const struct option encode_options[] = {
     { "config", required_argument, NULL, OPT_CONFIG },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "format", required_argument, NULL, OPT_FORMAT },
+    { "allow-protocols", required_argument, NULL, OPT_ALLOW_PROTOCOLS },
+    { "allow-playlist-inputs", no_argument, NULL, OPT_ALLOW_PLAYLISTS },
+    { "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+    { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
+    { "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -197,6 +216,31 @@ static int parse_memory_budget(const char *text, size_t *out)
     if (ladder_config_parse_size(text, &bytes) || bytes < 1024 * 1024)
         return -1;
     *out = (size_t)bytes;
+    return 0;
+}
+
+/* --max-pixels: a count, WxH, or "none" (-1: no limit). */
+static int parse_max_pixels(const char *text, int64_t *out)
+{
+    if (!strcmp(text, "none")) {
+        *out = -1;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long a = strtoll(text, &end, 10);
+    if (errno || end == text || a < 1)
+        return -1;
+    if (*end == 'x') {
+        const char *h = end + 1;
+        long long b = strtoll(h, &end, 10);
+        if (errno || end == h || *end || b < 1 || a > (1LL << 20) || b > (1LL << 20))
+            return -1;
+        a *= b;
+    } else if (*end) {
+        return -1;
+    }
+    *out = a;
     return 0;
 }
 
@@ -414,6 +458,36 @@ int cmd_encode(int argc, char **argv)
                 return 2;
             }
             format_given = true;
+            break;
+        case OPT_ALLOW_PROTOCOLS:
+            if (ladder_input_policy_check(optarg, err, sizeof(err))) {
+                fprintf(stderr, "ladder: --allow-protocols '%s': %s\n", optarg, err);
+                return 2;
+            }
+            job.allow_protocols = optarg;
+            break;
+        case OPT_ALLOW_PLAYLISTS: job.allow_playlist_inputs = true; break;
+        case OPT_MAX_PIXELS:
+            if (parse_max_pixels(optarg, &job.max_pixels)) {
+                fprintf(stderr, "ladder: --max-pixels '%s': expected a pixel count, WxH or none\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_MAX_DURATION: {
+            char *end;
+            job.max_duration = strtod(optarg, &end);
+            if (end == optarg || *end || !(job.max_duration > 0 && job.max_duration < 1e9)) {
+                fprintf(stderr, "ladder: --max-duration '%s': expected seconds above 0\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case OPT_MAX_MEMORY:
+            if (parse_memory_budget(optarg, &job.max_memory)) {
+                fprintf(stderr, "ladder: --max-memory '%s': expected a size like 512M or 2G (at least 1M)\n",
+                        optarg);
+                return 2;
+            }
             break;
         case OPT_FAULT:
             if (parse_int(optarg, 1, 1000000, &job.invariant_fault_every)) {

@@ -21,6 +21,7 @@
 #include "encode_slots.h"
 #include "host_config.h"
 #include "ladder/config.h"
+#include "ladder/error.h"
 #include "ladder/job.h"
 #include "ladder/ladder.h"
 
@@ -299,6 +300,46 @@ static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size
     return 0;
 }
 
+/*
+ * The host configuration's roots (output_root, input_allow; file or
+ * LADDER_OUTPUT_ROOT / LADDER_INPUT_ALLOW): a spec must not name an output
+ * root or a local input outside them, however it spells the path ("..",
+ * symlinks). Unset: any path the process may use. LADDER_EREFUSED (exit 13)
+ * or LADDER_ECONFIG for a bad configuration. Also fills in the host's
+ * max_pixels / max_memory where the spec gives none.
+ */
+static int check_roots(ladder_job_spec *spec, char *err, size_t n)
+{
+    ladder_conf *conf = NULL;
+    int ret = ladder_conf_load(&conf, NULL, err, n);
+    if (ret)
+        return ret;
+    const ladder_conf_values *v = ladder_conf_get(conf);
+    /* The host's limits are the defaults of a ladder spec's own. */
+    if (!spec->max_pixels)
+        spec->max_pixels = v->max_pixels;
+    if (!spec->max_memory)
+        spec->max_memory = v->max_memory;
+    if (v->output_root[0] && !ladder_job_path_under(spec->output_root, v->output_root)) {
+        snprintf(err, n, "job spec: \"output_root\" '%.200s': outside the configured output_root '%.200s'",
+                 spec->output_root, v->output_root);
+        ret = LADDER_EREFUSED;
+    }
+    bool local = !strstr(spec->input, "://");
+    if (!ret && local && v->nb_input_allow > 0) {
+        bool ok = false;
+        for (int i = 0; i < v->nb_input_allow && !ok; i++)
+            ok = ladder_job_path_under(spec->input, v->input_allow[i]);
+        if (!ok) {
+            snprintf(err, n, "job spec: \"input\" '%.300s': not under a configured input_allow directory",
+                     spec->input);
+            ret = LADDER_EREFUSED;
+        }
+    }
+    ladder_conf_close(conf);
+    return ret;
+}
+
 int cmd_job(int argc, char **argv)
 {
     die_with_parent();
@@ -325,6 +366,11 @@ int cmd_job(int argc, char **argv)
         return report_error(id, ret, err);
     }
     free(text);
+    if ((ret = check_roots(spec, err, sizeof(err)))) {
+        json_object *id = json_object_new_string(spec->id);
+        ladder_job_spec_free(spec);
+        return report_error(id, ret, err);
+    }
     encode_slots *slots = NULL;
     if ((ret = take_slots(spec, &slots, err, sizeof(err)))) {
         code = report_error(json_object_new_string(spec->id), ret, err);

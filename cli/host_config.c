@@ -67,6 +67,10 @@ int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, 
     job->preset = values->preset;
     job->segment_seconds = values->segment_seconds;
     job->memory_budget = (size_t)values->memory_budget;
+    job->max_pixels = values->max_pixels;
+    /* values outlives the job: the caller keeps it for the whole run. */
+    job->allow_protocols = values->allow_protocols[0] ? values->allow_protocols : NULL;
+    job->max_memory = (size_t)values->max_memory;
     if (devices_set) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         char err[256];

@@ -20,6 +20,8 @@ const char *ladder_strerror(int err)
     case LADDER_EINTERNAL:      return "internal error";
     case LADDER_EBUSY:          return "no device slot free on this host (retry later)";
     case LADDER_ENODEVICE:      return "no device on this host matches the request";
+    case LADDER_ELIMIT:         return "input exceeds a configured limit";
+    case LADDER_EREFUSED:       return "input refused by the input policy";
     default:                    return "unknown error";
     }
 }
@@ -38,6 +40,8 @@ int ladder_exit_code(int err)
     case LADDER_ENOSPC:         return 9;
     case LADDER_ECODEC:         return 10;
     case LADDER_ENODEVICE:      return 11;  /* another node may have one */
+    case LADDER_ELIMIT:         return 12;
+    case LADDER_EREFUSED:       return 13;
     case LADDER_EBUSY:          return 75;  /* EX_TEMPFAIL: a queue retries it */
     case LADDER_ECANCELED:      return 130;
     default:                    return 1;

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libavutil/display.h>
+
 #include "ladder/error.h"
+#include "ladder/input_policy.h"
 #include "input.h"
 #include "session_internal.h"
 
@@ -27,28 +30,85 @@ static int find_video_stream(AVFormatContext *in)
     return best;
 }
 
+/*
+ * The display matrix's rotation in clockwise degrees, a multiple of 90 (0
+ * when there is none, or it is not a quarter turn: those are left alone).
+ */
+static int read_rotation(const AVStream *st)
+{
+    const int32_t *m = (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m)
+        return 0;
+    /* av_display_rotation_get() is counter-clockwise. */
+    double cw = -av_display_rotation_get(m);
+    if (isnan(cw))
+        return 0;
+    double quarter = round(cw / 90.0);
+    if (fabs(cw - quarter * 90.0) > 1.0)
+        return 0;
+    int deg = ((int)quarter * 90) % 360;
+    return deg < 0 ? deg + 360 : deg;
+}
+
+/* The limits of README "Security and limits", on the upright display size
+ * and the duration the container claims. */
+static int check_limits(ladder_session *s, double duration)
+{
+    long long w = s->display_w, h = s->display_h;
+    long long max_pixels = s->job.max_pixels == 0 ? LADDER_DEFAULT_MAX_PIXELS : s->job.max_pixels;
+    char why[160] = "";
+    if (w < LADDER_MIN_SIDE || h < LADDER_MIN_SIDE)
+        snprintf(why, sizeof(why), "%lldx%lld is smaller than %dx%d", w, h, LADDER_MIN_SIDE, LADDER_MIN_SIDE);
+    else if (w > h * LADDER_MAX_ASPECT || h > w * LADDER_MAX_ASPECT)
+        snprintf(why, sizeof(why), "%lldx%lld has an aspect ratio beyond %d:1", w, h, LADDER_MAX_ASPECT);
+    else if (max_pixels > 0 && w * h > max_pixels)
+        snprintf(why, sizeof(why), "%lldx%lld is more than %lld pixels (--max-pixels)", w, h, max_pixels);
+    else if (s->job.max_duration > 0 && duration > s->job.max_duration)
+        snprintf(why, sizeof(why), "claims %.1f s, more than %.1f s (--max-duration)", duration,
+                 s->job.max_duration);
+    if (!why[0])
+        return 0;
+    session_fail(s, LADDER_ELIMIT, "input '%s': %s", s->input, why);
+    return LADDER_ELIMIT;
+}
+
+/* avformat_open_input() under the job's input policy (protocols, nested
+ * formats: ladder/input_policy.h). */
+static int open_with_policy(ladder_session *s)
+{
+    ladder_input_policy policy = {
+        .allow_protocols = s->job.allow_protocols,
+        .allow_playlists = s->job.allow_playlist_inputs,
+    };
+    char err[512];
+    int ret = ladder_input_open(&s->in, s->input, &policy, err, sizeof(err));
+    if (ret)
+        session_fail(s, ret, "%s", err);
+    return ret;
+}
+
 int input_open(ladder_session *s)
 {
     struct stat sb;
-    if (stat(s->input, &sb) != 0 || access(s->input, R_OK) != 0) {
+    /* A URL (or FFmpeg's "proto:" forms: concat:, pipe:, file:) is the
+     * input policy's to judge. */
+    const char *proto = avio_find_protocol_name(s->input);
+    bool local = proto && !strcmp(proto, "file") && strncmp(s->input, "file:", 5);
+    if (local && (stat(s->input, &sb) != 0 || access(s->input, R_OK) != 0)) {
         session_fail(s, LADDER_EINPUT_MISSING, "input '%s': %s", s->input, strerror(errno));
         return LADDER_EINPUT_MISSING;
     }
-    if (S_ISDIR(sb.st_mode)) {
+    if (local && S_ISDIR(sb.st_mode)) {
         session_fail(s, LADDER_EINPUT_MISSING, "input '%s': is a directory", s->input);
         return LADDER_EINPUT_MISSING;
     }
-    if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+    if (local && S_ISREG(sb.st_mode) && sb.st_size == 0) {
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': file is empty", s->input);
         return LADDER_EINPUT_INVALID;
     }
-    int ret = avformat_open_input(&s->in, s->input, NULL, NULL);
-    if (ret < 0) {
-        char msg[128];
-        av_strerror(ret, msg, sizeof(msg));
-        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': not a media file (%s)", s->input, msg);
-        return LADDER_EINPUT_INVALID;
-    }
+    int ret = open_with_policy(s);
+    if (ret)
+        return ret;
     /* libavformat renders text files as video ("tty"); a text file is not
      * a media input. */
     if (!strcmp(s->in->iformat->name, "tty")) {
@@ -91,6 +151,12 @@ int input_open(ladder_session *s)
         s->display_w = s->src_w;
         s->display_h = s->src_h;
     }
+    s->rotation = read_rotation(st);
+    if (s->rotation == 90 || s->rotation == 270) {
+        int w = s->display_w;
+        s->display_w = s->display_h;
+        s->display_h = w;
+    }
 
     AVRational avg = st->avg_frame_rate, real = st->r_frame_rate;
     AVRational rate = avg.num > 0 && avg.den > 0 ? avg : real;
@@ -114,5 +180,5 @@ int input_open(ladder_session *s)
         duration = (double)s->in->duration / AV_TIME_BASE;
     s->frames_estimate = st->nb_frames > 0 ? st->nb_frames
                                            : (int64_t)llround(duration * av_q2d(s->src_rate));
-    return 0;
+    return check_limits(s, duration);
 }

@@ -2,11 +2,13 @@
  * The session: set-up, the decode pump, tear-down. See session_internal.h
  * for the threads and locks.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -159,7 +161,10 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     snprintf(s->report.route_reason, sizeof(s->report.route_reason), "%s",
              job->route_reason ? job->route_reason : "");
     s->job.route = s->job.route_reason = NULL;  /* copied: the caller's strings may go */
-    if (!s->input || !s->output_dir || !s->preset || (job->nb_rungs > 0 && !s->job_rungs)) {
+    s->allow_protocols = strdup(job->allow_protocols ? job->allow_protocols : "");
+    s->job.allow_protocols = s->allow_protocols;
+    if (!s->input || !s->output_dir || !s->preset || !s->allow_protocols ||
+        (job->nb_rungs > 0 && !s->job_rungs)) {
         ladder_session_close(s);
         return LADDER_ENOMEM;
     }
@@ -359,6 +364,52 @@ static int prepare_rungs(ladder_session *s)
     return 0;
 }
 
+/* Whether path exists and is a symlink (lstat: never followed). */
+static bool is_symlink(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
+}
+
+/*
+ * Everything is written inside OUTDIR. A symlink where ladder makes a
+ * directory of its own (video/, video/<rung>/, audio/ and the renditions
+ * in it, mp4/) would send segments wherever it points, so an output
+ * directory holding one is refused before anything is written. (Files are
+ * safe: each is written to a fresh O_EXCL temporary name and renamed over
+ * whatever sits at its final name, a symlink included.)
+ */
+static int refuse_symlinks(ladder_session *s)
+{
+    char path[PATH_MAX];
+    const char *tops[] = { "video", "audio", "mp4" };
+    const char *bad = NULL;
+    for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]) && !bad; i++) {
+        snprintf(path, sizeof(path), "%s/%s", s->output_dir, tops[i]);
+        if (is_symlink(path))
+            bad = path;
+    }
+    for (int i = 0; i < s->nb_rungs && !bad; i++)
+        if (is_symlink(s->rungs[i].dir))
+            bad = s->rungs[i].dir;
+    snprintf(path, sizeof(path), "%s/audio", s->output_dir);
+    DIR *audio = bad ? NULL : opendir(path);
+    for (struct dirent *e; audio && !bad && (e = readdir(audio));) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof(path), "%s/audio/%s", s->output_dir, e->d_name) < (int)sizeof(path) &&
+            is_symlink(path))
+            bad = path;
+    }
+    if (audio)
+        closedir(audio);
+    if (!bad)
+        return 0;
+    session_fail(s, LADDER_EOUTPUT, "output '%s': is a symlink: refused (outputs stay inside the output directory)",
+                 bad);
+    return LADDER_EOUTPUT;
+}
+
 static int prepare_output_dir(ladder_session *s)
 {
     int err = ladder_mkdir_p(s->output_dir);
@@ -368,6 +419,9 @@ static int prepare_output_dir(ladder_session *s)
         session_fail(s, err, "output directory '%s': %s", s->output_dir, ladder_strerror(err));
         return err;
     }
+    err = refuse_symlinks(s);
+    if (err)
+        return err;
     /* A playlist from an earlier run must not vouch for this run's files. */
     outputs_remove_stale(s);
     return 0;
@@ -400,6 +454,11 @@ typedef struct pump_state {
     int64_t end_pts;              /* end of the last frame, output time */
     AVPacket *early_audio[1024];  /* audio read before the first video frame, all streams */
     int nb_early_audio;
+    /* Timestamp discontinuities (see close_discontinuity()), microseconds. */
+    int64_t ts_offset;
+    int64_t last_dts, last_duration;
+    bool have_dts;
+    int64_t discontinuities;
 } pump_state;
 
 /*
@@ -436,6 +495,18 @@ static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVP
     return err ? err : audio_track_packet(track, pkt);
 }
 
+/* --max-duration holds for what is decoded too: a container that claims
+ * 2 s may hold hours. */
+static int check_decoded_duration(ladder_session *s, const pump_state *ps)
+{
+    double t = (double)ps->end_pts * av_q2d(s->src_tb);
+    if (!(s->job.max_duration > 0) || t <= s->job.max_duration)
+        return 0;
+    session_fail(s, LADDER_ELIMIT, "input '%s': longer than %.1f s (--max-duration)", s->input,
+                 s->job.max_duration);
+    return LADDER_ELIMIT;
+}
+
 static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
 {
     for (;;) {
@@ -462,11 +533,50 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
         int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : s->nominal_frame_ticks;
         ps->end_pts = pts + dur;
         ps->frames++;
-        ret = fan_out(s, frame);
+        ret = check_decoded_duration(s, ps);
+        if (!ret && s->rotation)
+            ret = rotate_frame(s, frame);
+        if (!ret)
+            ret = fan_out(s, frame);
         av_frame_unref(frame);
         if (ret)
             return ret;
     }
+}
+
+/*
+ * A timestamp jump in a format that allows them (MPEG-TS: a spliced or
+ * restarted stream) would become a hole in the ladder: the picture before
+ * it held for the whole gap, one segment as long as the gap. As FFmpeg's
+ * CLI does, a jump of more than 10 s (forward or back) between consecutive
+ * packets shifts every later packet of every stream by the same offset,
+ * so video and audio stay together and the timeline runs on.
+ */
+#define DISCONTINUITY_US (10 * (int64_t)AV_TIME_BASE)
+
+static void close_discontinuity(ladder_session *s, pump_state *ps, AVPacket *pkt)
+{
+    if (!(s->in->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE)
+        return;
+    AVRational tb = s->in->streams[pkt->stream_index]->time_base;
+    int64_t offset = av_rescale_q(ps->ts_offset, AV_TIME_BASE_Q, tb);
+    int64_t dts = av_rescale_q(pkt->dts + offset, tb, AV_TIME_BASE_Q);
+    if (ps->have_dts && (dts > ps->last_dts + DISCONTINUITY_US || dts < ps->last_dts - DISCONTINUITY_US)) {
+        /* The packet follows the last one as if there had been no jump. */
+        int64_t target = ps->last_dts + (ps->last_duration > 0 ? ps->last_duration : 1);
+        ps->ts_offset -= dts - target;
+        ps->discontinuities++;
+        offset = av_rescale_q(ps->ts_offset, AV_TIME_BASE_Q, tb);
+        dts = target;
+    }
+    pkt->dts += offset;
+    if (pkt->pts != AV_NOPTS_VALUE)
+        pkt->pts += offset;
+    if (!ps->have_dts || dts > ps->last_dts) {
+        ps->last_dts = dts;
+        ps->last_duration = pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, AV_TIME_BASE_Q) : 0;
+    }
+    ps->have_dts = true;
 }
 
 /* Demux and decode the source once; video to the rungs, each audio stream
@@ -494,6 +604,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
             truncated = true;     /* read error mid-file: the input is cut off */
             break;
         }
+        close_discontinuity(s, ps, pkt);
         if (pkt->stream_index == s->video_stream) {
             err = video_decoder_send(s, pkt, &ps->decode_errors);
             if (!err)
@@ -525,10 +636,39 @@ static int run_pump(ladder_session *s, pump_state *ps)
     if (ps->decode_errors)
         session_log(s, LADDER_LOG_INFO, "input '%s': %lld undecodable video packets skipped",
                     s->input, (long long)ps->decode_errors);
+    if (ps->discontinuities)
+        session_log(s, LADDER_LOG_INFO, "input '%s': %lld timestamp jumps over 10 s closed",
+                    s->input, (long long)ps->discontinuities);
     if (ps->dropped)
         session_log(s, LADDER_LOG_WARNING, "input '%s': %lld frames with repeated timestamps dropped",
                     s->input, (long long)ps->dropped);
     return err;
+}
+
+/*
+ * --max-memory: the least raw-frame memory this ladder runs in is one chunk
+ * of every rung being built at once (the budget only holds back chunks
+ * waiting for an encoder) plus the decoder's pictures in flight; over the
+ * cap, the job is refused before the output directory is made.
+ */
+static int check_max_memory(ladder_session *s)
+{
+    if (s->job.max_memory == 0)
+        return 0;
+    double frames_per_chunk = ceil(s->job.segment_seconds * av_q2d(s->src_rate));
+    if (!(frames_per_chunk > 0))
+        frames_per_chunk = ceil(s->job.segment_seconds * 30);
+    double need = 0;
+    for (int i = 0; i < s->nb_rungs; i++)
+        need += (double)s->rungs[i].frame_bytes * frames_per_chunk;
+    int src_bytes = av_image_get_buffer_size(s->src_pix_fmt, s->src_w, s->src_h, 1);
+    need += (double)(src_bytes > 0 ? src_bytes : 0) * (FRAME_FIFO_CAPACITY * s->nb_rungs + 16);
+    if (need <= (double)s->job.max_memory)
+        return 0;
+    session_fail(s, LADDER_ELIMIT, "input '%s': this ladder needs at least %.0f MiB of frames, "
+                 "more than --max-memory %.0f MiB", s->input, need / 1048576,
+                 (double)s->job.max_memory / 1048576);
+    return LADDER_ELIMIT;
 }
 
 /* Estimated relative cost of a rung's frame, before anything is measured. */
@@ -572,6 +712,8 @@ static int start_threads(ladder_session *s)
     s->report.cpu_slots = slots;
     if (s->job.memory_budget == 0)
         s->job.memory_budget = auto_memory_budget(s, slots);
+    if (s->job.max_memory > 0 && s->job.memory_budget > s->job.max_memory)
+        s->job.memory_budget = s->job.max_memory;
     int err = ladder_chunk_queue_init(&s->queue, s->nb_rungs, s->job.memory_budget,
                                       slots + 1, frames_total, cost);
     if (!err) {
@@ -638,6 +780,8 @@ int ladder_session_run(ladder_session *s)
     int err = input_open(s);
     if (!err)
         err = resolve_ladder(s);
+    if (!err)
+        err = check_max_memory(s);
     if (!err)
         err = prepare_output_dir(s);
     if (!err && ladder_chunk_plan_init(&s->plan, s->src_tb.num, s->src_tb.den, s->src_cfr,
@@ -770,6 +914,8 @@ void ladder_session_close(ladder_session *s)
     free(s->input);
     free(s->output_dir);
     free(s->preset);
+    free(s->allow_protocols);
     free(s->job_rungs);
+    rotate_close(s);
     free(s);
 }

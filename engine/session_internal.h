@@ -205,6 +205,7 @@ struct ladder_session {
     char *input;
     char *output_dir;
     char *preset;
+    char *allow_protocols;        /* the job's, copied */
     ladder_rung *job_rungs;
     ladder_progress_sink sink;
 
@@ -234,6 +235,13 @@ struct ladder_session {
     int64_t origin_pts;           /* first video pts: output time zero */
     int64_t nominal_frame_ticks;  /* one frame at the nominal rate, in src_tb */
     int64_t frames_estimate;
+    /* The display matrix's rotation, clockwise degrees (0, 90, 180, 270):
+     * the pump turns every decoded picture upright (rotate.c) and
+     * display_w/display_h are the upright size. */
+    int rotation;
+    struct AVFilterGraph *rot_graph;
+    struct AVFilterContext *rot_src, *rot_sink;
+    int rot_w, rot_h, rot_fmt;    /* the pictures the graph was built for */
     ladder_chunk_plan plan;
 
     rung_ctx *rungs;
@@ -395,5 +403,10 @@ const char *audio_track_codecs(const audio_track *a);
 const ladder_audio_plan *audio_track_plan(const audio_track *a);
 /* The time base of the segment times audio_track_segments() reports. */
 AVRational audio_track_time_base(const audio_track *a);
+
+/* rotate.c: turn a decoded picture upright (s->rotation != 0), in place:
+ * frame is replaced by the turned one. */
+int rotate_frame(ladder_session *s, AVFrame *frame);
+void rotate_close(ladder_session *s);
 
 #endif /* LADDER_ENGINE_SESSION_INTERNAL_H */

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ladder/input_policy.h"
+#include "ladder/ladder.h"
 #include "job_internal.h"
 
 static int open_decoder(job_ctx *c, job_input *in, int index, AVCodecContext **out)
@@ -31,6 +33,33 @@ static int open_decoder(job_ctx *c, job_input *in, int index, AVCodecContext **o
     return 0;
 }
 
+/*
+ * The input policy of ladder/input_policy.h: a local file, or the one URL
+ * the spec's url_allow (or LADDER_JOB_URL_ALLOW) let through, with its own
+ * protocol only; playlist-like formats are never a job's input.
+ */
+static int open_with_policy(job_ctx *c, job_input *in, const char *path)
+{
+    const char *proto = strstr(path, "://") ? avio_find_protocol_name(path) : NULL;
+    ladder_input_policy policy = { .allow_protocols = proto, .allow_playlists = false };
+    char msg[512];
+    int ret = ladder_input_open(&in->fmt, path, &policy, msg, sizeof(msg));
+    return ret ? job_fail(c, ret, "%s", msg) : 0;
+}
+
+/* Every job type decodes the whole picture: the encode limit on its size
+ * (the spec's or host configuration's max_pixels, else the built-in
+ * default) holds for all of them, before a decoder is opened. */
+static int check_pixels(job_ctx *c, const AVStream *vs)
+{
+    long long max = c->spec->max_pixels ? c->spec->max_pixels : LADDER_DEFAULT_MAX_PIXELS;
+    long long w = vs->codecpar->width, h = vs->codecpar->height;
+    if (max < 0 || w * h <= max)
+        return 0;
+    return job_fail(c, LADDER_ELIMIT, "input '%s': %lldx%lld is more than %lld pixels (max_pixels)",
+                    c->spec->input, w, h, max);
+}
+
 int job_input_open(job_ctx *c, job_input *in, bool want_audio)
 {
     memset(in, 0, sizeof(*in));
@@ -43,11 +72,9 @@ int job_input_open(job_ctx *c, job_input *in, bool want_audio)
         if (S_ISDIR(sb.st_mode))
             return job_fail(c, LADDER_EINPUT_MISSING, "input '%s': is a directory", path);
     }
-    int ret = avformat_open_input(&in->fmt, path, NULL, NULL);
-    if (ret < 0)
-        return job_fail(c, strstr(path, "://") && ret != AVERROR_INVALIDDATA ? LADDER_EINPUT_MISSING
-                                                                            : LADDER_EINPUT_INVALID,
-                        "input '%s': %s", path, av_err2str(ret));
+    int ret = open_with_policy(c, in, path);
+    if (ret)
+        return ret;
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0)
         return job_fail(c, LADDER_EINPUT_INVALID, "input '%s': %s", path, av_err2str(ret));
@@ -71,6 +98,8 @@ int job_input_open(job_ctx *c, job_input *in, bool want_audio)
     for (unsigned i = 0; i < in->fmt->nb_streams; i++)
         if ((int)i != in->vi && (int)i != in->ai)
             in->fmt->streams[i]->discard = AVDISCARD_ALL;
+    if ((ret = check_pixels(c, vs)))
+        return ret;
     if ((ret = open_decoder(c, in, in->vi, &in->vdec)))
         return ret;
     if (in->ai >= 0 && (ret = open_decoder(c, in, in->ai, &in->adec)))

@@ -96,6 +96,9 @@ int job_run_ladder(job_ctx *c)
     job.realtime = s->realtime;
     job.chunk_gate = s->chunk_gate;
     job.chunk_gate_opaque = s->chunk_gate_opaque;
+    job.max_pixels = s->max_pixels;
+    job.max_duration = s->max_duration;
+    job.max_memory = (size_t)s->max_memory;
     ladder_watch w = { .c = c };
     pthread_mutex_init(&w.lock, NULL);
     ladder_progress_sink sink = { .opaque = &w, .on_rung = on_rung };

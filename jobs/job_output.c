@@ -241,3 +241,19 @@ void ladder_job_output_close(ladder_job_output *o)
     free(o->final_path);
     o->tmp_path = o->final_path = NULL;
 }
+
+bool ladder_job_path_under(const char *path, const char *root)
+{
+    /* Both resolved: "..", "." and symlinks (a symlinked output_root
+     * pointing elsewhere included) are judged by where they lead. */
+    char *real = realpath(path, NULL);
+    char *real_root = realpath(root, NULL);
+    bool ok = false;
+    if (real && real_root) {
+        size_t n = strlen(real_root);
+        ok = !strncmp(real, real_root, n) && (real[n] == '\0' || real[n] == '/' || !strcmp(real_root, "/"));
+    }
+    free(real);
+    free(real_root);
+    return ok;
+}

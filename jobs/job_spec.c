@@ -36,7 +36,8 @@ static const char *const type_keys[][16] = {
     [LADDER_JOB_CONFORM] = { "fps", "width", "height", "fit", "pix_fmt", "audio_channels", "audio_rate",
                              "loudness", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_TRIM] = { "in", "out", "mode", "bitrate", "crf", "audio_bitrate", "preset", NULL },
-    [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", NULL },
+    [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", "max_pixels",
+                            "max_duration", "max_memory", NULL },
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -352,6 +353,22 @@ static int parse_type_options(json_object *root, ladder_job_spec *s, char *err, 
             s->codec = (int)c;
         }
         TRY(get_number(root, "segment_seconds", 0.5, 60, &s->segment_seconds, &given, err, n));
+        /* The limits of `ladder encode` (README "Security and limits"). */
+        double pixels = 0;
+        TRY(get_number(root, "max_pixels", 1, 1e12, &pixels, &given, err, n));
+        s->max_pixels = (int64_t)pixels;
+        TRY(get_number(root, "max_duration", 0.001, 1e9, &s->max_duration, &given, err, n));
+        free(text);
+        text = NULL;
+        TRY(get_string(root, "max_memory", false, &text, err, n));
+        if (text) {
+            int64_t bytes;
+            if (ladder_config_parse_size(text, &bytes) || bytes < (1 << 20)) {
+                ret = fail(err, n, "job spec: \"max_memory\" '%s': expected a size like 512M or 2G", text);
+                goto done;
+            }
+            s->max_memory = bytes;
+        }
         break;
     }
     }

@@ -17,6 +17,7 @@
 #include "ladder/decode_select.h"
 #include "ladder/device_spec.h"
 #include "ladder/error.h"
+#include "ladder/input_policy.h"
 
 typedef enum conf_type {
     T_PATH,          /* non-empty string */
@@ -24,6 +25,7 @@ typedef enum conf_type {
     T_DEVICES,       /* --devices syntax */
     T_DECODE,        /* --decode-device syntax */
     T_PRESET,        /* x264/x265 preset name */
+    T_PROTOCOLS,     /* input protocols: "http,https" (ladder/input_policy.h) */
     T_SECONDS,       /* 0.5..60 */
     T_SIZE,          /* bytes: 512M, 2G, 1048576 */
     T_WHEN_BUSY,
@@ -76,10 +78,19 @@ static const conf_key keys[] = {
     { { "routing.small_job_max_pixels", "int", "0", "LADDER_SMALL_JOB_MAX_PIXELS",
         "0: every job that fits a GPU's memory prefers it; N: only jobs whose top rung has at most N pixels do" },
       T_PIXELS, FIELD(small_job_max_pixels), 0 },
-    { { "output_root", "path", "", "LADDER_OUTPUT_ROOT", "jobs (later): outputs must lie under it" },
+    { { "allow_protocols", "protocols", "", "LADDER_ALLOW_PROTOCOLS",
+        "protocols an encode input may use besides local files: http, https (--allow-protocols)" },
+      T_PROTOCOLS, FIELD(allow_protocols), 0 },
+    { { "max_pixels", "int", "0", "LADDER_MAX_PIXELS",
+        "largest source picture (width x height) of encode and ladder jobs; 0: the built-in 4096x2304" },
+      T_PIXELS, FIELD(max_pixels), 0 },
+    { { "max_memory", "size", "", "LADDER_MAX_MEMORY",
+        "most raw-frame memory of encode and ladder jobs (--max-memory; default none)" },
+      T_SIZE, FIELD(max_memory), 1 << 20 },
+    { { "output_root", "path", "", "LADDER_OUTPUT_ROOT", "jobs: a spec's output_root must lie under it" },
       T_PATH, FIELD(output_root), 0 },
     { { "input_allow", "paths", "", "LADDER_INPUT_ALLOW",
-        "jobs (later): inputs must lie under one of these (env: colon-separated)" },
+        "jobs: local inputs must lie under one of these (env: colon-separated)" },
       T_PATH_LIST, FIELD(input_allow), 0 },
 };
 
@@ -175,6 +186,14 @@ static int parse_value(const conf_key *k, const char *text, ladder_conf_values *
         char req_why[256];
         if (ladder_decode_request_parse(text, &req, req_why, sizeof(req_why))) {
             snprintf(why, size, "%s", req_why);
+            return -1;
+        }
+        return copy_string(field, k->size, text);
+    }
+    case T_PROTOCOLS: {
+        char policy_why[256];
+        if (strlen(text) >= k->size || ladder_input_policy_check(text, policy_why, sizeof(policy_why))) {
+            snprintf(why, size, "%s", strlen(text) >= k->size ? "list too long" : policy_why);
             return -1;
         }
         return copy_string(field, k->size, text);
@@ -596,7 +615,7 @@ void ladder_conf_format(const ladder_conf *c, int i, char *buf, size_t size)
         return;
     const char *field = (const char *)&c->v + keys[i].offset;
     switch (keys[i].type) {
-    case T_PATH: case T_DEVICES: case T_DECODE: case T_PRESET: snprintf(buf, size, "%s", field); break;
+    case T_PATH: case T_DEVICES: case T_DECODE: case T_PRESET: case T_PROTOCOLS: snprintf(buf, size, "%s", field); break;
     case T_SLOTS:
         if (*(const int *)field)          /* 0: unset (one per core) */
             snprintf(buf, size, "%d", *(const int *)field);
@@ -625,7 +644,7 @@ static json_object *value_json(const ladder_conf *c, int i)
 {
     const char *field = (const char *)&c->v + keys[i].offset;
     switch (keys[i].type) {
-    case T_PATH: case T_DEVICES: case T_DECODE: case T_PRESET:
+    case T_PATH: case T_DEVICES: case T_DECODE: case T_PRESET: case T_PROTOCOLS:
         return field[0] ? json_object_new_string(field) : NULL;
     case T_SLOTS: return *(const int *)field ? json_object_new_int(*(const int *)field) : NULL;
     case T_SECONDS: return json_object_new_double(*(const double *)field);

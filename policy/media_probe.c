@@ -17,6 +17,7 @@
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 
+#include "ladder/input_policy.h"
 #include "ladder/media_probe.h"
 
 #define DEFAULT_SCAN_SECONDS 10.0
@@ -183,14 +184,12 @@ int ladder_media_probe_open(ladder_media_probe **out, const char *path, double s
         snprintf(err, err_size, "input '%s': file is empty", path);
         return LADDER_EINPUT_INVALID;
     }
+    /* The default input policy (ladder/input_policy.h): a playlist or a
+     * concat list is not probed through, it is refused. */
     AVFormatContext *in = NULL;
-    int ret = avformat_open_input(&in, path, NULL, NULL);
-    if (ret < 0) {
-        char msg[128];
-        av_strerror(ret, msg, sizeof(msg));
-        snprintf(err, err_size, "input '%s': not a media file (%s)", path, msg);
-        return LADDER_EINPUT_INVALID;
-    }
+    int ret = ladder_input_open(&in, path, NULL, err, err_size);
+    if (ret)
+        return ret;
     /* libavformat shows a text file as video ("tty"): not media. */
     if (!strcmp(in->iformat->name, "tty") || avformat_find_stream_info(in, NULL) < 0 ||
         in->nb_streams == 0) {

@@ -66,7 +66,10 @@ typedef struct ladder_conf_values {
     char tier_file[LADDER_CONF_PATH_MAX];  /* "" = no tiers: every device runs anything */
     int64_t gpu_memory_reserve;            /* routing: bytes kept free on each GPU */
     int64_t small_job_max_pixels;          /* routing: at most this many pixels = small job */
-    char output_root[LADDER_CONF_PATH_MAX]; /* jobs (later): outputs must be under it */
+    char allow_protocols[64];              /* input protocols besides file; "" = none */
+    int64_t max_pixels;                    /* source limit; 0 = the built-in 4096x2304 */
+    int64_t max_memory;                    /* raw-frame cap, bytes; 0 = none */
+    char output_root[LADDER_CONF_PATH_MAX]; /* jobs: outputs must be under it */
     int nb_input_allow;                    /* jobs (later): inputs must be under one of these */
     char input_allow[LADDER_CONF_ALLOW_MAX][LADDER_CONF_PATH_MAX];
 } ladder_conf_values;

@@ -31,6 +31,11 @@ enum ladder_error {
     LADDER_EBUSY           = -14, /* no device slot free on the host and the job
                                      would not wait: retry later (exit 75) */
     LADDER_ENODEVICE       = -15, /* no device on this host matches the request */
+    LADDER_ELIMIT          = -16, /* input outside a configured limit (picture size,
+                                     aspect ratio, duration) */
+    LADDER_EREFUSED        = -17, /* input refused by the input policy: a protocol
+                                     not allowed, or a playlist/concat-style format
+                                     that would open other files or URLs */
 };
 
 /* A static English description of err; never NULL. */

@@ -82,6 +82,9 @@ typedef struct ladder_job_spec {
     unsigned formats;             /* 0 = default */
     int codec;                    /* ladder_codec; 0 = default */
     double segment_seconds;       /* 0 = default */
+    int64_t max_pixels;           /* limits (ladder_job): 0 = the defaults */
+    double max_duration;
+    int64_t max_memory;
     /* URL allow-list from the spec ("url_allow": [...]); the environment's
      * LADDER_JOB_URL_ALLOW is added when the job runs. */
     char **url_allow;
@@ -141,6 +144,12 @@ int ladder_job_output_init(ladder_job_output *o, const char *root, const char *n
 int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
 /* Remove the temporary directory (if still there) and free the paths. */
 void ladder_job_output_close(ladder_job_output *o);
+/*
+ * Whether path, every symlink and ".." resolved, is root or lies under it
+ * (root resolved too). False when either does not exist. The host
+ * configuration's output_root and input_allow are held to it by `ladder job`.
+ */
+bool ladder_job_path_under(const char *path, const char *root);
 /* Remove a directory tree (no symlinks followed). 0 or LADDER_EIO. */
 int ladder_job_rmtree(const char *path);
 

@@ -212,7 +212,32 @@ typedef struct ladder_job {
      * the devices above whatever the route says. */
     const char *route;
     const char *route_reason;
+    /*
+     * Input policy and limits (README "Security and limits"). Inputs are
+     * local files only unless allow_protocols names more ("http,https");
+     * formats that open other files named inside them (HLS, DASH, concat,
+     * image sequences, IMF) only with allow_playlist_inputs. A source
+     * outside the limits fails with LADDER_ELIMIT before anything is
+     * written: max_pixels (width x height as displayed; 0 =
+     * LADDER_DEFAULT_MAX_PIXELS, < 0 = none), max_duration (seconds,
+     * claimed by the container or decoded; 0 = none), and always sides of
+     * at least LADDER_MIN_SIDE pixels and an aspect ratio within
+     * LADDER_MAX_ASPECT:1.
+     */
+    const char *allow_protocols;
+    bool allow_playlist_inputs;
+    int64_t max_pixels;
+    double max_duration;
+    /* Bytes of raw frames the job may hold at most; 0 = no cap. The
+     * memory budget is held to it, and a ladder that cannot run within it
+     * (one chunk of every rung being built at once, plus the decoder's
+     * pictures) fails with LADDER_ELIMIT before anything is written. */
+    size_t max_memory;
 } ladder_job;
+
+#define LADDER_DEFAULT_MAX_PIXELS ((int64_t)4096 * 2304)
+#define LADDER_MIN_SIDE 16
+#define LADDER_MAX_ASPECT 16
 
 /* Fill job with the defaults documented above. */
 void ladder_job_defaults(ladder_job *job);

@@ -40,8 +40,9 @@ describe('ladder config', () => {
     const doc = await configJson([], cleanEnv({ LADDER_STATE_DIR: '' }));
     assert.equal(doc.file, null);
     const keys = Object.keys(doc.keys);
-    assert.deepEqual(keys, ['state_dir', 'host_cpu_slots', 'devices', 'gpu_sessions', 'decode_device', 'preset', 'segment_seconds', 'memory_budget',
-      'when_busy', 'tier_file', 'routing.gpu_memory_reserve', 'routing.small_job_max_pixels', 'output_root',
+    assert.deepEqual(keys, ['state_dir', 'host_cpu_slots', 'devices', 'gpu_sessions', 'decode_device', 'preset',
+      'segment_seconds', 'memory_budget', 'when_busy', 'tier_file', 'routing.gpu_memory_reserve',
+      'routing.small_job_max_pixels', 'allow_protocols', 'max_pixels', 'max_memory', 'output_root',
       'input_allow']);
     for (const k of keys) assert.equal(doc.keys[k].source, 'default', k);
     assert.equal(doc.keys.preset.value, 'veryfast');

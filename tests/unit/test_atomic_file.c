@@ -103,6 +103,38 @@ static int count_entries(const char *dir)
     return n;
 }
 
+/*
+ * A symlink planted at the temporary names (they are predictable: pid and
+ * a counter) is never written through: O_EXCL skips the name, and the
+ * file lands at its own path with the victim untouched. Runs first, so the
+ * process's counter starts at 0.
+ */
+static void write_skips_planted_temp_symlinks(void **state)
+{
+    const char *dir = *state;
+    char victim[PATH_LEN], path[PATH_LEN], link[PATH_LEN];
+    join(victim, dir, "victim");
+    FILE *f = fopen(victim, "wb");
+    assert_non_null(f);
+    fputs("untouched", f);
+    fclose(f);
+    join(path, dir, "seg_00001.m4s");
+    for (int n = 0; n < 4; n++) {
+        snprintf(link, sizeof(link), "%s/.seg_00001.m4s.tmp.%ld.%d", dir, (long)getpid(), n);
+        assert_int_equal(symlink(victim, link), 0);
+    }
+    const char text[] = "segment";
+    assert_int_equal(ladder_atomic_write(path, text, strlen(text)), 0);
+    char buf[64];
+    assert_int_equal(read_file(victim, buf, sizeof(buf)), 9);
+    assert_string_equal(buf, "untouched");
+    assert_int_equal(read_file(path, buf, sizeof(buf)), (long)strlen(text));
+    assert_string_equal(buf, text);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+}
+
 static void write_creates_file(void **state)
 {
     const char *dir = *state;
@@ -378,6 +410,7 @@ static void mkdir_p_invalid(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(write_skips_planted_temp_symlinks),
         T(write_creates_file),
         T(write_empty_file),
         T(write_large_binary),

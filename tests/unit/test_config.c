@@ -66,6 +66,9 @@ static const layer_case layers[] = {
     { "tier_file", "\"/etc/t.json\"", "/etc/t.json", "/x/t.json", "/x/t.json", "/y/t.json", "/y/t.json" },
     { "routing.gpu_memory_reserve", "1048576", "1048576", "1G", "1073741824", "0", "0" },
     { "routing.small_job_max_pixels", "100", "100", "200", "200", "0", "0" },
+    { "allow_protocols", "\"http\"", "http", "https", "https", "http,https", "http,https" },
+    { "max_pixels", "100", "100", "200", "200", "300", "300" },
+    { "max_memory", "\"1G\"", "1073741824", "2M", "2097152", "3072K", "3145728" },
     { "output_root", "\"/out\"", "/out", "/out2", "/out2", "/out3", "/out3" },
     { "input_allow", "[\"/in\", \"/media\"]", "/in:/media", "/a:/b:/c", "/a:/b:/c", "/d", "/d" },
 };

@@ -11,8 +11,9 @@ import { createDeviceTracker, createMetrics, serveMetrics } from './metrics.mjs'
 import { chainJobs } from './chain.mjs';
 import { createHeartbeat } from './heartbeat.mjs';
 
-// ladder's "the job description is wrong" codes: retrying cannot help.
-export const UNRECOVERABLE_CODES = new Set([3, 4, 5, 6]);
+// ladder's "the job description is wrong" codes (12: input over a limit, 13:
+// refused by the security policy): retrying cannot help.
+export const UNRECOVERABLE_CODES = new Set([3, 4, 5, 6, 12, 13]);
 export const BUSY_CODE = 75;
 export const CANCELLED_CODE = 130;
 

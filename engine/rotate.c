@@ -1,0 +1,105 @@
+/*
+ * Applying the source's display matrix. A phone video is often stored
+ * landscape with a matrix that says "turn 90 degrees to show": players
+ * obey it, so every rung must be encoded upright (segments carry no
+ * matrix, and HLS/DASH players would ignore one). Done once, in the decode
+ * pump, with libavfilter's transpose / hflip+vflip (every pixel format, 4:2:2
+ * through an automatic conversion), before the frames fan out to the rungs.
+ */
+#include <stdio.h>
+
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/hwcontext.h>
+
+#include "ladder/error.h"
+#include "session_internal.h"
+
+void rotate_close(ladder_session *s)
+{
+    avfilter_graph_free(&s->rot_graph);
+    s->rot_src = s->rot_sink = NULL;
+}
+
+static int rotate_build(ladder_session *s, const AVFrame *f)
+{
+    rotate_close(s);
+    const char *chain = s->rotation == 90 ? "transpose=clock"
+                      : s->rotation == 270 ? "transpose=cclock" : "hflip,vflip";
+    char args[256];
+    snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
+             f->width, f->height, f->format, s->src_tb.num, s->src_tb.den,
+             f->sample_aspect_ratio.num > 0 ? f->sample_aspect_ratio.num : 1,
+             f->sample_aspect_ratio.den > 0 ? f->sample_aspect_ratio.den : 1);
+    AVFilterInOut *in = NULL, *out = NULL;
+    int ret = (s->rot_graph = avfilter_graph_alloc()) ? 0 : AVERROR(ENOMEM);
+    if (ret >= 0) {
+        /* The pump is one thread among the scalers and encoders. */
+        s->rot_graph->nb_threads = 1;
+        ret = avfilter_graph_create_filter(&s->rot_src, avfilter_get_by_name("buffer"), "in", args,
+                                           NULL, s->rot_graph);
+    }
+    if (ret >= 0)
+        ret = avfilter_graph_create_filter(&s->rot_sink, avfilter_get_by_name("buffersink"), "out",
+                                           NULL, NULL, s->rot_graph);
+    if (ret >= 0) {
+        in = avfilter_inout_alloc();
+        out = avfilter_inout_alloc();
+        ret = in && out ? 0 : AVERROR(ENOMEM);
+    }
+    if (ret >= 0) {
+        out->name = av_strdup("in");
+        out->filter_ctx = s->rot_src;
+        in->name = av_strdup("out");
+        in->filter_ctx = s->rot_sink;
+        ret = out->name && in->name ? avfilter_graph_parse_ptr(s->rot_graph, chain, &in, &out, NULL)
+                                    : AVERROR(ENOMEM);
+    }
+    avfilter_inout_free(&in);
+    avfilter_inout_free(&out);
+    if (ret >= 0)
+        ret = avfilter_graph_config(s->rot_graph, NULL);
+    if (ret < 0) {
+        rotate_close(s);
+        return ret == AVERROR(ENOMEM) ? LADDER_ENOMEM : LADDER_EINTERNAL;
+    }
+    s->rot_w = f->width;
+    s->rot_h = f->height;
+    s->rot_fmt = f->format;
+    return 0;
+}
+
+int rotate_frame(ladder_session *s, AVFrame *frame)
+{
+    /* NVDEC pictures are turned on the CPU (this FFmpeg has no CUDA
+     * transpose): they come down once here, and the rungs then scale the
+     * upright picture on the CPU. */
+    if (frame->format == AV_PIX_FMT_CUDA) {
+        AVFrame *sw = av_frame_alloc();
+        if (!sw || av_hwframe_transfer_data(sw, frame, 0) < 0 || av_frame_copy_props(sw, frame) < 0) {
+            av_frame_free(&sw);
+            return LADDER_ENOMEM;
+        }
+        av_frame_unref(frame);
+        av_frame_move_ref(frame, sw);
+        av_frame_free(&sw);
+    }
+    /* Rebuilt when the decoder changes size or format mid-stream. */
+    if (!s->rot_graph || frame->width != s->rot_w || frame->height != s->rot_h || frame->format != s->rot_fmt) {
+        int err = rotate_build(s, frame);
+        if (err)
+            return err;
+    }
+    int64_t duration = frame->pkt_duration;
+    /* The graph takes the reference; frame is empty until the turned
+     * picture comes back into it (the filters are one in, one out). */
+    int ret = av_buffersrc_add_frame_flags(s->rot_src, frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+    av_frame_unref(frame);
+    if (ret >= 0)
+        ret = av_buffersink_get_frame(s->rot_sink, frame);
+    if (ret < 0)
+        return ret == AVERROR(ENOMEM) ? LADDER_ENOMEM : LADDER_EINTERNAL;
+    frame->pkt_duration = duration;
+    return 0;
+}
