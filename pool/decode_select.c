@@ -4,25 +4,12 @@
 #include "ladder/decode_select.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_probe.h"
 #include "ladder/error.h"
-
-static int fail(char *why, size_t why_size, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
-{
-    if (why && why_size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, why_size, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static bool parse_count(const char *text, int min, int *out)
 {
@@ -40,7 +27,7 @@ int ladder_decode_request_parse(const char *text, ladder_decode_request *out, ch
     memset(out, 0, sizeof(*out));
     out->gpu = -1;
     if (!text || !*text || strlen(text) >= sizeof(out->text))
-        return fail(why, why_size, LADDER_ECONFIG, "--decode-device: expected cpu, gpu[:N|:uuid=UUID], auto "
+        return device_request_fail(why, why_size, LADDER_ECONFIG, "--decode-device: expected cpu, gpu[:N|:uuid=UUID], auto "
                                                    "or fault:fail-after=N");
     snprintf(out->text, sizeof(out->text), "%s", text);
     if (!strcmp(text, "cpu")) {
@@ -65,16 +52,16 @@ int ladder_decode_request_parse(const char *text, ladder_decode_request *out, ch
         const char *index = !strncmp(arg, "gpu=", 4) ? arg + 4 : arg;
         if (parse_count(index, 0, &out->gpu))
             return 0;
-        return fail(why, why_size, LADDER_ECONFIG, "--decode-device '%s': after gpu: a GPU index or uuid=UUID",
+        return device_request_fail(why, why_size, LADDER_ECONFIG, "--decode-device '%s': after gpu: a GPU index or uuid=UUID",
                     text);
     }
     if (!strncmp(text, "fault:fail-after=", 17)) {
         out->kind = LADDER_DECODE_REQUEST_FAULT;
         if (parse_count(text + 17, 0, &out->fail_after))
             return 0;
-        return fail(why, why_size, LADDER_ECONFIG, "--decode-device '%s': fail-after= wants a frame count", text);
+        return device_request_fail(why, why_size, LADDER_ECONFIG, "--decode-device '%s': fail-after= wants a frame count", text);
     }
-    return fail(why, why_size, LADDER_ECONFIG,
+    return device_request_fail(why, why_size, LADDER_ECONFIG,
                 "--decode-device '%s': expected cpu, gpu[:N|:uuid=UUID], auto or fault:fail-after=N", text);
 }
 
@@ -199,5 +186,5 @@ int ladder_decode_select(const ladder_decode_request *r, const ladder_device_inf
         set_cpu(out, r, reason);
         return 0;
     }
-    return fail(why, why_size, LADDER_ENODEVICE, "--decode-device %s: %s", r->text, reason);
+    return device_request_fail(why, why_size, LADDER_ENODEVICE, "--decode-device %s: %s", r->text, reason);
 }

@@ -95,6 +95,11 @@ int ladder_device_inventory_probe_with(ladder_device_inventory **out,
  * The per-vendor probes append devices through this (the inventory copies
  * *info and sets its index). Returns 0 or LADDER_ENOMEM.
  */
+/* Device and decode requests (device_select.c, decode_select.c): the
+ * reason into why (when given) and code back, for one-line returns. */
+int device_request_fail(char *why, size_t why_size, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* An empty inventory (inventory_file.c fills one). 0 or LADDER_ENOMEM. */
 int device_inventory_new(ladder_device_inventory **out);
 

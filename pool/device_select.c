@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device_probe.h"
 #include "ladder/error.h"
 
-static int fail(char *why, size_t why_size, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
+int device_request_fail(char *why, size_t why_size, int code, const char *fmt, ...)
 {
     if (why && why_size) {
         va_list ap;
@@ -50,7 +49,7 @@ static bool name_taken(const ladder_device_spec *out, int nb, const char *name)
 static int push(ladder_device_spec *out, int max, int *nb, const ladder_device_spec *d, char *why, size_t why_size)
 {
     if (*nb == max)
-        return fail(why, why_size, LADDER_ECONFIG, "devices: more than %d after expanding the requests", max);
+        return device_request_fail(why, why_size, LADDER_ECONFIG, "devices: more than %d after expanding the requests", max);
     out[(*nb)++] = *d;
     return 0;
 }
@@ -116,12 +115,12 @@ static int expand_gpus(const ladder_device_spec *r, const ladder_device_info *ho
     char request[96];
     ladder_device_spec_format(r, 1, request, sizeof(request));
     if (last_why[0])
-        return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%s)", request, last_why);
+        return device_request_fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%s)", request, last_why);
     const char *vendor_name = intel ? "Intel" : "NVIDIA";
     if (gpus)
-        return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%d %s GPU(s), none with that %s)",
+        return device_request_fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no GPU matches (%d %s GPU(s), none with that %s)",
                     request, gpus, vendor_name, r->uuid[0] ? "UUID" : "index");
-    return fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no %s GPU on this host%s%s%s", request, vendor_name,
+    return device_request_fail(why, why_size, LADDER_ENODEVICE, "devices '%s': no %s GPU on this host%s%s%s", request, vendor_name,
                 vendor_reason && vendor_reason[0] ? " (" : "", vendor_reason ? vendor_reason : "",
                 vendor_reason && vendor_reason[0] ? ")" : "");
 }
@@ -160,7 +159,7 @@ int ladder_device_select(const ladder_device_spec *requested, int nb, const ladd
                 err = expand_gpus(&gpus, host, nb_host, "", out, max, nb_out, false, why, why_size);
         } else {
             err = name_taken(out, *nb_out, r->name)
-                      ? fail(why, why_size, LADDER_ECONFIG, "devices: name '%s' is used twice", r->name)
+                      ? device_request_fail(why, why_size, LADDER_ECONFIG, "devices: name '%s' is used twice", r->name)
                       : push(out, max, nb_out, r, why, why_size);
         }
         if (err)
