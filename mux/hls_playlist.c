@@ -85,14 +85,72 @@ static int sb_finish(strbuf *sb, char **out)
 }
 
 /*
+ * Length of the UTF-8 sequence at s that is neither malformed (overlong,
+ * a surrogate, above U+10FFFF, cut short) nor a control character; 0 when
+ * it is one of those.
+ */
+static size_t utf8_char(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x20 || c == 0x7f)
+        return 0;                 /* C0 controls, CR and LF among them, and DEL */
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;             /* also stops at the NUL of a cut sequence */
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+        return 0;                 /* overlong, out of range, surrogate, C1 control */
+    return n;
+}
+
+/*
  * Strings are written verbatim, inside double quotes for attributes or as
  * URI lines. RFC 8216 quoted strings cannot contain '"', CR or LF, and
  * there is no escape syntax, so such input is refused rather than altered.
- * Empty strings are refused too: none of the fields may be empty.
+ * A playlist must be UTF-8 without control characters other than CR and
+ * LF (RFC 8216 4.1), so those are refused as well. Empty strings are
+ * refused too: none of the fields may be empty.
  */
 static int valid_text(const char *s)
 {
-    return s && *s && !strpbrk(s, "\"\r\n");
+    if (!s || !*s)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_char(p);
+        if (n == 0 || *p == '"')
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/*
+ * A URI on a line of its own: besides valid_text, it must not start with
+ * '#', which would make the line a tag or a comment to every reader (the
+ * segment or variant would vanish and the next one take its EXTINF or
+ * STREAM-INF).
+ */
+static int valid_uri_line(const char *s)
+{
+    return valid_text(s) && s[0] != '#';
 }
 
 /*
@@ -127,7 +185,7 @@ static int media_playlist(const char *init_uri, const ladder_hls_segment *segs, 
     long long target = 0;
     for (size_t i = 0; i < nb_segs; i++) {
         double d = segs[i].duration;
-        if (!valid_text(segs[i].uri) || !isfinite(d) || d <= 0 || d > MAX_SEGMENT_SECONDS)
+        if (!valid_uri_line(segs[i].uri) || !isfinite(d) || d <= 0 || d > MAX_SEGMENT_SECONDS)
             return LADDER_EINVAL;
         if (iframes && (segs[i].byte_length <= 0 || segs[i].byte_offset < 0))
             return LADDER_EINVAL;
@@ -203,7 +261,7 @@ static int check_audio(const ladder_hls_audio_rendition *audio, size_t nb_audio)
 static int check_variant(const ladder_hls_variant *v,
                          const ladder_hls_audio_rendition *audio, size_t nb_audio)
 {
-    if (!valid_text(v->uri) || !valid_text(v->codecs) ||
+    if (!valid_uri_line(v->uri) || !valid_text(v->codecs) ||
         v->bandwidth <= 0 || v->average_bandwidth < 0 ||
         v->width < 0 || v->height < 0 || (v->width == 0) != (v->height == 0) ||
         !isfinite(v->frame_rate) || v->frame_rate < 0 || v->frame_rate > MAX_FRAME_RATE)
