@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ladder/error.h"
+#include "utf8.h"
 
 /* Values beyond these are a caller's bug (a timestamp unit mix-up), not
  * media; the bounds also keep the thousandths counts far from overflow. */
@@ -85,43 +86,6 @@ static int sb_finish(strbuf *sb, char **out)
 }
 
 /*
- * Length of the UTF-8 sequence at s that is neither malformed (overlong,
- * a surrogate, above U+10FFFF, cut short) nor a control character; 0 when
- * it is one of those.
- */
-static size_t utf8_char(const unsigned char *s)
-{
-    unsigned c = s[0];
-    if (c < 0x20 || c == 0x7f)
-        return 0;                 /* C0 controls, CR and LF among them, and DEL */
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;             /* also stops at the NUL of a cut sequence */
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-        return 0;                 /* overlong, out of range, surrogate, C1 control */
-    return n;
-}
-
-/*
  * Strings are written verbatim, inside double quotes for attributes or as
  * URI lines. RFC 8216 quoted strings cannot contain '"', CR or LF, and
  * there is no escape syntax, so such input is refused rather than altered.
@@ -134,8 +98,10 @@ static int valid_text(const char *s)
     if (!s || !*s)
         return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = utf8_char(p);
-        if (n == 0 || *p == '"')
+        uint32_t c;
+        size_t n = ladder_utf8_decode(p, &c);
+        /* C0 controls (CR and LF among them), DEL and C1 controls. */
+        if (n == 0 || c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '"')
             return 0;
         p += n;
     }
