@@ -37,7 +37,10 @@ fi
 cmake --build build-fuzz -j"${FUZZ_BUILD_JOBS:-2}" --target fuzz_targets >/dev/null
 
 if [ $# -eq 0 ]; then
-    set -- $(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')
+    for src in tests/fuzz/fuzz_*.c; do
+        src=${src##*/}
+        set -- "$@" "${src%.c}"
+    done
 fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/ladder-fuzz.XXXXXX")
