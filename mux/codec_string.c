@@ -267,12 +267,23 @@ static void hevc_consider(hevc_candidates *c, const uint8_t *nal, size_t size)
     }
 }
 
+/* The longest string format_hevc_ptl() writes: "hvc1.C31.FFFFFFFF.H255"
+ * and six ".FF" constraint bytes, 40 characters. */
+#define HEVC_STRING_MAX 48
+
+/*
+ * The string is formatted into room of its own first and only then copied
+ * to buf: the VPS stands in for an SPS that cannot be read, never for one
+ * whose string does not fit in buf, or the answer would depend on the
+ * caller's buffer size (a short buffer got the VPS's string, which may
+ * differ, instead of LADDER_EINVAL).
+ */
 static int hevc_format_best(const hevc_candidates *c, char *buf, size_t buf_size)
 {
-    if (c->sps && format_hevc_ps(c->sps, c->sps_size, buf, buf_size) == 0)
-        return 0;
-    if (c->vps && format_hevc_ps(c->vps, c->vps_size, buf, buf_size) == 0)
-        return 0;
+    char text[HEVC_STRING_MAX];
+    if ((c->sps && format_hevc_ps(c->sps, c->sps_size, text, sizeof(text)) == 0) ||
+        (c->vps && format_hevc_ps(c->vps, c->vps_size, text, sizeof(text)) == 0))
+        return format_checked(buf, buf_size, "%s", text);
     buf[0] = '\0';
     return LADDER_EINVAL;
 }

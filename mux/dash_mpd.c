@@ -26,6 +26,7 @@
 #include <libxml/xmlstring.h>
 
 #include "ladder/error.h"
+#include "utf8.h"
 
 #define MPD_NAMESPACE "urn:mpeg:dash:schema:mpd:2011"
 #define PROFILE_ISOFF_LIVE "urn:mpeg:dash:profile:isoff-live:2011"
@@ -42,17 +43,24 @@
 /* ---- validation --------------------------------------------------------- */
 
 /*
- * Text that libxml2 can carry into a well-formed document: valid UTF-8 and
- * no C0 control characters (XML 1.0 cannot represent most of them, and
- * none belongs in these fields).
+ * Text that libxml2 can carry into a well-formed document: strictly valid
+ * UTF-8 (ladder_utf8_decode: xmlCheckUTF8 lets overlong forms through,
+ * and the MPD's readers, libxml2's own parser included, refuse them), no
+ * C0 control characters or DEL (XML 1.0 cannot represent most of them,
+ * and none belongs in these fields), and none of the two non-characters
+ * XML 1.0 excludes (U+FFFE, U+FFFF).
  */
 static bool valid_text(const char *s)
 {
-    if (!s || !*s || !xmlCheckUTF8((const xmlChar *)s))
+    if (!s || !*s)
         return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t c;
+        size_t n = ladder_utf8_decode(p, &c);
+        if (n == 0 || c < 0x20 || c == 0x7f || c == 0xfffe || c == 0xffff)
             return false;
+        p += n;
+    }
     return true;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ladder/error.h"
+#include "utf8.h"
 
 /* Values beyond these are a caller's bug (a timestamp unit mix-up), not
  * media; the bounds also keep the thousandths counts far from overflow. */
@@ -88,11 +89,34 @@ static int sb_finish(strbuf *sb, char **out)
  * Strings are written verbatim, inside double quotes for attributes or as
  * URI lines. RFC 8216 quoted strings cannot contain '"', CR or LF, and
  * there is no escape syntax, so such input is refused rather than altered.
- * Empty strings are refused too: none of the fields may be empty.
+ * A playlist must be UTF-8 without control characters other than CR and
+ * LF (RFC 8216 4.1), so those are refused as well. Empty strings are
+ * refused too: none of the fields may be empty.
  */
 static int valid_text(const char *s)
 {
-    return s && *s && !strpbrk(s, "\"\r\n");
+    if (!s || !*s)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t c;
+        size_t n = ladder_utf8_decode(p, &c);
+        /* C0 controls (CR and LF among them), DEL and C1 controls. */
+        if (n == 0 || c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '"')
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/*
+ * A URI on a line of its own: besides valid_text, it must not start with
+ * '#', which would make the line a tag or a comment to every reader (the
+ * segment or variant would vanish and the next one take its EXTINF or
+ * STREAM-INF).
+ */
+static int valid_uri_line(const char *s)
+{
+    return valid_text(s) && s[0] != '#';
 }
 
 /*
@@ -127,7 +151,7 @@ static int media_playlist(const char *init_uri, const ladder_hls_segment *segs, 
     long long target = 0;
     for (size_t i = 0; i < nb_segs; i++) {
         double d = segs[i].duration;
-        if (!valid_text(segs[i].uri) || !isfinite(d) || d <= 0 || d > MAX_SEGMENT_SECONDS)
+        if (!valid_uri_line(segs[i].uri) || !isfinite(d) || d <= 0 || d > MAX_SEGMENT_SECONDS)
             return LADDER_EINVAL;
         if (iframes && (segs[i].byte_length <= 0 || segs[i].byte_offset < 0))
             return LADDER_EINVAL;
@@ -203,7 +227,7 @@ static int check_audio(const ladder_hls_audio_rendition *audio, size_t nb_audio)
 static int check_variant(const ladder_hls_variant *v,
                          const ladder_hls_audio_rendition *audio, size_t nb_audio)
 {
-    if (!valid_text(v->uri) || !valid_text(v->codecs) ||
+    if (!valid_uri_line(v->uri) || !valid_text(v->codecs) ||
         v->bandwidth <= 0 || v->average_bandwidth < 0 ||
         v->width < 0 || v->height < 0 || (v->width == 0) != (v->height == 0) ||
         !isfinite(v->frame_rate) || v->frame_rate < 0 || v->frame_rate > MAX_FRAME_RATE)

@@ -496,7 +496,11 @@ static bool parse_holder(char *text, ladder_host_slot_holder *out)
 {
     long pid = 0;
     long long since = 0;
-    if (sscanf(text, "pid %ld\nsince %lld\n", &pid, &since) != 2 || pid <= 0)
+    /* A pid that pid_t cannot hold is garbage: cast for kill() it would
+     * wrap onto another process (4294967297 became 1, init, always
+     * "alive") or onto kill()'s process-group forms (0, -1). */
+    if (sscanf(text, "pid %ld\nsince %lld\n", &pid, &since) != 2 || pid <= 0 ||
+        (long)(pid_t)pid != pid)
         return false;
     out->pid = pid;
     out->since = since;

@@ -228,8 +228,13 @@ void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *bu
             APPEND(":gpu=%d", d->gpu);
         if (d->uuid[0])
             APPEND(":uuid=%s", d->uuid);
-        if (d->min_free_bytes > 0)
+        /* In MiB when that is exact, else in bytes: the text must parse
+         * back to the same size ("min-free=1000" once became "0M", which
+         * is refused, and 1.5M became "1M"). */
+        if (d->min_free_bytes > 0 && d->min_free_bytes % (1 << 20) == 0)
             APPEND(":min-free=%lldM", (long long)(d->min_free_bytes >> 20));
+        else if (d->min_free_bytes > 0)
+            APPEND(":min-free=%lld", (long long)d->min_free_bytes);
         if (strcmp(d->name, d->kind))
             APPEND(":name=%s", d->name);
     }

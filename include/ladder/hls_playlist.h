@@ -28,6 +28,10 @@ typedef struct ladder_hls_segment {
  * segment with three decimals ("2.002,"), EXT-X-ENDLIST.
  * *out is malloc'ed, NUL-terminated, owned by the caller.
  * Returns 0, LADDER_EINVAL (no segments, NULL uri) or LADDER_ENOMEM.
+ * Every string here and below must be non-empty UTF-8 without '"' or
+ * control characters (RFC 8216 4.1, 4.2: there is no escape syntax), and
+ * a URI written on a line of its own (a segment's, a variant's) must not
+ * start with '#'; anything else is LADDER_EINVAL.
  */
 int ladder_hls_media_playlist(const char *init_uri,
                               const ladder_hls_segment *segs, size_t nb_segs,

@@ -1,0 +1,61 @@
+/*
+ * `ladder probe` and every source's first look (policy/media_probe.c) over
+ * arbitrary bytes in a file: this drives FFmpeg's format probing and
+ * demuxers as well as our own code around them. Whatever opens must
+ * describe itself consistently (a main video index that points at a
+ * video stream, NUL-terminated strings, a display size for the video).
+ * FFmpeg is not instrumented here, so its own bugs show only where ASan's
+ * interceptors see them; scripts/fuzz.sh gives this target a short
+ * per-input time limit because some demuxers scan a long way.
+ */
+#include "fuzz.h"
+
+#include <libavutil/log.h>
+
+#include "ladder/error.h"
+#include "ladder/media_probe.h"
+
+static bool nul_in(const char *s, size_t size)
+{
+    return memchr(s, '\0', size) != NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool quiet;
+    if (!quiet) {
+        av_log_set_level(AV_LOG_QUIET);
+        quiet = true;
+    }
+    const char *path = fuzz_write_temp(data, size);
+    if (!path)
+        return 0;
+    ladder_media_probe *p = NULL;
+    char err[256];
+    err[0] = '\0';
+    /* A quarter of a second of scan: enough to reach the frame-rate code. */
+    int ret = ladder_media_probe_open(&p, path, 0.25, err, sizeof(err));
+    if (ret) {
+        FUZZ_CHECK(p == NULL && err[0] != '\0');
+        return 0;
+    }
+    FUZZ_CHECK(p && p->nb_streams >= 1 && p->streams);
+    FUZZ_CHECK(nul_in(p->format, sizeof(p->format)) && nul_in(p->format_long, sizeof(p->format_long)));
+    FUZZ_CHECK(p->video_stream >= -1 && p->video_stream < p->nb_streams);
+    for (int i = 0; i < p->nb_streams; i++) {
+        const ladder_probe_stream *s = &p->streams[i];
+        FUZZ_CHECK(nul_in(s->type, sizeof(s->type)) && nul_in(s->codec, sizeof(s->codec)));
+        FUZZ_CHECK(nul_in(s->profile, sizeof(s->profile)) && nul_in(s->pix_fmt, sizeof(s->pix_fmt)));
+        FUZZ_CHECK(nul_in(s->hdr, sizeof(s->hdr)) && nul_in(s->language, sizeof(s->language)));
+        FUZZ_CHECK(nul_in(s->title, sizeof(s->title)) && nul_in(s->channel_layout, sizeof(s->channel_layout)));
+    }
+    const ladder_probe_stream *v = ladder_media_probe_video(p);
+    FUZZ_CHECK((v != NULL) == (p->video_stream >= 0));
+    if (v)
+        FUZZ_CHECK(!strcmp(v->type, "video"));
+    int w = -1, h = -1;
+    ladder_media_probe_display_size(p, &w, &h);
+    FUZZ_CHECK(w >= 0 && h >= 0);
+    ladder_media_probe_free(p);
+    return 0;
+}
