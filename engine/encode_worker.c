@@ -383,7 +383,8 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
         int index = ec->index;
         err = finalizer_submit(r, ec);
         if (err) {
-            session_fail(s, err, "rung %s: writing segment for chunk %d failed: %s",
+            /* The directory says which device filled up or failed. */
+            session_fail(s, err, "output '%s': rung %s: writing segment for chunk %d failed: %s", r->dir,
                          r->cfg.name, index, ladder_strerror(err));
             return;
         }

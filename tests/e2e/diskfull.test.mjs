@@ -1,0 +1,90 @@
+// A full output device: ladder encode onto a small tmpfs whose space runs
+// out mid-run ends with exit 9 and one line saying so, leaves no playlist or
+// manifest naming a missing segment (and no report claiming success), and
+// once space is back the same command completes a valid ladder over the
+// leftovers. Needs a tmpfs mount (root or CAP_SYS_ADMIN); elsewhere the
+// test skips and says why.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { describeRun, encode, ladderBin, stderrLines } from './lib/ladder.mjs';
+import { makeMedia } from './lib/media.mjs';
+import { decodeCheck } from './lib/probe.mjs';
+import { makeTempDir } from './lib/util.mjs';
+
+const RUNGS = ['--rung', '640x360:1200k', '--rung', '256x144:300k', '--no-audio', '--progress', 'none'];
+
+function listOutputs(dir) {
+  const out = [];
+  const walk = (d) => {
+    if (!fs.existsSync(d)) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+describe('disk full on the output device', () => {
+  let mountDir = null;
+  let mounted = false;
+  let why = '';
+  let src;
+  before(async () => {
+    ladderBin();
+    src = await makeMedia({ name: 'diskfull', width: 640, height: 360, rate: '30', duration: 8, audio: false });
+    mountDir = makeTempDir('ladder-e2e-diskfull-');
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountDir], { encoding: 'utf8' });
+    mounted = r.status === 0;
+    why = (r.stderr || r.error?.message || `mount exit ${r.status}`).trim();
+  });
+  after(() => {
+    if (mounted) spawnSync('umount', [mountDir]);
+  });
+
+  it('exit 9, one line, no playlist naming a missing segment; completes once space is back', async (t) => {
+    if (!mounted) {
+      t.skip(`cannot mount a small tmpfs here (${why}): needs root or CAP_SYS_ADMIN`);
+      return;
+    }
+    // Leave about 400 KB: the 8 s ladder needs about 1.4 MB.
+    const filler = path.join(mountDir, 'filler');
+    const free = () => {
+      const s = fs.statfsSync(mountDir);
+      return s.bavail * s.bsize;
+    };
+    fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 400 * 1024)));
+    const out = path.join(mountDir, 'out');
+    const full = await encode(src.path, out, RUNGS);
+    assert.equal(full.code, 9, describeRun(full));
+    const lines = stderrLines(full.stderr);
+    assert.equal(lines.length, 1, full.stderr);
+    assert.match(lines[0], /^ladder: output '.*\/out\/video\/[^']+': rung \w+: writing segment for chunk \d+ failed: no space left on the output device$/);
+    const left = listOutputs(out);
+    assert.ok(left.some((f) => f.endsWith('.m4s')), `nothing was written before the device filled: ${left}`);
+    assert.deepEqual(left.filter((f) => /\.(m3u8|mpd)$|report\.json$/.test(f)), [],
+      'a playlist, manifest or report was left behind');
+
+    // Space is back: the same command completes over the leftovers.
+    fs.unlinkSync(filler);
+    const again = await encode(src.path, out, RUNGS);
+    assert.equal(again.code, 0, describeRun(again));
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    for (const r of report.rungs) {
+      const dir = path.join(out, 'video', r.name);
+      const segs = fs.readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort();
+      assert.equal(segs.length, r.segments, `${r.name}: ${segs.length} segment files for ${r.segments} segments`);
+      const joined = path.join(mountDir, `${r.name}.mp4`);
+      fs.writeFileSync(joined, Buffer.concat(['init.mp4', ...segs].map((f) => fs.readFileSync(path.join(dir, f)))));
+      const d = decodeCheck(joined);
+      assert.equal(d.frames, src.frames, `${r.name}: ${JSON.stringify(d)}`);
+      fs.unlinkSync(joined);
+    }
+    assert.ok(fs.existsSync(path.join(out, 'master.m3u8')));
+  });
+});
