@@ -30,26 +30,6 @@ static int find_video_stream(AVFormatContext *in)
     return best;
 }
 
-/*
- * The display matrix's rotation in clockwise degrees, a multiple of 90 (0
- * when there is none, or it is not a quarter turn: those are left alone).
- */
-static int read_rotation(const AVStream *st)
-{
-    const int32_t *m = (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
-    if (!m)
-        return 0;
-    /* av_display_rotation_get() is counter-clockwise. */
-    double cw = -av_display_rotation_get(m);
-    if (isnan(cw))
-        return 0;
-    double quarter = round(cw / 90.0);
-    if (fabs(cw - quarter * 90.0) > 1.0)
-        return 0;
-    int deg = ((int)quarter * 90) % 360;
-    return deg < 0 ? deg + 360 : deg;
-}
-
 /* The limits of README "Security and limits", on the upright display size
  * and the duration the container claims. */
 static int check_limits(ladder_session *s, double duration)
@@ -151,7 +131,7 @@ int input_open(ladder_session *s)
         s->display_w = s->src_w;
         s->display_h = s->src_h;
     }
-    s->rotation = read_rotation(st);
+    s->rotation = ladder_stream_rotation(st);
     if (s->rotation == 90 || s->rotation == 270) {
         int w = s->display_w;
         s->display_w = s->display_h;

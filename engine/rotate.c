@@ -6,11 +6,13 @@
  * pump, with libavfilter's transpose / hflip+vflip (every pixel format, 4:2:2
  * through an automatic conversion), before the frames fan out to the rungs.
  */
+#include <math.h>
 #include <stdio.h>
 
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <libavutil/display.h>
 #include <libavutil/hwcontext.h>
 
 #include "ladder/error.h"
@@ -25,8 +27,7 @@ void rotate_close(ladder_session *s)
 static int rotate_build(ladder_session *s, const AVFrame *f)
 {
     rotate_close(s);
-    const char *chain = s->rotation == 90 ? "transpose=clock"
-                      : s->rotation == 270 ? "transpose=cclock" : "hflip,vflip";
+    const char *chain = ladder_rotation_filter(s->rotation);
     char args[256];
     snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
              f->width, f->height, f->format, s->src_tb.num, s->src_tb.den,
@@ -102,4 +103,30 @@ int rotate_frame(ladder_session *s, AVFrame *frame)
         return ret == AVERROR(ENOMEM) ? LADDER_ENOMEM : LADDER_EINTERNAL;
     frame->pkt_duration = duration;
     return 0;
+}
+
+int ladder_stream_rotation(const AVStream *st)
+{
+    const int32_t *m = (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m)
+        return 0;
+    /* av_display_rotation_get() is counter-clockwise. */
+    double cw = -av_display_rotation_get(m);
+    if (isnan(cw))
+        return 0;
+    double quarter = round(cw / 90.0);
+    if (fabs(cw - quarter * 90.0) > 1.0)
+        return 0;
+    int deg = ((int)quarter * 90) % 360;
+    return deg < 0 ? deg + 360 : deg;
+}
+
+const char *ladder_rotation_filter(int degrees)
+{
+    switch (degrees) {
+    case 90: return "transpose=clock";
+    case 180: return "hflip,vflip";
+    case 270: return "transpose=cclock";
+    default: return "";
+    }
 }

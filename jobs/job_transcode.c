@@ -11,6 +11,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "job_internal.h"
+#include "ladder/ladder.h"
 
 typedef struct lane {
     AVFilterGraph *graph;
@@ -87,6 +88,15 @@ static int build_graph(transcode *t, lane *l, bool audio, const char *desc)
     outputs->filter_ctx = l->src;
     inputs->name = av_strdup("out");
     inputs->filter_ctx = l->sink;
+    /* A phone video's display matrix: the output is turned upright (it
+     * carries no matrix of its own), before the job's own filters so that
+     * their sizes and crops apply to the picture as it is seen. */
+    char turned[1024];
+    const char *rotation = audio ? "" : ladder_rotation_filter(ladder_stream_rotation(ist));
+    if (rotation[0]) {
+        snprintf(turned, sizeof(turned), "%s,%s", rotation, desc);
+        desc = turned;
+    }
     ret = avfilter_graph_parse_ptr(l->graph, desc, &inputs, &outputs, NULL);
     avfilter_inout_free(&outputs);
     avfilter_inout_free(&inputs);

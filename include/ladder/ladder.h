@@ -441,6 +441,17 @@ char *ladder_report_json(const ladder_report *r, const char *input);
 struct AVCodecParameters;
 bool ladder_audio_source_copyable(const struct AVCodecParameters *par, int bitrate_kbps);
 
+/*
+ * The clockwise quarter turn (0, 90, 180 or 270) a stream's display matrix
+ * asks players to apply; 0 without one or for a turn that is not a quarter.
+ * ladder encode and the transcode jobs turn the pictures upright with it.
+ */
+struct AVStream;
+int ladder_stream_rotation(const struct AVStream *st);
+
+/* The libavfilter chain that applies it ("transpose=clock", ...), "" for 0. */
+const char *ladder_rotation_filter(int degrees);
+
 #ifdef __cplusplus
 }
 #endif
