@@ -553,10 +553,13 @@ int cmd_encode(int argc, char **argv)
     if (progress_view_init(&view, progress, verbosity))
         return 1;
     ladder_progress_sink sink = progress_view_sink(view);
+    /* Routing, --devices, tiers and the decode device all ask the host's
+     * inventory: one probe serves them (host_inventory.h). */
+    host_inventory hosts = { 0 };
     /* Decide and record the route (report.json, a JSON "route" line). A
      * GPU route becomes the device list when the job named none. */
     char route[96], route_reason[512], gpu_devices[160];
-    host_config_route_encode(&host_conf, &job, progress_view_is_json(view), verbosity, job.nb_devices == 0, route,
+    host_config_route_encode(&host_conf, &hosts, &job, progress_view_is_json(view), verbosity, job.nb_devices == 0, route,
                              sizeof(route), route_reason, sizeof(route_reason), gpu_devices, sizeof(gpu_devices));
     job.route = route;
     job.route_reason = route_reason;
@@ -565,6 +568,7 @@ int cmd_encode(int argc, char **argv)
         if (ladder_device_spec_parse(gpu_devices, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES,
                                      &job.nb_devices, err, sizeof(err))) {
             fprintf(stderr, "ladder: route %s: %s\n", route, err);
+            host_inventory_close(&hosts);
             progress_view_close(view);
             return ladder_exit_code(LADDER_EINTERNAL);
         }
@@ -573,18 +577,20 @@ int cmd_encode(int argc, char **argv)
     /* Host CPU slots first: job.cpu_slots becomes what this job got. CPU
      * devices (the fault device too) ask for all their slots together. */
     if (job.nb_devices > 0) {
-        int err_devices = encode_devices_resolve(devices, &job.nb_devices);
+        int err_devices = encode_devices_resolve(&hosts, devices, &job.nb_devices);
         if (err_devices) {
+            host_inventory_close(&hosts);
             progress_view_close(view);
             return ladder_exit_code(err_devices);
         }
     }
     /* A heavy job never lands on a light device (README, Tiers). */
     char tier_err[1024];
-    int err_tiers = host_config_enforce_tiers(&host_conf, "ladder", devices, &job.nb_devices, tier_err,
+    int err_tiers = host_config_enforce_tiers(&host_conf, &hosts, "ladder", devices, &job.nb_devices, tier_err,
                                               sizeof(tier_err));
     if (err_tiers) {
         fprintf(stderr, "ladder: %s\n", tier_err);
+        host_inventory_close(&hosts);
         progress_view_close(view);
         return ladder_exit_code(err_tiers);
     }
@@ -598,11 +604,13 @@ int cmd_encode(int argc, char **argv)
     }
     if (!decode_request)
         decode_request = host_conf.decode_device[0] ? host_conf.decode_device : "cpu";
-    int err_decode = encode_decode_resolve(decode_request, job.input, &job.decode);
+    int err_decode = encode_decode_resolve(&hosts, decode_request, job.input, &job.decode);
     if (err_decode) {
+        host_inventory_close(&hosts);
         progress_view_close(view);
         return ladder_exit_code(err_decode);
     }
+    host_inventory_close(&hosts);
     slot_opts.devices = devices;
     slot_opts.nb_devices = &job.nb_devices;
     slot_opts.gpu_sessions = host_conf.gpu_sessions;

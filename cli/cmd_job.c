@@ -255,7 +255,9 @@ static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size
     /* Tiers: jobs run on the CPU here, so the CPU's tier must allow the
      * type (a heavy job never lands on a light device). */
     int nb_devices = 0;
-    ret = host_config_enforce_tiers(&v, ladder_job_type_name(spec->type), NULL, &nb_devices, err, n);
+    host_inventory hosts = { 0 };
+    ret = host_config_enforce_tiers(&v, &hosts, ladder_job_type_name(spec->type), NULL, &nb_devices, err, n);
+    host_inventory_close(&hosts);
     if (ret)
         return ret;
     size_t len = strlen(spec->output_root) + strlen(spec->output) + 2;

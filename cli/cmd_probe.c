@@ -408,8 +408,11 @@ int cmd_probe(int argc, char **argv)
         have_est = true;
     }
     ladder_route route;
-    if (want_route)
-        host_config_route(&host_conf, have_est ? &est : NULL, &route);
+    if (want_route) {
+        host_inventory hosts = { 0 };
+        host_config_route(&host_conf, &hosts, have_est ? &est : NULL, &route);
+        host_inventory_close(&hosts);
+    }
     if (json)
         print_json(p, have_est ? &est : NULL, &job, want_route ? &route : NULL);
     else

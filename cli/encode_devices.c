@@ -19,32 +19,27 @@ static bool runs_on_cpu(const ladder_device_spec *d)
     return !strcmp(d->kind, "cpu") || !strcmp(d->kind, "fault");
 }
 
-int encode_devices_resolve(ladder_device_spec *devices, int *nb)
+int encode_devices_resolve(host_inventory *hosts, ladder_device_spec *devices, int *nb)
 {
     if (!ladder_device_request_needs_host(devices, *nb))
         return 0;
-    ladder_device_inventory *inv = NULL;
-    int err = ladder_device_inventory_probe(&inv);
+    ladder_device_info *host = NULL;
+    int n = 0;
+    const char *nvidia_reason = "";
+    int err = host_inventory_devices(hosts, &host, &n, &nvidia_reason);
     if (err) {
         fprintf(stderr, "ladder: --devices: probing the host's devices: %s\n", ladder_strerror(err));
         return err;
     }
-    int n = ladder_device_inventory_count(inv);
-    ladder_device_info *host = calloc((size_t)(n > 0 ? n : 1), sizeof(*host));
     ladder_device_spec *out = calloc(LADDER_MAX_DEVICES, sizeof(*out));
-    if (!host || !out) {
+    if (!out) {
         free(host);
-        free(out);
-        ladder_device_inventory_close(inv);
         return LADDER_ENOMEM;
     }
-    for (int i = 0; i < n; i++)
-        host[i] = *ladder_device_inventory_device(inv, i);
-    const ladder_vendor_status *nv = ladder_device_inventory_vendor(inv, LADDER_DEVICE_NVIDIA);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     char why[320];
     int nb_out = 0;
-    err = ladder_device_select(devices, *nb, host, n, nv ? nv->reason : "", cores > 0 ? (int)cores : 1, out,
+    err = ladder_device_select(devices, *nb, host, n, nvidia_reason, cores > 0 ? (int)cores : 1, out,
                                LADDER_MAX_DEVICES, &nb_out, why, sizeof(why));
     if (err) {
         fprintf(stderr, "ladder: %s\n", why);
@@ -54,7 +49,6 @@ int encode_devices_resolve(ladder_device_spec *devices, int *nb)
     }
     free(host);
     free(out);
-    ladder_device_inventory_close(inv);
     return err;
 }
 
@@ -122,7 +116,7 @@ static bool probe_source(const char *input, ladder_decode_source *src, char *cod
     return ok;
 }
 
-int encode_decode_resolve(const char *request, const char *input, ladder_decode_device *out)
+int encode_decode_resolve(host_inventory *hosts, const char *request, const char *input, ladder_decode_device *out)
 {
     ladder_decode_request req;
     char why[320];
@@ -141,31 +135,19 @@ int encode_decode_resolve(const char *request, const char *input, ladder_decode_
         snprintf(out->reason, sizeof(out->reason), "the input could not be probed");
         return 0;
     }
-    ladder_device_inventory *inv = NULL;
     ladder_device_info *host = NULL;
     int n = 0;
     const char *nvidia_reason = "";
     if (ladder_decode_request_needs_host(&req)) {
-        err = ladder_device_inventory_probe(&inv);
+        err = host_inventory_devices(hosts, &host, &n, &nvidia_reason);
         if (err) {
             fprintf(stderr, "ladder: --decode-device: probing the host's devices: %s\n", ladder_strerror(err));
             return err;
         }
-        n = ladder_device_inventory_count(inv);
-        host = calloc((size_t)(n > 0 ? n : 1), sizeof(*host));
-        if (!host) {
-            ladder_device_inventory_close(inv);
-            return LADDER_ENOMEM;
-        }
-        for (int i = 0; i < n; i++)
-            host[i] = *ladder_device_inventory_device(inv, i);
-        const ladder_vendor_status *nv = ladder_device_inventory_vendor(inv, LADDER_DEVICE_NVIDIA);
-        nvidia_reason = nv ? nv->reason : "";
     }
     err = ladder_decode_select(&req, host, n, nvidia_reason, &src, out, why, sizeof(why));
     if (err)
         fprintf(stderr, "ladder: input '%s': %s\n", input, why);
     free(host);
-    ladder_device_inventory_close(inv);
     return err;
 }

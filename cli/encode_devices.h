@@ -3,13 +3,14 @@
 #ifndef LADDER_CLI_ENCODE_DEVICES_H
 #define LADDER_CLI_ENCODE_DEVICES_H
 
+#include "host_inventory.h"
 #include "ladder/device_spec.h"
 #include "ladder/ladder.h"
 
-/* Expand GPU and auto requests with the host's device inventory (probed
- * only when the list has such requests). 0, or a LADDER_E* code after one
+/* Expand GPU and auto requests with the host's device inventory (asked
+ * for only when the list has such requests). 0, or a LADDER_E* code after one
  * line on stderr. */
-int encode_devices_resolve(ladder_device_spec *devices, int *nb);
+int encode_devices_resolve(host_inventory *hosts, ladder_device_spec *devices, int *nb);
 
 /* CPU slots the list's CPU-run devices (cpu, fault) ask for, and how many
  * such devices there are (each needs one). */
@@ -23,6 +24,6 @@ void encode_devices_fit(ladder_device_spec *devices, int *nb, int slots);
 /* --decode-device REQUEST for input: "cpu" as it is; gpu and auto look at
  * the source (codec, size, depth) and the host's GPUs. 0, or a LADDER_E*
  * code after one line on stderr (gpu with no GPU that can: ENODEVICE). */
-int encode_decode_resolve(const char *request, const char *input, ladder_decode_device *out);
+int encode_decode_resolve(host_inventory *hosts, const char *request, const char *input, ladder_decode_device *out);
 
 #endif

@@ -130,8 +130,8 @@ static const ladder_device_info *inventory_device_of(const ladder_device_invento
     return NULL;
 }
 
-int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type, ladder_device_spec *devices,
-                              int *nb, char *err, size_t err_size)
+int host_config_enforce_tiers(const ladder_conf_values *v, host_inventory *hosts, const char *job_type,
+                              ladder_device_spec *devices, int *nb, char *err, size_t err_size)
 {
     if (!v->tier_file[0])
         return 0;
@@ -139,8 +139,8 @@ int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type,
     int ret = ladder_tiers_load(&tiers, v->tier_file, err, err_size);
     if (ret)
         return ret;
-    ladder_device_inventory *inv = NULL;
-    ret = ladder_device_inventory_probe(&inv);
+    const ladder_device_inventory *inv = NULL;
+    ret = host_inventory_get(hosts, &inv);
     if (ret) {
         snprintf(err, err_size, "tiers: probing the host's devices: %s", ladder_strerror(ret));
         ladder_tiers_close(tiers);
@@ -180,7 +180,6 @@ int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type,
         fprintf(stderr, "ladder: warning: tiers: device %s: left out\n", dropped[i]);
     if (!implicit)
         *nb = kept;
-    ladder_device_inventory_close(inv);
     ladder_tiers_close(tiers);
     if (kept > 0)
         return 0;
@@ -189,7 +188,8 @@ int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type,
     return LADDER_ENODEVICE;
 }
 
-void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, ladder_route *out)
+void host_config_route(const ladder_conf_values *v, host_inventory *hosts, const ladder_estimate *e,
+                       ladder_route *out)
 {
     ladder_route_input in = {
         .estimate = e,
@@ -197,8 +197,8 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
                    .small_job_max_pixels = v->small_job_max_pixels,
                    .when_busy = v->when_busy },
     };
-    ladder_device_inventory *inv = NULL;
-    int ret = ladder_device_inventory_probe(&inv);
+    const ladder_device_inventory *inv = NULL;
+    int ret = host_inventory_get(hosts, &inv);
     if (ret) {
         ladder_route_decide(&in, out);
         snprintf(out->reason, sizeof(out->reason), "device inventory: %s: CPU", ladder_strerror(ret));
@@ -228,7 +228,6 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
     free(devs);
     free(allowed);
     ladder_tiers_close(tiers);
-    ladder_device_inventory_close(inv);
 }
 
 /* One log line at -v, one {"type":"route"} line with --progress json. */
@@ -248,7 +247,8 @@ static void emit_route(bool json, int verbosity, const char *route, const char *
     json_object_put(o);
 }
 
-void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
+void host_config_route_encode(const ladder_conf_values *v, host_inventory *hosts, const ladder_job *job, bool json,
+                              int verbosity,
                               bool can_act, char *route, size_t route_size, char *reason, size_t reason_size,
                               char *gpu_devices, size_t gpu_devices_size)
 {
@@ -274,7 +274,7 @@ void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job
     if (ladder_media_probe_open(&p, job->input, 2.0, err, sizeof(err)) == 0 && p->video_stream >= 0)
         have = ladder_estimate_job(p, job, &est, err, sizeof(err)) == 0;
     ladder_media_probe_free(p);
-    host_config_route(v, have ? &est : NULL, &r);
+    host_config_route(v, hosts, have ? &est : NULL, &r);
     snprintf(route, route_size, "%s", r.target);
     const char *ran_on = "cpu";
     if (r.kind != LADDER_ROUTE_GPU) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "encode_slots.h"
+#include "host_inventory.h"
 #include "ladder/config.h"
 #include "ladder/device_spec.h"
 #include "ladder/ladder.h"
@@ -52,15 +53,16 @@ int host_config_tiers(const ladder_conf_values *v, ladder_tiers **tiers);
  * LADDER_ENODEVICE (exit 11: another node may take it). No tier file: 0,
  * nothing changes. A bad tier file: LADDER_ECONFIG.
  */
-int host_config_enforce_tiers(const ladder_conf_values *v, const char *job_type, ladder_device_spec *devices,
-                              int *nb, char *err, size_t err_size);
+int host_config_enforce_tiers(const ladder_conf_values *v, host_inventory *hosts, const char *job_type,
+                              ladder_device_spec *devices, int *nb, char *err, size_t err_size);
 
 /*
  * Probe the devices, apply conf's tiers for job type "ladder" and route
  * the job with estimate e (NULL: unknown). Fills out; never fails (a
  * problem becomes a CPU route whose reason says it).
  */
-void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, ladder_route *out);
+void host_config_route(const ladder_conf_values *v, host_inventory *hosts, const ladder_estimate *e,
+                       ladder_route *out);
 
 /*
  * `ladder encode`: probe the input, estimate, route, and say so: one
@@ -72,7 +74,8 @@ void host_config_route(const ladder_conf_values *v, const ladder_estimate *e, la
  * devices is not routed (no input scan, no GPU probe): the route is
  * "devices" and its list runs it.
  */
-void host_config_route_encode(const ladder_conf_values *v, const ladder_job *job, bool json, int verbosity,
+void host_config_route_encode(const ladder_conf_values *v, host_inventory *hosts, const ladder_job *job, bool json,
+                              int verbosity,
                               bool can_act, char *route, size_t route_size, char *reason, size_t reason_size,
                               char *gpu_devices, size_t gpu_devices_size);
 

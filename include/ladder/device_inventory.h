@@ -15,6 +15,7 @@
 #define LADDER_DEVICE_INVENTORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
