@@ -69,21 +69,7 @@ static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
     char desc[256];
     snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic,hwdownload,format=%s",
              r->width, r->height, fmt, fmt);
-    AVFilterInOut *outputs = avfilter_inout_alloc(), *inputs = avfilter_inout_alloc();
-    if (!outputs || !inputs) {
-        avfilter_inout_free(&outputs);
-        avfilter_inout_free(&inputs);
-        return LADDER_ENOMEM;
-    }
-    outputs->name = av_strdup("in");
-    outputs->filter_ctx = g->src;
-    inputs->name = av_strdup("out");
-    inputs->filter_ctx = g->sink;
-    ret = avfilter_graph_parse_ptr(g->graph, desc, &inputs, &outputs, NULL);
-    avfilter_inout_free(&outputs);
-    avfilter_inout_free(&inputs);
-    if (ret >= 0)
-        ret = avfilter_graph_config(g->graph, NULL);
+    ret = filter_chain_link(g->graph, g->src, g->sink, desc);
     if (ret < 0) {
         char msg[128];
         av_strerror(ret, msg, sizeof(msg));

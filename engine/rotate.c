@@ -33,7 +33,6 @@ static int rotate_build(ladder_session *s, const AVFrame *f)
              f->width, f->height, f->format, s->src_tb.num, s->src_tb.den,
              f->sample_aspect_ratio.num > 0 ? f->sample_aspect_ratio.num : 1,
              f->sample_aspect_ratio.den > 0 ? f->sample_aspect_ratio.den : 1);
-    AVFilterInOut *in = NULL, *out = NULL;
     int ret = (s->rot_graph = avfilter_graph_alloc()) ? 0 : AVERROR(ENOMEM);
     if (ret >= 0) {
         /* The pump is one thread among the scalers and encoders. */
@@ -44,23 +43,8 @@ static int rotate_build(ladder_session *s, const AVFrame *f)
     if (ret >= 0)
         ret = avfilter_graph_create_filter(&s->rot_sink, avfilter_get_by_name("buffersink"), "out",
                                            NULL, NULL, s->rot_graph);
-    if (ret >= 0) {
-        in = avfilter_inout_alloc();
-        out = avfilter_inout_alloc();
-        ret = in && out ? 0 : AVERROR(ENOMEM);
-    }
-    if (ret >= 0) {
-        out->name = av_strdup("in");
-        out->filter_ctx = s->rot_src;
-        in->name = av_strdup("out");
-        in->filter_ctx = s->rot_sink;
-        ret = out->name && in->name ? avfilter_graph_parse_ptr(s->rot_graph, chain, &in, &out, NULL)
-                                    : AVERROR(ENOMEM);
-    }
-    avfilter_inout_free(&in);
-    avfilter_inout_free(&out);
     if (ret >= 0)
-        ret = avfilter_graph_config(s->rot_graph, NULL);
+        ret = filter_chain_link(s->rot_graph, s->rot_src, s->rot_sink, chain);
     if (ret < 0) {
         rotate_close(s);
         return ret == AVERROR(ENOMEM) ? LADDER_ENOMEM : LADDER_EINTERNAL;

@@ -283,6 +283,12 @@ void video_decoder_close(video_decoder *vd);
 /* rung_scaler.c */
 void *rung_scaler_main(void *arg);
 void chunk_frames_free(chunk_frames *cf);
+/* filter_chain.c: link src to sink through the chain desc and configure the
+ * graph; 0 or an AVERROR. */
+struct AVFilterGraph;
+struct AVFilterContext;
+int filter_chain_link(struct AVFilterGraph *graph, struct AVFilterContext *src, struct AVFilterContext *sink,
+                      const char *desc);
 /* gpu_scale.c: a GPU (CUDA) picture to the rung's size, downloaded to system
  * memory as yuv420p or p010; NULL with *err set on failure. Scaler thread. */
 AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err);
