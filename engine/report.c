@@ -123,7 +123,7 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     if (r->decode_fallback[0]) {
         fb = json_object_new_object();
         json_object_object_add(fb, "reason", json_object_new_string(r->decode_fallback));
-        json_object_object_add(fb, "at_frame", json_object_new_int64(r->decode_fallback_frame));
+        json_object_object_add(fb, "at_frame", json_object_new_int64(r->decode_frames_device));
         json_object_object_add(fb, "replayed_packets", json_object_new_int64(r->decode_replayed_packets));
     }
     json_object_object_add(dec, "fallback", fb);

@@ -210,7 +210,6 @@ static void note_switch(ladder_session *s, const char *why, bool replay)
 {
     video_decoder *vd = &s->vdec;
     vd->on_device = false;
-    s->report.decode_fallback_frame = s->report.decode_frames_device;
     snprintf(s->report.decode_fallback, sizeof(s->report.decode_fallback), "%s", why);
     session_log(s, LADDER_LOG_WARNING,
                 "device=%s event=decode_fallback frame=%lld replay_packets=%d input '%s': %s; decoding on the CPU",
@@ -252,7 +251,6 @@ int video_decoder_open(ladder_session *s, AVStream *st)
     s->report.decode = s->job.decode;
     if (!s->report.decode.name[0])
         snprintf(s->report.decode.name, sizeof(s->report.decode.name), "cpu");
-    s->report.decode_fallback_frame = -1;
 
     switch (s->job.decode.kind) {
     case LADDER_DECODE_NVDEC: {

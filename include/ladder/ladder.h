@@ -369,12 +369,11 @@ typedef struct ladder_report {
     ladder_audio_report audio[LADDER_MAX_AUDIO];
     int64_t frames_in;            /* decoded source frames */
     /* Decoding: the device asked for and used, and a switch to the CPU
-     * decoder if a hardware error forced one (fallback_frame: frames
-     * already decoded on the device then; -1 = no switch). */
+     * decoder if a hardware error forced one (at frame decode_frames_device:
+     * the device decodes nothing after it). */
     ladder_decode_device decode;
     int64_t decode_frames_device;   /* frames the device decoded (NVDEC/fault) */
     int64_t decode_frames_cpu;      /* frames the CPU decoder gave after a switch or for a CPU job */
-    int64_t decode_fallback_frame;
     char decode_fallback[256];      /* why it switched; "" = it did not */
     int64_t decode_replayed_packets; /* packets decoded again after the switch */
     double source_duration;
