@@ -119,7 +119,9 @@ int ladder_fmp4_first_sample_range(const uint8_t *buf, size_t size, int64_t *off
             return LADDER_EINPUT_INVALID;
         first_size = rd32(trun + pos);
     }
-    if (first_size == 0)
+    /* An explicit base is any 64-bit value: bound it by the file before the
+     * sums below, which must stay inside int64_t (offset is ±2^31, size <2^32). */
+    if (first_size == 0 || base > size)
         return LADDER_EINPUT_INVALID;
     int64_t data_start = (int64_t)base + data_offset;
     int64_t end = data_start + first_size;

@@ -12,7 +12,11 @@
 # directory (then minimise before committing: see tests/fuzz/README.md).
 # A crash, leak, timeout or failed property leaves its input under
 # build-fuzz/artifacts/<target>/ and makes the script exit 1 after every
-# target has run. Prints per target: executions, exec/s, coverage
+# target has run. FUZZ_SEED=N fixes libFuzzer's random seed, so a run is
+# the same walk over the same inputs each time (scripts/test.sh does that:
+# a submission's CI fails for a bug it brings, not for one a lucky walk
+# found in old code; a random walk finds those in longer runs of this
+# script, which leave FUZZ_SEED unset). Prints per target: executions, exec/s, coverage
 # (cov = edges, ft = features) and the result.
 set -eu
 cd "$(dirname "$0")/.."
@@ -69,6 +73,7 @@ for t in "$@"; do
     # most, the size of the seeds' files and then some).
     limits="-timeout=10"
     [ "$t" = fuzz_media_probe ] && limits="-timeout=3 -max_len=16384"
+    limits="$limits${FUZZ_SEED:+ -seed=$FUZZ_SEED}"
     log="$scratch/$t.log"
     rc=0
     # shellcheck disable=SC2086
