@@ -8,11 +8,13 @@
 #include "ladder/cmaf_writer.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libavformat/avformat.h>
+#include <libavutil/crc.h>
 #include <libavutil/mem.h>
 #include <libavutil/opt.h>
 
@@ -32,6 +34,16 @@ struct ladder_cmaf_writer {
     int next_number;
     int64_t seg_start, seg_end;   /* presentation span of the open segment */
     int seg_samples;
+    /* A resumed writer (open_at): the muxer, told the next fragment is
+     * discontinuous, takes its first fragment's tfdt from that packet's
+     * timestamps; the track's real decode timeline is the kept fragments'
+     * sum of durations. Usually the same; when an encoder's delay made
+     * them differ, every fragment moves by the difference, as the
+     * uninterrupted muxer's continuity rule would have placed them. */
+    bool resumed;
+    bool have_shift;
+    uint64_t resume_decode_time;
+    int64_t decode_shift;         /* added to every tfdt this writer writes */
 };
 
 /* FFmpeg 5.1 declares the buffer non-const; newer versions make it const. */
@@ -57,6 +69,16 @@ static int buffer_write(void *opaque, uint8_t *data, int size)
     return size;
 }
 
+uint32_t ladder_crc32_update(uint32_t state, const uint8_t *data, size_t len)
+{
+    return av_crc(av_crc_get_table(AV_CRC_32_IEEE_LE), state, data, len);
+}
+
+uint32_t ladder_crc32(const uint8_t *data, size_t len)
+{
+    return ladder_crc32_update(UINT32_MAX, data, len) ^ UINT32_MAX;
+}
+
 static int write_buffer_to(ladder_cmaf_writer *w, const char *name)
 {
     char path[PATH_MAX + 64];
@@ -70,7 +92,14 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
                             const AVCodecParameters *par, AVRational time_base,
                             const char *language)
 {
-    if (!out || !dir || !par || strlen(dir) >= PATH_MAX)
+    return ladder_cmaf_writer_open_at(out, dir, par, time_base, language, NULL);
+}
+
+int ladder_cmaf_writer_open_at(ladder_cmaf_writer **out, const char *dir,
+                               const AVCodecParameters *par, AVRational time_base,
+                               const char *language, const ladder_cmaf_resume_point *at)
+{
+    if (!out || !dir || !par || strlen(dir) >= PATH_MAX || (at && at->next_number < 1))
         return LADDER_EINVAL;
     int err = ladder_mkdir_p(dir);
     if (err)
@@ -80,7 +109,9 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
         return LADDER_ENOMEM;
     snprintf(w->dir, sizeof(w->dir), "%s", dir);
     w->in_tb = time_base;
-    w->next_number = 1;
+    w->next_number = at ? at->next_number : 1;
+    w->resumed = at && at->next_number > 1;
+    w->resume_decode_time = at ? at->decode_time : 0;
     w->seg_start = INT64_MAX;
     w->seg_end = INT64_MIN;
 
@@ -128,11 +159,18 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
      *   composition offsets, so tfdt is the first frame's presentation time
      *   and no edit list shifts the timeline (players disagree on edit lists).
      * skip_trailer: an index of fragments at the end is useless in HLS.
+     * Resumed: frag_discont (the first fragment continues an earlier
+     *   track, not a new one starting at 0) and fragment_index (its mfhd
+     *   sequence number); neither changes the init segment.
      */
     AVDictionary *opts = NULL;
     av_dict_set(&opts, "movflags",
-                "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer",
+                w->resumed ? "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer"
+                             "+frag_discont"
+                           : "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer",
                 0);
+    if (w->resumed)
+        av_dict_set_int(&opts, "fragment_index", w->next_number, 0);
     int ret = avformat_write_header(w->fmt, &opts);
     av_dict_free(&opts);
     if (ret < 0) {
@@ -198,9 +236,25 @@ int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *s
     AVRational tb = w->fmt->streams[0]->time_base;
     info.timescale = tb.num == 1 && tb.den > 0 ? (uint32_t)tb.den : 0;
     /* Indexed from the bytes in hand, before they go to disk. */
+    size_t tfdt_at;
+    int tfdt_size;
     if (ladder_fmp4_first_sample_range(w->buf, w->len, &info.first_sample_offset,
-                                       &info.first_sample_length))
+                                       &info.first_sample_length) ||
+        ladder_fmp4_decode_times(w->buf, w->len, &info.decode_time, &info.decode_duration, &tfdt_at,
+                                 &tfdt_size))
         return LADDER_EINTERNAL;
+    if (w->resumed) {
+        if (!w->have_shift) {
+            w->decode_shift = (int64_t)(w->resume_decode_time - info.decode_time);
+            w->have_shift = true;
+        }
+        info.decode_time += (uint64_t)w->decode_shift;
+        if (tfdt_size != 8)
+            return LADDER_EINTERNAL;   /* the mp4 muxer writes version 1 */
+        for (int i = 0; i < 8; i++)
+            w->buf[tfdt_at + (size_t)i] = (uint8_t)(info.decode_time >> (56 - 8 * i));
+    }
+    info.crc32 = ladder_crc32(w->buf, w->len);
     int err = write_buffer_to(w, info.uri);
     if (err)
         return err;

@@ -16,6 +16,8 @@
 #define TRUN_FIRST_FLAGS 0x000004
 #define TRUN_DURATION 0x000100
 #define TRUN_SIZE 0x000200
+#define TRUN_FLAGS 0x000400
+#define TRUN_COMPOSITION_OFFSET 0x000800
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -129,5 +131,68 @@ int ladder_fmp4_first_sample_range(const uint8_t *buf, size_t size, int64_t *off
         return LADDER_EINPUT_INVALID;
     *offset = (int64_t)moof_at;
     *length = end - (int64_t)moof_at;
+    return 0;
+}
+
+int ladder_fmp4_decode_times(const uint8_t *buf, size_t size, uint64_t *tfdt,
+                             uint64_t *duration, size_t *tfdt_value_offset, int *value_size)
+{
+    if (!buf || !tfdt || !duration || !tfdt_value_offset || !value_size)
+        return LADDER_EINVAL;
+    size_t moof_len, traf_len, tfhd_len, tfdt_len, trun_len;
+    const uint8_t *moof = find_child(buf, size, "moof", &moof_len);
+    const uint8_t *traf = moof ? find_child(moof + 8, moof_len - 8, "traf", &traf_len) : NULL;
+    const uint8_t *tfhd = traf ? find_child(traf + 8, traf_len - 8, "tfhd", &tfhd_len) : NULL;
+    const uint8_t *dt = traf ? find_child(traf + 8, traf_len - 8, "tfdt", &tfdt_len) : NULL;
+    const uint8_t *trun = traf ? find_child(traf + 8, traf_len - 8, "trun", &trun_len) : NULL;
+    if (!tfhd || !dt || !trun || tfhd_len < 16 || trun_len < 16 || tfdt_len < 16)
+        return LADDER_EINPUT_INVALID;
+    int version = dt[8];
+    if (version == 1) {
+        if (tfdt_len < 20)
+            return LADDER_EINPUT_INVALID;
+        *tfdt = rd64(dt + 12);
+        *value_size = 8;
+    } else {
+        *tfdt = rd32(dt + 12);
+        *value_size = 4;
+    }
+    *tfdt_value_offset = (size_t)(dt - buf) + 12;
+
+    /* tfhd's default duration, past the optional fields before it. */
+    uint32_t tf_flags = rd32(tfhd + 8) & 0xffffff;
+    size_t pos = 16;
+    pos += tf_flags & TFHD_BASE_DATA_OFFSET ? 8 : 0;
+    pos += tf_flags & TFHD_SAMPLE_DESCRIPTION ? 4 : 0;
+    bool have_default = false;
+    uint32_t default_duration = 0;
+    if (tf_flags & TFHD_DEFAULT_DURATION) {
+        if (tfhd_len < pos + 4)
+            return LADDER_EINPUT_INVALID;
+        default_duration = rd32(tfhd + pos);
+        have_default = true;
+    }
+
+    uint32_t tr_flags = rd32(trun + 8) & 0xffffff;
+    uint32_t count = rd32(trun + 12);
+    pos = 16;
+    pos += tr_flags & TRUN_DATA_OFFSET ? 4 : 0;
+    pos += tr_flags & TRUN_FIRST_FLAGS ? 4 : 0;
+    if (!(tr_flags & TRUN_DURATION)) {
+        if (!have_default)
+            return LADDER_EINPUT_INVALID;
+        *duration = (uint64_t)count * default_duration;
+        return 0;
+    }
+    /* Each sample: duration, then size, flags and composition offset as the
+     * flags say (4 bytes each). */
+    size_t per_sample = 4 + (tr_flags & TRUN_SIZE ? 4 : 0) + (tr_flags & TRUN_FLAGS ? 4 : 0) +
+                        (tr_flags & TRUN_COMPOSITION_OFFSET ? 4 : 0);
+    if (pos > trun_len || count > (trun_len - pos) / per_sample)
+        return LADDER_EINPUT_INVALID;
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < count; i++, pos += per_sample)
+        sum += rd32(trun + pos);   /* count <= size / 4: the sum fits */
+    *duration = sum;
     return 0;
 }

@@ -36,7 +36,24 @@ typedef struct ladder_cmaf_segment {
      * Every segment starts with a key frame, so this is an I-frame
      * playlist entry. */
     int64_t first_sample_offset, first_sample_length;
+    /* The fragment's decode timeline in the track's timescale: its tfdt and
+     * its samples' durations summed. The next segment's tfdt is their sum,
+     * which is what a writer resumed after this segment starts from. */
+    uint64_t decode_time, decode_duration;
+    uint32_t crc32;               /* of the file's bytes (IEEE, as zlib's crc32) */
 } ladder_cmaf_segment;
+
+/*
+ * Where a writer picks up a track whose first segments are already on disk
+ * (ladder encode --resume): the number of the first segment it writes and
+ * that segment's tfdt, i.e. decode_time + decode_duration of the last one
+ * kept. Its fragments then carry the sequence numbers and decode times an
+ * uninterrupted writer would have given them.
+ */
+typedef struct ladder_cmaf_resume_point {
+    int next_number;              /* >= 1 */
+    uint64_t decode_time;
+} ladder_cmaf_resume_point;
 
 /*
  * Create dir (and parents) and write dir/init.mp4 for a track described by
@@ -51,6 +68,15 @@ int ladder_cmaf_writer_open(ladder_cmaf_writer **out, const char *dir,
                             const char *language);
 
 /*
+ * As ladder_cmaf_writer_open(), for a writer that continues a track at
+ * `at` (NULL: from the start). The init segment is written again; with the
+ * same parameters its bytes are the same.
+ */
+int ladder_cmaf_writer_open_at(ladder_cmaf_writer **out, const char *dir,
+                               const AVCodecParameters *par, AVRational time_base,
+                               const char *language, const ladder_cmaf_resume_point *at);
+
+/*
  * Append one packet (timestamps and duration in the writer's time base;
  * duration must be set) to the current segment. The packet is not consumed.
  */
@@ -61,6 +87,12 @@ int ladder_cmaf_writer_write(ladder_cmaf_writer *w, const AVPacket *pkt);
  * NULL) receives its description. A segment with no packets is an error.
  */
 int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *seg);
+
+/* CRC-32 (IEEE 802.3, zlib's crc32()) of data: what segment.crc32 holds. */
+uint32_t ladder_crc32(const uint8_t *data, size_t len);
+/* The same over pieces: state starts at UINT32_MAX, the CRC is the final
+ * state ^ UINT32_MAX. */
+uint32_t ladder_crc32_update(uint32_t state, const uint8_t *data, size_t len);
 
 /* Bytes of the init segment. */
 size_t ladder_cmaf_writer_init_bytes(const ladder_cmaf_writer *w);
