@@ -123,6 +123,11 @@ static void encode_usage(FILE *out)
         "\n"
         "Output:\n"
         "  -o, --output DIR   output directory (created)\n"
+        "  --resume           continue an interrupted run into DIR: segments its journal\n"
+        "                     (DIR/.ladder-resume) vouches for are kept, not encoded again,\n"
+        "                     and the result is the uninterrupted run's; no journal: from\n"
+        "                     the start; another job's journal: exit 15. SIGINT/SIGTERM stop\n"
+        "                     a run at a chunk boundary (exit 14), a second one at once\n"
         "  --format LIST      what to write, comma-separated: hls, dash, mp4 (one\n"
         "                     faststart MP4 per rung with the audio, OUTDIR/mp4/<rung>.mp4)\n"
         "                     (default hls,dash; also \"format\" in a --ladder file)\n"
@@ -141,6 +146,7 @@ enum {
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
     OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION, OPT_MAX_MEMORY,
+    OPT_RESUME,
 };
 
 static const struct option encode_options[] = {
@@ -172,6 +178,7 @@ static const struct option encode_options[] = {
     { "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
     { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
     { "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+    { "resume", no_argument, NULL, OPT_RESUME },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -196,14 +203,25 @@ typedef struct signal_watch {
     pthread_mutex_t lock;         /* guards session against close */
 } signal_watch;
 
+/*
+ * The first SIGINT/SIGTERM stops the run at a chunk boundary (the chunks
+ * being encoded finish and are kept; --resume goes on from there): what a
+ * queue's graceful shutdown or an operator's Ctrl-C wants. A second one
+ * cancels at once. SIGUSR1 is the main thread saying the run is over.
+ */
 static void *signal_watcher(void *arg)
 {
     signal_watch *w = arg;
     int sig;
-    if (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1) {
+    for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
         pthread_mutex_lock(&w->lock);
-        if (w->session)
+        if (w->session && received == 0) {
+            fprintf(stderr, "ladder: %s: stopping at the next chunk boundary (again to stop at once)\n",
+                    strsignal(sig));
+            ladder_session_stop(w->session);
+        } else if (w->session) {
             ladder_session_cancel(w->session);
+        }
         pthread_mutex_unlock(&w->lock);
     }
     return NULL;
@@ -417,6 +435,7 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_HELPERS: job.helpers = false; break;
+        case OPT_RESUME: job.resume = true; break;
         case OPT_HOST_CPU_SLOTS:
             if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
                 fprintf(stderr, "ladder: --host-cpu-slots '%s': expected a slot count between 1 and 4096\n",

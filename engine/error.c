@@ -22,6 +22,8 @@ const char *ladder_strerror(int err)
     case LADDER_ENODEVICE:      return "no device on this host matches the request";
     case LADDER_ELIMIT:         return "input exceeds a configured limit";
     case LADDER_EREFUSED:       return "input refused by the input policy";
+    case LADDER_ESTOPPED:       return "stopped at a chunk boundary (resume with --resume)";
+    case LADDER_ERESUME:        return "cannot resume: the output belongs to another job";
     default:                    return "unknown error";
     }
 }
@@ -42,6 +44,8 @@ int ladder_exit_code(int err)
     case LADDER_ENODEVICE:      return 11;  /* another node may have one */
     case LADDER_ELIMIT:         return 12;
     case LADDER_EREFUSED:       return 13;
+    case LADDER_ESTOPPED:       return 14;  /* resumable: the queue may retry with --resume */
+    case LADDER_ERESUME:        return 15;
     case LADDER_EBUSY:          return 75;  /* EX_TEMPFAIL: a queue retries it */
     case LADDER_ECANCELED:      return 130;
     default:                    return 1;

@@ -43,6 +43,12 @@ static int write_chunk(rung_ctx *r, encoded_chunk *ec)
     r->segments[r->nb_segments++] = seg;
 
     ladder_session *s = r->session;
+    /* After the file is in place: a journal line never vouches for a
+     * segment that is not there (a kill between the two only costs this
+     * segment's encode again). */
+    err = resume_record(s, r, &seg);
+    if (err)
+        return err;
     pthread_mutex_lock(&s->progress_lock);
     r->bytes += (int64_t)seg.bytes;
     pthread_mutex_unlock(&s->progress_lock);

@@ -622,6 +622,7 @@ static int measure(ladder_session *s, measured *m)
         rr->crf_chunks = r->rate_crf_chunks;
         rr->crf_mean = r->rate_crf_chunks ? r->rate_crf_sum / r->rate_crf_chunks : 0;
         rr->chunks = r->chunks;
+        rr->segments_kept = r->kept_chunks;
         rr->chunks_by_helpers = r->chunks_by_helpers;
         rr->invariant_requeues = r->invariant_requeues;
         rr->failure_requeues = r->failure_requeues;

@@ -283,3 +283,13 @@ void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
     }
     pthread_mutex_unlock(&s->progress_lock);
 }
+
+void rate_control_record_kept(ladder_session *s, rung_ctx *r, double seconds, int64_t bytes)
+{
+    if (!has_bitrate_target(&r->cfg))
+        return;
+    pthread_mutex_lock(&s->progress_lock);
+    r->rate_target_bits += (double)r->cfg.bitrate_kbps * 1000 * seconds;
+    r->rate_actual_bits += (double)bytes * 8;
+    pthread_mutex_unlock(&s->progress_lock);
+}

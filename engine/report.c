@@ -69,6 +69,7 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
     json_object_object_add(rc, "crf_mean", r->crf_chunks ? json_object_new_double(r->crf_mean) : NULL);
     json_object_object_add(o, "rate_control", rc);
     json_object_object_add(o, "chunks", json_object_new_int(r->chunks));
+    json_object_object_add(o, "segments_kept", json_object_new_int(r->segments_kept));
     json_object_object_add(o, "chunks_by_helpers", json_object_new_int(r->chunks_by_helpers));
     json_object_object_add(o, "invariant_requeues", json_object_new_int(r->invariant_requeues));
     json_object_object_add(o, "failure_requeues", json_object_new_int(r->failure_requeues));
@@ -138,6 +139,12 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(prio, "yields", json_object_new_int(r->yields));
     json_object_object_add(prio, "yield_seconds", json_object_new_double(r->yield_seconds));
     json_object_object_add(o, "priority", prio);
+    /* Whether this run continued an interrupted one (--resume) and what it
+     * kept of it; each rung says its own share. */
+    json_object *resume = json_object_new_object();
+    json_object_object_add(resume, "resumed", json_object_new_boolean(r->resumed));
+    json_object_object_add(resume, "segments_kept", json_object_new_int(r->segments_kept));
+    json_object_object_add(o, "resume", resume);
     json_object *rungs = json_object_new_array();
     for (int i = 0; i < r->nb_rungs; i++)
         json_object_array_add(rungs, rung_json(r, &r->rungs[i]));

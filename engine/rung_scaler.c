@@ -137,6 +137,16 @@ static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err)
     return dst;
 }
 
+/* A frame of a kept chunk: done already, as far as progress goes. */
+static void skip_kept_frame(rung_ctx *r, int64_t pts)
+{
+    ladder_session *s = r->session;
+    r->last_kept_pts = pts;
+    pthread_mutex_lock(&s->progress_lock);
+    r->frames_done++;
+    pthread_mutex_unlock(&s->progress_lock);
+}
+
 void *rung_scaler_main(void *arg)
 {
     rung_ctx *r = arg;
@@ -158,6 +168,17 @@ void *rung_scaler_main(void *arg)
                                                      : s->nominal_frame_ticks;
         if (src->pts + src_duration > r->source_end)
             r->source_end = src->pts + src_duration;
+        if (item.chunk < r->kept_chunks) {
+            /* Resumed: this chunk's segment is kept. The frame-rate cap
+             * still sees the frames it would have kept, so the first chunk
+             * made again starts as it did in the interrupted run. */
+            bool kept = item.starts_chunk || !(r->min_frame_ticks > 0 &&
+                                               src->pts - r->last_kept_pts < r->min_frame_ticks);
+            if (kept)
+                skip_kept_frame(r, src->pts);
+            av_frame_free(&src);
+            continue;
+        }
         if (item.starts_chunk) {
             err = chunk_complete(r, src->pts - r->last_kept_pts);
             if (!err)

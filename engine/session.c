@@ -186,6 +186,7 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     pthread_mutex_init(&s->progress_lock, NULL);
     pthread_mutex_init(&s->dec_pool_lock, NULL);
     atomic_init(&s->cancelled, false);
+    atomic_init(&s->stopping, false);
     *out = s;
     return 0;
 }
@@ -353,9 +354,29 @@ static int prepare_rungs(ladder_session *s)
                 memcpy(r->codecs, "hev1", 4);
             }
         }
-        err = ladder_cmaf_writer_open(&r->writer, r->dir, r->codecpar, s->src_tb, NULL);
-        if (!err)
-            err = ladder_frame_fifo_init(&r->input, FRAME_FIFO_CAPACITY);
+        err = ladder_frame_fifo_init(&r->input, FRAME_FIFO_CAPACITY);
+        if (err) {
+            session_fail(s, err, "rung %s: %s", r->cfg.name, ladder_strerror(err));
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* Every rung's CMAF writer: from the start, or after the segments a
+ * resumed run kept, continuing their numbers and decode times. */
+static int open_rung_writers(ladder_session *s)
+{
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        ladder_cmaf_resume_point at = { .next_number = 1 };
+        if (r->kept_chunks > 0) {
+            const ladder_cmaf_segment *last = &r->segments[r->kept_chunks - 1];
+            at.next_number = last->number + 1;
+            at.decode_time = last->decode_time + last->decode_duration;
+        }
+        int err = ladder_cmaf_writer_open_at(&r->writer, r->dir, r->codecpar, s->src_tb, NULL,
+                                             r->kept_chunks > 0 ? &at : NULL);
         if (err) {
             session_fail(s, err, "output '%s': %s", r->dir, ladder_strerror(err));
             return err;
@@ -593,7 +614,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
     int err = 0;
     bool truncated = false;
     while (!err) {
-        if (atomic_load(&s->cancelled)) {
+        if (atomic_load(&s->cancelled) || atomic_load(&s->stopping)) {
             err = LADDER_ECANCELED;
             break;
         }
@@ -771,6 +792,23 @@ static void log_plan(ladder_session *s)
     }
 }
 
+/*
+ * After a stop: the segments of the chunks in hand are written; say so in
+ * the journal and return the stop as the run's result. Nothing else is
+ * written: playlists would list an incomplete ladder.
+ */
+static int session_stopped(ladder_session *s)
+{
+    int kept = 0;
+    for (int i = 0; i < s->nb_rungs; i++)
+        kept += s->rungs[i].nb_segments;
+    resume_stopped(s, "stop requested");
+    session_fail(s, LADDER_ESTOPPED,
+                 "output '%s': stopped at a chunk boundary with %d segments kept; run again with --resume to "
+                 "continue", s->output_dir, kept);
+    return LADDER_ESTOPPED;
+}
+
 int ladder_session_run(ladder_session *s)
 {
     s->start_time = session_now();
@@ -793,6 +831,10 @@ int ladder_session_run(ladder_session *s)
     if (!err)
         err = prepare_rungs(s);
     if (!err)
+        err = resume_prepare(s);
+    if (!err)
+        err = open_rung_writers(s);
+    if (!err)
         err = audio_renditions_open(s);
     if (err)
         return s->error_code ? s->error_code : err;
@@ -811,6 +853,9 @@ int ladder_session_run(ladder_session *s)
                 err = LADDER_ECANCELED;
     } else if (err == LADDER_ECANCELED && atomic_load(&s->cancelled)) {
         session_fail(s, err, "cancelled");
+    } else if (err == LADDER_ECANCELED && atomic_load(&s->stopping)) {
+        /* Stopped: the rungs get no end of stream (a chunk cut short would
+         * pass for a whole one); stop() aborted their inputs. */
     } else if (err != LADDER_ECANCELED) {
         session_fail(s, err, "input '%s': %s", s->input, ladder_strerror(err));
     }
@@ -821,6 +866,8 @@ int ladder_session_run(ladder_session *s)
             session_fail(s, err, "audio %s: %s", s->audio[k].dir, ladder_strerror(err));
     }
     join_threads(s);
+    if (!s->error_code && atomic_load(&s->stopping))
+        return session_stopped(s);
     int64_t declared = s->in->streams[s->video_stream]->nb_frames;
     if (!s->error_code && ps.frames == 0)
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': no decodable video frames", s->input);
@@ -856,6 +903,18 @@ int ladder_session_run(ladder_session *s)
     if (!err)
         err = outputs_write_report(s);
     return s->error_code ? s->error_code : err;
+}
+
+void ladder_session_stop(ladder_session *s)
+{
+    if (atomic_exchange(&s->stopping, true))
+        return;
+    session_log(s, LADDER_LOG_INFO, "event=stop reason=stop requested: finishing the chunks being encoded");
+    /* The pump reads no more; scalers waiting for frames or for budget,
+     * and workers waiting for chunks, are woken and leave. A worker with
+     * a chunk in hand finishes it: the queue is not read again, but its
+     * finalizer still writes (and journals) the segment. */
+    abort_all(s);
 }
 
 void ladder_session_cancel(ladder_session *s)
@@ -909,6 +968,7 @@ void ladder_session_close(ladder_session *s)
     ladder_frame_pool_close(s->dec_pool);
     pthread_mutex_destroy(&s->dec_pool_lock);
     avformat_close_input(&s->in);
+    resume_close(s);
     pthread_mutex_destroy(&s->error_lock);
     pthread_mutex_destroy(&s->progress_lock);
     free(s->input);

@@ -130,6 +130,10 @@ typedef struct rung_ctx {
      * progress_lock when a device surprises (encode_worker.c) */
     rung_device on_device[LADDER_MAX_DEVICES];
 
+    /* resume (resume.c): chunks 0..kept_chunks-1 are segments an
+     * interrupted run left, already in segments[]; not encoded again */
+    int kept_chunks;
+
     /* finalizer */
     pthread_mutex_t finalize_lock;
     ladder_cmaf_writer *writer;
@@ -213,6 +217,8 @@ struct ladder_session {
     int error_code;
     pthread_mutex_t error_lock;   /* first error wins */
     atomic_bool cancelled;
+    atomic_bool stopping;         /* ladder_session_stop(): finish the chunks in hand */
+    struct ladder_resume_journal *journal; /* appended by finalizers (its own lock) */
 
     /* input */
     AVFormatContext *in;
@@ -309,6 +315,9 @@ chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r, int device);
 /* A chunk encoded with plan is done: account for its bits, learn from it. */
 void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
                          const chunk_frames *cf, const encoded_chunk *ec);
+/* A segment kept from an interrupted run (resume): its seconds and bytes
+ * count toward the rung's target and spending; the model learns nothing. */
+void rate_control_record_kept(ladder_session *s, rung_ctx *r, double seconds, int64_t bytes);
 
 /* encoder_backend.c: the encoder libraries ladder drives. */
 typedef struct encoder_backend encoder_backend;
@@ -382,6 +391,17 @@ ladder_device_state device_health_state(const device_ctx *dev);
 
 /* encode_worker.c */
 void *encode_worker_main(void *arg);
+
+/* resume.c: the resume journal's side of the session. */
+/* After the pre-flight, before the writers open: check a journal against
+ * this job (job.resume), keep what it vouches for, start a fresh one. */
+int resume_prepare(ladder_session *s);
+/* "video/<rung>": the track name in the journal. */
+void resume_track_name(const rung_ctx *r, char *buf, size_t size);
+/* A segment of rung r is in place (finalizer, under finalize_lock). */
+int resume_record(ladder_session *s, rung_ctx *r, const ladder_cmaf_segment *seg);
+void resume_stopped(ladder_session *s, const char *reason);
+void resume_close(ladder_session *s);
 
 /* finalizer.c */
 void encoded_chunk_free(encoded_chunk *ec);

@@ -36,6 +36,10 @@ enum ladder_error {
     LADDER_EREFUSED        = -17, /* input refused by the input policy: a protocol
                                      not allowed, or a playlist/concat-style format
                                      that would open other files or URLs */
+    LADDER_ESTOPPED        = -18, /* stopped at a chunk boundary on request: the
+                                     finished segments are kept, --resume goes on */
+    LADDER_ERESUME         = -19, /* --resume: the output's journal was written for
+                                     another input or ladder */
 };
 
 /* A static English description of err; never NULL. */

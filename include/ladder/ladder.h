@@ -233,6 +233,15 @@ typedef struct ladder_job {
      * (one chunk of every rung being built at once, plus the decoder's
      * pictures) fails with LADDER_ELIMIT before anything is written. */
     size_t max_memory;
+    /*
+     * Continue an interrupted run into the same output_dir: the segments
+     * its resume journal (OUTDIR/.ladder-resume, include/ladder/
+     * resume_journal.h) vouches for, and whose files still match, are kept
+     * and not encoded again; the rest is made as an uninterrupted run
+     * makes it. No journal: a run from the start. A journal written for
+     * another input or ladder: LADDER_ERESUME, nothing touched.
+     */
+    bool resume;
 } ladder_job;
 
 #define LADDER_DEFAULT_MAX_PIXELS ((int64_t)4096 * 2304)
@@ -315,7 +324,8 @@ typedef struct ladder_rung_report {
                                      what the encodes cost without contention */
     int abr_chunks, crf_chunks;   /* how chunks were rate-controlled (rate_control.c) */
     double crf_mean;              /* mean rate factor of the CRF chunks; 0 if none */
-    int chunks;
+    int chunks;                   /* encoded by this run */
+    int segments_kept;            /* kept from an interrupted run (resume) */
     int chunks_by_helpers;
     int invariant_requeues;       /* chunks encoded again: configuration differed */
     int failure_requeues;         /* chunks encoded again: their device failed */
@@ -394,6 +404,10 @@ typedef struct ladder_report {
     /* Routing: ladder_job.route and route_reason as given ("" = none). */
     char route[96];
     char route_reason[512];
+    /* Resume: whether this run continued an interrupted one, and the
+     * segments it kept (all rungs). */
+    bool resumed;
+    int segments_kept;
 } ladder_report;
 
 typedef struct ladder_session ladder_session;
@@ -412,6 +426,15 @@ int ladder_session_run(ladder_session *s);
 /* Ask a running session to stop; safe from any thread (not from a signal
  * handler: use a watcher thread there). Run returns LADDER_ECANCELED. */
 void ladder_session_cancel(ladder_session *s);
+
+/*
+ * Ask a running session to stop at a chunk boundary: no more input is
+ * read, chunks not yet taken are dropped, every chunk being encoded is
+ * finished and its segment written (and journaled). Run then returns
+ * LADDER_ESTOPPED, and job.resume continues from there. Safe from any
+ * thread, like cancel; a cancel after it stops at once.
+ */
+void ladder_session_stop(ladder_session *s);
 
 /* Valid after ladder_session_run() returned, until close. */
 const ladder_report *ladder_session_report(const ladder_session *s);
