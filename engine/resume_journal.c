@@ -64,6 +64,8 @@ static json_object *segment_object(const char *track, const ladder_cmaf_segment 
     json_object_object_add(o, "decode_time", json_object_new_int64((int64_t)seg->decode_time));
     json_object_object_add(o, "decode_duration", json_object_new_int64((int64_t)seg->decode_duration));
     json_object_object_add(o, "crc32", json_object_new_int64(seg->crc32));
+    json_object_object_add(o, "dts_shift", json_object_new_int64(seg->dts_shift));
+    json_object_object_add(o, "track_start", json_object_new_int64(seg->track_start));
     return o;
 }
 
@@ -233,7 +235,7 @@ static bool track_name_ok(const char *t)
 static bool parse_segment(json_object *o, ladder_resume_record *rec)
 {
     const char *track;
-    int64_t n, start, dur, bytes, samples, ts, fso, fsl, dt, dd, crc;
+    int64_t n, start, dur, bytes, samples, ts, fso, fsl, dt, dd, crc, shift, track_start;
     double seconds;
     json_object *v;
     if (!get_string(o, "track", &track) || !track_name_ok(track) ||
@@ -248,6 +250,8 @@ static bool parse_segment(json_object *o, ladder_resume_record *rec)
         !get_int64(o, "decode_time", 0, INT64_MAX / 4, &dt) ||
         !get_int64(o, "decode_duration", 0, INT64_MAX / 4, &dd) ||
         !get_int64(o, "crc32", 0, UINT32_MAX, &crc) ||
+        !get_int64(o, "dts_shift", INT64_MIN / 4, INT64_MAX / 4, &shift) ||
+        !get_int64(o, "track_start", INT64_MIN / 4, INT64_MAX / 4, &track_start) ||
         !json_object_object_get_ex(o, "seconds", &v) ||
         !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
         return false;
@@ -271,6 +275,8 @@ static bool parse_segment(json_object *o, ladder_resume_record *rec)
     s->decode_time = (uint64_t)dt;
     s->decode_duration = (uint64_t)dd;
     s->crc32 = (uint32_t)crc;
+    s->dts_shift = shift;
+    s->track_start = track_start;
     return true;
 }
 

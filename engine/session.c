@@ -374,6 +374,8 @@ static int open_rung_writers(ladder_session *s)
             const ladder_cmaf_segment *last = &r->segments[r->kept_chunks - 1];
             at.next_number = last->number + 1;
             at.decode_time = last->decode_time + last->decode_duration;
+            at.dts_shift = last->dts_shift;
+            at.track_start = last->track_start;
         }
         int err = ladder_cmaf_writer_open_at(&r->writer, r->dir, r->codecpar, s->src_tb, NULL,
                                              r->kept_chunks > 0 ? &at : NULL);

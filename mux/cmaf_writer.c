@@ -34,16 +34,18 @@ struct ladder_cmaf_writer {
     int next_number;
     int64_t seg_start, seg_end;   /* presentation span of the open segment */
     int seg_samples;
-    /* A resumed writer (open_at): the muxer, told the next fragment is
-     * discontinuous, takes its first fragment's tfdt from that packet's
-     * timestamps; the track's real decode timeline is the kept fragments'
-     * sum of durations. Usually the same; when an encoder's delay made
-     * them differ, every fragment moves by the difference, as the
-     * uninterrupted muxer's continuity rule would have placed them. */
-    bool resumed;
-    bool have_shift;
-    uint64_t resume_decode_time;
-    int64_t decode_shift;         /* added to every tfdt this writer writes */
+    /* The track's decode-time shift (pts - dts of its first packet, in
+     * in_tb): the mp4 muxer shifts every dts by it (negative composition
+     * offsets), so a resumed writer must shift by the same. */
+    bool have_dts_shift;
+    int64_t dts_shift;
+    /* A resumed writer (open_at) primes its muxer before the first packet
+     * (prime_resumed_muxer()); then every later fragment comes out as the
+     * uninterrupted muxer's would. */
+    bool resumed, primed;
+    ladder_cmaf_resume_point at;
+    bool have_track_start;
+    int64_t track_start;
 };
 
 /* FFmpeg 5.1 declares the buffer non-const; newer versions make it const. */
@@ -111,7 +113,11 @@ int ladder_cmaf_writer_open_at(ladder_cmaf_writer **out, const char *dir,
     w->in_tb = time_base;
     w->next_number = at ? at->next_number : 1;
     w->resumed = at && at->next_number > 1;
-    w->resume_decode_time = at ? at->decode_time : 0;
+    if (w->resumed) {
+        w->at = *at;
+        w->have_dts_shift = true;
+        w->dts_shift = at->dts_shift;
+    }
     w->seg_start = INT64_MAX;
     w->seg_end = INT64_MIN;
 
@@ -159,18 +165,14 @@ int ladder_cmaf_writer_open_at(ladder_cmaf_writer **out, const char *dir,
      *   composition offsets, so tfdt is the first frame's presentation time
      *   and no edit list shifts the timeline (players disagree on edit lists).
      * skip_trailer: an index of fragments at the end is useless in HLS.
-     * Resumed: frag_discont (the first fragment continues an earlier
-     *   track, not a new one starting at 0) and fragment_index (its mfhd
-     *   sequence number); neither changes the init segment.
+     * Resumed: fragment_index, one below the first segment's number: the
+     *   priming fragment takes it.
      */
     AVDictionary *opts = NULL;
     av_dict_set(&opts, "movflags",
-                w->resumed ? "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer"
-                             "+frag_discont"
-                           : "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer",
-                0);
+                "frag_custom+empty_moov+default_base_moof+cmaf+negative_cts_offsets+skip_trailer", 0);
     if (w->resumed)
-        av_dict_set_int(&opts, "fragment_index", w->next_number, 0);
+        av_dict_set_int(&opts, "fragment_index", w->at.next_number - 1, 0);
     int ret = avformat_write_header(w->fmt, &opts);
     av_dict_free(&opts);
     if (ret < 0) {
@@ -192,10 +194,55 @@ fail:
     return err;
 }
 
+/*
+ * A resumed writer's muxer must be in the state the uninterrupted one was
+ * in after the kept segments: the same decode-time shift (the mp4 muxer
+ * takes it from the first packet it sees), the same start of the track and
+ * the same decode time reached. The muxer only keeps those three numbers
+ * between fragments, and a packet sets them all: one packet whose pts is
+ * the track's start, whose dts is that less the shift, and whose duration
+ * is the decode time the kept segments reached, in a fragment that is
+ * thrown away. The next fragment's first sample is then placed, and its
+ * decode time continued, exactly as the uninterrupted muxer placed it
+ * (which a "discontinuous fragment" restart does not do: it takes the
+ * decode time from the packet, and an encoder's dts need not continue the
+ * previous chunk's to the tick).
+ */
+static int prime_resumed_muxer(ladder_cmaf_writer *w, const AVPacket *first)
+{
+    AVStream *st = w->fmt->streams[0];
+    AVPacket *prime = av_packet_clone(first);   /* real bytes: the muxer may parse them */
+    if (!prime)
+        return LADDER_ENOMEM;
+    prime->stream_index = 0;
+    prime->pts = av_rescale_q(w->at.track_start, w->in_tb, st->time_base);
+    prime->dts = prime->pts - av_rescale_q(w->at.dts_shift, w->in_tb, st->time_base);
+    prime->duration = (int64_t)w->at.decode_time;
+    int ret = av_write_frame(w->fmt, prime);
+    av_packet_free(&prime);
+    if (ret >= 0)
+        ret = av_write_frame(w->fmt, NULL);
+    avio_flush(w->pb);
+    w->len = 0;                   /* the priming fragment is not a segment */
+    if (ret < 0)
+        return w->write_failed ? LADDER_ENOMEM : LADDER_EIO;
+    w->primed = true;
+    return 0;
+}
+
 int ladder_cmaf_writer_write(ladder_cmaf_writer *w, const AVPacket *pkt)
 {
     if (pkt->duration <= 0)
         return LADDER_EINVAL;
+    if (!w->have_dts_shift && pkt->pts != AV_NOPTS_VALUE && pkt->dts != AV_NOPTS_VALUE) {
+        w->dts_shift = pkt->pts - pkt->dts;
+        w->have_dts_shift = true;
+    }
+    if (w->resumed && !w->primed) {
+        int err = prime_resumed_muxer(w, pkt);
+        if (err)
+            return err;
+    }
     AVPacket *copy = av_packet_clone(pkt);
     if (!copy)
         return LADDER_ENOMEM;
@@ -206,6 +253,12 @@ int ladder_cmaf_writer_write(ladder_cmaf_writer *w, const AVPacket *pkt)
     av_packet_free(&copy);
     if (ret < 0)
         return w->write_failed ? LADDER_ENOMEM : LADDER_EIO;
+    if (!w->have_track_start) {
+        /* The muxer's track starts at its first packet's (shifted) dts,
+         * which is that packet's pts. */
+        w->track_start = pkt->pts;
+        w->have_track_start = true;
+    }
     if (pkt->pts < w->seg_start)
         w->seg_start = pkt->pts;
     if (pkt->pts + pkt->duration > w->seg_end)
@@ -243,17 +296,12 @@ int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *s
         ladder_fmp4_decode_times(w->buf, w->len, &info.decode_time, &info.decode_duration, &tfdt_at,
                                  &tfdt_size))
         return LADDER_EINTERNAL;
-    if (w->resumed) {
-        if (!w->have_shift) {
-            w->decode_shift = (int64_t)(w->resume_decode_time - info.decode_time);
-            w->have_shift = true;
-        }
-        info.decode_time += (uint64_t)w->decode_shift;
-        if (tfdt_size != 8)
-            return LADDER_EINTERNAL;   /* the mp4 muxer writes version 1 */
-        for (int i = 0; i < 8; i++)
-            w->buf[tfdt_at + (size_t)i] = (uint8_t)(info.decode_time >> (56 - 8 * i));
-    }
+    /* What the priming is for; a muxer that placed it elsewhere would
+     * break the track's timeline, so that is a bug, not a resumed run. */
+    if (w->resumed && info.number == w->at.next_number && info.decode_time != w->at.decode_time)
+        return LADDER_EINTERNAL;
+    info.dts_shift = w->dts_shift;
+    info.track_start = w->resumed ? w->at.track_start : w->track_start;
     info.crc32 = ladder_crc32(w->buf, w->len);
     int err = write_buffer_to(w, info.uri);
     if (err)

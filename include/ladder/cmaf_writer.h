@@ -41,18 +41,23 @@ typedef struct ladder_cmaf_segment {
      * which is what a writer resumed after this segment starts from. */
     uint64_t decode_time, decode_duration;
     uint32_t crc32;               /* of the file's bytes (IEEE, as zlib's crc32) */
+    /* Of the track, the same in every segment (what a resumed writer needs,
+     * in the writer's time base): its first packet's pts - dts, and the
+     * earliest pts of its first segment. */
+    int64_t dts_shift, track_start;
 } ladder_cmaf_segment;
 
 /*
  * Where a writer picks up a track whose first segments are already on disk
- * (ladder encode --resume): the number of the first segment it writes and
- * that segment's tfdt, i.e. decode_time + decode_duration of the last one
- * kept. Its fragments then carry the sequence numbers and decode times an
+ * (ladder encode --resume): the number of the first segment it writes,
+ * that segment's tfdt (decode_time + decode_duration of the last one
+ * kept), and the track's dts_shift and track_start from any kept segment. Its fragments then carry the sequence numbers and decode times an
  * uninterrupted writer would have given them.
  */
 typedef struct ladder_cmaf_resume_point {
     int next_number;              /* >= 1 */
     uint64_t decode_time;
+    int64_t dts_shift, track_start; /* as the kept segments say */
 } ladder_cmaf_resume_point;
 
 /*

@@ -71,6 +71,8 @@ static ladder_cmaf_segment make_segment(const fixture *f, int n)
         .decode_time = (uint64_t)(n - 1) * 30720,
         .decode_duration = 30720,
         .crc32 = ladder_crc32(data, len),
+        .dts_shift = 1024,
+        .track_start = 0,
     };
     snprintf(seg.uri, sizeof(seg.uri), "seg_%05d.m4s", n);
     char path[256];

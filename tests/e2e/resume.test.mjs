@@ -1,0 +1,218 @@
+// Stop and resume. SIGINT/SIGTERM stop `ladder encode` at a chunk boundary
+// (exit 14: every segment written so far kept and journaled, no playlist
+// presented as complete); kill -9 stops it anywhere. Either way `--resume`
+// finishes the job without encoding the kept segments again, and the output
+// is the uninterrupted run's, byte for byte (CRF rungs at widths that are
+// multiples of 128: docs/ARCHITECTURE.md "Determinism"), and plays.
+//
+// Stop points are random (seeded: LADDER_RESUME_SEED to repeat a run; the
+// seed is printed) across the reference run's wall time.
+// LADDER_RESUME_TRIALS=N runs N kill -9 trials instead of 5 (the soak).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { describeRun, encode, ladderBin, stderrLines } from './lib/ladder.mjs';
+import { makeMedia } from './lib/media.mjs';
+import { assertPlayedEverything, playHls } from './lib/player.mjs';
+import { makeTempDir } from './lib/util.mjs';
+
+const LADDER = ['--rung', '256x144:crf30', '--rung', '640x360:crf28', '--segment', '1', '--progress', 'none'];
+const KILL_TRIALS = Number(process.env.LADDER_RESUME_TRIALS || 5);
+const SEED = Number(process.env.LADDER_RESUME_SEED || Date.now() % 1_000_000);
+
+// mulberry32: a small seeded generator, so a failing trial can be replayed.
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(SEED);
+
+/** Every file under dir (relative path -> sha256), hidden files and the report left out. */
+function hashTree(dir) {
+  const out = {};
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.startsWith('.') && e.name !== 'report.json') {
+        out[path.relative(dir, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function hiddenLeftovers(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.startsWith('.') && e.name !== '.ladder-resume') out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function segmentFiles(dir) {
+  const video = path.join(dir, 'video');
+  if (!fs.existsSync(video)) return 0;
+  return fs.readdirSync(video).reduce(
+    (n, rung) => n + fs.readdirSync(path.join(video, rung)).filter((f) => /^seg_\d+\.m4s$/.test(f)).length, 0);
+}
+
+/** Start an encode, send signals at the given times (ms), resolve how it ended. */
+function interrupted(input, out, signals) {
+  const argv = ['encode', input, '-o', out, ...LADDER];
+  const child = spawn(ladderBin(), argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const t0 = Date.now();
+  const timers = signals.map(([ms, sig]) => setTimeout(() => child.kill(sig), ms));
+  return new Promise((resolve) => child.on('close', (code, signal) => {
+    timers.forEach(clearTimeout);
+    resolve({ code, signal, stderr, argv: [ladderBin(), ...argv], wallMs: Date.now() - t0 });
+  }));
+}
+
+function report(out) {
+  return JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+}
+
+describe('stop and resume', () => {
+  let src;
+  let work;
+  let reference;        // relative path -> sha256 of the uninterrupted run
+  let referenceMs;
+  let totalSegments;
+
+  before(async () => {
+    ladderBin();
+    // FLAC in Matroska: the audio is encoded (AAC), not copied, so its
+    // encoder's whole-track state is part of what must come out the same.
+    src = await makeMedia({ name: 'resume', width: 640, height: 360, rate: '30', duration: 16,
+      container: 'mkv', acodec: 'flac' });
+    work = makeTempDir('ladder-e2e-resume-');
+    const out = path.join(work, 'reference');
+    const r = await encode(src.path, out, LADDER);
+    assert.equal(r.code, 0, describeRun(r));
+    reference = hashTree(out);
+    referenceMs = r.wallMs;
+    totalSegments = report(out).rungs.reduce((n, x) => n + x.segments, 0);
+    assert.equal(totalSegments, 32);
+    console.log(`resume: seed ${SEED} (LADDER_RESUME_SEED), reference run ${referenceMs} ms`);
+  });
+
+  /** --resume into out; the result must be the reference, with kept segments not encoded again. */
+  async function resumeAndCompare(out, what) {
+    const before = segmentFiles(out);
+    const hadJournal = fs.existsSync(path.join(out, '.ladder-resume'));
+    const r = await encode(src.path, out, [...LADDER, '--resume']);
+    assert.equal(r.code, 0, `${what}: resume\n${describeRun(r)}`);
+    const rep = report(out);
+    assert.equal(rep.resume.resumed, hadJournal, `${what}: resumed`);
+    assert.ok(rep.resume.segments_kept <= before, `${what}: kept ${rep.resume.segments_kept} of ${before} files`);
+    for (const rung of rep.rungs) {
+      assert.equal(rung.chunks + rung.segments_kept, rung.segments,
+        `${what}: ${rung.name}: ${rung.chunks} encoded + ${rung.segments_kept} kept != ${rung.segments} segments`);
+    }
+    assert.equal(rep.rungs.reduce((n, x) => n + x.segments_kept, 0), rep.resume.segments_kept);
+    assert.deepEqual(hashTree(out), reference, `${what}: the resumed output differs from the uninterrupted run`);
+    assert.deepEqual(hiddenLeftovers(out), [], `${what}: temporary files left behind`);
+    return rep;
+  }
+
+  it('SIGINT stops at a chunk boundary (exit 14), --resume ends with the uninterrupted bytes', async () => {
+    let stoppedWithSegments = 0;
+    for (let trial = 0; trial < 3; trial++) {
+      const out = path.join(work, `sigint-${trial}`);
+      const at = Math.round(referenceMs * (0.15 + 0.6 * random()));
+      const r = await interrupted(src.path, out, [[at, 'SIGINT']]);
+      if (r.code === 0) continue;             // finished before the signal: nothing to resume
+      assert.equal(r.code, 14, `stop at ${at} ms\n${describeRun(r)}`);
+      const lines = stderrLines(r.stderr);
+      assert.match(lines.at(-1), /^ladder: output '.*': stopped at a chunk boundary with (\d+) segments kept; run again with --resume to continue$/);
+      const kept = Number(lines.at(-1).match(/with (\d+) segments/)[1]);
+      assert.equal(segmentFiles(out), kept, 'every segment the stop reports is on disk, and no other');
+      // Nothing presents the partial ladder as complete.
+      for (const f of ['master.m3u8', 'manifest.mpd', 'report.json']) assert.ok(!fs.existsSync(path.join(out, f)), f);
+      const journal = fs.readFileSync(path.join(out, '.ladder-resume'), 'utf8').trim().split('\n');
+      assert.match(journal.at(-1), /"event":"stopped"/);
+      stoppedWithSegments += kept > 0;
+      const rep = await resumeAndCompare(out, `SIGINT at ${at} ms`);
+      assert.equal(rep.resume.segments_kept, kept);
+    }
+    assert.ok(stoppedWithSegments > 0, 'no trial stopped mid-run with segments to keep');
+  });
+
+  it('a second signal cancels at once (exit 130); the output still resumes', async () => {
+    const out = path.join(work, 'twice');
+    const at = Math.round(referenceMs * 0.4);
+    const r = await interrupted(src.path, out, [[at, 'SIGTERM'], [at + 5, 'SIGTERM']]);
+    if (r.code === 0) return;
+    assert.ok(r.code === 130 || r.code === 14, describeRun(r));
+    await resumeAndCompare(out, 'two SIGTERMs');
+  });
+
+  it(`kill -9 at random points (${KILL_TRIALS} trials), then --resume: the uninterrupted bytes`, async () => {
+    const counts = [];
+    for (let trial = 0; trial < KILL_TRIALS; trial++) {
+      const out = path.join(work, `kill-${trial}`);
+      const at = Math.round(referenceMs * 0.95 * random());
+      const r = await interrupted(src.path, out, [[at, 'SIGKILL']]);
+      assert.ok(r.signal === 'SIGKILL' || r.code === 0, describeRun(r));
+      const files = fs.existsSync(out) ? segmentFiles(out) : 0;
+      const rep = await resumeAndCompare(out, `kill -9 at ${at} ms (trial ${trial})`);
+      counts.push(`${at}ms:${files}->${rep.resume.segments_kept}`);
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    console.log(`resume: kill -9 trials (at: segment files -> kept): ${counts.join(' ')}`);
+  });
+
+  it('resuming a finished output encodes nothing; an empty one starts from the beginning', async () => {
+    const out = path.join(work, 'finished');
+    const first = await encode(src.path, out, [...LADDER, '--resume']);
+    assert.equal(first.code, 0, describeRun(first));
+    assert.equal(report(out).resume.segments_kept, 0);
+    assert.deepEqual(hashTree(out), reference);
+    const again = await encode(src.path, out, [...LADDER, '--resume']);
+    assert.equal(again.code, 0, describeRun(again));
+    const rep = report(out);
+    assert.equal(rep.resume.segments_kept, totalSegments);
+    assert.deepEqual(rep.rungs.map((x) => x.chunks), [0, 0]);
+    assert.deepEqual(hashTree(out), reference);
+    const r = await playHls(out, { expectLevels: [{ width: 256, height: 144 }, { width: 640, height: 360 }] });
+    assertPlayedEverything(assert, r, { expectAudio: true });
+  });
+
+  it('another job\'s output is refused (exit 15, the line that changed), and left as it was', async () => {
+    const out = path.join(work, 'other-job');
+    const r = await interrupted(src.path, out, [[Math.round(referenceMs * 0.5), 'SIGINT']]);
+    assert.ok(r.code === 14 || r.code === 0, describeRun(r));
+    const before = hashTree(out);
+    const journal = fs.readFileSync(path.join(out, '.ladder-resume'));
+    const other = LADDER.map((a) => (a === '640x360:crf28' ? '640x360:crf26' : a));
+    const refused = await encode(src.path, out, [...other, '--resume']);
+    assert.equal(refused.code, 15, describeRun(refused));
+    const lines = stderrLines(refused.stderr);
+    assert.equal(lines.length, 1, refused.stderr);
+    assert.match(lines[0], /^ladder: output '.*other-job': cannot resume: it was made for another job: 'rung 360p 640x360 h264 8-bit fps=30\/1 crf=28 .*' became 'rung 360p 640x360 h264 8-bit fps=30\/1 crf=26 .*'$/);
+    assert.deepEqual(hashTree(out), before, 'a refused resume changed the output');
+    assert.ok(journal.equals(fs.readFileSync(path.join(out, '.ladder-resume'))), 'a refused resume changed the journal');
+    // Without --resume the new job simply starts over, and owns the directory.
+    const fresh = await encode(src.path, out, other);
+    assert.equal(fresh.code, 0, describeRun(fresh));
+    assert.equal(report(out).resume.resumed, false);
+  });
+});
