@@ -15,6 +15,7 @@
 #include <libavutil/dict.h>
 
 #include "ladder/atomic_file.h"
+#include "ladder/resume_journal.h"
 #include "ladder/dash_mpd.h"
 #include "ladder/error.h"
 #include "ladder/hls_playlist.h"
@@ -542,6 +543,8 @@ static void remove_cmaf_files(ladder_session *s)
         snprintf(dir, sizeof(dir), "%s/audio", s->output_dir);
         rmdir(dir);
     }
+    /* The journal would vouch for the files just removed. */
+    remove_in(s->output_dir, LADDER_RESUME_FILE);
 }
 
 /* ---- the run's end ------------------------------------------------------ */

@@ -1,8 +1,8 @@
 // A full output device: ladder encode onto a small tmpfs whose space runs
 // out mid-run ends with exit 9 and one line saying so, leaves no playlist or
 // manifest naming a missing segment (and no report claiming success), and
-// once space is back the same command completes a valid ladder over the
-// leftovers. Needs a tmpfs mount (root or CAP_SYS_ADMIN); elsewhere the
+// once space is back the same command with --resume completes a valid
+// ladder, keeping the segments written before the device filled. Needs a tmpfs mount (root or CAP_SYS_ADMIN); elsewhere the
 // test skips and says why.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -70,11 +70,18 @@ describe('disk full on the output device', () => {
     assert.deepEqual(left.filter((f) => /\.(m3u8|mpd)$|report\.json$/.test(f)), [],
       'a playlist, manifest or report was left behind');
 
-    // Space is back: the same command completes over the leftovers.
+    // Space is back: --resume keeps the segments written before the device
+    // filled (none is encoded again) and completes the ladder.
+    const written = left.filter((f) => f.endsWith('.m4s') && f.startsWith('video/')).length;
     fs.unlinkSync(filler);
-    const again = await encode(src.path, out, RUNGS);
+    const again = await encode(src.path, out, [...RUNGS, '--resume']);
     assert.equal(again.code, 0, describeRun(again));
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    assert.equal(report.resume.resumed, true);
+    assert.ok(report.resume.segments_kept > 0 && report.resume.segments_kept <= written,
+      `kept ${report.resume.segments_kept} of the ${written} video segments written before the device filled`);
+    for (const r of report.rungs)
+      assert.equal(r.chunks + r.segments_kept, r.segments, `${r.name}: encoded + kept != segments`);
     for (const r of report.rungs) {
       const dir = path.join(out, 'video', r.name);
       const segs = fs.readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort();
