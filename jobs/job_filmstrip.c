@@ -106,7 +106,7 @@ typedef struct strip {
 static int place(strip *s, const AVFrame *f)
 {
     const ladder_filmstrip_tile *t = &s->tiles[s->next];
-    int ret = job_scale_into(s->c, f, s->sheets[t->sheet], t->x, t->y, t->w, t->h);
+    int ret = job_scale_upright_into(s->c, f, s->sheets[t->sheet], t->x, t->y, t->w, t->h, s->in->rotation);
     s->next++;
     return ret;
 }

@@ -31,6 +31,62 @@ int job_scale_into(job_ctx *c, const AVFrame *src, AVFrame *dst, int x, int y, i
     return 0;
 }
 
+/* One plane of src (w x h) turned clockwise by degrees into dst, as
+ * libavfilter's transpose=clock (90), hflip,vflip (180), transpose=cclock
+ * (270) would. */
+static void turn_plane(uint8_t *dst, int dst_linesize, const uint8_t *src, int src_linesize, int w, int h,
+                       int degrees)
+{
+    int out_w = degrees == 180 ? w : h, out_h = degrees == 180 ? h : w;
+    for (int r = 0; r < out_h; r++) {
+        uint8_t *row = dst + (ptrdiff_t)r * dst_linesize;
+        for (int col = 0; col < out_w; col++) {
+            int sr, sc;
+            if (degrees == 90) {
+                sr = h - 1 - col;
+                sc = r;
+            } else if (degrees == 270) {
+                sr = col;
+                sc = w - 1 - r;
+            } else {
+                sr = h - 1 - r;
+                sc = w - 1 - col;
+            }
+            row[col] = src[(ptrdiff_t)sr * src_linesize + sc];
+        }
+    }
+}
+
+int job_scale_upright_into(job_ctx *c, const AVFrame *src, AVFrame *dst, int x, int y, int w, int h,
+                           int rotation)
+{
+    if (rotation != 90 && rotation != 180 && rotation != 270)
+        return job_scale_into(c, src, dst, x, y, w, h);
+    /* The picture before the turn: a quarter turn swaps the box's sides. */
+    AVFrame *tmp = av_frame_alloc();
+    if (!tmp)
+        return job_fail(c, LADDER_ENOMEM, "out of memory");
+    tmp->format = dst->format;
+    tmp->width = rotation == 180 ? w : h;
+    tmp->height = rotation == 180 ? h : w;
+    int ret = av_frame_get_buffer(tmp, 0) < 0 ? job_fail(c, LADDER_ENOMEM, "out of memory") : 0;
+    if (!ret)
+        ret = job_scale_into(c, src, tmp, 0, 0, tmp->width, tmp->height);
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(dst->format);
+    /* 4:2:0 and 4:4:4 turn plane by plane; the stills are yuvj420p. */
+    if (!ret && (!d || d->log2_chroma_w != d->log2_chroma_h || (d->flags & AV_PIX_FMT_FLAG_PLANAR) == 0))
+        ret = job_fail(c, LADDER_EINTERNAL, "cannot turn %s pictures", av_get_pix_fmt_name(dst->format));
+    for (int p = 0; !ret && p < 4 && dst->data[p] && tmp->data[p]; p++) {
+        int sx = p == 1 || p == 2 ? d->log2_chroma_w : 0;
+        int sy = p == 1 || p == 2 ? d->log2_chroma_h : 0;
+        uint8_t *at = dst->data[p] + (ptrdiff_t)(y >> sy) * dst->linesize[p] + (x >> sx);
+        turn_plane(at, dst->linesize[p], tmp->data[p], tmp->linesize[p], AV_CEIL_RSHIFT(tmp->width, sx),
+                   AV_CEIL_RSHIFT(tmp->height, sy), rotation);
+    }
+    av_frame_free(&tmp);
+    return ret;
+}
+
 static int write_file(job_ctx *c, const char *path, const uint8_t *data, size_t len)
 {
     FILE *f = fopen(path, "wb");

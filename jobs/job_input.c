@@ -84,6 +84,7 @@ int job_input_open(job_ctx *c, job_input *in, bool want_audio)
     /* A cover picture is not the video. */
     if (in->fmt->streams[in->vi]->disposition & AV_DISPOSITION_ATTACHED_PIC)
         return job_fail(c, LADDER_ENOVIDEO, "input '%s': no video stream (only a cover picture)", path);
+    in->rotation = ladder_stream_rotation(in->fmt->streams[in->vi]);
     if (want_audio) {
         in->ai = av_find_best_stream(in->fmt, AVMEDIA_TYPE_AUDIO, -1, in->vi, NULL, 0);
         if (in->ai < 0)

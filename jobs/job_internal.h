@@ -39,6 +39,7 @@ typedef struct job_input {
     AVCodecContext *vdec, *adec;
     double duration;              /* seconds, 0 when unknown */
     double start;                 /* the container's start time, seconds */
+    int rotation;                 /* the video's display matrix: clockwise degrees to turn it upright */
 } job_input;
 
 /* Open and probe the input, open the video decoder (and the audio one when
@@ -77,6 +78,11 @@ int job_write_image(job_ctx *c, const AVFrame *f, ladder_image_format fmt, int q
 /* Scale src into dst (allocated by the caller, YUVJ420P or YUV420P) at x,y
  * with size w x h. */
 int job_scale_into(job_ctx *c, const AVFrame *src, AVFrame *dst, int x, int y, int w, int h);
+/* The same for a source whose display matrix turns it (rotation: clockwise
+ * degrees, 0/90/180/270, ladder_stream_rotation()): the w x h box of dst
+ * gets the upright picture. Scales first, then turns the small picture. */
+int job_scale_upright_into(job_ctx *c, const AVFrame *src, AVFrame *dst, int x, int y, int w, int h,
+                           int rotation);
 
 /* Type runners. */
 int job_run_proxy(job_ctx *c);

@@ -65,7 +65,7 @@ static int keep(thumb_scan *t, const AVFrame *f, double time, bool final)
         av_frame_free(&img);
         return job_fail(t->c, LADDER_ENOMEM, "out of memory");
     }
-    if ((ret = job_scale_into(t->c, f, img, 0, 0, t->w, t->h))) {
+    if ((ret = job_scale_upright_into(t->c, f, img, 0, 0, t->w, t->h, t->in->rotation))) {
         av_frame_free(&img);
         return ret;
     }
@@ -125,6 +125,12 @@ int job_run_thumbnail(job_ctx *c)
     /* Display size of the source, fitted into the box (even, aspect kept). */
     AVRational sar = in.vdec->sample_aspect_ratio;
     double dw = in.vdec->width * (sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1.0), dh = in.vdec->height;
+    if (in.rotation == 90 || in.rotation == 270) {
+        /* Shown turned: a portrait phone video has a portrait thumbnail. */
+        double turned = dw;
+        dw = dh;
+        dh = turned;
+    }
     double scale = 1;
     if (s->width > 0 && s->height > 0)
         scale = fmin(s->width / dw, s->height / dh);
