@@ -435,7 +435,7 @@ int cmd_encode(int argc, char **argv)
             }
             break;
         case OPT_NO_HELPERS: job.helpers = false; break;
-        case OPT_RESUME: job.resume = true; break;
+        case OPT_RESUME: job.resume = LADDER_RESUME_ON; break;
         case OPT_HOST_CPU_SLOTS:
             if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
                 fprintf(stderr, "ladder: --host-cpu-slots '%s': expected a slot count between 1 and 4096\n",

@@ -200,9 +200,11 @@ static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, do
     return 0;
 }
 
-/* SIGINT / SIGTERM cancel the job: it stops, removes its temporary
- * directory and reports "cancelled" (exit 130). SIGUSR1 only wakes the
- * watcher at the end. */
+/* The first SIGINT / SIGTERM stops the job: a ladder job at its next chunk
+ * boundary (exit 14, its temporary directory and journal kept for the next
+ * attempt, which continues from them), any other type as a cancel. A
+ * second one cancels: the job removes its temporary directory and reports
+ * "cancelled" (exit 130). SIGUSR1 only wakes the watcher at the end. */
 typedef struct signal_watch {
     sigset_t set;
     ladder_job_runner *runner;
@@ -212,8 +214,12 @@ static void *signal_watcher(void *arg)
 {
     signal_watch *w = arg;
     int sig;
-    if (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1)
-        ladder_job_runner_cancel(w->runner);
+    for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
+        if (received == 0)
+            ladder_job_runner_stop(w->runner);
+        else
+            ladder_job_runner_cancel(w->runner);
+    }
     return NULL;
 }
 

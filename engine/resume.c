@@ -215,9 +215,16 @@ int resume_prepare(ladder_session *s)
         } else {
             char diff[512];
             if (ladder_resume_fingerprint_diff(st->fingerprint, fingerprint, diff, sizeof(diff))) {
-                err = LADDER_ERESUME;
-                session_fail(s, err, "output '%s': cannot resume: it was made for another job: %s", s->output_dir,
-                             diff);
+                if (s->job.resume == LADDER_RESUME_IF_SAME_JOB) {
+                    session_log(s, LADDER_LOG_INFO, "output '%s': made for another job (%s): starting over",
+                                s->output_dir, diff);
+                    ladder_resume_state_free(st);
+                    st = NULL;
+                } else {
+                    err = LADDER_ERESUME;
+                    session_fail(s, err, "output '%s': cannot resume: it was made for another job: %s",
+                                 s->output_dir, diff);
+                }
             }
         }
     }

@@ -142,7 +142,8 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
         job->audio_mode < LADDER_AUDIO_ALL || job->audio_mode > LADDER_AUDIO_NONE ||
         job->audio_codec < LADDER_AUDIO_AAC || job->audio_codec > LADDER_AUDIO_OPUS ||
         !(job->audio_channels == 0 || job->audio_channels == 1 || job->audio_channels == 2 ||
-          job->audio_channels == 6))
+          job->audio_channels == 6) ||
+        job->resume < LADDER_RESUME_OFF || job->resume > LADDER_RESUME_IF_SAME_JOB)
         return LADDER_EINVAL;
     ladder_session *s = calloc(1, sizeof(*s));
     if (!s)

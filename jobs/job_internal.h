@@ -13,6 +13,7 @@ typedef struct job_ctx {
     const ladder_job_sink *sink;
     ladder_job_runner *runner;    /* cancellation */
     const char *dir;              /* the temporary output directory */
+    bool dir_adopted;             /* an earlier attempt's, with its resume journal */
     ladder_job_result *result;
     char *err;
     size_t err_size;

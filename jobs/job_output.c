@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ladder/job.h"
+#include "ladder/resume_journal.h"
 
 static char *path_join(const char *a, const char *b)
 {
@@ -122,7 +123,49 @@ static void remove_stale(const char *root, const char *name)
     closedir(d);
 }
 
-int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name, char *err, size_t n)
+/*
+ * The newest temporary directory for name whose writer is gone and which
+ * holds a resume journal (malloc'd path), or NULL.
+ */
+static char *find_resumable(const char *root, const char *name)
+{
+    char prefix[160];
+    snprintf(prefix, sizeof(prefix), ".%s.tmp-", name);
+    size_t pl = strlen(prefix);
+    DIR *d = opendir(root);
+    if (!d)
+        return NULL;
+    char *best = NULL;
+    struct timespec best_time = { 0 };
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, pl))
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + pl, &end, 10);
+        if (end == e->d_name + pl || *end != '-' || pid <= 0 || pid == (long)getpid() || !writer_gone(pid))
+            continue;
+        char *dir = path_join(root, e->d_name);
+        char *journal = dir ? path_join(dir, LADDER_RESUME_FILE) : NULL;
+        struct stat sb, jb;
+        bool ok = journal && lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && lstat(journal, &jb) == 0 &&
+                  S_ISREG(jb.st_mode);
+        free(journal);
+        if (ok && (!best || jb.st_mtim.tv_sec > best_time.tv_sec ||
+                   (jb.st_mtim.tv_sec == best_time.tv_sec && jb.st_mtim.tv_nsec > best_time.tv_nsec))) {
+            free(best);
+            best = dir;
+            best_time = jb.st_mtim;
+        } else {
+            free(dir);
+        }
+    }
+    closedir(d);
+    return best;
+}
+
+static int output_init(ladder_job_output *o, const char *root, const char *name, bool resumable, char *err,
+                       size_t n)
 {
     memset(o, 0, sizeof(*o));
     if (!ladder_job_output_name_ok(name)) {
@@ -153,16 +196,33 @@ int ladder_job_output_init(ladder_job_output *o, const char *root, const char *n
         ladder_job_output_close(o);
         return LADDER_EOUTPUT;
     }
-    remove_stale(root, name);
+    char *earlier = resumable ? find_resumable(root, name) : NULL;
     snprintf(o->tmp_path, tn, "%s/.%s.tmp-%ld-XXXXXX", root, name, (long)getpid());
     if (!mkdtemp(o->tmp_path)) {
         int e = errno;
         snprintf(err, n, "output_root '%s': cannot create a directory there: %s", root, strerror(e));
+        free(earlier);
         free(o->tmp_path);
         o->tmp_path = NULL;
         ladder_job_output_close(o);
         return output_error(e);
     }
+    /* Take the earlier attempt's directory under our own name (so no other
+     * attempt takes or removes it while this one lives); if that fails,
+     * the fresh directory stays and the job starts over. */
+    if (earlier && rmdir(o->tmp_path) == 0) {
+        if (rename(earlier, o->tmp_path) == 0)
+            o->adopted = true;
+        else if (mkdir(o->tmp_path, 0700) != 0) {
+            int e = errno;
+            snprintf(err, n, "output_root '%s': cannot create a directory there: %s", root, strerror(e));
+            free(earlier);
+            ladder_job_output_close(o);
+            return output_error(e);
+        }
+    }
+    free(earlier);
+    remove_stale(root, name);
     /* mkdtemp makes it 0700; the result is as readable as any other file
      * this process creates. */
     mode_t mask = umask(0);
@@ -233,9 +293,20 @@ int ladder_job_output_commit(ladder_job_output *o, char *err, size_t n)
     return 0;
 }
 
+int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name, char *err, size_t n)
+{
+    return output_init(o, root, name, false, err, n);
+}
+
+int ladder_job_output_init_resumable(ladder_job_output *o, const char *root, const char *name, char *err,
+                                     size_t n)
+{
+    return output_init(o, root, name, true, err, n);
+}
+
 void ladder_job_output_close(ladder_job_output *o)
 {
-    if (o->tmp_path)
+    if (o->tmp_path && !o->keep)
         ladder_job_rmtree(o->tmp_path);
     free(o->tmp_path);
     free(o->final_path);

@@ -18,6 +18,7 @@ struct ladder_job_runner {
     const ladder_job_spec *spec;
     ladder_job_sink sink;
     atomic_bool cancelled;
+    atomic_bool stopping;         /* a ladder job stops at a chunk boundary */
     pthread_mutex_t lock;         /* guards session against cancel racing close */
     ladder_session *session;
     bool ran;
@@ -52,9 +53,11 @@ void job_set_session(job_ctx *c, ladder_session *s)
     ladder_job_runner *r = c->runner;
     pthread_mutex_lock(&r->lock);
     r->session = s;
-    /* A cancel that came before the session existed still applies. */
+    /* A cancel or stop that came before the session existed still applies. */
     if (s && atomic_load(&r->cancelled))
         ladder_session_cancel(s);
+    else if (s && atomic_load(&r->stopping))
+        ladder_session_stop(s);
     pthread_mutex_unlock(&r->lock);
 }
 
@@ -150,10 +153,14 @@ static int run(ladder_job_runner *r)
                         "job spec: \"input\" '%s': a URL must start with a prefix of \"url_allow\" or "
                         "LADDER_JOB_URL_ALLOW", spec->input);
     ladder_job_output out;
-    int ret = ladder_job_output_init(&out, spec->output_root, spec->output, err, err_size);
+    /* A ladder job takes over what a stopped or killed attempt left. */
+    int ret = spec->type == LADDER_JOB_LADDER
+                  ? ladder_job_output_init_resumable(&out, spec->output_root, spec->output, err, err_size)
+                  : ladder_job_output_init(&out, spec->output_root, spec->output, err, err_size);
     if (ret)
         return ret;
     c.dir = out.tmp_path;
+    c.dir_adopted = out.adopted;
     job_progress(&c, "start", 0);
     switch (spec->type) {
     case LADDER_JOB_PROXY: ret = job_run_proxy(&c); break;
@@ -193,6 +200,9 @@ static int run(ladder_job_runner *r)
         result->outputs[i].path = q;
     }
     free(tmp);
+    /* Stopped at a chunk boundary: the directory and its journal are the
+     * next attempt's starting point (ladder_job_output_init_resumable). */
+    out.keep = ret == LADDER_ESTOPPED;
     ladder_job_output_close(&out);
     if (ret) {
         ladder_job_result_clear(result);
@@ -214,6 +224,7 @@ int ladder_job_runner_init(ladder_job_runner **out, const ladder_job_spec *spec,
     if (sink)
         r->sink = *sink;
     atomic_init(&r->cancelled, false);
+    atomic_init(&r->stopping, false);
     pthread_mutex_init(&r->lock, NULL);
     *out = r;
     return 0;
@@ -227,6 +238,21 @@ int ladder_job_runner_run(ladder_job_runner *r)
     }
     r->ran = true;
     return run(r);
+}
+
+void ladder_job_runner_stop(ladder_job_runner *r)
+{
+    /* Only a ladder has chunk boundaries and a journal to resume from; the
+     * other types are short and start over. */
+    if (r->spec->type != LADDER_JOB_LADDER) {
+        ladder_job_runner_cancel(r);
+        return;
+    }
+    atomic_store(&r->stopping, true);
+    pthread_mutex_lock(&r->lock);
+    if (r->session)
+        ladder_session_stop(r->session);
+    pthread_mutex_unlock(&r->lock);
 }
 
 void ladder_job_runner_cancel(ladder_job_runner *r)

@@ -127,6 +127,8 @@ bool ladder_job_input_allowed(const char *input, const char *const *allow, int n
 typedef struct ladder_job_output {
     char *final_path;             /* output_root/output */
     char *tmp_path;               /* output_root/.output.tmp-XXXXXX */
+    bool adopted;                 /* tmp_path is a dead attempt's, with a resume journal */
+    bool keep;                    /* close leaves tmp_path for a later attempt to adopt */
 } ladder_job_output;
 
 /*
@@ -139,10 +141,20 @@ typedef struct ladder_job_output {
  */
 int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name,
                            char *err, size_t err_size);
+/*
+ * The same, for a job that can continue what an earlier attempt left (a
+ * ladder job stopped at a chunk boundary, or killed): a temporary
+ * directory of a writer that is gone and that holds a resume journal is
+ * renamed to this process's temporary name and used (o->adopted) instead
+ * of a fresh one; the newest such directory wins, the others are removed.
+ */
+int ladder_job_output_init_resumable(ladder_job_output *o, const char *root, const char *name,
+                                     char *err, size_t err_size);
 /* Rename the temporary directory to the final name, replacing a previous
  * result. On error the temporary directory is removed. */
 int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
-/* Remove the temporary directory (if still there) and free the paths. */
+/* Remove the temporary directory (if still there, unless o->keep) and free
+ * the paths. */
 void ladder_job_output_close(ladder_job_output *o);
 /*
  * Whether path, every symlink and ".." resolved, is root or lies under it
@@ -237,6 +249,11 @@ int ladder_job_runner_run(ladder_job_runner *r);
 /* Stop a running job soon; safe from any thread (not from a signal
  * handler). A ladder job cancels its session. */
 void ladder_job_runner_cancel(ladder_job_runner *r);
+/* Stop at the next chunk boundary where there is one: a ladder job stops
+ * its session (run returns LADDER_ESTOPPED, the temporary directory and its
+ * journal stay for the next attempt at the same output, which continues
+ * from them); any other type cancels. Safe from any thread. */
+void ladder_job_runner_stop(ladder_job_runner *r);
 /* Valid after a successful run, until close. Output paths are final. */
 const ladder_job_result *ladder_job_runner_result(const ladder_job_runner *r);
 const char *ladder_job_runner_error(const ladder_job_runner *r);

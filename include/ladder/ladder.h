@@ -156,6 +156,15 @@ typedef struct ladder_decode_device {
     char reason[192];             /* why this device, one line; "" = default */
 } ladder_decode_device;
 
+/* What a session does with an output directory an earlier run left. */
+typedef enum ladder_resume_mode {
+    LADDER_RESUME_OFF = 0,        /* start over (the journal is replaced) */
+    LADDER_RESUME_ON,             /* keep what matches; another job's journal is
+                                     LADDER_ERESUME, nothing touched */
+    LADDER_RESUME_IF_SAME_JOB,    /* keep what matches; another job's journal:
+                                     start over (a job runner's own directory) */
+} ladder_resume_mode;
+
 typedef struct ladder_job {
     const char *input;
     const char *output_dir;
@@ -238,10 +247,9 @@ typedef struct ladder_job {
      * its resume journal (OUTDIR/.ladder-resume, include/ladder/
      * resume_journal.h) vouches for, and whose files still match, are kept
      * and not encoded again; the rest is made as an uninterrupted run
-     * makes it. No journal: a run from the start. A journal written for
-     * another input or ladder: LADDER_ERESUME, nothing touched.
+     * makes it. No journal: a run from the start.
      */
-    bool resume;
+    ladder_resume_mode resume;
 } ladder_job;
 
 #define LADDER_DEFAULT_MAX_PIXELS ((int64_t)4096 * 2304)

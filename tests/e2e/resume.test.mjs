@@ -196,6 +196,55 @@ describe('stop and resume', () => {
     assertPlayedEverything(assert, r, { expectAudio: true });
   });
 
+  it('a ladder job stopped by SIGTERM (exit 14) continues on its next attempt, as it would have ended', async () => {
+    const root = path.join(work, 'jobs');
+    fs.mkdirSync(root);
+    const rungs = [{ name: '144p', width: 256, height: 144, crf: 30 }, { name: '360p', width: 640, height: 360, crf: 28 }];
+    const spec = (output) => JSON.stringify({ type: 'ladder', input: src.path, output_root: root, output, rungs,
+      segment_seconds: 1 });
+    const job = (output, signals = []) => new Promise((resolve) => {
+      const argv = ['job', '-'];
+      const child = spawn(ladderBin(), argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.stdin.end(spec(output));
+      const timers = signals.map(([ms, sig]) => setTimeout(() => child.kill(sig), ms));
+      child.on('close', (code, signal) => {
+        timers.forEach(clearTimeout);
+        const lines = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+        resolve({ code, signal, stderr, result: lines.at(-1), argv: [ladderBin(), ...argv] });
+      });
+    });
+    const whole = await job('whole');
+    assert.equal(whole.code, 0, describeRun(whole));
+    const expected = hashTree(path.join(root, 'whole'));
+
+    let resumedWith = 0;
+    for (let trial = 0; trial < 3 && !resumedWith; trial++) {
+      const out = `stopped-${trial}`;
+      const first = await job(out, [[Math.round(referenceMs * (0.3 + 0.3 * random())), 'SIGTERM']]);
+      if (first.code === 0) continue;
+      assert.equal(first.code, 14, describeRun(first));
+      assert.equal(first.result.status, 'error');
+      assert.match(first.result.error, /stopped at a chunk boundary/);
+      // Nothing at the final name; the attempt's directory waits, journal and all.
+      assert.ok(!fs.existsSync(path.join(root, out)));
+      const left = fs.readdirSync(root).filter((f) => f.startsWith(`.${out}.tmp-`));
+      assert.equal(left.length, 1, fs.readdirSync(root).join(' '));
+      assert.ok(fs.existsSync(path.join(root, left[0], '.ladder-resume')));
+      const kept = segmentFiles(path.join(root, left[0]));
+      const second = await job(out);
+      assert.equal(second.code, 0, describeRun(second));
+      assert.equal(second.result.report.resume.segments_kept, kept);
+      assert.deepEqual(hashTree(path.join(root, out)), expected, 'the continued job differs from an uninterrupted one');
+      assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('.')), [], 'temporary directories left');
+      resumedWith = kept;
+    }
+    assert.ok(resumedWith > 0, 'no attempt stopped with segments to keep');
+  });
+
   it('another job\'s output is refused (exit 15, the line that changed), and left as it was', async () => {
     const out = path.join(work, 'other-job');
     const r = await interrupted(src.path, out, [[Math.round(referenceMs * 0.5), 'SIGINT']]);

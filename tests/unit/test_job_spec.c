@@ -13,6 +13,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -330,6 +331,56 @@ static void atomic_output(void **state)
     assert_int_equal(count_entries(root), 1);
 }
 
+/* A ladder job's next attempt takes over the directory a stopped or
+ * killed one left (it has a resume journal); the newest wins, the rest go. */
+static void resumable_temporary_adopted(void **state)
+{
+    (void)state;
+    char older[512], newer[512], plain[512], err[256], path[600];
+    snprintf(older, sizeof(older), "%s/.ladder.tmp-4194305-aaaaaa", root);
+    snprintf(newer, sizeof(newer), "%s/.ladder.tmp-4194306-bbbbbb", root);
+    snprintf(plain, sizeof(plain), "%s/.ladder.tmp-4194307-cccccc", root);
+    assert_int_equal(mkdir(older, 0755), 0);
+    assert_int_equal(mkdir(newer, 0755), 0);
+    assert_int_equal(mkdir(plain, 0755), 0);
+    write_text(older, ".ladder-resume", "older journal");
+    write_text(newer, ".ladder-resume", "newer journal");
+    write_text(newer, "seg", "kept segment");
+    write_text(plain, "x", "no journal: a proxy's leftovers");
+    struct timespec t[2] = { { .tv_sec = 1000 }, { .tv_sec = 1000 } };
+    snprintf(path, sizeof(path), "%s/.ladder-resume", older);
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+
+    ladder_job_output o;
+    assert_int_equal(ladder_job_output_init_resumable(&o, root, "ladder", err, sizeof(err)), 0);
+    assert_true(o.adopted);
+    snprintf(path, sizeof(path), "%s/seg", o.tmp_path);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_not_equal(lstat(newer, &sb), 0);
+    assert_int_not_equal(lstat(older, &sb), 0);
+    assert_int_not_equal(lstat(plain, &sb), 0);
+    /* Kept for a later attempt (a stop), it is adopted again. */
+    o.keep = true;
+    char kept[512];
+    snprintf(kept, sizeof(kept), "%s", o.tmp_path);
+    ladder_job_output_close(&o);
+    assert_int_equal(lstat(kept, &sb), 0);
+    /* Its writer (this process) is alive: not adoptable, not removed. */
+    assert_int_equal(ladder_job_output_init_resumable(&o, root, "ladder", err, sizeof(err)), 0);
+    assert_false(o.adopted);
+    ladder_job_output_close(&o);
+    assert_int_equal(lstat(kept, &sb), 0);
+    assert_int_equal(ladder_job_rmtree(kept), 0);
+    /* Other types never adopt. */
+    assert_int_equal(mkdir(older, 0755), 0);
+    write_text(older, ".ladder-resume", "journal");
+    assert_int_equal(ladder_job_output_init(&o, root, "ladder", err, sizeof(err)), 0);
+    assert_false(o.adopted);
+    assert_int_not_equal(lstat(older, &sb), 0);
+    ladder_job_output_close(&o);
+}
+
 static void stale_temporaries_removed(void **state)
 {
     char stale[512], err[256];
@@ -410,6 +461,7 @@ int main(void)
         cmocka_unit_test(url_allow_list),
         cmocka_unit_test_setup_teardown(atomic_output, make_root, remove_root),
         cmocka_unit_test_setup_teardown(stale_temporaries_removed, make_root, remove_root),
+        cmocka_unit_test_setup_teardown(resumable_temporary_adopted, make_root, remove_root),
         cmocka_unit_test_setup_teardown(zombie_writer_temporaries_removed, make_root, remove_root),
         cmocka_unit_test_setup_teardown(symlink_escape_refused, make_root, remove_root),
     };

@@ -16,6 +16,9 @@ import { createHeartbeat } from './heartbeat.mjs';
 export const UNRECOVERABLE_CODES = new Set([3, 4, 5, 6, 12, 13]);
 export const BUSY_CODE = 75;
 export const CANCELLED_CODE = 130;
+// A ladder job stopped at a chunk boundary (SIGTERM): its finished segments
+// wait in output_root for the next attempt, which continues from them.
+export const STOPPED_CODE = 14;
 
 // Exponential back-off with jitter for "no free host slot": base * 2^n,
 // capped, then a random 50..100 % of it so a crowd of waiting jobs spreads.
@@ -118,9 +121,12 @@ export async function startWorker(options = {}) {
       return { ...run.result, _ladder };
     }
     const message = errorText(run);
-    if (stopping) {
-      // Shutdown cut the job short (ladder cancelled, exit 130, or worse):
-      // back to wait without using an attempt; another worker takes it.
+    if (stopping || run.code === STOPPED_CODE) {
+      // Shutdown cut the job short (ladder stopped at a chunk boundary, exit
+      // 14; cancelled, exit 130; or worse), or someone stopped the ladder:
+      // back to wait without using an attempt; another worker takes it (a
+      // ladder job on this host continues from the stopped attempt's
+      // segments).
       await stamp(job, { status: 'requeued', finished_at, error: message });
       done('requeued');
       await job.moveToWait(token);
@@ -175,8 +181,10 @@ export async function startWorker(options = {}) {
 
   let closing = null;
   // Graceful: stop taking jobs, give the running ones the grace period, then
-  // SIGTERM the ladder children (they cancel and exit 130, the jobs go back
-  // to wait), and SIGKILL whatever still runs 10 s later.
+  // SIGTERM the ladder children (a ladder job stops at its next chunk
+  // boundary, exit 14, keeping its segments for the retry; the others
+  // cancel, exit 130; the jobs go back to wait), and SIGKILL whatever still
+  // runs 10 s later (a killed ladder job's journal still counts).
   async function close() {
     if (closing) return closing;
     closing = (async () => {

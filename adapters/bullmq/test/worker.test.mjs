@@ -140,6 +140,25 @@ exec '${ladderBin}' "$@"`);
   assert.equal(done.returnvalue.status, 'ok');
 });
 
+test('exit 14 (a ladder stopped at a chunk boundary): back to wait, no attempt used, then completes', async () => {
+  const prefix = 'stopped';
+  const count = path.join(dir, 'stopped-count');
+  fs.writeFileSync(count, '0');
+  // The first `ladder job` is stopped (what a SIGTERM from outside the
+  // worker, e.g. a container's stop, makes it say); the retry runs ladder.
+  const fake = script(dir, 'stopped-ladder', `n=$(cat '${count}')
+if [ "$1" = job ] && [ "$n" -lt 1 ]; then echo 1 > '${count}'; echo '{"type":"result","job":"x","status":"error","error":"output: stopped at a chunk boundary with 3 segments kept","exit_code":14}'; exit 14; fi
+exec '${ladderBin}' "$@"`);
+  await worker({ prefix, queues: ['proxy'], ladderBin: fake });
+  const q = queue('proxy', prefix);
+  // attempts: 1: had the stop used the attempt, the job would fail.
+  const job = await q.add('proxy', { input: media, output: 'stopped', chain: false }, { attempts: 1 });
+  const { job: done, state } = await settled(q, job.id);
+  assert.equal(state, 'completed', done.failedReason);
+  assert.equal(fs.readFileSync(count, 'utf8').trim(), '1');
+  assert.equal(done.returnvalue.status, 'ok');
+});
+
 test('bad spec: failed at once with the message, no retry; metrics count it', async () => {
   const prefix = 'bad';
   const port = await freePort();
