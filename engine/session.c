@@ -858,7 +858,9 @@ int ladder_session_run(ladder_session *s)
         session_fail(s, err, "cancelled");
     } else if (err == LADDER_ECANCELED && atomic_load(&s->stopping)) {
         /* Stopped: the rungs get no end of stream (a chunk cut short would
-         * pass for a whole one); stop() aborted their inputs. */
+         * pass for a whole one). stop() aborted their inputs, but a stop
+         * that came during set-up found some not made yet: abort again. */
+        abort_all(s);
     } else if (err != LADDER_ECANCELED) {
         session_fail(s, err, "input '%s': %s", s->input, ladder_strerror(err));
     }
