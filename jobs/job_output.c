@@ -97,28 +97,32 @@ static bool writer_gone(long pid)
  * only: on shared storage another host's pid means nothing, so a job
  * runner must not run one output name on two hosts at once anyway.)
  */
+/* Whether a directory entry is a temporary directory for name
+ * (".name.tmp-PID-XXXXXX") whose writer is gone. */
+static bool dead_attempt(const char *entry, const char *name)
+{
+    size_t nl = strlen(name);
+    if (entry[0] != '.' || strncmp(entry + 1, name, nl) || strncmp(entry + 1 + nl, ".tmp-", 5))
+        return false;
+    const char *digits = entry + 1 + nl + 5;
+    char *end;
+    long pid = strtol(digits, &end, 10);
+    return end != digits && *end == '-' && pid > 0 && pid != (long)getpid() && writer_gone(pid);
+}
+
 static void remove_stale(const char *root, const char *name)
 {
-    char prefix[160];
-    snprintf(prefix, sizeof(prefix), ".%s.tmp-", name);
-    size_t pl = strlen(prefix);
     DIR *d = opendir(root);
     if (!d)
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, prefix, pl))
+        if (!dead_attempt(e->d_name, name))
             continue;
-        char *end;
-        long pid = strtol(e->d_name + pl, &end, 10);
-        if (end == e->d_name + pl || *end != '-' || pid <= 0)
-            continue;
-        if (pid != (long)getpid() && writer_gone(pid)) {
-            char *path = path_join(root, e->d_name);
-            if (path)
-                ladder_job_rmtree(path);
-            free(path);
-        }
+        char *path = path_join(root, e->d_name);
+        if (path)
+            ladder_job_rmtree(path);
+        free(path);
     }
     closedir(d);
 }
@@ -129,9 +133,6 @@ static void remove_stale(const char *root, const char *name)
  */
 static char *find_resumable(const char *root, const char *name)
 {
-    char prefix[160];
-    snprintf(prefix, sizeof(prefix), ".%s.tmp-", name);
-    size_t pl = strlen(prefix);
     DIR *d = opendir(root);
     if (!d)
         return NULL;
@@ -139,11 +140,7 @@ static char *find_resumable(const char *root, const char *name)
     struct timespec best_time = { 0 };
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, prefix, pl))
-            continue;
-        char *end;
-        long pid = strtol(e->d_name + pl, &end, 10);
-        if (end == e->d_name + pl || *end != '-' || pid <= 0 || pid == (long)getpid() || !writer_gone(pid))
+        if (!dead_attempt(e->d_name, name))
             continue;
         char *dir = path_join(root, e->d_name);
         char *journal = dir ? path_join(dir, LADDER_RESUME_FILE) : NULL;

@@ -17,24 +17,13 @@ import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, stderrLines } from './lib/ladder.mjs';
 import { makeMedia } from './lib/media.mjs';
 import { assertPlayedEverything, playHls } from './lib/player.mjs';
-import { makeTempDir } from './lib/util.mjs';
+import { makeTempDir, seededRandom } from './lib/util.mjs';
 
 const LADDER = ['--rung', '256x144:crf30', '--rung', '640x360:crf28', '--segment', '1', '--progress', 'none'];
 const KILL_TRIALS = Number(process.env.LADDER_RESUME_TRIALS || 5);
 const SEED = Number(process.env.LADDER_RESUME_SEED || Date.now() % 1_000_000);
 
-// mulberry32: a small seeded generator, so a failing trial can be replayed.
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(SEED);
+const random = seededRandom(SEED);
 
 /** Every file under dir (relative path -> sha256), hidden files and the report left out. */
 function hashTree(dir) {

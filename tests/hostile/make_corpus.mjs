@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { seededRandom as mulberry32 } from '../e2e/lib/util.mjs';
 
 const FFMPEG = process.env.FFMPEG || 'ffmpeg';
 
@@ -20,18 +21,6 @@ function ffmpeg(args, what) {
   if (r.error || r.status !== 0) {
     throw new Error(`ffmpeg (${what}) failed: ${r.error ? r.error.message : r.stderr}\nargv: ${JSON.stringify(args)}`);
   }
-}
-
-/** Seeded PRNG: the same flips on every run. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Top-level ISO BMFF boxes: [{type, start, end}]. */
