@@ -1,6 +1,8 @@
 /*
- * The fMP4 box reader (mux/fmp4_index.c, ladder_fmp4_first_sample_range)
- * over arbitrary segment bytes: a range it returns lies inside the file.
+ * The fMP4 box readers (mux/fmp4_index.c) over arbitrary segment bytes: a
+ * range ladder_fmp4_first_sample_range() returns lies inside the file, and
+ * the tfdt value ladder_fmp4_decode_times() points at does too (a resumed
+ * writer reads it from its own fragments).
  */
 #include "fuzz.h"
 
@@ -17,6 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ret == 0) {
         FUZZ_CHECK(offset >= 0 && length > 0);
         FUZZ_CHECK((uint64_t)offset <= size && (uint64_t)length <= size - (uint64_t)offset);
+    } else {
+        FUZZ_CHECK(ret == LADDER_EINPUT_INVALID);
+    }
+    uint64_t tfdt = 0, duration = 0;
+    size_t at = 0;
+    int value_size = 0;
+    ret = ladder_fmp4_decode_times(p, size, &tfdt, &duration, &at, &value_size);
+    if (ret == 0) {
+        FUZZ_CHECK(value_size == 4 || value_size == 8);
+        FUZZ_CHECK(at <= size && (size_t)value_size <= size - at);
     } else {
         FUZZ_CHECK(ret == LADDER_EINPUT_INVALID);
     }

@@ -94,6 +94,72 @@ static void build(bytes *b, bool with_styp, bool with_sizes)
     end_box(b, mdat);
 }
 
+/*
+ * moof{traf{tfhd tfdt trun}}: three samples. version 1 tfdt (64-bit) with
+ * durations 512, 512, 513 in trun; or version 0 with tfhd's default
+ * duration 1000 and no durations in trun.
+ */
+static void build_timed(bytes *b, bool v1)
+{
+    memset(b, 0, sizeof(*b));
+    size_t moof = begin_box(b, "moof");
+    size_t traf = begin_box(b, "traf");
+    size_t tfhd = begin_box(b, "tfhd");
+    put32(b, 0x020000 | (v1 ? 0 : 0x08));   /* default-base-is-moof [, default duration] */
+    put32(b, 1);
+    if (!v1)
+        put32(b, 1000);
+    end_box(b, tfhd);
+    size_t tfdt = begin_box(b, "tfdt");
+    put32(b, v1 ? 0x01000000 : 0);
+    if (v1)
+        put32(b, 1);                         /* high word: 2^32 + 7 */
+    put32(b, 7);
+    end_box(b, tfdt);
+    size_t trun = begin_box(b, "trun");
+    put32(b, 0x000001 | (v1 ? 0x000300 : 0x000200)); /* data offset, sizes [, durations] */
+    put32(b, 3);
+    put32(b, 0);
+    for (int i = 0; i < 3; i++) {
+        if (v1)
+            put32(b, i == 2 ? 513 : 512);
+        put32(b, 10);
+    }
+    end_box(b, trun);
+    end_box(b, traf);
+    end_box(b, moof);
+}
+
+static void decode_times(void **state)
+{
+    (void)state;
+    bytes b;
+    uint64_t tfdt = 0, duration = 0;
+    size_t at = 0;
+    int size = 0;
+    build_timed(&b, true);
+    assert_int_equal(ladder_fmp4_decode_times(b.data, b.len, &tfdt, &duration, &at, &size), 0);
+    assert_true(tfdt == ((uint64_t)1 << 32) + 7);
+    assert_true(duration == 512 + 512 + 513);
+    assert_int_equal(size, 8);
+    assert_int_equal(b.data[at + 3], 1);     /* the value's bytes, where it says */
+    assert_int_equal(b.data[at + 7], 7);
+    build_timed(&b, false);
+    assert_int_equal(ladder_fmp4_decode_times(b.data, b.len, &tfdt, &duration, &at, &size), 0);
+    assert_true(tfdt == 7 && duration == 3000);
+    assert_int_equal(size, 4);
+    assert_int_equal(b.data[at + 3], 7);
+    /* Cut anywhere: not a fragment that says its times. */
+    build_timed(&b, true);
+    for (size_t n = 0; n < b.len; n++)
+        assert_int_equal(ladder_fmp4_decode_times(b.data, n, &tfdt, &duration, &at, &size), LADDER_EINPUT_INVALID);
+    /* No tfdt (the I-frame index does not need one; the timeline does). */
+    bytes plain;
+    build(&plain, false, true);
+    assert_int_equal(ladder_fmp4_decode_times(plain.data, plain.len, &tfdt, &duration, &at, &size),
+                     LADDER_EINPUT_INVALID);
+}
+
 static void first_sample_with_sizes(void **state)
 {
     (void)state;
@@ -146,6 +212,7 @@ int main(void)
         cmocka_unit_test(first_sample_with_sizes),
         cmocka_unit_test(first_sample_default_size_after_styp),
         cmocka_unit_test(malformed),
+        cmocka_unit_test(decode_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
