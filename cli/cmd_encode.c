@@ -128,6 +128,9 @@ static void encode_usage(FILE *out)
         "                     and the result is the uninterrupted run's; no journal: from\n"
         "                     the start; another job's journal: exit 15. SIGINT/SIGTERM stop\n"
         "                     a run at a chunk boundary (exit 14), a second one at once\n"
+        "  --deterministic    the same job makes the same bytes every time (so a resumed\n"
+        "                     run is the uninterrupted one): bitrate rungs are ABR in every\n"
+        "                     chunk instead of the loop over finished chunks (1-2 dB less)\n"
         "  --format LIST      what to write, comma-separated: hls, dash, mp4 (one\n"
         "                     faststart MP4 per rung with the audio, OUTDIR/mp4/<rung>.mp4)\n"
         "                     (default hls,dash; also \"format\" in a --ladder file)\n"
@@ -146,7 +149,7 @@ enum {
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
     OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION, OPT_MAX_MEMORY,
-    OPT_RESUME,
+    OPT_RESUME, OPT_DETERMINISTIC,
 };
 
 static const struct option encode_options[] = {
@@ -179,6 +182,7 @@ static const struct option encode_options[] = {
     { "max-duration", required_argument, NULL, OPT_MAX_DURATION },
     { "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
     { "resume", no_argument, NULL, OPT_RESUME },
+    { "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -436,6 +440,7 @@ int cmd_encode(int argc, char **argv)
             break;
         case OPT_NO_HELPERS: job.helpers = false; break;
         case OPT_RESUME: job.resume = LADDER_RESUME_ON; break;
+        case OPT_DETERMINISTIC: job.deterministic = true; break;
         case OPT_HOST_CPU_SLOTS:
             if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
                 fprintf(stderr, "ladder: --host-cpu-slots '%s': expected a slot count between 1 and 4096\n",

@@ -62,6 +62,26 @@ static void configure_x264(AVCodecContext *enc, const encoder_choice *choice, bo
 }
 
 /*
+ * Deterministic jobs: Debian's libx264 0.164 reads memory it never wrote in
+ * its SIMD macroblock-tree propagation when the width is not a multiple of
+ * 128, so one encode of the same pictures differs from another (measured
+ * with the ffmpeg CLI alone: three MALLOC_PERTURB_ values, three streams at
+ * 320x180; docs/ARCHITECTURE.md "Determinism"). Without the tree it does
+ * not. The parameter sets stay the same: mbtree is not in them.
+ */
+static void x264_without_mbtree(AVCodecContext *enc)
+{
+    uint8_t *params = NULL;
+    if (av_opt_get(enc->priv_data, "x264-params", 0, &params) < 0)
+        return;
+    char joined[512];
+    snprintf(joined, sizeof(joined), "%s%smbtree=0", params ? (const char *)params : "",
+             params && params[0] ? ":" : "");
+    av_free(params);
+    av_opt_set(enc->priv_data, "x264-params", joined, 0);
+}
+
+/*
  * x265 (libx265 3.5 through FFmpeg 5.1's wrapper):
  * pools=none, frame-threads=1, wpp=0, lookahead-slices=0: one thread per
  *   encoder, like x264 (parallelism comes from chunks); WPP without worker
@@ -429,6 +449,8 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
         enc->color_range = AVCOL_RANGE_JPEG;
     av_opt_set(enc->priv_data, "profile", profile, 0);
     backend->configure(enc, choice, abr);
+    if (s->job.deterministic && !strcmp(backend->encoder, "libx264") && enc->width % 128)
+        x264_without_mbtree(enc);
 
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) {

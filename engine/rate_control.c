@@ -165,6 +165,15 @@ chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r, int device)
     chunk_rate plan = { .device = device };
     if (!has_bitrate_target(&r->cfg))
         return plan;
+    if (s->job.deterministic) {
+        /* Nothing that depends on which chunks happen to be done: the
+         * rung's rate (below maxrate, as wanted_bps() keeps it), every chunk. */
+        double bps = (double)r->cfg.bitrate_kbps * 1000;
+        if (r->cfg.maxrate_kbps > 0 && bps > (double)r->cfg.maxrate_kbps * 1000 * 0.99)
+            bps = (double)r->cfg.maxrate_kbps * 1000 * 0.99;
+        plan.bitrate_bps = (int64_t)(bps * model_of(r)->abr_scale);
+        return plan;
+    }
     pthread_mutex_lock(&s->progress_lock);
     double bps = wanted_bps(r);
     /* The content model is the device's own: another encoder (or preset)

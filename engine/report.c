@@ -145,6 +145,7 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(resume, "resumed", json_object_new_boolean(r->resumed));
     json_object_object_add(resume, "segments_kept", json_object_new_int(r->segments_kept));
     json_object_object_add(o, "resume", resume);
+    json_object_object_add(o, "deterministic", json_object_new_boolean(r->deterministic));
     json_object *rungs = json_object_new_array();
     for (int i = 0; i < r->nb_rungs; i++)
         json_object_array_add(rungs, rung_json(r, &r->rungs[i]));

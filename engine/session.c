@@ -816,6 +816,7 @@ int ladder_session_run(ladder_session *s)
 {
     s->start_time = session_now();
     s->report.helpers = s->job.helpers;
+    s->report.deterministic = s->job.deterministic;
     /* The input and the ladder are checked before anything is created, so a
      * bad input leaves no directory behind. */
     int err = input_open(s);

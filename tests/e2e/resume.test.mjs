@@ -3,7 +3,8 @@
 // presented as complete); kill -9 stops it anywhere. Either way `--resume`
 // finishes the job without encoding the kept segments again, and the output
 // is the uninterrupted run's, byte for byte (CRF rungs at widths that are
-// multiples of 128: docs/ARCHITECTURE.md "Determinism"), and plays.
+// multiples of 128, or any rungs with --deterministic: docs/ARCHITECTURE.md
+// "Determinism"), and plays.
 //
 // Stop points are random (seeded: LADDER_RESUME_SEED to repeat a run; the
 // seed is printed) across the reference run's wall time.
@@ -183,6 +184,37 @@ describe('stop and resume', () => {
     assert.deepEqual(hashTree(out), reference);
     const r = await playHls(out, { expectLevels: [{ width: 256, height: 144 }, { width: 640, height: 360 }] });
     assertPlayedEverything(assert, r, { expectAudio: true });
+  });
+
+  it('--deterministic: a bitrate ladder at 320 wide comes out the same every run, and so does its resume', async () => {
+    const args = ['--rung', '320x180:300k', '--rung', '640x360:800k', '--segment', '1', '--progress', 'none',
+      '--deterministic'];
+    const outs = [];
+    for (let i = 0; i < 2; i++) {
+      const out = path.join(work, `deterministic-${i}`);
+      const r = await encode(src.path, out, args);
+      assert.equal(r.code, 0, describeRun(r));
+      outs.push(hashTree(out));
+    }
+    assert.deepEqual(outs[1], outs[0], 'two deterministic runs differ');
+    const rep = report(path.join(work, 'deterministic-0'));
+    assert.equal(rep.deterministic, true);
+    for (const rung of rep.rungs) assert.equal(rung.rate_control.crf_chunks, 0, rung.name);
+    for (let trial = 0; trial < 2; trial++) {
+      const out = path.join(work, `deterministic-kill-${trial}`);
+      const at = Math.round(referenceMs * (0.2 + 0.6 * random()));
+      const child = spawn(ladderBin(), ['encode', src.path, '-o', out, ...args], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), at);
+      await new Promise((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      const again = await encode(src.path, out, [...args, '--resume']);
+      assert.equal(again.code, 0, describeRun(again));
+      assert.deepEqual(hashTree(out), outs[0], `kill -9 at ${at} ms, then --resume: differs from the uninterrupted run`);
+    }
+    // The journal says how it was made: resuming it adaptively is another job.
+    const refused = await encode(src.path, path.join(work, 'deterministic-kill-0'),
+      args.filter((a) => a !== '--deterministic').concat('--resume'));
+    assert.equal(refused.code, 15, describeRun(refused));
   });
 
   it('a ladder job stopped by SIGTERM (exit 14) continues on its next attempt, as it would have ended', async () => {
