@@ -37,7 +37,7 @@ static const char *const type_keys[][16] = {
                              "loudness", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_TRIM] = { "in", "out", "mode", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", "max_pixels",
-                            "max_duration", "max_memory", NULL },
+                            "max_duration", "max_memory", "deterministic", NULL },
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -92,6 +92,17 @@ static int get_number(json_object *root, const char *key, double lo, double hi, 
     *out = d;
     if (given)
         *given = true;
+    return 0;
+}
+
+static int get_bool(json_object *root, const char *key, bool *out, char *err, size_t n)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(root, key, &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean))
+        return fail(err, n, "job spec: \"%s\" must be true or false", key);
+    *out = json_object_get_boolean(v);
     return 0;
 }
 
@@ -353,6 +364,7 @@ static int parse_type_options(json_object *root, ladder_job_spec *s, char *err, 
             s->codec = (int)c;
         }
         TRY(get_number(root, "segment_seconds", 0.5, 60, &s->segment_seconds, &given, err, n));
+        TRY(get_bool(root, "deterministic", &s->deterministic, err, n));
         /* The limits of `ladder encode` (README "Security and limits"). */
         double pixels = 0;
         TRY(get_number(root, "max_pixels", 1, 1e12, &pixels, &given, err, n));

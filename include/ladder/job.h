@@ -82,6 +82,7 @@ typedef struct ladder_job_spec {
     unsigned formats;             /* 0 = default */
     int codec;                    /* ladder_codec; 0 = default */
     double segment_seconds;       /* 0 = default */
+    bool deterministic;           /* ladder_job.deterministic */
     int64_t max_pixels;           /* limits (ladder_job): 0 = the defaults */
     double max_duration;
     int64_t max_memory;
