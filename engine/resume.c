@@ -198,44 +198,51 @@ static int keep_segments(ladder_session *s, rung_ctx *r, const ladder_resume_sta
     return 0;
 }
 
+int resume_check(ladder_session *s)
+{
+    s->fingerprint = job_fingerprint(s);
+    if (!s->fingerprint)
+        return LADDER_ENOMEM;
+    if (!s->job.resume)
+        return 0;
+    ladder_resume_state *st = NULL;
+    int err = ladder_resume_load(s->output_dir, &st);
+    if (err == LADDER_EINPUT_MISSING || err == LADDER_EINPUT_INVALID) {
+        session_log(s, LADDER_LOG_INFO, "output '%s': %s: starting from the beginning", s->output_dir,
+                    err == LADDER_EINPUT_MISSING ? "no resume journal" : "resume journal unreadable");
+        return 0;
+    }
+    if (err) {
+        session_fail(s, err, "output '%s': reading its resume journal: %s", s->output_dir, ladder_strerror(err));
+        return err;
+    }
+    char diff[512];
+    if (ladder_resume_fingerprint_diff(st->fingerprint, s->fingerprint, diff, sizeof(diff))) {
+        ladder_resume_state_free(st);
+        if (s->job.resume == LADDER_RESUME_IF_SAME_JOB) {
+            session_log(s, LADDER_LOG_INFO, "output '%s': made for another job (%s): starting over",
+                        s->output_dir, diff);
+            return 0;
+        }
+        session_fail(s, LADDER_ERESUME, "output '%s': cannot resume: it was made for another job: %s",
+                     s->output_dir, diff);
+        return LADDER_ERESUME;
+    }
+    s->resume_state = st;
+    return 0;
+}
+
 int resume_prepare(ladder_session *s)
 {
-    char *fingerprint = job_fingerprint(s);
-    if (!fingerprint)
-        return LADDER_ENOMEM;
-    int err = 0;
-    ladder_resume_state *st = NULL;
-    if (s->job.resume) {
-        err = ladder_resume_load(s->output_dir, &st);
-        if (err == LADDER_EINPUT_MISSING || err == LADDER_EINPUT_INVALID) {
-            session_log(s, LADDER_LOG_INFO, "output '%s': %s: starting from the beginning", s->output_dir,
-                        err == LADDER_EINPUT_MISSING ? "no resume journal" : "resume journal unreadable");
-            err = 0;
-        } else if (err) {
-            session_fail(s, err, "output '%s': reading its resume journal: %s", s->output_dir, ladder_strerror(err));
-        } else {
-            char diff[512];
-            if (ladder_resume_fingerprint_diff(st->fingerprint, fingerprint, diff, sizeof(diff))) {
-                if (s->job.resume == LADDER_RESUME_IF_SAME_JOB) {
-                    session_log(s, LADDER_LOG_INFO, "output '%s': made for another job (%s): starting over",
-                                s->output_dir, diff);
-                    ladder_resume_state_free(st);
-                    st = NULL;
-                } else {
-                    err = LADDER_ERESUME;
-                    session_fail(s, err, "output '%s': cannot resume: it was made for another job: %s",
-                                 s->output_dir, diff);
-                }
-            }
-        }
-    }
+    ladder_resume_state *st = s->resume_state;
+    s->resume_state = NULL;
     /* Whatever the run, resumed or not: files half written by a killed
      * writer are nobody's. */
-    if (!err)
-        remove_dead_temp_files_everywhere(s);
+    remove_dead_temp_files_everywhere(s);
+    int err = 0;
     ladder_resume_record *records = NULL;
     int nb_records = 0;
-    if (!err && st) {
+    if (st) {
         s->report.resumed = true;
         for (int i = 0; i < s->nb_rungs && !err; i++) {
             rung_ctx *r = &s->rungs[i];
@@ -263,13 +270,12 @@ int resume_prepare(ladder_session *s)
     /* A fresh journal: the job line and what is kept, nothing else. Until
      * it is in place, the old one (and the segments it vouches for) stays. */
     if (!err) {
-        err = ladder_resume_journal_create(&s->journal, s->output_dir, fingerprint, records, nb_records);
+        err = ladder_resume_journal_create(&s->journal, s->output_dir, s->fingerprint, records, nb_records);
         if (err)
             session_fail(s, err, "output '%s': writing its resume journal: %s", s->output_dir,
                          ladder_strerror(err));
     }
     free(records);
-    free(fingerprint);
     return err;
 }
 
@@ -293,4 +299,8 @@ void resume_close(ladder_session *s)
 {
     ladder_resume_journal_close(s->journal);
     s->journal = NULL;
+    ladder_resume_state_free(s->resume_state);
+    s->resume_state = NULL;
+    free(s->fingerprint);
+    s->fingerprint = NULL;
 }

@@ -824,16 +824,21 @@ int ladder_session_run(ladder_session *s)
         err = resolve_ladder(s);
     if (!err)
         err = check_max_memory(s);
-    if (!err)
-        err = prepare_output_dir(s);
     if (!err && ladder_chunk_plan_init(&s->plan, s->src_tb.num, s->src_tb.den, s->src_cfr,
                                        s->src_rate.num, s->src_rate.den, s->job.segment_seconds)) {
         err = LADDER_EINPUT_INVALID;
         session_fail(s, err, "input '%s': time base %d/%d cannot express the segment length",
                      s->input, s->src_tb.num, s->src_tb.den);
     }
+    /* The pre-flight and the resume check change nothing on disk: a job
+     * that fails there, or is refused as another job's resume, leaves the
+     * output directory as it was. */
     if (!err)
         err = prepare_rungs(s);
+    if (!err)
+        err = resume_check(s);
+    if (!err)
+        err = prepare_output_dir(s);
     if (!err)
         err = resume_prepare(s);
     if (!err)

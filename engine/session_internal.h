@@ -219,6 +219,8 @@ struct ladder_session {
     atomic_bool cancelled;
     atomic_bool stopping;         /* ladder_session_stop(): finish the chunks in hand */
     struct ladder_resume_journal *journal; /* appended by finalizers (its own lock) */
+    struct ladder_resume_state *resume_state; /* job.resume: the journal found, until kept */
+    char *fingerprint;            /* this job's identity (resume.c) */
 
     /* input */
     AVFormatContext *in;
@@ -393,8 +395,12 @@ ladder_device_state device_health_state(const device_ctx *dev);
 void *encode_worker_main(void *arg);
 
 /* resume.c: the resume journal's side of the session. */
-/* After the pre-flight, before the writers open: check a journal against
- * this job (job.resume), keep what it vouches for, start a fresh one. */
+/* After the pre-flight, before anything in the output directory changes:
+ * with job.resume, read its journal and check it against this job
+ * (LADDER_ERESUME when it is another job's, unless IF_SAME_JOB). */
+int resume_check(ladder_session *s);
+/* Then, before the writers open: keep what the journal vouches for and
+ * start a fresh journal. */
 int resume_prepare(ladder_session *s);
 /* "video/<rung>": the track name in the journal. */
 void resume_track_name(const rung_ctx *r, char *buf, size_t size);

@@ -166,6 +166,14 @@ int ladder_lease_pool_in_use(ladder_lease_pool *pool)
     return n;
 }
 
+int ladder_lease_pool_waiting(ladder_lease_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    int n = (int)(pool->next_ticket - pool->serving);
+    pthread_mutex_unlock(&pool->lock);
+    return n;
+}
+
 static double remaining_work(const ladder_rung_load *l)
 {
     int64_t frames = l->frames_left > 0 ? l->frames_left : 0;

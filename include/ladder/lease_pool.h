@@ -53,6 +53,8 @@ void ladder_lease_pool_release(ladder_lease_pool *pool, const ladder_lease *leas
 void ladder_lease_pool_abort(ladder_lease_pool *pool);
 /* Slots currently lent (tests check it never exceeds capacity). */
 int ladder_lease_pool_in_use(ladder_lease_pool *pool);
+/* Acquirers queued for a slot right now (each holds a ticket). */
+int ladder_lease_pool_waiting(ladder_lease_pool *pool);
 
 /* What the scheduler knows of one rung when a lease looks for work. */
 typedef struct ladder_rung_load {

@@ -2,8 +2,9 @@
 // out mid-run ends with exit 9 and one line saying so, leaves no playlist or
 // manifest naming a missing segment (and no report claiming success), and
 // once space is back the same command with --resume completes a valid
-// ladder, keeping the segments written before the device filled. Needs a tmpfs mount (root or CAP_SYS_ADMIN); elsewhere the
-// test skips and says why.
+// ladder, keeping the segments written before the device filled. Where no
+// tmpfs can be mounted (root or CAP_SYS_ADMIN needed), a preloaded write(2)
+// shim plays the full device (LADDER_DISKFULL_SHIM=1 forces that way).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,6 +40,11 @@ describe('disk full on the output device', () => {
     ladderBin();
     src = await makeMedia({ name: 'diskfull', width: 640, height: 360, rate: '30', duration: 8, audio: false });
     mountDir = makeTempDir('ladder-e2e-diskfull-');
+    // LADDER_DISKFULL_SHIM=1 takes the shim's way even where a mount works.
+    if (process.env.LADDER_DISKFULL_SHIM === '1') {
+      why = 'LADDER_DISKFULL_SHIM=1';
+      return;
+    }
     const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountDir], { encoding: 'utf8' });
     mounted = r.status === 0;
     why = (r.stderr || r.error?.message || `mount exit ${r.status}`).trim();
@@ -47,20 +53,44 @@ describe('disk full on the output device', () => {
     if (mounted) spawnSync('umount', [mountDir]);
   });
 
+  // The device fills up: a 4 MiB tmpfs with a filler leaving about 400 KB
+  // (the 8 s ladder needs about 1.4 MB), or, where no tmpfs can be mounted,
+  // write(2) failing with ENOSPC past 400 KB under the output directory
+  // (tests/e2e/enospc_shim.c preloaded). Returns how to run into it and how
+  // to give the space back.
+  function fullDevice(t) {
+    if (mounted) {
+      const filler = path.join(mountDir, 'filler');
+      const free = () => {
+        const s = fs.statfsSync(mountDir);
+        return s.bavail * s.bsize;
+      };
+      fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 400 * 1024)));
+      return { out: path.join(mountDir, 'out'), opts: {}, spaceBack: () => fs.unlinkSync(filler) };
+    }
+    const shim = process.env.LADDER_ENOSPC_SHIM;
+    if (!shim || !fs.existsSync(shim)) return null;
+    t.diagnostic(`no tmpfs (${why}): a preloaded write(2) shim fills the device instead`);
+    const out = path.join(makeTempDir('ladder-e2e-diskfull-shim-'), 'out');
+    const env = {
+      ...process.env,
+      LD_PRELOAD: shim,
+      LADDER_ENOSPC_DIR: out,
+      LADDER_ENOSPC_BYTES: String(400 * 1024),
+      // The shim comes before the sanitizer runtime (ASan builds).
+      ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : ''}verify_asan_link_order=0`,
+    };
+    return { out, opts: { env }, spaceBack: () => {} };
+  }
+
   it('exit 9, one line, no playlist naming a missing segment; completes once space is back', async (t) => {
-    if (!mounted) {
-      t.skip(`cannot mount a small tmpfs here (${why}): needs root or CAP_SYS_ADMIN`);
+    const device = fullDevice(t);
+    if (!device) {
+      t.skip(`cannot mount a small tmpfs here (${why}) and no ENOSPC shim was built`);
       return;
     }
-    // Leave about 400 KB: the 8 s ladder needs about 1.4 MB.
-    const filler = path.join(mountDir, 'filler');
-    const free = () => {
-      const s = fs.statfsSync(mountDir);
-      return s.bavail * s.bsize;
-    };
-    fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 400 * 1024)));
-    const out = path.join(mountDir, 'out');
-    const full = await encode(src.path, out, RUNGS);
+    const { out } = device;
+    const full = await encode(src.path, out, RUNGS, device.opts);
     assert.equal(full.code, 9, describeRun(full));
     const lines = stderrLines(full.stderr);
     assert.equal(lines.length, 1, full.stderr);
@@ -73,7 +103,7 @@ describe('disk full on the output device', () => {
     // Space is back: --resume keeps the segments written before the device
     // filled (none is encoded again) and completes the ladder.
     const written = left.filter((f) => f.endsWith('.m4s') && f.startsWith('video/')).length;
-    fs.unlinkSync(filler);
+    device.spaceBack();
     const again = await encode(src.path, out, [...RUNGS, '--resume']);
     assert.equal(again.code, 0, describeRun(again));
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
@@ -86,7 +116,7 @@ describe('disk full on the output device', () => {
       const dir = path.join(out, 'video', r.name);
       const segs = fs.readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort();
       assert.equal(segs.length, r.segments, `${r.name}: ${segs.length} segment files for ${r.segments} segments`);
-      const joined = path.join(mountDir, `${r.name}.mp4`);
+      const joined = path.join(path.dirname(out), `${r.name}.mp4`);
       fs.writeFileSync(joined, Buffer.concat(['init.mp4', ...segs].map((f) => fs.readFileSync(path.join(dir, f)))));
       const d = decodeCheck(joined);
       assert.equal(d.frames, src.frames, `${r.name}: ${JSON.stringify(d)}`);

@@ -382,7 +382,8 @@ describe('ladder job: errors', () => {
 });
 
 /** Start a job, send sig once it reported its start, wait for the end. */
-function signalMidJob(spec, sig) {
+/** Run a job and send it sig once it has started (again after 50 ms when twice). */
+function signalMidJob(spec, sig, { twice = false } = {}) {
   return withSharedLock(() => new Promise((resolve, reject) => {
     const child = spawn(ladderBin(), ['job', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -394,6 +395,7 @@ function signalMidJob(spec, sig) {
       if (!sent && /"stage":"start"/.test(stdout)) {
         sent = true;
         child.kill(sig);
+        if (twice) setTimeout(() => child.kill(sig), 50);
       }
     });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -473,14 +475,16 @@ describe('ladder job: atomic output', () => {
     assert.deepEqual(fs.readdirSync(root), ['slow'], 'only the final directory remains');
   });
 
-  for (const type of ['conform', 'ladder']) {
-    it(`SIGTERM cancels a ${type} job: exit 130, a cancelled result line, nothing left in output_root`, async () => {
+  // A ladder job stops at its first SIGTERM (its next attempt continues:
+  // tests/e2e/resume.test.mjs); a second one cancels it like any job.
+  for (const [type, twice] of [['conform', false], ['ladder', true]]) {
+    it(`SIGTERM${twice ? ' twice' : ''} cancels a ${type} job: exit 130, a cancelled result line, nothing left in output_root`, async () => {
       const root = newRoot();
       const spec = type === 'conform'
         ? { type, id: 'c-9', input: longer, output_root: root, output: 'x', width: 1280, height: 720, preset: 'medium', crf: 18 }
         : { type, id: 'c-9', input: longer, output_root: root, output: 'x', preset: 'medium',
           rungs: [{ height: 720, bitrate: '3000k' }, { height: 360, bitrate: '800k' }] };
-      const r = await signalMidJob(spec, 'SIGTERM');
+      const r = await signalMidJob(spec, 'SIGTERM', { twice });
       assert.equal(r.signal, null, `killed instead of cancelled:\n${r.stderr}`);
       assert.equal(r.code, 130, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -493,6 +497,24 @@ describe('ladder job: atomic output', () => {
       assert.deepEqual(fs.readdirSync(root), [], 'no final and no temporary directory');
     });
   }
+
+  it('one SIGTERM stops a ladder job at a chunk boundary: exit 14, its directory and journal kept for the retry', async () => {
+    const root = newRoot();
+    const spec = { type: 'ladder', id: 's-1', input: longer, output_root: root, output: 'x', preset: 'medium',
+      rungs: [{ height: 720, bitrate: '3000k' }, { height: 360, bitrate: '800k' }] };
+    const r = await signalMidJob(spec, 'SIGTERM');
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.code, 14, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    const last = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    assert.equal(last.type, 'result');
+    assert.equal(last.status, 'error');
+    assert.equal(last.exit_code, 14);
+    assert.match(last.error, /stopped at a chunk boundary/);
+    const left = fs.readdirSync(root);
+    assert.equal(left.length, 1, left.join(' '));
+    assert.match(left[0], /^\.x\.tmp-\d+-/);
+    assert.ok(fs.existsSync(path.join(root, left[0], '.ladder-resume')), 'the journal is kept');
+  });
 
   it('running twice replaces the first result cleanly', async () => {
     const root = newRoot();

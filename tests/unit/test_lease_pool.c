@@ -148,10 +148,14 @@ static void test_fifo_fairness(void **state)
     for (int i = 0; i < 4; i++) {
         w[i] = (waiter){ pool, i, order, &served };
         pthread_create(&t[i], NULL, waiter_thread, &w[i]);
-        /* Let thread i take its ticket before i+1 arrives. */
-        struct timespec ts = { 0, 30 * 1000000L };
-        nanosleep(&ts, NULL);
+        /* Thread i takes its ticket before i+1 starts (a fixed sleep was
+         * not enough on a loaded machine). */
+        while (ladder_lease_pool_waiting(pool) < i + 1) {
+            struct timespec ts = { 0, 1000000L };
+            nanosleep(&ts, NULL);
+        }
     }
+    assert_int_equal(ladder_lease_pool_waiting(pool), 4);
     ladder_lease_pool_release(pool, &held);
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);

@@ -129,9 +129,13 @@ export function registerOutputChecks(getCtx, expect) {
   it('leaves no temp files and nothing unexpected in OUTDIR', () => {
     const ctx = ok();
     const files = walkFiles(ctx.outDir);
-    const hidden = files.filter((f) => f.name.startsWith('.') || /\.(tmp|part|partial)$/i.test(f.name));
+    // The resume journal (README "Stopping and resuming") is the one hidden
+    // file a finished output keeps.
+    const hidden = files.filter((f) => (f.name.startsWith('.') && f.rel !== '.ladder-resume') ||
+      /\.(tmp|part|partial)$/i.test(f.name));
     assert.deepEqual(hidden.map((f) => f.rel), [], 'temp files left in OUTDIR');
-    const top = fs.readdirSync(ctx.outDir).sort();
+    assert.ok(files.some((f) => f.rel === '.ladder-resume'), 'no resume journal in OUTDIR');
+    const top = fs.readdirSync(ctx.outDir).filter((n) => n !== '.ladder-resume').sort();
     // The default formats: HLS and DASH (manifest.mpd; dash.test.mjs checks it).
     const wantTop = ['manifest.mpd', 'master.m3u8', 'report.json', 'video', ...(expect.audio ? ['audio'] : [])].sort();
     assert.deepEqual(top, wantTop, 'top level of OUTDIR');
