@@ -382,7 +382,11 @@ describe('ladder job: errors', () => {
 });
 
 /** Start a job, send sig once it reported its start, wait for the end. */
-/** Run a job and send it sig once it has started (again after 50 ms when twice). */
+/**
+ * Run a job and send it sig once it has started. twice: once it is
+ * encoding (a stop then has chunks in hand to finish), and again 50 ms
+ * later, while it finishes them.
+ */
 function signalMidJob(spec, sig, { twice = false } = {}) {
   return withSharedLock(() => new Promise((resolve, reject) => {
     const child = spawn(ladderBin(), ['job', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -392,7 +396,7 @@ function signalMidJob(spec, sig, { twice = false } = {}) {
     child.stdout.on('data', (d) => {
       stdout += d;
       // Signalled once it has started, well before it can finish.
-      if (!sent && /"stage":"start"/.test(stdout)) {
+      if (!sent && (twice ? /"stage":"(?!start)/ : /"stage":"start"/).test(stdout)) {
         sent = true;
         child.kill(sig);
         if (twice) setTimeout(() => child.kill(sig), 50);
