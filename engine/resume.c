@@ -40,36 +40,41 @@ typedef struct text_buf {
     bool failed;
 } text_buf;
 
+static bool grow(text_buf *t, size_t need)
+{
+    size_t cap = t->cap ? t->cap : 2048;
+    while (cap < need)
+        cap *= 2;
+    char *grown = realloc(t->data, cap);
+    if (!grown)
+        return false;
+    t->data = grown;
+    t->cap = cap;
+    return true;
+}
+
 static void add_line(text_buf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_line(text_buf *t, const char *fmt, ...)
 {
-    char line[1024];
-    va_list ap;
+    if (t->failed)
+        return;
+    va_list ap, again;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(line) - 1 || t->failed) {
+    /* An input path may be thousands of bytes: the line takes what it needs. */
+    if (n < 0 || (t->len + (size_t)n + 2 > t->cap && !grow(t, t->len + (size_t)n + 2))) {
+        va_end(again);
         t->failed = true;
         return;
     }
-    if (t->len + (size_t)n + 2 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 2048;
-        while (cap < t->len + (size_t)n + 2)
-            cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (!grown) {
-            t->failed = true;
-            return;
-        }
-        t->data = grown;
-        t->cap = cap;
-    }
     if (t->len)
         t->data[t->len++] = '\n';
-    memcpy(t->data + t->len, line, (size_t)n);
+    vsnprintf(t->data + t->len, (size_t)n + 1, fmt, again);
+    va_end(again);
     t->len += (size_t)n;
-    t->data[t->len] = '\0';
 }
 
 /*
