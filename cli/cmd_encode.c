@@ -204,6 +204,7 @@ static int parse_int(const char *text, int lo, int hi, int *out)
 typedef struct signal_watch {
     sigset_t set;
     ladder_session *session;
+    encode_slots *slots;          /* its gate may be waiting out a realtime job */
     pthread_mutex_t lock;         /* guards session against close */
 } signal_watch;
 
@@ -219,6 +220,7 @@ static void *signal_watcher(void *arg)
     int sig;
     for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
         pthread_mutex_lock(&w->lock);
+        encode_slots_interrupt(w->slots);
         if (w->session && received == 0) {
             fprintf(stderr, "ladder: %s: stopping at the next chunk boundary (again to stop at once)\n",
                     strsignal(sig));
@@ -662,7 +664,7 @@ int cmd_encode(int argc, char **argv)
     }
 
     /* Block the signals in every thread; one watcher thread takes them. */
-    signal_watch watch = { .session = session };
+    signal_watch watch = { .session = session, .slots = host_slots };
     pthread_mutex_init(&watch.lock, NULL);
     sigemptyset(&watch.set);
     sigaddset(&watch.set, SIGINT);

@@ -208,6 +208,7 @@ static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, do
 typedef struct signal_watch {
     sigset_t set;
     ladder_job_runner *runner;
+    encode_slots *slots;          /* a batch ladder job's gate may be waiting out a realtime job */
 } signal_watch;
 
 static void *signal_watcher(void *arg)
@@ -215,6 +216,7 @@ static void *signal_watcher(void *arg)
     signal_watch *w = arg;
     int sig;
     for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
+        encode_slots_interrupt(w->slots);
         if (received == 0)
             ladder_job_runner_stop(w->runner);
         else
@@ -395,7 +397,7 @@ int cmd_job(int argc, char **argv)
     }
     /* Block the signals in every thread (the engine's too); one watcher
      * takes them. It holds the runner until it is joined. */
-    signal_watch watch = { .runner = runner };
+    signal_watch watch = { .runner = runner, .slots = slots };
     sigemptyset(&watch.set);
     sigaddset(&watch.set, SIGINT);
     sigaddset(&watch.set, SIGTERM);

@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -33,6 +34,9 @@ struct encode_slots {
     int nb_gpu_keys;
     int gpu_capacity;
     int nb_workers;
+    /* Readable once encode_slots_interrupt() was called: a worker waiting
+     * out a realtime job (the gate) gives up. An eventfd; -1 without one. */
+    int interrupt_fd;
 };
 
 int encode_slots_parse_capacity(const char *text, int *out)
@@ -287,9 +291,12 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         return LADDER_ENOMEM;
     c->capacity = capacity;
     c->json = json;
+    c->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&c->lock, NULL);
     c->worker_slot = malloc((size_t)capacity * sizeof(*c->worker_slot));
     if (!c->worker_slot) {
+        if (c->interrupt_fd >= 0)
+            close(c->interrupt_fd);
         pthread_mutex_destroy(&c->lock);
         free(c);
         return LADDER_ENOMEM;
@@ -297,6 +304,8 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     for (int i = 0; i < capacity; i++)
         c->worker_slot[i] = -1;
     int ret = ladder_host_slots_open(&c->host, opts->state_dir, description);
+    if (!ret)
+        ladder_host_slots_set_interrupt(c->host, c->interrupt_fd);
     if (ret) {
         char dir[512];
         if (opts->state_dir)
@@ -414,8 +423,10 @@ int encode_slots_gate(void *opaque, int worker, const char *device_kind)
         emit_json(c, "yielded", now_unix(), extra);
     }
     /* Until no realtime job waits (it has our slot by then), then back in
-     * the queue for a slot like any waiter. */
-    ladder_host_slots_realtime_waiting(dir, CPU_KEY, true);
+     * the queue for a slot like any waiter. A stop or cancel of this job
+     * (encode_slots_interrupt) ends the wait: the worker leaves, slotless. */
+    if (ladder_host_slots_realtime_wait(dir, CPU_KEY, c->interrupt_fd) == LADDER_ECANCELED)
+        return LADDER_ECANCELED;
     pthread_mutex_lock(&c->lock);
     int got = ladder_host_slots_acquire(c->host, CPU_KEY, c->capacity, 1, 1);
     if (got > 0)
@@ -457,7 +468,19 @@ void encode_slots_close(encode_slots *c)
         return;
     encode_slots_release(c);
     ladder_host_slots_close(c->host);
+    if (c->interrupt_fd >= 0)
+        close(c->interrupt_fd);
     pthread_mutex_destroy(&c->lock);
     free(c->worker_slot);
     free(c);
+}
+
+void encode_slots_interrupt(encode_slots *c)
+{
+    if (!c || c->interrupt_fd < 0)
+        return;
+    uint64_t one = 1;
+    /* Only fails when the counter is full: it is readable then anyway. */
+    if (write(c->interrupt_fd, &one, sizeof(one)) < 0)
+        return;
 }

@@ -61,8 +61,13 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
  * CPU worker's chunk boundary, while a realtime job waits for a host CPU
  * slot, give the worker's slot away, wait until no realtime job waits,
  * take a slot again (queueing like anyone), and return 1; else 0 at once.
+ * LADDER_ECANCELED after encode_slots_interrupt().
  */
 int encode_slots_gate(void *opaque, int worker, const char *device_kind);
+
+/* The job is stopping or cancelled: a gate waiting out a realtime job
+ * returns LADDER_ECANCELED at once instead. Safe from any thread. */
+void encode_slots_interrupt(encode_slots *c);
 
 /* Give the slots back now (the session is over); idempotent. */
 void encode_slots_release(encode_slots *c);

@@ -65,6 +65,7 @@ struct ladder_host_slots {
     key_slots *keys;
     int nb_keys;
     int realtime_fd;              /* KEY.realtime.lock held shared while announcing; -1 */
+    int interrupt_fd;             /* readable: waits give up (ladder_host_slots_set_interrupt); -1 */
 };
 
 int ladder_host_slots_default_dir(char *buf, size_t size)
@@ -123,6 +124,7 @@ int ladder_host_slots_open(ladder_host_slots **out, const char *state_dir, const
     if (!h)
         return LADDER_ENOMEM;
     h->realtime_fd = -1;
+    h->interrupt_fd = -1;
     h->dir = strdup(dir);
     h->job = strdup(job ? job : "");
     if (!h->dir || !h->job) {
@@ -345,16 +347,20 @@ static int wait_and_take(ladder_host_slots *h, key_slots *ks, int capacity, int 
         /* Sleep until something worth another attempt happens. */
         bool woken = false;
         while (!woken) {
-            struct pollfd pfd = { .fd = ifd, .events = POLLIN };
-            int r = poll(&pfd, ifd >= 0 ? 1 : 0, timeout_ms);
+            struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = h->interrupt_fd, .events = POLLIN } };
+            int r = poll(pfd, 2, timeout_ms);
             if (r < 0 && errno != EINTR) {
                 n = LADDER_EIO;
+                goto out;
+            }
+            if (r > 0 && (pfd[1].revents & POLLIN)) {
+                n = LADDER_ECANCELED;
                 goto out;
             }
             if (r == 0) {
                 timeout_ms = FALLBACK_MS;
                 woken = true;
-            } else if (r > 0 && drain_events(ifd, ks->key)) {
+            } else if (r > 0 && (pfd[0].revents & POLLIN) && drain_events(ifd, ks->key)) {
                 timeout_ms = RECHECK_MS; /* this attempt may race a dying holder's unlock */
                 woken = true;
             }
@@ -365,6 +371,50 @@ out:
     if (ifd >= 0)
         close(ifd);
     return n;
+}
+
+/*
+ * The queue lock for a handle whose waits can be interrupted: a blocking
+ * flock cannot be, so try it and sleep in poll(2) on the directory's close
+ * events (the queue's holder closes it when it is done) and the interrupt
+ * fd. 0, LADDER_ECANCELED or LADDER_EIO.
+ */
+static int lock_queue_interruptibly(ladder_host_slots *h, int qfd)
+{
+    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (ifd >= 0 && inotify_add_watch(ifd, h->dir, IN_CLOSE) < 0) {
+        close(ifd);
+        ifd = -1;
+    }
+    int ret;
+    for (;;) {
+        if (flock(qfd, LOCK_EX | LOCK_NB) == 0) {
+            ret = 0;
+            break;
+        }
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            ret = LADDER_EIO;
+            break;
+        }
+        struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = h->interrupt_fd, .events = POLLIN } };
+        int r = poll(pfd, 2, FALLBACK_MS);
+        if (r < 0 && errno != EINTR) {
+            ret = LADDER_EIO;
+            break;
+        }
+        if (r > 0 && (pfd[1].revents & POLLIN)) {
+            ret = LADDER_ECANCELED;
+            break;
+        }
+        if (r > 0 && (pfd[0].revents & POLLIN)) {
+            char buf[4096];
+            while (read(ifd, buf, sizeof(buf)) > 0)
+                ;
+        }
+    }
+    if (ifd >= 0)
+        close(ifd);
+    return ret;
 }
 
 int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacity,
@@ -384,13 +434,21 @@ int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacit
     int qfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (qfd < 0)
         return LADDER_EIO;
-    int r;
-    do
-        r = flock(qfd, LOCK_EX);
-    while (r && errno == EINTR);
-    int n = r ? LADDER_EIO : wait_and_take(h, ks, capacity, want_min, want_max);
+    int r = h->interrupt_fd >= 0 ? lock_queue_interruptibly(h, qfd) : 0;
+    if (h->interrupt_fd < 0) {
+        do
+            r = flock(qfd, LOCK_EX);
+        while (r && errno == EINTR);
+        r = r ? LADDER_EIO : 0;
+    }
+    int n = r ? r : wait_and_take(h, ks, capacity, want_min, want_max);
     close(qfd);                   /* drops the queue lock: the next waiter is head */
     return n;
+}
+
+void ladder_host_slots_set_interrupt(ladder_host_slots *h, int fd)
+{
+    h->interrupt_fd = fd;
 }
 
 int ladder_host_slots_release(ladder_host_slots *h, const char *key)
@@ -473,6 +531,55 @@ int ladder_host_slots_realtime_waiting(const char *dir, const char *key, bool wa
     /* The exclusive lock was only a test: let realtime waiters in at once. */
     if (!r)
         flock(fd, LOCK_UN);
+    close(fd);
+    return ret;
+}
+
+int ladder_host_slots_realtime_wait(const char *dir, const char *key, int interrupt_fd)
+{
+    int fd = open_realtime(dir, key);
+    if (fd < 0)
+        return fd;
+    /* Armed before each test, so a close between the test and the sleep
+     * still wakes it (as wait_and_take() does for slots). */
+    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (ifd >= 0 && inotify_add_watch(ifd, dir, IN_CLOSE) < 0) {
+        close(ifd);
+        ifd = -1;
+    }
+    int ret;
+    for (;;) {
+        int r;
+        do
+            r = flock(fd, LOCK_EX | LOCK_NB);
+        while (r && errno == EINTR);
+        if (r == 0) {
+            flock(fd, LOCK_UN);   /* only a test: realtime waiters go first */
+            ret = 0;
+            break;
+        }
+        if (errno != EWOULDBLOCK) {
+            ret = LADDER_EIO;
+            break;
+        }
+        struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = interrupt_fd, .events = POLLIN } };
+        r = poll(pfd, 2, FALLBACK_MS);
+        if (r < 0 && errno != EINTR) {
+            ret = LADDER_EIO;
+            break;
+        }
+        if (r > 0 && (pfd[1].revents & POLLIN)) {
+            ret = LADDER_ECANCELED;
+            break;
+        }
+        if (r > 0 && (pfd[0].revents & POLLIN)) {
+            char buf[4096];
+            while (read(ifd, buf, sizeof(buf)) > 0)
+                ;
+        }
+    }
+    if (ifd >= 0)
+        close(ifd);
     close(fd);
     return ret;
 }

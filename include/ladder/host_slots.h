@@ -77,6 +77,15 @@ int ladder_host_slots_try_acquire(ladder_host_slots *h, const char *key, int cap
 int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacity,
                               int want_min, int want_max);
 
+/*
+ * Make this handle's waits interruptible: once fd (an eventfd or a pipe's
+ * read end, owned by the caller, -1 = none) is readable,
+ * ladder_host_slots_acquire() returns LADDER_ECANCELED instead of waiting
+ * on (a job told to stop must not wait for a slot first). A waiter behind
+ * the head then polls for the queue lock instead of sleeping in flock.
+ */
+void ladder_host_slots_set_interrupt(ladder_host_slots *h, int fd);
+
 /* Release every slot of key this handle holds (0 when it holds none). */
 int ladder_host_slots_release(ladder_host_slots *h, const char *key);
 
@@ -96,6 +105,15 @@ int ladder_host_slots_release_slot(ladder_host_slots *h, const char *key, int sl
  */
 int ladder_host_slots_announce_realtime(ladder_host_slots *h, const char *key, bool waiting);
 int ladder_host_slots_realtime_waiting(const char *dir, const char *key, bool wait_until_none);
+/*
+ * Like ladder_host_slots_realtime_waiting(dir, key, true), but it also
+ * returns LADDER_ECANCELED as soon as interrupt_fd (an eventfd or a pipe's
+ * read end; -1 = none) becomes readable: a batch job that yielded its slot
+ * and is told to stop must not wait for the realtime job to end first.
+ * Sleeps in poll(2) on an inotify watch of the state directory (the
+ * realtime job's close of its lock file wakes it) and interrupt_fd.
+ */
+int ladder_host_slots_realtime_wait(const char *dir, const char *key, int interrupt_fd);
 
 /* How many slots of key this handle holds; their indices go to slots[0..max_slots). */
 int ladder_host_slots_held(const ladder_host_slots *h, const char *key, int *slots, int max_slots);

@@ -12,6 +12,7 @@ import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, loadOutput, parseProgress } from './lib/ladder.mjs';
 import { cfrClip } from './lib/media.mjs';
 import { decodeCheck, probeRendition } from './lib/probe.mjs';
+import { slotEvent, startLadder } from './lib/live.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
 describe('--priority realtime next to a batch job on one host CPU slot', () => {
@@ -85,5 +86,40 @@ describe('--priority realtime next to a batch job on one host CPU slot', () => {
     const r = await encode(longSrc.path, path.join(makeTempDir('ladder-e2e-priority-bad-'), 'o'), ['--priority', 'urgent']);
     assert.equal(r.code, 2, describeRun(r));
     assert.match(r.stderr, /--priority 'urgent': expected realtime or batch/);
+  });
+});
+
+// A batch job that gave its slot to a realtime one waits until no realtime
+// job waits; a stop must not wait that long. SIGTERM then ends the wait at
+// once: the batch job stops at its chunk boundary (exit 14, resumable)
+// while the realtime job is still encoding.
+describe('a yielded batch job stops at once, not when the realtime job ends', () => {
+  it('SIGTERM while yielded: exit 14 within seconds, the realtime job still running', async () => {
+    ladderBin();
+    const src = await cfrClip('30', { width: 960, height: 540, duration: 16 });
+    const work = makeTempDir('ladder-e2e-priority-stop-');
+    const env = { ...process.env, LADDER_STATE_DIR: path.join(work, 'state'), LADDER_HOST_CPU_SLOTS: '1' };
+    fs.mkdirSync(env.LADDER_STATE_DIR);
+    const batch = startLadder(['encode', src.path, '-o', path.join(work, 'batch'), '--rung', 'x540:2000k',
+      '--devices', 'cpu:1', '--preset', 'veryfast', '--progress', 'json'], env);
+    await batch.waitFor(slotEvent('acquired'));
+    // A realtime job slow enough to still run when the batch job is told to stop.
+    const rt = startLadder(['encode', src.path, '-o', path.join(work, 'realtime'), '--rung', 'x540:2000k',
+      '--preset', 'slow', '--priority', 'realtime', '--progress', 'json'], env);
+    await batch.waitFor(slotEvent('yielded'));
+    await rt.waitFor(slotEvent('acquired'));
+    const t0 = Date.now();
+    batch.child.kill('SIGTERM');
+    await batch.done;
+    const stopSeconds = (Date.now() - t0) / 1000;
+    const rtRunning = rt.code === undefined;
+    rt.child.kill('SIGKILL');
+    await rt.done;
+    const what = `batch stopped after ${stopSeconds.toFixed(2)} s; realtime ${rtRunning ? 'still running' : `ended: ${describeRun(rt)}`}`;
+    assert.equal(batch.code, 14, `${what}\n${describeRun(batch)}`);
+    assert.match(batch.stderr, /stopped at a chunk boundary/);
+    assert.ok(rtRunning, `the realtime job ended before the batch job stopped: the test proves nothing (${what})`);
+    assert.ok(stopSeconds < 10, `the yielded batch job took ${stopSeconds.toFixed(1)} s to stop`);
+    console.log(`# the yielded batch job stopped ${stopSeconds.toFixed(2)} s after SIGTERM`);
   });
 });
