@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -328,6 +332,107 @@ static void test_realtime_announce_and_yield(void **state)
     remove_state_dir(dir);
 }
 
+/* Writes to an eventfd after a delay: a signal watcher telling the job to stop. */
+typedef struct later_write {
+    int fd;
+    long delay_ms;
+} later_write;
+
+static void *write_later(void *arg)
+{
+    later_write *lw = arg;
+    struct timespec ts = { lw->delay_ms / 1000, (lw->delay_ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+    uint64_t one = 1;
+    assert_int_equal(write(lw->fd, &one, sizeof(one)), (ssize_t)sizeof(one));
+    return NULL;
+}
+
+/* A yielded batch job told to stop gives up both of its waits at once:
+ * for the realtime job to stop waiting, and for a slot. */
+static void test_waits_interrupted(void **state)
+{
+    (void)state;
+    char *dir = make_state_dir();
+    ladder_host_slots *batch, *rt, *third;
+    assert_int_equal(ladder_host_slots_open(&batch, dir, "batch"), 0);
+    assert_int_equal(ladder_host_slots_open(&rt, dir, "realtime"), 0);
+    assert_int_equal(ladder_host_slots_open(&third, dir, "third"), 0);
+    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    assert_true(efd >= 0);
+
+    /* Nobody waits: returns at once; a realtime job waits: only the
+     * interrupt ends it (about 150 ms here, not the 2 s fallback). */
+    assert_int_equal(ladder_host_slots_realtime_wait(dir, "cpu", efd), 0);
+    assert_int_equal(ladder_host_slots_announce_realtime(rt, "cpu", true), 0);
+    later_write lw = { efd, 150 };
+    pthread_t t;
+    pthread_create(&t, NULL, write_later, &lw);
+    double t0 = now_mono();
+    assert_int_equal(ladder_host_slots_realtime_wait(dir, "cpu", efd), LADDER_ECANCELED);
+    double waited = now_mono() - t0;
+    pthread_join(t, NULL);
+    assert_true(waited >= 0.1 && waited < 1.5);
+    assert_int_equal(ladder_host_slots_announce_realtime(rt, "cpu", false), 0);
+    uint64_t drained;
+    assert_int_equal(read(efd, &drained, sizeof(drained)), (ssize_t)sizeof(drained));
+
+    /* The only slot is held: the head waiter gives up on the interrupt... */
+    assert_int_equal(ladder_host_slots_try_acquire(rt, "cpu", 1, 1, 1), 1);
+    ladder_host_slots_set_interrupt(batch, efd);
+    pthread_create(&t, NULL, write_later, &lw);
+    t0 = now_mono();
+    assert_int_equal(ladder_host_slots_acquire(batch, "cpu", 1, 1, 1), LADDER_ECANCELED);
+    waited = now_mono() - t0;
+    pthread_join(t, NULL);
+    assert_true(waited >= 0.1 && waited < 1.5);
+    assert_int_equal(read(efd, &drained, sizeof(drained)), (ssize_t)sizeof(drained));
+
+    /* ...and so does a waiter behind the head (in the queue lock). The head
+     * is a forked process waiting for the same slot. */
+    pid_t head = fork();
+    assert_true(head >= 0);
+    if (head == 0) {
+        ladder_host_slots *h;
+        if (ladder_host_slots_open(&h, dir, "head"))
+            _exit(1);
+        _exit(ladder_host_slots_acquire(h, "cpu", 1, 1, 1) == 1 ? 0 : 2);
+    }
+    char queue[PATH_MAX];
+    snprintf(queue, sizeof(queue), "%s/cpu.queue.lock", dir);
+    /* Until the head holds the queue lock. */
+    t0 = now_mono();
+    for (;;) {
+        int qfd = open(queue, O_RDONLY);
+        bool held = qfd >= 0 && flock(qfd, LOCK_EX | LOCK_NB) != 0;
+        if (qfd >= 0)
+            close(qfd);
+        if (held || now_mono() - t0 > 10)
+            break;
+        struct timespec ts = { 0, 10000000 };
+        nanosleep(&ts, NULL);
+    }
+    pthread_create(&t, NULL, write_later, &lw);
+    t0 = now_mono();
+    assert_int_equal(ladder_host_slots_acquire(batch, "cpu", 1, 1, 1), LADDER_ECANCELED);
+    waited = now_mono() - t0;
+    pthread_join(t, NULL);
+    assert_true(waited >= 0.1 && waited < 1.5);
+    /* The slot goes back: the head takes it. A handle without an
+     * interrupt still waits as before. */
+    assert_int_equal(ladder_host_slots_release(rt, "cpu"), 0);
+    int status = -1;
+    waitpid(head, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(ladder_host_slots_acquire(third, "cpu", 1, 1, 1), 1);
+
+    close(efd);
+    ladder_host_slots_close(third);
+    ladder_host_slots_close(rt);
+    ladder_host_slots_close(batch);
+    remove_state_dir(dir);
+}
+
 static void test_state_dir_selection(void **state)
 {
     (void)state;
@@ -399,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_capacity_never_exceeded),
         cmocka_unit_test(test_killed_holder_frees_slot),
         cmocka_unit_test(test_realtime_announce_and_yield),
+        cmocka_unit_test(test_waits_interrupted),
         cmocka_unit_test(test_state_dir_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
