@@ -374,21 +374,23 @@ out:
 }
 
 /*
- * The queue lock for a handle whose waits can be interrupted: a blocking
- * flock cannot be, so try it and sleep in poll(2) on the directory's close
- * events (the queue's holder closes it when it is done) and the interrupt
- * fd. 0, LADDER_ECANCELED or LADDER_EIO.
+ * An exclusive flock on fd, for a wait that an interrupt must be able to
+ * end: flock(2) sleeps where nothing but a signal reaches it, so try
+ * without blocking and, between tries, sleep in poll(2) on close events in
+ * dir (a holder closes its file when it is done; armed before the first
+ * try, so none slips between a try and the sleep) and on interrupt_fd.
+ * 0 with the lock held, LADDER_ECANCELED, or LADDER_EIO.
  */
-static int lock_queue_interruptibly(ladder_host_slots *h, int qfd)
+static int lock_interruptibly(int fd, const char *dir, int interrupt_fd)
 {
     int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (ifd >= 0 && inotify_add_watch(ifd, h->dir, IN_CLOSE) < 0) {
+    if (ifd >= 0 && inotify_add_watch(ifd, dir, IN_CLOSE) < 0) {
         close(ifd);
         ifd = -1;
     }
     int ret;
     for (;;) {
-        if (flock(qfd, LOCK_EX | LOCK_NB) == 0) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
             ret = 0;
             break;
         }
@@ -396,7 +398,7 @@ static int lock_queue_interruptibly(ladder_host_slots *h, int qfd)
             ret = LADDER_EIO;
             break;
         }
-        struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = h->interrupt_fd, .events = POLLIN } };
+        struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = interrupt_fd, .events = POLLIN } };
         int r = poll(pfd, 2, FALLBACK_MS);
         if (r < 0 && errno != EINTR) {
             ret = LADDER_EIO;
@@ -434,7 +436,7 @@ int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacit
     int qfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (qfd < 0)
         return LADDER_EIO;
-    int r = h->interrupt_fd >= 0 ? lock_queue_interruptibly(h, qfd) : 0;
+    int r = h->interrupt_fd >= 0 ? lock_interruptibly(qfd, h->dir, h->interrupt_fd) : 0;
     if (h->interrupt_fd < 0) {
         do
             r = flock(qfd, LOCK_EX);
@@ -540,46 +542,10 @@ int ladder_host_slots_realtime_wait(const char *dir, const char *key, int interr
     int fd = open_realtime(dir, key);
     if (fd < 0)
         return fd;
-    /* Armed before each test, so a close between the test and the sleep
-     * still wakes it (as wait_and_take() does for slots). */
-    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (ifd >= 0 && inotify_add_watch(ifd, dir, IN_CLOSE) < 0) {
-        close(ifd);
-        ifd = -1;
-    }
-    int ret;
-    for (;;) {
-        int r;
-        do
-            r = flock(fd, LOCK_EX | LOCK_NB);
-        while (r && errno == EINTR);
-        if (r == 0) {
-            flock(fd, LOCK_UN);   /* only a test: realtime waiters go first */
-            ret = 0;
-            break;
-        }
-        if (errno != EWOULDBLOCK) {
-            ret = LADDER_EIO;
-            break;
-        }
-        struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = interrupt_fd, .events = POLLIN } };
-        r = poll(pfd, 2, FALLBACK_MS);
-        if (r < 0 && errno != EINTR) {
-            ret = LADDER_EIO;
-            break;
-        }
-        if (r > 0 && (pfd[1].revents & POLLIN)) {
-            ret = LADDER_ECANCELED;
-            break;
-        }
-        if (r > 0 && (pfd[0].revents & POLLIN)) {
-            char buf[4096];
-            while (read(ifd, buf, sizeof(buf)) > 0)
-                ;
-        }
-    }
-    if (ifd >= 0)
-        close(ifd);
+    int ret = lock_interruptibly(fd, dir, interrupt_fd);
+    /* The exclusive lock was only a test: let realtime waiters in at once. */
+    if (ret == 0)
+        flock(fd, LOCK_UN);
     close(fd);
     return ret;
 }
