@@ -18,7 +18,7 @@ import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, stderrLines } from './lib/ladder.mjs';
 import { makeMedia } from './lib/media.mjs';
 import { assertPlayedEverything, playHls } from './lib/player.mjs';
-import { makeTempDir, seededRandom } from './lib/util.mjs';
+import { makeTempDir, seededRandom, walkFiles } from './lib/util.mjs';
 
 const LADDER = ['--rung', '256x144:crf30', '--rung', '640x360:crf28', '--segment', '1', '--progress', 'none'];
 const KILL_TRIALS = Number(process.env.LADDER_RESUME_TRIALS || 5);
@@ -29,30 +29,17 @@ const random = seededRandom(SEED);
 /** Every file under dir (relative path -> sha256), hidden files and the report left out. */
 function hashTree(dir) {
   const out = {};
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (!e.name.startsWith('.') && e.name !== 'report.json') {
-        out[path.relative(dir, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-      }
+  for (const f of walkFiles(dir)) {
+    if (!f.dir && !f.name.startsWith('.') && f.name !== 'report.json') {
+      out[f.rel] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f.rel))).digest('hex');
     }
-  };
-  walk(dir);
+  }
   return out;
 }
 
 function hiddenLeftovers(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.startsWith('.') && e.name !== '.ladder-resume') out.push(path.relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out;
+  return walkFiles(dir).filter((f) => !f.dir && f.name.startsWith('.') && f.name !== '.ladder-resume')
+    .map((f) => f.rel);
 }
 
 function segmentFiles(dir) {
