@@ -220,7 +220,6 @@ static void *signal_watcher(void *arg)
     int sig;
     for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
         pthread_mutex_lock(&w->lock);
-        encode_slots_interrupt(w->slots);
         if (w->session && received == 0) {
             fprintf(stderr, "ladder: %s: stopping at the next chunk boundary (again to stop at once)\n",
                     strsignal(sig));
@@ -228,6 +227,9 @@ static void *signal_watcher(void *arg)
         } else if (w->session) {
             ladder_session_cancel(w->session);
         }
+        /* After the stop is recorded: a gate that gives up sees it and
+         * leaves quietly instead of failing the run. */
+        encode_slots_interrupt(w->slots);
         pthread_mutex_unlock(&w->lock);
     }
     return NULL;

@@ -216,11 +216,13 @@ static void *signal_watcher(void *arg)
     signal_watch *w = arg;
     int sig;
     for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
-        encode_slots_interrupt(w->slots);
         if (received == 0)
             ladder_job_runner_stop(w->runner);
         else
             ladder_job_runner_cancel(w->runner);
+        /* After the stop is recorded: a gate that gives up sees it and
+         * leaves quietly instead of failing the run. */
+        encode_slots_interrupt(w->slots);
     }
     return NULL;
 }
