@@ -1,13 +1,12 @@
 /*
  * `ladder encode`: parse options into a ladder_job, run it with progress on
- * the terminal or as JSON lines, print the summary. SIGINT/SIGTERM cancel
- * the run cleanly through a watcher thread (the engine is not signal-safe).
+ * the terminal or as JSON lines, print the summary. SIGINT/SIGTERM stop the
+ * run at a chunk boundary (a second one cancels) through a watcher thread
+ * (stop_watch.h; the engine is not signal-safe).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "ladder/input_policy.h"
 #include "encode_devices.h"
 #include "encode_slots.h"
+#include "stop_watch.h"
 #include "host_config.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
@@ -201,38 +201,14 @@ static int parse_int(const char *text, int lo, int hi, int *out)
     return 0;
 }
 
-typedef struct signal_watch {
-    sigset_t set;
-    ladder_session *session;
-    encode_slots *slots;          /* its gate may be waiting out a realtime job */
-    pthread_mutex_t lock;         /* guards session against close */
-} signal_watch;
-
-/*
- * The first SIGINT/SIGTERM stops the run at a chunk boundary (the chunks
- * being encoded finish and are kept; --resume goes on from there): what a
- * queue's graceful shutdown or an operator's Ctrl-C wants. A second one
- * cancels at once. SIGUSR1 is the main thread saying the run is over.
- */
-static void *signal_watcher(void *arg)
+static void stop_session(void *opaque)
 {
-    signal_watch *w = arg;
-    int sig;
-    for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
-        pthread_mutex_lock(&w->lock);
-        if (w->session && received == 0) {
-            fprintf(stderr, "ladder: %s: stopping at the next chunk boundary (again to stop at once)\n",
-                    strsignal(sig));
-            ladder_session_stop(w->session);
-        } else if (w->session) {
-            ladder_session_cancel(w->session);
-        }
-        /* After the stop is recorded: a gate that gives up sees it and
-         * leaves quietly instead of failing the run. */
-        encode_slots_interrupt(w->slots);
-        pthread_mutex_unlock(&w->lock);
-    }
-    return NULL;
+    ladder_session_stop(opaque);
+}
+
+static void cancel_session(void *opaque)
+{
+    ladder_session_cancel(opaque);
 }
 
 /* --memory-budget: a size of at least 1 MiB. */
@@ -308,7 +284,7 @@ static void print_summary(const ladder_report *rep, const char *outdir, unsigned
             (double)rep->frame_pool_bytes / 1048576);
 }
 
-int cmd_encode(int argc, char **argv)
+static int encode_main(int argc, char **argv, stop_watch *watch)
 {
     ladder_job job;
     ladder_job_defaults(&job);
@@ -643,7 +619,20 @@ int cmd_encode(int argc, char **argv)
     slot_opts.nb_devices = &job.nb_devices;
     slot_opts.gpu_sessions = host_conf.gpu_sessions;
     encode_slots *host_slots = NULL;
+    slot_opts.interruptible = watch != NULL;
+    slot_opts.interrupt_fd = stop_watch_interrupt_fd(watch);
     int ret = encode_slots_claim(&host_slots, &job, &slot_opts, progress_view_is_json(view), verbosity);
+    if (ret == LADDER_ECANCELED) {
+        /* A signal while waiting for a slot: nothing was started or written. */
+        progress_view_close(view);
+        if (stop_watch_received(watch) > 1) {
+            fprintf(stderr, "ladder: cancelled\n");
+            return ladder_exit_code(LADDER_ECANCELED);
+        }
+        fprintf(stderr, "ladder: output '%s': stopped while waiting for a host slot, before anything was "
+                "written; run it again to start\n", output);
+        return ladder_exit_code(LADDER_ESTOPPED);
+    }
     if (ret) {
         progress_view_close(view);
         return ladder_exit_code(ret);
@@ -665,16 +654,10 @@ int cmd_encode(int argc, char **argv)
         return ladder_exit_code(ret);
     }
 
-    /* Block the signals in every thread; one watcher thread takes them. */
-    signal_watch watch = { .session = session, .slots = host_slots };
-    pthread_mutex_init(&watch.lock, NULL);
-    sigemptyset(&watch.set);
-    sigaddset(&watch.set, SIGINT);
-    sigaddset(&watch.set, SIGTERM);
-    sigaddset(&watch.set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
-    pthread_t watcher;
-    bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
+    /* A signal from here on stops or cancels the session; one that came
+     * during the set-up above does so now, before it starts. */
+    stop_watch_attach(watch, (stop_watch_target){ .stop = stop_session, .cancel = cancel_session,
+                                                  .opaque = session });
 
     ret = ladder_session_run(session);
     encode_slots_release(host_slots);
@@ -695,17 +678,21 @@ int cmd_encode(int argc, char **argv)
         fprintf(stderr, "ladder: %s\n", ladder_session_error(session));
     }
 
-    pthread_mutex_lock(&watch.lock);
-    watch.session = NULL;
-    pthread_mutex_unlock(&watch.lock);
-    if (watching) {
-        /* Wake the watcher with a signal it ignores, then reap it. */
-        pthread_kill(watcher, SIGUSR1);
-        pthread_join(watcher, NULL);
-    }
-    pthread_mutex_destroy(&watch.lock);
+    stop_watch_detach(watch);
     ladder_session_close(session);
     encode_slots_close(host_slots);
     progress_view_close(view);
     return ladder_exit_code(ret);
+}
+
+int cmd_encode(int argc, char **argv)
+{
+    /* First, before any thread exists (the progress view's, FFmpeg's in
+     * the route probe): a signal during set-up is a stop like any other. */
+    stop_watch *watch = NULL;
+    if (stop_watch_start(&watch, true))
+        watch = NULL;             /* signals keep their default action */
+    int code = encode_main(argc, argv, watch);
+    stop_watch_close(watch);
+    return code;
 }

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "commands.h"
 #include "encode_slots.h"
+#include "stop_watch.h"
 #include "host_config.h"
 #include "ladder/config.h"
 #include "ladder/error.h"
@@ -204,32 +204,21 @@ static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, do
  * boundary (exit 14, its temporary directory and journal kept for the next
  * attempt, which continues from them), any other type as a cancel. A
  * second one cancels: the job removes its temporary directory and reports
- * "cancelled" (exit 130). SIGUSR1 only wakes the watcher at the end. */
-typedef struct signal_watch {
-    sigset_t set;
-    ladder_job_runner *runner;
-    encode_slots *slots;          /* a batch ladder job's gate may be waiting out a realtime job */
-} signal_watch;
-
-static void *signal_watcher(void *arg)
+ * "cancelled" (exit 130). */
+static void stop_runner(void *opaque)
 {
-    signal_watch *w = arg;
-    int sig;
-    for (int received = 0; sigwait(&w->set, &sig) == 0 && sig != SIGUSR1; received++) {
-        if (received == 0)
-            ladder_job_runner_stop(w->runner);
-        else
-            ladder_job_runner_cancel(w->runner);
-        /* After the stop is recorded: a gate that gives up sees it and
-         * leaves quietly instead of failing the run. */
-        encode_slots_interrupt(w->slots);
-    }
-    return NULL;
+    ladder_job_runner_stop(opaque);
+}
+
+static void cancel_runner(void *opaque)
+{
+    ladder_job_runner_cancel(opaque);
 }
 
 /* LADDER_DIE_WITH_PARENT=1: a job runner (the BullMQ worker) wants its
  * ladder to end with it. The kernel sends SIGTERM when the parent dies (the
- * job cancels as on any SIGTERM, exit 130); a parent already gone before the
+ * job stops as on any SIGTERM: a ladder job at a chunk boundary, exit 14,
+ * any other type cancelled, exit 130); a parent already gone before the
  * request took effect is caught by comparing getppid() around it. */
 static void die_with_parent(void)
 {
@@ -254,7 +243,7 @@ static void die_with_parent(void)
  * configuration's state_dir, host_cpu_slots and when_busy apply as for
  * encode (when_busy fail: exit 75 at once when no slot is free).
  */
-static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size_t n)
+static int take_slots(ladder_job_spec *spec, stop_watch *watch, encode_slots **out, char *err, size_t n)
 {
     ladder_conf *conf = NULL;
     int ret = ladder_conf_load(&conf, NULL, err, n);
@@ -294,9 +283,21 @@ static int take_slots(ladder_job_spec *spec, encode_slots **out, char *err, size
     /* Not JSON: stdout carries only progress and result lines. */
     opts.err = err;
     opts.err_size = n;
+    opts.interruptible = watch != NULL;
+    opts.interrupt_fd = stop_watch_interrupt_fd(watch);
     err[0] = 0;
     ret = encode_slots_claim(out, &stand_in, &opts, false, LADDER_LOG_WARNING);
     free(final);
+    if (ret == LADDER_ECANCELED && stop_watch_received(watch) > 1) {
+        snprintf(err, n, "cancelled");
+        return ret;
+    }
+    if (ret == LADDER_ECANCELED) {
+        /* Nothing started: the next attempt starts afresh (exit 14, which
+         * a queue retries without counting an attempt). */
+        snprintf(err, n, "stopped while waiting for a host slot, before anything was written");
+        return LADDER_ESTOPPED;
+    }
     if (ret) {
         if (!err[0])
             snprintf(err, n, "host CPU slots: %s", ladder_strerror(ret));
@@ -352,9 +353,8 @@ static int check_roots(ladder_job_spec *spec, char *err, size_t n)
     return ret;
 }
 
-int cmd_job(int argc, char **argv)
+static int job_main(int argc, char **argv, stop_watch *watch)
 {
-    die_with_parent();
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         job_usage(stdout);
         return 0;
@@ -384,7 +384,7 @@ int cmd_job(int argc, char **argv)
         return report_error(id, ret, err);
     }
     encode_slots *slots = NULL;
-    if ((ret = take_slots(spec, &slots, err, sizeof(err)))) {
+    if ((ret = take_slots(spec, watch, &slots, err, sizeof(err)))) {
         code = report_error(json_object_new_string(spec->id), ret, err);
         ladder_job_spec_free(spec);
         return code;
@@ -397,21 +397,12 @@ int cmd_job(int argc, char **argv)
         ladder_job_spec_free(spec);
         return report_error(NULL, ret, ladder_strerror(ret));
     }
-    /* Block the signals in every thread (the engine's too); one watcher
-     * takes them. It holds the runner until it is joined. */
-    signal_watch watch = { .runner = runner, .slots = slots };
-    sigemptyset(&watch.set);
-    sigaddset(&watch.set, SIGINT);
-    sigaddset(&watch.set, SIGTERM);
-    sigaddset(&watch.set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
-    pthread_t watcher;
-    bool watching = pthread_create(&watcher, NULL, signal_watcher, &watch) == 0;
+    /* A signal from here on stops or cancels the runner; one that came
+     * during the set-up above does so now, before it starts. */
+    stop_watch_attach(watch, (stop_watch_target){ .stop = stop_runner, .cancel = cancel_runner,
+                                                  .opaque = runner });
     ret = ladder_job_runner_run(runner);
-    if (watching) {
-        pthread_kill(watcher, SIGUSR1);
-        pthread_join(watcher, NULL);
-    }
+    stop_watch_detach(watch);
     encode_slots_release(slots);
     if (ret)
         code = report_error(json_object_new_string(spec->id), ret, ladder_job_runner_error(runner));
@@ -420,5 +411,19 @@ int cmd_job(int argc, char **argv)
     ladder_job_runner_close(runner);
     encode_slots_close(slots);
     ladder_job_spec_free(spec);
+    return code;
+}
+
+int cmd_job(int argc, char **argv)
+{
+    /* First, before any thread exists: a signal during set-up (the spec
+     * read, a wait for a host slot) is a stop like any other. The
+     * parent-death signal is SIGTERM, so it is taken the same way. */
+    stop_watch *watch = NULL;
+    if (stop_watch_start(&watch, false))
+        watch = NULL;             /* signals keep their default action */
+    die_with_parent();
+    int code = job_main(argc, argv, watch);
+    stop_watch_close(watch);
     return code;
 }

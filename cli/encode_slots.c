@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -34,8 +33,8 @@ struct encode_slots {
     int nb_gpu_keys;
     int gpu_capacity;
     int nb_workers;
-    /* Readable once encode_slots_interrupt() was called: a worker waiting
-     * out a realtime job (the gate) gives up. An eventfd; -1 without one. */
+    /* opts->interrupt_fd (not ours to close): once readable, the claim's
+     * wait and a worker waiting out a realtime job (the gate) give up. */
     int interrupt_fd;
 };
 
@@ -231,8 +230,9 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
             got = ladder_host_slots_acquire(c->host, key, capacity, 1, want);
         }
         if (got < 0) {
-            claim_error(opts, "taking a %s session in '%s': %s", key, ladder_host_slots_dir(c->host),
-                        got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
+            if (got != LADDER_ECANCELED)   /* a stop signal: the caller says so */
+                claim_error(opts, "taking a %s session in '%s': %s", key, ladder_host_slots_dir(c->host),
+                            got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
             return got;
         }
         memcpy(c->gpu_keys[c->nb_gpu_keys++], keys[k], sizeof(c->gpu_keys[0]));
@@ -291,12 +291,10 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         return LADDER_ENOMEM;
     c->capacity = capacity;
     c->json = json;
-    c->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    c->interrupt_fd = opts->interruptible ? opts->interrupt_fd : -1;
     pthread_mutex_init(&c->lock, NULL);
     c->worker_slot = malloc((size_t)capacity * sizeof(*c->worker_slot));
     if (!c->worker_slot) {
-        if (c->interrupt_fd >= 0)
-            close(c->interrupt_fd);
         pthread_mutex_destroy(&c->lock);
         free(c);
         return LADDER_ENOMEM;
@@ -304,7 +302,7 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     for (int i = 0; i < capacity; i++)
         c->worker_slot[i] = -1;
     int ret = ladder_host_slots_open(&c->host, opts->state_dir, description);
-    if (!ret)
+    if (!ret && c->interrupt_fd >= 0)
         ladder_host_slots_set_interrupt(c->host, c->interrupt_fd);
     if (ret) {
         char dir[512];
@@ -349,8 +347,9 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         ladder_host_slots_announce_realtime(c->host, CPU_KEY, false);
     }
     if (got < 0) {
-        claim_error(opts, "taking a " CPU_KEY " slot in '%s': %s", ladder_host_slots_dir(c->host),
-                got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
+        if (got != LADDER_ECANCELED)   /* a stop signal: the caller says so */
+            claim_error(opts, "taking a " CPU_KEY " slot in '%s': %s", ladder_host_slots_dir(c->host),
+                        got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
         encode_slots_close(c);
         return got;
     }
@@ -424,7 +423,7 @@ int encode_slots_gate(void *opaque, int worker, const char *device_kind)
     }
     /* Until no realtime job waits (it has our slot by then), then back in
      * the queue for a slot like any waiter. A stop or cancel of this job
-     * (encode_slots_interrupt) ends the wait: the worker leaves, slotless. */
+     * (the interrupt fd) ends the wait: the worker leaves, slotless. */
     if (ladder_host_slots_realtime_wait(dir, CPU_KEY, c->interrupt_fd) == LADDER_ECANCELED)
         return LADDER_ECANCELED;
     pthread_mutex_lock(&c->lock);
@@ -468,19 +467,7 @@ void encode_slots_close(encode_slots *c)
         return;
     encode_slots_release(c);
     ladder_host_slots_close(c->host);
-    if (c->interrupt_fd >= 0)
-        close(c->interrupt_fd);
     pthread_mutex_destroy(&c->lock);
     free(c->worker_slot);
     free(c);
-}
-
-void encode_slots_interrupt(encode_slots *c)
-{
-    if (!c || c->interrupt_fd < 0)
-        return;
-    uint64_t one = 1;
-    /* Only fails when the counter is full: it is readable then anyway. */
-    if (write(c->interrupt_fd, &one, sizeof(one)) < 0)
-        return;
 }

@@ -38,6 +38,12 @@ typedef struct encode_slots_options {
      * line and once on stderr itself). */
     char *err;
     size_t err_size;
+    /* interruptible: once interrupt_fd is readable (stop_watch.h: a stop or
+     * cancel signal), a wait for a slot (the claim's, the gate's) ends with
+     * LADDER_ECANCELED. The fd stays the caller's and must outlive the
+     * handle. Not interruptible: waits end only with a slot. */
+    bool interruptible;
+    int interrupt_fd;
 } encode_slots_options;
 
 typedef struct encode_slots encode_slots;
@@ -50,7 +56,8 @@ int encode_slots_parse_capacity(const char *text, int *out);
  * also report waiting/acquired/released as {"type":"slots",...} lines on
  * stdout. Prints its own one-line errors (or writes them to opts->err);
  * returns 0 or a LADDER_E* code
- * (LADDER_EBUSY: --no-wait and nothing free; LADDER_EINVAL: bad
+ * (LADDER_EBUSY: --no-wait and nothing free; LADDER_ECANCELED: the wait
+ * was interrupted, nothing printed; LADDER_EINVAL: bad
  * $LADDER_HOST_CPU_SLOTS; LADDER_EIO: state directory unusable).
  */
 int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
@@ -61,13 +68,9 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
  * CPU worker's chunk boundary, while a realtime job waits for a host CPU
  * slot, give the worker's slot away, wait until no realtime job waits,
  * take a slot again (queueing like anyone), and return 1; else 0 at once.
- * LADDER_ECANCELED after encode_slots_interrupt().
+ * LADDER_ECANCELED once opts->interrupt_fd is readable.
  */
 int encode_slots_gate(void *opaque, int worker, const char *device_kind);
-
-/* The job is stopping or cancelled: a gate waiting out a realtime job
- * returns LADDER_ECANCELED at once instead. Safe from any thread. */
-void encode_slots_interrupt(encode_slots *c);
 
 /* Give the slots back now (the session is over); idempotent. */
 void encode_slots_release(encode_slots *c);

@@ -16,11 +16,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, stderrLines } from './lib/ladder.mjs';
+import { startLadder } from './lib/live.mjs';
 import { makeMedia } from './lib/media.mjs';
 import { assertPlayedEverything, playHls } from './lib/player.mjs';
 import { makeTempDir, seededRandom, walkFiles } from './lib/util.mjs';
 
-const LADDER = ['--rung', '256x144:crf30', '--rung', '640x360:crf28', '--segment', '1', '--progress', 'none'];
+const RUNGS = ['--rung', '256x144:crf30', '--rung', '640x360:crf28', '--segment', '1'];
+const LADDER = [...RUNGS, '--progress', 'none'];
 const KILL_TRIALS = Number(process.env.LADDER_RESUME_TRIALS || 5);
 const SEED = Number(process.env.LADDER_RESUME_SEED || Date.now() % 1_000_000);
 
@@ -131,6 +133,23 @@ describe('stop and resume', () => {
       assert.equal(rep.resume.segments_kept, kept);
     }
     assert.ok(stoppedWithSegments > 0, 'no trial stopped mid-run with segments to keep');
+  });
+
+  it('a signal during set-up (on the first progress line, before the run) is a stop too: exit 14, then --resume', async () => {
+    // The route line comes before the host slot and the session exist: the
+    // watcher holds the stop and applies it when the session is made.
+    const out = path.join(work, 'setup');
+    const argv = ['encode', src.path, '-o', out, ...RUNGS, '--progress', 'json'];
+    const run = startLadder(argv, process.env);
+    await run.waitFor((e) => e.type === 'route');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 14, describeRun(r));
+    const lines = stderrLines(r.stderr);
+    assert.match(lines.at(-1), /^ladder: output '.*': stopped at a chunk boundary with \d+ segments kept; run again with --resume to continue$/);
+    assert.ok(!r.events.some((e) => e.type === 'report'), 'a stopped run reports no finished ladder');
+    for (const f of ['master.m3u8', 'manifest.mpd', 'report.json']) assert.ok(!fs.existsSync(path.join(out, f)), f);
+    await resumeAndCompare(out, 'SIGINT during set-up');
   });
 
   it('a second signal cancels at once (exit 130); the output still resumes', async () => {

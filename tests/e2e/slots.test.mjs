@@ -1,7 +1,8 @@
 // Host CPU slots shared between ladder processes: with one slot on the
 // host (LADDER_HOST_CPU_SLOTS=1, a private LADDER_STATE_DIR per case), two
 // real `ladder encode` runs take turns; --no-wait gets exit 75 and a line
-// naming the holder; kill -9 of the holder lets the waiting run go on.
+// naming the holder; kill -9 of the holder lets the waiting run go on; a
+// stop signal to the waiting run ends its wait at once (exit 14).
 // The "slots" JSON lines carry each process's own clock: "acquired" is
 // stamped after the lock is taken and "released" before it is dropped, so
 // the stamped intervals of two runs overlap only if the real holds did.
@@ -133,6 +134,32 @@ describe('host CPU slots between ladder processes', () => {
       const got = rb.events.find(slotEvent('acquired'));
       assert.ok(got && got.time >= aGot.time);
       assertEncodedWhileHolding(rb);
+    });
+  });
+
+  it('SIGTERM while waiting for a slot: exit 14 at once with one line, nothing written, the holder unharmed', async () => {
+    await withSharedLock(async () => {
+      const env = envFor('stopwait');
+      const a = start(['encode', src.path, '-o', path.join(work, 'stopwait-a'), ...ARGS], env);
+      await a.waitFor(slotEvent('acquired'));
+      const outDir = path.join(work, 'stopwait-b');
+      const b = start(['encode', src.path, '-o', outDir, ...ARGS], env);
+      await b.waitFor(slotEvent('waiting'));
+      const sentAt = Date.now();
+      b.child.kill('SIGTERM');
+      const rb = await b.done;
+      const stoppedAfterMs = Date.now() - sentAt;
+      const aStillRunning = a.child.exitCode === null;
+      assert.equal(rb.code, 14, describeRun(rb));
+      const lines = stderrLines(rb.stderr);
+      assert.match(lines.at(-1), /^ladder: output '.*stopwait-b': stopped while waiting for a host slot, before anything was written; run it again to start$/);
+      assert.ok(!rb.events.some(slotEvent('acquired')), 'the stopped encode took no slot');
+      assert.ok(!fs.existsSync(outDir), 'a job stopped before it started wrote nothing');
+      // It did not wait for the holder to finish first.
+      assert.ok(aStillRunning, `the stop waited for the holder (${stoppedAfterMs} ms)`);
+      const ra = await a.done;
+      assert.equal(ra.code, 0, describeRun(ra));
+      console.log(`slots: a waiting encode stopped ${stoppedAfterMs} ms after SIGTERM`);
     });
   });
 });
