@@ -28,11 +28,13 @@ struct encode_slots {
     /* The gate runs on encoder worker threads; the handle is not thread
      * safe, so this lock serialises every use of it after the claim. */
     pthread_mutex_t lock;
-    int *worker_slot;             /* [capacity]: the slot a CPU worker stands for, -1 none */
     char gpu_keys[LADDER_MAX_DEVICES][LADDER_HOST_SLOTS_KEY_MAX]; /* nvidia-<UUID> slots held */
     int nb_gpu_keys;
     int gpu_capacity;
-    int nb_workers;
+    /* The slot a worker (its lease index) stands for, -1 none, for the gate:
+     * [key * max_workers + worker], key 0 the CPU's, 1 + g gpu_keys[g]'s. */
+    int *worker_slot;
+    int max_workers;
     /* opts->interrupt_fd (not ours to close): once readable, the claim's
      * wait and a worker waiting out a realtime job (the gate) give up. */
     int interrupt_fd;
@@ -227,7 +229,14 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
             } else {
                 json_object_put(holders);
             }
+            /* A realtime job that has to wait says so: batch jobs give it
+             * their session of this GPU at their next chunk boundary. */
+            if (opts->realtime && ladder_host_slots_announce_realtime(c->host, key, true))
+                fprintf(stderr, "ladder: warning: could not announce the realtime job in %s: batch jobs will "
+                        "not yield %s\n", ladder_host_slots_dir(c->host), key);
             got = ladder_host_slots_acquire(c->host, key, capacity, 1, want);
+            if (opts->realtime)
+                ladder_host_slots_announce_realtime(c->host, key, false);
         }
         if (got < 0) {
             if (got != LADDER_ECANCELED)   /* a stop signal: the caller says so */
@@ -293,14 +302,6 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     c->json = json;
     c->interrupt_fd = opts->interruptible ? opts->interrupt_fd : -1;
     pthread_mutex_init(&c->lock, NULL);
-    c->worker_slot = malloc((size_t)capacity * sizeof(*c->worker_slot));
-    if (!c->worker_slot) {
-        pthread_mutex_destroy(&c->lock);
-        free(c);
-        return LADDER_ENOMEM;
-    }
-    for (int i = 0; i < capacity; i++)
-        c->worker_slot[i] = -1;
     int ret = ladder_host_slots_open(&c->host, opts->state_dir, description);
     if (!ret && c->interrupt_fd >= 0)
         ladder_host_slots_set_interrupt(c->host, c->interrupt_fd);
@@ -370,6 +371,17 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         emit_json(c, "acquired", now_unix(), extra);
     }
     ret = claim_gpus(c, opts, json, verbosity);
+    if (!ret) {
+        /* Workers are the session's leases, numbered over every device:
+         * at most the CPU slots plus the GPU sessions this job holds. */
+        c->max_workers = capacity + c->nb_gpu_keys * c->gpu_capacity;
+        size_t entries = (size_t)(1 + c->nb_gpu_keys) * (size_t)c->max_workers;
+        c->worker_slot = malloc(entries * sizeof(*c->worker_slot));
+        if (!c->worker_slot)
+            ret = LADDER_ENOMEM;
+        for (size_t i = 0; c->worker_slot && i < entries; i++)
+            c->worker_slot[i] = -1;
+    }
     if (ret) {
         encode_slots_close(c);
         return ret;
@@ -378,40 +390,73 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     return 0;
 }
 
-/* Under c->lock: a slot this handle holds that no worker stands for. */
-static int unassigned_slot(encode_slots *c)
+/* Under c->lock: the slot of key index k (0 = CPU_KEY, 1 + g = gpu_keys[g])
+ * that worker stands for. */
+static int *worker_slot_of(encode_slots *c, int k, int worker)
+{
+    return &c->worker_slot[(size_t)k * (size_t)c->max_workers + (size_t)worker];
+}
+
+/* Under c->lock: a slot of key index k this handle holds that no worker
+ * stands for. */
+static int unassigned_slot(encode_slots *c, int k, const char *key)
 {
     int slots[4096];
-    int n = ladder_host_slots_held(c->host, CPU_KEY, slots, 4096);
+    int n = ladder_host_slots_held(c->host, key, slots, 4096);
     for (int i = 0; i < n; i++) {
         bool taken = false;
-        for (int w = 0; w < c->capacity && !taken; w++)
-            taken = c->worker_slot[w] == slots[i];
+        for (int w = 0; w < c->max_workers && !taken; w++)
+            taken = *worker_slot_of(c, k, w) == slots[i];
         if (!taken)
             return slots[i];
     }
     return -1;
 }
 
-int encode_slots_gate(void *opaque, int worker, const char *device_kind)
+/* The host key a worker on device holds, its index (see worker_slot) and
+ * capacity; false for a device this job holds no host slot of. */
+static bool gate_key(const encode_slots *c, const ladder_device_spec *device, const char **key, int *k,
+                     int *capacity)
+{
+    if (!strcmp(device->kind, "cpu") || !strcmp(device->kind, "fault")) {
+        *key = CPU_KEY;
+        *k = 0;
+        *capacity = c->capacity;
+        return true;
+    }
+    char dk[LADDER_HOST_SLOTS_KEY_MAX];
+    if (!gpu_key(device, dk, sizeof(dk)))
+        return false;
+    for (int g = 0; g < c->nb_gpu_keys; g++) {
+        if (!strcmp(c->gpu_keys[g], dk)) {
+            *key = c->gpu_keys[g];
+            *k = 1 + g;
+            *capacity = c->gpu_capacity;
+            return true;
+        }
+    }
+    return false;
+}
+
+int encode_slots_gate(void *opaque, int worker, const ladder_device_spec *device)
 {
     encode_slots *c = opaque;
-    /* Host slots count CPU work; GPU sessions are not shared yet. */
-    if (!c || (strcmp(device_kind, "cpu") && strcmp(device_kind, "fault")))
+    const char *key;
+    int k, capacity;
+    if (!c || !device || worker < 0 || worker >= c->max_workers || !gate_key(c, device, &key, &k, &capacity))
         return 0;
     const char *dir = ladder_host_slots_dir(c->host);
     /* Without the lock: a test of someone else's file, cheap enough for
      * every chunk boundary of every worker. An error counts as "nobody". */
-    if (ladder_host_slots_realtime_waiting(dir, CPU_KEY, false) != 1)
-        return 0;
-    if (worker < 0 || worker >= c->capacity)
+    if (ladder_host_slots_realtime_waiting(dir, key, false) != 1)
         return 0;
     pthread_mutex_lock(&c->lock);
-    if (c->worker_slot[worker] < 0)
-        c->worker_slot[worker] = unassigned_slot(c);
-    int slot = c->worker_slot[worker];
-    int err = slot >= 0 ? ladder_host_slots_release_slot(c->host, CPU_KEY, slot) : LADDER_EINVAL;
-    c->worker_slot[worker] = -1;
+    int *mine = worker_slot_of(c, k, worker);
+    if (*mine < 0)
+        *mine = unassigned_slot(c, k, key);
+    int slot = *mine;
+    int err = slot >= 0 ? ladder_host_slots_release_slot(c->host, key, slot) : LADDER_EINVAL;
+    *mine = -1;
     pthread_mutex_unlock(&c->lock);
     if (err)
         return 0;                 /* nothing to give: keep working */
@@ -419,25 +464,28 @@ int encode_slots_gate(void *opaque, int worker, const char *device_kind)
         json_object *extra = json_object_new_object();
         json_object_object_add(extra, "slot", json_object_new_int(slot));
         json_object_object_add(extra, "worker", json_object_new_int(worker));
-        emit_json(c, "yielded", now_unix(), extra);
+        emit_json_key(c, key, capacity, "yielded", now_unix(), extra);
     }
     /* Until no realtime job waits (it has our slot by then), then back in
      * the queue for a slot like any waiter. A stop or cancel of this job
-     * (the interrupt fd) ends the wait: the worker leaves, slotless. */
-    if (ladder_host_slots_realtime_wait(dir, CPU_KEY, c->interrupt_fd) == LADDER_ECANCELED)
+     * (the interrupt fd) ends the wait: the worker leaves, slotless. A GPU
+     * worker opens its encoder per chunk, so between chunks it holds no
+     * encode session on the GPU: the host slot is the whole of it. */
+    if (ladder_host_slots_realtime_wait(dir, key, c->interrupt_fd) == LADDER_ECANCELED)
         return LADDER_ECANCELED;
     pthread_mutex_lock(&c->lock);
-    int got = ladder_host_slots_acquire(c->host, CPU_KEY, c->capacity, 1, 1);
+    int got = ladder_host_slots_acquire(c->host, key, capacity, 1, 1);
     if (got > 0)
-        c->worker_slot[worker] = unassigned_slot(c);
+        *mine = unassigned_slot(c, k, key);
+    slot = *mine;
     pthread_mutex_unlock(&c->lock);
     if (got <= 0)
         return got < 0 ? got : LADDER_EIO;
     if (c->json) {
         json_object *extra = json_object_new_object();
-        json_object_object_add(extra, "slot", json_object_new_int(c->worker_slot[worker]));
+        json_object_object_add(extra, "slot", json_object_new_int(slot));
         json_object_object_add(extra, "worker", json_object_new_int(worker));
-        emit_json(c, "resumed", now_unix(), extra);
+        emit_json_key(c, key, capacity, "resumed", now_unix(), extra);
     }
     return 1;
 }

@@ -65,12 +65,14 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
 
 /*
  * ladder_job.chunk_gate of a batch job (opaque: the encode_slots): at a
- * CPU worker's chunk boundary, while a realtime job waits for a host CPU
- * slot, give the worker's slot away, wait until no realtime job waits,
- * take a slot again (queueing like anyone), and return 1; else 0 at once.
+ * worker's chunk boundary, while a realtime job waits for the host key the
+ * worker's device holds (a CPU slot for cpu and fault devices, a session of
+ * that GPU for nvidia/intel ones), give the worker's slot of that key
+ * away, wait until no realtime job waits for it, take a slot again
+ * (queueing like anyone), and return 1; else 0 at once.
  * LADDER_ECANCELED once opts->interrupt_fd is readable.
  */
-int encode_slots_gate(void *opaque, int worker, const char *device_kind);
+int encode_slots_gate(void *opaque, int worker, const ladder_device_spec *device);
 
 /* Give the slots back now (the session is over); idempotent. */
 void encode_slots_release(encode_slots *c);

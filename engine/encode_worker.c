@@ -252,7 +252,7 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
          * other workers. */
         if (s->job.chunk_gate) {
             double t0 = session_now();
-            int gated = s->job.chunk_gate(s->job.chunk_gate_opaque, lease->index, s->devices[d].spec.kind);
+            int gated = s->job.chunk_gate(s->job.chunk_gate_opaque, lease->index, &s->devices[d].spec);
             if (gated < 0 && (atomic_load(&s->stopping) || atomic_load(&s->cancelled)))
                 return;       /* told to stop while it waited: nothing in hand */
             if (gated < 0) {

@@ -20,6 +20,9 @@
 
 #include "ladder/error.h"
 
+/* include/ladder/device_spec.h; a repeated typedef is fine in C11. */
+typedef struct ladder_device_spec ladder_device_spec;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -99,7 +102,7 @@ typedef struct ladder_job_spec {
      * ladder_job.chunk_gate: a batch job yields to a waiting realtime one);
      * the other types ignore them. */
     int cpu_slots;
-    int (*chunk_gate)(void *opaque, int worker, const char *device_kind);
+    int (*chunk_gate)(void *opaque, int worker, const ladder_device_spec *device);
     void *chunk_gate_opaque;
 } ladder_job_spec;
 

@@ -186,13 +186,15 @@ typedef struct ladder_job {
     double device_backoff_seconds;
     /*
      * Called by every encoder worker at each chunk boundary, before it
-     * takes a chunk: worker is its lease (0..slots-1, stable), device_kind
-     * its device's ("cpu", "nvidia"). It may block: a batch job yields its
-     * device to a realtime one there (the CLI's host slots). Returns 1 when
+     * takes a chunk: worker is its lease's index in the whole pool
+     * (0..total slots-1, stable), device the device it encodes on (its
+     * kind, and for a GPU its UUID or index: which host session it
+     * holds). It may block: a batch job yields its device to a realtime
+     * one there (the CLI's host slots). Returns 1 when
      * it waited, 0 when not, negative to stop this worker (its chunks go to
      * the others). NULL: no gate.
      */
-    int (*chunk_gate)(void *opaque, int worker, const char *device_kind);
+    int (*chunk_gate)(void *opaque, int worker, const ladder_device_spec *device);
     void *chunk_gate_opaque;
     bool realtime;                /* priority class for the report: realtime or batch */
     size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
