@@ -1,14 +1,18 @@
 /*
  * Device leases and the rung choice for a free lease.
  *
- * A lease is the right to run one encoder on one device slot (today: CPU
- * slots; GPU sessions plug in as more devices). A worker holds its lease for
- * as long as there is work, and every chunk records the lease's device name,
- * so the report can say where each chunk was encoded.
+ * A lease is the right to run one encoder on one device slot (a CPU slot,
+ * a GPU's encode session). A worker holds its lease for as long as there
+ * is work, and every chunk records the lease's device name, so the report
+ * can say where each chunk was encoded. One pool may serve several
+ * sessions of a process at once (ladder_job.lease_pool): their workers
+ * then give their lease back at a chunk boundary whenever another waits
+ * for that device, so concurrent jobs take turns chunk by chunk.
  */
 #ifndef LADDER_LEASE_POOL_H
 #define LADDER_LEASE_POOL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +21,7 @@ extern "C" {
 #endif
 
 #define LADDER_DEVICE_NAME_MAX 32
+#define LADDER_LEASE_POOL_MAX_DEVICES 64   /* device masks are 64 bits */
 
 typedef struct ladder_lease {
     int device;                   /* index of the device, in the order given to init */
@@ -41,20 +46,41 @@ void ladder_lease_pool_close(ladder_lease_pool *pool);
 /* Capacity: total slots. */
 int ladder_lease_pool_capacity(const ladder_lease_pool *pool);
 
+/* The devices, as given to init: how many, device d's name and slots
+ * (NULL / 0 for an index out of range). */
+int ladder_lease_pool_device_count(const ladder_lease_pool *pool);
+const char *ladder_lease_pool_device_name(const ladder_lease_pool *pool, int device);
+int ladder_lease_pool_device_slots(const ladder_lease_pool *pool, int device);
+
 /*
  * Take a free slot, waiting when none is free; leases are granted in the
- * order they were asked for (FIFO tickets), so no caller starves.
+ * order they were asked for, so no caller starves.
  * Returns 0 or LADDER_ECANCELED after abort.
  */
 int ladder_lease_pool_acquire(ladder_lease_pool *pool, ladder_lease *lease);
+/*
+ * The same for a caller that accepts only some devices (bit d of devices:
+ * device d; 0 = any) and may have to give up: a free slot goes to the
+ * first waiter in line that accepts its device, so a waiter for one device
+ * never holds up one for another. Returns LADDER_ECANCELED after abort, or
+ * once *give_up is true at a wake-up (ladder_lease_pool_wake(): what one
+ * session of several sharing the pool calls to stop its own waiters
+ * without aborting the others'); LADDER_EINVAL when devices names none of
+ * the pool's.
+ */
+int ladder_lease_pool_acquire_from(ladder_lease_pool *pool, uint64_t devices, const atomic_bool *give_up,
+                                   ladder_lease *lease);
+/* Wake every waiter to look at its give_up flag again. */
+void ladder_lease_pool_wake(ladder_lease_pool *pool);
 /* Non-blocking: 0 with *lease set, or 1 when no slot is free. */
 int ladder_lease_pool_try_acquire(ladder_lease_pool *pool, ladder_lease *lease);
 void ladder_lease_pool_release(ladder_lease_pool *pool, const ladder_lease *lease);
 void ladder_lease_pool_abort(ladder_lease_pool *pool);
 /* Slots currently lent (tests check it never exceeds capacity). */
 int ladder_lease_pool_in_use(ladder_lease_pool *pool);
-/* Acquirers queued for a slot right now (each holds a ticket). */
+/* Acquirers queued for a slot right now; _for: those that accept device. */
 int ladder_lease_pool_waiting(ladder_lease_pool *pool);
+int ladder_lease_pool_waiting_for(ladder_lease_pool *pool, int device);
 
 /* What the scheduler knows of one rung when a lease looks for work. */
 typedef struct ladder_rung_load {

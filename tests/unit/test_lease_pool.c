@@ -178,6 +178,125 @@ static void test_abort(void **state)
     ladder_lease_pool_close(pool);
 }
 
+typedef struct masked_waiter {
+    ladder_lease_pool *pool;
+    uint64_t devices;
+    const atomic_bool *give_up;
+    int ret;
+    ladder_lease lease;
+} masked_waiter;
+
+static void *masked_waiter_thread(void *arg)
+{
+    masked_waiter *w = arg;
+    w->ret = ladder_lease_pool_acquire_from(w->pool, w->devices, w->give_up, &w->lease);
+    return NULL;
+}
+
+static void wait_for_waiters(ladder_lease_pool *pool, int n)
+{
+    while (ladder_lease_pool_waiting(pool) < n) {
+        struct timespec ts = { 0, 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* A waiter for one device does not hold up a later waiter for another:
+ * freed slots go to the first waiter in line that accepts their device. */
+static void test_waiters_by_device(void **state)
+{
+    (void)state;
+    const char *names[] = { "cpu", "gpu" };
+    int slots[] = { 1, 1 };
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init(&pool, names, slots, 2), 0);
+    assert_int_equal(ladder_lease_pool_device_count(pool), 2);
+    assert_string_equal(ladder_lease_pool_device_name(pool, 1), "gpu");
+    assert_int_equal(ladder_lease_pool_device_slots(pool, 1), 1);
+    assert_null(ladder_lease_pool_device_name(pool, 2));
+    ladder_lease cpu, gpu;
+    assert_int_equal(ladder_lease_pool_acquire_from(pool, 1u << 0, NULL, &cpu), 0);
+    assert_string_equal(cpu.name, "cpu:0");
+    assert_int_equal(ladder_lease_pool_acquire_from(pool, 1u << 1, NULL, &gpu), 0);
+    assert_string_equal(gpu.name, "gpu:0");
+    /* A mask naming no device of the pool is refused, not a wait forever. */
+    ladder_lease none;
+    assert_int_equal(ladder_lease_pool_acquire_from(pool, 1u << 5, NULL, &none), LADDER_EINVAL);
+
+    masked_waiter first = { .pool = pool, .devices = 1u << 0 };   /* wants the CPU */
+    masked_waiter second = { .pool = pool, .devices = 1u << 1 };  /* wants the GPU */
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, masked_waiter_thread, &first);
+    wait_for_waiters(pool, 1);
+    pthread_create(&t2, NULL, masked_waiter_thread, &second);
+    wait_for_waiters(pool, 2);
+    assert_int_equal(ladder_lease_pool_waiting_for(pool, 0), 1);
+    assert_int_equal(ladder_lease_pool_waiting_for(pool, 1), 1);
+    /* The GPU comes free: the second waiter gets it although the first,
+     * which wants only the CPU, is ahead of it. */
+    ladder_lease_pool_release(pool, &gpu);
+    pthread_join(t2, NULL);
+    assert_int_equal(second.ret, 0);
+    assert_string_equal(second.lease.name, "gpu:0");
+    assert_int_equal(ladder_lease_pool_waiting(pool), 1);
+    ladder_lease_pool_release(pool, &cpu);
+    pthread_join(t1, NULL);
+    assert_int_equal(first.ret, 0);
+    assert_string_equal(first.lease.name, "cpu:0");
+
+    /* Both accept the GPU, the older one is served first; try_acquire does
+     * not jump the line either. */
+    masked_waiter any = { .pool = pool, .devices = 0 };
+    masked_waiter gpu_only = { .pool = pool, .devices = 1u << 1 };
+    pthread_create(&t1, NULL, masked_waiter_thread, &any);
+    wait_for_waiters(pool, 1);
+    pthread_create(&t2, NULL, masked_waiter_thread, &gpu_only);
+    wait_for_waiters(pool, 2);
+    ladder_lease_pool_release(pool, &second.lease);
+    pthread_join(t1, NULL);
+    assert_string_equal(any.lease.name, "gpu:0");
+    assert_int_equal(ladder_lease_pool_waiting(pool), 1);
+    ladder_lease extra;
+    ladder_lease_pool_release(pool, &first.lease);      /* the CPU: gpu_only does not take it */
+    assert_int_equal(ladder_lease_pool_try_acquire(pool, &extra), 1);
+    ladder_lease_pool_release(pool, &any.lease);
+    pthread_join(t2, NULL);
+    assert_string_equal(gpu_only.lease.name, "gpu:0");
+    ladder_lease_pool_release(pool, &gpu_only.lease);
+    assert_int_equal(ladder_lease_pool_in_use(pool), 0);
+    ladder_lease_pool_close(pool);
+}
+
+/* One session of several sharing a pool stops its own waiters (give_up +
+ * wake) and leaves the others waiting. */
+static void test_give_up_leaves_others_waiting(void **state)
+{
+    (void)state;
+    ladder_lease_pool *pool;
+    assert_int_equal(ladder_lease_pool_init_cpu(&pool, 1), 0);
+    ladder_lease held;
+    assert_int_equal(ladder_lease_pool_acquire(pool, &held), 0);
+    atomic_bool mine_stops = false, theirs_stops = false;
+    masked_waiter mine = { .pool = pool, .give_up = &mine_stops };
+    masked_waiter theirs = { .pool = pool, .give_up = &theirs_stops };
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, masked_waiter_thread, &mine);
+    wait_for_waiters(pool, 1);
+    pthread_create(&t2, NULL, masked_waiter_thread, &theirs);
+    wait_for_waiters(pool, 2);
+    atomic_store(&mine_stops, true);
+    ladder_lease_pool_wake(pool);
+    pthread_join(t1, NULL);
+    assert_int_equal(mine.ret, LADDER_ECANCELED);
+    assert_int_equal(ladder_lease_pool_waiting(pool), 1);
+    /* The one that gave up was ahead: the other still gets the slot. */
+    ladder_lease_pool_release(pool, &held);
+    pthread_join(t2, NULL);
+    assert_int_equal(theirs.ret, 0);
+    ladder_lease_pool_release(pool, &theirs.lease);
+    ladder_lease_pool_close(pool);
+}
+
 static void test_pick_keeps_own_rung(void **state)
 {
     (void)state;
@@ -241,6 +360,8 @@ int main(void)
         cmocka_unit_test(test_several_devices),
         cmocka_unit_test(test_fifo_fairness),
         cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_waiters_by_device),
+        cmocka_unit_test(test_give_up_leaves_others_waiting),
         cmocka_unit_test(test_pick_keeps_own_rung),
         cmocka_unit_test(test_pick_unattended_rung_first),
         cmocka_unit_test(test_helper_picks_most_remaining_work),
