@@ -238,15 +238,73 @@ static void distrust_device(ladder_session *s, rung_ctx *r, int d, int chunk_ind
                     r->cfg.name, chunk_index, s->devices[d].spec.name, rd->why);
 }
 
-static void worker_loop(ladder_session *s, const ladder_lease *lease)
+/*
+ * A lease for this session's worker. From a pool of its own, any slot (a
+ * worker per slot). From a pool shared with other sessions, a slot of one
+ * of this session's devices that still has rungs it may encode, waiting
+ * behind the other sessions' workers (LADDER_ECANCELED when the session
+ * ends or none of its devices has anything left to do).
+ */
+static int take_lease(ladder_session *s, ladder_lease *lease)
+{
+    if (!s->leases_shared)
+        return ladder_lease_pool_acquire(s->leases, lease);
+    uint64_t devices = 0;
+    for (int d = 0; d < s->nb_devices; d++)
+        if (eligible_rungs(s, d))
+            devices |= UINT64_C(1) << s->pool_device[d];
+    if (!devices)
+        return LADDER_ECANCELED;
+    return ladder_lease_pool_acquire_from(s->leases, devices, &s->leases_closed, lease);
+}
+
+/*
+ * Shared pool: give the lease back and queue for one again, behind
+ * whoever waits. why: "turn" (another worker waits for the device) or
+ * "idle" (the device has nothing left to do for this session). false when
+ * no lease came back (the worker is done; it holds nothing).
+ */
+static bool change_lease(ladder_session *s, ladder_lease *lease, const char *why)
+{
+    char was[LADDER_DEVICE_NAME_MAX];
+    snprintf(was, sizeof(was), "%s", lease->name);
+    ladder_lease_pool_release(s->leases, lease);
+    lease->index = -1;
+    if (take_lease(s, lease)) {
+        lease->index = -1;
+        return false;
+    }
+    session_log(s, LADDER_LOG_DEBUG, "device=%s event=lease_shared reason=%s next=%s", was, why, lease->name);
+    return true;
+}
+
+static void worker_loop(ladder_session *s, ladder_lease *lease)
 {
     int rung = -1;
-    int d = lease->device;
+    /* A lease just taken is used for one chunk before it is given away
+     * again: two workers waiting for each other's turn would otherwise
+     * hand it back and forth without encoding anything. */
+    bool used = false;
     for (;;) {
+        int d = s->device_of_pool[lease->device];
         ladder_chunk *chunk = NULL;
         uint32_t eligible = eligible_rungs(s, d);
+        /* A device with nothing left to do: from a shared pool, its lease
+         * may serve another device of ours, or another session. */
+        if (!eligible && s->leases_shared && change_lease(s, lease, "idle")) {
+            used = false;
+            continue;
+        }
         if (!eligible || device_health_gate(s, d, eligible))
             return;
+        /* Sessions sharing the pool take turns at chunk boundaries: a
+         * worker (of any session) waiting for this device gets the slot. */
+        if (s->leases_shared && used && ladder_lease_pool_waiting_for(s->leases, lease->device) > 0) {
+            if (!change_lease(s, lease, "turn"))
+                return;
+            used = false;
+            continue;
+        }
         /* A chunk boundary: nothing in hand, so giving the device away
          * (priorities) loses nothing; the queued chunks wait or go to the
          * other workers. */
@@ -273,6 +331,7 @@ static void worker_loop(ladder_session *s, const ladder_lease *lease)
         }
         if (ladder_chunk_queue_pop_for(s->queue, &rung, s->job.helpers, eligible, &chunk) || !chunk)
             return;
+        used = true;
         rung_ctx *r = &s->rungs[chunk->rung];
         /* Excluded from the rung while this worker waited with an older
          * view: give the chunk back untouched (no attempt spent). */
@@ -398,16 +457,20 @@ void *encode_worker_main(void *arg)
 {
     ladder_session *s = arg;
     ladder_lease lease;
-    if (ladder_lease_pool_acquire(s->leases, &lease))
+    if (take_lease(s, &lease))
         return NULL;
     worker_loop(s, &lease);
     /*
-     * Kept until the session ends, not given back: there is one worker per
-     * lease and the pool lends the first free slot, so a lease returned by
-     * a worker whose device has nothing to do (kept off every rung, e.g. a
-     * GPU whose encoder does not open) would go to a worker that has not
-     * started yet, and the lease of a device that could work would never
-     * be taken.
+     * A pool of the session's own: kept until the session ends, not given
+     * back: there is one worker per lease and the pool lends the first
+     * free slot, so a lease returned by a worker whose device has nothing
+     * to do (kept off every rung, e.g. a GPU whose encoder does not open)
+     * would go to a worker that has not started yet, and the lease of a
+     * device that could work would never be taken. A shared pool's
+     * workers ask only for devices that have work (take_lease), and other
+     * sessions need the slot: given back.
      */
+    if (s->leases_shared && lease.index >= 0)
+        ladder_lease_pool_release(s->leases, &lease);
     return NULL;
 }

@@ -48,6 +48,24 @@ int rung_devices_init(ladder_session *s)
         atomic_init(&s->devices[0].encodes, 0);
         s->nb_devices = 1;
     }
+    /* Leases come from the pool's devices, matched by name; without a
+     * shared pool the session's own is made in this order. */
+    for (int p = 0; p < LADDER_LEASE_POOL_MAX_DEVICES; p++)
+        s->device_of_pool[p] = -1;
+    for (int d = 0; d < s->nb_devices; d++) {
+        int p = d;
+        if (job->lease_pool) {
+            const ladder_lease_pool *pool = job->lease_pool;
+            for (p = 0; p < ladder_lease_pool_device_count(pool); p++)
+                if (!strcmp(ladder_lease_pool_device_name(pool, p), s->devices[d].spec.name))
+                    break;
+            if (p == ladder_lease_pool_device_count(pool) || s->device_of_pool[p] >= 0)
+                return LADDER_EINVAL;   /* not in the pool (or named twice) */
+            s->devices[d].spec.slots = ladder_lease_pool_device_slots(pool, p);
+        }
+        s->pool_device[d] = p;
+        s->device_of_pool[p] = d;
+    }
     if (s->job.device_failure_limit <= 0)
         s->job.device_failure_limit = 3;
     if (!(s->job.device_backoff_seconds > 0))

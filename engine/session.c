@@ -74,8 +74,13 @@ static void abort_all(ladder_session *s)
 {
     if (s->queue)
         ladder_chunk_queue_abort(s->queue);
-    if (s->leases)
+    if (s->leases && s->leases_shared) {
+        /* Other sessions wait on it too: only ours give up. */
+        atomic_store(&s->leases_closed, true);
+        ladder_lease_pool_wake(s->leases);
+    } else if (s->leases) {
         ladder_lease_pool_abort(s->leases);
+    }
     for (int i = 0; i < s->nb_rungs; i++)
         if (s->rungs[i].input)
             ladder_frame_fifo_abort(s->rungs[i].input);
@@ -188,6 +193,7 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     pthread_mutex_init(&s->dec_pool_lock, NULL);
     atomic_init(&s->cancelled, false);
     atomic_init(&s->stopping, false);
+    atomic_init(&s->leases_closed, false);
     *out = s;
     return 0;
 }
@@ -747,7 +753,12 @@ static int start_threads(ladder_session *s)
             names[d] = s->devices[d].spec.name;
             device_slots[d] = s->devices[d].spec.slots;
         }
-        err = ladder_lease_pool_init(&s->leases, names, device_slots, s->nb_devices);
+        if (s->job.lease_pool) {
+            s->leases = s->job.lease_pool;
+            s->leases_shared = true;
+        } else {
+            err = ladder_lease_pool_init(&s->leases, names, device_slots, s->nb_devices);
+        }
     }
     if (err)
         return err;
@@ -972,7 +983,8 @@ void ladder_session_close(ladder_session *s)
     if (s->queue)
         ladder_chunk_queue_drain(s->queue, chunk_free);
     ladder_chunk_queue_close(s->queue);
-    ladder_lease_pool_close(s->leases);
+    if (!s->leases_shared)
+        ladder_lease_pool_close(s->leases);
     free(s->workers);
     audio_renditions_close(s);
     video_decoder_close(&s->vdec);

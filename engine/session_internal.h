@@ -258,7 +258,12 @@ struct ladder_session {
     ladder_chunk_queue *queue;
     device_ctx devices[LADDER_MAX_DEVICES];
     int nb_devices;
-    ladder_lease_pool *leases;
+    ladder_lease_pool *leases;    /* the session's own, or job.lease_pool (borrowed) */
+    bool leases_shared;           /* job.lease_pool: never aborted or closed by us */
+    atomic_bool leases_closed;    /* shared pool: this session's waiters give up */
+    /* The session device of each pool device (-1: not ours) and back. */
+    int device_of_pool[LADDER_LEASE_POOL_MAX_DEVICES];
+    int pool_device[LADDER_MAX_DEVICES];
     pthread_t *workers;
     int nb_workers;
 

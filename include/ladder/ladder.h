@@ -114,6 +114,8 @@ enum {
 
 /* One device a job may encode on: include/ladder/device_spec.h. */
 typedef struct ladder_device_spec ladder_device_spec;
+/* Device leases: include/ladder/lease_pool.h. */
+typedef struct ladder_lease_pool ladder_lease_pool;
 
 /*
  * Where a rung's parameter sets live.
@@ -196,6 +198,17 @@ typedef struct ladder_job {
      */
     int (*chunk_gate)(void *opaque, int worker, const ladder_device_spec *device);
     void *chunk_gate_opaque;
+    /*
+     * Borrowed, optional: take device leases from this pool, which other
+     * sessions of this process may share at the same time, instead of a
+     * pool of the session's own. Every device of the job (or "cpu" when the
+     * job names none) must be a device of the pool with the same name; the
+     * pool's slot counts replace the job's. A worker gives its lease back at
+     * each chunk boundary where a worker of another session waits for that
+     * device, so concurrent jobs take turns chunk by chunk instead of the
+     * first one holding the devices to its end. Must outlive the session.
+     */
+    ladder_lease_pool *lease_pool;
     bool realtime;                /* priority class for the report: realtime or batch */
     size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
                                      being built included; 0 = automatic: (slots
