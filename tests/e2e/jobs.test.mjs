@@ -395,11 +395,13 @@ function signalMidJob(spec, sig, { twice = false } = {}) {
     let sent = false;
     child.stdout.on('data', (d) => {
       stdout += d;
-      // Signalled once it has started, well before it can finish.
+      // Signalled once it has started, well before it can finish. Twice:
+      // another signal at once (two of the same could merge while pending,
+      // and a stop with no chunk in hand can end before a later one).
       if (!sent && (twice ? /"stage":"(?!start)/ : /"stage":"start"/).test(stdout)) {
         sent = true;
         child.kill(sig);
-        if (twice) setTimeout(() => child.kill(sig), 50);
+        if (twice) child.kill(sig === 'SIGINT' ? 'SIGTERM' : 'SIGINT');
       }
     });
     child.stderr.on('data', (d) => { stderr += d; });
