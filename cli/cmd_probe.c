@@ -154,6 +154,7 @@ static json_object *estimate_json(const ladder_estimate *e, const ladder_job *jo
     json_object_object_add(gpu, "calibrated", json_object_new_boolean(false));
     json_object_object_add(gpu, "note", json_object_new_string("uncalibrated: no GPU measured"));
     json_object_object_add(gpu, "decode_bytes", json_object_new_int64(e->gpu_decode_bytes));
+    json_object_object_add(gpu, "frames_bytes", json_object_new_int64(e->gpu_frames_bytes));
     json_object_object_add(gpu, "total_bytes", json_object_new_int64(e->gpu_total_bytes));
     json_object_object_add(o, "gpu", gpu);
     return o;
@@ -240,9 +241,9 @@ static void print_human(const ladder_media_probe *p, const ladder_estimate *e, c
     printf("  peak RAM   %.0f MiB\n", e->peak_ram_bytes / 1048576.0);
     printf("  encode CPU %.1f CPU-seconds%s\n", e->cpu_seconds,
            e->cpu_calibrated ? "" : " (uncalibrated for this codec/preset)");
-    printf("  GPU memory (NVDEC+NVENC, uncalibrated: no GPU measured): decode %.0f MiB, "
-           "%.0f MiB in total for %d encoder sessions\n", e->gpu_decode_bytes / 1048576.0,
-           e->gpu_total_bytes / 1048576.0, e->nb_rungs);
+    printf("  GPU memory (NVDEC+NVENC, uncalibrated: no GPU measured): decode %.0f MiB, frames in flight "
+           "%.0f MiB, %.0f MiB in total for %d encoder sessions\n", e->gpu_decode_bytes / 1048576.0,
+           e->gpu_frames_bytes / 1048576.0, e->gpu_total_bytes / 1048576.0, e->nb_rungs);
 }
 
 int cmd_probe(int argc, char **argv)

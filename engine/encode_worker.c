@@ -116,6 +116,36 @@ static AVFrame *convert_for_encoder(struct SwsContext **sws, const AVFrame *f, e
     return out;
 }
 
+/* The frames context of a chunk whose every picture is in GPU memory of
+ * one context (a decode that fell back to the CPU mid-chunk mixes them:
+ * then NULL, and the CUDA ones are downloaded). */
+static AVBufferRef *chunk_cuda_frames(const chunk_frames *cf)
+{
+    if (cf->nb == 0 || !cf->frames[0]->hw_frames_ctx)
+        return NULL;
+    const uint8_t *ctx = cf->frames[0]->hw_frames_ctx->data;
+    for (int i = 0; i < cf->nb; i++)
+        if (cf->frames[i]->format != AV_PIX_FMT_CUDA || !cf->frames[i]->hw_frames_ctx ||
+            cf->frames[i]->hw_frames_ctx->data != ctx)
+            return NULL;
+    return cf->frames[0]->hw_frames_ctx;
+}
+
+/* NVENC on CUDA frames let the rung down once: download from now on (the
+ * same encoder on system memory is what the pre-flight checked). */
+static void refuse_cuda_input(ladder_session *s, rung_ctx *r, int d, const char *why)
+{
+    if (!atomic_exchange(&r->cuda_input_refused, true))
+        session_log(s, LADDER_LOG_WARNING,
+                    "rung=%s device=%s event=cuda_input_refused reason=%s: its pictures are downloaded from now on",
+                    r->cfg.name, s->devices[d].spec.name, why);
+}
+
+static bool config_matches(const AVCodecContext *enc, const uint8_t *expected, int expected_size)
+{
+    return enc->extradata_size == expected_size && !memcmp(enc->extradata, expected, (size_t)expected_size);
+}
+
 /* Encode every frame of the chunk to EOS on device d. *config_ok tells
  * whether the encoder produced the configuration the pre-flight recorded
  * for this device and rung (on a usable device: one the rung accepts).
@@ -131,14 +161,26 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     const uint8_t *expected = r->on_device[d].config;
     int expected_size = r->on_device[d].config_size;
     AVCodecContext *enc = NULL;
-    int err = encoder_open(s, r, choice, perturb, rate, &enc);
+    bool in_band = encoder_backend_in_band_config(choice->backend);
+    /* NVENC on the decoding GPU reads the chunk where the scaler left it. */
+    AVBufferRef *hw_frames = NULL;
+    if (!atomic_load(&r->cuda_input_refused) && gpu_frames_encodable(s, d, choice))
+        hw_frames = chunk_cuda_frames(cf);
+    int err = encoder_open(s, r, choice, perturb, rate, hw_frames, &enc);
+    if (hw_frames && (err || (!in_band && !config_matches(enc, expected, expected_size)))) {
+        /* Not what the pre-flight (system memory) promised: not the
+         * device's fault, so the same encoder again on downloaded pictures. */
+        encoder_close(&enc);
+        refuse_cuda_input(s, r, d, err ? "the encoder did not open on CUDA frames"
+                                       : "its decoder configuration from CUDA frames differs from the pre-flight");
+        hw_frames = NULL;
+        err = encoder_open(s, r, choice, perturb, rate, NULL, &enc);
+    }
     if (err)
         return err;
-    bool in_band = encoder_backend_in_band_config(choice->backend);
     struct SwsContext *sws = NULL;   /* only for encoders that take another layout */
     /* In-band configurations are only known once the first packet exists. */
-    *config_ok = in_band || (enc->extradata_size == expected_size &&
-                             !memcmp(enc->extradata, expected, (size_t)expected_size));
+    *config_ok = in_band || config_matches(enc, expected, expected_size);
     if (!*config_ok) {
         /* Decided before spending the encode: it could not be used anyway. */
         encoder_close(&enc);
@@ -150,6 +192,13 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
             break;
         }
         AVFrame *f = cf->frames[i];
+        /* A picture in GPU memory for an encoder that does not read it
+         * there: this worker downloads it (once: each chunk is encoded once). */
+        AVFrame *downloaded = NULL;
+        if (f->format == AV_PIX_FMT_CUDA && !hw_frames && !(f = downloaded = gpu_frame_download(f))) {
+            err = LADDER_EENCODER;
+            break;
+        }
         /* The first frame of every chunk is an IDR: the segment must start
          * with a random access point. A fresh encoder does this anyway;
          * asking keeps it true if encoders are ever reused. */
@@ -157,6 +206,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
         f->key_frame = i == 0;
         AVFrame *converted = NULL;
         if (f->format != enc->pix_fmt && !(converted = convert_for_encoder(&sws, f, enc->pix_fmt))) {
+            av_frame_free(&downloaded);
             err = LADDER_ENOMEM;
             break;
         }
@@ -165,6 +215,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
         else
             err = collect_packets(enc, cf, ec);
         av_frame_free(&converted);
+        av_frame_free(&downloaded);
     }
     sws_freeContext(sws);
     if (!err) {
@@ -174,9 +225,12 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
             err = collect_packets(enc, cf, ec);
     }
     /* Encoders may only settle their headers once frames went through. */
-    if (!err && !in_band && (enc->extradata_size != expected_size ||
-                             memcmp(enc->extradata, expected, (size_t)expected_size)))
+    if (!err && !in_band && !config_matches(enc, expected, expected_size)) {
         *config_ok = false;
+        /* Requeued; its next encode downloads rather than blame NVENC. */
+        if (hw_frames)
+            refuse_cuda_input(s, r, d, "its decoder configuration from CUDA frames differs from the pre-flight");
+    }
     if (!err && *config_ok && (ec->nb_packets == 0 || !(ec->packets[0]->flags & AV_PKT_FLAG_KEY)))
         err = LADDER_EENCODER;
     if (!err && *config_ok && !in_band && s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND)

@@ -386,7 +386,7 @@ void encoder_close(AVCodecContext **enc)
 }
 
 int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, bool perturb,
-                 const chunk_rate *rate, AVCodecContext **out)
+                 const chunk_rate *rate, AVBufferRef *hw_frames, AVCodecContext **out)
 {
     const encoder_backend *backend = choice->backend;
     const AVCodec *codec = backend ? avcodec_find_encoder_by_name(backend->encoder) : NULL;
@@ -398,6 +398,18 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     enc->width = r->width;
     enc->height = r->height;
     enc->pix_fmt = encoder_input_format(backend, r);
+    if (hw_frames) {
+        /* NVENC reads the pictures where the scaler left them: its CUDA
+         * context is the frames' (the decoding GPU's), the "gpu" option
+         * no longer picks one. */
+        enc->pix_fmt = AV_PIX_FMT_CUDA;
+        enc->sw_pix_fmt = ((const AVHWFramesContext *)hw_frames->data)->sw_format;
+        enc->hw_frames_ctx = av_buffer_ref(hw_frames);
+        if (!enc->hw_frames_ctx) {
+            avcodec_free_context(&enc);
+            return LADDER_ENOMEM;
+        }
+    }
     enc->sample_aspect_ratio = r->sar;
     enc->time_base = s->src_tb;
     enc->framerate = r->frame_rate;
@@ -546,7 +558,7 @@ int encoder_probe_config(const ladder_session *s, const rung_ctx *r, const encod
                          AVCodecParameters *par, uint8_t **config, int *config_size)
 {
     AVCodecContext *enc = NULL;
-    int err = encoder_open(s, r, choice, false, NULL, &enc);
+    int err = encoder_open(s, r, choice, false, NULL, NULL, &enc);
     if (err)
         return err;
     if (par && avcodec_parameters_from_context(par, enc) < 0) {
@@ -612,7 +624,7 @@ int encoder_probe_config(const ladder_session *s, const rung_ctx *r, const encod
 int encoder_probe_encode(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice)
 {
     AVCodecContext *enc = NULL;
-    int err = encoder_open(s, r, choice, false, NULL, &enc);
+    int err = encoder_open(s, r, choice, false, NULL, NULL, &enc);
     if (err)
         return err;
     AVPacket *key = NULL;

@@ -1,9 +1,14 @@
 /*
  * GPU pictures (NVDEC) to a rung: scale_cuda to the rung's size in GPU
- * memory, then one download per rung frame (hwdownload), so only rung-size
- * pictures cross the bus and the CPU neither decodes nor scales. 8-bit
- * rungs come down as yuv420p, ready for the encoders; 10-bit ones as p010,
- * which the scaler's swscale turns into yuv420p10 without scaling.
+ * memory, so the CPU neither decodes nor scales. Then either:
+ *  - the picture stays in GPU memory (r->cuda_frames: the rung's canonical
+ *    encoder is NVENC on the decoding GPU): chunks carry CUDA frames, NVENC
+ *    reads them with no copy, and a worker on another device (a CPU helper)
+ *    downloads the chunk's pictures itself, once;
+ *  - or one download per rung frame (hwdownload), so only rung-size
+ *    pictures cross the bus.
+ * 8-bit rungs are yuv420p, 10-bit ones p010, which the scaler's (or the
+ * worker's) swscale turns into yuv420p10 without scaling.
  *
  * One filter graph per rung, built on the first GPU picture and again when
  * the pictures' size or frames context changes; the rung's scaler thread
@@ -11,10 +16,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
@@ -67,8 +74,12 @@ static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
      * device decoded it. */
     const char *fmt = r->bit_depth == 10 ? "p010le" : "yuv420p";
     char desc[256];
-    snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic,hwdownload,format=%s",
-             r->width, r->height, fmt, fmt);
+    if (r->cuda_frames)
+        snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic", r->width, r->height,
+                 fmt);
+    else
+        snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic,hwdownload,format=%s",
+                 r->width, r->height, fmt, fmt);
     ret = filter_chain_link(g->graph, g->src, g->sink, desc);
     if (ret < 0) {
         char msg[128];
@@ -85,7 +96,7 @@ static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
     return 0;
 }
 
-AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err)
+AVFrame *gpu_scale_frame(rung_ctx *r, const AVFrame *src, int *err)
 {
     *err = 0;
     struct gpu_scale *g = r->gpu;
@@ -107,7 +118,7 @@ AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err)
         *err = LADDER_ENOMEM;
         return NULL;
     }
-    /* scale_cuda and hwdownload are one frame in, one frame out. */
+    /* scale_cuda (and hwdownload) are one frame in, one frame out. */
     int ret = av_buffersrc_add_frame_flags(g->src, (AVFrame *)src, AV_BUFFERSRC_FLAG_KEEP_REF);
     if (ret >= 0)
         ret = av_buffersink_get_frame(g->sink, out);
@@ -121,5 +132,39 @@ AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err)
         return NULL;
     }
     out->pts = src->pts;
+    return out;
+}
+
+bool gpu_frames_encodable(const ladder_session *s, int d, const encoder_choice *choice)
+{
+    const ladder_device_spec *spec = &s->devices[d].spec;
+    return s->job.decode.kind == LADDER_DECODE_NVDEC && choice->backend &&
+           encoder_backend_runs_on(choice->backend, "nvidia") && !strcmp(spec->kind, "nvidia") &&
+           spec->gpu >= 0 && spec->gpu == s->job.decode.gpu;
+}
+
+void gpu_scale_plan(ladder_session *s)
+{
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        int d = r->canonical_device;
+        r->cuda_frames = gpu_frames_encodable(s, d, &s->devices[d].choice[r->cfg.codec]);
+        atomic_init(&r->cuda_input_refused, false);
+        if (r->cuda_frames)
+            session_log(s, LADDER_LOG_INFO, "rung=%s device=%s event=cuda_frames encoder=%s gpu=%d "
+                        "reason=decoded and encoded on one GPU: pictures stay in its memory",
+                        r->cfg.name, s->devices[d].spec.name,
+                        encoder_backend_name(s->devices[d].choice[r->cfg.codec].backend), s->job.decode.gpu);
+    }
+}
+
+AVFrame *gpu_frame_download(const AVFrame *f)
+{
+    AVFrame *out = av_frame_alloc();
+    /* format 0 (unset): the frames context's sw_format. */
+    if (!out || av_hwframe_transfer_data(out, f, 0) < 0 || av_frame_copy_props(out, f) < 0) {
+        av_frame_free(&out);
+        return NULL;
+    }
     return out;
 }

@@ -96,15 +96,16 @@ static int chunk_complete(rung_ctx *r, int64_t last_duration)
 
 static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err);
 
-/* A decoded picture to the rung: on the GPU when it is there (scaled and
- * downloaded, then at most a format change here), else swscale. */
+/* A decoded picture to the rung: on the GPU when it is there (scaled, and
+ * left there for NVENC or downloaded, then at most a format change here),
+ * else swscale. */
 static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, int *err)
 {
     if (src->format != AV_PIX_FMT_CUDA)
         return scale_frame_cpu(r, src, err);
-    AVFrame *down = gpu_scale_download(r, src, err);
-    if (!down)
-        return NULL;
+    AVFrame *down = gpu_scale_frame(r, src, err);
+    if (!down || r->cuda_frames)
+        return down;
     AVFrame *out = scale_frame_cpu(r, down, err);
     av_frame_free(&down);
     return out;

@@ -847,6 +847,8 @@ int ladder_session_run(ladder_session *s)
     if (!err)
         err = prepare_rungs(s);
     if (!err)
+        gpu_scale_plan(s);
+    if (!err)
         err = resume_check(s);
     if (!err)
         err = prepare_output_dir(s);

@@ -114,7 +114,14 @@ typedef struct rung_ctx {
     ladder_frame_fifo *input;
     struct SwsContext *sws;
     ladder_frame_pool *pool;      /* scaled frame buffers, recycled */
-    struct gpu_scale *gpu;        /* GPU pictures: scale_cuda + download (gpu_scale.c) */
+    struct gpu_scale *gpu;        /* GPU pictures: scale_cuda (+ download) (gpu_scale.c) */
+    /* Scaled pictures stay in GPU memory, CUDA frames in the chunks: the
+     * source decodes on NVDEC and the rung's canonical encoder is NVENC on
+     * that GPU (gpu_scale_plan()). Workers on other devices download. */
+    bool cuda_frames;
+    /* NVENC fed CUDA frames made another configuration than its pre-flight
+     * (never seen; checked on every chunk): workers download instead. */
+    atomic_bool cuda_input_refused;
     ladder_chunk *building;       /* chunk being filled */
     size_t frame_bytes;           /* one output picture (pix_fmt), for the budget */
     int64_t last_kept_pts;
@@ -302,10 +309,19 @@ struct AVFilterGraph;
 struct AVFilterContext;
 int filter_chain_link(struct AVFilterGraph *graph, struct AVFilterContext *src, struct AVFilterContext *sink,
                       const char *desc);
-/* gpu_scale.c: a GPU (CUDA) picture to the rung's size, downloaded to system
- * memory as yuv420p or p010; NULL with *err set on failure. Scaler thread. */
-AVFrame *gpu_scale_download(rung_ctx *r, const AVFrame *src, int *err);
+/* gpu_scale.c: a GPU (CUDA) picture to the rung's size as yuv420p or p010:
+ * left in GPU memory when r->cuda_frames, else downloaded to system memory;
+ * NULL with *err set on failure. Scaler thread. */
+AVFrame *gpu_scale_frame(rung_ctx *r, const AVFrame *src, int *err);
 void gpu_scale_close(struct gpu_scale **g);
+/* After the pre-flight, before the threads: decide r->cuda_frames. */
+void gpu_scale_plan(ladder_session *s);
+/* Whether device d's encoder for choice takes the decoding GPU's CUDA
+ * frames as they are (NVENC on that GPU). */
+bool gpu_frames_encodable(const ladder_session *s, int d, const encoder_choice *choice);
+/* A CUDA frame's picture in system memory (its sw_format), props copied;
+ * NULL on failure. Any thread. */
+AVFrame *gpu_frame_download(const AVFrame *f);
 void chunk_free(ladder_chunk *c);
 
 /* rate_control.c: how one chunk's encoder spends bits. */
@@ -350,8 +366,10 @@ void encoder_backend_list(ladder_codec codec, char *buf, size_t size);
  * NULL when ladder has none for it. */
 const char *encoder_name(ladder_codec codec);
 /* rate: NULL = the rung's own settings (nominal bitrate or its CRF). */
+/* hw_frames: the CUDA frames context of the pictures it will get (NVENC
+ * fed GPU memory), NULL for system-memory pictures. */
 int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, bool perturb,
-                 const chunk_rate *rate, AVCodecContext **out);
+                 const chunk_rate *rate, AVBufferRef *hw_frames, AVCodecContext **out);
 /* Flush to EOS, drain and free (see why in encoder_backend.c). */
 void encoder_close(AVCodecContext **enc);
 /*

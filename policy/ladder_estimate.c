@@ -214,7 +214,10 @@ int ladder_estimate_job(const ladder_media_probe *probe, const ladder_job *job,
     out->peak_ram_bytes = (int64_t)(RAM_BASE_BYTES + fmin(held_all, budget) + RAM_PER_RUNG_FRAME * one_frame_each +
                                     out->cpu_slots * (RAM_ENCODER_BYTES + RAM_ENCODER_PER_MPX * top_mpx));
     out->gpu_decode_bytes = (int64_t)(GPU_DECODE_SURFACES * nv12_bytes(v->width, v->height));
-    out->gpu_total_bytes += out->gpu_decode_bytes;
+    /* On the GPU route the chunks' pictures stay on the GPU (zero copy to
+     * NVENC), bounded by the same budget as the CPU route's RAM. */
+    out->gpu_frames_bytes = (int64_t)fmin(held_all, budget);
+    out->gpu_total_bytes += out->gpu_decode_bytes + out->gpu_frames_bytes;
     free(rungs);
     return 0;
 }

@@ -42,7 +42,11 @@ typedef struct ladder_estimate {
     double cpu_seconds;           /* summed encode_cpu_seconds of the report */
     bool cpu_calibrated;          /* false: codec or preset outside the measured table */
     int64_t gpu_decode_bytes;     /* NVDEC surfaces for the source (uncalibrated) */
-    int64_t gpu_total_bytes;      /* decode + every rung's encoder session (uncalibrated) */
+    /* Scaled pictures of the chunks in flight, which stay in GPU memory when
+     * NVDEC and NVENC share the GPU: what the memory budget lets the
+     * engine hold, or the whole ladder's frames if fewer. */
+    int64_t gpu_frames_bytes;
+    int64_t gpu_total_bytes;      /* decode + every rung's encoder session + frames (uncalibrated) */
 } ladder_estimate;
 
 /*

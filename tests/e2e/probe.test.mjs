@@ -226,7 +226,8 @@ describe('ladder probe', () => {
     }
     assert.equal(est.gpu.calibrated, false);
     assert.equal(est.gpu.note, 'uncalibrated: no GPU measured');
-    assert.ok(est.gpu.total_bytes > est.gpu.decode_bytes && est.gpu.decode_bytes > 0);
+    assert.ok(est.gpu.total_bytes > est.gpu.decode_bytes + est.gpu.frames_bytes && est.gpu.decode_bytes > 0);
+    assert.ok(est.gpu.frames_bytes > 0 && est.gpu.frames_bytes <= est.memory_budget_bytes);
     if (sanitizedBuild()) {
       t.skip('AddressSanitizer build: its RSS and CPU time are not what the model describes');
       return;

@@ -76,8 +76,10 @@ static void test_default_ladder_and_budget(void **state)
     job.memory_budget = (size_t)e.memory_budget; /* same budget, fewer encoders */
     assert_int_equal(ladder_estimate_job(&p, &job, &e, err, sizeof(err)), 0);
     assert_true(e.peak_ram_bytes < three);
-    /* GPU figures exist (uncalibrated) and add up. */
-    int64_t gpu = e.gpu_decode_bytes;
+    /* GPU figures exist (uncalibrated) and add up; the frames in flight
+     * on the GPU are bounded by the budget, as in RAM. */
+    assert_true(e.gpu_frames_bytes > 0 && e.gpu_frames_bytes <= e.memory_budget);
+    int64_t gpu = e.gpu_decode_bytes + e.gpu_frames_bytes;
     for (int i = 0; i < e.nb_rungs; i++)
         gpu += e.rungs[i].gpu_encode_bytes;
     assert_int_equal(e.gpu_total_bytes, gpu);
