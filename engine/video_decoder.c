@@ -1,7 +1,8 @@
 /*
  * The source's video decoder: on the job's decode device (NVDEC through
- * libavcodec's CUDA hwaccel, or the fault drill), switched to the CPU on
- * the first hardware error without losing a frame.
+ * libavcodec's CUDA hwaccel, Intel Quick Sync through libavcodec's *_qsv
+ * decoders, or the fault drill), switched to the CPU on the first hardware
+ * error without losing a frame.
  *
  * Why a replay and not a restart: the rungs have already been handed every
  * frame up to the failure, and a CPU decoder can only start at a key frame.
@@ -13,6 +14,7 @@
  */
 #include <string.h>
 
+#include <libavutil/dict.h>
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
@@ -60,10 +62,10 @@ static const char *device_name(const ladder_session *s)
     return s->job.decode.name[0] ? s->job.decode.name : "cpu";
 }
 
-static AVCodecContext *alloc_context(ladder_session *s)
+static AVCodecContext *alloc_context(ladder_session *s, const AVCodec *codec)
 {
     AVStream *st = s->in->streams[s->video_stream];
-    AVCodecContext *ctx = avcodec_alloc_context3(s->vdec.codec);
+    AVCodecContext *ctx = avcodec_alloc_context3(codec);
     if (!ctx || avcodec_parameters_to_context(ctx, st->codecpar) < 0) {
         avcodec_free_context(&ctx);
         return NULL;
@@ -77,7 +79,7 @@ static AVCodecContext *alloc_context(ladder_session *s)
 static int open_cpu(ladder_session *s)
 {
     video_decoder *vd = &s->vdec;
-    AVCodecContext *ctx = alloc_context(s);
+    AVCodecContext *ctx = alloc_context(s, vd->codec);
     if (!ctx) {
         session_fail(s, LADDER_ENOMEM, "input '%s': out of memory", s->input);
         return LADDER_ENOMEM;
@@ -134,7 +136,7 @@ static int open_nvdec(ladder_session *s, char *why, size_t why_size)
         snprintf(why, why_size, "cannot open CUDA device %s: %s", index, msg);
         return -1;
     }
-    AVCodecContext *ctx = alloc_context(s);
+    AVCodecContext *ctx = alloc_context(s, vd->codec);
     if (!ctx || !(ctx->hw_device_ctx = av_buffer_ref(vd->hw_device))) {
         avcodec_free_context(&ctx);
         snprintf(why, why_size, "out of memory");
@@ -147,6 +149,74 @@ static int open_nvdec(ladder_session *s, char *why, size_t why_size)
     if (avcodec_open2(ctx, vd->codec, NULL) < 0) {
         avcodec_free_context(&ctx);
         snprintf(why, why_size, "cannot open the %s decoder with NVDEC", vd->codec->name);
+        return -1;
+    }
+    vd->ctx = ctx;
+    return 0;
+}
+
+/* libavcodec's Quick Sync decoder of a codec, by name (FFmpeg 5.1 has no
+ * QSV hwaccel for its native decoders). */
+static const char *qsv_decoder_name(enum AVCodecID id)
+{
+    switch (id) {
+    case AV_CODEC_ID_H264: return "h264_qsv";
+    case AV_CODEC_ID_HEVC: return "hevc_qsv";
+    case AV_CODEC_ID_AV1: return "av1_qsv";
+    case AV_CODEC_ID_VP9: return "vp9_qsv";
+    default: return NULL;
+    }
+}
+
+/* The QSV decoder offers GPU surfaces (AV_PIX_FMT_QSV) and system memory:
+ * system memory, so scalers and encoders see what a CPU decode gives them
+ * (NV12, or P010 for 10-bit). */
+static enum AVPixelFormat qsv_get_format(AVCodecContext *ctx, const enum AVPixelFormat *fmts)
+{
+    (void)ctx;
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++) {
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(*p);
+        if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL))
+            return *p;
+    }
+    return AV_PIX_FMT_NONE;
+}
+
+/* Quick Sync on the job's Intel adapter; why[] says what failed. */
+static int open_qsv(ladder_session *s, char *why, size_t why_size)
+{
+    video_decoder *vd = &s->vdec;
+    const char *name = qsv_decoder_name(vd->codec->id);
+    const AVCodec *codec = name ? avcodec_find_decoder_by_name(name) : NULL;
+    if (!codec) {
+        snprintf(why, why_size, "this FFmpeg has no Quick Sync decoder for %s", vd->codec->name);
+        return -1;
+    }
+    /* The adapter's DRM render node (numbered from 128 in adapter order),
+     * as the QSV encoders open it. */
+    char node[32];
+    snprintf(node, sizeof(node), "/dev/dri/renderD%d", 128 + (s->job.decode.gpu > 0 ? s->job.decode.gpu : 0));
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "child_device", node, 0);
+    int ret = av_hwdevice_ctx_create(&vd->hw_device, AV_HWDEVICE_TYPE_QSV, "hw", opts, 0);
+    av_dict_free(&opts);
+    if (ret < 0) {
+        char msg[128];
+        av_strerror(ret, msg, sizeof(msg));
+        snprintf(why, why_size, "cannot open a Quick Sync session on %s: %.100s", node, msg);
+        return -1;
+    }
+    AVCodecContext *ctx = alloc_context(s, codec);
+    if (!ctx || !(ctx->hw_device_ctx = av_buffer_ref(vd->hw_device))) {
+        avcodec_free_context(&ctx);
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    ctx->get_format = qsv_get_format;
+    ctx->thread_count = 1;        /* the GPU decodes; threads would only copy */
+    if (avcodec_open2(ctx, codec, NULL) < 0) {
+        avcodec_free_context(&ctx);
+        snprintf(why, why_size, "cannot open the %s decoder", name);
         return -1;
     }
     vd->ctx = ctx;
@@ -253,9 +323,12 @@ int video_decoder_open(ladder_session *s, AVStream *st)
         snprintf(s->report.decode.name, sizeof(s->report.decode.name), "cpu");
 
     switch (s->job.decode.kind) {
-    case LADDER_DECODE_NVDEC: {
+    case LADDER_DECODE_NVDEC:
+    case LADDER_DECODE_QSV: {
         char why[192];
-        if (open_nvdec(s, why, sizeof(why)) == 0) {
+        int opened = s->job.decode.kind == LADDER_DECODE_NVDEC ? open_nvdec(s, why, sizeof(why))
+                                                                : open_qsv(s, why, sizeof(why));
+        if (opened == 0) {
             vd->on_device = true;
             break;
         }

@@ -58,7 +58,7 @@ static const conf_key keys[] = {
         "encoder sessions per GPU that every ladder process on this host shares (1..4096)" },
       T_SLOTS, FIELD(gpu_sessions), 0 },
     { { "decode_device", "decode", "cpu", "LADDER_DECODE_DEVICE",
-        "where ladder encode decodes the source, --decode-device syntax: cpu, gpu[:N|:uuid=UUID] or auto" },
+        "where ladder encode decodes the source, --decode-device syntax: cpu, gpu[:N|:uuid=UUID], intel[:N] or auto" },
       T_DECODE, FIELD(decode_device), 0 },
     { { "preset", "preset", "veryfast", "LADDER_PRESET", "default encoder preset" },
       T_PRESET, FIELD(preset), 0 },

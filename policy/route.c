@@ -59,12 +59,17 @@ static int free_slots(const ladder_route_input *in, int i)
     return in->free_slots ? in->free_slots[i] : -1;
 }
 
+/* The vendor's own numbering (CUDA ordinal, Intel adapter), not the
+ * inventory position: "gpu:N" must name the GPU --decode-device gpu:N and
+ * --devices nvidia:gpu=N would. Intel GPUs have no UUID. */
 static void gpu_target(const ladder_device_info *d, char *buf, size_t size)
 {
-    if (d->uuid[0])
+    if (d->kind == LADDER_DEVICE_INTEL)
+        snprintf(buf, size, "intel:%d", d->vendor_index);
+    else if (d->uuid[0])
         snprintf(buf, size, "gpu:%s", d->uuid);
     else
-        snprintf(buf, size, "gpu:%d", d->index);
+        snprintf(buf, size, "gpu:%d", d->vendor_index);
 }
 
 static void set(ladder_route *out, ladder_route_kind kind, int device, const char *target)

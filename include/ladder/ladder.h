@@ -147,13 +147,16 @@ typedef enum ladder_decode_kind {
     /* A drill for that switch: decodes on the CPU and reports a hardware
      * failure after fail_after frames, as a GPU decoder could. */
     LADDER_DECODE_FAULT,
+    /* Intel Quick Sync (libavcodec's *_qsv decoders, oneVPL) on adapter
+     * gpu; pictures come down to system memory (NV12/P010). */
+    LADDER_DECODE_QSV,
 } ladder_decode_kind;
 
 typedef struct ladder_decode_device {
     ladder_decode_kind kind;
-    int gpu;                      /* NVDEC: CUDA device index */
+    int gpu;                      /* NVDEC: CUDA device index; QSV: Intel adapter index */
     int fail_after;               /* FAULT: frames before the failure */
-    char name[LADDER_DEVICE_LABEL_MAX]; /* "cpu", "nvidia0", "fault"; "" = "cpu" */
+    char name[LADDER_DEVICE_LABEL_MAX]; /* "cpu", "nvidia0", "intel0", "fault"; "" = "cpu" */
     char requested[64];           /* the request as written ("auto"); "" = none */
     char reason[192];             /* why this device, one line; "" = default */
 } ladder_decode_device;

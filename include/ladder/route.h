@@ -65,7 +65,8 @@ typedef enum ladder_route_kind {
 typedef struct ladder_route {
     ladder_route_kind kind;
     int device;                          /* index into devices for GPU (and WAIT on a GPU); else -1 */
-    char target[96];                     /* "cpu", "gpu:GPU-uuid" (or "gpu:N"), "wait", "fail" */
+    char target[96];                     /* "cpu", "gpu:GPU-uuid" (or "gpu:N", CUDA index), "intel:N",
+                                            "wait", "fail" */
     char reason[LADDER_ROUTE_REASON_MAX]; /* one line naming the numbers */
 } ladder_route;
 

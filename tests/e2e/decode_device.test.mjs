@@ -152,7 +152,7 @@ describe('gpu and auto on this host', () => {
       assert.match(d.device, /^nvidia\d+$/);
     } else {
       assert.equal(d.device, 'cpu');
-      assert.match(d.reason, /^no NVIDIA GPU \(.+\)$/);
+      assert.match(d.reason, /^no NVIDIA GPU \(.+\); no Intel GPU$/);
       assert.equal(d.frames_on_cpu, src.frames);
     }
   });

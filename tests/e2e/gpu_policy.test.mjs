@@ -199,6 +199,36 @@ describe('a replayed Intel GPU (QSV)', () => {
     assert.equal(none.code, 11, describeRun(none));
     assert.match(stderrLines(none.stderr)[0], /devices 'intel:1': no Intel GPU on this host/);
   });
+
+  it('--decode-device intel picks the Arc (and auto does, with no NVIDIA GPU); no session here, the CPU decodes every frame', async () => {
+    const work = makeTempDir('ladder-e2e-gpu-qsvdec-');
+    const src = await makeMedia({ name: 'gpu-policy', width: 640, height: 360, rate: '30', duration: 4, audio: false });
+    const env = { ...process.env, LADDER_INVENTORY_FILE: path.join(E2E_DIR, 'fixtures', 'inventory-arc.json'),
+      LADDER_STATE_DIR: path.join(work, 'state'), LADDER_HOST_CPU_SLOTS: '2' };
+    for (const request of ['intel', 'auto']) {
+      const out = path.join(work, request);
+      const run = await runLadder(['encode', src.path, '-o', out, ...BASE, '--decode-device', request,
+        '--progress', 'none'], { env });
+      assert.equal(run.code, 0, describeRun(run));
+      const d = report(out).decode;
+      assert.equal(d.requested, request);
+      assert.equal(d.device, 'intel0');
+      assert.match(d.reason, /Intel\(R\) Arc\(TM\) A380 Graphics decodes h264 640x360 8-bit \(QSV, adapter 0\)/);
+      if (request === 'auto') assert.match(d.reason, /; no NVIDIA GPU/);
+      // No Intel GPU behind the capture: the session does not open, and
+      // the CPU decodes every frame, as after any hardware decode error.
+      assert.equal(d.frames_on_device, 0);
+      assert.equal(d.frames_on_cpu, src.frames);
+      assert.match(d.fallback.reason, /Quick Sync/);
+      assert.match(run.stderr, /device=intel0 event=decode_fallback frame=0 .*decoding on the CPU/);
+      assertSegmentsDecode(out);
+    }
+    // intel:1 names an adapter the capture does not have.
+    const none = await runLadder(['encode', src.path, '-o', path.join(work, 'none'), ...BASE,
+      '--decode-device', 'intel:1'], { env });
+    assert.equal(none.code, 11, describeRun(none));
+    assert.match(stderrLines(none.stderr)[0], /--decode-device intel:1: no Intel GPU 1$/);
+  });
 });
 
 describe('tiers are enforced: a heavy job never lands on a light device', () => {

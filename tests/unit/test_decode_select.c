@@ -1,7 +1,7 @@
 /* --decode-device requests against a host's GPUs and a source: parsing,
- * NVDEC capability matching (codec, depth, chroma, size), pinning, auto's
- * settling for the CPU, and gpu's error naming what is missing. The host
- * is a fake inventory. */
+ * NVDEC and Quick Sync capability matching (codec, depth, chroma, size),
+ * pinning, auto's order (NVIDIA, Intel, CPU), and the errors naming what
+ * is missing. The host is a fake inventory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,7 +159,7 @@ static void test_auto_and_no_gpu(void **state)
     /* A host without GPUs: auto is the CPU, gpu an error saying why. */
     assert_int_equal(select_text("auto", &h264_1080p, 1), 0);
     assert_int_equal(out.kind, LADDER_DECODE_CPU);
-    assert_string_equal(out.reason, "no NVIDIA GPU (libcuda.so.1 not found)");
+    assert_string_equal(out.reason, "no NVIDIA GPU (libcuda.so.1 not found); no Intel GPU");
     assert_int_equal(select_text("gpu", &h264_1080p, 1), LADDER_ENODEVICE);
     assert_string_equal(why, "--decode-device gpu: no NVIDIA GPU (libcuda.so.1 not found)");
     /* cpu and the drill never look at the host. */
@@ -171,6 +171,73 @@ static void test_auto_and_no_gpu(void **state)
     assert_string_equal(out.name, "fault");
 }
 
+/* An Intel GPU whose oneVPL runtime decodes H.264 and HEVC (8/10-bit). */
+static ladder_device_info qsv_gpu(int index, const char *name)
+{
+    ladder_device_info d = { .kind = LADDER_DEVICE_INTEL, .vendor_index = index, .memory_total = -1,
+                             .memory_free = -1, .role = LADDER_ROLE_ENCODE };
+    snprintf(d.name, sizeof(d.name), "%s", name);
+    d.decode[LADDER_VIDEO_H264] = (ladder_codec_support){ .device = true, .library = true, .usable = true };
+    d.decode[LADDER_VIDEO_HEVC] = (ladder_codec_support){ .device = true, .library = true, .usable = true,
+                                                          .ten_bit = true };
+    snprintf(d.decode[LADDER_VIDEO_AV1].note, sizeof(d.decode[0].note), "this GPU's oneVPL runtime cannot decode av1");
+    return d;
+}
+
+static void test_intel(void **state)
+{
+    (void)state;
+    ladder_decode_request r;
+    assert_int_equal(ladder_decode_request_parse("intel", &r, why, sizeof(why)), 0);
+    assert_int_equal(r.kind, LADDER_DECODE_REQUEST_INTEL);
+    assert_int_equal(r.gpu, -1);
+    assert_true(ladder_decode_request_needs_host(&r));
+    assert_int_equal(ladder_decode_request_parse("intel:1", &r, why, sizeof(why)), 0);
+    assert_int_equal(r.gpu, 1);
+    assert_int_equal(ladder_decode_request_parse("intel:x", &r, why, sizeof(why)), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "adapter index"));
+
+    ladder_device_info box[4] = { { .kind = LADDER_DEVICE_CPU, .cores = 8 }, qsv_gpu(0, "Intel Arc A380"),
+                                  qsv_gpu(1, "Intel Arc A770") };
+    const ladder_decode_source h264 = { "h264", 1920, 1080, 8, true };
+    const ladder_decode_source av1 = { "av1", 1920, 1080, 8, true };
+    const ladder_decode_source h264_10 = { "h264", 1920, 1080, 10, true };
+#define SELECT(text, src, n) \
+    (ladder_decode_request_parse(text, &r, why, sizeof(why)) ? -1 \
+     : ladder_decode_select(&r, box, n, "libcuda.so.1 not found", src, &out, why, sizeof(why)))
+    assert_int_equal(SELECT("intel", &h264, 3), 0);
+    assert_int_equal(out.kind, LADDER_DECODE_QSV);
+    assert_int_equal(out.gpu, 0);
+    assert_string_equal(out.name, "intel0");
+    assert_non_null(strstr(out.reason, "Intel Arc A380 decodes h264 1920x1080 8-bit (QSV, adapter 0)"));
+    assert_int_equal(SELECT("intel:1", &h264, 3), 0);
+    assert_string_equal(out.name, "intel1");
+    assert_int_equal(SELECT("intel:5", &h264, 3), LADDER_ENODEVICE);
+    assert_string_equal(why, "--decode-device intel:5: no Intel GPU 5");
+    /* What the runtime cannot do is named. */
+    assert_int_equal(SELECT("intel", &av1, 3), LADDER_ENODEVICE);
+    assert_non_null(strstr(why, "cannot decode av1"));
+    assert_int_equal(SELECT("intel", &h264_10, 3), LADDER_ENODEVICE);
+    assert_non_null(strstr(why, "QSV cannot decode 10-bit h264"));
+    assert_int_equal(SELECT("intel", &h264, 1), LADDER_ENODEVICE);
+    assert_string_equal(why, "--decode-device intel: no Intel GPU");
+    /* auto: no NVIDIA GPU here, so Quick Sync, saying why not NVIDIA. */
+    assert_int_equal(SELECT("auto", &h264, 3), 0);
+    assert_int_equal(out.kind, LADDER_DECODE_QSV);
+    assert_non_null(strstr(out.reason, "(QSV, adapter 0); no NVIDIA GPU (libcuda.so.1 not found)"));
+    /* auto with an NVDEC GPU too: NVIDIA first. */
+    box[3] = nvdec_gpu(0, "NVIDIA L4", "GPU-cccccccc-0000-0000-0000-000000000000");
+    assert_int_equal(SELECT("auto", &h264, 4), 0);
+    assert_int_equal(out.kind, LADDER_DECODE_NVDEC);
+    /* Neither decodes it: the CPU, with both reasons. */
+    const ladder_decode_source h264_422 = { "h264", 1920, 1080, 8, false };
+    assert_int_equal(SELECT("auto", &h264_422, 4), 0);
+    assert_int_equal(out.kind, LADDER_DECODE_CPU);
+    assert_non_null(strstr(out.reason, "NVDEC is used for 4:2:0 sources only"));
+    assert_non_null(strstr(out.reason, "QSV is used for 4:2:0 sources only"));
+#undef SELECT
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +245,7 @@ int main(void)
         cmocka_unit_test_setup(test_gpu_picks_first_capable, setup),
         cmocka_unit_test_setup(test_capabilities, setup),
         cmocka_unit_test_setup(test_auto_and_no_gpu, setup),
+        cmocka_unit_test(test_intel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

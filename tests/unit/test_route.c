@@ -175,11 +175,42 @@ static void test_reserve_rule(void **state)
     assert_non_null(strstr(r.reason, "no size rule"));
 }
 
+/* A GPU's target is in its vendor's numbering, not the inventory's: the
+ * CLI turns it into --devices nvidia:gpu=N or intel:gpu=N. */
+static void test_targets_in_vendor_numbering(void **state)
+{
+    (void)state;
+    ladder_device_info cpu = fake_cpu(0, 8, 32 * GiB);
+    ladder_device_info nv = fake_gpu(1, "", 16 * GiB, 8 * GiB, true, false);  /* no UUID: CUDA 0 */
+    ladder_device_info arc = fake_gpu(1, "", -1, -1, true, false);
+    arc.kind = LADDER_DEVICE_INTEL;                                          /* adapter 0 */
+    ladder_estimate e;
+    memset(&e, 0, sizeof(e));
+    e.nb_rungs = 1;
+    e.rungs[0].width = 640;
+    e.rungs[0].height = 360;
+    e.gpu_total_bytes = 1 * GiB;
+    ladder_route r;
+    const ladder_device_info *with_nv[] = { &cpu, &nv };
+    ladder_route_input in = { .estimate = &e, .devices = with_nv, .nb_devices = 2,
+                              .rules = { .gpu_memory_reserve = 512 * MiB, .small_job_max_pixels = 1280 * 720 } };
+    ladder_route_decide(&in, &r);
+    assert_int_equal(r.kind, LADDER_ROUTE_GPU);
+    assert_string_equal(r.target, "gpu:0");
+    const ladder_device_info *with_arc[] = { &cpu, &arc };
+    in.devices = with_arc;
+    ladder_route_decide(&in, &r);
+    assert_int_equal(r.kind, LADDER_ROUTE_GPU);
+    assert_int_equal(r.device, 1);
+    assert_string_equal(r.target, "intel:0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_table),
         cmocka_unit_test(test_reserve_rule),
+        cmocka_unit_test(test_targets_in_vendor_numbering),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
