@@ -29,32 +29,10 @@
 #include "ladder/error.h"
 #include "ladder/host_slots.h"
 #include "ladder/ladder.h"
+#include "state_dir.h"
 
 #define UUID "GPU-7e570000-1111-2222-3333-444444444444"
 #define GPU_KEY "nvidia-" UUID
-
-static char *make_state_dir(void)
-{
-    char tmpl[] = "/tmp/ladder-test-encode-slots-XXXXXX";
-    char *dir = mkdtemp(tmpl);
-    assert_non_null(dir);
-    return strdup(dir);
-}
-
-static void remove_state_dir(char *dir)
-{
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    free(dir);
-}
-
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static ladder_device_spec device(const char *kind, const char *uuid)
 {

@@ -29,30 +29,7 @@
 
 #include "ladder/error.h"
 #include "ladder/host_slots.h"
-
-/* A fresh private state directory per test. */
-static char *make_state_dir(void)
-{
-    char tmpl[] = "/tmp/ladder-test-slots-XXXXXX";
-    char *dir = mkdtemp(tmpl);
-    assert_non_null(dir);
-    return strdup(dir);
-}
-
-static void remove_state_dir(char *dir)
-{
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    free(dir);
-}
-
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "state_dir.h"
 
 static void test_try_acquire_counts(void **state)
 {
