@@ -229,7 +229,7 @@ static void die_with_parent(void)
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
         return;
     if (getppid() != parent)
-        raise(SIGTERM);
+        kill(getpid(), SIGTERM);   /* process-directed: the watcher thread takes it */
 }
 
 /*
