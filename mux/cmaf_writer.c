@@ -289,12 +289,9 @@ int ladder_cmaf_writer_end_segment(ladder_cmaf_writer *w, ladder_cmaf_segment *s
     AVRational tb = w->fmt->streams[0]->time_base;
     info.timescale = tb.num == 1 && tb.den > 0 ? (uint32_t)tb.den : 0;
     /* Indexed from the bytes in hand, before they go to disk. */
-    size_t tfdt_at;
-    int tfdt_size;
     if (ladder_fmp4_first_sample_range(w->buf, w->len, &info.first_sample_offset,
                                        &info.first_sample_length) ||
-        ladder_fmp4_decode_times(w->buf, w->len, &info.decode_time, &info.decode_duration, &tfdt_at,
-                                 &tfdt_size))
+        ladder_fmp4_decode_times(w->buf, w->len, &info.decode_time, &info.decode_duration))
         return LADDER_EINTERNAL;
     /* What the priming is for; a muxer that placed it elsewhere would
      * break the track's timeline, so that is a bug, not a resumed run. */

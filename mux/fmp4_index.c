@@ -134,10 +134,9 @@ int ladder_fmp4_first_sample_range(const uint8_t *buf, size_t size, int64_t *off
     return 0;
 }
 
-int ladder_fmp4_decode_times(const uint8_t *buf, size_t size, uint64_t *tfdt,
-                             uint64_t *duration, size_t *tfdt_value_offset, int *value_size)
+int ladder_fmp4_decode_times(const uint8_t *buf, size_t size, uint64_t *tfdt, uint64_t *duration)
 {
-    if (!buf || !tfdt || !duration || !tfdt_value_offset || !value_size)
+    if (!buf || !tfdt || !duration)
         return LADDER_EINVAL;
     size_t moof_len, traf_len, tfhd_len, tfdt_len, trun_len;
     const uint8_t *moof = find_child(buf, size, "moof", &moof_len);
@@ -152,12 +151,9 @@ int ladder_fmp4_decode_times(const uint8_t *buf, size_t size, uint64_t *tfdt,
         if (tfdt_len < 20)
             return LADDER_EINPUT_INVALID;
         *tfdt = rd64(dt + 12);
-        *value_size = 8;
     } else {
         *tfdt = rd32(dt + 12);
-        *value_size = 4;
     }
-    *tfdt_value_offset = (size_t)(dt - buf) + 12;
 
     /* tfhd's default duration, past the optional fields before it. */
     uint32_t tf_flags = rd32(tfhd + 8) & 0xffffff;

@@ -24,16 +24,13 @@ int ladder_fmp4_first_sample_range(const uint8_t *buf, size_t size, int64_t *off
                                    int64_t *length);
 
 /*
- * The first fragment's decode timeline: its tfdt (baseMediaDecodeTime) and
- * the sum of its samples' durations (trun's, else tfhd's default), both in
- * the track's timescale, and where the tfdt value sits in buf (so a writer
- * can move the fragment on its timeline). *value_size is 8 for a version 1
- * tfdt, 4 for version 0. Returns 0, or LADDER_EINPUT_INVALID when the boxes
- * do not say (no tfdt, a trun without durations and no default, sums that
- * overflow).
+ * The first fragment's decode timeline: its tfdt (baseMediaDecodeTime, a
+ * version 0 or 1 box) and the sum of its samples' durations (trun's, else
+ * tfhd's default), both in the track's timescale. Returns 0, or
+ * LADDER_EINPUT_INVALID when the boxes do not say (no tfdt, a trun without
+ * durations and no default, sums that overflow).
  */
-int ladder_fmp4_decode_times(const uint8_t *buf, size_t size, uint64_t *tfdt,
-                             uint64_t *duration, size_t *tfdt_value_offset, int *value_size);
+int ladder_fmp4_decode_times(const uint8_t *buf, size_t size, uint64_t *tfdt, uint64_t *duration);
 
 #ifdef __cplusplus
 }

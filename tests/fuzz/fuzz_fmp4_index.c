@@ -1,8 +1,9 @@
 /*
  * The fMP4 box readers (mux/fmp4_index.c) over arbitrary segment bytes: a
  * range ladder_fmp4_first_sample_range() returns lies inside the file, and
- * the tfdt value ladder_fmp4_decode_times() points at does too (a resumed
- * writer reads it from its own fragments).
+ * ladder_fmp4_decode_times() (which the resume journal's writer reads from
+ * its own fragments) either answers or says the boxes do not, with no
+ * out-of-bounds read or overflow (the sanitizers judge those).
  */
 #include "fuzz.h"
 
@@ -23,15 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(ret == LADDER_EINPUT_INVALID);
     }
     uint64_t tfdt = 0, duration = 0;
-    size_t at = 0;
-    int value_size = 0;
-    ret = ladder_fmp4_decode_times(p, size, &tfdt, &duration, &at, &value_size);
-    if (ret == 0) {
-        FUZZ_CHECK(value_size == 4 || value_size == 8);
-        FUZZ_CHECK(at <= size && (size_t)value_size <= size - at);
-    } else {
-        FUZZ_CHECK(ret == LADDER_EINPUT_INVALID);
-    }
+    ret = ladder_fmp4_decode_times(p, size, &tfdt, &duration);
+    FUZZ_CHECK(ret == 0 || ret == LADDER_EINPUT_INVALID);
     free(p);
     return 0;
 }
