@@ -78,6 +78,12 @@ describe('stop and resume', () => {
 
   before(async () => {
     ladderBin();
+    // Host slots of its own: under ctest every e2e encode shares the
+    // build's slot directory, and a signal timed against the reference
+    // run must find the run running, not queued behind another test's
+    // encode (a signal then ends the wait: exit 14 with nothing written,
+    // tests/e2e/slots.test.mjs). Every ladder this file starts inherits it.
+    process.env.LADDER_STATE_DIR = makeTempDir('ladder-e2e-resume-slots-');
     // FLAC in Matroska: the audio is encoded (AAC), not copied, so its
     // encoder's whole-track state is part of what must come out the same.
     src = await makeMedia({ name: 'resume', width: 640, height: 360, rate: '30', duration: 16,
