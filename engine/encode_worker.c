@@ -167,9 +167,10 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     if (!atomic_load(&r->cuda_input_refused) && gpu_frames_encodable(s, d, choice))
         hw_frames = chunk_cuda_frames(cf);
     int err = encoder_open(s, r, choice, perturb, rate, hw_frames, &enc);
-    if (hw_frames && (err || (!in_band && !config_matches(enc, expected, expected_size)))) {
+    if (hw_frames && (err || (!in_band && !perturb && !config_matches(enc, expected, expected_size)))) {
         /* Not what the pre-flight (system memory) promised: not the
-         * device's fault, so the same encoder again on downloaded pictures. */
+         * device's fault, so the same encoder again on downloaded pictures
+         * (a drill's perturbed chunk differs on purpose: not this). */
         encoder_close(&enc);
         refuse_cuda_input(s, r, d, err ? "the encoder did not open on CUDA frames"
                                        : "its decoder configuration from CUDA frames differs from the pre-flight");
