@@ -229,7 +229,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     if (!err && !in_band && !config_matches(enc, expected, expected_size)) {
         *config_ok = false;
         /* Requeued; its next encode downloads rather than blame NVENC. */
-        if (hw_frames)
+        if (hw_frames && !perturb)
             refuse_cuda_input(s, r, d, "its decoder configuration from CUDA frames differs from the pre-flight");
     }
     if (!err && *config_ok && (ec->nb_packets == 0 || !(ec->packets[0]->flags & AV_PKT_FLAG_KEY)))
