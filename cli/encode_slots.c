@@ -455,6 +455,9 @@ int encode_slots_gate(void *opaque, int worker, const ladder_device_spec *device
     if (*mine < 0)
         *mine = unassigned_slot(c, k, key);
     int slot = *mine;
+    /* Stamped before the unlock, as "released" is: the realtime job's
+     * "acquired" (stamped after its lock) can never come before it. */
+    double yielded_at = now_unix();
     int err = slot >= 0 ? ladder_host_slots_release_slot(c->host, key, slot) : LADDER_EINVAL;
     *mine = -1;
     pthread_mutex_unlock(&c->lock);
@@ -464,7 +467,7 @@ int encode_slots_gate(void *opaque, int worker, const ladder_device_spec *device
         json_object *extra = json_object_new_object();
         json_object_object_add(extra, "slot", json_object_new_int(slot));
         json_object_object_add(extra, "worker", json_object_new_int(worker));
-        emit_json_key(c, key, capacity, "yielded", now_unix(), extra);
+        emit_json_key(c, key, capacity, "yielded", yielded_at, extra);
     }
     /* Until no realtime job waits (it has our slot by then), then back in
      * the queue for a slot like any waiter. A stop or cancel of this job
