@@ -1,9 +1,10 @@
 /*
  * --decode-device requests (pool/decode_select.c): parse, then resolve
- * against a fixed host (a CPU, an NVDEC GPU, a GPU with NVENC) for a
- * source the fuzzer shapes. A request that parses keeps its text; a
- * resolution is 0 or LADDER_ENODEVICE with a reason, and an NVDEC result
- * names a GPU the host has.
+ * against a fixed host (a CPU, an NVDEC GPU, a GPU with NVENC, an Intel
+ * GPU) for a source the fuzzer shapes. A request that parses keeps its
+ * text; a resolution is 0 or, for a gpu or intel request, LADDER_ENODEVICE
+ * with a reason; an NVDEC or QSV result names a GPU of that vendor the host
+ * has.
  */
 #include "fuzz.h"
 
@@ -38,15 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .bit_depth = 8 + fuzz_u8(&r) % 9,
         .chroma_420 = fuzz_u8(&r) & 1,
     };
-    int nb_host = fuzz_u8(&r) % 4;
+    int nb_host = fuzz_u8(&r) % 5;
     char *text = fuzz_cstring(r.p, r.left);
     if (!text)
         return 0;
-    ladder_device_info host[3] = {
+    ladder_device_info host[4] = {
         { .kind = LADDER_DEVICE_CPU, .cores = 8 },
         gpu(0, "GPU-aaaaaaaa-0000-0000-0000-000000000000", false),
         gpu(1, "GPU-bbbbbbbb-0000-0000-0000-000000000000", true),
+        gpu(0, "", true),
     };
+    host[3].kind = LADDER_DEVICE_INTEL;     /* adapter 0, no UUID */
     ladder_decode_request req;
     char why[512];
     why[0] = '\0';
@@ -59,16 +62,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(req.gpu >= -1);
     ladder_decode_device out;
     why[0] = '\0';
-    int ret = ladder_decode_select(&req, host, nb_host > 3 ? 3 : nb_host, "libcuda.so.1 not found", &src, &out,
-                                   why, sizeof(why));
+    int ret = ladder_decode_select(&req, host, nb_host, "libcuda.so.1 not found", &src, &out, why, sizeof(why));
     FUZZ_CHECK(ret == 0 || ret == LADDER_ENODEVICE);
     if (ret) {
-        FUZZ_CHECK(req.kind == LADDER_DECODE_REQUEST_GPU && why[0] != '\0');
+        FUZZ_CHECK((req.kind == LADDER_DECODE_REQUEST_GPU || req.kind == LADDER_DECODE_REQUEST_INTEL) &&
+                   why[0] != '\0');
     } else {
         FUZZ_CHECK(memchr(out.reason, '\0', sizeof(out.reason)) && memchr(out.name, '\0', sizeof(out.name)));
         if (out.kind == LADDER_DECODE_NVDEC) {
             FUZZ_CHECK(out.gpu == 0 || out.gpu == 1);
-            FUZZ_CHECK(out.gpu < nb_host);
+            FUZZ_CHECK(out.gpu + 2 <= nb_host);  /* GPU 0 is host[1], GPU 1 host[2] */
+            FUZZ_CHECK(req.kind == LADDER_DECODE_REQUEST_GPU || req.kind == LADDER_DECODE_REQUEST_AUTO);
+        }
+        if (out.kind == LADDER_DECODE_QSV) {
+            FUZZ_CHECK(out.gpu == 0 && nb_host == 4);
+            FUZZ_CHECK(req.kind == LADDER_DECODE_REQUEST_INTEL || req.kind == LADDER_DECODE_REQUEST_AUTO);
         }
         if (req.kind == LADDER_DECODE_REQUEST_CPU)
             FUZZ_CHECK(out.kind == LADDER_DECODE_CPU);
