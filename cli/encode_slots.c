@@ -448,7 +448,7 @@ int encode_slots_gate(void *opaque, int worker, const ladder_device_spec *device
     const char *dir = ladder_host_slots_dir(c->host);
     /* Without the lock: a test of someone else's file, cheap enough for
      * every chunk boundary of every worker. An error counts as "nobody". */
-    if (ladder_host_slots_realtime_waiting(dir, key, false) != 1)
+    if (ladder_host_slots_realtime_waiting(dir, key) != 1)
         return 0;
     pthread_mutex_lock(&c->lock);
     int *mine = worker_slot_of(c, k, worker);

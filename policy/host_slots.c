@@ -436,8 +436,10 @@ int ladder_host_slots_acquire(ladder_host_slots *h, const char *key, int capacit
     int qfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (qfd < 0)
         return LADDER_EIO;
-    int r = h->interrupt_fd >= 0 ? lock_interruptibly(qfd, h->dir, h->interrupt_fd) : 0;
-    if (h->interrupt_fd < 0) {
+    int r;
+    if (h->interrupt_fd >= 0) {
+        r = lock_interruptibly(qfd, h->dir, h->interrupt_fd);
+    } else {
         do
             r = flock(qfd, LOCK_EX);
         while (r && errno == EINTR);
@@ -520,14 +522,14 @@ int ladder_host_slots_announce_realtime(ladder_host_slots *h, const char *key, b
     return 0;
 }
 
-int ladder_host_slots_realtime_waiting(const char *dir, const char *key, bool wait_until_none)
+int ladder_host_slots_realtime_waiting(const char *dir, const char *key)
 {
     int fd = open_realtime(dir, key);
     if (fd < 0)
         return fd;
     int r;
     do
-        r = flock(fd, wait_until_none ? LOCK_EX : LOCK_EX | LOCK_NB);
+        r = flock(fd, LOCK_EX | LOCK_NB);
     while (r && errno == EINTR);
     int ret = r ? (errno == EWOULDBLOCK ? 1 : LADDER_EIO) : 0;
     /* The exclusive lock was only a test: let realtime waiters in at once. */

@@ -98,18 +98,16 @@ int ladder_host_slots_release_slot(ladder_host_slots *h, const char *key, int sl
  * key (waiting true; false once it has them, or at close): batch jobs in
  * every process then yield slots at their next chunk boundary.
  * ladder_host_slots_realtime_waiting() is what a batch job asks there,
- * without a handle (any thread may call it): 1 when a realtime job waits,
- * 0 when none does, or a negative error; with wait_until_none it blocks
- * until no realtime job waits (without spinning: a blocking flock) and
- * returns 0.
+ * without a handle (any thread may call it, it never blocks): 1 when a
+ * realtime job waits, 0 when none does, or a negative error.
  */
 int ladder_host_slots_announce_realtime(ladder_host_slots *h, const char *key, bool waiting);
-int ladder_host_slots_realtime_waiting(const char *dir, const char *key, bool wait_until_none);
+int ladder_host_slots_realtime_waiting(const char *dir, const char *key);
 /*
- * Like ladder_host_slots_realtime_waiting(dir, key, true), but it also
- * returns LADDER_ECANCELED as soon as interrupt_fd (an eventfd or a pipe's
- * read end; -1 = none) becomes readable: a batch job that yielded its slot
- * and is told to stop must not wait for the realtime job to end first.
+ * Wait until no realtime job waits for key (0), without spinning; or
+ * LADDER_ECANCELED as soon as interrupt_fd (an eventfd or a pipe's read
+ * end; -1 = none) becomes readable: a batch job that yielded its slot and
+ * is told to stop must not wait for the realtime job to end first.
  * Sleeps in poll(2) on an inotify watch of the state directory (the
  * realtime job's close of its lock file wakes it) and interrupt_fd.
  */

@@ -100,9 +100,9 @@ static pid_t start_realtime(const char *dir, int report_fd, int hold_ms, bool ke
 /* Until the realtime child is announced (bounded; short sleeps). */
 static void wait_announced(const char *dir)
 {
-    for (int i = 0; i < 500 && ladder_host_slots_realtime_waiting(dir, GPU_KEY, false) != 1; i++)
+    for (int i = 0; i < 500 && ladder_host_slots_realtime_waiting(dir, GPU_KEY) != 1; i++)
         usleep(10000);
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, GPU_KEY, false), 1);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, GPU_KEY), 1);
 }
 
 static int held(const char *dir, const char *key)

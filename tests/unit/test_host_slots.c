@@ -268,11 +268,11 @@ static void test_realtime_announce_and_yield(void **state)
     assert_int_equal(ladder_host_slots_open(&batch, dir, "batch"), 0);
     assert_int_equal(ladder_host_slots_open(&rt, dir, "realtime"), 0);
     assert_int_equal(ladder_host_slots_try_acquire(batch, "cpu", 2, 2, 2), 2);
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 0);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu"), 0);
     assert_int_equal(ladder_host_slots_announce_realtime(rt, "cpu", true), 0);
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 1);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu"), 1);
     /* Another key's realtime waiters are not this key's. */
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "nvidia-x", false), 0);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "nvidia-x"), 0);
     /* The batch job yields slot 1; the realtime job gets exactly it. */
     assert_int_equal(ladder_host_slots_release_slot(batch, "cpu", 1), 0);
     assert_int_equal(ladder_host_slots_release_slot(batch, "cpu", 1), LADDER_EINVAL);
@@ -281,9 +281,9 @@ static void test_realtime_announce_and_yield(void **state)
     assert_int_equal(ladder_host_slots_held(rt, "cpu", held, 2), 1);
     assert_int_equal(held[0], 1);
     assert_int_equal(ladder_host_slots_announce_realtime(rt, "cpu", false), 0);
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 0);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu"), 0);
     /* With nobody waiting, the blocking form returns at once. */
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", true), 0);
+    assert_int_equal(ladder_host_slots_realtime_wait(dir, "cpu", -1), 0);
 
     /* A realtime waiter killed while announcing holds nobody up. */
     pid_t child = fork();
@@ -296,14 +296,14 @@ static void test_realtime_announce_and_yield(void **state)
         _exit(0);
     }
     double t0 = now_mono();
-    while (ladder_host_slots_realtime_waiting(dir, "cpu", false) != 1 && now_mono() - t0 < 10) {
+    while (ladder_host_slots_realtime_waiting(dir, "cpu") != 1 && now_mono() - t0 < 10) {
         struct timespec ts = { 0, 10000000 };
         nanosleep(&ts, NULL);
     }
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", false), 1);
+    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu"), 1);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    assert_int_equal(ladder_host_slots_realtime_waiting(dir, "cpu", true), 0);
+    assert_int_equal(ladder_host_slots_realtime_wait(dir, "cpu", -1), 0);
     ladder_host_slots_close(rt);
     ladder_host_slots_close(batch);
     remove_state_dir(dir);
