@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libavutil/dict.h>
 #include <libavutil/frame.h>
 #include <libavutil/hwcontext.h>
 #include <libavutil/mem.h>
@@ -262,18 +261,13 @@ static void configure_qsv(AVCodecContext *enc, const encoder_choice *choice, boo
     av_opt_set_int(enc->priv_data, "look_ahead", 0, 0);
     av_opt_set_int(enc->priv_data, "async_depth", 1, 0);
     if (choice->gpu >= 0) {
-        /* A session on that adapter: its DRM render node (numbered from 128
-         * in adapter order) under a QSV device. The encoder owns the ref.
-         * No such device: the encoder opens on the default adapter, which
-         * the pre-flight then judges like any other. */
+        /* A session on that adapter; the encoder owns the ref. No such
+         * device: the encoder opens on the default adapter, which the
+         * pre-flight then judges like any other. */
         char node[32];
-        snprintf(node, sizeof(node), "/dev/dri/renderD%d", 128 + choice->gpu);
-        AVDictionary *opts = NULL;
-        av_dict_set(&opts, "child_device", node, 0);
         AVBufferRef *device = NULL;
-        if (av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_QSV, "hw", opts, 0) >= 0)
+        if (qsv_device_create(&device, choice->gpu, node, sizeof(node)) >= 0)
             enc->hw_device_ctx = device;
-        av_dict_free(&opts);
     }
 }
 

@@ -319,6 +319,9 @@ void gpu_scale_plan(ladder_session *s);
 /* Whether device d's encoder for choice takes the decoding GPU's CUDA
  * frames as they are (NVENC on that GPU). */
 bool gpu_frames_encodable(const ladder_session *s, int d, const encoder_choice *choice);
+/* qsv_device.c: Intel adapter (inventory index; < 0 = the first) as a QSV
+ * device; node gets its render node path. An AVERROR on failure. */
+int qsv_device_create(AVBufferRef **out, int adapter, char *node, size_t node_size);
 /* A CUDA frame's picture in system memory (its sw_format), props copied;
  * NULL on failure. Any thread. */
 AVFrame *gpu_frame_download(const AVFrame *f);

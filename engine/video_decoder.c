@@ -14,7 +14,6 @@
  */
 #include <string.h>
 
-#include <libavutil/dict.h>
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
@@ -119,6 +118,34 @@ static bool has_cuda_hwaccel(const AVCodec *codec)
     }
 }
 
+/*
+ * codec on vd->hw_device (made by the caller), pictures as get_format
+ * picks them; why[] says what failed (0 = opened). One thread: the device
+ * decodes asynchronously itself, frame threads would only add copies of
+ * the hardware state.
+ */
+static int open_on_device(ladder_session *s, const AVCodec *codec,
+                          enum AVPixelFormat (*get_format)(AVCodecContext *, const enum AVPixelFormat *),
+                          const char *engine, char *why, size_t why_size)
+{
+    video_decoder *vd = &s->vdec;
+    AVCodecContext *ctx = alloc_context(s, codec);
+    if (!ctx || !(ctx->hw_device_ctx = av_buffer_ref(vd->hw_device))) {
+        avcodec_free_context(&ctx);
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    ctx->get_format = get_format;
+    ctx->thread_count = 1;
+    if (avcodec_open2(ctx, codec, NULL) < 0) {
+        avcodec_free_context(&ctx);
+        snprintf(why, why_size, "cannot open the %s decoder with %s", codec->name, engine);
+        return -1;
+    }
+    vd->ctx = ctx;
+    return 0;
+}
+
 /* NVDEC on the job's GPU; why[] says what failed (0 = opened). */
 static int open_nvdec(ladder_session *s, char *why, size_t why_size)
 {
@@ -136,23 +163,7 @@ static int open_nvdec(ladder_session *s, char *why, size_t why_size)
         snprintf(why, why_size, "cannot open CUDA device %s: %s", index, msg);
         return -1;
     }
-    AVCodecContext *ctx = alloc_context(s, vd->codec);
-    if (!ctx || !(ctx->hw_device_ctx = av_buffer_ref(vd->hw_device))) {
-        avcodec_free_context(&ctx);
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    ctx->get_format = nvdec_get_format;
-    /* NVDEC decodes asynchronously itself; frame threads would only add
-     * copies of the hardware state. */
-    ctx->thread_count = 1;
-    if (avcodec_open2(ctx, vd->codec, NULL) < 0) {
-        avcodec_free_context(&ctx);
-        snprintf(why, why_size, "cannot open the %s decoder with NVDEC", vd->codec->name);
-        return -1;
-    }
-    vd->ctx = ctx;
-    return 0;
+    return open_on_device(s, vd->codec, nvdec_get_format, "NVDEC", why, why_size);
 }
 
 /* libavcodec's Quick Sync decoder of a codec, by name (FFmpeg 5.1 has no
@@ -192,35 +203,15 @@ static int open_qsv(ladder_session *s, char *why, size_t why_size)
         snprintf(why, why_size, "this FFmpeg has no Quick Sync decoder for %s", vd->codec->name);
         return -1;
     }
-    /* The adapter's DRM render node (numbered from 128 in adapter order),
-     * as the QSV encoders open it. */
     char node[32];
-    snprintf(node, sizeof(node), "/dev/dri/renderD%d", 128 + (s->job.decode.gpu > 0 ? s->job.decode.gpu : 0));
-    AVDictionary *opts = NULL;
-    av_dict_set(&opts, "child_device", node, 0);
-    int ret = av_hwdevice_ctx_create(&vd->hw_device, AV_HWDEVICE_TYPE_QSV, "hw", opts, 0);
-    av_dict_free(&opts);
+    int ret = qsv_device_create(&vd->hw_device, s->job.decode.gpu, node, sizeof(node));
     if (ret < 0) {
         char msg[128];
         av_strerror(ret, msg, sizeof(msg));
         snprintf(why, why_size, "cannot open a Quick Sync session on %s: %.100s", node, msg);
         return -1;
     }
-    AVCodecContext *ctx = alloc_context(s, codec);
-    if (!ctx || !(ctx->hw_device_ctx = av_buffer_ref(vd->hw_device))) {
-        avcodec_free_context(&ctx);
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    ctx->get_format = qsv_get_format;
-    ctx->thread_count = 1;        /* the GPU decodes; threads would only copy */
-    if (avcodec_open2(ctx, codec, NULL) < 0) {
-        avcodec_free_context(&ctx);
-        snprintf(why, why_size, "cannot open the %s decoder", name);
-        return -1;
-    }
-    vd->ctx = ctx;
-    return 0;
+    return open_on_device(s, codec, qsv_get_format, "Quick Sync", why, why_size);
 }
 
 static void history_clear(video_decoder *vd)
