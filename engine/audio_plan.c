@@ -51,8 +51,10 @@ int ladder_audio_plan_make(const ladder_audio_source *src, const ladder_audio_re
                                            ? LADDER_AUDIO_SOURCE_OPUS : LADDER_AUDIO_SOURCE_AAC_LC;
     /* Copy only what needs no change at all: a different codec, a downmix
      * or a resample means decoding anyway. A much richer source than asked
-     * for is re-encoded to save bytes. */
-    bool copy = src->codec == wanted && src->has_config && channels == src->channels &&
+     * for is re-encoded to save bytes. A stream that may change format or
+     * splice mid-stream is decoded so that the rendition can follow. */
+    bool copy = !request->source_may_change && src->codec == wanted && src->has_config &&
+                channels == src->channels &&
                 rate == src->sample_rate &&
                 (src->bit_rate <= 0 || src->bit_rate <= (int64_t)kbps * 1000 * 3 / 2);
     *out = (ladder_audio_plan){

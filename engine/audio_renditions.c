@@ -64,6 +64,7 @@ int audio_renditions_open(ladder_session *s)
         .codec = s->job.audio_codec,
         .max_channels = s->job.audio_channels,
         .bitrate_kbps = s->job.audio_bitrate_kbps,
+        .source_may_change = (s->in->iformat->flags & AVFMT_TS_DISCONT) != 0,
     };
     ladder_audio_plan plans[LADDER_MAX_AUDIO];
     bool marked_default[LADDER_MAX_AUDIO];

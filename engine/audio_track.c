@@ -20,6 +20,20 @@
 #include "ladder/codec_string.h"
 #include "ladder/error.h"
 #include "session_internal.h"
+#include "timeline.h"
+
+/*
+ * Audio that is off its timestamps by more than this gets silence (ahead)
+ * or loses samples (behind). Right after a discontinuity the timeline found
+ * (a gap, a splice), the first frame's time is the packet's own and is
+ * followed to within 5 ms. Elsewhere only a difference of 100 ms is: in
+ * MPEG-TS only the first frame of a PES carries a time, the demuxer
+ * interpolates the others from the stream's header, and after a change of
+ * sample rate that is off by up to a frame per frame (seen: 44.1 kHz
+ * durations on 48 kHz frames, a saw-tooth of 5.7 ms per PES).
+ */
+#define RESYNC_TOLERANCE_SECONDS 0.005
+#define FOLLOW_TOLERANCE_SECONDS 0.1
 
 struct audio_track {
     ladder_session *s;
@@ -28,6 +42,13 @@ struct audio_track {
     AVCodecContext *dec, *enc;
     SwrContext *swr;
     AVAudioFifo *fifo;
+    /* What the resampler takes: the decoded format, which may change
+     * mid-stream (a broadcast's 44.1 kHz programme spliced into 48 kHz). */
+    int in_rate;
+    enum AVSampleFormat in_fmt;
+    AVChannelLayout in_layout;
+    bool drained;
+    bool resync;                  /* the timeline found a discontinuity: follow closely */
     AVFrame *frame;               /* decode scratch */
     AVRational out_tb;
     bool have_origin;
@@ -102,6 +123,29 @@ static enum AVSampleFormat encoder_sample_fmt(const AVCodec *codec)
     return f[0];
 }
 
+/*
+ * The resampler from a decoded format to the rendition's. The remix matrix
+ * is libswresample's default (ITU-R BS.775 style downmix coefficients:
+ * centre and surrounds at -3 dB into the fronts, LFE dropped when going to
+ * stereo).
+ */
+static int setup_resampler(audio_track *a, int rate, enum AVSampleFormat fmt, const AVChannelLayout *layout)
+{
+    swr_free(&a->swr);
+    av_channel_layout_uninit(&a->in_layout);
+    if (layout->order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&a->in_layout, layout->nb_channels);
+    else if (av_channel_layout_copy(&a->in_layout, layout) < 0)
+        return LADDER_ENOMEM;
+    a->in_rate = rate;
+    a->in_fmt = fmt;
+    int ret = swr_alloc_set_opts2(&a->swr, &a->enc->ch_layout, a->enc->sample_fmt, a->enc->sample_rate,
+                                  &a->in_layout, fmt, rate, 0, NULL);
+    if (ret < 0 || swr_init(a->swr) < 0)
+        return LADDER_ENOMEM;
+    return 0;
+}
+
 static int open_transcode(audio_track *a)
 {
     const AVCodecParameters *par = a->in_st->codecpar;
@@ -133,19 +177,9 @@ static int open_transcode(audio_track *a)
     if (avcodec_open2(a->enc, ecodec, NULL) < 0)
         return LADDER_EENCODER;
 
-    /* The remix matrix is libswresample's default (ITU-R BS.775 style
-     * downmix coefficients: centre and surrounds at -3 dB into the
-     * fronts, LFE dropped when going to stereo). */
-    AVChannelLayout in_layout;
-    if (a->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-        av_channel_layout_default(&in_layout, a->dec->ch_layout.nb_channels);
-    else if (av_channel_layout_copy(&in_layout, &a->dec->ch_layout) < 0)
-        return LADDER_ENOMEM;
-    int ret = swr_alloc_set_opts2(&a->swr, &a->enc->ch_layout, a->enc->sample_fmt, rate,
-                                  &in_layout, a->dec->sample_fmt, a->dec->sample_rate, 0, NULL);
-    av_channel_layout_uninit(&in_layout);
-    if (ret < 0 || swr_init(a->swr) < 0)
-        return LADDER_ENOMEM;
+    int ret = setup_resampler(a, a->dec->sample_rate, a->dec->sample_fmt, &a->dec->ch_layout);
+    if (ret)
+        return ret;
     a->fifo = av_audio_fifo_alloc(a->enc->sample_fmt, a->plan.channels, a->enc->frame_size * 4);
     if (!a->fifo)
         return LADDER_ENOMEM;
@@ -281,10 +315,19 @@ static int drain_encoder(audio_track *a)
             err = LADDER_EENCODER;
             break;
         }
-        /* The encoder's priming packet carries pts -initial_padding (AAC
-         * 1024, Opus its pre-skip): shift so that it starts the track at
-         * zero, as FFmpeg's own fMP4 output does. */
-        pkt->pts += a->enc->initial_padding;
+        /*
+         * The encoder's first packet is priming: it carries pts
+         * -initial_padding. Opus says how much of it to skip in its sample
+         * entry (dOps pre-skip), which players apply: the track starts with
+         * it at zero. AAC has nothing players agree on (FFmpeg's fMP4
+         * output puts it at zero with no edit list, and every sound then
+         * plays 1024 samples late), so its priming packet is left out
+         * (emit() drops what is before zero) and every sample plays at its
+         * own time; a decoder starting without it only smooths the first
+         * 21 ms in.
+         */
+        if (a->plan.codec == LADDER_AUDIO_OPUS)
+            pkt->pts += a->enc->initial_padding;
         err = emit(a, pkt);
         av_packet_unref(pkt);
         if (err)
@@ -351,6 +394,59 @@ static int resample_into_fifo(audio_track *a, const AVFrame *in)
     return err;
 }
 
+/*
+ * A decoded frame in another format than the last (rate, layout, sample
+ * format): what the old resampler holds goes out first, then a new one
+ * takes the new format to the rendition's, so the rendition keeps one
+ * rate and layout from start to end.
+ */
+static int follow_format(audio_track *a, const AVFrame *f)
+{
+    bool same_layout = f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC
+                           ? f->ch_layout.nb_channels == a->in_layout.nb_channels
+                           : !av_channel_layout_compare(&f->ch_layout, &a->in_layout);
+    if (f->sample_rate == a->in_rate && f->format == a->in_fmt && same_layout)
+        return 0;
+    if (!a->started)              /* the stream's header said otherwise: no event */
+        return setup_resampler(a, f->sample_rate, f->format, &f->ch_layout);
+    char was[64] = "", now[64] = "";
+    av_channel_layout_describe(&a->in_layout, was, sizeof(was));
+    av_channel_layout_describe(&f->ch_layout, now, sizeof(now));
+    int64_t at = av_rescale_q(a->next_pts + av_audio_fifo_size(a->fifo), a->out_tb, AV_TIME_BASE_Q);
+    session_log(a->s, LADDER_LOG_INFO,
+                "audio stream %d: event=audio_format at=%.3f: %d Hz %s became %d Hz %s: resampled to %d Hz",
+                a->in_st->index, (double)at / 1e6, a->in_rate, was, f->sample_rate, now, a->enc->sample_rate);
+    timeline_note(a->s->timeline, TIMELINE_AUDIO_FORMAT, a->in_st->index, at, 0);
+    int err = resample_into_fifo(a, NULL);
+    return err ? err : setup_resampler(a, f->sample_rate, f->format, &f->ch_layout);
+}
+
+/*
+ * Keep the samples where their timestamps put them: a frame that starts
+ * later than the samples so far end (a gap in the input, which the video
+ * covers by holding its picture) gets silence before it; one that starts
+ * earlier (the overlap at a splice) loses as many samples. Differences
+ * within the tolerance (above) are left alone.
+ */
+static void follow_timestamps(audio_track *a, const AVFrame *f)
+{
+    int64_t ts = f->best_effort_timestamp;
+    if (ts == AV_NOPTS_VALUE || a->skip_samples > 0)
+        return;
+    int out_rate = a->enc->sample_rate;
+    int64_t due = av_rescale_q(ts - a->origin, a->in_st->time_base, a->out_tb);
+    int64_t written = a->next_pts + av_audio_fifo_size(a->fifo) + swr_get_delay(a->swr, out_rate);
+    int64_t off = due - written;
+    int64_t tolerance = (int64_t)(out_rate * (a->resync ? RESYNC_TOLERANCE_SECONDS : FOLLOW_TOLERANCE_SECONDS));
+    a->resync = false;
+    if (off > tolerance) {
+        /* Silence goes through the resampler after what it holds. */
+        swr_inject_silence(a->swr, (int)av_rescale(off, a->in_rate, out_rate));
+    } else if (off < -tolerance) {
+        swr_drop_output(a->swr, (int)-off);
+    }
+}
+
 static int decode_and_encode(audio_track *a, const AVPacket *pkt)
 {
     int ret = avcodec_send_packet(a->dec, pkt);
@@ -364,6 +460,11 @@ static int decode_and_encode(audio_track *a, const AVPacket *pkt)
             return 0;
         if (ret < 0)
             return 0;
+        int err = follow_format(a, a->frame);
+        if (err) {
+            av_frame_unref(a->frame);
+            return err;
+        }
         if (!a->started) {
             a->started = true;
             int64_t first = a->frame->best_effort_timestamp;
@@ -376,8 +477,10 @@ static int decode_and_encode(audio_track *a, const AVPacket *pkt)
                 a->next_pts = offset;
             else
                 a->skip_samples = -offset;
+        } else {
+            follow_timestamps(a, a->frame);
         }
-        int err = resample_into_fifo(a, a->frame);
+        err = resample_into_fifo(a, a->frame);
         av_frame_unref(a->frame);
         if (!err)
             err = encode_from_fifo(a, false);
@@ -386,8 +489,10 @@ static int decode_and_encode(audio_track *a, const AVPacket *pkt)
     }
 }
 
-int audio_track_packet(audio_track *a, AVPacket *pkt)
+int audio_track_packet(audio_track *a, AVPacket *pkt, bool discontinuity)
 {
+    if (discontinuity)
+        a->resync = true;
     /* Video time zero is known once the first video frame is decoded; the
      * pump holds audio back until then, so it is known here. Taking it at
      * open time would take 0, and an MPEG-TS source (which starts at 1.4 s
@@ -408,22 +513,41 @@ int audio_track_packet(audio_track *a, AVPacket *pkt)
     return err;
 }
 
+int audio_track_drain(audio_track *a)
+{
+    if (a->drained || a->plan.copy || !a->dec)
+        return 0;
+    a->drained = true;
+    int err = decode_and_encode(a, NULL);
+    if (!err)
+        err = resample_into_fifo(a, NULL);
+    if (!err)
+        err = encode_from_fifo(a, true);
+    if (!err && avcodec_send_frame(a->enc, NULL) >= 0)
+        err = drain_encoder(a);
+    return err;
+}
+
+double audio_track_end_seconds(const audio_track *a)
+{
+    int64_t end = 0;
+    if (a->nb_pending > 0) {
+        const AVPacket *last = a->pending[a->nb_pending - 1];
+        end = last->pts + last->duration;
+    } else if (a->nb_segs > 0) {
+        end = a->segs[a->nb_segs - 1].decode_time + a->segs[a->nb_segs - 1].decode_duration;
+    }
+    return (double)end * av_q2d(a->out_tb);
+}
+
 int audio_track_finish(audio_track *a, double video_end_seconds)
 {
-    int err = 0;
-    if (!a->plan.copy && a->dec) {
-        err = decode_and_encode(a, NULL);
-        if (!err)
-            err = resample_into_fifo(a, NULL);
-        if (!err)
-            err = encode_from_fifo(a, true);
-        if (!err && avcodec_send_frame(a->enc, NULL) >= 0)
-            err = drain_encoder(a);
-    }
+    int err = audio_track_drain(a);
     if (err)
         return err;
-    /* Audio that runs past the last video frame would make the audio
-     * rendition longer than every video one; drop it. */
+    /* What starts at or after the last picture's end would make the audio
+     * rendition longer than every video one: the video was held to the
+     * audio's end, so this is at most a part of a frame. */
     int64_t end = llround(video_end_seconds * a->out_tb.den / a->out_tb.num);
     while (a->nb_pending > 0 && a->pending[a->nb_pending - 1]->pts >= end)
         av_packet_free(&a->pending[--a->nb_pending]);
@@ -442,6 +566,7 @@ void audio_track_close(audio_track *a)
     avcodec_free_context(&a->dec);
     avcodec_free_context(&a->enc);
     swr_free(&a->swr);
+    av_channel_layout_uninit(&a->in_layout);
     if (a->fifo)
         av_audio_fifo_free(a->fifo);
     av_frame_free(&a->frame);

@@ -67,6 +67,55 @@ static int open_with_policy(ladder_session *s)
     return ret;
 }
 
+/* Frame rates a camera or an encoder really makes. */
+#define MAX_PLAUSIBLE_FPS 240.0
+/* Below this a source is a slideshow: its pictures are repeated up to it. */
+#define MIN_CADENCE_FPS 1.0
+
+/* The rate the source's pictures really come at when its header's cannot
+ * be: its frame count over its audio's length, else FFmpeg's raw-stream
+ * default of 25 fps. */
+static AVRational measured_rate(const ladder_session *s, const AVStream *st)
+{
+    for (unsigned i = 0; st->nb_frames > 0 && i < s->in->nb_streams; i++) {
+        const AVStream *a = s->in->streams[i];
+        if (a->codecpar->codec_type != AVMEDIA_TYPE_AUDIO || a->duration <= 0)
+            continue;
+        double fps = (double)st->nb_frames / ((double)a->duration * av_q2d(a->time_base));
+        if (fps >= MIN_CADENCE_FPS && fps <= MAX_PLAUSIBLE_FPS)
+            return av_d2q(fps, 1001000);
+    }
+    return (AVRational){ 25, 1 };
+}
+
+/*
+ * The rate the ladder is made at. A header that claims more than 240 fps
+ * (a raw H.264 stream saying 90000) times the pictures wrongly too: they
+ * are timed by count at the measured rate instead (s->retime_video), so
+ * chunks hold a segment's worth of pictures and memory stays bounded. A
+ * slideshow (under 1 fps) is made at a whole multiple of its rate of at
+ * least 1 fps, the pump holding each picture, so segments keep their
+ * length and the audio its segments.
+ */
+static void plausible_rate(ladder_session *s, const AVStream *st)
+{
+    double fps = av_q2d(s->src_rate);
+    if (fps > MAX_PLAUSIBLE_FPS) {
+        AVRational measured = measured_rate(s, st);
+        session_log(s, LADDER_LOG_WARNING,
+                    "input '%s': event=frame_rate header says %.3f fps: implausible; timed at %.3f fps",
+                    s->input, fps, av_q2d(measured));
+        s->src_rate = measured;
+        s->src_cfr = true;
+        s->retime_video = true;
+        s->rate_replaced_from = fps;
+    } else if (fps > 0 && fps < MIN_CADENCE_FPS) {
+        int times = (int)ceil(MIN_CADENCE_FPS / fps - 1e-9);
+        s->src_rate = av_mul_q(s->src_rate, (AVRational){ times, 1 });
+        s->src_cfr = true;
+    }
+}
+
 int input_open(ladder_session *s)
 {
     struct stat sb;
@@ -149,6 +198,7 @@ int input_open(ladder_session *s)
     s->src_cfr = avg.num > 0 && real.num > 0 && avg.den > 0 && real.den > 0 &&
                  fabs(av_q2d(avg) - av_q2d(real)) < 0.001 * av_q2d(real);
     s->src_rate = s->src_cfr ? real : rate;
+    plausible_rate(s, st);
     s->nominal_frame_ticks = av_rescale_q(1, av_inv_q(s->src_rate), s->src_tb);
     if (s->nominal_frame_ticks < 1)
         s->nominal_frame_ticks = 1;

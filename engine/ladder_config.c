@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include <json-c/json.h>
+#include <libavutil/rational.h>
 
 #include "ladder/error.h"
 
@@ -1178,10 +1179,17 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                 return LADDER_ECONFIG;
             }
             opts->has_parameter_sets = true;
+        } else if (!strcmp(key, "exact_shape")) {
+            if (!json_object_is_type(v, json_type_boolean)) {
+                snprintf(why, size, "exact_shape: expected true or false");
+                return LADDER_ECONFIG;
+            }
+            opts->exact_shape = json_object_get_boolean(v);
+            opts->has_exact_shape = true;
         } else {
             snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
                      "\"segment_seconds\", \"format\", \"codec\", \"audio\", \"audio_codec\", "
-                     "\"audio_channels\", \"parameter_sets\")", quote_str(key).s);
+                     "\"audio_channels\", \"parameter_sets\", \"exact_shape\")", quote_str(key).s);
             return LADDER_ECONFIG;
         }
     }
@@ -1225,7 +1233,7 @@ int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *
     if (ret)
         return ret;
 
-    char why[224];
+    char why[240];
     json_object *root = NULL;
     ladder_rung *list = NULL;
     int count = 0;
@@ -1336,8 +1344,9 @@ static int64_t mul_div_round(int64_t a, int64_t b, int64_t c)
  * 959.99 a double could give before rounding.
  * A box given in full that lies within 2 pixels of that size in both
  * dimensions, and inside the source, is taken as it is: "852x480" on a 16:9
- * source means the conventional 480p size, not 852x478. The encoder's
- * sample aspect ratio then keeps the picture's shape (here 640:639).
+ * source means the conventional 480p size, not 852x478. Its pixels are
+ * square (the picture is 0.2 % narrower than 16:9) unless the job keeps the
+ * exact shape: ladder_config_rung_sar().
  */
 int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h, int *out_w, int *out_h)
 {
@@ -1368,6 +1377,38 @@ int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h, int *o
     *out_w = w < 2 ? 2 : (int)w;
     *out_h = h < 2 ? 2 : (int)h;
     return 0;
+}
+
+/* ---- sample aspect ratio ------------------------------------------------ */
+
+/*
+ * Square pixels by default: a player shows the decoded size, which is then
+ * what HLS RESOLUTION and the MPD's @width/@height say (hls.js matches
+ * decoded frames against the levels' sizes). The exact shape is the ratio
+ * of the source's display aspect to the rung's pixel aspect,
+ * (src_w / src_h) / (out_w / out_h), with terms of at most 4096: FFmpeg's
+ * libx264 wrapper cuts the SPS's SAR to that bound, so a larger one (38400:
+ * 38359 for 862x360 from 1280x534) would leave the MPD's @sar and the
+ * 'pasp' box stating another ratio than the bitstream (2810:2807).
+ */
+void ladder_config_rung_sar(bool exact_shape, int src_w, int src_h, int out_w, int out_h,
+                            int *sar_num, int *sar_den)
+{
+    int num = 1, den = 1;
+    if (exact_shape && src_w > 0 && src_h > 0 && out_w > 0 && out_h > 0) {
+        av_reduce(&num, &den, (int64_t)src_w * out_h, (int64_t)src_h * out_w, 4096);
+        if (num <= 0 || den <= 0)
+            num = den = 1;
+    }
+    *sar_num = num;
+    *sar_den = den;
+}
+
+int ladder_config_display_width(int width, int sar_num, int sar_den)
+{
+    if (width <= 0 || sar_num <= 0 || sar_den <= 0)
+        return width;
+    return (int)mul_div_round(width, sar_num, sar_den);
 }
 
 /* ---- validate ----------------------------------------------------------- */

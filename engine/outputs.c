@@ -19,6 +19,7 @@
 #include "ladder/dash_mpd.h"
 #include "ladder/error.h"
 #include "ladder/hls_playlist.h"
+#include "ladder/ladder_config.h"
 #include "ladder/mp4_stitch.h"
 #include "outputs.h"
 
@@ -223,8 +224,10 @@ static int write_hls(ladder_session *s, const measured *m)
             .bandwidth = (int64_t)(rr->peak_bitrate + m->audio_peak + 0.5),
             .average_bandwidth = (int64_t)(rr->avg_bitrate + m->audio_avg + 0.5),
             .codecs = codecs[i],
-            .width = r->width,
-            .height = r->height,
+            /* RESOLUTION is the size a player shows: the encoded size, or
+             * that stretched by an exact-shape rung's SAR (measure()). */
+            .width = rr->display_width,
+            .height = rr->display_height,
             .frame_rate = m->fps[i],
             .audio_group = s->nb_audio > 0 ? "audio" : NULL,
             .iframe_uri = iframe_uris[i],
@@ -576,6 +579,7 @@ static int measure(ladder_session *s, measured *m)
     ladder_report *rep = &s->report;
     rep->nb_rungs = s->nb_rungs;
     rep->nb_audio = 0;
+    rep->exact_shape = s->job.exact_shape;
     for (int k = 0; k < s->nb_audio; k++) {
         const audio_rendition *a = &s->audio[k];
         const ladder_audio_plan *plan = audio_track_plan(a->track);
@@ -612,6 +616,10 @@ static int measure(ladder_session *s, measured *m)
         snprintf(rr->name, sizeof(rr->name), "%s", r->cfg.name);
         rr->width = r->width;
         rr->height = r->height;
+        rr->sar_num = r->sar.num;
+        rr->sar_den = r->sar.den;
+        rr->display_width = ladder_config_display_width(r->width, r->sar.num, r->sar.den);
+        rr->display_height = r->height;
         segment_rates(r->segments, r->nb_segments, &rr->peak_bitrate, &rr->avg_bitrate,
                       &rr->duration, &rr->bytes);
         int64_t samples = 0;

@@ -1,4 +1,5 @@
 /* The run report as JSON (json-c): OUTDIR/report.json and --progress json. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,13 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
     json_object_object_add(o, "name", json_object_new_string(r->name));
     json_object_object_add(o, "width", json_object_new_int(r->width));
     json_object_object_add(o, "height", json_object_new_int(r->height));
+    /* The pixels' shape and the size a player shows (HLS RESOLUTION): the
+     * encoded size unless the job kept the exact shape (exact_shape). */
+    char sar[24];
+    snprintf(sar, sizeof(sar), "%d:%d", r->sar_num, r->sar_den);
+    json_object_object_add(o, "sar", json_object_new_string(sar));
+    json_object_object_add(o, "display_width", json_object_new_int(r->display_width));
+    json_object_object_add(o, "display_height", json_object_new_int(r->display_height));
     json_object_object_add(o, "frame_rate", json_object_new_double(r->frame_rate));
     json_object_object_add(o, "frames", json_object_new_int64(r->frames));
     json_object_object_add(o, "segments", json_object_new_int(r->segments));
@@ -100,6 +108,27 @@ static json_object *audio_json(const ladder_audio_report *a)
     return o;
 }
 
+/* The input's timeline: each discontinuity found and what was done. */
+static json_object *timeline_json(const ladder_report *r)
+{
+    json_object *o = json_object_new_object();
+    json_object *events = json_object_new_array();
+    for (int i = 0; i < r->nb_timeline_events; i++) {
+        const ladder_timeline_event *e = &r->timeline_events[i];
+        json_object *ev = json_object_new_object();
+        json_object_object_add(ev, "kind", json_object_new_string(e->kind));
+        json_object_object_add(ev, "stream", json_object_new_int(e->stream));
+        json_object_object_add(ev, "at", json_object_new_double(e->at));
+        json_object_object_add(ev, "size", json_object_new_double(e->size));
+        json_object_object_add(ev, "action", json_object_new_string(e->action));
+        json_object_array_add(events, ev);
+    }
+    json_object_object_add(o, "events", events);
+    json_object_object_add(o, "events_total", json_object_new_int64(r->timeline_events_total));
+    json_object_object_add(o, "frames_held", json_object_new_int64(r->frames_held));
+    return o;
+}
+
 char *ladder_report_json(const ladder_report *r, const char *input)
 {
     json_object *o = json_object_new_object();
@@ -112,6 +141,7 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(o, "helpers", json_object_new_boolean(r->helpers));
     json_object_object_add(o, "frames_in", json_object_new_int64(r->frames_in));
     json_object_object_add(o, "source_duration", json_object_new_double(r->source_duration));
+    json_object_object_add(o, "timeline", timeline_json(r));
     /* Where the source was decoded, and a switch to the CPU if one happened. */
     json_object *dec = json_object_new_object();
     json_object_object_add(dec, "requested", json_object_new_string(r->decode.requested[0] ? r->decode.requested
@@ -146,6 +176,7 @@ char *ladder_report_json(const ladder_report *r, const char *input)
     json_object_object_add(resume, "segments_kept", json_object_new_int(r->segments_kept));
     json_object_object_add(o, "resume", resume);
     json_object_object_add(o, "deterministic", json_object_new_boolean(r->deterministic));
+    json_object_object_add(o, "exact_shape", json_object_new_boolean(r->exact_shape));
     json_object *rungs = json_object_new_array();
     for (int i = 0; i < r->nb_rungs; i++)
         json_object_array_add(rungs, rung_json(r, &r->rungs[i]));

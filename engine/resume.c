@@ -99,18 +99,21 @@ static char *job_fingerprint(const ladder_session *s)
     free(real);
     add_line(&t, "source %dx%d rotation=%d time_base=%d/%d rate=%d/%d %s", s->src_w, s->src_h, s->rotation,
              s->src_tb.num, s->src_tb.den, s->src_rate.num, s->src_rate.den, s->src_cfr ? "cfr" : "vfr");
-    add_line(&t, "segments %.6f s, parameter sets %s, %s", s->job.segment_seconds,
+    add_line(&t, "segments %.6f s, parameter sets %s, %s, %s", s->job.segment_seconds,
              s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND ? "in band" : "out of band",
-             s->job.deterministic ? "deterministic" : "rate control over finished chunks");
+             s->job.deterministic ? "deterministic" : "rate control over finished chunks",
+             s->job.exact_shape ? "exact shape" : "square pixels");
     for (int i = 0; i < s->nb_rungs; i++) {
         const rung_ctx *r = &s->rungs[i];
         const device_ctx *canon = &s->devices[r->canonical_device];
         const encoder_choice *choice = &canon->choice[r->cfg.codec];
         const rung_device *rd = &r->on_device[r->canonical_device];
+        /* The SAR (job.exact_shape) is in every kept segment's bitstream. */
         add_line(&t,
-                 "rung %s %dx%d %s %d-bit fps=%d/%d crf=%d kbps=%d maxrate=%d bufsize=%d profile=%s "
+                 "rung %s %dx%d sar=%d:%d %s %d-bit fps=%d/%d crf=%d kbps=%d maxrate=%d bufsize=%d profile=%s "
                  "encoder=%s preset=%s codecs=%s configuration=%08" PRIx32,
-                 r->cfg.name, r->width, r->height, ladder_config_codec_name(r->cfg.codec), r->bit_depth,
+                 r->cfg.name, r->width, r->height, r->sar.num, r->sar.den,
+                 ladder_config_codec_name(r->cfg.codec), r->bit_depth,
                  r->frame_rate.num, r->frame_rate.den, r->cfg.rate_mode == LADDER_RATE_CRF ? r->cfg.crf : -1,
                  r->cfg.rate_mode == LADDER_RATE_CRF ? 0 : r->cfg.bitrate_kbps, r->cfg.maxrate_kbps,
                  r->cfg.bufsize_kbps, r->cfg.profile[0] ? r->cfg.profile : "-",

@@ -22,8 +22,12 @@
 #include "input.h"
 #include "outputs.h"
 #include "session_internal.h"
+#include "timeline.h"
 
 #define FRAME_FIFO_CAPACITY 4
+/* The longest hole the video holds a picture over: longer forward jumps are
+ * closed on every stream (timeline.c), so this only bounds the copies. */
+#define TIMELINE_MAX_HOLD_SECONDS 10.0
 
 void ladder_job_defaults(ladder_job *job)
 {
@@ -300,10 +304,10 @@ static int resolve_ladder(ladder_session *s)
         }
         int frame_size = av_image_get_buffer_size(r->pix_fmt, r->width, r->height, 1);
         r->frame_bytes = frame_size > 0 ? (size_t)frame_size : 0;
-        /* Square pixels unless output_size took a box a pixel or two off the
-         * source's shape: then the pixels stretch by that much. */
-        av_reduce(&r->sar.num, &r->sar.den, (int64_t)s->display_w * r->height,
-                  (int64_t)s->display_h * r->width, 65535);
+        /* Square pixels, unless the job keeps the source's exact shape: then
+         * a rung a pixel or two off it has pixels stretched by that much. */
+        ladder_config_rung_sar(s->job.exact_shape, s->display_w, s->display_h, r->width, r->height,
+                               &r->sar.num, &r->sar.den);
         r->frame_rate = s->src_rate;
         r->frames_total = s->frames_estimate;
         if (r->cfg.max_fps > 0 && r->cfg.max_fps < src_fps * 0.999) {
@@ -478,17 +482,15 @@ static int fan_out(ladder_session *s, AVFrame *frame)
 typedef struct pump_state {
     int64_t last_pts;
     bool have_origin;
-    int64_t frames;
+    int64_t frames;               /* decoded source pictures */
+    int64_t held_frames;          /* copies of a picture that cover a gap or the end */
     int64_t dropped;
     int64_t decode_errors;
     int64_t end_pts;              /* end of the last frame, output time */
+    int64_t source_end_pts;       /* ... before the video was held to the audio's end */
+    AVFrame *held;                /* the last picture sent: what a gap shows */
     AVPacket *early_audio[1024];  /* audio read before the first video frame, all streams */
     int nb_early_audio;
-    /* Timestamp discontinuities (see close_discontinuity()), microseconds. */
-    int64_t ts_offset;
-    int64_t last_dts, last_duration;
-    bool have_dts;
-    int64_t discontinuities;
 } pump_state;
 
 /*
@@ -506,6 +508,7 @@ static audio_track *track_of(ladder_session *s, int stream_index)
 
 static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVPacket *pkt)
 {
+    bool jumped = timeline_stream_jumped(s->timeline, pkt->stream_index);
     if (!ps->have_origin) {
         if (ps->nb_early_audio == (int)(sizeof(ps->early_audio) / sizeof(ps->early_audio[0])))
             return 0;
@@ -518,11 +521,11 @@ static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVP
     int err = 0;
     for (int i = 0; i < ps->nb_early_audio; i++) {
         if (!err)
-            err = audio_track_packet(track_of(s, ps->early_audio[i]->stream_index), ps->early_audio[i]);
+            err = audio_track_packet(track_of(s, ps->early_audio[i]->stream_index), ps->early_audio[i], false);
         av_packet_free(&ps->early_audio[i]);
     }
     ps->nb_early_audio = 0;
-    return err ? err : audio_track_packet(track, pkt);
+    return err ? err : audio_track_packet(track, pkt, jumped);
 }
 
 /* --max-duration holds for what is decoded too: a container that claims
@@ -537,15 +540,67 @@ static int check_decoded_duration(ladder_session *s, const pump_state *ps)
     return LADDER_ELIMIT;
 }
 
+/* One picture to every rung, and kept as what a later gap shows. */
+static int send_picture(ladder_session *s, pump_state *ps, AVFrame *frame)
+{
+    ps->last_pts = frame->pts;
+    int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : s->nominal_frame_ticks;
+    ps->end_pts = frame->pts + dur;
+    int err = check_decoded_duration(s, ps);
+    if (!err)
+        err = fan_out(s, frame);
+    if (!err && frame != ps->held) {
+        av_frame_unref(ps->held);
+        err = av_frame_ref(ps->held, frame) < 0 ? LADDER_ENOMEM : 0;
+    }
+    return err;
+}
+
+/*
+ * The video holds its last picture over a hole in the timeline, one copy
+ * per frame of the nominal rate, so that every segment has pictures and
+ * the audio (which gets silence over the same hole) stays in line. The
+ * copies are references to the same buffers, as every fan-out is.
+ */
+static int hold_until(ladder_session *s, pump_state *ps, int64_t pts)
+{
+    if (!ps->held->buf[0])
+        return 0;
+    int64_t step = s->nominal_frame_ticks;
+    int64_t max_frames = (int64_t)ceil(TIMELINE_MAX_HOLD_SECONDS / av_q2d(s->src_tb) / (double)step) + 1;
+    int64_t n = timeline_hold_frames(ps->last_pts, pts, step, s->src_cfr, max_frames);
+    int64_t from = ps->last_pts;
+    for (int64_t k = 1; k <= n; k++) {
+        ps->held->pts = from + k * step;
+        ps->held->pkt_duration = step;
+        int err = send_picture(s, ps, ps->held);
+        if (err)
+            return err;
+        ps->held_frames++;
+    }
+    return 0;
+}
+
+/* A decoded picture's time on the output timeline (source ticks from the
+ * first picture). A source whose timestamps cannot be trusted (an
+ * implausible rate) is timed by picture count at the measured rate. */
+static int64_t picture_time(ladder_session *s, pump_state *ps, const AVFrame *frame)
+{
+    if (s->retime_video)
+        return ps->frames * s->nominal_frame_ticks + (ps->have_origin ? s->origin_pts : 0);
+    int64_t pts = frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE)
+        pts = ps->have_origin ? ps->last_pts + s->nominal_frame_ticks + s->origin_pts : 0;
+    return pts;
+}
+
 static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
 {
     for (;;) {
         int ret = video_decoder_receive(s, frame, &ps->decode_errors);
         if (ret <= 0)
             return ret;
-        int64_t pts = frame->best_effort_timestamp;
-        if (pts == AV_NOPTS_VALUE)
-            pts = ps->have_origin ? ps->last_pts + s->nominal_frame_ticks + s->origin_pts : 0;
+        int64_t pts = picture_time(s, ps, frame);
         if (!ps->have_origin) {
             ps->have_origin = true;
             s->origin_pts = pts;
@@ -559,15 +614,12 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
             continue;
         }
         frame->pts = pts;
-        ps->last_pts = pts;
-        int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : s->nominal_frame_ticks;
-        ps->end_pts = pts + dur;
         ps->frames++;
-        ret = check_decoded_duration(s, ps);
-        if (!ret && s->rotation)
-            ret = rotate_frame(s, frame);
+        ret = s->rotation ? rotate_frame(s, frame) : 0;
         if (!ret)
-            ret = fan_out(s, frame);
+            ret = hold_until(s, ps, pts);
+        if (!ret)
+            ret = send_picture(s, ps, frame);
         av_frame_unref(frame);
         if (ret)
             return ret;
@@ -575,38 +627,93 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
 }
 
 /*
- * A timestamp jump in a format that allows them (MPEG-TS: a spliced or
- * restarted stream) would become a hole in the ladder: the picture before
- * it held for the whole gap, one segment as long as the gap. As FFmpeg's
- * CLI does, a jump of more than 10 s (forward or back) between consecutive
- * packets shifts every later packet of every stream by the same offset,
- * so video and audio stay together and the timeline runs on.
+ * Every packet of the streams ladder uses is put on the one presentation
+ * timeline (engine/timeline.c decides: splices and restarts continue
+ * right after what came before, long forward jumps are closed, on every
+ * stream alike) before it is decoded or copied.
  */
-#define DISCONTINUITY_US (10 * (int64_t)AV_TIME_BASE)
-
-static void close_discontinuity(ladder_session *s, pump_state *ps, AVPacket *pkt)
+static void map_packet(ladder_session *s, AVPacket *pkt)
 {
-    if (!(s->in->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE)
+    if (pkt->stream_index != s->video_stream && !track_of(s, pkt->stream_index))
         return;
     AVRational tb = s->in->streams[pkt->stream_index]->time_base;
-    int64_t offset = av_rescale_q(ps->ts_offset, AV_TIME_BASE_Q, tb);
-    int64_t dts = av_rescale_q(pkt->dts + offset, tb, AV_TIME_BASE_Q);
-    if (ps->have_dts && (dts > ps->last_dts + DISCONTINUITY_US || dts < ps->last_dts - DISCONTINUITY_US)) {
-        /* The packet follows the last one as if there had been no jump. */
-        int64_t target = ps->last_dts + (ps->last_duration > 0 ? ps->last_duration : 1);
-        ps->ts_offset -= dts - target;
-        ps->discontinuities++;
-        offset = av_rescale_q(ps->ts_offset, AV_TIME_BASE_Q, tb);
-        dts = target;
-    }
-    pkt->dts += offset;
+    int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+    int64_t offset_us = timeline_packet(s->timeline, pkt->stream_index,
+                                        ts == AV_NOPTS_VALUE ? TIMELINE_NO_TS
+                                                             : av_rescale_q(ts, tb, AV_TIME_BASE_Q),
+                                        pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, AV_TIME_BASE_Q) : 0);
+    int64_t offset = av_rescale_q(offset_us, AV_TIME_BASE_Q, tb);
+    if (pkt->dts != AV_NOPTS_VALUE)
+        pkt->dts += offset;
     if (pkt->pts != AV_NOPTS_VALUE)
         pkt->pts += offset;
-    if (!ps->have_dts || dts > ps->last_dts) {
-        ps->last_dts = dts;
-        ps->last_duration = pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, AV_TIME_BASE_Q) : 0;
+}
+
+/*
+ * The end of the input: audio that runs past the last picture is kept, and
+ * the video holds its last picture to cover it (the playlists end where
+ * the longest stream does).
+ */
+static int hold_to_audio_end(ladder_session *s, pump_state *ps)
+{
+    ps->source_end_pts = ps->end_pts;
+    double audio_end = 0;
+    for (int k = 0; k < s->nb_audio; k++) {
+        int err = audio_track_drain(s->audio[k].track);
+        if (err) {
+            session_fail(s, err, "audio %s: %s", s->audio[k].dir, ladder_strerror(err));
+            return err;
+        }
+        double end = audio_track_end_seconds(s->audio[k].track);
+        if (end > audio_end)
+            audio_end = end;
     }
-    ps->have_dts = true;
+    if (!ps->have_origin)
+        return 0;
+    int64_t end = (int64_t)llround(audio_end / av_q2d(s->src_tb));
+    /* An audio track usually ends within a frame or two of the video (the
+     * encoder's last frame, muxing habits): that stays as it was, cut with
+     * the last picture. Beyond that the audio is content. */
+    int64_t slack = FFMAX(2 * s->nominal_frame_ticks, (int64_t)llround(0.1 / av_q2d(s->src_tb)));
+    int64_t video_end = ps->end_pts;
+    bool audio_longer = end > video_end + slack;
+    /* A last picture meant to stay for long (a slideshow's) is held frame
+     * by frame too: one picture as long as several segments would make a
+     * segment that long. */
+    int err = hold_until(s, ps, audio_longer ? end : video_end);
+    if (!err && audio_longer && ps->end_pts > video_end)
+        timeline_note(s->timeline, TIMELINE_END_HELD, s->video_stream,
+                      av_rescale_q(video_end, s->src_tb, AV_TIME_BASE_Q),
+                      av_rescale_q(ps->end_pts - video_end, s->src_tb, AV_TIME_BASE_Q));
+    return err;
+}
+
+/* One log line per timeline event, and the events into the report. */
+static void log_timeline(ladder_session *s, const pump_state *ps)
+{
+    const timeline_event *ev;
+    int64_t total;
+    int n = timeline_events(s->timeline, &ev, &total);
+    int64_t origin_us = av_rescale_q(s->origin_pts, s->src_tb, AV_TIME_BASE_Q);
+    for (int i = 0; i < n; i++) {
+        ladder_timeline_event *out = &s->report.timeline_events[i];
+        snprintf(out->kind, sizeof(out->kind), "%s", timeline_event_name(ev[i].kind));
+        snprintf(out->action, sizeof(out->action), "%s", timeline_event_action(ev[i].kind));
+        out->stream = ev[i].stream;
+        /* Events noted after decoding are on the output timeline already. */
+        bool output_time = ev[i].kind == TIMELINE_END_HELD || ev[i].kind == TIMELINE_AUDIO_FORMAT ||
+                           ev[i].kind == TIMELINE_RATE_REPLACED;
+        out->at = (double)(ev[i].at_us - (output_time ? 0 : origin_us)) / 1e6;
+        out->size = (double)ev[i].size_us / 1e6;
+        session_log(s, LADDER_LOG_INFO, "input '%s': event=timeline kind=%s stream=%d at=%.3f size=%.3f: %s",
+                    s->input, out->kind, out->stream, out->at, out->size, out->action);
+    }
+    s->report.nb_timeline_events = n;
+    s->report.timeline_events_total = total;
+    s->report.frames_held = ps->held_frames;
+    if (total > n)
+        session_log(s, LADDER_LOG_INFO, "input '%s': %lld more timeline events not listed", s->input,
+                    (long long)(total - n));
 }
 
 /* Demux and decode the source once; video to the rungs, each audio stream
@@ -615,11 +722,18 @@ static int run_pump(ladder_session *s, pump_state *ps)
 {
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
-    if (!pkt || !frame) {
+    ps->held = av_frame_alloc();
+    timeline_params tp = { .close_gaps = s->job.close_gaps,
+                           .max_hold_us = (int64_t)(TIMELINE_MAX_HOLD_SECONDS * AV_TIME_BASE) };
+    if (!pkt || !frame || !ps->held || timeline_init(&s->timeline, &tp)) {
         av_packet_free(&pkt);
         av_frame_free(&frame);
+        av_frame_free(&ps->held);
         return LADDER_ENOMEM;
     }
+    if (s->retime_video)
+        timeline_note(s->timeline, TIMELINE_RATE_REPLACED, s->video_stream, 0,
+                      (int64_t)llround(1e6 / s->rate_replaced_from));
     int err = 0;
     bool truncated = false;
     while (!err) {
@@ -634,7 +748,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
             truncated = true;     /* read error mid-file: the input is cut off */
             break;
         }
-        close_discontinuity(s, ps, pkt);
+        map_packet(s, pkt);
         if (pkt->stream_index == s->video_stream) {
             err = video_decoder_send(s, pkt, &ps->decode_errors);
             if (!err)
@@ -651,11 +765,14 @@ static int run_pump(ladder_session *s, pump_state *ps)
         if (!err)
             err = receive_frames(s, frame, ps);
     }
+    if (!err && !truncated)
+        err = hold_to_audio_end(s, ps);
     for (int i = 0; i < ps->nb_early_audio; i++)
         av_packet_free(&ps->early_audio[i]);
     ps->nb_early_audio = 0;
     av_packet_free(&pkt);
     av_frame_free(&frame);
+    av_frame_free(&ps->held);
     if (!err && truncated) {
         /* A ladder of the first few seconds of a cut-off file would look
          * like a complete one; refuse it. */
@@ -666,9 +783,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
     if (ps->decode_errors)
         session_log(s, LADDER_LOG_INFO, "input '%s': %lld undecodable video packets skipped",
                     s->input, (long long)ps->decode_errors);
-    if (ps->discontinuities)
-        session_log(s, LADDER_LOG_INFO, "input '%s': %lld timestamp jumps over 10 s closed",
-                    s->input, (long long)ps->discontinuities);
+    log_timeline(s, ps);
     if (ps->dropped)
         session_log(s, LADDER_LOG_WARNING, "input '%s': %lld frames with repeated timestamps dropped",
                     s->input, (long long)ps->dropped);
@@ -792,6 +907,32 @@ static void join_threads(ladder_session *s)
     s->nb_workers = 0;
 }
 
+/*
+ * A source that decoded to much less than its container holds was cut
+ * off or broken: a ladder of its first seconds would pass for the whole.
+ * Fewer pictures alone prove nothing (an edit list hides some, an AVI's
+ * empty frames repeat the one before), so the pictures must also end well
+ * before the time the container says the video lasts.
+ */
+static void check_complete(ladder_session *s, const pump_state *ps)
+{
+    const AVStream *st = s->in->streams[s->video_stream];
+    int64_t declared = st->nb_frames;
+    if (declared <= 0 || ps->frames >= declared * 9 / 10)
+        return;
+    double claimed = 0;
+    if (st->duration > 0)
+        claimed = (double)st->duration * av_q2d(st->time_base);
+    else if (s->in->duration > 0)
+        claimed = (double)s->in->duration / AV_TIME_BASE;
+    double presented = (double)ps->source_end_pts * av_q2d(s->src_tb);
+    if (claimed > 0 && presented >= claimed * 0.9)
+        return;
+    session_fail(s, LADDER_EINPUT_INVALID,
+                 "input '%s': truncated or corrupt: decoded %lld of %lld frames (%.2f of %.2f s)", s->input,
+                 (long long)ps->frames, (long long)declared, presented, claimed);
+}
+
 static void log_plan(ladder_session *s)
 {
     session_log(s, LADDER_LOG_INFO, "input '%s': %dx%d %s %.3f fps %s, %lld frames (estimate)",
@@ -892,13 +1033,10 @@ int ladder_session_run(ladder_session *s)
     join_threads(s);
     if (!s->error_code && atomic_load(&s->stopping))
         return session_stopped(s);
-    int64_t declared = s->in->streams[s->video_stream]->nb_frames;
     if (!s->error_code && ps.frames == 0)
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': no decodable video frames", s->input);
-    else if (!s->error_code && declared > 0 && ps.frames < declared * 9 / 10)
-        session_fail(s, LADDER_EINPUT_INVALID,
-                     "input '%s': truncated or corrupt: decoded %lld of %lld frames",
-                     s->input, (long long)ps.frames, (long long)declared);
+    else if (!s->error_code)
+        check_complete(s, &ps);
     s->report.frames_in = ps.frames;
     s->report.source_duration = (double)ps.end_pts * av_q2d(s->src_tb);
     s->report.memory_budget = (int64_t)s->job.memory_budget;
@@ -993,6 +1131,7 @@ void ladder_session_close(ladder_session *s)
     ladder_frame_pool_close(s->dec_pool);
     pthread_mutex_destroy(&s->dec_pool_lock);
     avformat_close_input(&s->in);
+    timeline_close(s->timeline);
     resume_close(s);
     pthread_mutex_destroy(&s->error_lock);
     pthread_mutex_destroy(&s->progress_lock);

@@ -249,6 +249,9 @@ struct ladder_session {
     int display_w, display_h;     /* after sample aspect ratio */
     int64_t origin_pts;           /* first video pts: output time zero */
     int64_t nominal_frame_ticks;  /* one frame at the nominal rate, in src_tb */
+    bool retime_video;            /* implausible rate: pictures timed by count */
+    double rate_replaced_from;    /* ... the header's rate it replaced */
+    struct timeline *timeline;    /* one presentation timeline (pump thread) */
     int64_t frames_estimate;
     /* The display matrix's rotation, clockwise degrees (0, 90, 180, 270):
      * the pump turns every decoded picture upright (rotate.c) and
@@ -448,8 +451,16 @@ void audio_renditions_close(ladder_session *s);
 /* audio_track.c: one rendition's media, as plan says. dir: absolute. */
 int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st,
                      const ladder_audio_plan *plan, const char *dir);
-/* A packet of the track's source stream, after video time zero is known. */
-int audio_track_packet(audio_track *a, AVPacket *pkt);
+/* A packet of the track's source stream, after video time zero is known;
+ * discontinuity: the timeline found one at this packet (timeline.h). */
+int audio_track_packet(audio_track *a, AVPacket *pkt, bool discontinuity);
+/* End of input: everything decoded and encoded (idempotent); then
+ * end_seconds is where the track's last packet ends, output time. */
+int audio_track_drain(audio_track *a);
+double audio_track_end_seconds(const audio_track *a);
+/* Drains, drops what starts at or after video_end_seconds (a fraction of
+ * a frame: the video is held to the audio's end) and writes the last
+ * segment. */
 int audio_track_finish(audio_track *a, double video_end_seconds);
 void audio_track_close(audio_track *a);
 /* The plan's view of a source stream. */

@@ -42,6 +42,9 @@ typedef struct ladder_audio_request {
     ladder_audio_codec codec;
     int max_channels;             /* 0 = LADDER_AUDIO_MAX_CHANNELS */
     int bitrate_kbps;             /* 0 = ladder_audio_default_kbps() */
+    /* The container lets a stream change its rate or layout, or splice,
+     * mid-stream (MPEG-TS): a copy could not follow, so never copy. */
+    bool source_may_change;
 } ladder_audio_request;
 
 typedef struct ladder_audio_plan {

@@ -86,6 +86,7 @@ typedef struct ladder_job_spec {
     int codec;                    /* ladder_codec; 0 = default */
     double segment_seconds;       /* 0 = default */
     bool deterministic;           /* ladder_job.deterministic */
+    bool exact_shape;             /* ladder_job.exact_shape */
     int64_t max_pixels;           /* limits (ladder_job): 0 = the defaults */
     double max_duration;
     int64_t max_memory;

@@ -281,6 +281,25 @@ typedef struct ladder_job {
      * either way.
      */
     bool deterministic;
+    /*
+     * Every rung keeps the source's exact display shape: a rung whose even
+     * size is a pixel or two off that shape (852x480 from 16:9, 574x240
+     * from 1280x534) gets the sample aspect ratio that stretches it back
+     * (640:639), and the HLS RESOLUTION states the displayed size (width x
+     * SAR rounded). Off (the default): square pixels (1:1) on every rung,
+     * so RESOLUTION, the MPD's @width/@height and the decoded picture are
+     * one size, and the picture's shape is off the source's by what
+     * rounding to even sizes costs (0.2 % at 574x240 from 1280x534).
+     */
+    bool exact_shape;
+    /*
+     * Forward gaps in the input's timestamps (README "Timelines"): off (the
+     * default), a gap of up to 10 s is kept as it is presented, the video
+     * holding its last picture and the audio silent for as long; longer
+     * jumps are closed. On: every forward gap (over 250 ms) is closed on
+     * every stream at once, so the output has no held picture or silence.
+     */
+    bool close_gaps;
 } ladder_job;
 
 #define LADDER_DEFAULT_MAX_PIXELS ((int64_t)4096 * 2304)
@@ -375,6 +394,8 @@ typedef struct ladder_rung_report {
     char device_excluded[LADDER_MAX_DEVICES][192];
     char codecs[64];              /* RFC 6381, from the bitstream */
     int bit_depth;                /* 8 or 10, as encoded */
+    int sar_num, sar_den;         /* sample aspect ratio of the encoded pictures */
+    int display_width, display_height; /* as shown: width x SAR rounded, height */
     ladder_rung_state state;
 } ladder_rung_report;
 
@@ -408,6 +429,18 @@ typedef struct ladder_audio_report {
     int segments;
 } ladder_audio_report;
 
+/* What the input's timeline held and what was done about it (engine/
+ * timeline.h): one entry per discontinuity found, in input order. */
+#define LADDER_MAX_TIMELINE_EVENTS 32
+typedef struct ladder_timeline_event {
+    char kind[24];                /* gap, jump_forward, jump_back, out_of_line,
+                                   * audio_format, audio_past_video, frame_rate */
+    int stream;                   /* input stream index */
+    double at;                    /* output time, seconds */
+    double size;                  /* seconds: the jump (signed), gap or hold */
+    char action[64];
+} ladder_timeline_event;
+
 typedef struct ladder_report {
     int nb_rungs;
     ladder_rung_report rungs[LADDER_MAX_RUNGS];
@@ -417,6 +450,10 @@ typedef struct ladder_report {
     int nb_audio;
     ladder_audio_report audio[LADDER_MAX_AUDIO];
     int64_t frames_in;            /* decoded source frames */
+    int64_t frames_held;          /* copies of a picture over gaps and to the audio's end */
+    int nb_timeline_events;       /* in timeline_events (the first ones) */
+    int64_t timeline_events_total;
+    ladder_timeline_event timeline_events[LADDER_MAX_TIMELINE_EVENTS];
     /* Decoding: the device asked for and used, and a switch to the CPU
      * decoder if a hardware error forced one (at frame decode_frames_device:
      * the device decodes nothing after it). */
@@ -448,6 +485,7 @@ typedef struct ladder_report {
     bool resumed;
     int segments_kept;
     bool deterministic;           /* job.deterministic */
+    bool exact_shape;             /* job.exact_shape */
 } ladder_report;
 
 typedef struct ladder_session ladder_session;

@@ -74,6 +74,8 @@ typedef struct ladder_file_options {
     bool has_audio_channels;
     ladder_parameter_sets parameter_sets; /* "parameter_sets": "out-of-band" | "in-band" */
     bool has_parameter_sets;
+    bool exact_shape;             /* "exact_shape": true | false (ladder_job.exact_shape) */
+    bool has_exact_shape;
 } ladder_file_options;
 
 /* A size in bytes: 1048576, 512M, 2G, 1.5GiB, 1T (binary units, optional
@@ -104,7 +106,8 @@ int ladder_config_parse_audio_channels(const char *text, int *out, char *err, si
  *                  "codec": "hevc" }, ... ],
  *     "codec": "h264",                 (optional: rungs without "codec")
  *     "audio": "all", "audio_codec": "aac", "audio_channels": 2, (optional)
- *     "parameter_sets": "in-band" }    (optional)
+ *     "parameter_sets": "in-band",     (optional)
+ *     "exact_shape": true }            (optional; default false)
  * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
  * mode. Unknown keys are an error (typos must not pass silently). A rung's
  * "codec" is kept in the rung; the top-level one goes to opts (a rung that
@@ -144,6 +147,21 @@ int ladder_config_default_ladder(int src_w, int src_h, ladder_rung **rungs,
  */
 int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h,
                               int *out_w, int *out_h);
+
+/*
+ * Sample aspect ratio of a rung of out_w x out_h made from a source of
+ * display size src_w x src_h (ladder_job.exact_shape): 1:1 unless
+ * exact_shape, then the ratio that stretches the rung back to the source's
+ * exact shape (852x480 from 1920x1080: 640:639), reduced, terms at most
+ * 4096 (what libx264 keeps). Any size <= 0: 1:1.
+ */
+void ladder_config_rung_sar(bool exact_shape, int src_w, int src_h, int out_w, int out_h,
+                            int *sar_num, int *sar_den);
+
+/* Width of width pixels shown at sar_num:sar_den, rounded to the nearest
+ * pixel (half up): what a player displays, and HLS's RESOLUTION. A SAR
+ * with a term <= 0 counts as 1:1. */
+int ladder_config_display_width(int width, int sar_num, int sar_den);
 
 /*
  * Check a resolved ladder: 1..LADDER_MAX_RUNGS rungs, positive bitrates or
