@@ -41,7 +41,14 @@ static void encode_usage(FILE *out)
         "  --rung WxH:RATE[:key=value...]  add a rung; repeatable. W or H may be empty\n"
         "                     (x720:3000k). RATE: 3000k, 3M or crfN. Keys: maxrate,\n"
         "                     bufsize, fps (max frame rate), profile, name.\n"
-        "                     Sizes are bounding boxes: aspect kept, even, no upscaling.\n"
+        "                     Sizes are bounding boxes: aspect kept, even, no upscaling,\n"
+        "                     square pixels (an even size may be a pixel or two off the\n"
+        "                     source's shape)\n"
+        "  --exact-shape      keep the source's exact shape instead: a rung whose even\n"
+        "                     size is a pixel or two off it gets the sample aspect ratio\n"
+        "                     that stretches it back (852x480 from 16:9: 640:639), and\n"
+        "                     HLS RESOLUTION states the size shown (also \"exact_shape\":\n"
+        "                     true in a --ladder file)\n"
         "  --ladder FILE      JSON ladder file (see samples/ladders/)\n"
         "  --segment SECONDS  segment length, snapped to whole frames (default 2)\n"
         "  --codec NAME       h264 (libx264, avc1; default), hevc (libx265, hvc1) or\n"
@@ -151,7 +158,7 @@ enum {
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
     OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION, OPT_MAX_MEMORY,
-    OPT_RESUME, OPT_DETERMINISTIC,
+    OPT_RESUME, OPT_DETERMINISTIC, OPT_EXACT_SHAPE,
 };
 
 static const struct option encode_options[] = {
@@ -185,6 +192,7 @@ static const struct option encode_options[] = {
     { "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
     { "resume", no_argument, NULL, OPT_RESUME },
     { "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
+    { "exact-shape", no_argument, NULL, OPT_EXACT_SHAPE },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -303,6 +311,7 @@ static int encode_main(int argc, char **argv, stop_watch *watch)
     bool codec_given = false;
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
     bool parameter_sets_given = false;
+    bool exact_shape_given = false;
     encode_slots_options slot_opts = { 0 };
     const char *decode_request = NULL;
     /* Host configuration (default < file < environment) before the flags,
@@ -423,6 +432,10 @@ static int encode_main(int argc, char **argv, stop_watch *watch)
         case OPT_NO_HELPERS: job.helpers = false; break;
         case OPT_RESUME: job.resume = LADDER_RESUME_ON; break;
         case OPT_DETERMINISTIC: job.deterministic = true; break;
+        case OPT_EXACT_SHAPE:
+            job.exact_shape = true;
+            exact_shape_given = true;
+            break;
         case OPT_HOST_CPU_SLOTS:
             if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
                 fprintf(stderr, "ladder: --host-cpu-slots '%s': expected a slot count between 1 and 4096\n",
@@ -545,6 +558,8 @@ static int encode_main(int argc, char **argv, stop_watch *watch)
             job.audio_codec = file_opts.audio_codec;
         if (!audio_channels_given && file_opts.has_audio_channels)
             job.audio_channels = file_opts.audio_channels;
+        if (!exact_shape_given && file_opts.has_exact_shape)
+            job.exact_shape = file_opts.exact_shape;
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }

@@ -49,6 +49,8 @@ struct audio_track {
     AVChannelLayout in_layout;
     bool drained;
     bool resync;                  /* the timeline found a discontinuity: follow closely */
+    bool copy_started;            /* copy: copy_end is where the last packet ends (out_tb) */
+    int64_t copy_end;
     AVFrame *frame;               /* decode scratch */
     AVRational out_tb;
     bool have_origin;
@@ -489,6 +491,105 @@ static int decode_and_encode(audio_track *a, const AVPacket *pkt)
     }
 }
 
+/*
+ * Silence for a copied track: packets of the track's own codec, rate and
+ * layout from an encoder opened the first time a gap needs them. A
+ * decoder set up for the source's configuration decodes them (same object
+ * type, rate and channels: the sample entry stays the source's).
+ */
+static int open_silence_encoder(audio_track *a)
+{
+    const AVCodecParameters *par = a->in_st->codecpar;
+    const AVCodec *codec = a->plan.codec == LADDER_AUDIO_OPUS ? avcodec_find_encoder_by_name("libopus")
+                                                             : avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (!codec)
+        return LADDER_ECODEC;
+    a->enc = avcodec_alloc_context3(codec);
+    if (!a->enc)
+        return LADDER_ENOMEM;
+    a->enc->sample_rate = par->sample_rate;
+    a->enc->sample_fmt = encoder_sample_fmt(codec);
+    if (av_channel_layout_copy(&a->enc->ch_layout, &par->ch_layout) < 0)
+        return LADDER_ENOMEM;
+    if (a->enc->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&a->enc->ch_layout, par->ch_layout.nb_channels);
+    a->enc->bit_rate = 32000 * par->ch_layout.nb_channels;
+    a->enc->time_base = (AVRational){ 1, par->sample_rate };
+    if (a->plan.codec == LADDER_AUDIO_AAC)
+        a->enc->profile = FF_PROFILE_AAC_LOW;
+    return avcodec_open2(a->enc, codec, NULL) < 0 ? LADDER_EENCODER : 0;
+}
+
+/* Silent packets from `from` for `count` frames (out_tb ticks each `step`). */
+static int copy_silence(audio_track *a, int64_t from, int64_t count, int64_t step)
+{
+    if (!a->enc) {
+        int err = open_silence_encoder(a);
+        if (err)
+            return err;
+    }
+    AVFrame *f = av_frame_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    int err = f && pkt ? 0 : LADDER_ENOMEM;
+    if (!err) {
+        f->nb_samples = a->enc->frame_size > 0 ? a->enc->frame_size : 1024;
+        f->format = a->enc->sample_fmt;
+        f->sample_rate = a->enc->sample_rate;
+        if (av_channel_layout_copy(&f->ch_layout, &a->enc->ch_layout) < 0 || av_frame_get_buffer(f, 0) < 0)
+            err = LADDER_ENOMEM;
+        else
+            av_samples_set_silence(f->extended_data, 0, f->nb_samples, f->ch_layout.nb_channels, f->format);
+    }
+    /* Every packet of silence is silence, priming included: take them as
+     * they come and time them ourselves. */
+    for (int64_t made = 0; !err && made < count;) {
+        if (avcodec_send_frame(a->enc, f) < 0) {
+            err = LADDER_EENCODER;
+            break;
+        }
+        while (!err && made < count && avcodec_receive_packet(a->enc, pkt) == 0) {
+            pkt->pts = pkt->dts = from + made * step;
+            pkt->duration = step;
+            err = emit(a, pkt);
+            av_packet_unref(pkt);
+            made++;
+        }
+    }
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    return err;
+}
+
+/*
+ * A copied track cannot resample or trim inside a packet, so it follows
+ * its timestamps by whole packets: a gap of more than half a packet is
+ * filled with silent ones, and a packet that starts more than half a
+ * packet before the end of the last one (a splice's overlap) is left out
+ * (returns 1).
+ */
+static int copy_follow(audio_track *a, AVPacket *pkt)
+{
+    if (pkt->pts == AV_NOPTS_VALUE || pkt->pts < 0)
+        return 0;
+    int rate = a->in_st->codecpar->sample_rate > 0 ? a->in_st->codecpar->sample_rate : 48000;
+    int samples = a->plan.codec == LADDER_AUDIO_OPUS ? 960 : 1024;
+    int64_t step = pkt->duration > 0 ? pkt->duration
+                                     : av_rescale_q(samples, (AVRational){ 1, rate }, a->out_tb);
+    if (step <= 0)
+        step = 1;
+    int err = 0;
+    if (a->copy_started) {
+        int64_t off = pkt->pts - a->copy_end;
+        if (2 * off < -step)
+            return 1;
+        if (2 * off > step)
+            err = copy_silence(a, a->copy_end, (off + step / 2) / step, step);
+    }
+    a->copy_started = true;
+    a->copy_end = pkt->pts + step;
+    return err;
+}
+
 int audio_track_packet(audio_track *a, AVPacket *pkt, bool discontinuity)
 {
     if (discontinuity)
@@ -508,7 +609,11 @@ int audio_track_packet(audio_track *a, AVPacket *pkt, bool discontinuity)
         return LADDER_ENOMEM;
     if (copy->pts != AV_NOPTS_VALUE)
         copy->pts -= a->origin;
-    int err = emit(a, copy);
+    int err = copy_follow(a, copy);
+    if (err == 1)
+        err = 0;                  /* overlapped what is there: left out */
+    else if (!err)
+        err = emit(a, copy);
     av_packet_free(&copy);
     return err;
 }

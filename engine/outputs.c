@@ -28,6 +28,23 @@
 /* HLS VIDEO-RANGE of the ladder: every rung carries the source's transfer
  * characteristics (encoder_backend.c), so PQ and HLG sources are HDR
  * renditions; anything else is SDR, the attribute's default, left out. */
+/*
+ * A manifest writer refuses (LADDER_EINVAL) only values that cannot be
+ * written: a segment of no length, a rate that is no number. ladder made
+ * them from the input's timing, so that is a problem of the input (exit 4,
+ * naming it), not of the command line.
+ */
+static int manifest_failed(ladder_session *s, int err, const char *what)
+{
+    if (err == LADDER_EINVAL) {
+        session_fail(s, LADDER_EINPUT_INVALID, "input '%s': %s: its timing gives values no manifest can carry",
+                     s->input, what);
+        return LADDER_EINPUT_INVALID;
+    }
+    session_fail(s, err, "%s: %s", what, ladder_strerror(err));
+    return err;
+}
+
 static const char *video_range(const ladder_session *s)
 {
     switch (s->src_trc) {
@@ -107,8 +124,9 @@ static int write_media_playlist(ladder_session *s, const char *dir,
     int err = ladder_hls_media_playlist("init.mp4", list, (size_t)nb, &text);
     free(list);
     if (err) {
-        session_fail(s, err, "playlist for '%s': %s", dir, ladder_strerror(err));
-        return err;
+        char what[PATH_MAX + 32];
+        snprintf(what, sizeof(what), "playlist for '%s'", dir);
+        return manifest_failed(s, err, what);
     }
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/index.m3u8", dir);
@@ -150,8 +168,9 @@ static int write_iframe_playlist(ladder_session *s, rung_ctx *r, int64_t *bandwi
     int err = ladder_hls_iframe_playlist("init.mp4", list, (size_t)r->nb_segments, &text);
     free(list);
     if (err) {
-        session_fail(s, err, "rung %s: I-frame playlist: %s", r->cfg.name, ladder_strerror(err));
-        return err;
+        char what[128];
+        snprintf(what, sizeof(what), "rung %s: I-frame playlist", r->cfg.name);
+        return manifest_failed(s, err, what);
     }
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/iframes.m3u8", r->dir);
@@ -259,10 +278,8 @@ static int write_hls(ladder_session *s, const measured *m)
     }
     char *text = NULL;
     int err = ladder_hls_master_playlist(variants, (size_t)s->nb_rungs, audio, (size_t)s->nb_audio, &text);
-    if (err) {
-        session_fail(s, err, "master playlist: %s", ladder_strerror(err));
-        return err;
-    }
+    if (err)
+        return manifest_failed(s, err, "master playlist");
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/master.m3u8", s->output_dir);
     err = write_text(s, path, text);
@@ -412,7 +429,7 @@ static int write_dash(ladder_session *s, const measured *m)
     if (!err) {
         err = ladder_dash_mpd(video, (size_t)s->nb_rungs, audio, (size_t)s->nb_audio, &text);
         if (err)
-            session_fail(s, err, "DASH manifest: %s", ladder_strerror(err));
+            err = manifest_failed(s, err, "DASH manifest");
     }
     if (!err) {
         char path[PATH_MAX + 32];

@@ -100,6 +100,7 @@ int job_run_ladder(job_ctx *c)
     job.max_duration = s->max_duration;
     job.max_memory = (size_t)s->max_memory;
     job.deterministic = s->deterministic;
+    job.exact_shape = s->exact_shape;
     /* An earlier attempt's directory: keep what it finished, if it was
      * made for this same job (a changed spec starts over). */
     job.resume = c->dir_adopted ? LADDER_RESUME_IF_SAME_JOB : LADDER_RESUME_OFF;

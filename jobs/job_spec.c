@@ -37,7 +37,7 @@ static const char *const type_keys[][16] = {
                              "loudness", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_TRIM] = { "in", "out", "mode", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", "max_pixels",
-                            "max_duration", "max_memory", "deterministic", NULL },
+                            "max_duration", "max_memory", "deterministic", "exact_shape", NULL },
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -365,6 +365,7 @@ static int parse_type_options(json_object *root, ladder_job_spec *s, char *err, 
         }
         TRY(get_number(root, "segment_seconds", 0.5, 60, &s->segment_seconds, &given, err, n));
         TRY(get_bool(root, "deterministic", &s->deterministic, err, n));
+        TRY(get_bool(root, "exact_shape", &s->exact_shape, err, n));
         /* The limits of `ladder encode` (README "Security and limits"). */
         double pixels = 0;
         TRY(get_number(root, "max_pixels", 1, 1e12, &pixels, &given, err, n));

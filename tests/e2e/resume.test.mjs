@@ -293,12 +293,25 @@ describe('stop and resume', () => {
     assert.equal(refused.code, 15, describeRun(refused));
     const lines = stderrLines(refused.stderr);
     assert.equal(lines.length, 1, refused.stderr);
-    assert.match(lines[0], /^ladder: output '.*other-job': cannot resume: it was made for another job: 'rung 360p 640x360 h264 8-bit fps=30\/1 crf=28 .*' became 'rung 360p 640x360 h264 8-bit fps=30\/1 crf=26 .*'$/);
+    assert.match(lines[0], /^ladder: output '.*other-job': cannot resume: it was made for another job: 'rung 360p 640x360 sar=1:1 h264 8-bit fps=30\/1 crf=28 .*' became 'rung 360p 640x360 sar=1:1 h264 8-bit fps=30\/1 crf=26 .*'$/);
     assert.deepEqual(hashTree(out), before, 'a refused resume changed the output');
     assert.ok(journal.equals(fs.readFileSync(path.join(out, '.ladder-resume'))), 'a refused resume changed the journal');
     // Without --resume the new job simply starts over, and owns the directory.
     const fresh = await encode(src.path, out, other);
     assert.equal(fresh.code, 0, describeRun(fresh));
     assert.equal(report(out).resume.resumed, false);
+  });
+
+  it('the pixels\' shape is part of the job: square pixels resumed with --exact-shape is refused (exit 15)', async () => {
+    const out = path.join(work, 'other-shape');
+    const r = await interrupted(src.path, out, [[Math.round(referenceMs * 0.5), 'SIGINT']]);
+    assert.ok(r.code === 14 || r.code === 0, describeRun(r));
+    const before = hashTree(out);
+    const refused = await encode(src.path, out, [...LADDER, '--exact-shape', '--resume']);
+    assert.equal(refused.code, 15, describeRun(refused));
+    const lines = stderrLines(refused.stderr);
+    assert.equal(lines.length, 1, refused.stderr);
+    assert.match(lines[0], /cannot resume: it was made for another job: 'segments .*, square pixels' became 'segments .*, exact shape'$/);
+    assert.deepEqual(hashTree(out), before, 'a refused resume changed the output');
   });
 });

@@ -172,7 +172,7 @@ def text_seeds():
         put("fuzz_ladder_config", name, open(os.path.join(samples, "ladders", name), "rb").read())
     put("fuzz_ladder_config", "options.json",
         '{"segment_seconds": 2.002, "format": ["hls", "dash"], "codec": "hevc", "audio": "first",\n'
-        ' "audio_codec": "opus", "audio_channels": 6, "parameter_sets": "in-band",\n'
+        ' "audio_codec": "opus", "audio_channels": 6, "parameter_sets": "in-band", "exact_shape": true,\n'
         ' "rungs": [{"name": "720p", "width": 1280, "height": 720, "bitrate": 3000, "max_fps": 29.97,\n'
         '            "profile": "main10", "codec": "hevc", "bit_depth": 10},\n'
         '           {"height": 360, "crf": 28, "maxrate": "900k", "profile": "baseline", "codec": "h264"}]}\n')

@@ -146,9 +146,14 @@ static void ladder_type(void **state)
     assert_int_equal(s->codec, LADDER_CODEC_H264);
     assert_true(s->segment_seconds == 4);
     assert_false(s->deterministic);
+    assert_false(s->exact_shape);
     ladder_job_spec_free(s);
     s = parse_ok("{\"type\":\"ladder\"," BASE ",\"deterministic\":true}");
     assert_true(s->deterministic);
+    ladder_job_spec_free(s);
+    s = parse_ok("{\"type\":\"ladder\"," BASE ",\"exact_shape\":true}");
+    assert_true(s->exact_shape);
+    assert_false(s->deterministic);
     ladder_job_spec_free(s);
 }
 
@@ -194,6 +199,8 @@ static void errors_name_the_key(void **state)
     parse_bad("{\"type\":\"ladder\"," BASE ",\"format\":\"smooth\"}", "\"format\"");
     parse_bad("{\"type\":\"ladder\"," BASE ",\"deterministic\":1}", "\"deterministic\" must be true or false");
     parse_bad("{\"type\":\"proxy\"," BASE ",\"deterministic\":true}", "\"deterministic\"");
+    parse_bad("{\"type\":\"ladder\"," BASE ",\"exact_shape\":\"yes\"}", "\"exact_shape\" must be true or false");
+    parse_bad("{\"type\":\"conform\"," BASE ",\"exact_shape\":true}", "\"exact_shape\"");
     parse_bad("{\"type\":\"ladder\"," BASE ",\"codec\":\"vp9\"}", "\"codec\"");
     parse_bad("{\"type\":\"ladder\"," BASE ",\"segment_seconds\":100}", "\"segment_seconds\"");
     parse_bad("{\"type\":\"proxy\"," BASE ",\"url_allow\":\"https://x/\"}", "\"url_allow\"");

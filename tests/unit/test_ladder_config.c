@@ -373,6 +373,73 @@ static void test_output_size(void **state)
     assert_int_equal(ladder_config_output_size(NULL, 1920, 1080, &w, &h), LADDER_EINVAL);
 }
 
+/* ---- sample aspect ratio ------------------------------------------------ */
+
+static void assert_sar(bool exact, int src_w, int src_h, int w, int h, int num, int den)
+{
+    int n = -1, d = -1;
+    ladder_config_rung_sar(exact, src_w, src_h, w, h, &n, &d);
+    if (n != num || d != den)
+        fail_msg("%dx%d from %dx%d%s: SAR %d:%d, expected %d:%d", w, h, src_w, src_h,
+                 exact ? " (exact shape)" : "", n, d, num, den);
+}
+
+/* Square pixels unless the job keeps the exact shape (issue 15: hls.js saw
+ * 575x240 pictures on a level that said 574x240). */
+static void test_rung_sar(void **state)
+{
+    (void)state;
+    assert_sar(false, 1920, 1080, 852, 480, 1, 1);
+    assert_sar(false, 1280, 534, 574, 240, 1, 1);
+    assert_sar(false, 1024, 576, 852, 480, 1, 1);   /* anamorphic 720x576 at 64:45, displayed */
+    assert_sar(true, 1920, 1080, 852, 480, 640, 639);
+    assert_sar(true, 1024, 576, 852, 480, 640, 639);
+    assert_sar(true, 1920, 1080, 1280, 720, 1, 1); /* an exact fit needs no stretch */
+    assert_sar(true, 1280, 534, 1150, 480, 2048, 2047);
+    /* 25600:25543 exactly; libx264 keeps terms up to 4096, so the nearest
+     * such ratio, which the bitstream, 'pasp' and @sar then all state. */
+    assert_sar(true, 1280, 534, 574, 240, 3593, 3585);
+    assert_sar(true, 1280, 534, 862, 360, 2810, 2807);
+    /* Nothing to measure: square. */
+    assert_sar(true, 0, 1080, 852, 480, 1, 1);
+    assert_sar(true, 1920, 1080, 852, -2, 1, 1);
+
+    /* Shown width = width x SAR, rounded half up: HLS RESOLUTION. */
+    assert_int_equal(ladder_config_display_width(852, 640, 639), 853);
+    assert_int_equal(ladder_config_display_width(574, 3593, 3585), 575);
+    assert_int_equal(ladder_config_display_width(1150, 2048, 2047), 1151);
+    assert_int_equal(ladder_config_display_width(640, 1, 1), 640);
+    assert_int_equal(ladder_config_display_width(3, 1, 2), 2);
+    assert_int_equal(ladder_config_display_width(720, 16, 15), 768);
+    assert_int_equal(ladder_config_display_width(852, 0, 0), 852);
+
+    /* Property over sources and default-ladder heights: by default the shown
+     * size is the encoded one; with the exact shape it is the source's
+     * shape at the rung's height to the pixel, and never a stretch of more
+     * than the 2 px output_size allows. */
+    static const int sources[][2] = { { 1920, 1080 }, { 1280, 534 }, { 1024, 576 }, { 768, 576 },
+                                      { 1921, 1081 }, { 3840, 1600 }, { 1080, 1920 }, { 853, 480 } };
+    static const int heights[] = { 1080, 720, 480, 360, 240, 180, 90 };
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+        for (size_t k = 0; k < sizeof(heights) / sizeof(heights[0]); k++) {
+            int sw = sources[i][0], sh = sources[i][1], w, h, n, d;
+            ladder_rung r = { .height = heights[k] };
+            assert_int_equal(ladder_config_output_size(&r, sw, sh, &w, &h), 0);
+            ladder_config_rung_sar(false, sw, sh, w, h, &n, &d);
+            assert_int_equal(n, 1);
+            assert_int_equal(d, 1);
+            assert_int_equal(ladder_config_display_width(w, n, d), w);
+            ladder_config_rung_sar(true, sw, sh, w, h, &n, &d);
+            assert_true(n >= 1 && n <= 4096 && d >= 1 && d <= 4096);
+            double exact_w = (double)sw * h / sh;
+            int shown = ladder_config_display_width(w, n, d);
+            if (fabs(shown - exact_w) > 0.5 + 1e-3 || abs(shown - w) > 2)
+                fail_msg("%dx%d from %dx%d at %d:%d shows %d wide, the source's shape is %.2f", w, h, sw, sh,
+                         n, d, shown, exact_w);
+        }
+    }
+}
+
 /* ---- default ladder ----------------------------------------------------- */
 
 static void assert_default_rung(const ladder_rung *r, int height, int kbps)
@@ -1011,6 +1078,25 @@ static void test_codecs(void **state)
     free(rungs);
     assert_contains(load_fails("{\"parameter_sets\": \"inband\", \"rungs\":[{\"height\":720,\"bitrate\":500}]}",
                                LADDER_ECONFIG), "parameter_sets: expected \"out-of-band\" or \"in-band\"");
+
+    /* "exact_shape": a boolean; absent, the job's default (square pixels). */
+    assert_false(opts.has_exact_shape);
+    path = write_tmp("codec.json", "{\"exact_shape\": true, \"rungs\": [ {\"height\": 480, \"bitrate\": 900} ]}");
+    rungs = NULL;
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_true(opts.has_exact_shape);
+    assert_true(opts.exact_shape);
+    free(rungs);
+    path = write_tmp("codec.json", "{\"exact_shape\": false, \"rungs\": [ {\"height\": 480, \"bitrate\": 900} ]}");
+    rungs = NULL;
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_true(opts.has_exact_shape);
+    assert_false(opts.exact_shape);
+    free(rungs);
+    assert_contains(load_fails("{\"exact_shape\": 1, \"rungs\":[{\"height\":720,\"bitrate\":500}]}",
+                               LADDER_ECONFIG), "exact_shape: expected true or false");
+    assert_contains(load_fails("{\"exact-shape\": true, \"rungs\":[{\"height\":720,\"bitrate\":500}]}",
+                               LADDER_ECONFIG), "unknown key 'exact-shape'");
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"bit_depth\":12}]}",
                                LADDER_ECONFIG), "bit_depth");
 
@@ -1134,6 +1220,7 @@ int main(void)
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_spec_null_args),
         cmocka_unit_test(test_output_size),
+        cmocka_unit_test(test_rung_sar),
         cmocka_unit_test(test_default_ladder),
         cmocka_unit_test(test_validate_fills),
         cmocka_unit_test(test_validate_errors),
