@@ -49,6 +49,10 @@ static void encode_usage(FILE *out)
         "                     that stretches it back (852x480 from 16:9: 640:639), and\n"
         "                     HLS RESOLUTION states the size shown (also \"exact_shape\":\n"
         "                     true in a --ladder file)\n"
+        "  --gaps hold|close  a forward gap of up to 10 s in the input's timestamps:\n"
+        "                     hold (default) keeps it, the picture held and the audio\n"
+        "                     silent; close removes it on every stream (also \"gaps\"\n"
+        "                     in a --ladder file; README \"Timelines\")\n"
         "  --ladder FILE      JSON ladder file (see samples/ladders/)\n"
         "  --segment SECONDS  segment length, snapped to whole frames (default 2)\n"
         "  --codec NAME       h264 (libx264, avc1; default), hevc (libx265, hvc1) or\n"
@@ -158,7 +162,7 @@ enum {
     OPT_CODEC, OPT_PARAMETER_SETS, OPT_AUDIO, OPT_AUDIO_CODEC, OPT_AUDIO_CHANNELS, OPT_HOST_CPU_SLOTS,
     OPT_NO_WAIT, OPT_PRIORITY, OPT_CONFIG, OPT_WHEN_BUSY,
     OPT_ALLOW_PROTOCOLS, OPT_ALLOW_PLAYLISTS, OPT_MAX_PIXELS, OPT_MAX_DURATION, OPT_MAX_MEMORY,
-    OPT_RESUME, OPT_DETERMINISTIC, OPT_EXACT_SHAPE,
+    OPT_RESUME, OPT_DETERMINISTIC, OPT_EXACT_SHAPE, OPT_GAPS,
 };
 
 static const struct option encode_options[] = {
@@ -193,6 +197,7 @@ static const struct option encode_options[] = {
     { "resume", no_argument, NULL, OPT_RESUME },
     { "deterministic", no_argument, NULL, OPT_DETERMINISTIC },
     { "exact-shape", no_argument, NULL, OPT_EXACT_SHAPE },
+    { "gaps", required_argument, NULL, OPT_GAPS },
     { "test-invariant-fault", required_argument, NULL, OPT_FAULT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
@@ -312,6 +317,7 @@ static int encode_main(int argc, char **argv, stop_watch *watch)
     bool audio_mode_given = false, audio_codec_given = false, audio_channels_given = false;
     bool parameter_sets_given = false;
     bool exact_shape_given = false;
+    bool gaps_given = false;
     encode_slots_options slot_opts = { 0 };
     const char *decode_request = NULL;
     /* Host configuration (default < file < environment) before the flags,
@@ -435,6 +441,13 @@ static int encode_main(int argc, char **argv, stop_watch *watch)
         case OPT_EXACT_SHAPE:
             job.exact_shape = true;
             exact_shape_given = true;
+            break;
+        case OPT_GAPS:
+            if (ladder_config_parse_gaps(optarg, &job.close_gaps)) {
+                fprintf(stderr, "ladder: --gaps '%s': expected hold or close\n", optarg);
+                return 2;
+            }
+            gaps_given = true;
             break;
         case OPT_HOST_CPU_SLOTS:
             if (encode_slots_parse_capacity(optarg, &slot_opts.host_cpu_slots)) {
@@ -560,6 +573,8 @@ static int encode_main(int argc, char **argv, stop_watch *watch)
             job.audio_channels = file_opts.audio_channels;
         if (!exact_shape_given && file_opts.has_exact_shape)
             job.exact_shape = file_opts.exact_shape;
+        if (!gaps_given && file_opts.has_gaps)
+            job.close_gaps = file_opts.close_gaps;
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }

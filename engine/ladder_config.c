@@ -1179,6 +1179,13 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                 return LADDER_ECONFIG;
             }
             opts->has_parameter_sets = true;
+        } else if (!strcmp(key, "gaps")) {
+            const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+            if (ladder_config_parse_gaps(text, &opts->close_gaps)) {
+                snprintf(why, size, "gaps: expected \"hold\" or \"close\"");
+                return LADDER_ECONFIG;
+            }
+            opts->has_gaps = true;
         } else if (!strcmp(key, "exact_shape")) {
             if (!json_object_is_type(v, json_type_boolean)) {
                 snprintf(why, size, "exact_shape: expected true or false");
@@ -1189,7 +1196,7 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
         } else {
             snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
                      "\"segment_seconds\", \"format\", \"codec\", \"audio\", \"audio_codec\", "
-                     "\"audio_channels\", \"parameter_sets\", \"exact_shape\")", quote_str(key).s);
+                     "\"audio_channels\", \"parameter_sets\", \"exact_shape\", \"gaps\")", quote_str(key).s);
             return LADDER_ECONFIG;
         }
     }
@@ -1391,6 +1398,19 @@ int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h, int *o
  * 38359 for 862x360 from 1280x534) would leave the MPD's @sar and the
  * 'pasp' box stating another ratio than the bitstream (2810:2807).
  */
+int ladder_config_parse_gaps(const char *text, bool *close_gaps)
+{
+    if (!text || !close_gaps)
+        return LADDER_ECONFIG;
+    if (!strcmp(text, "hold"))
+        *close_gaps = false;
+    else if (!strcmp(text, "close"))
+        *close_gaps = true;
+    else
+        return LADDER_ECONFIG;
+    return 0;
+}
+
 void ladder_config_rung_sar(bool exact_shape, int src_w, int src_h, int out_w, int out_h,
                             int *sar_num, int *sar_den)
 {

@@ -101,6 +101,7 @@ int job_run_ladder(job_ctx *c)
     job.max_memory = (size_t)s->max_memory;
     job.deterministic = s->deterministic;
     job.exact_shape = s->exact_shape;
+    job.close_gaps = s->close_gaps;
     /* An earlier attempt's directory: keep what it finished, if it was
      * made for this same job (a changed spec starts over). */
     job.resume = c->dir_adopted ? LADDER_RESUME_IF_SAME_JOB : LADDER_RESUME_OFF;

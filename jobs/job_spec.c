@@ -37,7 +37,7 @@ static const char *const type_keys[][16] = {
                              "loudness", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_TRIM] = { "in", "out", "mode", "bitrate", "crf", "audio_bitrate", "preset", NULL },
     [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", "max_pixels",
-                            "max_duration", "max_memory", "deterministic", "exact_shape", NULL },
+                            "max_duration", "max_memory", "deterministic", "exact_shape", "gaps", NULL },
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -103,6 +103,18 @@ static int get_bool(json_object *root, const char *key, bool *out, char *err, si
     if (!json_object_is_type(v, json_type_boolean))
         return fail(err, n, "job spec: \"%s\" must be true or false", key);
     *out = json_object_get_boolean(v);
+    return 0;
+}
+
+/* "gaps": "hold" | "close" (ladder_job.close_gaps). */
+static int get_gaps(json_object *root, bool *close_gaps, char *err, size_t n)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(root, "gaps", &v))
+        return 0;
+    const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+    if (ladder_config_parse_gaps(text, close_gaps))
+        return fail(err, n, "job spec: \"gaps\" must be \"hold\" or \"close\"");
     return 0;
 }
 
@@ -366,6 +378,7 @@ static int parse_type_options(json_object *root, ladder_job_spec *s, char *err, 
         TRY(get_number(root, "segment_seconds", 0.5, 60, &s->segment_seconds, &given, err, n));
         TRY(get_bool(root, "deterministic", &s->deterministic, err, n));
         TRY(get_bool(root, "exact_shape", &s->exact_shape, err, n));
+        TRY(get_gaps(root, &s->close_gaps, err, n));
         /* The limits of `ladder encode` (README "Security and limits"). */
         double pixels = 0;
         TRY(get_number(root, "max_pixels", 1, 1e12, &pixels, &given, err, n));

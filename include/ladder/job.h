@@ -87,6 +87,7 @@ typedef struct ladder_job_spec {
     double segment_seconds;       /* 0 = default */
     bool deterministic;           /* ladder_job.deterministic */
     bool exact_shape;             /* ladder_job.exact_shape */
+    bool close_gaps;              /* "gaps": "close" (ladder_job.close_gaps) */
     int64_t max_pixels;           /* limits (ladder_job): 0 = the defaults */
     double max_duration;
     int64_t max_memory;

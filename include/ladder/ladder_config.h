@@ -76,6 +76,8 @@ typedef struct ladder_file_options {
     bool has_parameter_sets;
     bool exact_shape;             /* "exact_shape": true | false (ladder_job.exact_shape) */
     bool has_exact_shape;
+    bool close_gaps;              /* "gaps": "hold" | "close" (ladder_job.close_gaps) */
+    bool has_gaps;
 } ladder_file_options;
 
 /* A size in bytes: 1048576, 512M, 2G, 1.5GiB, 1T (binary units, optional
@@ -107,7 +109,8 @@ int ladder_config_parse_audio_channels(const char *text, int *out, char *err, si
  *     "codec": "h264",                 (optional: rungs without "codec")
  *     "audio": "all", "audio_codec": "aac", "audio_channels": 2, (optional)
  *     "parameter_sets": "in-band",     (optional)
- *     "exact_shape": true }            (optional; default false)
+ *     "exact_shape": true,             (optional; default false)
+ *     "gaps": "close" }                (optional; default "hold")
  * "bitrate" may be a string with unit or a number in kb/s; "crf" selects CRF
  * mode. Unknown keys are an error (typos must not pass silently). A rung's
  * "codec" is kept in the rung; the top-level one goes to opts (a rung that
@@ -155,6 +158,10 @@ int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h,
  * exact shape (852x480 from 1920x1080: 640:639), reduced, terms at most
  * 4096 (what libx264 keeps). Any size <= 0: 1:1.
  */
+/* "hold" (false) or "close" (true): what a forward gap in the input's
+ * timestamps becomes (ladder_job.close_gaps). 0 or LADDER_ECONFIG. */
+int ladder_config_parse_gaps(const char *text, bool *close_gaps);
+
 void ladder_config_rung_sar(bool exact_shape, int src_w, int src_h, int out_w, int out_h,
                             int *sar_num, int *sar_den);
 

@@ -153,6 +153,10 @@ static void ladder_type(void **state)
     ladder_job_spec_free(s);
     s = parse_ok("{\"type\":\"ladder\"," BASE ",\"exact_shape\":true}");
     assert_true(s->exact_shape);
+    assert_false(s->close_gaps);
+    ladder_job_spec_free(s);
+    s = parse_ok("{\"type\":\"ladder\"," BASE ",\"gaps\":\"close\"}");
+    assert_true(s->close_gaps);
     assert_false(s->deterministic);
     ladder_job_spec_free(s);
 }
@@ -200,6 +204,8 @@ static void errors_name_the_key(void **state)
     parse_bad("{\"type\":\"ladder\"," BASE ",\"deterministic\":1}", "\"deterministic\" must be true or false");
     parse_bad("{\"type\":\"proxy\"," BASE ",\"deterministic\":true}", "\"deterministic\"");
     parse_bad("{\"type\":\"ladder\"," BASE ",\"exact_shape\":\"yes\"}", "\"exact_shape\" must be true or false");
+    parse_bad("{\"type\":\"ladder\"," BASE ",\"gaps\":\"fill\"}", "\"gaps\" must be \"hold\" or \"close\"");
+    parse_bad("{\"type\":\"proxy\"," BASE ",\"gaps\":\"close\"}", "\"gaps\"");
     parse_bad("{\"type\":\"conform\"," BASE ",\"exact_shape\":true}", "\"exact_shape\"");
     parse_bad("{\"type\":\"ladder\"," BASE ",\"codec\":\"vp9\"}", "\"codec\"");
     parse_bad("{\"type\":\"ladder\"," BASE ",\"segment_seconds\":100}", "\"segment_seconds\"");

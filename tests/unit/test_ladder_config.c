@@ -1097,6 +1097,17 @@ static void test_codecs(void **state)
                                LADDER_ECONFIG), "exact_shape: expected true or false");
     assert_contains(load_fails("{\"exact-shape\": true, \"rungs\":[{\"height\":720,\"bitrate\":500}]}",
                                LADDER_ECONFIG), "unknown key 'exact-shape'");
+
+    /* "gaps": "hold" or "close"; absent, the job's default (hold). */
+    assert_false(opts.has_gaps);
+    path = write_tmp("codec.json", "{\"gaps\": \"close\", \"rungs\": [ {\"height\": 480, \"bitrate\": 900} ]}");
+    rungs = NULL;
+    assert_int_equal(ladder_config_load_file_options(path, &rungs, &nb, &opts, err, sizeof(err)), 0);
+    assert_true(opts.has_gaps);
+    assert_true(opts.close_gaps);
+    free(rungs);
+    assert_contains(load_fails("{\"gaps\": \"fill\", \"rungs\":[{\"height\":720,\"bitrate\":500}]}",
+                               LADDER_ECONFIG), "gaps: expected \"hold\" or \"close\"");
     assert_contains(load_fails("{\"rungs\":[{\"height\":720,\"bitrate\":500,\"bit_depth\":12}]}",
                                LADDER_ECONFIG), "bit_depth");
 
