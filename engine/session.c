@@ -637,7 +637,9 @@ static void map_packet(ladder_session *s, AVPacket *pkt)
     if (pkt->stream_index != s->video_stream && !track_of(s, pkt->stream_index))
         return;
     AVRational tb = s->in->streams[pkt->stream_index]->time_base;
-    int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+    /* Decode times only: presentation times go back and forth with
+     * B-frames, which is no jump. */
+    int64_t ts = pkt->dts;
     int64_t offset_us = timeline_packet(s->timeline, pkt->stream_index,
                                         ts == AV_NOPTS_VALUE ? TIMELINE_NO_TS
                                                              : av_rescale_q(ts, tb, AV_TIME_BASE_Q),
