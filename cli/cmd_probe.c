@@ -20,11 +20,12 @@
 #include "ladder/ladder_config.h"
 #include "ladder/ladder_estimate.h"
 #include "ladder/media_probe.h"
+#include "ladder/timeline_scan.h"
 
 static void probe_usage(FILE *out)
 {
     fprintf(out,
-        "Usage: ladder probe INPUT [--json] [ladder options]\n"
+        "Usage: ladder probe INPUT [--json] [--timeline-scan SECONDS|all] [ladder options]\n"
         "\n"
         "Print the source's container, duration and streams (codec, profile, bit depth,\n"
         "pixel format, HDR transfer, primaries, size, SAR/DAR, frame rate measured from\n"
@@ -32,11 +33,18 @@ static void probe_usage(FILE *out)
         "title, default), and estimates for `ladder encode` with the same ladder:\n"
         "output bytes per rung, peak RAM, encode CPU-seconds, and GPU memory for an\n"
         "NVDEC+NVENC route (uncalibrated: no GPU measured). See docs/PROBE_MODEL.md.\n"
+        "The timeline: the gaps, jumps, packets out of line, audio rate/layout changes\n"
+        "and frame-rate decisions ladder encode will meet, at their output times, and\n"
+        "what it does about each (README \"Timelines\").\n"
         "\n"
         "  --json             one JSON document on stdout (schema in README.md)\n"
         "  --scan SECONDS     video seconds read to measure the frame rate (default 10)\n"
+        "  --timeline-scan SECONDS|all\n"
+        "                     how much of the input the timeline scan reads (default\n"
+        "                     all: the whole file; 0: no timeline)\n"
         "Ladder options, as for ladder encode: --rung, --ladder, --segment, --codec,\n"
-        "  --preset, --audio-bitrate, --no-audio, --devices LIST, --memory-budget\n"
+        "  --preset, --audio-bitrate, --no-audio, --gaps keep|close, --devices LIST,\n"
+        "  --memory-budget\n"
         "  --route            also the route ladder encode would decide (cpu, gpu:UUID,\n"
         "                     wait, fail) and its reason (\"route\" in JSON)\n"
         "  --config FILE      host configuration (routing rules, tier file, preset...)\n"
@@ -46,11 +54,14 @@ static void probe_usage(FILE *out)
 enum {
     OPT_JSON = 256, OPT_SCAN, OPT_RUNG, OPT_LADDER, OPT_SEGMENT, OPT_CODEC, OPT_PRESET,
     OPT_AUDIO_BITRATE, OPT_NO_AUDIO, OPT_DEVICES, OPT_MEMORY, OPT_ROUTE, OPT_CONFIG,
+    OPT_TIMELINE_SCAN, OPT_GAPS,
 };
 
 static const struct option probe_options[] = {
     { "json", no_argument, NULL, OPT_JSON },
     { "scan", required_argument, NULL, OPT_SCAN },
+    { "timeline-scan", required_argument, NULL, OPT_TIMELINE_SCAN },
+    { "gaps", required_argument, NULL, OPT_GAPS },
     { "rung", required_argument, NULL, OPT_RUNG },
     { "ladder", required_argument, NULL, OPT_LADDER },
     { "segment", required_argument, NULL, OPT_SEGMENT },
@@ -160,8 +171,63 @@ static json_object *estimate_json(const ladder_estimate *e, const ladder_job *jo
     return o;
 }
 
+static json_object *audio_format_json(int rate, const char *layout)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "sample_rate", json_object_new_int(rate));
+    json_object_object_add(o, "channel_layout", json_object_new_string(layout));
+    return o;
+}
+
+/* The timeline scan: "timeline" in the document (schema in README.md). */
+static json_object *timeline_json(const ladder_timeline_scan *t, double limit)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "scan", limit > 0 ? json_object_new_double(limit) : json_object_new_string("all"));
+    json_object_object_add(o, "complete", json_object_new_boolean(t->complete));
+    json_object_object_add(o, "truncated", json_object_new_boolean(t->truncated));
+    json_object_object_add(o, "seconds", json_object_new_double(t->seconds));
+    json_object_object_add(o, "bytes", json_object_new_int64(t->bytes));
+    json_object_object_add(o, "wall_seconds", json_object_new_double(t->wall_seconds));
+    json_object_object_add(o, "video_stream", json_object_new_int(t->video_stream));
+    json_object *audio = json_object_new_array();
+    for (int i = 0; i < t->nb_audio; i++)
+        json_object_array_add(audio, json_object_new_int(t->audio_streams[i]));
+    json_object_object_add(o, "audio_streams", audio);
+    json_object *rate = json_object_new_object();
+    json_object_object_add(rate, "header", json_object_new_double(t->header_frame_rate));
+    json_object_object_add(rate, "measured",
+                           t->measured_frame_rate > 0 ? json_object_new_double(t->measured_frame_rate) : NULL);
+    json_object_object_add(rate, "packets", json_object_new_int64(t->video_packets));
+    json_object_object_add(rate, "implausible", json_object_new_boolean(t->rate_implausible));
+    json_object_object_add(rate, "slideshow", json_object_new_boolean(t->slideshow));
+    json_object_object_add(rate, "ladder", json_object_new_double(t->ladder_frame_rate));
+    json_object_object_add(o, "frame_rate", rate);
+    json_object *events = json_object_new_array();
+    for (int i = 0; i < t->nb_events; i++) {
+        const ladder_timeline_scan_event *e = &t->events[i];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "kind", json_object_new_string(e->kind));
+        json_object_object_add(x, "stream", json_object_new_int(e->stream));
+        json_object_object_add(x, "at", json_object_new_double(e->at));
+        json_object_object_add(x, "size", json_object_new_double(e->size));
+        json_object_object_add(x, "action", json_object_new_string(e->action));
+        json_object_object_add(x, "input_at", e->has_input_at ? json_object_new_double(e->input_at) : NULL);
+        if (!strcmp(e->kind, "jump_back"))
+            json_object_object_add(x, "restart", json_object_new_boolean(e->restart));
+        if (!strcmp(e->kind, "audio_format")) {
+            json_object_object_add(x, "from", audio_format_json(e->from_rate, e->from_layout));
+            json_object_object_add(x, "to", audio_format_json(e->to_rate, e->to_layout));
+        }
+        json_object_array_add(events, x);
+    }
+    json_object_object_add(o, "events", events);
+    json_object_object_add(o, "events_total", json_object_new_int64(t->events_total));
+    return o;
+}
+
 static void print_json(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job,
-                       const ladder_route *route)
+                       const ladder_route *route, const ladder_timeline_scan *timeline, double timeline_limit)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "input", json_object_new_string(p->path));
@@ -177,6 +243,7 @@ static void print_json(const ladder_media_probe *p, const ladder_estimate *e, co
     for (int i = 0; i < p->nb_streams; i++)
         json_object_array_add(streams, stream_json(&p->streams[i]));
     json_object_object_add(o, "streams", streams);
+    json_object_object_add(o, "timeline", timeline ? timeline_json(timeline, timeline_limit) : NULL);
     json_object_object_add(o, "estimate", e ? estimate_json(e, job) : NULL);
     if (route) {
         json_object *r = json_object_new_object();
@@ -188,7 +255,47 @@ static void print_json(const ladder_media_probe *p, const ladder_estimate *e, co
     json_object_put(o);
 }
 
-static void print_human(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job)
+/* The timeline scan in words: one line per event. */
+static void print_timeline(const ladder_timeline_scan *t)
+{
+    printf("timeline (%s: %.3f s, %.1f MB read in %.2f s)%s\n", t->complete ? "whole input" : "first part",
+           t->seconds, t->bytes / 1e6, t->wall_seconds,
+           t->truncated ? ": read error before the end (ladder encode refuses a truncated input)" : ":");
+    if (t->measured_frame_rate > 0)
+        printf("  frame rate %.3f fps measured over %lld packets (header %.3f fps)\n", t->measured_frame_rate,
+               (long long)t->video_packets, t->header_frame_rate);
+    else
+        printf("  frame rate: %lld packets without times (header %.3f fps)\n", (long long)t->video_packets,
+               t->header_frame_rate);
+    if (t->rate_implausible)
+        printf("  frame rate: header %.3f fps is implausible: ladder encode times the pictures by count at "
+               "%.3f fps\n", t->header_frame_rate, t->ladder_frame_rate);
+    else if (t->slideshow)
+        printf("  slideshow: ladder encode makes it at %.3f fps, each picture held\n", t->ladder_frame_rate);
+    for (int i = 0; i < t->nb_events; i++) {
+        const ladder_timeline_scan_event *e = &t->events[i];
+        if (!strcmp(e->kind, "frame_rate"))
+            continue;             /* said above */
+        printf("  %-16s at %.3f s (stream %d", e->kind, e->at, e->stream);
+        if (e->has_input_at)
+            printf(", input %.3f s", e->input_at);
+        if (e->restart)
+            printf(", restart");
+        printf("): ");
+        if (!strcmp(e->kind, "audio_format"))
+            printf("%d Hz %s -> %d Hz %s", e->from_rate, e->from_layout, e->to_rate, e->to_layout);
+        else
+            printf("%+.3f s", e->size);
+        printf(": %s\n", e->action);
+    }
+    if (t->events_total > t->nb_events)
+        printf("  %lld more not listed\n", (long long)(t->events_total - t->nb_events));
+    else if (t->nb_events == 0 || (t->nb_events == 1 && t->rate_implausible))
+        printf("  no gaps, jumps or audio format changes\n");
+}
+
+static void print_human(const ladder_media_probe *p, const ladder_estimate *e, const ladder_job *job,
+                        const ladder_timeline_scan *timeline)
 {
     printf("%s: %s, %.3f s, %.1f MB", p->path, p->format, p->duration, p->size / 1e6);
     if (p->bit_rate > 0)
@@ -223,6 +330,8 @@ static void print_human(const ladder_media_probe *p, const ladder_estimate *e, c
         printf("no video stream: ladder encode would refuse this input (exit 5)\n");
         return;
     }
+    if (timeline)
+        print_timeline(timeline);
     printf("ladder encode estimate (%s, %d CPU slots, memory budget %.0f MiB):\n", job->preset, e->cpu_slots,
            e->memory_budget / 1048576.0);
     for (int i = 0; i < e->nb_rungs; i++) {
@@ -256,6 +365,8 @@ int cmd_probe(int argc, char **argv)
     const char *input = NULL;
     bool json = false, segment_given = false, codec_given = false;
     double scan = 10;
+    double timeline_limit = 0;    /* <= 0: the whole input */
+    bool timeline_wanted = true;
     char err[512];
     bool want_route = false;
     /* Host configuration first (default < file < environment); flags override. */
@@ -285,6 +396,25 @@ int cmd_probe(int argc, char **argv)
         case OPT_SCAN:
             if (!parse_number(optarg, 0.5, 3600, &scan)) {
                 fprintf(stderr, "ladder: --scan '%s': expected seconds between 0.5 and 3600\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_TIMELINE_SCAN:
+            if (!strcmp(optarg, "all")) {
+                timeline_limit = 0;
+                timeline_wanted = true;
+            } else if (parse_number(optarg, 0, 1e9, &timeline_limit)) {
+                timeline_wanted = timeline_limit > 0;
+            } else {
+                fprintf(stderr, "ladder: --timeline-scan '%s': expected seconds (0: none) or 'all'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_GAPS:
+            if (!strcmp(optarg, "close") || !strcmp(optarg, "keep")) {
+                job.close_gaps = !strcmp(optarg, "close");
+            } else {
+                fprintf(stderr, "ladder: --gaps '%s': expected keep or close\n", optarg);
                 return 2;
             }
             break;
@@ -408,6 +538,20 @@ int cmd_probe(int argc, char **argv)
         }
         have_est = true;
     }
+    ladder_timeline_scan *timeline = NULL;
+    if (p->video_stream >= 0 && timeline_wanted) {
+        ladder_timeline_scan_options topts = {
+            .max_seconds = timeline_limit,
+            .audio_mode = job.audio_mode,
+            .close_gaps = job.close_gaps,
+        };
+        ret = ladder_timeline_scan_run(&timeline, input, &topts, err, sizeof(err));
+        if (ret) {
+            fprintf(stderr, "ladder: %s\n", err);
+            ladder_media_probe_free(p);
+            return ladder_exit_code(ret);
+        }
+    }
     ladder_route route;
     if (want_route) {
         host_inventory hosts = { 0 };
@@ -415,11 +559,12 @@ int cmd_probe(int argc, char **argv)
         host_inventory_close(&hosts);
     }
     if (json)
-        print_json(p, have_est ? &est : NULL, &job, want_route ? &route : NULL);
+        print_json(p, have_est ? &est : NULL, &job, want_route ? &route : NULL, timeline, timeline_limit);
     else
-        print_human(p, have_est ? &est : NULL, &job);
+        print_human(p, have_est ? &est : NULL, &job, timeline);
     if (want_route && !json)
         printf("route: %s (%s)\n", route.target, route.reason);
+    ladder_timeline_scan_free(timeline);
     ladder_media_probe_free(p);
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "ladder/error.h"
 #include "ladder/input_policy.h"
+#include "frame_rate.h"
 #include "input.h"
 #include "session_internal.h"
 
@@ -67,25 +68,12 @@ static int open_with_policy(ladder_session *s)
     return ret;
 }
 
-/* Frame rates a camera or an encoder really makes. */
-#define MAX_PLAUSIBLE_FPS 240.0
-/* Below this a source is a slideshow: its pictures are repeated up to it. */
-#define MIN_CADENCE_FPS 1.0
-
 /* The rate the source's pictures really come at when its header's cannot
  * be: its frame count over its audio's length, else FFmpeg's raw-stream
- * default of 25 fps. */
+ * default of 25 fps (engine/frame_rate.c, which `ladder probe` asks too). */
 static AVRational measured_rate(const ladder_session *s, const AVStream *st)
 {
-    for (unsigned i = 0; st->nb_frames > 0 && i < s->in->nb_streams; i++) {
-        const AVStream *a = s->in->streams[i];
-        if (a->codecpar->codec_type != AVMEDIA_TYPE_AUDIO || a->duration <= 0)
-            continue;
-        double fps = (double)st->nb_frames / ((double)a->duration * av_q2d(a->time_base));
-        if (fps >= MIN_CADENCE_FPS && fps <= MAX_PLAUSIBLE_FPS)
-            return av_d2q(fps, 1001000);
-    }
-    return (AVRational){ 25, 1 };
+    return frame_rate_measured(s->in, st);
 }
 
 /*
@@ -95,12 +83,14 @@ static AVRational measured_rate(const ladder_session *s, const AVStream *st)
  * chunks hold a segment's worth of pictures and memory stays bounded. A
  * slideshow (under 1 fps) is made at a whole multiple of its rate of at
  * least 1 fps, the pump holding each picture, so segments keep their
- * length and the audio its segments.
+ * length and the audio its segments. The rule is engine/frame_rate.c's.
  */
 static void plausible_rate(ladder_session *s, const AVStream *st)
 {
     double fps = av_q2d(s->src_rate);
-    if (fps > MAX_PLAUSIBLE_FPS) {
+    int times;
+    frame_rate_verdict verdict = frame_rate_judge(fps, &times);
+    if (verdict == FRAME_RATE_IMPLAUSIBLE) {
         AVRational measured = measured_rate(s, st);
         session_log(s, LADDER_LOG_WARNING,
                     "input '%s': event=frame_rate header says %.3f fps: implausible; timed at %.3f fps",
@@ -109,8 +99,7 @@ static void plausible_rate(ladder_session *s, const AVStream *st)
         s->src_cfr = true;
         s->retime_video = true;
         s->rate_replaced_from = fps;
-    } else if (fps > 0 && fps < MIN_CADENCE_FPS) {
-        int times = (int)ceil(MIN_CADENCE_FPS / fps - 1e-9);
+    } else if (verdict == FRAME_RATE_SLIDESHOW) {
         s->src_rate = av_mul_q(s->src_rate, (AVRational){ times, 1 });
         s->src_cfr = true;
     }

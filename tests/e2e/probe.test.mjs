@@ -4,15 +4,22 @@
 // accuracy of its estimates against a real `ladder encode` measured here:
 // peak RSS within RAM_TOLERANCE and encode CPU-seconds within
 // CPU_TOLERANCE (docs/PROBE_MODEL.md explains the model and its fit).
+//
+// The timeline (engine/timeline_scan.c): on MPEG-TS inputs made of two
+// pieces end to end (a 4 s gap, a 4 s jump back, a 44.1 -> 48 kHz and a
+// stereo -> 5.1 audio change) and a raw H.264 stream whose VUI claims
+// 90000 fps, the probe lists each fact at its output time and size, and
+// `ladder encode` on the same file reports the same events in report.json.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { describeRun, ladderBin, loadOutput, runLadder, stderrLines } from './lib/ladder.mjs';
+import { describeRun, encode, ladderBin, loadOutput, runLadder, stderrLines } from './lib/ladder.mjs';
 import { makeMedia, runFfmpeg, vfrClip } from './lib/media.mjs';
 import { findBox, probeStreams } from './lib/probe.mjs';
 import { makeTempDir, runProcess, withSharedLock } from './lib/util.mjs';
 
+const TIME_TOLERANCE = 0.1; // seconds: where the probe and the encode place an event
 const RAM_TOLERANCE = 0.35;
 const CPU_TOLERANCE = 0.40;
 
@@ -242,5 +249,172 @@ describe('ladder probe', () => {
     assert.equal(est.cpu_calibrated, true);
     assert.ok(Math.abs(est.cpu_seconds - cpu) <= CPU_TOLERANCE * cpu,
       `encode CPU: estimated ${est.cpu_seconds.toFixed(2)} s, measured ${cpu.toFixed(2)} s`);
+  });
+});
+
+describe('ladder probe: the timeline', () => {
+  let work;
+  const src = {};
+  /** One 6 s MPEG-TS piece starting at `offset` s (plus the muxer's 1.4 s), 25 fps H.264 + AAC. */
+  function piece(name, offset, { rate = 48000, channels = 2 } = {}) {
+    const file = path.join(work, name);
+    runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=6',
+      '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=6`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-ac', String(channels),
+      '-output_ts_offset', String(offset), '-f', 'mpegts', file], name);
+    return file;
+  }
+  /** Two TS pieces end to end, byte-wise (a splice as a capture records it). */
+  function joined(name, a, b) {
+    const file = path.join(work, name);
+    fs.writeFileSync(file, Buffer.concat([fs.readFileSync(a), fs.readFileSync(b)]));
+    return file;
+  }
+
+  before(async () => {
+    ladderBin();
+    work = makeTempDir('ladder-e2e-probe-timeline-');
+    await withSharedLock(async () => {
+      const p10 = piece('p10.ts', 10);
+      src.gap = joined('gap-4s.ts', p10, piece('p20.ts', 20));
+      src.back = joined('back-4s.ts', p10, piece('p12.ts', 12));
+      src.rate = joined('rate-44k-48k.ts', piece('p10-44k.ts', 10, { rate: 44100 }), piece('p16.ts', 16));
+      src.layout = joined('stereo-5.1.ts', p10, piece('p16-51.ts', 16, { channels: 6 }));
+      src.raw = path.join(work, 'claims-90000fps.h264');
+      runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=4', '-c:v', 'libx264',
+        '-preset', 'ultrafast', '-bsf:v', 'h264_metadata=tick_rate=180000', '-f', 'h264', src.raw], 'raw 90000 fps');
+    });
+  });
+
+  /** The probe's timeline and report.json's of an encode of the same file. */
+  async function both(file) {
+    const p = await probe(file);
+    assert.ok(p.timeline, 'no timeline in the probe');
+    const outDir = path.join(work, `out-${path.basename(file)}`);
+    const r = await encode(file, outDir, ['--rung', '320x180:300k', '--preset', 'ultrafast', '--progress', 'none']);
+    assert.equal(r.code, 0, describeRun(r));
+    return { timeline: p.timeline, report: loadOutput(outDir).report.timeline };
+  }
+
+  /** The probe and the encode list the same events: kind, stream, size; at within TIME_TOLERANCE. */
+  function sameEvents(probed, reported) {
+    const show = JSON.stringify({ probe: probed, report: reported });
+    assert.equal(probed.length, reported.length, show);
+    probed.forEach((e, i) => {
+      const r = reported[i];
+      assert.equal(e.kind, r.kind, show);
+      assert.equal(e.stream, r.stream, show);
+      assert.equal(e.action, r.action, show);
+      assert.ok(Math.abs(e.at - r.at) <= TIME_TOLERANCE, `at: ${show}`);
+      assert.ok(Math.abs(e.size - r.size) <= 0.001, `size: ${show}`);
+    });
+  }
+
+  function only(timeline, kind) {
+    const list = timeline.events.filter((e) => e.kind === kind);
+    assert.equal(list.length, 1, JSON.stringify(timeline.events));
+    return list[0];
+  }
+
+  it('a 4 s forward gap: kept, at 6 s, 4 s long; the encode agrees', async () => {
+    const { timeline, report } = await both(src.gap);
+    assert.equal(timeline.complete, true);
+    assert.equal(timeline.scan, 'all');
+    assert.equal(timeline.events_total, timeline.events.length);
+    const gap = only(timeline, 'gap');
+    assert.ok(Math.abs(gap.at - 6) <= TIME_TOLERANCE, JSON.stringify(gap));
+    assert.ok(Math.abs(gap.size - 4) <= TIME_TOLERANCE, JSON.stringify(gap));
+    assert.equal(gap.action, 'kept: picture held, silence');
+    // Where it is on the input's own clock: the second piece starts at 20 s (+ the muxer's 1.4 s).
+    assert.ok(Math.abs(gap.input_at - 21.4) <= TIME_TOLERANCE, JSON.stringify(gap));
+    assert.equal(timeline.frame_rate.header, 25);
+    assert.ok(Math.abs(timeline.frame_rate.measured - 25) < 0.01, JSON.stringify(timeline.frame_rate));
+    assert.equal(timeline.frame_rate.implausible, false);
+    assert.equal(timeline.frame_rate.ladder, 25);
+    assert.ok(Math.abs(timeline.seconds - 16) <= 0.1, `seconds ${timeline.seconds}`);
+    assert.deepEqual(timeline.audio_streams, [1]);
+    sameEvents(timeline.events, report.events);
+  });
+
+  it('a 4 s jump back: continued, at 6 s, -4 s, not a restart; the encode agrees', async () => {
+    const { timeline, report } = await both(src.back);
+    const jump = only(timeline, 'jump_back');
+    assert.ok(Math.abs(jump.at - 6) <= TIME_TOLERANCE, JSON.stringify(jump));
+    assert.ok(Math.abs(jump.size + 4) <= TIME_TOLERANCE, JSON.stringify(jump));
+    assert.equal(jump.restart, false);
+    assert.equal(jump.action, 'continued after what came before, every stream');
+    // Output 12 s: the second piece follows the first.
+    assert.ok(Math.abs(timeline.seconds - 12) <= 0.1, `seconds ${timeline.seconds}`);
+    assert.ok(Math.abs(timeline.frame_rate.measured - 25) < 0.01, JSON.stringify(timeline.frame_rate));
+    sameEvents(timeline.events, report.events);
+  });
+
+  it('44.1 -> 48 kHz: an audio_format event at 6 s, from and to; the encode agrees', async () => {
+    const { timeline, report } = await both(src.rate);
+    const change = only(timeline, 'audio_format');
+    assert.equal(change.stream, 1);
+    assert.ok(Math.abs(change.at - 6) <= TIME_TOLERANCE, JSON.stringify(change));
+    assert.equal(change.size, 0);
+    assert.deepEqual(change.from, { sample_rate: 44100, channel_layout: 'stereo' });
+    assert.deepEqual(change.to, { sample_rate: 48000, channel_layout: 'stereo' });
+    assert.equal(change.input_at, null);
+    assert.equal(change.action, "resampled to the rendition's format");
+    sameEvents(timeline.events, report.events);
+  });
+
+  it('stereo -> 5.1: an audio_format event at 6 s (text output too); the encode agrees', async () => {
+    const { timeline, report } = await both(src.layout);
+    const change = only(timeline, 'audio_format');
+    assert.ok(Math.abs(change.at - 6) <= TIME_TOLERANCE, JSON.stringify(change));
+    assert.equal(change.from.channel_layout, 'stereo');
+    assert.match(change.to.channel_layout, /^5\.1/);
+    assert.equal(change.to.sample_rate, 48000);
+    sameEvents(timeline.events, report.events);
+    const human = await runLadder(['probe', src.layout]);
+    assert.equal(human.code, 0, describeRun(human));
+    assert.match(human.stdout, /audio_format +at 5\.9\d\d s \(stream 1\): 48000 Hz stereo -> 48000 Hz 5\.1/);
+  });
+
+  it('a raw H.264 stream claiming 90000 fps: implausible, timed at 25 fps; the encode agrees', async () => {
+    const { timeline, report } = await both(src.raw);
+    assert.equal(timeline.frame_rate.header, 90000);
+    assert.equal(timeline.frame_rate.implausible, true);
+    assert.equal(timeline.frame_rate.ladder, 25);
+    assert.equal(timeline.frame_rate.measured, null, 'a raw stream carries no packet times');
+    assert.equal(timeline.frame_rate.packets, 100);
+    const rate = only(timeline, 'frame_rate');
+    assert.equal(rate.at, 0);
+    assert.ok(Math.abs(rate.size - 1 / 90000) < 1e-6, JSON.stringify(rate));
+    assert.equal(rate.action, 'replaced by the measured rate');
+    assert.ok(Math.abs(timeline.seconds - 4) <= 0.1, `seconds ${timeline.seconds}`);
+    sameEvents(timeline.events, report.events);
+    const human = await runLadder(['probe', src.raw]);
+    assert.match(human.stdout, /header 90000\.000 fps is implausible: ladder encode times the pictures by count at 25\.000 fps/);
+  });
+
+  it('--timeline-scan SECONDS stops early and says so; 0 leaves the timeline out', async () => {
+    const part = await probe(src.gap, ['--timeline-scan', '3']);
+    assert.equal(part.timeline.scan, 3);
+    assert.equal(part.timeline.complete, false);
+    assert.deepEqual(part.timeline.events, []);
+    assert.ok(part.timeline.seconds >= 3 && part.timeline.seconds < 4, `seconds ${part.timeline.seconds}`);
+    assert.ok(part.timeline.bytes < fs.statSync(src.gap).size);
+    const none = await probe(src.gap, ['--timeline-scan', '0']);
+    assert.equal(none.timeline, null);
+    const bad = await runLadder(['probe', src.gap, '--timeline-scan', 'soon']);
+    assert.equal(bad.code, 2, describeRun(bad));
+  });
+
+  it('--gaps close: the gap is closed (jump_forward), as the encode would', async () => {
+    const p = await probe(src.gap, ['--gaps', 'close']);
+    const jump = only(p.timeline, 'jump_forward');
+    assert.ok(Math.abs(jump.at - 6) <= TIME_TOLERANCE && Math.abs(jump.size - 4) <= TIME_TOLERANCE, JSON.stringify(jump));
+    assert.ok(Math.abs(p.timeline.seconds - 12) <= 0.1, `seconds ${p.timeline.seconds}`);
+  });
+
+  it('--no-audio: only the video is on the timeline', async () => {
+    const p = await probe(src.rate, ['--no-audio']);
+    assert.deepEqual(p.timeline.audio_streams, []);
+    assert.deepEqual(p.timeline.events, []);
   });
 });

@@ -28,7 +28,9 @@ const MIME = {
 
 /**
  * Serve `mediaDir` under /media/, hls.js at /hls.min.js, dash.js at
- * /dash.all.min.js and the test pages at /index.html and /dash.html on 127.0.0.1 (random free port).  Resolves {url, close,
+ * /dash.all.min.js, shaka-player at /shaka-player.compiled.js, the test
+ * pages at /index.html, /dash.html and /shaka.html and their shared
+ * /watch.js on 127.0.0.1 (random free port).  Resolves {url, close,
  * requests} where requests logs every {path, status}.
  */
 export function serve(mediaDir) {
@@ -49,6 +51,7 @@ export function serve(mediaDir) {
     else if (pathname === '/dash.all.min.js') file = DASH_JS;
     else if (pathname === '/shaka.html') file = path.join(PAGE_DIR, 'shaka.html');
     else if (pathname === '/shaka-player.compiled.js') file = SHAKA_JS;
+    else if (pathname === '/watch.js') file = path.join(PAGE_DIR, 'watch.js');
     else if (pathname === '/favicon.ico') file = null;
     else if (pathname.startsWith('/media/')) {
       const f = path.resolve(root, `.${pathname.slice('/media'.length)}`);
