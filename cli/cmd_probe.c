@@ -43,7 +43,7 @@ static void probe_usage(FILE *out)
         "                     how much of the input the timeline scan reads (default\n"
         "                     all: the whole file; 0: no timeline)\n"
         "Ladder options, as for ladder encode: --rung, --ladder, --segment, --codec,\n"
-        "  --preset, --audio-bitrate, --no-audio, --gaps keep|close, --devices LIST,\n"
+        "  --preset, --audio-bitrate, --no-audio, --gaps hold|close, --devices LIST,\n"
         "  --memory-budget\n"
         "  --route            also the route ladder encode would decide (cpu, gpu:UUID,\n"
         "                     wait, fail) and its reason (\"route\" in JSON)\n"
@@ -258,9 +258,10 @@ static void print_json(const ladder_media_probe *p, const ladder_estimate *e, co
 /* The timeline scan in words: one line per event. */
 static void print_timeline(const ladder_timeline_scan *t)
 {
-    printf("timeline (%s: %.3f s, %.1f MB read in %.2f s)%s\n", t->complete ? "whole input" : "first part",
-           t->seconds, t->bytes / 1e6, t->wall_seconds,
-           t->truncated ? ": read error before the end (ladder encode refuses a truncated input)" : ":");
+    printf("timeline (%s: %.3f s, %.1f MB read in %.2f s):\n",
+           t->truncated ? "up to a read error: ladder encode refuses a truncated input"
+           : t->complete ? "whole input" : "first part (--timeline-scan)",
+           t->seconds, t->bytes / 1e6, t->wall_seconds);
     if (t->measured_frame_rate > 0)
         printf("  frame rate %.3f fps measured over %lld packets (header %.3f fps)\n", t->measured_frame_rate,
                (long long)t->video_packets, t->header_frame_rate);
@@ -363,7 +364,7 @@ int cmd_probe(int argc, char **argv)
     int nb_rungs = 0;
     const char *ladder_file = NULL;
     const char *input = NULL;
-    bool json = false, segment_given = false, codec_given = false;
+    bool json = false, segment_given = false, codec_given = false, gaps_given = false;
     double scan = 10;
     double timeline_limit = 0;    /* <= 0: the whole input */
     bool timeline_wanted = true;
@@ -411,12 +412,11 @@ int cmd_probe(int argc, char **argv)
             }
             break;
         case OPT_GAPS:
-            if (!strcmp(optarg, "close") || !strcmp(optarg, "keep")) {
-                job.close_gaps = !strcmp(optarg, "close");
-            } else {
-                fprintf(stderr, "ladder: --gaps '%s': expected keep or close\n", optarg);
+            if (ladder_config_parse_gaps(optarg, &job.close_gaps)) {
+                fprintf(stderr, "ladder: --gaps '%s': expected hold or close\n", optarg);
                 return 2;
             }
+            gaps_given = true;
             break;
         case OPT_RUNG:
             if (nb_rungs == LADDER_MAX_RUNGS) {
@@ -514,6 +514,8 @@ int cmd_probe(int argc, char **argv)
             job.segment_seconds = file_opts.segment_seconds;
         if (!codec_given && file_opts.has_codec)
             job.codec = file_opts.codec;
+        if (!gaps_given && file_opts.has_gaps)
+            job.close_gaps = file_opts.close_gaps;
         memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
         free(file_rungs);
     }

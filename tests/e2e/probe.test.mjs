@@ -278,6 +278,7 @@ describe('ladder probe: the timeline', () => {
       const p10 = piece('p10.ts', 10);
       src.gap = joined('gap-4s.ts', p10, piece('p20.ts', 20));
       src.back = joined('back-4s.ts', p10, piece('p12.ts', 12));
+      src.restart = joined('restart.ts', p10, piece('p0.ts', 0));
       src.rate = joined('rate-44k-48k.ts', piece('p10-44k.ts', 10, { rate: 44100 }), piece('p16.ts', 16));
       src.layout = joined('stereo-5.1.ts', p10, piece('p16-51.ts', 16, { channels: 6 }));
       src.raw = path.join(work, 'claims-90000fps.h264');
@@ -346,6 +347,19 @@ describe('ladder probe: the timeline', () => {
     // Output 12 s: the second piece follows the first.
     assert.ok(Math.abs(timeline.seconds - 12) <= 0.1, `seconds ${timeline.seconds}`);
     assert.ok(Math.abs(timeline.frame_rate.measured - 25) < 0.01, JSON.stringify(timeline.frame_rate));
+    sameEvents(timeline.events, report.events);
+  });
+
+  it('timestamps that start over: a jump_back marked as a restart; the encode agrees', async () => {
+    const { timeline, report } = await both(src.restart);
+    const jump = only(timeline, 'jump_back');
+    assert.equal(jump.restart, true, JSON.stringify(jump));
+    // From 17.4 s (10 + 1.4 + 6) back to 1.4 s.
+    assert.ok(Math.abs(jump.at - 6) <= TIME_TOLERANCE && Math.abs(jump.size + 16) <= TIME_TOLERANCE,
+      JSON.stringify(jump));
+    assert.ok(Math.abs(jump.input_at - 1.4) <= TIME_TOLERANCE, JSON.stringify(jump));
+    const human = await runLadder(['probe', src.restart]);
+    assert.match(human.stdout, /jump_back +at 6\.000 s \(stream \d, input 1\.4\d\d s, restart\): -1[56]\.\d+ s/);
     sameEvents(timeline.events, report.events);
   });
 
