@@ -414,7 +414,12 @@ static int follow_format(audio_track *a, const AVFrame *f)
     char was[64] = "", now[64] = "";
     av_channel_layout_describe(&a->in_layout, was, sizeof(was));
     av_channel_layout_describe(&f->ch_layout, now, sizeof(now));
-    int64_t at = av_rescale_q(a->next_pts + av_audio_fifo_size(a->fifo), a->out_tb, AV_TIME_BASE_Q);
+    /* Where the new format plays: the frame's own time (after a gap, its
+     * silence comes first), else where the samples so far end. */
+    int64_t ts = f->best_effort_timestamp;
+    int64_t at = ts != AV_NOPTS_VALUE
+                     ? av_rescale_q(ts - a->origin, a->in_st->time_base, AV_TIME_BASE_Q)
+                     : av_rescale_q(a->next_pts + av_audio_fifo_size(a->fifo), a->out_tb, AV_TIME_BASE_Q);
     session_log(a->s, LADDER_LOG_INFO,
                 "audio stream %d: event=audio_format at=%.3f: %d Hz %s became %d Hz %s: resampled to %d Hz",
                 a->in_st->index, (double)at / 1e6, a->in_rate, was, f->sample_rate, now, a->enc->sample_rate);

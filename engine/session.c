@@ -489,8 +489,10 @@ typedef struct pump_state {
     int64_t end_pts;              /* end of the last frame, output time */
     int64_t source_end_pts;       /* ... before the video was held to the audio's end */
     AVFrame *held;                /* the last picture sent: what a gap shows */
-    AVPacket *early_audio[1024];  /* audio read before the first video frame, all streams */
-    int nb_early_audio;
+    AVPacket **early_audio;       /* audio read before the first video frame, all streams */
+    int nb_early_audio, cap_early_audio;
+    size_t early_audio_bytes;
+    int64_t early_audio_dropped;
 } pump_state;
 
 /*
@@ -506,25 +508,56 @@ static audio_track *track_of(ladder_session *s, int stream_index)
     return NULL;
 }
 
-static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVPacket *pkt)
+/*
+ * Audio before the first picture is kept: a decoder with frame threads
+ * gives its first picture several packets late, and a slideshow's next
+ * packet may be 10 s of audio later. Bounded in bytes (compressed audio:
+ * 64 MiB is hours); past that it is lost, and the log says so.
+ */
+#define EARLY_AUDIO_MAX_BYTES ((size_t)64 << 20)
+
+static int keep_early_audio(pump_state *ps, const AVPacket *pkt)
 {
-    bool jumped = timeline_stream_jumped(s->timeline, pkt->stream_index);
-    if (!ps->have_origin) {
-        if (ps->nb_early_audio == (int)(sizeof(ps->early_audio) / sizeof(ps->early_audio[0])))
-            return 0;
-        AVPacket *copy = av_packet_clone(pkt);
-        if (!copy)
-            return LADDER_ENOMEM;
-        ps->early_audio[ps->nb_early_audio++] = copy;
+    if (ps->early_audio_bytes + (size_t)pkt->size > EARLY_AUDIO_MAX_BYTES) {
+        ps->early_audio_dropped++;
         return 0;
     }
-    int err = 0;
+    if (ps->nb_early_audio == ps->cap_early_audio) {
+        int cap = ps->cap_early_audio ? ps->cap_early_audio * 2 : 256;
+        AVPacket **grown = realloc(ps->early_audio, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return LADDER_ENOMEM;
+        ps->early_audio = grown;
+        ps->cap_early_audio = cap;
+    }
+    AVPacket *copy = av_packet_clone(pkt);
+    if (!copy)
+        return LADDER_ENOMEM;
+    ps->early_audio[ps->nb_early_audio++] = copy;
+    ps->early_audio_bytes += (size_t)pkt->size;
+    return 0;
+}
+
+/* Once video time zero is known: the kept audio to its tracks (or, with
+ * err set, only freed). */
+static int flush_early_audio(ladder_session *s, pump_state *ps, int err)
+{
     for (int i = 0; i < ps->nb_early_audio; i++) {
-        if (!err)
+        if (!err && ps->have_origin)
             err = audio_track_packet(track_of(s, ps->early_audio[i]->stream_index), ps->early_audio[i], false);
         av_packet_free(&ps->early_audio[i]);
     }
     ps->nb_early_audio = 0;
+    ps->early_audio_bytes = 0;
+    return err;
+}
+
+static int feed_audio(ladder_session *s, pump_state *ps, audio_track *track, AVPacket *pkt)
+{
+    bool jumped = timeline_stream_jumped(s->timeline, pkt->stream_index);
+    if (!ps->have_origin)
+        return keep_early_audio(ps, pkt);
+    int err = flush_early_audio(s, ps, 0);
     return err ? err : audio_track_packet(track, pkt, jumped);
 }
 
@@ -562,12 +595,11 @@ static int send_picture(ladder_session *s, pump_state *ps, AVFrame *frame)
  * the audio (which gets silence over the same hole) stays in line. The
  * copies are references to the same buffers, as every fan-out is.
  */
-static int hold_until(ladder_session *s, pump_state *ps, int64_t pts)
+static int hold_until(ladder_session *s, pump_state *ps, int64_t pts, int64_t max_frames)
 {
     if (!ps->held->buf[0])
         return 0;
     int64_t step = s->nominal_frame_ticks;
-    int64_t max_frames = (int64_t)ceil(TIMELINE_MAX_HOLD_SECONDS / av_q2d(s->src_tb) / (double)step) + 1;
     int64_t n = timeline_hold_frames(ps->last_pts, pts, step, s->src_cfr, max_frames);
     int64_t from = ps->last_pts;
     for (int64_t k = 1; k <= n; k++) {
@@ -579,6 +611,13 @@ static int hold_until(ladder_session *s, pump_state *ps, int64_t pts)
         ps->held_frames++;
     }
     return 0;
+}
+
+/* A hole inside the input is at most TIMELINE_MAX_HOLD_SECONDS (longer
+ * jumps are closed before decoding); this bounds the copies all the same. */
+static int64_t max_hold_frames(const ladder_session *s)
+{
+    return (int64_t)ceil(TIMELINE_MAX_HOLD_SECONDS / av_q2d(s->src_tb) / (double)s->nominal_frame_ticks) + 1;
 }
 
 /* A decoded picture's time on the output timeline (source ticks from the
@@ -617,7 +656,7 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
         ps->frames++;
         ret = s->rotation ? rotate_frame(s, frame) : 0;
         if (!ret)
-            ret = hold_until(s, ps, pts);
+            ret = hold_until(s, ps, pts, max_hold_frames(s));
         if (!ret)
             ret = send_picture(s, ps, frame);
         av_frame_unref(frame);
@@ -682,7 +721,9 @@ static int hold_to_audio_end(ladder_session *s, pump_state *ps)
     /* A last picture meant to stay for long (a slideshow's) is held frame
      * by frame too: one picture as long as several segments would make a
      * segment that long. */
-    int err = hold_until(s, ps, audio_longer ? end : video_end);
+    /* The audio's end is real data of the input, however far: held all
+     * the way (--max-duration still bounds the ladder). */
+    int err = hold_until(s, ps, audio_longer ? end : video_end, INT64_MAX);
     if (!err && audio_longer && ps->end_pts > video_end)
         timeline_note(s->timeline, TIMELINE_END_HELD, s->video_stream,
                       av_rescale_q(video_end, s->src_tb, AV_TIME_BASE_Q),
@@ -767,11 +808,17 @@ static int run_pump(ladder_session *s, pump_state *ps)
         if (!err)
             err = receive_frames(s, frame, ps);
     }
+    /* The last pictures may have come only with the decoder's flush. */
+    err = flush_early_audio(s, ps, err);
     if (!err && !truncated)
         err = hold_to_audio_end(s, ps);
-    for (int i = 0; i < ps->nb_early_audio; i++)
-        av_packet_free(&ps->early_audio[i]);
-    ps->nb_early_audio = 0;
+    flush_early_audio(s, ps, LADDER_ECANCELED);
+    free(ps->early_audio);
+    ps->early_audio = NULL;
+    if (ps->early_audio_dropped)
+        session_log(s, LADDER_LOG_WARNING, "input '%s': %lld audio packets before the first picture lost "
+                    "(more than %zu MiB)", s->input, (long long)ps->early_audio_dropped,
+                    EARLY_AUDIO_MAX_BYTES >> 20);
     av_packet_free(&pkt);
     av_frame_free(&frame);
     av_frame_free(&ps->held);
