@@ -51,6 +51,11 @@ struct audio_track {
     bool resync;                  /* the timeline found a discontinuity: follow closely */
     bool copy_started;            /* copy: copy_end is where the last packet ends (out_tb) */
     int64_t copy_end;
+    char *dir;                    /* the rendition's directory (absolute) */
+    /* copy, before its first packet at or after zero: the last packets
+     * before zero (original timestamps), in case it must be encoded. */
+    AVPacket *before_zero[4];
+    int nb_before_zero;
     AVFrame *frame;               /* decode scratch */
     AVRational out_tb;
     bool have_origin;
@@ -189,6 +194,42 @@ static int open_transcode(audio_track *a)
     return 0;
 }
 
+/*
+ * The rendition's writer and codecs string, from the source's parameters
+ * (copy) or the encoder's. A copy's writer waits for its first packet
+ * (start_copy()): only then is it known whether the copy can start on time.
+ */
+static int open_output(audio_track *a)
+{
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    if (!par)
+        return LADDER_ENOMEM;
+    int err;
+    if (a->plan.copy)
+        err = avcodec_parameters_copy(par, a->in_st->codecpar) < 0 ? LADDER_ENOMEM : 0;
+    else
+        err = avcodec_parameters_from_context(par, a->enc) < 0 ? LADDER_ENOMEM : 0;
+    if (!err && a->plan.codec == LADDER_AUDIO_OPUS)
+        snprintf(a->codecs, sizeof(a->codecs), "opus");   /* RFC 7845 / Opus-in-ISOBMFF */
+    else if (!err && ladder_codec_string_aac(par->extradata, (size_t)par->extradata_size,
+                                             a->codecs, sizeof(a->codecs)))
+        snprintf(a->codecs, sizeof(a->codecs), "mp4a.40.2");
+    /* The source's own tag for mdhd, which takes ISO 639-2 codes. */
+    const AVDictionaryEntry *lang = av_dict_get(a->in_st->metadata, "language", NULL, 0);
+    if (!err)
+        err = ladder_cmaf_writer_open(&a->writer, a->dir, par, a->out_tb,
+                                      lang && strlen(lang->value) == 3 ? lang->value : NULL);
+    avcodec_parameters_free(&par);
+    if (err)
+        return err;
+    double seg = ladder_chunk_plan_segment_seconds(&a->s->plan);
+    a->segment_ticks = llround(seg * a->out_tb.den / a->out_tb.num);
+    if (a->segment_ticks < 1)
+        a->segment_ticks = 1;
+    a->next_boundary = a->segment_ticks;
+    return 0;
+}
+
 int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st,
                      const ladder_audio_plan *plan, const char *dir)
 {
@@ -198,46 +239,27 @@ int audio_track_open(audio_track **out, ladder_session *s, AVStream *in_st,
     a->s = s;
     a->in_st = in_st;
     a->plan = *plan;
-    int err = 0;
-    if (a->plan.copy) {
+    a->dir = strdup(dir);
+    int err = a->dir ? 0 : LADDER_ENOMEM;
+    if (!err && a->plan.copy) {
         a->out_tb = in_st->time_base;
-    } else {
+        /* The codecs string is known now; the writer comes with the first packet. */
+        if (a->plan.codec == LADDER_AUDIO_OPUS)
+            snprintf(a->codecs, sizeof(a->codecs), "opus");
+        else if (ladder_codec_string_aac(in_st->codecpar->extradata, (size_t)in_st->codecpar->extradata_size,
+                                         a->codecs, sizeof(a->codecs)))
+            snprintf(a->codecs, sizeof(a->codecs), "mp4a.40.2");
+    } else if (!err) {
         err = open_transcode(a);
-        if (err)
-            goto fail;
+        if (!err)
+            err = open_output(a);
     }
-    AVCodecParameters *par = avcodec_parameters_alloc();
-    if (!par) {
-        err = LADDER_ENOMEM;
-        goto fail;
+    if (err) {
+        audio_track_close(a);
+        return err;
     }
-    if (a->plan.copy)
-        err = avcodec_parameters_copy(par, in_st->codecpar) < 0 ? LADDER_ENOMEM : 0;
-    else
-        err = avcodec_parameters_from_context(par, a->enc) < 0 ? LADDER_ENOMEM : 0;
-    if (!err && a->plan.codec == LADDER_AUDIO_OPUS)
-        snprintf(a->codecs, sizeof(a->codecs), "opus");   /* RFC 7845 / Opus-in-ISOBMFF */
-    else if (!err && ladder_codec_string_aac(par->extradata, (size_t)par->extradata_size,
-                                             a->codecs, sizeof(a->codecs)))
-        snprintf(a->codecs, sizeof(a->codecs), "mp4a.40.2");
-    /* The source's own tag for mdhd, which takes ISO 639-2 codes. */
-    const AVDictionaryEntry *lang = av_dict_get(in_st->metadata, "language", NULL, 0);
-    if (!err)
-        err = ladder_cmaf_writer_open(&a->writer, dir, par, a->out_tb,
-                                      lang && strlen(lang->value) == 3 ? lang->value : NULL);
-    avcodec_parameters_free(&par);
-    if (err)
-        goto fail;
-    double seg = ladder_chunk_plan_segment_seconds(&s->plan);
-    a->segment_ticks = llround(seg * a->out_tb.den / a->out_tb.num);
-    if (a->segment_ticks < 1)
-        a->segment_ticks = 1;
-    a->next_boundary = a->segment_ticks;
     *out = a;
     return 0;
-fail:
-    audio_track_close(a);
-    return err;
 }
 
 static int flush_segment(audio_track *a)
@@ -595,6 +617,57 @@ static int copy_follow(audio_track *a, AVPacket *pkt)
     return err;
 }
 
+/*
+ * A copy starts at video time zero only if a packet starts there: one
+ * that straddles zero (an edit list that cuts inside a packet, e.g. a
+ * `-ss 2 -c copy` cut, whose demuxer says how many samples to skip) would
+ * put every sound up to a packet early or late, so such a track is decoded
+ * and encoded instead, from the packets just before zero. Returns 1 when
+ * the packet was taken here (kept for that, or fed to the encoder), 0 when
+ * the copy goes on with it, or a LADDER_E* error.
+ */
+#define COPY_START_TOLERANCE_SECONDS 0.001
+
+static int start_copy(audio_track *a, const AVPacket *pkt)
+{
+    const AVStream *st = a->in_st;
+    int64_t rel = pkt->pts == AV_NOPTS_VALUE ? 0 : pkt->pts - a->origin;
+    int64_t dur = pkt->duration > 0 ? pkt->duration : 0;
+    if (rel + dur <= 0 && pkt->pts != AV_NOPTS_VALUE) {
+        /* All of it before zero: kept in case the copy cannot be one. */
+        int keep = (int)(sizeof(a->before_zero) / sizeof(a->before_zero[0]));
+        if (a->nb_before_zero == keep) {
+            av_packet_free(&a->before_zero[0]);
+            memmove(a->before_zero, a->before_zero + 1, (size_t)(keep - 1) * sizeof(a->before_zero[0]));
+            a->nb_before_zero--;
+        }
+        a->before_zero[a->nb_before_zero] = av_packet_clone(pkt);
+        if (!a->before_zero[a->nb_before_zero])
+            return LADDER_ENOMEM;
+        a->nb_before_zero++;
+        return 1;
+    }
+    double off = (double)rel * av_q2d(st->time_base);
+    bool trims = av_packet_get_side_data(pkt, AV_PKT_DATA_SKIP_SAMPLES, NULL) != NULL;
+    if (fabs(off) <= COPY_START_TOLERANCE_SECONDS && !trims)
+        return open_output(a);
+    session_log(a->s, LADDER_LOG_INFO, "audio stream %d: event=audio_copy first packet at %.4f s, not at the "
+                "video's start: encoded instead", st->index, off);
+    a->plan.copy = false;
+    int err = open_transcode(a);
+    if (!err)
+        err = open_output(a);
+    for (int i = 0; i < a->nb_before_zero; i++) {
+        if (!err)
+            err = decode_and_encode(a, a->before_zero[i]);
+        av_packet_free(&a->before_zero[i]);
+    }
+    a->nb_before_zero = 0;
+    if (!err)
+        err = decode_and_encode(a, pkt);
+    return err ? err : 1;
+}
+
 int audio_track_packet(audio_track *a, AVPacket *pkt, bool discontinuity)
 {
     if (discontinuity)
@@ -609,6 +682,11 @@ int audio_track_packet(audio_track *a, AVPacket *pkt, bool discontinuity)
     }
     if (!a->plan.copy)
         return decode_and_encode(a, pkt);
+    if (!a->writer) {
+        int ret = start_copy(a, pkt);
+        if (ret)
+            return ret < 0 ? ret : 0;
+    }
     AVPacket *copy = av_packet_clone(pkt);
     if (!copy)
         return LADDER_ENOMEM;
@@ -652,7 +730,10 @@ double audio_track_end_seconds(const audio_track *a)
 
 int audio_track_finish(audio_track *a, double video_end_seconds)
 {
-    int err = audio_track_drain(a);
+    /* A copy that never reached zero still gets its (empty) track. */
+    int err = a->writer ? 0 : open_output(a);
+    if (!err)
+        err = audio_track_drain(a);
     if (err)
         return err;
     /* What starts at or after the last picture's end would make the audio
@@ -670,6 +751,9 @@ void audio_track_close(audio_track *a)
         return;
     for (int i = 0; i < a->nb_pending; i++)
         av_packet_free(&a->pending[i]);
+    for (int i = 0; i < a->nb_before_zero; i++)
+        av_packet_free(&a->before_zero[i]);
+    free(a->dir);
     free(a->pending);
     free(a->segs);
     ladder_cmaf_writer_close(a->writer);
