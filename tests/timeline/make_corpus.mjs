@@ -83,7 +83,10 @@ function encodeSource(out, {
   if (video) {
     const f = path.join(scratch, `.${path.basename(out)}.yuv`);
     writeVideoRaw(f, W, H, codes ?? frameCodes(video[0], video[1], fps));
-    inputs.push('-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${W}x${H}`, '-framerate', String(fps), '-i', f);
+    // NTSC rates exactly (30000/1001), not as a rounded decimal.
+    const n1001 = fps * 1001;
+    const rateText = Number.isInteger(fps) || Math.abs(n1001 - Math.round(n1001)) > 1e-6 ? String(fps) : `${Math.round(n1001)}/1001`;
+    inputs.push('-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${W}x${H}`, '-framerate', rateText, '-i', f);
     tmp.push(f);
   }
   if (audio) {
@@ -356,6 +359,21 @@ function cases() {
     ordinary(16, STRICT), (f, s) => encodeSource(f, {
       scratch: s, fps: 30, rate: 44100, args: [...X264(), '-g', '60', ...AAC(128), '-movflags', '+faststart'],
     }), 'ladder copies AAC it need not change (audio_plan.c)');
+  // The everyday rates of the other e2e tests' inputs, gap-free: they get
+  // the same decoded check, audio within 5 ms.
+  add('ordinary-2997.mp4', '12 s, 29.97 fps H.264 (B-frames), AAC 48 kHz stereo 128 kb/s (copied)',
+    ordinary(12, STRICT), (f, s) => encodeSource(f, {
+      scratch: s, fps: 30000 / 1001, video: [0, 12], audio: [0, 12],
+      args: [...X264(), '-g', '60', ...AAC(128), '-movflags', '+faststart'],
+    }), 'NTSC rate: second boundaries fall between frames (the first frame at or after k shows it)');
+  add('ordinary-23976.mkv', '12 s, 23.976 fps H.264 in Matroska (1 ms times), AAC 48 kHz stereo 128 kb/s (copied)',
+    ordinary(12, STRICT), (f, s) => encodeSource(f, {
+      scratch: s, fps: 24000 / 1001, video: [0, 12], audio: [0, 12], args: [...X264(), '-g', '48', ...AAC(128)],
+    }), 'film rate in a 1 ms time base: timestamps jitter by up to half a millisecond');
+  add('ordinary-50.ts', '12 s, 50 fps H.264 in MPEG-TS (starts at 1.4 s), MP2 audio 48 kHz stereo (encoded)',
+    ordinary(12, STRICT), (f, s) => encodeSource(f, {
+      scratch: s, fps: 50, video: [0, 12], audio: [0, 12], args: [...X264(), '-g', '100', '-c:a', 'mp2', '-b:a', '192k'],
+    }), 'a broadcast capture without incidents: ladder decodes and encodes its audio');
 
   // Forward gaps in MPEG-TS: content 0-8 s, then G s of nothing, then 8-16 s.
   for (const G of [1, 2, 4, 6, 9]) {
