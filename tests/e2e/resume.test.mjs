@@ -302,7 +302,7 @@ describe('stop and resume', () => {
     assert.equal(report(out).resume.resumed, false);
   });
 
-  it('the pixels\' shape is part of the job: square pixels resumed with --exact-shape is refused (exit 15)', async () => {
+  it('the pixels\' shape and the gap rule are part of the job: --exact-shape or --gaps close on a resume is refused (exit 15)', async () => {
     const out = path.join(work, 'other-shape');
     const r = await interrupted(src.path, out, [[Math.round(referenceMs * 0.5), 'SIGINT']]);
     assert.ok(r.code === 14 || r.code === 0, describeRun(r));
@@ -311,7 +311,12 @@ describe('stop and resume', () => {
     assert.equal(refused.code, 15, describeRun(refused));
     const lines = stderrLines(refused.stderr);
     assert.equal(lines.length, 1, refused.stderr);
-    assert.match(lines[0], /cannot resume: it was made for another job: 'segments .*, square pixels' became 'segments .*, exact shape'$/);
+    assert.match(lines[0], /cannot resume: it was made for another job: 'segments .*, square pixels, gaps held' became 'segments .*, exact shape, gaps held'$/);
+    assert.deepEqual(hashTree(out), before, 'a refused resume changed the output');
+    // So is what a gap in the input becomes (--gaps).
+    const gaps = await encode(src.path, out, [...LADDER, '--gaps', 'close', '--resume']);
+    assert.equal(gaps.code, 15, describeRun(gaps));
+    assert.match(stderrLines(gaps.stderr)[0], /'segments .*, gaps held' became 'segments .*, gaps closed'$/);
     assert.deepEqual(hashTree(out), before, 'a refused resume changed the output');
   });
 });
