@@ -547,8 +547,9 @@ static int open_silence_encoder(audio_track *a)
     return avcodec_open2(a->enc, codec, NULL) < 0 ? LADDER_EENCODER : 0;
 }
 
-/* Silent packets from `from` for `count` frames (out_tb ticks each `step`). */
-static int copy_silence(audio_track *a, int64_t from, int64_t count, int64_t step)
+/* Silent packets from `from` for `count` frames (out_tb ticks each `step`),
+ * the last one lasting to `until`: the next packet starts there. */
+static int copy_silence(audio_track *a, int64_t from, int64_t count, int64_t step, int64_t until)
 {
     if (!a->enc) {
         int err = open_silence_encoder(a);
@@ -576,7 +577,7 @@ static int copy_silence(audio_track *a, int64_t from, int64_t count, int64_t ste
         }
         while (!err && made < count && avcodec_receive_packet(a->enc, pkt) == 0) {
             pkt->pts = pkt->dts = from + made * step;
-            pkt->duration = step;
+            pkt->duration = made + 1 == count ? until - pkt->pts : step;
             err = emit(a, pkt);
             av_packet_unref(pkt);
             made++;
@@ -589,8 +590,9 @@ static int copy_silence(audio_track *a, int64_t from, int64_t count, int64_t ste
 
 /*
  * A copied track cannot resample or trim inside a packet, so it follows
- * its timestamps by whole packets: a gap of more than half a packet is
- * filled with silent ones, and a packet that starts more than half a
+ * its timestamps by whole packets: a gap of a packet or more is filled
+ * with silent ones (the last lasting up to the next packet; a shorter gap
+ * stays a gap of under 21 ms), and a packet that starts more than half a
  * packet before the end of the last one (a splice's overlap) is left out
  * (returns 1).
  */
@@ -600,17 +602,23 @@ static int copy_follow(audio_track *a, AVPacket *pkt)
         return 0;
     int rate = a->in_st->codecpar->sample_rate > 0 ? a->in_st->codecpar->sample_rate : 48000;
     int samples = a->plan.codec == LADDER_AUDIO_OPUS ? 960 : 1024;
-    int64_t step = pkt->duration > 0 ? pkt->duration
-                                     : av_rescale_q(samples, (AVRational){ 1, rate }, a->out_tb);
+    int64_t nominal = av_rescale_q(samples, (AVRational){ 1, rate }, a->out_tb);
+    /* An MP4 may express a gap as its previous sample lasting longer (the
+     * `stts` of a cut): an AAC frame is 1024 samples whatever the
+     * container says, an Opus packet at most 120 ms. */
+    int64_t longest = a->plan.codec == LADDER_AUDIO_OPUS ? av_rescale_q(120, (AVRational){ 1, 1000 }, a->out_tb)
+                                                         : nominal;
+    int64_t step = pkt->duration > 0 && pkt->duration <= longest ? pkt->duration : nominal;
     if (step <= 0)
         step = 1;
+    pkt->duration = step;
     int err = 0;
     if (a->copy_started) {
         int64_t off = pkt->pts - a->copy_end;
         if (2 * off < -step)
             return 1;
-        if (2 * off > step)
-            err = copy_silence(a, a->copy_end, (off + step / 2) / step, step);
+        if (2 * off > step && off >= step)
+            err = copy_silence(a, a->copy_end, off / step, step, pkt->pts);
     }
     a->copy_started = true;
     a->copy_end = pkt->pts + step;

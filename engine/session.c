@@ -488,6 +488,8 @@ typedef struct pump_state {
     int64_t decode_errors;
     int64_t end_pts;              /* end of the last frame, output time */
     int64_t source_end_pts;       /* ... before the video was held to the audio's end */
+    int64_t last_real_pts;        /* the last decoded picture (not a held copy) */
+    int64_t frame_step;           /* between the last two decoded pictures, when regular; 0: none */
     AVFrame *held;                /* the last picture sent: what a gap shows */
     AVPacket **early_audio;       /* audio read before the first video frame, all streams */
     int nb_early_audio, cap_early_audio;
@@ -595,11 +597,26 @@ static int send_picture(ladder_session *s, pump_state *ps, AVFrame *frame)
  * the audio (which gets silence over the same hole) stays in line. The
  * copies are references to the same buffers, as every fan-out is.
  */
+/*
+ * A held picture repeats at the source's own rhythm: its last regular step
+ * between pictures, else its nominal rate. (A 25 fps file with a gap has an
+ * average rate under 25 and passes for variable-rate: holding at that
+ * average would put copies off the frame grid and segments off their
+ * length.)
+ */
+static int64_t hold_cadence(const ladder_session *s, const pump_state *ps)
+{
+    int64_t nominal = s->nominal_frame_ticks;
+    if (ps->frame_step >= nominal / 4 && ps->frame_step > 0 && ps->frame_step < nominal)
+        return ps->frame_step;
+    return nominal;
+}
+
 static int hold_until(ladder_session *s, pump_state *ps, int64_t pts, int64_t max_frames)
 {
     if (!ps->held->buf[0])
         return 0;
-    int64_t step = s->nominal_frame_ticks;
+    int64_t step = hold_cadence(s, ps);
     int64_t n = timeline_hold_frames(ps->last_pts, pts, step, s->src_cfr, max_frames);
     int64_t from = ps->last_pts;
     for (int64_t k = 1; k <= n; k++) {
@@ -653,6 +670,11 @@ static int receive_frames(ladder_session *s, AVFrame *frame, pump_state *ps)
             continue;
         }
         frame->pts = pts;
+        /* The source's rhythm: steps up to one and a half nominal frames
+         * (a longer one is a hole, not a rhythm). */
+        if (ps->frames > 0 && pts - ps->last_real_pts <= s->nominal_frame_ticks * 3 / 2)
+            ps->frame_step = pts - ps->last_real_pts;
+        ps->last_real_pts = pts;
         ps->frames++;
         ret = s->rotation ? rotate_frame(s, frame) : 0;
         if (!ret)
