@@ -16,21 +16,6 @@
 #include "input.h"
 #include "session_internal.h"
 
-static int find_video_stream(AVFormatContext *in)
-{
-    int best = -1;
-    for (unsigned i = 0; i < in->nb_streams; i++) {
-        const AVStream *st = in->streams[i];
-        /* Cover art is a picture, not a video. */
-        if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
-            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
-            continue;
-        if (best < 0 || (st->disposition & AV_DISPOSITION_DEFAULT))
-            best = (int)i;
-    }
-    return best;
-}
-
 /* The limits of README "Security and limits", on the upright display size
  * and the duration the container claims. */
 static int check_limits(ladder_session *s, double duration)
@@ -138,7 +123,7 @@ int input_open(ladder_session *s)
         session_fail(s, LADDER_EINPUT_INVALID, "input '%s': cannot read stream information", s->input);
         return LADDER_EINPUT_INVALID;
     }
-    s->video_stream = find_video_stream(s->in);
+    s->video_stream = ladder_input_video_stream(s->in);
     if (s->video_stream < 0) {
         session_fail(s, LADDER_ENOVIDEO, "input '%s': no video stream", s->input);
         return LADDER_ENOVIDEO;

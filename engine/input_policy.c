@@ -26,6 +26,20 @@ static const char *const nesting_formats[] = {
     "avisynth", "vapoursynth",
 };
 
+int ladder_input_video_stream(const AVFormatContext *in)
+{
+    int best = -1;
+    for (unsigned i = 0; i < in->nb_streams; i++) {
+        const AVStream *st = in->streams[i];
+        if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
+            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            continue;
+        if (best < 0 || (st->disposition & AV_DISPOSITION_DEFAULT))
+            best = (int)i;
+    }
+    return best;
+}
+
 bool ladder_input_format_nests(const char *name)
 {
     if (!name)

@@ -89,22 +89,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The stream ladder encode decodes (engine/input.c's choice): the default
- * video stream, cover art excluded. */
-static int main_video_stream(const AVFormatContext *in)
-{
-    int best = -1;
-    for (unsigned i = 0; i < in->nb_streams; i++) {
-        const AVStream *st = in->streams[i];
-        if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
-            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
-            continue;
-        if (best < 0 || (st->disposition & AV_DISPOSITION_DEFAULT))
-            best = (int)i;
-    }
-    return best;
-}
-
 /*
  * The rate ladder encode makes the ladder at: the header's as
  * engine/input.c reads it (the lowest common rate of a constant-rate
@@ -551,7 +535,7 @@ int ladder_timeline_scan_run(ladder_timeline_scan **out, const char *path,
         ret = LADDER_EINPUT_INVALID;
         goto done;
     }
-    int video = main_video_stream(s->in);
+    int video = ladder_input_video_stream(s->in);
     if (video < 0) {
         snprintf(err, err_size, "input '%s': no video stream", path);
         ret = LADDER_ENOVIDEO;

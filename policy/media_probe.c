@@ -34,21 +34,6 @@ static const char *type_name(enum AVMediaType t)
     return name ? name : "unknown";
 }
 
-/* Same choice as ladder encode: the default video stream, cover art excluded. */
-static int main_video_stream(const AVFormatContext *in)
-{
-    int best = -1;
-    for (unsigned i = 0; i < in->nb_streams; i++) {
-        const AVStream *st = in->streams[i];
-        if (st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
-            (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
-            continue;
-        if (best < 0 || (st->disposition & AV_DISPOSITION_DEFAULT))
-            best = (int)i;
-    }
-    return best;
-}
-
 static double q2d_or_zero(AVRational q)
 {
     return q.num > 0 && q.den > 0 ? av_q2d(q) : 0;
@@ -236,7 +221,7 @@ int ladder_media_probe_open(ladder_media_probe **out, const char *path, double s
             copy_text(s->title, sizeof(s->title), tag->value);
         s->is_default = (st->disposition & AV_DISPOSITION_DEFAULT) != 0;
     }
-    p->video_stream = main_video_stream(in);
+    p->video_stream = ladder_input_video_stream(in);
     if (p->video_stream >= 0) {
         ret = measure_frame_rate(p, in, p->video_stream,
                                  scan_seconds > 0 ? scan_seconds : DEFAULT_SCAN_SECONDS);

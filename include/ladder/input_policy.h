@@ -46,6 +46,10 @@ int ladder_input_open(struct AVFormatContext **out, const char *url, const ladde
 /* Whether a demuxer name is one of the nested-input formats. */
 bool ladder_input_format_nests(const char *name);
 
+/* The video stream ladder encodes, probes and scans: the default one, else
+ * the first; cover art is not video. -1 when there is none. */
+int ladder_input_video_stream(const struct AVFormatContext *in);
+
 #ifdef __cplusplus
 }
 #endif
