@@ -31,3 +31,23 @@ AVRational frame_rate_measured(const AVFormatContext *in, const AVStream *st)
     }
     return (AVRational){ 25, 1 };
 }
+
+void frame_rate_decide(const AVFormatContext *in, const AVStream *st, frame_rate_decision *out)
+{
+    AVRational avg = st->avg_frame_rate, real = st->r_frame_rate;
+    AVRational rate = avg.num > 0 && avg.den > 0 ? avg : real;
+    if (rate.num <= 0 || rate.den <= 0)
+        rate = (AVRational){ 25, 1 };
+    out->cfr = avg.num > 0 && real.num > 0 && avg.den > 0 && real.den > 0 &&
+               fabs(av_q2d(avg) - av_q2d(real)) < 0.001 * av_q2d(real);
+    out->header = out->cfr ? real : rate;
+    out->rate = out->header;
+    int times;
+    out->verdict = frame_rate_judge(av_q2d(out->header), &times);
+    if (out->verdict == FRAME_RATE_IMPLAUSIBLE)
+        out->rate = frame_rate_measured(in, st);
+    else if (out->verdict == FRAME_RATE_SLIDESHOW)
+        out->rate = av_mul_q(out->header, (AVRational){ times, 1 });
+    if (out->verdict != FRAME_RATE_AS_IS)
+        out->cfr = true;
+}

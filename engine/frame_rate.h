@@ -13,6 +13,8 @@
 #ifndef LADDER_ENGINE_FRAME_RATE_H
 #define LADDER_ENGINE_FRAME_RATE_H
 
+#include <stdbool.h>
+
 #include <libavformat/avformat.h>
 
 /* Frame rates a camera or an encoder really makes. */
@@ -38,5 +40,22 @@ frame_rate_verdict frame_rate_judge(double fps, int *times);
  * FFmpeg's raw-stream default of 25 fps.
  */
 AVRational frame_rate_measured(const AVFormatContext *in, const AVStream *st);
+
+/* The whole decision for the video stream st of in. */
+typedef struct frame_rate_decision {
+    AVRational header;            /* what the header says (r_frame_rate when CFR, else the average, else 25) */
+    AVRational rate;              /* what the ladder is made at */
+    bool cfr;                     /* constant rate: average = r_frame_rate, or made so below */
+    frame_rate_verdict verdict;
+} frame_rate_decision;
+
+/*
+ * Constant frame rate when the container's average matches the lowest
+ * common rate of its timestamps (a VFR source differs between the two);
+ * then frame_rate_judge() on that rate: an implausible one is replaced by
+ * frame_rate_measured() (the pictures are then timed by count), a
+ * slideshow's multiplied. Both of those are constant-rate.
+ */
+void frame_rate_decide(const AVFormatContext *in, const AVStream *st, frame_rate_decision *out);
 
 #endif

@@ -53,40 +53,28 @@ static int open_with_policy(ladder_session *s)
     return ret;
 }
 
-/* The rate the source's pictures really come at when its header's cannot
- * be: its frame count over its audio's length, else FFmpeg's raw-stream
- * default of 25 fps (engine/frame_rate.c, which `ladder probe` asks too). */
-static AVRational measured_rate(const ladder_session *s, const AVStream *st)
-{
-    return frame_rate_measured(s->in, st);
-}
-
 /*
- * The rate the ladder is made at. A header that claims more than 240 fps
- * (a raw H.264 stream saying 90000) times the pictures wrongly too: they
- * are timed by count at the measured rate instead (s->retime_video), so
- * chunks hold a segment's worth of pictures and memory stays bounded. A
- * slideshow (under 1 fps) is made at a whole multiple of its rate of at
- * least 1 fps, the pump holding each picture, so segments keep their
- * length and the audio its segments. The rule is engine/frame_rate.c's.
+ * The rate the ladder is made at (engine/frame_rate.c, which `ladder
+ * probe` asks too). A header that claims more than 240 fps (a raw H.264
+ * stream saying 90000) times the pictures wrongly too: they are timed by
+ * count at the measured rate instead (s->retime_video), so chunks hold a
+ * segment's worth of pictures and memory stays bounded. A slideshow (under
+ * 1 fps) is made at a whole multiple of its rate of at least 1 fps, the
+ * pump holding each picture, so segments keep their length and the audio
+ * its segments.
  */
-static void plausible_rate(ladder_session *s, const AVStream *st)
+static void decide_rate(ladder_session *s, const AVStream *st)
 {
-    double fps = av_q2d(s->src_rate);
-    int times;
-    frame_rate_verdict verdict = frame_rate_judge(fps, &times);
-    if (verdict == FRAME_RATE_IMPLAUSIBLE) {
-        AVRational measured = measured_rate(s, st);
+    frame_rate_decision d;
+    frame_rate_decide(s->in, st, &d);
+    s->src_rate = d.rate;
+    s->src_cfr = d.cfr;
+    if (d.verdict == FRAME_RATE_IMPLAUSIBLE) {
         session_log(s, LADDER_LOG_WARNING,
                     "input '%s': event=frame_rate header says %.3f fps: implausible; timed at %.3f fps",
-                    s->input, fps, av_q2d(measured));
-        s->src_rate = measured;
-        s->src_cfr = true;
+                    s->input, av_q2d(d.header), av_q2d(d.rate));
         s->retime_video = true;
-        s->rate_replaced_from = fps;
-    } else if (verdict == FRAME_RATE_SLIDESHOW) {
-        s->src_rate = av_mul_q(s->src_rate, (AVRational){ times, 1 });
-        s->src_cfr = true;
+        s->rate_replaced_from = av_q2d(d.header);
     }
 }
 
@@ -161,18 +149,7 @@ int input_open(ladder_session *s)
         s->display_h = w;
     }
 
-    AVRational avg = st->avg_frame_rate, real = st->r_frame_rate;
-    AVRational rate = avg.num > 0 && avg.den > 0 ? avg : real;
-    if (rate.num <= 0 || rate.den <= 0)
-        rate = (AVRational){ 25, 1 };
-    /*
-     * Constant frame rate when the container's average matches the lowest
-     * common rate of its timestamps; a VFR source differs between the two.
-     */
-    s->src_cfr = avg.num > 0 && real.num > 0 && avg.den > 0 && real.den > 0 &&
-                 fabs(av_q2d(avg) - av_q2d(real)) < 0.001 * av_q2d(real);
-    s->src_rate = s->src_cfr ? real : rate;
-    plausible_rate(s, st);
+    decide_rate(s, st);
     s->nominal_frame_ticks = av_rescale_q(1, av_inv_q(s->src_rate), s->src_tb);
     if (s->nominal_frame_ticks < 1)
         s->nominal_frame_ticks = 1;

@@ -25,9 +25,6 @@
 #include "timeline.h"
 
 #define FRAME_FIFO_CAPACITY 4
-/* The longest hole the video holds a picture over: longer forward jumps are
- * closed on every stream (timeline.c), so this only bounds the copies. */
-#define TIMELINE_MAX_HOLD_SECONDS 10.0
 
 void ladder_job_defaults(ladder_job *job)
 {
@@ -592,12 +589,6 @@ static int send_picture(ladder_session *s, pump_state *ps, AVFrame *frame)
 }
 
 /*
- * The video holds its last picture over a hole in the timeline, one copy
- * per frame of the nominal rate, so that every segment has pictures and
- * the audio (which gets silence over the same hole) stays in line. The
- * copies are references to the same buffers, as every fan-out is.
- */
-/*
  * A held picture repeats at the source's own rhythm: its last regular step
  * between pictures, else its nominal rate. (A 25 fps file with a gap has an
  * average rate under 25 and passes for variable-rate: holding at that
@@ -612,6 +603,12 @@ static int64_t hold_cadence(const ladder_session *s, const pump_state *ps)
     return nominal;
 }
 
+/*
+ * The video holds its last picture over a hole in the timeline, one copy
+ * per frame (hold_cadence()), so that every segment has pictures and the
+ * audio (which gets silence over the same hole) stays in line. The copies
+ * are references to the same buffers, as every fan-out is.
+ */
 static int hold_until(ladder_session *s, pump_state *ps, int64_t pts, int64_t max_frames)
 {
     if (!ps->held->buf[0])
@@ -630,11 +627,11 @@ static int hold_until(ladder_session *s, pump_state *ps, int64_t pts, int64_t ma
     return 0;
 }
 
-/* A hole inside the input is at most TIMELINE_MAX_HOLD_SECONDS (longer
- * jumps are closed before decoding); this bounds the copies all the same. */
+/* A hole inside the input is at most TIMELINE_MAX_HOLD_US (longer jumps
+ * are closed before decoding); this bounds the copies all the same. */
 static int64_t max_hold_frames(const ladder_session *s)
 {
-    return (int64_t)ceil(TIMELINE_MAX_HOLD_SECONDS / av_q2d(s->src_tb) / (double)s->nominal_frame_ticks) + 1;
+    return av_rescale_q(TIMELINE_MAX_HOLD_US, AV_TIME_BASE_Q, s->src_tb) / s->nominal_frame_ticks + 1;
 }
 
 /* A decoded picture's time on the output timeline (source ticks from the
@@ -742,9 +739,8 @@ static int hold_to_audio_end(ladder_session *s, pump_state *ps)
     bool audio_longer = end > video_end + slack;
     /* A last picture meant to stay for long (a slideshow's) is held frame
      * by frame too: one picture as long as several segments would make a
-     * segment that long. */
-    /* The audio's end is real data of the input, however far: held all
-     * the way (--max-duration still bounds the ladder). */
+     * segment that long. The audio's end is real data of the input,
+     * however far: held all the way (--max-duration still bounds it). */
     int err = hold_until(s, ps, audio_longer ? end : video_end, INT64_MAX);
     if (!err && audio_longer && ps->end_pts > video_end)
         timeline_note(s->timeline, TIMELINE_END_HELD, s->video_stream,
@@ -788,8 +784,7 @@ static int run_pump(ladder_session *s, pump_state *ps)
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
     ps->held = av_frame_alloc();
-    timeline_params tp = { .close_gaps = s->job.close_gaps,
-                           .max_hold_us = (int64_t)(TIMELINE_MAX_HOLD_SECONDS * AV_TIME_BASE) };
+    timeline_params tp = { .close_gaps = s->job.close_gaps, .max_hold_us = TIMELINE_MAX_HOLD_US };
     if (!pkt || !frame || !ps->held || timeline_init(&s->timeline, &tp)) {
         av_packet_free(&pkt);
         av_frame_free(&frame);

@@ -61,7 +61,7 @@ int timeline_init(timeline **out, const timeline_params *params)
         return LADDER_ENOMEM;
     t->params = *params;
     if (t->params.max_hold_us <= 0)
-        t->params.max_hold_us = 10 * (int64_t)1000000;
+        t->params.max_hold_us = TIMELINE_MAX_HOLD_US;
     for (int i = 0; i < TIMELINE_MAX_STREAMS; i++)
         t->streams[i].last_jump = -1;
     *out = t;
@@ -197,7 +197,9 @@ int64_t timeline_hold_frames(int64_t last_pts, int64_t pts, int64_t cadence, boo
 {
     if (cadence <= 0 || pts <= last_pts)
         return 0;
-    int64_t hole = pts - last_pts;
+    /* Bounded so that the arithmetic below cannot overflow (a hostile
+     * input's times may be anything). */
+    int64_t hole = pts - last_pts > INT64_MAX / 4 ? INT64_MAX / 4 : pts - last_pts;
     /* Twice the arithmetic in halves: hole > 1.5 or 2.5 cadences. */
     if (2 * hole <= (cfr ? 3 : 5) * cadence)
         return 0;

@@ -43,9 +43,12 @@ typedef struct timeline_event {
     int64_t size_us;              /* signed jump, gap length, ... */
 } timeline_event;
 
+/* Forward gaps up to this are held; longer jumps are closed. */
+#define TIMELINE_MAX_HOLD_US (10 * (int64_t)1000000)
+
 typedef struct timeline_params {
     bool close_gaps;              /* --gaps close: every forward gap closed */
-    int64_t max_hold_us;          /* forward gaps up to this are held (10 s) */
+    int64_t max_hold_us;          /* forward gaps up to this are held; 0: TIMELINE_MAX_HOLD_US */
 } timeline_params;
 
 typedef struct timeline timeline;

@@ -23,10 +23,6 @@
 
 _Static_assert(LADDER_TIMELINE_MAX_EVENTS == TIMELINE_MAX_EVENTS, "the scan lists what the report lists");
 
-/* The longest hole the encode holds a picture over (session.c's
- * TIMELINE_MAX_HOLD_SECONDS, the timeline's default max_hold_us). */
-#define MAX_HOLD_US 10000000
-
 /* Time arithmetic that a hostile file's timestamps cannot overflow. */
 static int64_t add_sat(int64_t a, int64_t b)
 {
@@ -97,32 +93,14 @@ static double now_seconds(void)
 static void decide_rate(scan_state *s, AVStream *st)
 {
     ladder_timeline_scan *o = s->out;
-    AVRational avg = st->avg_frame_rate, real = st->r_frame_rate;
-    AVRational rate = avg.num > 0 && avg.den > 0 ? avg : real;
-    if (rate.num <= 0 || rate.den <= 0)
-        rate = (AVRational){ 25, 1 };
-    bool cfr = avg.num > 0 && real.num > 0 && avg.den > 0 && real.den > 0 &&
-               fabs(av_q2d(avg) - av_q2d(real)) < 0.001 * av_q2d(real);
-    if (cfr)
-        rate = real;
-    s->cfr = cfr;
-    o->header_frame_rate = av_q2d(rate);
-    int times;
-    switch (frame_rate_judge(o->header_frame_rate, &times)) {
-    case FRAME_RATE_IMPLAUSIBLE:
-        rate = frame_rate_measured(s->in, st);
-        o->rate_implausible = true;
-        s->retime = true;
-        s->cfr = true;
-        break;
-    case FRAME_RATE_SLIDESHOW:
-        rate = av_mul_q(rate, (AVRational){ times, 1 });
-        o->slideshow = true;
-        s->cfr = true;
-        break;
-    case FRAME_RATE_AS_IS:
-        break;
-    }
+    frame_rate_decision d;
+    frame_rate_decide(s->in, st, &d);
+    AVRational rate = d.rate;
+    s->cfr = d.cfr;
+    o->header_frame_rate = av_q2d(d.header);
+    o->rate_implausible = d.verdict == FRAME_RATE_IMPLAUSIBLE;
+    o->slideshow = d.verdict == FRAME_RATE_SLIDESHOW;
+    s->retime = o->rate_implausible;
     o->ladder_frame_rate = av_q2d(rate);
     s->nominal_us = o->ladder_frame_rate > 0 ? (int64_t)llround(1e6 / o->ladder_frame_rate) : 40000;
     if (s->nominal_us < 1)
@@ -370,8 +348,8 @@ static double position_seconds(const scan_state *s, int64_t mapped_us)
 /*
  * The end of the input, as session.c's hold_to_audio_end(): audio that
  * runs past the last picture by more than two frames or 100 ms is kept and
- * the video holds its last picture to cover it, a copy per frame of the
- * nominal rate, at most the encode's longest hold (10 s and a frame).
+ * the video holds its last picture to cover it all, a copy per frame of
+ * the nominal rate.
  */
 static void note_audio_past_video(scan_state *s)
 {
@@ -388,12 +366,7 @@ static void note_audio_past_video(scan_state *s)
     int64_t slack = 2 * s->nominal_us > 100000 ? 2 * s->nominal_us : 100000;
     if (audio_end <= add_sat(video_end, slack))
         return;
-    int64_t max_frames = (int64_t)ceil((double)MAX_HOLD_US / (double)s->nominal_us) + 1;
-    /* A hole longer than the longest hold is held as long as that (kept
-     * short enough here for timeline_hold_frames()'s arithmetic). */
-    int64_t longest = (max_frames + 2) * s->nominal_us;
-    int64_t hole_end = sub_sat(audio_end, last) > longest ? add_sat(last, longest) : audio_end;
-    int64_t n = timeline_hold_frames(last, hole_end, s->nominal_us, s->cfr, max_frames);
+    int64_t n = timeline_hold_frames(last, audio_end, s->nominal_us, s->cfr, INT64_MAX);
     int64_t held_end = add_sat(last, (n + 1) * s->nominal_us);
     if (n > 0 && held_end > video_end)
         timeline_note(s->tl, TIMELINE_END_HELD, video->index, video_end, sub_sat(held_end, video_end));
@@ -541,7 +514,7 @@ int ladder_timeline_scan_run(ladder_timeline_scan **out, const char *path,
         ret = LADDER_ENOVIDEO;
         goto done;
     }
-    timeline_params tp = { .close_gaps = opts->close_gaps, .max_hold_us = MAX_HOLD_US };
+    timeline_params tp = { .close_gaps = opts->close_gaps, .max_hold_us = TIMELINE_MAX_HOLD_US };
     ret = timeline_init(&s->tl, &tp);
     if (!ret)
         ret = pick_streams(s, video);

@@ -187,6 +187,8 @@ static void test_hold_frames(void **state)
     assert_int_equal(timeline_hold_frames(0, 4000, 40, true, 10), 10);
     assert_int_equal(timeline_hold_frames(100, 50, 40, true, 10), 0);
     assert_int_equal(timeline_hold_frames(0, 100, 0, true, 10), 0);
+    /* A hostile input's times: no overflow, still bounded. */
+    assert_int_equal(timeline_hold_frames(INT64_MIN / 2, INT64_MAX / 2, 40, true, 7), 7);
 }
 
 /* More events than kept: counted all the same. */
