@@ -73,6 +73,26 @@ static void mismatch(const ladder_device_spec *r, const ladder_device_info *g, c
 
 /* One nvidia or intel request (r->kind): a device per matching GPU of that
  * vendor. vendor_reason: why the host has none ("" = it has some). */
+/* What the engine's encoder settings need to know of the chosen GPU
+ * (B-frames, 10-bit, generation, where it sits), by ladder_codec. */
+static void copy_encode_caps(const ladder_device_info *g, ladder_device_spec *d)
+{
+    static const struct { int slot; enum ladder_video_codec codec; } codecs[] = {
+        { LADDER_CODEC_H264, LADDER_VIDEO_H264 },
+        { LADDER_CODEC_HEVC, LADDER_VIDEO_HEVC },
+        { LADDER_CODEC_AV1, LADDER_VIDEO_AV1 },
+    };
+    d->caps_known = true;
+    for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+        const ladder_codec_support *e = &g->encode[codecs[i].codec];
+        d->max_bframes[codecs[i].slot] = e->max_bframes > 0 ? e->max_bframes : (e->bframes ? 1 : 0);
+        d->ten_bit[codecs[i].slot] = e->ten_bit;
+    }
+    d->compute_major = g->compute_major;
+    snprintf(d->bus_id, sizeof(d->bus_id), "%s", g->bus_id);
+    snprintf(d->render_node, sizeof(d->render_node), "%s", g->render_node);
+}
+
 static int expand_gpus(const ladder_device_spec *r, const ladder_device_info *host, int nb_host,
                        const char *vendor_reason, ladder_device_spec *out, int max, int *nb, bool required,
                        char *why, size_t why_size)
@@ -98,6 +118,7 @@ static int expand_gpus(const ladder_device_spec *r, const ladder_device_info *ho
         snprintf(d.kind, sizeof(d.kind), "%s", intel ? "intel" : "nvidia");
         d.gpu = g->vendor_index;
         snprintf(d.uuid, sizeof(d.uuid), "%s", g->uuid);
+        copy_encode_caps(g, &d);
         /* The user's name for a request that means one GPU; otherwise the
          * CUDA index, stable for the run and shown next to the UUID. */
         bool one = r->gpu >= 0 || r->uuid[0];

@@ -59,6 +59,7 @@ typedef struct ladder_codec_support {
     int max_width;      /* 0: unknown */
     int max_height;
     bool bframes;       /* encode: B-frames supported */
+    int max_bframes;    /* encode: consecutive B-frames the hardware allows (0: none) */
     bool ten_bit;       /* 10-bit supported */
     char library_name[32];              /* "h264_nvenc", "libx264", "" */
     char note[LADDER_DEVICE_REASON_MAX]; /* why not usable, "" when usable */
@@ -79,6 +80,10 @@ typedef struct ladder_device_info {
     ladder_codec_support encode[LADDER_VIDEO_CODEC_COUNT];
     ladder_codec_support decode[LADDER_VIDEO_CODEC_COUNT];
     int encoder_sessions;            /* encoders it may run at once */
+    int encoder_engines;             /* NVIDIA: NVENC engines (0: unknown) */
+    bool sessions_per_system;        /* NVIDIA GeForce: the driver caps NVENC
+                                        sessions per system, not per GPU */
+    char render_node[32];            /* Intel: "/dev/dri/renderD129", "" unknown */
     enum ladder_device_role role;
     enum ladder_device_health health;
     char reason[LADDER_DEVICE_REASON_MAX]; /* why decode-only/excluded */

@@ -43,6 +43,16 @@ struct ladder_device_spec {
      * NVENC GPU with at least this much free memory (0: any) */
     char uuid[64];
     int64_t min_free_bytes;
+    /* kinds "nvidia"/"intel", filled by ladder_device_select() from the
+     * inventory (never by the parser): what the chosen GPU's encoder
+     * reported, which the engine's encoder settings follow. caps_known
+     * false (a spec built by hand): no B-frames, 8-bit only assumed. */
+    bool caps_known;
+    int max_bframes[LADDER_CODEC_SLOTS];   /* by ladder_codec */
+    bool ten_bit[LADDER_CODEC_SLOTS];
+    int compute_major;                     /* NVIDIA architecture (6 Pascal, 8 Ampere/Ada, ...) */
+    char bus_id[32];                       /* PCI address, "" unknown */
+    char render_node[32];                  /* Intel: its DRM render node, "" unknown */
 };
 
 /*
