@@ -84,6 +84,18 @@ static const char *tier_of(const ladder_tiers *tiers, const ladder_device_info *
     return name ? name : tiers ? "none" : "-";
 }
 
+/* A GPU's identity, and what its encoder sessions rest on: NVENC engines
+ * (the sessions ladder plans) and, on GeForce, the driver's per-system cap. */
+static void print_gpu_line(const ladder_device_info *d)
+{
+    char engines[32] = "";
+    if (d->encoder_engines > 0)
+        snprintf(engines, sizeof(engines), "  NVENC engines %d", d->encoder_engines);
+    printf("    %s  bus %s  compute %d.%d%s%s\n", d->uuid[0] ? d->uuid : "(no uuid)",
+           d->bus_id[0] ? d->bus_id : "?", d->compute_major, d->compute_minor, engines,
+           d->sessions_per_system ? "  sessions capped per system (GeForce)" : "");
+}
+
 static void print_table(const ladder_device_inventory *inventory, const ladder_tiers *tiers)
 {
     printf("%-3s %-7s %-36s %-16s %-15s %-18s %-8s %-6s %-10s %s\n", "#", "KIND", "NAME",
@@ -106,8 +118,10 @@ static void print_table(const ladder_device_inventory *inventory, const ladder_t
         /* Identity for GPUs, and the codecs the device can but this build
          * cannot use: the lines someone debugging a missing codec needs. */
         if (d->kind == LADDER_DEVICE_NVIDIA)
-            printf("    %s  bus %s  compute %d.%d\n", d->uuid[0] ? d->uuid : "(no uuid)",
-                   d->bus_id[0] ? d->bus_id : "?", d->compute_major, d->compute_minor);
+            print_gpu_line(d);
+        else if (d->kind == LADDER_DEVICE_INTEL)
+            printf("    bus %s  %s\n", d->bus_id[0] ? d->bus_id : "?",
+                   d->render_node[0] ? d->render_node : "(no render node)");
         for (int c = 0; c < LADDER_VIDEO_CODEC_COUNT; c++) {
             if (d->encode[c].device && !d->encode[c].usable && d->encode[c].note[0])
                 printf("    %s\n", d->encode[c].note);
@@ -133,7 +147,8 @@ static json_object *string_or_null(const char *s)
     return s[0] ? json_object_new_string(s) : NULL;
 }
 
-static json_object *codec_caps_json(const ladder_codec_support *support)
+/* encode: the encoder's fields too (max_bframes). */
+static json_object *codec_caps_json(const ladder_codec_support *support, bool encode)
 {
     json_object *caps = json_object_new_object();
     for (int c = 0; c < LADDER_VIDEO_CODEC_COUNT; c++) {
@@ -148,6 +163,8 @@ static json_object *codec_caps_json(const ladder_codec_support *support)
         json_object_object_add(o, "max_width", s->max_width ? json_object_new_int(s->max_width) : NULL);
         json_object_object_add(o, "max_height", s->max_height ? json_object_new_int(s->max_height) : NULL);
         json_object_object_add(o, "bframes", json_object_new_boolean(s->bframes));
+        if (encode)
+            json_object_object_add(o, "max_bframes", json_object_new_int(s->max_bframes));
         json_object_object_add(o, "ten_bit", json_object_new_boolean(s->ten_bit));
         json_object_object_add(o, "note", string_or_null(s->note));
         json_object_object_add(caps, ladder_video_codec_name((enum ladder_video_codec)c), o);
@@ -173,6 +190,8 @@ static json_object *device_json(const ladder_device_info *d, const ladder_tiers 
     json_object_object_add(o, "name", json_object_new_string(d->name));
     json_object_object_add(o, "uuid", string_or_null(d->uuid));
     json_object_object_add(o, "bus_id", string_or_null(d->bus_id));
+    if (d->kind == LADDER_DEVICE_INTEL) /* the adapter's own node: never 128 + an index */
+        json_object_object_add(o, "render_node", string_or_null(d->render_node));
     json_object *memory = json_object_new_object();
     json_object_object_add(memory, "total_bytes",
                            d->memory_total >= 0 ? json_object_new_int64(d->memory_total) : NULL);
@@ -188,11 +207,15 @@ static json_object *device_json(const ladder_device_info *d, const ladder_tiers 
         snprintf(cc, sizeof(cc), "%d.%d", d->compute_major, d->compute_minor);
         json_object_object_add(o, "compute_capability",
                                d->compute_major >= 0 ? json_object_new_string(cc) : NULL);
+        /* null: the driver did not say (no session, or too old to know) */
+        json_object_object_add(o, "encoder_engines",
+                               d->encoder_engines > 0 ? json_object_new_int(d->encoder_engines) : NULL);
+        json_object_object_add(o, "sessions_per_system", json_object_new_boolean(d->sessions_per_system));
     }
     json_object_object_add(o, "encode", usable_json(d->encode));
     json_object_object_add(o, "decode", usable_json(d->decode));
-    json_object_object_add(o, "encode_caps", codec_caps_json(d->encode));
-    json_object_object_add(o, "decode_caps", codec_caps_json(d->decode));
+    json_object_object_add(o, "encode_caps", codec_caps_json(d->encode, true));
+    json_object_object_add(o, "decode_caps", codec_caps_json(d->decode, false));
     json_object_object_add(o, "encoder_sessions", json_object_new_int(d->encoder_sessions));
     json_object_object_add(o, "role", json_object_new_string(ladder_device_role_name(d->role)));
     json_object_object_add(o, "state", json_object_new_string(ladder_device_health_name(d->health)));

@@ -30,7 +30,7 @@ struct encode_slots {
     pthread_mutex_t lock;
     char gpu_keys[LADDER_MAX_DEVICES][LADDER_HOST_SLOTS_KEY_MAX]; /* nvidia-<UUID> slots held */
     int nb_gpu_keys;
-    int gpu_capacity;
+    int gpu_capacity[LADDER_MAX_DEVICES];  /* host-wide sessions of gpu_keys[g] */
     /* The slot a worker (its lease index) stands for, -1 none, for the gate:
      * [key * max_workers + worker], key 0 the CPU's, 1 + g gpu_keys[g]'s. */
     int *worker_slot;
@@ -166,8 +166,6 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
 {
     if (!opts->devices || !opts->nb_devices)
         return 0;
-    int capacity = opts->gpu_sessions > 0 ? opts->gpu_sessions : 1;
-    c->gpu_capacity = capacity;
     /* UUID order: two jobs that need the same GPUs take them in the same order. */
     char keys[LADDER_MAX_DEVICES][LADDER_HOST_SLOTS_KEY_MAX];
     int nb_keys = 0;
@@ -179,12 +177,20 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
         const char *key = keys[k];
         if (k > 0 && !strcmp(key, keys[k - 1]))
             continue;             /* the same GPU listed twice shares its sessions */
-        int want = 0;
+        int want = 0, planned = 1;
         for (int d = 0; d < *opts->nb_devices; d++) {
             char dk[LADDER_HOST_SLOTS_KEY_MAX];
-            if (gpu_key(&opts->devices[d], dk, sizeof(dk)) && !strcmp(dk, key))
-                want += opts->devices[d].slots > 0 ? opts->devices[d].slots : 1;
+            if (!gpu_key(&opts->devices[d], dk, sizeof(dk)) || strcmp(dk, key))
+                continue;
+            int slots = opts->devices[d].slots > 0 ? opts->devices[d].slots : 1;
+            want += slots;
+            if (slots > planned)
+                planned = slots;
         }
+        /* Unset gpu_sessions: what the device list planned for the GPU,
+         * by default one session per NVENC engine (ladder_device_select()),
+         * so an L4 is shared as 2 and a Tesla P4 as 1. */
+        int capacity = opts->gpu_sessions > 0 ? opts->gpu_sessions : planned;
         if (want > capacity)
             want = capacity;
         int got = ladder_host_slots_try_acquire(c->host, key, capacity, 1, want);
@@ -244,6 +250,7 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
                             got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
             return got;
         }
+        c->gpu_capacity[c->nb_gpu_keys] = capacity;
         memcpy(c->gpu_keys[c->nb_gpu_keys++], keys[k], sizeof(c->gpu_keys[0]));
         /* The sessions this job got, spread over its entries of that GPU. */
         int left = got;
@@ -374,7 +381,9 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     if (!ret) {
         /* Workers are the session's leases, numbered over every device:
          * at most the CPU slots plus the GPU sessions this job holds. */
-        c->max_workers = capacity + c->nb_gpu_keys * c->gpu_capacity;
+        c->max_workers = capacity;
+        for (int g = 0; g < c->nb_gpu_keys; g++)
+            c->max_workers += c->gpu_capacity[g];
         size_t entries = (size_t)(1 + c->nb_gpu_keys) * (size_t)c->max_workers;
         c->worker_slot = malloc(entries * sizeof(*c->worker_slot));
         if (!c->worker_slot)
@@ -431,7 +440,7 @@ static bool gate_key(const encode_slots *c, const ladder_device_spec *device, co
         if (!strcmp(c->gpu_keys[g], dk)) {
             *key = c->gpu_keys[g];
             *k = 1 + g;
-            *capacity = c->gpu_capacity;
+            *capacity = c->gpu_capacity[g];
             return true;
         }
     }
@@ -503,7 +512,7 @@ void encode_slots_release(encode_slots *c)
     for (int k = 0; k < c->nb_gpu_keys; k++) {
         ladder_host_slots_release(c->host, c->gpu_keys[k]);
         if (c->json)
-            emit_json_key(c, c->gpu_keys[k], c->gpu_capacity, "released", released_at, NULL);
+            emit_json_key(c, c->gpu_keys[k], c->gpu_capacity[k], "released", released_at, NULL);
     }
     c->nb_gpu_keys = 0;
     ladder_host_slots_release(c->host, CPU_KEY);

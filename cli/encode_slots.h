@@ -25,7 +25,8 @@ typedef struct encode_slots_options {
     /* GPU sessions: every nvidia device of this list (resolved: its uuid
      * set) takes 1..its slots of host key nvidia-<UUID> (an intel device:
      * intel-<INDEX>), gpu_sessions per
-     * GPU (0 = 1), after the CPU slots and in UUID order (two jobs never
+     * GPU (0 = the most slots an entry of that GPU has: its NVENC engines
+     * unless the list says otherwise), after the CPU slots and in UUID order (two jobs never
      * wait on each other's GPUs). A GPU with no free session: no_wait ->
      * LADDER_EBUSY; gpu_busy_to_cpu -> the device is dropped from the list
      * (the job runs on its other devices, the CPU at least); else wait. */

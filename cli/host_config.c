@@ -282,17 +282,18 @@ void host_config_route_encode(const ladder_conf_values *v, host_inventory *hosts
     } else {
         /* The GPU's own device list entry: an NVIDIA GPU by UUID when it
          * has one (stable across reordering), else by CUDA index; an Intel
-         * GPU by adapter index. */
+         * GPU by adapter index. No SLOTS: its sessions default to its
+         * encoder engines. */
         const ladder_device_inventory *inv = NULL;
         const ladder_device_info *g = NULL;
         if (r.device >= 0 && host_inventory_get(hosts, &inv) == 0)
             g = ladder_device_inventory_device(inv, r.device);
         if (g && g->kind == LADDER_DEVICE_INTEL)
-            snprintf(gpu_devices, gpu_devices_size, "intel:1:gpu=%d,cpu", g->vendor_index);
+            snprintf(gpu_devices, gpu_devices_size, "intel:gpu=%d,cpu", g->vendor_index);
         else if (g && g->uuid[0])
-            snprintf(gpu_devices, gpu_devices_size, "nvidia:1:uuid=%s,cpu", g->uuid);
+            snprintf(gpu_devices, gpu_devices_size, "nvidia:uuid=%s,cpu", g->uuid);
         else if (g)
-            snprintf(gpu_devices, gpu_devices_size, "nvidia:1:gpu=%d,cpu", g->vendor_index);
+            snprintf(gpu_devices, gpu_devices_size, "nvidia:gpu=%d,cpu", g->vendor_index);
         snprintf(reason, reason_size, "%s", r.reason);
         ran_on = "gpu";
     }

@@ -19,6 +19,7 @@
 #include "ladder/av1_obu.h"
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
+#include "encoder_settings.h"
 #include "session_internal.h"
 
 static int64_t duration_of(const chunk_frames *cf, int64_t pts)
@@ -92,6 +93,36 @@ static int prepend_parameter_sets(encoded_chunk *ec, const uint8_t *ps, int ps_s
     first->size += ps_size;
     ec->bytes += ps_size;
     return 0;
+}
+
+/*
+ * Hardware encoders' wrappers derive a packet's dts from the pts of the
+ * frame sent at the same position, less a fixed number of nominal frames
+ * (FFmpeg 5.1's NVENC: (frameIntervalP - 1) * ticks_per_frame ticks):
+ * right only when every frame lasts one nominal frame. Held pictures and
+ * VFR sources do not, and a B-frame whose dts lands after its pts is
+ * refused by the muxer. So for them the chunk's dts are remade from its
+ * pts (encoder_dts_from_pts()), with the same reorder depth in every
+ * chunk of the rung: the decode-time shift the track takes from its first
+ * packet then holds for all of them.
+ */
+static int remake_dts(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice,
+                      encoded_chunk *ec)
+{
+    int depth = encoder_dts_reorder_depth(s, r, choice);
+    if (depth <= 0)
+        return 0;
+    int64_t *pts = malloc((size_t)ec->nb_packets * 2 * sizeof(*pts));
+    if (!pts)
+        return LADDER_ENOMEM;
+    int64_t *dts = pts + ec->nb_packets;
+    for (int i = 0; i < ec->nb_packets; i++)
+        pts[i] = ec->packets[i]->pts;
+    int err = encoder_dts_from_pts(pts, ec->nb_packets, depth, s->nominal_frame_ticks, dts);
+    for (int i = 0; !err && i < ec->nb_packets; i++)
+        ec->packets[i]->dts = dts[i];
+    free(pts);
+    return err;
 }
 
 /* f in the encoder's pixel format (QSV takes NV12/P010, the rungs are
@@ -234,6 +265,8 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     }
     if (!err && *config_ok && (ec->nb_packets == 0 || !(ec->packets[0]->flags & AV_PKT_FLAG_KEY)))
         err = LADDER_EENCODER;
+    if (!err && *config_ok)
+        err = remake_dts(s, r, choice, ec);
     if (!err && *config_ok && !in_band && s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND)
         err = prepend_parameter_sets(ec, enc->extradata, enc->extradata_size);
     encoder_close(&enc);

@@ -18,16 +18,14 @@
 #include "ladder/av1_obu.h"
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
+#include "encoder_settings.h"
 #include "session_internal.h"
 
-/* What one encoder library needs beyond the settings every rung shares. */
+/* One encoder library as ladder drives it; its settings for a rung are
+ * encoder_settings.c's (a pure function, unit-tested). */
 struct encoder_backend {
     ladder_codec codec;
     const char *encoder;          /* libavcodec encoder name */
-    const char *default_profile;
-    /* Codec-private options: preset, rate mode and the flags that keep
-     * headers identical across chunks. abr: this chunk is one-pass ABR. */
-    void (*configure)(AVCodecContext *enc, const encoder_choice *choice, bool abr);
     /* The decoder configuration the invariant compares is the sequence
      * header in the first key frame, not the encoder's extradata (AV1). */
     bool in_band_config;
@@ -35,252 +33,29 @@ struct encoder_backend {
     /* Its rate factor has no calibrated model here (rate_control.c):
      * every chunk is one-pass ABR at the rate the rung still needs. */
     bool abr_only;
-    /* Takes 4:2:0 as NV12/P010 only (QSV): the worker converts the
-     * rung's planar pictures (one pass, no scaling) before sending them. */
-    bool semi_planar;
 };
 
 /*
- * x264:
- * scenecut=0: IDRs only where we cut chunks (aligned renditions).
- * stitchable=1: x264 keeps headers independent of the content, which is
- * what makes separately encoded chunks share one avcC.
- * ratetol (ABR chunks only): x264's one-pass ABR starts every encoder
- * at a fixed initial quantiser and, at the default tolerance of 1.0,
- * takes far longer than a 2 s chunk to walk away from it: a fresh 360p
- * encoder asked for 800k made 668k. At 0.1 it converges within the
- * chunk (781k). Only a rung's first chunks are ABR; see rate_control.c.
- * Neither changes the parameter sets.
+ * The first backend of each codec and device kind is ladder's default
+ * there. NVENC's and Quick Sync's SPS/PPS are not x264's: on a rung whose
+ * canonical encoder is x264 a GPU is kept off by the pre-flight
+ * (rung_devices.c) unless parameter sets travel in band. Their quantiser
+ * scales are not x264's either, hence ABR only. Neither runs in CI (no
+ * NVENC or Intel GPU there): tests/gpu/README.md has the first-run
+ * checklist for a machine with one.
  */
-static void configure_x264(AVCodecContext *enc, const encoder_choice *choice, bool abr)
-{
-    av_opt_set(enc->priv_data, "preset", choice->preset, 0);
-    av_opt_set(enc->priv_data, "x264-params",
-               abr ? "scenecut=0:stitchable=1:open-gop=0:ratetol=0.1" : "scenecut=0:stitchable=1:open-gop=0",
-               0);
-}
-
-/*
- * Deterministic jobs: Debian's libx264 0.164 reads memory it never wrote in
- * its SIMD macroblock-tree propagation when the width is not a multiple of
- * 128, so one encode of the same pictures differs from another (measured
- * with the ffmpeg CLI alone: three MALLOC_PERTURB_ values, three streams at
- * 320x180; docs/ARCHITECTURE.md "Determinism"). Without the tree it does
- * not. The parameter sets stay the same: mbtree is not in them.
- */
-static void x264_without_mbtree(AVCodecContext *enc)
-{
-    uint8_t *params = NULL;
-    if (av_opt_get(enc->priv_data, "x264-params", 0, &params) < 0)
-        return;
-    char joined[512];
-    snprintf(joined, sizeof(joined), "%s%smbtree=0", params ? (const char *)params : "",
-             params && params[0] ? ":" : "");
-    av_free(params);
-    av_opt_set(enc->priv_data, "x264-params", joined, 0);
-}
-
-/*
- * x265 (libx265 3.5 through FFmpeg 5.1's wrapper):
- * pools=none, frame-threads=1, wpp=0, lookahead-slices=0: one thread per
- *   encoder, like x264 (parallelism comes from chunks); WPP without worker
- *   threads would only spend bits on entry points.
- * keyint = min-keyint = the rung's fixed GOP length (enc->gop_size, the
- *   same rule as x264: the headers must not depend on the chunk), scenecut=0
- *   and open-gop=0: the chunk's first frame is its only IRAP, an IDR
- *   (forced-idr turns the I type we ask for into an IDR; x265 codes POC 0
- *   as IDR_N_LP, an IDR without leading pictures).
- * repeat-headers=0 with AV_CODEC_FLAG_GLOBAL_HEADER: VPS/SPS/PPS only in
- *   extradata, so the hvcC of the init segment is the only copy.
- * info=0: no SEI with the encoder's option string (it names the bitrate or
- *   crf, which changes from chunk to chunk under rate control).
- * log-level=error: x265 writes to stderr itself; a warning per chunk
- *   (no thread pool) would drown ladder's own lines.
- * Measured with this set on 2 s 360p chunks: extradata byte-identical
- * between ABR and CRF (with the same VBV), so rate_control.c can switch.
- */
-static void configure_x265(AVCodecContext *enc, const encoder_choice *choice, bool abr)
-{
-    (void)abr;
-    char params[256];
-    snprintf(params, sizeof(params),
-             "pools=none:frame-threads=1:wpp=0:lookahead-slices=0:scenecut=0:open-gop=0:"
-             "keyint=%d:min-keyint=%d:repeat-headers=0:info=0:log-level=error",
-             enc->gop_size, enc->keyint_min);
-    av_opt_set(enc->priv_data, "preset", choice->preset, 0);
-    av_opt_set_int(enc->priv_data, "forced-idr", 1, 0);
-    av_opt_set(enc->priv_data, "x265-params", params, 0);
-}
-
-/*
- * SVT-AV1 (1.4.1 through FFmpeg 5.1's libsvtav1 wrapper):
- * lp=1: one logical processor per encoder, like x264/x265 (parallelism
- *   comes from chunks; the wrapper ignores thread_count). SVT still starts
- *   its own threads, but they take turns on one core's worth of work.
- * scd=0: no scene-change key frames; the chunk's first frame is its only
- *   key frame.
- * irefresh-type=2: closed GOP, key frames (not forward key frames, the
- *   open-GOP kind), so each segment starts with a random access point.
- * The GOP length is the wrapper's gop_size (intra period gop_size - 1),
- *   fixed per rung as for the other codecs.
- * The preset is the x264 name mapped to SVT's numbers
- *   (ladder_config_svt_preset(), shared with ladder bench).
- * Rate: bit_rate makes the wrapper pick VBR; crf is an integer option in
- *   1..63 there (0 means "unset" to the wrapper, so a CRF 0 rung gets 1).
- * The wrapper's extradata is not what the bitstream carries (see
- *   encoder_probe_config()): the invariant for AV1 compares in-band
- *   sequence headers (in_band_config).
- */
-static void configure_svtav1(AVCodecContext *enc, const encoder_choice *choice, bool abr)
-{
-    (void)abr;
-    /* A name SVT does not know leaves the option unset (the encoder's
-     * default) rather than failing the run: the CLI validated it already. */
-    av_opt_set(enc->priv_data, "preset", ladder_config_svt_preset(choice->preset), 0);
-    int64_t crf = 0;
-    if (av_opt_get_int(enc->priv_data, "crf", 0, &crf) >= 0 && crf == 0 && enc->bit_rate == 0)
-        av_opt_set_int(enc->priv_data, "crf", 1, 0);
-    av_opt_set(enc->priv_data, "svtav1-params", "lp=1:scd=0:irefresh-type=2", 0);
-}
-
-/*
- * libaom (3.6 through FFmpeg 5.1's libaom-av1 wrapper), the second AV1
- * encoder: slower than SVT at equal quality, but the reference encoder,
- * and what a site may already have tuned. Its bitstream is not SVT's
- * (sequence header tool flags differ), so on a rung whose canonical
- * configuration came from SVT its devices are kept off by the pre-flight
- * comparison (session.c), and the other way round.
- * usage=good with cpu-used from the preset (good quality mode takes 0..6,
- *   6 the fastest; x264's fast names all map to 6).
- * thread_count 1 (the wrapper's g_threads), row-mt=0, one tile: one core
- *   per encoder, like the others.
- * keyint_min = gop_size (kf-min-dist = kf-max-dist): key frames only where
- *   ladder cuts chunks.
- * Rate: bit_rate makes the wrapper pick VBR (rate_control.c gives AV1 only
- *   ABR chunks), crf alone constant quality.
- * The key frames carry the sequence header in band; as for SVT the
- *   invariant compares that (in_band_config).
- */
-static void configure_aom(AVCodecContext *enc, const encoder_choice *choice, bool abr)
-{
-    (void)abr;
-    const char *preset = choice->preset;
-    static const struct { const char *x264; int cpu_used; } speeds[] = {
-        { "ultrafast", 6 }, { "superfast", 6 }, { "veryfast", 6 }, { "faster", 5 }, { "fast", 4 },
-        { "medium", 3 }, { "slow", 2 }, { "slower", 1 }, { "veryslow", 0 }, { "placebo", 0 },
-    };
-    int cpu_used = 6;
-    for (size_t i = 0; preset && i < sizeof(speeds) / sizeof(speeds[0]); i++)
-        if (!strcmp(speeds[i].x264, preset))
-            cpu_used = speeds[i].cpu_used;
-    /* FFmpeg 5.1's wrapper tells libaom each frame lasts ticks_per_frame
-     * units of the time base. ladder's time base is the source's (1/15360
-     * say), so with the default of 1 libaom believed in 15360 frames per
-     * second and gave each frame a sliver of the bit budget (300k asked,
-     * 43 kb/s made). One nominal frame in time base units fixes its rate
-     * control; nothing else in the wrapper reads the field. */
-    if (enc->framerate.num > 0 && enc->framerate.den > 0) {
-        int64_t ticks = av_rescale_q(1, av_inv_q(enc->framerate), enc->time_base);
-        enc->ticks_per_frame = ticks > 0 && ticks < INT_MAX ? (int)ticks : 1;
-    }
-    av_opt_set(enc->priv_data, "usage", "good", 0);
-    av_opt_set_int(enc->priv_data, "cpu-used", cpu_used, 0);
-    av_opt_set_int(enc->priv_data, "row-mt", 0, 0);
-    av_opt_set(enc->priv_data, "tiles", "1x1", 0);
-}
-
-/*
- * NVENC (h264_nvenc, hevc_nvenc through FFmpeg 5.1's wrapper, loaded at
- * run time through nv-codec-headers), on the device's GPU (choice->gpu,
- * the CUDA index; -1 any). Software frames (yuv420p) go in: the wrapper
- * uploads them. Settings follow the same rules as x264's:
- * preset p1 (fastest) .. p7 from the x264 name; tune hq.
- * forced-idr, strict_gop: the chunk's first frame, which ladder asks to be
- *   an I frame, is an IDR, and no other frame is (gop_size = keyint_min, a
- *   fixed length per rung, like the software encoders; no-scenecut with
- *   the default lookahead 0 is implied).
- * rc vbr with bit_rate (and the rung's VBV); a CRF rung is constant
- *   quality (cq = crf, bit_rate 0). Its quantiser scale is not x264's, so
- *   rate control gives NVENC chunks ABR only (abr_only).
- * NVENC's SPS/PPS are not x264's: on a rung whose canonical encoder is
- *   x264 an NVENC device is kept off by the pre-flight (rung_devices.c)
- *   unless parameter sets travel in band. Not run in CI (no NVENC there):
- *   checked by the pre-flight on real hardware, see tests/gpu/README.md.
- */
-static void configure_nvenc(AVCodecContext *enc, const encoder_choice *choice, bool abr)
-{
-    (void)abr;
-    static const struct { const char *x264, *nvenc; } presets[] = {
-        { "ultrafast", "p1" }, { "superfast", "p2" }, { "veryfast", "p3" }, { "faster", "p4" }, { "fast", "p4" },
-        { "medium", "p5" }, { "slow", "p6" }, { "slower", "p7" }, { "veryslow", "p7" }, { "placebo", "p7" },
-    };
-    const char *preset = "p4";
-    for (size_t i = 0; choice->preset && i < sizeof(presets) / sizeof(presets[0]); i++)
-        if (!strcmp(presets[i].x264, choice->preset))
-            preset = presets[i].nvenc;
-    av_opt_set(enc->priv_data, "preset", preset, 0);
-    av_opt_set(enc->priv_data, "tune", "hq", 0);
-    av_opt_set(enc->priv_data, "rc", "vbr", 0);
-    av_opt_set_int(enc->priv_data, "forced-idr", 1, 0);
-    av_opt_set_int(enc->priv_data, "strict_gop", 1, 0);
-    if (choice->gpu >= 0)
-        av_opt_set_int(enc->priv_data, "gpu", choice->gpu, 0);
-}
-
-/*
- * Intel Quick Sync (h264_qsv, hevc_qsv through FFmpeg 5.1's wrapper and
- * oneVPL), on the implementation the device names (choice->gpu: the
- * inventory's Intel index, as its DRM render node; -1 the default
- * adapter). NV12/P010 system
- * frames go in (semi_planar: the worker converts). The same rules as
- * x264's where QSV has them: preset veryfast..veryslow from the x264 name
- * (QSV has seven, named like x264's), IDR at the chunk's first frame and
- * no other (forced_idr, idr_interval 0, a fixed gop_size), no scene-change
- * I frames (look_ahead off), closed GOPs. ABR only (abr_only): its
- * quantiser scale is not x264's. Its SPS/PPS are not x264's either, so on
- * an x264 rung it is kept off by the pre-flight unless parameter sets
- * travel in band. Not run in CI (no Intel GPU there): a host without one
- * fails the pre-flight and the device is kept off every rung with that
- * reason (e2e gpu_policy with a replayed Arc inventory).
- */
-static void configure_qsv(AVCodecContext *enc, const encoder_choice *choice, bool abr)
-{
-    (void)abr;
-    static const char *const presets[] = { "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow" };
-    const char *preset = "veryfast";
-    for (size_t i = 0; choice->preset && i < sizeof(presets) / sizeof(presets[0]); i++)
-        if (!strcmp(presets[i], choice->preset))
-            preset = presets[i];
-    if (choice->preset && (!strcmp(choice->preset, "ultrafast") || !strcmp(choice->preset, "superfast")))
-        preset = "veryfast";
-    if (choice->preset && !strcmp(choice->preset, "placebo"))
-        preset = "veryslow";
-    av_opt_set(enc->priv_data, "preset", preset, 0);
-    av_opt_set_int(enc->priv_data, "forced_idr", 1, 0);
-    av_opt_set_int(enc->priv_data, "idr_interval", 0, 0);
-    av_opt_set_int(enc->priv_data, "look_ahead", 0, 0);
-    av_opt_set_int(enc->priv_data, "async_depth", 1, 0);
-    if (choice->gpu >= 0) {
-        /* A session on that adapter; the encoder owns the ref. No such
-         * device: the encoder opens on the default adapter, which the
-         * pre-flight then judges like any other. */
-        char node[32];
-        AVBufferRef *device = NULL;
-        if (qsv_device_create(&device, choice->gpu, node, sizeof(node)) >= 0)
-            enc->hw_device_ctx = device;
-    }
-}
-
-/* The first backend of each codec and device kind is ladder's default there. */
 static const encoder_backend backends[] = {
-    { LADDER_CODEC_H264, "libx264", "high", configure_x264, false, "cpu", false, false },
-    { LADDER_CODEC_HEVC, "libx265", "main", configure_x265, false, "cpu", false, false },
-    { LADDER_CODEC_AV1, "libsvtav1", "main", configure_svtav1, true, "cpu", false, false },
-    { LADDER_CODEC_AV1, "libaom-av1", "main", configure_aom, true, "cpu", false, false },
-    { LADDER_CODEC_H264, "h264_nvenc", "high", configure_nvenc, false, "nvidia", true, false },
-    { LADDER_CODEC_HEVC, "hevc_nvenc", "main", configure_nvenc, false, "nvidia", true, false },
-    { LADDER_CODEC_H264, "h264_qsv", "high", configure_qsv, false, "intel", true, true },
-    { LADDER_CODEC_HEVC, "hevc_qsv", "main", configure_qsv, false, "intel", true, true },
+    { LADDER_CODEC_H264, "libx264", false, "cpu", false },
+    { LADDER_CODEC_HEVC, "libx265", false, "cpu", false },
+    { LADDER_CODEC_AV1, "libsvtav1", true, "cpu", false },
+    /* libaom's bitstream is not SVT's (sequence header tool flags
+     * differ): on a rung whose canonical configuration came from SVT its
+     * devices are kept off by the pre-flight, and the other way round. */
+    { LADDER_CODEC_AV1, "libaom-av1", true, "cpu", false },
+    { LADDER_CODEC_H264, "h264_nvenc", false, "nvidia", true },
+    { LADDER_CODEC_HEVC, "hevc_nvenc", false, "nvidia", true },
+    { LADDER_CODEC_H264, "h264_qsv", false, "intel", true },
+    { LADDER_CODEC_HEVC, "hevc_qsv", false, "intel", true },
 };
 #define NB_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 
@@ -321,9 +96,7 @@ bool encoder_backend_abr_only(const encoder_backend *backend)
 
 enum AVPixelFormat encoder_input_format(const encoder_backend *backend, const rung_ctx *r)
 {
-    if (backend && backend->semi_planar)
-        return r->bit_depth > 8 ? AV_PIX_FMT_P010 : AV_PIX_FMT_NV12;
-    return r->pix_fmt;
+    return backend ? encoder_input_pix_fmt(backend->encoder, r->bit_depth) : r->pix_fmt;
 }
 
 const char *encoder_backend_name(const encoder_backend *backend)
@@ -379,6 +152,105 @@ void encoder_close(AVCodecContext **enc)
     avcodec_free_context(enc);
 }
 
+/* What the settings of choice's encoder depend on for a chunk of rung r
+ * (rate NULL: the pre-flight, the rung's nominal rate). */
+static void target_of(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice,
+                      const chunk_rate *rate, int gop_size, encoder_target *t)
+{
+    const ladder_rung *c = &r->cfg;
+    *t = (encoder_target){
+        .encoder = choice->backend->encoder,
+        .codec = choice->backend->codec,
+        .preset = choice->preset,
+        .profile = c->profile,
+        .bit_depth = r->bit_depth,
+        .width = r->width,
+        .frame_rate = r->frame_rate,
+        .time_base = s->src_tb,
+        .gop_size = gop_size,
+        .crf_rung = c->rate_mode == LADDER_RATE_CRF,
+        .crf = c->crf,
+        .chunk_uses_crf = c->rate_mode != LADDER_RATE_CRF && rate && rate->use_crf,
+        .chunk_crf = rate ? rate->crf : 0,
+        .bitrate_bps = rate && rate->bitrate_bps > 0 ? rate->bitrate_bps : (int64_t)c->bitrate_kbps * 1000,
+        .deterministic = s->job.deterministic,
+        .gpu = choice->gpu,
+        .caps_known = choice->caps_known,
+        .max_bframes = choice->max_bframes,
+        .ten_bit = choice->ten_bit,
+    };
+    if (c->maxrate_kbps > 0) {
+        t->maxrate_bps = (int64_t)c->maxrate_kbps * 1000;
+        t->bufsize_bits = (int64_t)(c->bufsize_kbps > 0 ? c->bufsize_kbps : 2 * c->maxrate_kbps) * 1000;
+    }
+}
+
+/*
+ * The GOP length is fixed per rung, not per chunk: encoders derive header
+ * fields from it, and every chunk must produce the same headers. A chunk
+ * is never longer than this, so its only IDR is its first frame.
+ */
+static int rung_gop_size(const ladder_session *s)
+{
+    return s->plan.cfr ? s->plan.frames_per_chunk * 4 + 1 : 1000;
+}
+
+bool encoder_refuses(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, char *why,
+                     size_t why_size)
+{
+    encoder_target t;
+    encoder_settings settings;
+    target_of(s, r, choice, NULL, rung_gop_size(s), &t);
+    encoder_settings_build(&t, &settings);
+    bool refused = settings.refused[0] != 0;
+    if (refused)
+        snprintf(why, why_size, "%s", settings.refused);
+    encoder_settings_free(&settings);
+    return refused;
+}
+
+/* The GPU encoders' device: the session's shared context for their GPU
+ * (encoder_devices.c). None to be had: the encoder opens its own, and the
+ * pre-flight judges that like any other failure. */
+static void attach_gpu_device(const ladder_session *s, const encoder_choice *choice, AVCodecContext *enc)
+{
+    const char *kind = choice->backend->device_kind;
+    enum AVHWDeviceType type = !strcmp(kind, "nvidia")  ? AV_HWDEVICE_TYPE_CUDA
+                               : !strcmp(kind, "intel") ? AV_HWDEVICE_TYPE_QSV
+                                                        : AV_HWDEVICE_TYPE_NONE;
+    if (type == AV_HWDEVICE_TYPE_NONE)
+        return;
+    AVBufferRef *device = NULL;
+    if (encoder_devices_get(s->enc_devices, type, choice->gpu, choice->render_node, &device) == 0)
+        enc->hw_device_ctx = device;
+}
+
+/* The codec-private options, each set on its own: one the encoder lacks
+ * (a profile name another encoder takes) leaves its default, as the
+ * wrappers' own option parsing would. The unit test checks every key
+ * ladder sets against the linked libavcodec. */
+static void apply_options(AVCodecContext *enc, const AVDictionary *options)
+{
+    const AVDictionaryEntry *e = NULL;
+    while ((e = av_dict_get(options, "", e, AV_DICT_IGNORE_SUFFIX)))
+        av_opt_set(enc->priv_data, e->key, e->value, 0);
+}
+
+static void apply_settings(AVCodecContext *enc, const encoder_settings *settings)
+{
+    enc->pix_fmt = settings->pix_fmt;
+    enc->bit_rate = settings->bit_rate;
+    enc->rc_max_rate = settings->rc_max_rate;
+    enc->rc_buffer_size = settings->rc_buffer_size > INT_MAX ? INT_MAX : (int)settings->rc_buffer_size;
+    if (settings->global_quality > 0)
+        enc->global_quality = settings->global_quality;
+    if (settings->max_b_frames >= 0)
+        enc->max_b_frames = settings->max_b_frames;
+    if (settings->ticks_per_frame > 0)
+        enc->ticks_per_frame = settings->ticks_per_frame;
+    apply_options(enc, settings->options);
+}
+
 int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, bool perturb,
                  const chunk_rate *rate, AVBufferRef *hw_frames, AVCodecContext **out)
 {
@@ -386,16 +258,26 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     const AVCodec *codec = backend ? avcodec_find_encoder_by_name(backend->encoder) : NULL;
     if (!codec)
         return LADDER_ECODEC;
-    AVCodecContext *enc = avcodec_alloc_context3(codec);
-    if (!enc)
+    encoder_target target;
+    encoder_settings settings;
+    target_of(s, r, choice, rate, rung_gop_size(s), &target);
+    if (encoder_settings_build(&target, &settings)) {
+        encoder_settings_free(&settings);
         return LADDER_ENOMEM;
+    }
+    AVCodecContext *enc = settings.refused[0] ? NULL : avcodec_alloc_context3(codec);
+    if (!enc) {
+        int err = settings.refused[0] ? LADDER_EENCODER : LADDER_ENOMEM;
+        encoder_settings_free(&settings);
+        return err;
+    }
     enc->width = r->width;
     enc->height = r->height;
-    enc->pix_fmt = encoder_input_format(backend, r);
+    apply_settings(enc, &settings);
+    encoder_settings_free(&settings);
     if (hw_frames) {
         /* NVENC reads the pictures where the scaler left them: its CUDA
-         * context is the frames' (the decoding GPU's), the "gpu" option
-         * no longer picks one. */
+         * context is the frames' (the decoding GPU's). */
         enc->pix_fmt = AV_PIX_FMT_CUDA;
         enc->sw_pix_fmt = ((const AVHWFramesContext *)hw_frames->data)->sw_format;
         enc->hw_frames_ctx = av_buffer_ref(hw_frames);
@@ -403,6 +285,8 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
             avcodec_free_context(&enc);
             return LADDER_ENOMEM;
         }
+    } else {
+        attach_gpu_device(s, choice, enc);
     }
     enc->sample_aspect_ratio = r->sar;
     enc->time_base = s->src_tb;
@@ -412,12 +296,7 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     enc->thread_count = 1;
     /* Parameter sets out of band (avcC/hvcC): one init segment serves all chunks. */
     enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER | AV_CODEC_FLAG_CLOSED_GOP;
-    /*
-     * The GOP length is fixed per rung, not per chunk: encoders derive header
-     * fields from it, and every chunk must produce the same headers. A chunk
-     * is never longer than this, so its only IDR is its first frame.
-     */
-    enc->gop_size = s->plan.cfr ? s->plan.frames_per_chunk * 4 + 1 : 1000;
+    enc->gop_size = target.gop_size;
     enc->keyint_min = enc->gop_size;
     enc->color_range = AVCOL_RANGE_MPEG;
     /* The source's colour description goes into every rung's VUI / colour
@@ -427,36 +306,11 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     enc->color_primaries = s->src_primaries;
     enc->color_trc = s->src_trc;
     enc->colorspace = s->src_colorspace;
-
-    const ladder_rung *c = &r->cfg;
-    bool abr = false;
-    if (c->rate_mode == LADDER_RATE_CRF) {
-        /* NVENC calls its constant quality "cq" (same 0..51 scale). */
-        if (av_opt_set_int(enc->priv_data, "crf", c->crf, 0) < 0)
-            av_opt_set_int(enc->priv_data, "cq", c->crf, 0);
-    } else if (rate && rate->use_crf) {
-        av_opt_set_double(enc->priv_data, "crf", rate->crf, 0);
-    } else {
-        abr = true;
-        enc->bit_rate = rate && rate->bitrate_bps > 0 ? rate->bitrate_bps : (int64_t)c->bitrate_kbps * 1000;
-    }
-    if (c->maxrate_kbps > 0) {
-        enc->rc_max_rate = (int64_t)c->maxrate_kbps * 1000;
-        enc->rc_buffer_size = (c->bufsize_kbps > 0 ? c->bufsize_kbps : 2 * c->maxrate_kbps) * 1000;
-    }
-    const char *profile = c->profile[0] ? c->profile : backend->default_profile;
-    /* 10-bit HEVC is Main 10; AV1's Main covers 10-bit. */
-    if (r->bit_depth == 10 && backend->codec == LADDER_CODEC_HEVC)
-        profile = "main10";
     /* Test fault: full-range signalling changes the SPS's VUI whatever the
      * preset (a profile change alone can vanish when x264 lowers the
      * profile to the features a fast preset uses). */
     if (perturb)
         enc->color_range = AVCOL_RANGE_JPEG;
-    av_opt_set(enc->priv_data, "profile", profile, 0);
-    backend->configure(enc, choice, abr);
-    if (s->job.deterministic && !strcmp(backend->encoder, "libx264") && enc->width % 128)
-        x264_without_mbtree(enc);
 
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) {
@@ -465,6 +319,16 @@ int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choic
     }
     *out = enc;
     return 0;
+}
+
+int encoder_dts_reorder_depth(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice)
+{
+    encoder_target t;
+    encoder_settings settings;
+    target_of(s, r, choice, NULL, rung_gop_size(s), &t);
+    int depth = encoder_settings_build(&t, &settings) ? 0 : settings.dts_reorder_depth;
+    encoder_settings_free(&settings);
+    return depth;
 }
 
 /* Frames the AV1 pre-flight encodes: SVT emits nothing before its first

@@ -13,7 +13,23 @@
  * One filter graph per rung, built on the first GPU picture and again when
  * the pictures' size or frames context changes; the rung's scaler thread
  * owns it.
+ *
+ * scale_cuda runs with passthrough=0: by default (vf_scale_cuda.c) a rung
+ * at the source's size and format (a 10-bit rung at source size: NVDEC's
+ * P010 is p010le) would get the decoded picture itself, one of NVDEC's
+ * few surfaces, and a cuda_frames chunk would keep it for a whole chunk
+ * and its encode (video_decoder.c counts on no chunk holding one). The
+ * cost is one copy in GPU memory per picture on such a rung; at the
+ * source's size the copy samples nearest (exact, as the CPU path's kept
+ * reference is), scaling is bicubic. Outputs never hold a surface, so the
+ * counted reference a decoded picture carries (its opaque_ref, which
+ * av_frame_copy_props() passes on) is dropped from them.
+ *
+ * A cuda_frames rung's chunks keep CUDA frames only within the rung's GPU
+ * budget (gpu_budget.h; gpu_budget_start() sizes it): a chunk that does
+ * not fit is downloaded by the scaler (rung_scaler.c).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +38,11 @@
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 #include <libavutil/hwcontext.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
+#include "gpu_budget.h"
 #include "session_internal.h"
 
 struct gpu_scale {
@@ -71,15 +89,18 @@ static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
         return LADDER_ECODEC;
 
     /* Bicubic, as the CPU path's swscale: a rung looks the same whichever
-     * device decoded it. */
+     * device decoded it. At the source's size nothing is resampled: a
+     * nearest copy is exact (bicubic's weights would go through floats). */
     const char *fmt = r->bit_depth == 10 ? "p010le" : "yuv420p";
+    const char *interp = src->width == r->width && src->height == r->height ? "nearest" : "bicubic";
     char desc[256];
     if (r->cuda_frames)
-        snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic", r->width, r->height,
-                 fmt);
+        snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=%s:passthrough=0", r->width,
+                 r->height, fmt, interp);
     else
-        snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=bicubic,hwdownload,format=%s",
-                 r->width, r->height, fmt, fmt);
+        snprintf(desc, sizeof(desc),
+                 "scale_cuda=w=%d:h=%d:format=%s:interp_algo=%s:passthrough=0,hwdownload,format=%s", r->width,
+                 r->height, fmt, interp, fmt);
     ret = filter_chain_link(g->graph, g->src, g->sink, desc);
     if (ret < 0) {
         char msg[128];
@@ -132,6 +153,7 @@ AVFrame *gpu_scale_frame(rung_ctx *r, const AVFrame *src, int *err)
         return NULL;
     }
     out->pts = src->pts;
+    av_buffer_unref(&out->opaque_ref);   /* no surface in it: see the top */
     return out;
 }
 
@@ -150,6 +172,7 @@ void gpu_scale_plan(ladder_session *s)
         int d = r->canonical_device;
         r->cuda_frames = gpu_frames_encodable(s, d, &s->devices[d].choice[r->cfg.codec]);
         atomic_init(&r->cuda_input_refused, false);
+        atomic_init(&r->gpu_frames_in_use, 0);
         if (r->cuda_frames)
             session_log(s, LADDER_LOG_INFO, "rung=%s device=%s event=cuda_frames encoder=%s gpu=%d "
                         "reason=decoded and encoded on one GPU: pictures stay in its memory",
@@ -167,4 +190,80 @@ AVFrame *gpu_frame_download(const AVFrame *f)
         return NULL;
     }
     return out;
+}
+
+/* The job's NVENC sessions on the decoding GPU: each may open an encoder
+ * there at the same time as the others. */
+static int nvenc_sessions_on_decoding_gpu(const ladder_session *s)
+{
+    int n = 0;
+    for (int d = 0; d < s->nb_devices; d++) {
+        const ladder_device_spec *spec = &s->devices[d].spec;
+        if (!strcmp(spec->kind, "nvidia") && spec->gpu == s->job.decode.gpu)
+            n += spec->slots;
+    }
+    return n;
+}
+
+static int chunk_frames_estimate(const ladder_session *s, const rung_ctx *r)
+{
+    double fps = r->frame_rate.num > 0 && r->frame_rate.den > 0 ? av_q2d(r->frame_rate) : 30.0;
+    double frames = ceil(s->job.segment_seconds * fps);
+    return frames >= 1 && frames < GPU_MAX_FRAMES ? (int)frames : 1;
+}
+
+void gpu_budget_start(ladder_session *s, const AVFrame *first, int pool_surfaces)
+{
+    bool any = false;
+    for (int i = 0; i < s->nb_rungs; i++)
+        any |= s->rungs[i].cuda_frames;
+    /* A rotated source comes down in the pump: no rung gets a CUDA frame. */
+    if (!any || s->rotation)
+        return;
+    int64_t free_bytes = -1;
+    int align = GPU_TEXTURE_ALIGNMENT_DEFAULT;
+    bool measured = cuda_memory_query(s->vdec.hw_device, &free_bytes, &align) == 0;
+    /* The decoder's surfaces exist by now (cuvidCreateDecoder ran in
+     * get_format) and are out of free_bytes; its output surfaces (as many
+     * again, ulNumOutputSurfaces) are allowed for in case the driver makes
+     * them only as pictures are mapped. */
+    int64_t decoder_bytes = 0;
+    if (first->hw_frames_ctx) {
+        const AVHWFramesContext *fc = (const AVHWFramesContext *)first->hw_frames_ctx->data;
+        int size = av_image_get_buffer_size(fc->sw_format, fc->width, fc->height, 1);
+        decoder_bytes = size > 0 ? (int64_t)size * pool_surfaces : 0;
+    }
+    gpu_budget_rung rungs[LADDER_MAX_RUNGS];
+    for (int i = 0; i < s->nb_rungs; i++) {
+        const rung_ctx *r = &s->rungs[i];
+        rungs[i] = (gpu_budget_rung){
+            .frame_bytes = gpu_frame_bytes(r->width, r->height, r->bit_depth == 10 ? AV_PIX_FMT_P010 : AV_PIX_FMT_YUV420P,
+                                           align),
+            .chunk_frames = chunk_frames_estimate(s, r),
+            .gpu_scaled = true,
+            .keeps_frames = r->cuda_frames,
+        };
+    }
+    gpu_budget_in in = {
+        .free_bytes = free_bytes,
+        .decoder_bytes = decoder_bytes,
+        .nvenc_sessions = nvenc_sessions_on_decoding_gpu(s),
+        .rungs = rungs,
+        .nb_rungs = s->nb_rungs,
+    };
+    gpu_budget plan;
+    gpu_budget_plan(&in, &plan);
+    for (int i = 0; i < s->nb_rungs; i++) {
+        rung_ctx *r = &s->rungs[i];
+        r->gpu_frames_max = plan.max_frames[i];
+        r->gpu_chunk_frames = rungs[i].chunk_frames;
+        if (r->cuda_frames && r->gpu_frames_max < r->gpu_chunk_frames)
+            session_log(s, LADDER_LOG_WARNING, "rung=%s event=gpu_budget reason=GPU memory holds less than one "
+                        "chunk of this rung (%d of %d frames): its chunks are downloaded",
+                        r->cfg.name, r->gpu_frames_max, r->gpu_chunk_frames);
+    }
+    session_log(s, LADDER_LOG_INFO, "event=gpu_budget gpu=%d free_mib=%lld%s decoder_mib=%lld nvenc_sessions=%d "
+                "budget_mib=%lld chunks=%.1f", s->job.decode.gpu, (long long)(plan.free_bytes >> 20),
+                measured ? "" : " (unknown: assumed)", (long long)(decoder_bytes >> 20), in.nvenc_sessions,
+                (long long)(plan.chunk_bytes >> 20), plan.chunks);
 }

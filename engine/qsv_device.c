@@ -9,14 +9,21 @@
 
 #include "session_internal.h"
 
-int qsv_device_create(AVBufferRef **out, int adapter, char *node, size_t node_size)
+int qsv_device_create(AVBufferRef **out, const char *render_node, char *node, size_t node_size)
 {
-    /* The adapter's DRM render node (numbered from 128 in adapter order)
-     * under a QSV device. */
-    snprintf(node, node_size, "/dev/dri/renderD%d", 128 + (adapter > 0 ? adapter : 0));
+    /* The render node the inventory matched to the adapter by PCI address
+     * (pool/intel_probe.c), as the VA display under the QSV device: never
+     * 128 + an index, which lands on another vendor's GPU or the wrong
+     * Intel one. pool/intel_probe.c opens its trial devices the same way
+     * ("hw" over child_device); keep the two alike. Without a node FFmpeg
+     * takes its default: the first render node whose kernel driver is
+     * i915. */
+    bool named = render_node && render_node[0];
+    snprintf(node, node_size, "%s", named ? render_node : "the default Intel adapter");
     AVDictionary *opts = NULL;
-    av_dict_set(&opts, "child_device", node, 0);
-    int ret = av_hwdevice_ctx_create(out, AV_HWDEVICE_TYPE_QSV, "hw", opts, 0);
+    int ret = named ? av_dict_set(&opts, "child_device", render_node, 0) : 0;
+    if (ret >= 0)
+        ret = av_hwdevice_ctx_create(out, AV_HWDEVICE_TYPE_QSV, "hw", opts, 0);
     av_dict_free(&opts);
     return ret;
 }

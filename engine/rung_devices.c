@@ -102,6 +102,10 @@ int rung_devices_resolve(ladder_session *s)
             const char *wanted = dev->spec.encoder[codec];
             choice->preset = dev->spec.preset[0] ? dev->spec.preset : s->preset;
             choice->gpu = dev->spec.gpu;
+            choice->caps_known = dev->spec.caps_known;
+            choice->max_bframes = dev->spec.max_bframes[codec];
+            choice->ten_bit = dev->spec.ten_bit[codec];
+            snprintf(choice->render_node, sizeof(choice->render_node), "%s", dev->spec.render_node);
             /* "none": the operator keeps this codec off the device. */
             if (!strcmp(wanted, "none"))
                 continue;
@@ -217,7 +221,10 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
             continue;
         rung_device *rd = &r->on_device[d];
         tried[d] = true;
-        int err = encoder_probe_config(s, r, choice, r->codecpar, &rd->config, &rd->config_size);
+        char refusal[160];
+        bool refused = encoder_refuses(s, r, choice, refusal, sizeof(refusal));
+        int err = refused ? LADDER_EENCODER
+                          : encoder_probe_config(s, r, choice, r->codecpar, &rd->config, &rd->config_size);
         if (err == LADDER_ENOMEM)
             return err;
         if (!err) {
@@ -225,8 +232,11 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
             rd->usable = true;
             break;
         }
-        snprintf(rd->why, sizeof(rd->why), "%s (preset %s) cannot encode %dx%d: it does not open",
-                 encoder_backend_name(choice->backend), choice->preset, r->width, r->height);
+        if (refused)
+            snprintf(rd->why, sizeof(rd->why), "%s", refusal);
+        else
+            snprintf(rd->why, sizeof(rd->why), "%s (preset %s) cannot encode %dx%d: it does not open",
+                     encoder_backend_name(choice->backend), choice->preset, r->width, r->height);
         if (first_failed < 0) {
             first_failed = d;
             first_err = err;
@@ -234,9 +244,9 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
     }
     if (canonical < 0) {
         const encoder_choice *choice = &s->devices[first_failed].choice[codec];
-        session_fail(s, first_err, "rung %s: cannot open the %s encoder (%s, preset %s) for %dx%d", r->cfg.name,
-                     ladder_config_codec_name(codec), encoder_backend_name(choice->backend), choice->preset,
-                     r->width, r->height);
+        session_fail(s, first_err, "rung %s: cannot open the %s encoder (%s, preset %s) for %dx%d: %s",
+                     r->cfg.name, ladder_config_codec_name(codec), encoder_backend_name(choice->backend),
+                     choice->preset, r->width, r->height, r->on_device[first_failed].why);
         return first_err;
     }
     r->canonical_device = canonical;
@@ -270,6 +280,8 @@ int rung_devices_preflight(ladder_session *s, rung_ctx *r)
         }
         const char *encoder = encoder_backend_name(choice->backend);
         int err = avcodec_find_encoder_by_name(encoder) ? 0 : LADDER_ECODEC;
+        if (!err && encoder_refuses(s, r, choice, rd->why, sizeof(rd->why)))
+            continue;
         if (!err)
             err = encoder_probe_config(s, r, choice, NULL, &rd->config, &rd->config_size);
         if (err == LADDER_ENOMEM)

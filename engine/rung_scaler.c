@@ -5,6 +5,12 @@
  * boundaries the pump chose on the source timeline. Each frame's bytes are
  * reserved against the chunk queue's memory budget before its memory is
  * taken (this thread may wait there); complete chunks go to the queue.
+ *
+ * A cuda_frames rung's chunk keeps its scaled pictures in GPU memory when
+ * the rung's GPU budget (gpu_budget.h) has room for a whole chunk as the
+ * chunk starts; those CUDA frames are not host memory and take no host
+ * budget. Otherwise, or past the budget, pictures are downloaded here and
+ * held against the host budget like any other.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +25,8 @@ void chunk_frames_free(chunk_frames *cf)
         return;
     for (int i = 0; i < cf->nb; i++)
         av_frame_free(&cf->frames[i]);
+    if (cf->gpu_frames > 0 && cf->gpu_in_use)
+        atomic_fetch_sub(cf->gpu_in_use, cf->gpu_frames);
     free(cf->frames);
     free(cf->durations);
     free(cf);
@@ -68,7 +76,12 @@ static int chunk_begin(rung_ctx *r, int index)
     c->rung = r->index;
     c->index = index;
     c->payload = cf;
+    cf->gpu_in_use = &r->gpu_frames_in_use;
     r->building = c;
+    /* Decided once per chunk: a chunk that starts with room for all of it
+     * stays whole on the GPU (NVENC reads it as it is). */
+    r->building_on_gpu = r->cuda_frames &&
+                         atomic_load(&r->gpu_frames_in_use) + r->gpu_chunk_frames <= r->gpu_frames_max;
     return 0;
 }
 
@@ -97,18 +110,41 @@ static int chunk_complete(rung_ctx *r, int64_t last_duration)
 static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err);
 
 /* A decoded picture to the rung: on the GPU when it is there (scaled, and
- * left there for NVENC or downloaded, then at most a format change here),
- * else swscale. */
-static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, int *err)
+ * left there for NVENC when keep_on_gpu, else downloaded, then at most a
+ * format change here), else swscale. */
+static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, bool keep_on_gpu, int *err)
 {
     if (src->format != AV_PIX_FMT_CUDA)
         return scale_frame_cpu(r, src, err);
     AVFrame *down = gpu_scale_frame(r, src, err);
-    if (!down || r->cuda_frames)
+    if (!down || keep_on_gpu)
         return down;
+    if (down->format == AV_PIX_FMT_CUDA) {
+        /* A cuda_frames graph has no hwdownload: this chunk is over the
+         * rung's GPU budget. */
+        AVFrame *cuda = down;
+        down = gpu_frame_download(cuda);
+        av_frame_free(&cuda);
+        if (!down) {
+            *err = LADDER_ENOMEM;
+            return NULL;
+        }
+    }
     AVFrame *out = scale_frame_cpu(r, down, err);
     av_frame_free(&down);
     return out;
+}
+
+/* Whether this picture's scaled frame stays on the GPU: a CUDA picture, in
+ * a chunk that does, with a frame of the rung's GPU budget left (only this
+ * thread takes; workers give back). Taken here, so counted before made. */
+static bool take_gpu_frame(rung_ctx *r, const AVFrame *src)
+{
+    if (src->format != AV_PIX_FMT_CUDA || !r->building_on_gpu ||
+        atomic_load(&r->gpu_frames_in_use) >= r->gpu_frames_max)
+        return false;
+    atomic_fetch_add(&r->gpu_frames_in_use, 1);
+    return true;
 }
 
 static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err)
@@ -196,22 +232,26 @@ void *rung_scaler_main(void *arg)
                 err = LADDER_EINTERNAL;
             break;
         }
-        /* Before the frame's memory is taken: waiting here is the back-pressure. */
-        err = ladder_chunk_queue_reserve(s->queue, r->building, r->frame_bytes);
+        /* Before the frame's memory is taken: waiting here is the
+         * back-pressure (a frame kept on the GPU is in the GPU budget). */
+        bool on_gpu = take_gpu_frame(r, src);
+        err = on_gpu ? 0 : ladder_chunk_queue_reserve(s->queue, r->building, r->frame_bytes);
         if (err) {
             av_frame_free(&src);
             break;
         }
-        AVFrame *out = scale_frame(r, src, &err);
+        AVFrame *out = scale_frame(r, src, on_gpu, &err);
         av_frame_free(&src);
-        if (err)
-            break;
-        r->last_kept_pts = out->pts;
-        err = chunk_append(r->building, out);
+        if (!err)
+            err = chunk_append(r->building, out);
         if (err) {
             av_frame_free(&out);
+            if (on_gpu)
+                atomic_fetch_sub(&r->gpu_frames_in_use, 1);
             break;
         }
+        r->last_kept_pts = out->pts;
+        ((chunk_frames *)r->building->payload)->gpu_frames += on_gpu;
     }
 
     if (r->building) {

@@ -24,7 +24,7 @@
 #include "session_internal.h"
 #include "timeline.h"
 
-#define FRAME_FIFO_CAPACITY 4
+/* FRAME_FIFO_CAPACITY: session_internal.h (NVDEC's surfaces count it). */
 
 void ladder_job_defaults(ladder_job *job)
 {
@@ -192,6 +192,10 @@ int ladder_session_init(ladder_session **out, const ladder_job *job,
     pthread_mutex_init(&s->error_lock, NULL);
     pthread_mutex_init(&s->progress_lock, NULL);
     pthread_mutex_init(&s->dec_pool_lock, NULL);
+    if (encoder_devices_init(&s->enc_devices)) {
+        ladder_session_close(s);
+        return LADDER_ENOMEM;
+    }
     atomic_init(&s->cancelled, false);
     atomic_init(&s->stopping, false);
     atomic_init(&s->leases_closed, false);
@@ -1194,6 +1198,7 @@ void ladder_session_close(ladder_session *s)
     free(s->workers);
     audio_renditions_close(s);
     video_decoder_close(&s->vdec);
+    encoder_devices_close(&s->enc_devices);
     ladder_frame_pool_close(s->dec_pool);
     pthread_mutex_destroy(&s->dec_pool_lock);
     avformat_close_input(&s->in);

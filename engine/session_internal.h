@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include <libavutil/hwcontext.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libswscale/swscale.h>
@@ -38,11 +39,19 @@
 
 typedef struct ladder_session ladder_session;
 
+/* Decoded pictures each rung's frame FIFO holds (session.c makes them;
+ * NVDEC's surface arithmetic counts them, video_decoder.c). */
+#define FRAME_FIFO_CAPACITY 4
+
 /* The frames of one chunk, owned by the chunk (payload). */
 typedef struct chunk_frames {
     AVFrame **frames;             /* scaled, in presentation order */
     int64_t *durations;           /* per frame, in the source time base */
     int nb, cap;
+    /* CUDA frames among them, counted in their rung's GPU budget
+     * (gpu_budget.h); chunk_frames_free() gives them back to *gpu_in_use */
+    int gpu_frames;
+    atomic_int *gpu_in_use;
 } chunk_frames;
 
 /* One chunk's encoded output waiting for its turn in the finalizer. */
@@ -58,10 +67,19 @@ typedef struct encoded_chunk {
 
 /* How one device encodes one codec: the encoder library and its preset.
  * Devices with equal choices produce equal configurations. */
+typedef struct encoder_devices encoder_devices;
+
 typedef struct encoder_choice {
     const struct encoder_backend *backend;
     const char *preset;           /* the device's, else the job's */
     int gpu;                      /* the GPU's index for GPU encoders; -1 any */
+    /* GPU encoders: what the device's inventory says its encoder can do
+     * (caps_known false: not probed; the settings then stay conservative:
+     * no B-frames, 8-bit only). */
+    bool caps_known;
+    int max_bframes;
+    bool ten_bit;
+    char render_node[32];  /* Intel: the adapter's DRM render node, "" default */
 } encoder_choice;
 
 /* One device of the job (--devices): a group of lease slots. */
@@ -122,6 +140,14 @@ typedef struct rung_ctx {
     /* NVENC fed CUDA frames made another configuration than its pre-flight
      * (never seen; checked on every chunk): workers download instead. */
     atomic_bool cuda_input_refused;
+    /* GPU budget of a cuda_frames rung (gpu_budget.h), set by the pump
+     * before it hands out the first NVDEC picture: CUDA frames its chunks
+     * may hold at once, and one chunk's frames (estimate). in_use: taken by
+     * the scaler, given back by whoever frees a chunk. */
+    int gpu_frames_max;
+    int gpu_chunk_frames;
+    atomic_int gpu_frames_in_use;
+    bool building_on_gpu;         /* the chunk being filled keeps CUDA frames */
     ladder_chunk *building;       /* chunk being filled */
     size_t frame_bytes;           /* one output picture (pix_fmt), for the budget */
     int64_t last_kept_pts;
@@ -196,6 +222,15 @@ typedef struct video_decoder {
     int64_t last_ts;              /* best_effort_timestamp of the last frame given out */
     bool have_last_ts;
     bool skipping;                /* after a switch: frames up to last_ts were given out */
+    /* NVDEC pictures ladder holds (see video_decoder.c): counted by a
+     * reference each carries, released on any thread, under surface_lock */
+    pthread_mutex_t surface_lock;
+    pthread_cond_t surface_freed;
+    bool surface_gate;            /* lock and cond made (NVDEC jobs) */
+    int surfaces_live;
+    int surfaces_allowed;         /* at a decoder call; 0 = not sized yet */
+    int surface_pool;             /* the decoder's surfaces (nvdec_surfaces_plan()) */
+    bool gpu_budget_planned;      /* gpu_budget_start() ran */
 } video_decoder;
 
 typedef struct audio_track audio_track;
@@ -241,6 +276,7 @@ struct ladder_session {
     enum AVCodecID src_codec_id;
     ladder_frame_pool *dec_pool;  /* decoded picture buffers, see input.c */
     pthread_mutex_t dec_pool_lock; /* decoder threads allocate concurrently */
+    encoder_devices *enc_devices; /* one hardware context per GPU for encoders */
     int video_stream;
     AVRational src_tb;
     AVRational src_rate;
@@ -322,12 +358,24 @@ void gpu_scale_plan(ladder_session *s);
 /* Whether device d's encoder for choice takes the decoding GPU's CUDA
  * frames as they are (NVENC on that GPU). */
 bool gpu_frames_encodable(const ladder_session *s, int d, const encoder_choice *choice);
-/* qsv_device.c: Intel adapter (inventory index; < 0 = the first) as a QSV
- * device; node gets its render node path. An AVERROR on failure. */
-int qsv_device_create(AVBufferRef **out, int adapter, char *node, size_t node_size);
+/* encoder_devices.c: one hardware device context per GPU, shared by the
+ * session's encoders (see why there). get: a new reference in *out, or
+ * a negative code (the device cannot be opened). Any thread. */
+int encoder_devices_init(encoder_devices **out);
+void encoder_devices_close(encoder_devices **d);
+int encoder_devices_get(encoder_devices *d, enum AVHWDeviceType type, int gpu, const char *render_node,
+                        AVBufferRef **out);
+/* qsv_device.c: the Intel adapter at render_node (the inventory's,
+ * "/dev/dri/renderD129"; NULL or "" = FFmpeg's default) as a QSV device;
+ * node gets what was opened, for messages. An AVERROR on failure. */
+int qsv_device_create(AVBufferRef **out, const char *render_node, char *node, size_t node_size);
 /* A CUDA frame's picture in system memory (its sw_format), props copied;
  * NULL on failure. Any thread. */
 AVFrame *gpu_frame_download(const AVFrame *f);
+/* Pump thread, at the first NVDEC picture (first), the decoder's
+ * pool_surfaces made: the GPU budget of the cuda_frames rungs
+ * (gpu_budget.h) into their gpu_frames_max / gpu_chunk_frames. */
+void gpu_budget_start(ladder_session *s, const AVFrame *first, int pool_surfaces);
 void chunk_free(ladder_chunk *c);
 
 /* rate_control.c: how one chunk's encoder spends bits. */
@@ -374,6 +422,15 @@ const char *encoder_name(ladder_codec codec);
 /* rate: NULL = the rung's own settings (nominal bitrate or its CRF). */
 /* hw_frames: the CUDA frames context of the pictures it will get (NVENC
  * fed GPU memory), NULL for system-memory pictures. */
+/* choice's encoder cannot encode rung r the way the rung asks (10-bit on
+ * an encoder without it, a capped CRF rung where the VBV would be lost):
+ * true with the reason in why. No encoder is opened. */
+bool encoder_refuses(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, char *why,
+                     size_t why_size);
+/* > 0: the worker remakes the dts of choice's packets from their pts with
+ * this reorder depth (encoder_dts_from_pts(): the wrapper's own rule
+ * assumes every frame lasts one nominal frame). */
+int encoder_dts_reorder_depth(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice);
 int encoder_open(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice, bool perturb,
                  const chunk_rate *rate, AVBufferRef *hw_frames, AVCodecContext **out);
 /* Flush to EOS, drain and free (see why in encoder_backend.c). */

@@ -11,13 +11,49 @@
  * decoder, and frames up to the last one given out are skipped. Two GOPs,
  * not one: a decoder with reordering delay may not yet have returned the
  * frames before the latest key frame when it fails.
+ *
+ * NVDEC surfaces. In FFmpeg 5.1 an NVDEC picture is one of the decoder's
+ * own surfaces, mapped, from a pool of fixed size (nvdec_surfaces.h), so
+ * every reference ladder keeps is a surface the decoder cannot use. They
+ * are kept by the rungs' FIFOs, the rungs' scalers (one each, while it
+ * scales or waits for the memory budget) and the pump (pump_state.held,
+ * the picture a gap repeats); the packet history holds packets, not
+ * pictures, and no chunk holds one (gpu_scale.c never passes the decoded
+ * picture through). With the source rotated the pump downloads each
+ * picture at once (rotate.c). get_format asks for extra_hw_frames so that
+ * what they can hold fits beside the decoder's own surfaces, and every
+ * picture handed out carries a counted reference (its opaque_ref, which
+ * libavutil shares between a frame's references and drops with the last):
+ * before each call that may decode, the pump waits until ladder holds no
+ * more pictures than the pool leaves it, which can only bind where
+ * NVDEC's 32-surface limit stopped the extra from covering the FIFOs.
+ *
+ * NVDEC pictures freed on other threads (issue 16, 9). The last reference
+ * to a picture goes on a scaler's thread, or the pump's; a worker never
+ * has one. libavcodec's nvdec.c then unmaps it in that thread
+ * (nvdec_unmap_mapped_frame(): cuCtxPushCurrent of the decoder's context,
+ * cuvidUnmapVideoFrame, cuCtxPopCurrent), and the last picture to outlive
+ * a decoder (after a switch to the CPU) destroys it there the same way
+ * (nvdec_decoder_free()). That needs no CUvideoctxlock: FFmpeg creates the
+ * decoder with vidLock NULL and ulCreationFlags 0 (cudaVideoCreate_Default,
+ * the video engines), and cuviddec.h asks for the lock only for
+ * cudaVideoCreate_PreferCUDA and calls it an alternative to
+ * cuCtxPushCurrent/PopCurrent, which nvdec.c already does around every
+ * call; the surface's index goes back to an AVBufferPool, which has its
+ * own lock. NVIDIA's NVDEC programming guide ("Writing an efficient
+ * application") itself suggests calling cuvidMapVideoFrame on another
+ * thread than cuvidDecodePicture. So ladder frees NVDEC pictures wherever
+ * it is done with them.
  */
 #include <string.h>
+#include <time.h>
 
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
+#include "decoder_name.h"
+#include "nvdec_surfaces.h"
 #include "session_internal.h"
 
 /* Past this the oldest packets go: a switch then misses frames (logged). */
@@ -95,12 +131,56 @@ static int open_cpu(ladder_session *s)
     return 0;
 }
 
+/*
+ * extra_hw_frames for this stream (nvdec_surfaces.h). libavcodec reads it
+ * when get_format has picked CUDA (nvdec_init_hwframes() through
+ * avcodec_get_hw_frames_parameters()), which is also the first moment the
+ * stream's dpb is known: the same call, made here with no extra asked,
+ * gives ff_nvdec_frame_params()'s dpb + 2 (one decoder thread: no
+ * surfaces per frame thread). A stream that changes size comes back here.
+ */
+static void size_nvdec_surfaces(AVCodecContext *ctx)
+{
+    ladder_session *s = ctx->opaque;
+    video_decoder *vd = &s->vdec;
+    AVBufferRef *frames = NULL;
+    ctx->extra_hw_frames = 0;
+    if (avcodec_get_hw_frames_parameters(ctx, ctx->hw_device_ctx, AV_PIX_FMT_CUDA, &frames) < 0)
+        return;                   /* the hwaccel's own set-up will fail and say why */
+    int dpb = ((AVHWFramesContext *)frames->data)->initial_pool_size - 2;
+    av_buffer_unref(&frames);
+    nvdec_holders holders = {
+        .fifo_capacity = FRAME_FIFO_CAPACITY,
+        .nb_rungs = s->nb_rungs,
+        .pump_keeps_last = true,
+        .output_aliases_input = false,   /* gpu_scale.c: passthrough=0 */
+    };
+    int held = nvdec_surfaces_held(&holders);
+    nvdec_surface_plan plan;
+    nvdec_surfaces_plan(dpb, held, &plan);
+    ctx->extra_hw_frames = plan.extra;
+    pthread_mutex_lock(&vd->surface_lock);
+    vd->surfaces_allowed = plan.allowed;
+    vd->surface_pool = plan.pool;
+    pthread_mutex_unlock(&vd->surface_lock);
+    session_log(s, plan.limited || plan.over_limit ? LADDER_LOG_WARNING : LADDER_LOG_INFO,
+                "device=%s event=nvdec_surfaces dpb=%d pool=%d extra=%d held=%d allowed=%d%s", device_name(s),
+                dpb, plan.pool, plan.extra, held, plan.allowed,
+                plan.over_limit ? " reason=the stream alone needs more than NVDEC's 32 surfaces"
+                : plan.limited  ? " reason=NVDEC's 32 surfaces leave ladder fewer pictures than its FIFOs hold: "
+                                  "the decoder waits for the rungs"
+                                : "");
+}
+
 /* libavcodec offers the formats it can decode to; CUDA is the hwaccel. */
 static enum AVPixelFormat nvdec_get_format(AVCodecContext *ctx, const enum AVPixelFormat *fmts)
 {
-    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
-        if (*p == AV_PIX_FMT_CUDA)
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++) {
+        if (*p == AV_PIX_FMT_CUDA) {
+            size_nvdec_surfaces(ctx);
             return *p;
+        }
+    }
     /* This stream (profile, chroma format) is not one NVDEC takes: the
      * same context decodes it in software; video_decoder_receive() notices
      * the first software picture and says so. */
@@ -150,8 +230,13 @@ static int open_on_device(ladder_session *s, const AVCodec *codec,
 static int open_nvdec(ladder_session *s, char *why, size_t why_size)
 {
     video_decoder *vd = &s->vdec;
-    if (!has_cuda_hwaccel(vd->codec)) {
-        snprintf(why, why_size, "this FFmpeg's %s decoder has no CUDA hwaccel", vd->codec->name);
+    /* The native decoder, by name: see decoder_name.h. */
+    const char *name = decoder_name(vd->codec->id, LADDER_DECODE_NVDEC);
+    const AVCodec *codec = name ? avcodec_find_decoder_by_name(name) : NULL;
+    if (!codec)
+        codec = vd->codec;
+    if (!has_cuda_hwaccel(codec)) {
+        snprintf(why, why_size, "this FFmpeg's %s decoder has no CUDA hwaccel", codec->name);
         return -1;
     }
     char index[16];
@@ -163,7 +248,7 @@ static int open_nvdec(ladder_session *s, char *why, size_t why_size)
         snprintf(why, why_size, "cannot open CUDA device %s: %s", index, msg);
         return -1;
     }
-    return open_on_device(s, vd->codec, nvdec_get_format, "NVDEC", why, why_size);
+    return open_on_device(s, codec, nvdec_get_format, "NVDEC", why, why_size);
 }
 
 /* libavcodec's Quick Sync decoder of a codec, by name (FFmpeg 5.1 has no
@@ -204,7 +289,7 @@ static int open_qsv(ladder_session *s, char *why, size_t why_size)
         return -1;
     }
     char node[32];
-    int ret = qsv_device_create(&vd->hw_device, s->job.decode.gpu, node, sizeof(node));
+    int ret = qsv_device_create(&vd->hw_device, s->job.decode.render_node, node, sizeof(node));
     if (ret < 0) {
         char msg[128];
         av_strerror(ret, msg, sizeof(msg));
@@ -283,6 +368,98 @@ static void note_switch(ladder_session *s, const char *why, bool replay)
                     device_name(s), s->input);
 }
 
+/*
+ * The NVDEC pictures ladder holds (see the top of the file). Each picture
+ * handed out carries one counted reference in its opaque_ref; libavutil
+ * copies it to every reference of the frame (av_frame_ref, clone) and the
+ * last one to go releases it, on whichever thread that is. gpu_scale.c
+ * drops it from its outputs, which hold no surface.
+ */
+static void surface_released(void *opaque, uint8_t *data)
+{
+    (void)data;
+    video_decoder *vd = opaque;
+    pthread_mutex_lock(&vd->surface_lock);
+    vd->surfaces_live--;
+    pthread_cond_signal(&vd->surface_freed);
+    pthread_mutex_unlock(&vd->surface_lock);
+}
+
+static int count_surface(video_decoder *vd, AVFrame *frame)
+{
+    AVBufferRef *token = av_buffer_create(NULL, 0, surface_released, vd, 0);
+    if (!token)
+        return LADDER_ENOMEM;
+    av_buffer_unref(&frame->opaque_ref);
+    frame->opaque_ref = token;
+    pthread_mutex_lock(&vd->surface_lock);
+    vd->surfaces_live++;
+    pthread_mutex_unlock(&vd->surface_lock);
+    return 0;
+}
+
+static bool session_ending(ladder_session *s)
+{
+    pthread_mutex_lock(&s->error_lock);
+    bool failed = s->error_code != 0;
+    pthread_mutex_unlock(&s->error_lock);
+    return failed || atomic_load(&s->cancelled) || atomic_load(&s->stopping);
+}
+
+/*
+ * Before a call that may decode on NVDEC: wait while ladder holds more
+ * pictures than the pool leaves it (surfaces_allowed, set by get_format;
+ * 0 until then). The scalers free them as they go; a failing or stopped
+ * session may leave pictures in aborted FIFOs, so the wait also looks at
+ * the session every 50 ms (only ever reached when NVDEC's limit bound).
+ */
+static int wait_for_surfaces(ladder_session *s)
+{
+    video_decoder *vd = &s->vdec;
+    if (!vd->surface_gate || !vd->on_device)
+        return 0;
+    int err = 0;
+    pthread_mutex_lock(&vd->surface_lock);
+    while (vd->surfaces_allowed > 0 && vd->surfaces_live > vd->surfaces_allowed) {
+        pthread_mutex_unlock(&vd->surface_lock);
+        bool ending = session_ending(s);
+        pthread_mutex_lock(&vd->surface_lock);
+        if (ending) {
+            err = LADDER_ECANCELED;
+            break;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&vd->surface_freed, &vd->surface_lock, &until);
+    }
+    pthread_mutex_unlock(&vd->surface_lock);
+    return err;
+}
+
+/* An NVDEC picture about to be handed out: counted, and the first one
+ * sizes the GPU budget (the decoder's surfaces exist by now). */
+static int hand_out_nvdec(ladder_session *s, AVFrame *frame)
+{
+    video_decoder *vd = &s->vdec;
+    if (!vd->gpu_budget_planned) {
+        vd->gpu_budget_planned = true;
+        gpu_budget_start(s, frame, vd->surface_pool);
+    }
+    /* A rotated picture comes down in the pump before anything else
+     * (rotate.c): ladder keeps no surface of it. */
+    if (s->rotation || !vd->surface_gate)
+        return 0;
+    int err = count_surface(vd, frame);
+    if (err)
+        session_fail(s, err, "input '%s': out of memory", s->input);
+    return err;
+}
+
 /* A hardware failure: a CPU decoder takes over where the device stopped. */
 static int switch_to_cpu(ladder_session *s, const char *why)
 {
@@ -303,7 +480,11 @@ static int switch_to_cpu(ladder_session *s, const char *why)
 int video_decoder_open(ladder_session *s, AVStream *st)
 {
     video_decoder *vd = &s->vdec;
-    vd->codec = avcodec_find_decoder(st->codecpar->codec_id);
+    /* The CPU's decoder, also the one a switch from the device opens. */
+    const char *cpu_name = decoder_name(st->codecpar->codec_id, LADDER_DECODE_CPU);
+    vd->codec = cpu_name ? avcodec_find_decoder_by_name(cpu_name) : NULL;
+    if (!vd->codec)
+        vd->codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!vd->codec) {
         session_fail(s, LADDER_ECODEC, "input '%s': no decoder for video codec '%s'", s->input,
                      avcodec_get_name(st->codecpar->codec_id));
@@ -313,6 +494,11 @@ int video_decoder_open(ladder_session *s, AVStream *st)
     if (!s->report.decode.name[0])
         snprintf(s->report.decode.name, sizeof(s->report.decode.name), "cpu");
 
+    if (s->job.decode.kind == LADDER_DECODE_NVDEC) {
+        pthread_mutex_init(&vd->surface_lock, NULL);
+        pthread_cond_init(&vd->surface_freed, NULL);
+        vd->surface_gate = true;
+    }
     switch (s->job.decode.kind) {
     case LADDER_DECODE_NVDEC:
     case LADDER_DECODE_QSV: {
@@ -346,6 +532,9 @@ int video_decoder_open(ladder_session *s, AVStream *st)
 int video_decoder_send(ladder_session *s, const AVPacket *pkt, int64_t *errors)
 {
     video_decoder *vd = &s->vdec;
+    int err = wait_for_surfaces(s);
+    if (err)
+        return err;
     if (!pkt) {
         vd->flushing = true;
         vd->flush_sent = true;
@@ -353,7 +542,7 @@ int video_decoder_send(ladder_session *s, const AVPacket *pkt, int64_t *errors)
         return 0;
     }
     if (vd->on_device) {
-        int err = history_push(vd, pkt);
+        err = history_push(vd, pkt);
         if (err) {
             session_fail(s, err, "input '%s': out of memory", s->input);
             return err;
@@ -377,6 +566,9 @@ int video_decoder_receive(ladder_session *s, AVFrame *frame, int64_t *errors)
 {
     video_decoder *vd = &s->vdec;
     for (;;) {
+        int err = wait_for_surfaces(s);
+        if (err)
+            return err;
         int ret = avcodec_receive_frame(vd->ctx, frame);
         if (ret == 0) {
             int64_t ts = frame->best_effort_timestamp;
@@ -389,7 +581,7 @@ int video_decoder_receive(ladder_session *s, AVFrame *frame, int64_t *errors)
             if (vd->on_device && s->job.decode.kind == LADDER_DECODE_FAULT &&
                 s->report.decode_frames_device >= s->job.decode.fail_after) {
                 av_frame_unref(frame);
-                int err = switch_to_cpu(s, "drill: the fault device failed");
+                err = switch_to_cpu(s, "drill: the fault device failed");
                 if (err)
                     return err;
                 continue;
@@ -406,6 +598,10 @@ int video_decoder_receive(ladder_session *s, AVFrame *frame, int64_t *errors)
             if (ts != AV_NOPTS_VALUE) {
                 vd->last_ts = ts;
                 vd->have_last_ts = true;
+            }
+            if (frame->format == AV_PIX_FMT_CUDA && (err = hand_out_nvdec(s, frame))) {
+                av_frame_unref(frame);
+                return err;
             }
             return 1;
         }
@@ -430,7 +626,7 @@ int video_decoder_receive(ladder_session *s, AVFrame *frame, int64_t *errors)
             char why[192], msg[128];
             av_strerror(ret, msg, sizeof(msg));
             snprintf(why, sizeof(why), "hardware decode error (%s)", msg);
-            int err = switch_to_cpu(s, why);
+            err = switch_to_cpu(s, why);
             if (err)
                 return err;
             continue;
@@ -445,4 +641,11 @@ void video_decoder_close(video_decoder *vd)
     history_clear(vd);
     avcodec_free_context(&vd->ctx);
     av_buffer_unref(&vd->hw_device);
+    /* After every picture is gone (the session frees its FIFOs, graphs
+     * and chunks first): no release can come any more. */
+    if (vd->surface_gate) {
+        pthread_mutex_destroy(&vd->surface_lock);
+        pthread_cond_destroy(&vd->surface_freed);
+        vd->surface_gate = false;
+    }
 }

@@ -54,8 +54,9 @@ static const conf_key keys[] = {
     { { "devices", "devices", "cpu", "LADDER_DEVICES",
         "default device list of ladder encode, --devices syntax" },
       T_DEVICES, FIELD(devices), 0 },
-    { { "gpu_sessions", "int", "1", "LADDER_GPU_SESSIONS",
-        "encoder sessions per GPU that every ladder process on this host shares (1..4096)" },
+    { { "gpu_sessions", "int", "", "LADDER_GPU_SESSIONS",
+        "encoder sessions per GPU that every ladder process on this host shares (1..4096; "
+        "default: the GPU's NVENC engines, as ladder devices shows them)" },
       T_SLOTS, FIELD(gpu_sessions), 0 },
     { { "decode_device", "decode", "cpu", "LADDER_DECODE_DEVICE",
         "where ladder encode decodes the source, --decode-device syntax: cpu, gpu[:N|:uuid=UUID], intel[:N] or auto" },

@@ -162,6 +162,7 @@ static int select_kind(const ladder_decode_request *r, const ladder_device_info 
         memset(out, 0, sizeof(*out));
         out->kind = kind == LADDER_DEVICE_NVIDIA ? LADDER_DECODE_NVDEC : LADDER_DECODE_QSV;
         out->gpu = g->vendor_index;
+        snprintf(out->render_node, sizeof(out->render_node), "%s", g->render_node);
         snprintf(out->name, sizeof(out->name), "%s%d", kind == LADDER_DEVICE_NVIDIA ? "nvidia" : "intel",
                  g->vendor_index);
         snprintf(out->requested, sizeof(out->requested), "%s", r->text);
@@ -169,8 +170,9 @@ static int select_kind(const ladder_decode_request *r, const ladder_device_info 
             snprintf(out->reason, sizeof(out->reason), "%.64s decodes %.16s %dx%d %d-bit (%.48s)", g->name,
                      src->codec, src->width, src->height, src->bit_depth, g->uuid[0] ? g->uuid : "no UUID");
         else
-            snprintf(out->reason, sizeof(out->reason), "%.64s decodes %.16s %dx%d %d-bit (QSV, adapter %d)",
-                     g->name, src->codec, src->width, src->height, src->bit_depth, g->vendor_index);
+            snprintf(out->reason, sizeof(out->reason), "%.64s decodes %.16s %dx%d %d-bit (QSV, adapter %d)%s%.31s",
+                     g->name, src->codec, src->width, src->height, src->bit_depth, g->vendor_index,
+                     g->render_node[0] ? " on " : "", g->render_node);
         *found = true;
         return gpus;
     }

@@ -18,6 +18,11 @@
 #include <ffnvcodec/nvEncodeAPI.h>
 
 #ifdef LADDER_HAVE_VPL
+/* mfxExtendedDeviceId (API 2.6: an implementation's PCI address and render
+ * node) is still marked experimental in the 2.8 headers. */
+#ifndef ONEVPL_EXPERIMENTAL
+#define ONEVPL_EXPERIMENTAL
+#endif
 #include <vpl/mfx.h>
 #endif
 
@@ -43,6 +48,9 @@ typedef struct ladder_nvidia_api {
     tcuCtxCreate_v2 *cuCtxCreate;
     tcuCtxDestroy_v2 *cuCtxDestroy;
     tcuDeviceGetUuid *cuDeviceGetUuid;          /* optional */
+    /* optional (CUDA 11.4+): a MIG instance's own UUID, where the v1 call
+     * answers with its parent GPU's */
+    tcuDeviceGetUuid *cuDeviceGetUuid_v2;
     ladder_tcuDeviceTotalMem *cuDeviceTotalMem; /* optional */
     ladder_tcuMemGetInfo *cuMemGetInfo;         /* optional */
     tcuGetErrorName *cuGetErrorName;            /* optional */
@@ -50,6 +58,10 @@ typedef struct ladder_nvidia_api {
     char cuvid_missing[128];
     ladder_tNvEncodeAPICreateInstance *NvEncodeAPICreateInstance; /* optional: NVENC */
     char nvenc_missing[128];
+    /* How the probe waits between tries of a refused NVENC session (a
+     * shortage may be another process's session closing); NULL: it does
+     * not wait (the unit tests' fakes). */
+    void (*sleep_ms)(int milliseconds);
     void *loader_state;                         /* owned by the loader */
 } ladder_nvidia_api;
 
@@ -69,6 +81,24 @@ typedef struct ladder_vpl_api ladder_vpl_api;
 #endif
 
 /*
+ * FFmpeg's own Quick Sync path, the one the engine encodes and decodes
+ * through: a QSV device on an adapter's render node, made as
+ * engine/qsv_device.c makes it, and libavcodec's *_qsv encoders opened on
+ * it (NV12, or P010 for bit_depth 10). The Intel probe counts a codec
+ * usable only once this path has opened it (intel_probe.c says why). Each
+ * returns 0 or a negative AVERROR with a one-line reason in why.
+ */
+typedef struct ladder_qsv_path {
+    int (*open)(void **session, const char *render_node, char *why, size_t why_size);
+    int (*try_encoder)(void *session, const char *encoder, int bit_depth, char *why,
+                       size_t why_size);
+    void (*close)(void **session);
+} ladder_qsv_path;
+
+/* libavutil's and libavcodec's, the default. */
+extern const ladder_qsv_path intel_qsv_ffmpeg;
+
+/*
  * Everything the inventory asks the outside world. open() fills the table
  * or returns a negative code with a one-line reason in why; close() is
  * called only after a successful open(). has_encoder/has_decoder ask the
@@ -81,6 +111,10 @@ typedef struct ladder_device_drivers {
     void (*intel_close)(ladder_vpl_api *api);
     bool (*has_encoder)(const char *name);
     bool (*has_decoder)(const char *name);
+    /* Intel: where the kernel lists DRM devices (NULL: /sys/class/drm) and
+     * the Quick Sync path the probe tries codecs on (NULL: intel_qsv_ffmpeg). */
+    const char *drm_sysfs_root;
+    const ladder_qsv_path *qsv;
 } ladder_device_drivers;
 
 /* The real drivers: the loaders in nvidia_loader.c / intel_probe.c and

@@ -117,6 +117,11 @@ static int expand_gpus(const ladder_device_spec *r, const ladder_device_info *ho
         ladder_device_spec d = *r;
         snprintf(d.kind, sizeof(d.kind), "%s", intel ? "intel" : "nvidia");
         d.gpu = g->vendor_index;
+        /* No SLOTS: the sessions the probe planned for this GPU (one per
+         * NVENC engine, within a GeForce system's cap); SLOTS wins. */
+        if (r->slots_default)
+            d.slots = g->encoder_sessions > 0 ? g->encoder_sessions : 1;
+        d.slots_default = false;
         snprintf(d.uuid, sizeof(d.uuid), "%s", g->uuid);
         copy_encode_caps(g, &d);
         /* The user's name for a request that means one GPU; otherwise the
@@ -170,7 +175,7 @@ int ladder_device_select(const ladder_device_spec *requested, int nb, const ladd
             cpu.slots = r->slots > 0 ? r->slots : cpu_slots > 0 ? cpu_slots : 1;
             cpu.gpu = -1;
             err = push(out, max, nb_out, &cpu, why, why_size);
-            ladder_device_spec gpus = { .slots = 1, .gpu = -1 };
+            ladder_device_spec gpus = { .slots = 1, .slots_default = true, .gpu = -1 };
             snprintf(gpus.kind, sizeof(gpus.kind), "nvidia");
             memcpy(gpus.preset, r->preset, sizeof(gpus.preset));
             if (!err)

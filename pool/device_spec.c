@@ -97,10 +97,11 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         return 0;
     }
     if (!strcmp(key, "uuid") && !strcmp(d->kind, "nvidia")) {
-        /* nvidia-smi's spelling, GPU-xxxxxxxx-...; checked against the host
-         * when devices are selected. */
-        if (strncmp(value, "GPU-", 4) || strlen(value) >= sizeof(d->uuid))
-            return fail(why, why_size, "device '%s': uuid '%s' is not a GPU UUID (GPU-xxxxxxxx-...)", d->kind, value);
+        /* nvidia-smi's spelling, GPU-xxxxxxxx-... (MIG-... for a MIG
+         * instance); checked against the host when devices are selected. */
+        if ((strncmp(value, "GPU-", 4) && strncmp(value, "MIG-", 4)) || strlen(value) >= sizeof(d->uuid))
+            return fail(why, why_size, "device '%s': uuid '%s' is not a GPU UUID (GPU-xxxxxxxx-... or MIG-...)",
+                        d->kind, value);
         snprintf(d->uuid, sizeof(d->uuid), "%s", value);
         return 0;
     }
@@ -136,10 +137,16 @@ static int parse_device(const char *item, size_t len, int default_slots, ladder_
          strcmp(d->kind, "intel") && strcmp(d->kind, "auto")))
         return fail(why, why_size, "device '%.*s': unknown kind (known: cpu, nvidia, intel, auto, fault)",
                     (int)(field_end - item), item);
-    /* A GPU's slots are encode sessions: one by default, because several
-     * NVENC sessions on one context have been reported to deadlock (and
-     * one QSV session keeps an Intel GPU's media engine busy). */
-    d->slots = strcmp(d->kind, "nvidia") && strcmp(d->kind, "intel") ? default_slots : 1;
+    /* A GPU's slots are encode sessions. Without SLOTS the GPU's own count
+     * applies, chosen when the request meets the inventory
+     * (ladder_device_select(): one per NVENC engine, one for a QSV
+     * adapter); 1 stands in until then. Several NVENC sessions on one GPU
+     * are safe: FFmpeg 5.1's nvenc makes a CUDA context per encoder, or
+     * shares the CUDA frames' context and pushes and pops it around each
+     * call into the driver (nvenc_push_context()). */
+    bool gpu_kind = !strcmp(d->kind, "nvidia") || !strcmp(d->kind, "intel");
+    d->slots = gpu_kind ? 1 : default_slots;
+    d->slots_default = gpu_kind;
     d->gpu = -1;
     bool first_field = true;
     for (const char *p = colon ? colon + 1 : end; p < end; first_field = false) {
@@ -156,6 +163,7 @@ static int parse_device(const char *item, size_t len, int default_slots, ladder_
                 return fail(why, why_size, "device '%s': slot count '%.*s' is not a number in 1..1024",
                             d->kind, (int)flen, p);
             d->slots = (int)n;
+            d->slots_default = false;
         } else {
             int err = parse_option(d, p, flen, why, why_size);
             if (err)

@@ -64,6 +64,9 @@ static void read_caps(json_object *dev, const char *key, ladder_codec_support *s
         s->max_width = (int)int_of(o, "max_width", 0);
         s->max_height = (int)int_of(o, "max_height", 0);
         s->bframes = bool_of(o, "bframes");
+        /* Files from before max_bframes: 0, "how many unknown"; bframes
+         * still says whether there are any. */
+        s->max_bframes = (int)int_of(o, "max_bframes", 0);
         s->ten_bit = bool_of(o, "ten_bit");
         snprintf(s->library_name, sizeof(s->library_name), "%s", string_of(o, "library_name"));
         snprintf(s->note, sizeof(s->note), "%s", string_of(o, "note"));
@@ -104,6 +107,7 @@ int ladder_device_inventory_load(ladder_device_inventory **out, const char *path
         snprintf(info.name, sizeof(info.name), "%s", string_of(d, "name"));
         snprintf(info.uuid, sizeof(info.uuid), "%s", string_of(d, "uuid"));
         snprintf(info.bus_id, sizeof(info.bus_id), "%s", string_of(d, "bus_id"));
+        snprintf(info.render_node, sizeof(info.render_node), "%s", string_of(d, "render_node"));
         json_object *mem = NULL;
         info.memory_total = info.memory_free = -1;
         if (json_object_object_get_ex(d, "memory", &mem)) {
@@ -117,6 +121,9 @@ int ladder_device_inventory_load(ladder_device_inventory **out, const char *path
         read_caps(d, "encode_caps", info.encode);
         read_caps(d, "decode_caps", info.decode);
         info.encoder_sessions = (int)int_of(d, "encoder_sessions", 0);
+        /* Older files have neither: engines unknown (0), no per-system cap. */
+        info.encoder_engines = (int)int_of(d, "encoder_engines", 0);
+        info.sessions_per_system = bool_of(d, "sessions_per_system");
         const char *role = string_of(d, "role");
         info.role = !strcmp(role, "encode") ? LADDER_ROLE_ENCODE
                     : !strcmp(role, "decode-only") ? LADDER_ROLE_DECODE_ONLY : LADDER_ROLE_EXCLUDED;

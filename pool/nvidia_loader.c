@@ -3,10 +3,12 @@
  * nv-codec-headers' loader (dlopen at run time), so ladder never links
  * libcuda, libnvcuvid or libnvidia-encode and starts on hosts without them.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The loader prints to stderr when a library or symbol is missing; for a
  * probe that is an expected answer, so its words become the reason instead. */
@@ -53,6 +55,14 @@ static void describe_failure(const loader_message *message, const char *library,
         snprintf(why, why_size, "%s lacks %s (driver too old?)", library, what);
 }
 
+/* The probe's pause between NVENC session tries (interrupted sleeps resume). */
+static void sleep_ms(int milliseconds)
+{
+    struct timespec left = { milliseconds / 1000, (long)(milliseconds % 1000) * 1000000L };
+    while (nanosleep(&left, &left) == -1 && errno == EINTR)
+        ;
+}
+
 int nvidia_driver_open(ladder_nvidia_api *api, char *why, size_t why_size)
 {
     memset(api, 0, sizeof(*api));
@@ -79,6 +89,10 @@ int nvidia_driver_open(ladder_nvidia_api *api, char *why, size_t why_size)
      * been in every driver since CUDA 3.2. */
     api->cuDeviceTotalMem = (ladder_tcuDeviceTotalMem *)dlsym(cu->lib, "cuDeviceTotalMem_v2");
     api->cuMemGetInfo = (ladder_tcuMemGetInfo *)dlsym(cu->lib, "cuMemGetInfo_v2");
+    /* The loader takes the v1 UUID call only, which names a MIG instance
+     * by its parent GPU; drivers since CUDA 11.4 have the _v2 beside it. */
+    api->cuDeviceGetUuid_v2 = (tcuDeviceGetUuid *)dlsym(cu->lib, "cuDeviceGetUuid_v2");
+    api->sleep_ms = sleep_ms;
 
     message.text[0] = '\0';
     if (cuvid_load_functions(&libs->cuvid, &message) < 0)

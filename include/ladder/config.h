@@ -57,7 +57,7 @@ typedef struct ladder_conf_values {
     char state_dir[LADDER_CONF_PATH_MAX];  /* "" = host_slots' default directory */
     int host_cpu_slots;                    /* 0 = one per core */
     char devices[256];                     /* --devices syntax; "" = "cpu" */
-    int gpu_sessions;                      /* per GPU, host-wide; 0 = 1 */
+    int gpu_sessions;                      /* per GPU, host-wide; 0 = the GPU's engines */
     char decode_device[64];                /* --decode-device syntax; "" = "cpu" */
     char preset[16];
     double segment_seconds;

@@ -29,6 +29,10 @@ struct ladder_device_spec {
     char name[LADDER_DEVICE_SPEC_NAME_MAX];  /* unique in the list: "cpu", "cpu2" */
     char kind[8];                 /* "cpu" */
     int slots;                    /* >= 1; 0 while parsing = "one per core" */
+    /* kinds "nvidia"/"intel": no SLOTS was given (slots holds 1 until then);
+     * ladder_device_select() gives each GPU its inventory's
+     * encoder_sessions (one per NVENC engine) and clears it */
+    bool slots_default;
     /* libavcodec encoder per codec; "" = ladder's default for the codec */
     char encoder[LADDER_CODEC_SLOTS][LADDER_ENCODER_NAME_MAX];
     char preset[16];              /* "" = the job's preset */
@@ -57,8 +61,9 @@ struct ladder_device_spec {
 
 /*
  * Parse a comma-separated list of KIND[:SLOTS][:KEY=VALUE...]. KIND is
- * "cpu", "nvidia" (NVENC; SLOTS are encode sessions per GPU, default 1;
- * gpu=N, uuid=GPU-... or min-free=SIZE pick GPUs, see
+ * "cpu", "nvidia" (NVENC; SLOTS are encode sessions per GPU, default the
+ * GPU's encoder_sessions, one per NVENC engine, see slots_default;
+ * gpu=N, uuid=GPU-... (MIG-...) or min-free=SIZE pick GPUs, see
  * ladder_device_select(); none: every NVENC GPU), "auto" (the CPU and every
  * GPU that can encode), or "fault" (CPU-backed, for tests and drills: key fail-after=N
  * makes every encode after its Nth fail, default 0; fail-for=M makes only

@@ -155,6 +155,7 @@ typedef enum ladder_decode_kind {
 typedef struct ladder_decode_device {
     ladder_decode_kind kind;
     int gpu;                      /* NVDEC: CUDA device index; QSV: Intel adapter index */
+    char render_node[32];         /* QSV: the adapter's DRM render node; "" = FFmpeg's default */
     int fail_after;               /* FAULT: frames before the failure */
     char name[LADDER_DEVICE_LABEL_MAX]; /* "cpu", "nvidia0", "intel0", "fault"; "" = "cpu" */
     char requested[64];           /* the request as written ("auto"); "" = none */

@@ -8,7 +8,10 @@
 //  - GPU sessions are host slots (nvidia-<UUID>): with its one session held by
 //    another process a job waits for it (and goes on when the holder is
 //    killed), --no-wait exits 75 naming it, --when-busy cpu runs without it,
-//    gpu_sessions 2 gives the job the second one.
+//    gpu_sessions 2 gives the job the second one; a GPU with two NVENC
+//    engines has two sessions by default.
+//  - A rung NVENC cannot encode as asked (a capped CRF rung) keeps the GPU
+//    off it with the reason.
 //  - --decode-device auto picks the replayed GPU's NVDEC; CUDA does not open
 //    here, so the CPU decodes every frame and the report says why.
 import assert from 'node:assert/strict';
@@ -149,6 +152,38 @@ describe('replayed inventories', () => {
       const acquired = two.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))
         .find(slotEvent('acquired', GPU_KEY));
       assert.deepEqual([acquired.capacity, acquired.got], [2, 1]);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('an L4 with two NVENC engines: two host sessions by default; a capped CRF rung is refused on NVENC', async () => {
+    // The capture as a probe that read NV_ENC_CAPS_NUM_ENCODER_ENGINES writes it.
+    const capture = JSON.parse(fs.readFileSync(L4, 'utf8'));
+    const l4 = capture.devices.find((d) => d.kind === 'nvidia');
+    Object.assign(l4, { encoder_sessions: 2, encoder_engines: 2 });
+    const twoEngines = path.join(work, 'inventory-l4-2engines.json');
+    fs.writeFileSync(twoEngines, JSON.stringify(capture));
+    const env = envFor('engines', twoEngines);
+    const holder = await holdSlot(env.LADDER_STATE_DIR, GPU_KEY);
+    try {
+      const out = path.join(work, 'engines');
+      const run = await runLadder(['encode', src.path, '-o', out, '--no-audio', '--format', 'hls',
+        '--rung', '320x180:crf23:maxrate=400k', '--devices', 'nvidia,cpu:1', '--progress', 'json'], { env });
+      assert.equal(run.code, 0, describeRun(run));
+      const events = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      // No gpu_sessions set: the GPU's engines are its host-wide sessions,
+      // so the second one is free while another process holds the first.
+      assert.ok(!events.some(slotEvent('waiting', GPU_KEY)), 'waited for a GPU with a free second session');
+      const acquired = events.find(slotEvent('acquired', GPU_KEY));
+      assert.deepEqual([acquired.capacity, acquired.got], [2, 1]);
+      // FFmpeg 5.1's NVENC drops the VBV in constant-quality mode: the
+      // pre-flight keeps the GPU off the rung with that reason (before any
+      // encoder is opened), and the CPU encodes it.
+      const rung = report(out).rungs[0];
+      assert.equal(rung.canonical_device, 'cpu');
+      assert.match(rung.devices.find((d) => d.name === 'nvidia0').excluded, /constant-quality mode drops the VBV buffer/);
+      assertSegmentsDecode(out);
     } finally {
       holder.kill('SIGKILL');
     }

@@ -157,6 +157,46 @@ static void test_intel(void **state)
     assert_non_null(strstr(why, "no Intel GPU on this host"));
 }
 
+/* A GPU request without SLOTS gets the sessions the inventory planned for
+ * each GPU (one per NVENC engine); a SLOTS count wins; auto as the former. */
+static void test_slots_default_from_inventory(void **state)
+{
+    (void)state;
+    host[2].encoder_sessions = 2;      /* an L4: two NVENC engines */
+    int nb = 0;
+    assert_int_equal(select_text("cpu:4,nvidia", &nb), 0);
+    assert_int_equal(out[1].gpu, 1);
+    assert_int_equal(out[1].slots, 2);
+    assert_false(out[1].slots_default);
+    assert_int_equal(select_text("nvidia:gpu=1", &nb), 0);
+    assert_int_equal(out[0].slots, 2);
+    assert_int_equal(select_text("nvidia:1", &nb), 0);
+    assert_int_equal(out[0].slots, 1);
+    assert_int_equal(select_text("nvidia:3:gpu=1", &nb), 0);
+    assert_int_equal(out[0].slots, 3);
+    assert_int_equal(select_text("auto", &nb), 0);
+    assert_string_equal(out[1].kind, "nvidia");
+    assert_int_equal(out[1].slots, 2);
+    /* An inventory that says nothing (a hand-made or old one): 1. */
+    host[2].encoder_sessions = 0;
+    assert_int_equal(select_text("nvidia", &nb), 0);
+    assert_int_equal(out[0].slots, 1);
+}
+
+/* MIG instances are asked for by their own UUID, as nvidia-smi spells it. */
+static void test_mig_uuid_request(void **state)
+{
+    (void)state;
+    snprintf(host[2].uuid, sizeof(host[2].uuid), "MIG-bbbbbbbb-1111-2222-3333-444444444444");
+    int nb = 0;
+    assert_int_equal(select_text("nvidia:uuid=MIG-bbbbbbbb-1111-2222-3333-444444444444", &nb), 0);
+    assert_int_equal(nb, 1);
+    assert_int_equal(out[0].gpu, 1);
+    assert_string_equal(out[0].uuid, "MIG-bbbbbbbb-1111-2222-3333-444444444444");
+    assert_int_equal(select_text("nvidia:uuid=MIG-cccccccc-1111-2222-3333-444444444444", &nb), LADDER_ENODEVICE);
+    assert_non_null(strstr(why, "no GPU matches"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +205,8 @@ int main(void)
         cmocka_unit_test_setup(test_free_memory_floor, setup),
         cmocka_unit_test_setup(test_auto_and_no_gpu, setup),
         cmocka_unit_test_setup(test_intel, setup),
+        cmocka_unit_test_setup(test_slots_default_from_inventory, setup),
+        cmocka_unit_test_setup(test_mig_uuid_request, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

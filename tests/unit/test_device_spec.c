@@ -90,10 +90,13 @@ static void test_nvidia_device(void **state)
     assert_int_equal(specs[0].gpu, -1);
     assert_string_equal(specs[1].kind, "nvidia");
     assert_int_equal(specs[1].slots, 1);
+    assert_true(specs[1].slots_default);      /* the GPU's own count, when selected */
     assert_int_equal(specs[1].gpu, -1);
     assert_string_equal(specs[2].name, "nvidia2");
     assert_int_equal(specs[2].slots, 2);
+    assert_false(specs[2].slots_default);     /* SLOTS given */
     assert_int_equal(specs[2].gpu, 1);
+    assert_false(specs[0].slots_default);     /* the CPU's default is the core count */
     char text[160];
     ladder_device_spec_format(specs, nb, text, sizeof(text));
     assert_string_equal(text, "cpu:4,nvidia:1,nvidia:2:gpu=1:name=nvidia2");
@@ -101,6 +104,11 @@ static void test_nvidia_device(void **state)
     assert_non_null(strstr(why, "unknown option 'gpu'"));
     assert_int_equal(parse("nvidia:1:gpu=64", &nb), LADDER_ECONFIG);
     assert_non_null(strstr(why, "gpu '64'"));
+    /* A MIG instance's UUID, as nvidia-smi spells it. */
+    assert_int_equal(parse("nvidia:uuid=MIG-0e2b7f4a-1111-2222-3333-444444444444", &nb), 0);
+    assert_string_equal(specs[0].uuid, "MIG-0e2b7f4a-1111-2222-3333-444444444444");
+    assert_int_equal(parse("nvidia:uuid=0e2b7f4a", &nb), LADDER_ECONFIG);
+    assert_non_null(strstr(why, "not a GPU UUID"));
 }
 
 static void test_intel_device(void **state)
