@@ -189,7 +189,7 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
         }
         /* Unset gpu_sessions: what the device list planned for the GPU,
          * by default one session per NVENC engine (ladder_device_select()),
-         * so an L4 is shared as 2 and a Tesla P4 as 1. */
+         * so an L4 is shared as 2 and a Quadro P400 as 1. */
         int capacity = opts->gpu_sessions > 0 ? opts->gpu_sessions : planned;
         if (want > capacity)
             want = capacity;
