@@ -105,7 +105,10 @@ int rung_devices_resolve(ladder_session *s)
             choice->caps_known = dev->spec.caps_known;
             choice->max_bframes = dev->spec.max_bframes[codec];
             choice->ten_bit = dev->spec.ten_bit[codec];
-            snprintf(choice->render_node, sizeof(choice->render_node), "%s", dev->spec.render_node);
+            /* Both 32 bytes, both NUL-terminated; snprintf between two fields
+             * of the session trips -Wrestrict at -O0. */
+            _Static_assert(sizeof(choice->render_node) == sizeof(dev->spec.render_node), "render node sizes");
+            memcpy(choice->render_node, dev->spec.render_node, sizeof(choice->render_node));
             /* "none": the operator keeps this codec off the device. */
             if (!strcmp(wanted, "none"))
                 continue;

@@ -391,9 +391,14 @@ static void try_encoder(const ladder_qsv_path *qsv, void *session, intel_adapter
     char why[160] = "";
     if (qsv->try_encoder(session, enc->library_name, 8, why, sizeof(why)) < 0) {
         enc->usable = false;
-        snprintf(enc->note, sizeof(enc->note), "oneVPL lists %s encode, but FFmpeg's %s does not "
-                 "open on %s (%s)", ladder_video_codec_name((enum ladder_video_codec)c),
-                 enc->library_name, ad->node.path, why);
+        /* Copies first: the note, the encoder's name and the node are all
+         * fields of *ad (-Wrestrict). */
+        char encoder[sizeof(enc->library_name)], node[sizeof(ad->node.path)];
+        memcpy(encoder, enc->library_name, sizeof(encoder));
+        memcpy(node, ad->node.path, sizeof(node));
+        snprintf(enc->note, sizeof(enc->note), "oneVPL lists %s encode, but FFmpeg's %.24s does not "
+                 "open on %.40s (%.100s)", ladder_video_codec_name((enum ladder_video_codec)c), encoder,
+                 node, why);
         return;
     }
     if (enc->ten_bit && qsv->try_encoder(session, enc->library_name, 10, why, sizeof(why)) < 0)
