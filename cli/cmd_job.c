@@ -148,6 +148,28 @@ static int report_error(json_object *id, int code, const char *msg)
     return exit_code;
 }
 
+/* The spec's keys that are not ladder's (a producer's own fields), as a
+ * JSON array: a queue echoes them with the result. */
+static json_object *ignored_keys(const ladder_job_spec *spec)
+{
+    json_object *keys = json_object_new_array();
+    for (int i = 0; i < spec->nb_ignored_keys; i++)
+        json_object_array_add(keys, json_object_new_string(spec->ignored_keys[i]));
+    return keys;
+}
+
+/* One warning line for all of them: they are expected in queue data, but a
+ * misspelt key too far from ladder's to be caught shows up here. */
+static void warn_ignored_keys(const ladder_job_spec *spec)
+{
+    if (!spec->nb_ignored_keys)
+        return;
+    json_object *keys = ignored_keys(spec);
+    fprintf(stderr, "ladder: job spec: not ladder's keys, ignored: %.400s\n",
+            json_object_to_json_string_ext(keys, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(keys);
+}
+
 static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, double wall, double cpu)
 {
     char host[256] = "";
@@ -179,6 +201,7 @@ static int report_ok(const ladder_job_spec *spec, const ladder_job_result *r, do
     json_object_object_add(timings, "wall_seconds", json_object_new_double(wall));
     json_object_object_add(timings, "cpu_seconds", json_object_new_double(cpu));
     json_object_object_add(o, "timings", timings);
+    json_object_object_add(o, "ignored_keys", ignored_keys(spec));
     if (r->extra_json) {
         /* The type's own fields: merged as members of the result. */
         size_t n = strlen(r->extra_json) + 3;
@@ -216,20 +239,23 @@ static void cancel_runner(void *opaque)
 }
 
 /* LADDER_DIE_WITH_PARENT=1: a job runner (the BullMQ worker) wants its
- * ladder to end with it. The kernel sends SIGTERM when the parent dies (the
- * job stops as on any SIGTERM: a ladder job at a chunk boundary, exit 14,
- * any other type cancelled, exit 130); a parent already gone before the
- * request took effect is caught by comparing getppid() around it. */
+ * ladder to end with it. The kernel sends STOP_WATCH_PARENT_DEATH_SIGNAL
+ * when the parent dies (the job stops as on a first SIGTERM: a ladder job
+ * at a chunk boundary, exit 14, its segments kept for the next runner; any
+ * other type cancelled, exit 130). Not SIGTERM itself: with a
+ * multi-threaded parent (node) it comes twice, and two SIGTERMs cancel. A
+ * parent already gone before the request took effect is caught by
+ * comparing getppid() around it. */
 static void die_with_parent(void)
 {
     const char *v = getenv("LADDER_DIE_WITH_PARENT");
     if (!v || strcmp(v, "1"))
         return;
     pid_t parent = getppid();
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+    if (prctl(PR_SET_PDEATHSIG, STOP_WATCH_PARENT_DEATH_SIGNAL) != 0)
         return;
     if (getppid() != parent)
-        kill(getpid(), SIGTERM);   /* process-directed: the watcher thread takes it */
+        kill(getpid(), STOP_WATCH_PARENT_DEATH_SIGNAL);   /* process-directed: the watcher thread takes it */
 }
 
 /*
@@ -314,6 +340,26 @@ static int take_slots(ladder_job_spec *spec, stop_watch *watch, encode_slots **o
 }
 
 /*
+ * A local input under input_allow. One that is not there at all is missing
+ * (exit 3) when it would lie under an input_allow directory; outside them
+ * it is refused (exit 13) whether it exists or not, so a spec cannot probe
+ * what exists elsewhere on the host.
+ */
+static int check_input_allow(const char *input, const ladder_conf_values *v, char *err, size_t n)
+{
+    for (int i = 0; i < v->nb_input_allow; i++)
+        if (ladder_job_path_under(input, v->input_allow[i]))
+            return 0;
+    for (int i = 0; i < v->nb_input_allow; i++)
+        if (ladder_job_missing_path_under(input, v->input_allow[i])) {
+            snprintf(err, n, "input '%.300s': %s", input, strerror(ENOENT));
+            return LADDER_EINPUT_MISSING;
+        }
+    snprintf(err, n, "job spec: \"input\" '%.300s': not under a configured input_allow directory", input);
+    return LADDER_EREFUSED;
+}
+
+/*
  * The host configuration's roots (output_root, input_allow; file or
  * LADDER_OUTPUT_ROOT / LADDER_INPUT_ALLOW): a spec must not name an output
  * root or a local input outside them, however it spells the path ("..",
@@ -338,17 +384,8 @@ static int check_roots(ladder_job_spec *spec, char *err, size_t n)
                  spec->output_root, v->output_root);
         ret = LADDER_EREFUSED;
     }
-    bool local = !strstr(spec->input, "://");
-    if (!ret && local && v->nb_input_allow > 0) {
-        bool ok = false;
-        for (int i = 0; i < v->nb_input_allow && !ok; i++)
-            ok = ladder_job_path_under(spec->input, v->input_allow[i]);
-        if (!ok) {
-            snprintf(err, n, "job spec: \"input\" '%.300s': not under a configured input_allow directory",
-                     spec->input);
-            ret = LADDER_EREFUSED;
-        }
-    }
+    if (!ret && !ladder_job_input_is_url(spec->input) && v->nb_input_allow > 0)
+        ret = check_input_allow(spec->input, v, err, n);
     ladder_conf_close(conf);
     return ret;
 }
@@ -378,6 +415,7 @@ static int job_main(int argc, char **argv, stop_watch *watch)
         return report_error(id, ret, err);
     }
     free(text);
+    warn_ignored_keys(spec);
     if ((ret = check_roots(spec, err, sizeof(err)))) {
         json_object *id = json_object_new_string(spec->id);
         ladder_job_spec_free(spec);

@@ -6,6 +6,7 @@
 
 #include <libavutil/log.h>
 
+#include "bench.h"
 #include "commands.h"
 #include "ladder/ladder.h"
 
@@ -24,13 +25,11 @@ static void usage(FILE *out)
             "  config [--json]          the effective host configuration and where each value came from\n"
             "  job SPEC.json|-          run one queue job (proxy, thumbnail, filmstrip, conform, trim,\n"
             "                           ladder) from a JSON spec; JSON lines on stdout\n"
-            "  help [COMMAND]           show help (also: ladder COMMAND --help)\n"
+            "  help [COMMAND]           show help (also: ladder COMMAND --help); help exit-codes:\n"
+            "                           the exit status of every outcome\n"
             "  version                  print the version\n"
             "\n"
-            "Exit status: 0 ok, 1 internal error, 2 usage, 3 input missing, 4 input invalid,\n"
-            "5 no video stream, 6 bad ladder, job spec or configuration, 7 output not writable,\n"
-            "8 encoder failure, 9 disk full, 10 unsupported codec, 11 no matching device,\n"
-            "75 no host slot free under --no-wait (retry later), 130 cancelled.\n"
+            "Exit status: 'ladder help exit-codes' lists every one (README.md, Exit codes).\n"
             "\n"
             "Run 'ladder encode --help', 'ladder probe --help', 'ladder devices --help' or\n"
             "'ladder bench --help' for their options.\n",
@@ -55,6 +54,19 @@ static void tune_allocator(void)
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+/* The exit-code table of engine/error.c, one "EXIT<tab>meaning" line per
+ * error code, so the README and the queue adapter can be checked against
+ * it (adapters/bullmq/test/exit_codes.test.mjs). The codes run from 0 down
+ * without a gap: the first one ladder_strerror() names as it names 1 (no
+ * code at all) ends them, so a code added to the enum is listed too. */
+static int print_exit_codes(void)
+{
+    const char *unknown = ladder_strerror(1);
+    for (int err = 0; strcmp(ladder_strerror(err), unknown); err--)
+        printf("%d\t%s\n", ladder_exit_code(err), ladder_strerror(err));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     tune_allocator();
@@ -73,7 +85,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "encode"))
         return cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
-        return cmd_bench(argc - 1, argv + 1);
+        return bench_command(argc - 1, argv + 1);
     if (!strcmp(cmd, "devices"))
         return cmd_devices(argc - 1, argv + 1);
     if (!strcmp(cmd, "probe"))
@@ -93,7 +105,7 @@ int main(int argc, char **argv)
         }
         if (argc > 2 && !strcmp(argv[2], "bench")) {
             char *help_argv[] = { "bench", "--help", NULL };
-            return cmd_bench(2, help_argv);
+            return bench_command(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "config")) {
             char *help_argv[] = { "config", "--help", NULL };
@@ -103,6 +115,8 @@ int main(int argc, char **argv)
             char *help_argv[] = { "job", "--help", NULL };
             return cmd_job(2, help_argv);
         }
+        if (argc > 2 && !strcmp(argv[2], "exit-codes"))
+            return print_exit_codes();
         if (argc > 2 && !strcmp(argv[2], "devices")) {
             char *help_argv[] = { "devices", "--help", NULL };
             return cmd_devices(2, help_argv);

@@ -18,6 +18,7 @@ struct stop_watch {
      * while it is attached, and attach applies what came before it. */
     pthread_mutex_t lock;
     int received;
+    bool parent_gone;             /* STOP_WATCH_PARENT_DEATH_SIGNAL came */
     stop_watch_target target;
     bool attached;
     bool announce;
@@ -41,11 +42,19 @@ static void *watch_signals(void *arg)
     int sig;
     while (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1) {
         pthread_mutex_lock(&w->lock);
-        int received = ++w->received;
-        if (received == 1 && w->announce)
+        /* The parent's death is one stop however often the kernel says it:
+         * a child of a multi-threaded parent gets it once when its parent
+         * thread exits and again when it is handed to init, and a second
+         * SIGTERM would have cancelled the job, throwing away the segments
+         * the next runner resumes from. A signal after it still cancels. */
+        bool repeat = sig == STOP_WATCH_PARENT_DEATH_SIGNAL && (w->parent_gone || w->received > 0);
+        w->parent_gone |= sig == STOP_WATCH_PARENT_DEATH_SIGNAL;
+        int received = repeat ? w->received : ++w->received;
+        if (received == 1 && !repeat && w->announce)
             fprintf(stderr, "ladder: %s: stopping at the next chunk boundary (again to stop at once)\n",
-                    strsignal(sig));
-        apply(w, received);
+                    sig == STOP_WATCH_PARENT_DEATH_SIGNAL ? "parent died" : strsignal(sig));
+        if (!repeat)
+            apply(w, received);
         pthread_mutex_unlock(&w->lock);
         /* After the stop is recorded: a slot wait that gives up sees it
          * and leaves quietly instead of failing the run. */
@@ -74,6 +83,7 @@ int stop_watch_start(stop_watch **out, bool announce)
     sigaddset(&w->set, SIGINT);
     sigaddset(&w->set, SIGTERM);
     sigaddset(&w->set, SIGUSR1);
+    sigaddset(&w->set, STOP_WATCH_PARENT_DEATH_SIGNAL);
     sigset_t old;
     pthread_sigmask(SIG_BLOCK, &w->set, &old);
     if (pthread_create(&w->thread, NULL, watch_signals, w)) {

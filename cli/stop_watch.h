@@ -14,9 +14,15 @@
 #ifndef LADDER_CLI_STOP_WATCH_H
 #define LADDER_CLI_STOP_WATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 typedef struct stop_watch stop_watch;
+
+/* What a command that asks to die with its parent (prctl PR_SET_PDEATHSIG)
+ * should ask for: the watcher counts it as one stop, however many times it
+ * comes, never as the cancel a second SIGTERM is. */
+#define STOP_WATCH_PARENT_DEATH_SIGNAL SIGUSR2
 
 /* What the watcher calls, with its lock held (so not after detach). */
 typedef struct stop_watch_target {
@@ -25,7 +31,7 @@ typedef struct stop_watch_target {
     void *opaque;
 } stop_watch_target;
 
-/* Block SIGINT, SIGTERM and SIGUSR1 in the calling thread (and every
+/* Block SIGINT, SIGTERM, SIGUSR1 and the parent-death signal in the calling thread (and every
  * thread it starts) and start the watcher. announce: the first signal
  * prints one line on stderr saying the command is stopping. 0 or a
  * LADDER_E* code; on failure the signals keep their default action. */

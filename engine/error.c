@@ -24,6 +24,7 @@ const char *ladder_strerror(int err)
     case LADDER_EREFUSED:       return "input refused by the input policy";
     case LADDER_ESTOPPED:       return "stopped at a chunk boundary (resume with --resume)";
     case LADDER_ERESUME:        return "cannot resume: the output belongs to another job";
+    case LADDER_EOWNED:         return "output exists and was made by another job (not replaced)";
     default:                    return "unknown error";
     }
 }
@@ -46,6 +47,7 @@ int ladder_exit_code(int err)
     case LADDER_EREFUSED:       return 13;
     case LADDER_ESTOPPED:       return 14;  /* resumable: the queue may retry with --resume */
     case LADDER_ERESUME:        return 15;
+    case LADDER_EOWNED:         return 16;  /* another job's output: a retry cannot help */
     case LADDER_EBUSY:          return 75;  /* EX_TEMPFAIL: a queue retries it */
     case LADDER_ECANCELED:      return 130;
     default:                    return 1;

@@ -973,7 +973,9 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, int *code, char
             }
             snprintf(r->profile, sizeof(r->profile), "%s", json_object_get_string(v));
         } else if (!strcmp(key, "codec")) {
-            char problem[96];
+            /* Room for the longest, "unknown codec '<quoted, at most 67
+             * bytes>' (expected h264, hevc or av1)": 113 bytes. */
+            char problem[120];
             int ret = json_object_is_type(v, json_type_string)
                           ? parse_codec_name(json_object_get_string(v), (size_t)json_object_get_string_len(v),
                                              &r->codec, problem, sizeof(problem))

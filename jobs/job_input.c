@@ -40,7 +40,7 @@ static int open_decoder(job_ctx *c, job_input *in, int index, AVCodecContext **o
  */
 static int open_with_policy(job_ctx *c, job_input *in, const char *path)
 {
-    const char *proto = strstr(path, "://") ? avio_find_protocol_name(path) : NULL;
+    const char *proto = ladder_job_input_is_url(c->spec->input) ? avio_find_protocol_name(path) : NULL;
     ladder_input_policy policy = { .allow_protocols = proto, .allow_playlists = false };
     char msg[512];
     int ret = ladder_input_open(&in->fmt, path, &policy, msg, sizeof(msg));
@@ -64,26 +64,28 @@ int job_input_open(job_ctx *c, job_input *in, bool want_audio)
 {
     memset(in, 0, sizeof(*in));
     in->vi = in->ai = -1;
-    const char *path = c->spec->input;
-    if (!strstr(path, "://")) {
+    /* Opened as input_path ("./" before a name FFmpeg would read as a
+     * protocol), named as the spec wrote it. */
+    const char *path = c->input_path;
+    if (!ladder_job_input_is_url(c->spec->input)) {
         struct stat sb;
         if (stat(path, &sb) != 0 || access(path, R_OK) != 0)
-            return job_fail(c, LADDER_EINPUT_MISSING, "input '%s': %s", path, strerror(errno));
+            return job_fail(c, LADDER_EINPUT_MISSING, "input '%s': %s", c->spec->input, strerror(errno));
         if (S_ISDIR(sb.st_mode))
-            return job_fail(c, LADDER_EINPUT_MISSING, "input '%s': is a directory", path);
+            return job_fail(c, LADDER_EINPUT_MISSING, "input '%s': is a directory", c->spec->input);
     }
     int ret = open_with_policy(c, in, path);
     if (ret)
         return ret;
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0)
-        return job_fail(c, LADDER_EINPUT_INVALID, "input '%s': %s", path, av_err2str(ret));
+        return job_fail(c, LADDER_EINPUT_INVALID, "input '%s': %s", c->spec->input, av_err2str(ret));
     in->vi = av_find_best_stream(in->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     if (in->vi < 0)
-        return job_fail(c, LADDER_ENOVIDEO, "input '%s': no video stream", path);
+        return job_fail(c, LADDER_ENOVIDEO, "input '%s': no video stream", c->spec->input);
     /* A cover picture is not the video. */
     if (in->fmt->streams[in->vi]->disposition & AV_DISPOSITION_ATTACHED_PIC)
-        return job_fail(c, LADDER_ENOVIDEO, "input '%s': no video stream (only a cover picture)", path);
+        return job_fail(c, LADDER_ENOVIDEO, "input '%s': no video stream (only a cover picture)", c->spec->input);
     in->rotation = ladder_stream_rotation(in->fmt->streams[in->vi]);
     if (want_audio) {
         in->ai = av_find_best_stream(in->fmt, AVMEDIA_TYPE_AUDIO, -1, in->vi, NULL, 0);

@@ -10,6 +10,9 @@
 
 typedef struct job_ctx {
     const ladder_job_spec *spec;
+    /* What libavformat opens for spec->input (ladder_job_input_open_path:
+     * "./" before a relative name FFmpeg would read as "proto:"). */
+    const char *input_path;
     const ladder_job_sink *sink;
     ladder_job_runner *runner;    /* cancellation */
     const char *dir;              /* the temporary output directory */

@@ -80,7 +80,7 @@ int job_run_ladder(job_ctx *c)
         return ret;
     ladder_job job;
     ladder_job_defaults(&job);
-    job.input = s->input;
+    job.input = c->input_path;   /* "./" before a name FFmpeg would read as "proto:" */
     job.output_dir = c->dir;
     job.rungs = rungs;
     job.nb_rungs = nb_rungs;

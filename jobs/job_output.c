@@ -4,6 +4,13 @@
  * step is a rename), and a failed or killed job never leaves anything at the
  * final name. A retried job replaces the previous result: the old directory
  * is moved aside to a hidden name first, then removed after the rename.
+ *
+ * Only its own: `ladder job` writes the identity of the job (type and spec
+ * id, jobs/job_run.c) into OWNER_FILE in the temporary directory before the
+ * commit, and the commit replaces a previous result only when that carries
+ * the same file (or neither has one: a caller of this API that writes
+ * none keeps the plain replace). A result another job made is never
+ * replaced: LADDER_EOWNED, and the temporary directory goes.
  */
 /* renameat2(RENAME_EXCHANGE) is a GNU extension (Linux >= 3.15). */
 #define _GNU_SOURCE
@@ -34,6 +41,47 @@ static char *path_join(const char *a, const char *b)
 static int output_error(int e)
 {
     return e == ENOSPC || e == EDQUOT ? LADDER_ENOSPC : LADDER_EOUTPUT;
+}
+
+/* Who made a result: one JSON line (jobs/job_run.c writes it). */
+#define OWNER_FILE ".ladder-job"
+#define OWNER_MAX 4096
+
+/*
+ * The owner line of directory dir into buf (NUL-terminated): 1 when there
+ * is one, 0 when there is none, -1 when it cannot be read (a symlink, not
+ * a regular file, an I/O error: never taken for "none").
+ */
+static int read_owner(const char *dir, char *buf, size_t n)
+{
+    char *path = path_join(dir, OWNER_FILE);
+    if (!path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    free(path);
+    if (fd < 0)
+        return e == ENOENT ? 0 : -1;
+    struct stat sb;
+    ssize_t got = -1;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size < (off_t)n)
+        got = read(fd, buf, n - 1);
+    close(fd);
+    if (got < 0)
+        return -1;
+    buf[got] = 0;
+    return 1;
+}
+
+/* Whether the result at final may be replaced by the one in tmp: the same
+ * owner line, or none in either. */
+static bool same_owner(const char *tmp, const char *final)
+{
+    char a[OWNER_MAX], b[OWNER_MAX];
+    int ra = read_owner(tmp, a, sizeof(a)), rb = read_owner(final, b, sizeof(b));
+    if (ra < 0 || rb < 0 || ra != rb)
+        return false;
+    return ra == 0 || !strcmp(a, b);
 }
 
 int ladder_job_rmtree(const char *path)
@@ -250,6 +298,13 @@ int ladder_job_output_commit(ladder_job_output *o, char *err, size_t n)
             snprintf(err, n, "output '%s': exists and is not a directory", o->final_path);
             return LADDER_EOUTPUT;
         }
+        /* Checked before the job ran too (jobs/job_run.c); again here, for
+         * a result another job committed in between. */
+        if (!same_owner(o->tmp_path, o->final_path)) {
+            snprintf(err, n, "output '%s': exists and was made by another job; not replaced (remove it, or "
+                     "give this job another \"output\")", o->final_path);
+            return LADDER_EOWNED;
+        }
         /* Swap the two directories in one step where the file system can,
          * so readers never find the final name missing; the old result then
          * sits at the temporary name and is removed with it. */
@@ -310,18 +365,73 @@ void ladder_job_output_close(ladder_job_output *o)
     o->tmp_path = o->final_path = NULL;
 }
 
-bool ladder_job_path_under(const char *path, const char *root)
+/* Whether a resolved path is root (resolved here) or lies under it. */
+static bool resolved_under(const char *real, const char *root)
 {
-    /* Both resolved: "..", "." and symlinks (a symlinked output_root
-     * pointing elsewhere included) are judged by where they lead. */
-    char *real = realpath(path, NULL);
     char *real_root = realpath(root, NULL);
     bool ok = false;
     if (real && real_root) {
         size_t n = strlen(real_root);
         ok = !strncmp(real, real_root, n) && (real[n] == '\0' || real[n] == '/' || !strcmp(real_root, "/"));
     }
-    free(real);
     free(real_root);
+    return ok;
+}
+
+bool ladder_job_path_under(const char *path, const char *root)
+{
+    /* Both resolved: "..", "." and symlinks (a symlinked output_root
+     * pointing elsewhere included) are judged by where they lead. */
+    char *real = realpath(path, NULL);
+    bool ok = resolved_under(real, root);
+    free(real);
+    return ok;
+}
+
+/* Whether the components of a missing rest of a path are plain names: a
+ * "." or ".." there cannot be resolved, so it is not judged. */
+static bool plain_rest(const char *rest)
+{
+    for (const char *p = rest; *p;) {
+        size_t len = strcspn(p, "/");
+        if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        p += len;
+        p += *p == '/';
+    }
+    return true;
+}
+
+bool ladder_job_missing_path_under(const char *path, const char *root)
+{
+    struct stat sb;
+    /* Only a path that is not there at all: a dangling symlink exists and
+     * is judged by ladder_job_path_under (where it leads). */
+    if (!path[0] || lstat(path, &sb) == 0 || errno != ENOENT)
+        return false;
+    char *dir = strdup(path);
+    if (!dir)
+        return false;
+    bool ok = false;
+    /* Cut components off the end until what is left exists. */
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        const char *ancestor = slash ? (dir[0] ? dir : "/") : ".";
+        size_t cut = slash ? (size_t)(slash - dir) + 1 : 0;
+        char *real = realpath(ancestor, NULL);
+        if (real) {
+            const char *rest = path + cut;
+            char *whole = plain_rest(rest) ? path_join(real, rest) : NULL;
+            ok = whole && resolved_under(whole, root);
+            free(whole);
+            free(real);
+            break;
+        }
+        if (!slash || errno != ENOENT)
+            break;
+    }
+    free(dir);
     return ok;
 }

@@ -1,15 +1,21 @@
 /*
- * ladder_job_runner_run(): check the input against the URL rules, open the atomic
- * output directory, run the type, measure what was written, rename it into
- * place. Output paths in the result are the final ones.
+ * ladder_job_runner_run(): check the input against the URL rules, refuse an
+ * output another job made, open the atomic output directory, run the type,
+ * measure what was written, record who wrote it, rename it into place.
+ * Output paths in the result are the final ones.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "job_internal.h"
 #include "ladder/ladder.h"
@@ -139,19 +145,143 @@ static bool is_media(const char *path)
     return dot && !strcmp(dot, ".mp4");
 }
 
-static int run(ladder_job_runner *r)
+/* A URL must be allowed; a local path is a file whatever its characters. */
+static int check_input(job_ctx *c)
+{
+    const ladder_job_spec *spec = c->spec;
+    if (ladder_job_input_allowed(spec->input, (const char *const *)spec->url_allow, spec->nb_url_allow,
+                                 getenv("LADDER_JOB_URL_ALLOW")))
+        return 0;
+    if (!strncasecmp(spec->input, "file:", 5))
+        return job_fail(c, LADDER_ECONFIG, "job spec: \"input\" '%s': a file: URL is not taken, give the path "
+                        "(it is held to input_allow)", spec->input);
+    return job_fail(c, LADDER_ECONFIG,
+                    "job spec: \"input\" '%s': a URL must start with a prefix of \"url_allow\" or "
+                    "LADDER_JOB_URL_ALLOW", spec->input);
+}
+
+/*
+ * Who made an output: the job's type and spec id, one JSON line in
+ * OUTPUT/.ladder-job (jobs/job_output.c, which holds the commit to it). A
+ * job replaces an existing output only when that line is its own: a re-run
+ * of the same job (a retry, a stalled job taken again, a resumed ladder)
+ * does, another job (another id, or another type) is refused with
+ * LADDER_EOWNED, and so is an output without the file (not made by `ladder
+ * job`, or by a version before it). A spec without an id is one job for
+ * this rule: it replaces what an id-less job of its type made.
+ */
+#define OWNER_FILE ".ladder-job"
+#define OWNER_MAX 4096
+
+/* The owner line of spec (malloc'ed, "\n"-terminated), NULL when out of memory. */
+static char *owner_line(const ladder_job_spec *spec)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "type", json_object_new_string(ladder_job_type_name(spec->type)));
+    json_object_object_add(o, "id", json_object_new_string(spec->id ? spec->id : ""));
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *line = NULL;
+    size_t n = text ? strlen(text) : 0;
+    if (text && n + 2 <= OWNER_MAX && (line = malloc(n + 2)))
+        snprintf(line, n + 2, "%s\n", text);
+    json_object_put(o);
+    return line;
+}
+
+/*
+ * Refuse, before any work, an output that exists and is another job's.
+ * Anything but an existing directory at the final name is left to the
+ * output directory's own checks (a bad name, a symlink...).
+ */
+static int check_owner(job_ctx *c, const char *mine)
+{
+    const ladder_job_spec *spec = c->spec;
+    if (!ladder_job_output_name_ok(spec->output))
+        return 0;
+    size_t fn = strlen(spec->output_root) + strlen(spec->output) + 2;
+    size_t pn = fn + sizeof(OWNER_FILE);
+    char *final = malloc(fn), *path = malloc(pn);
+    if (!final || !path) {
+        free(final);
+        free(path);
+        return job_fail(c, LADDER_ENOMEM, "out of memory");
+    }
+    snprintf(final, fn, "%s/%s", spec->output_root, spec->output);
+    snprintf(path, pn, "%s/%s", final, OWNER_FILE);
+    int ret = 0;
+    struct stat sb;
+    if (lstat(final, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        goto done;
+    char buf[OWNER_MAX];
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    ssize_t got = -1;
+    if (fd >= 0) {
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size < (off_t)sizeof(buf))
+            got = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+    }
+    if (got >= 0) {
+        buf[got] = 0;
+        if (!strcmp(buf, mine))
+            goto done;            /* this job's own: a re-run replaces it */
+        json_object *o = json_tokener_parse(buf), *type, *id;
+        if (o && json_object_object_get_ex(o, "type", &type) && json_object_object_get_ex(o, "id", &id)) {
+            const char *other = json_object_get_string(id);
+            ret = job_fail(c, LADDER_EOWNED, "output '%s': exists and was made by another job (%s job %s%s%s); "
+                           "not replaced (remove it, or give this job another \"output\")", final,
+                           json_object_get_string(type), other[0] ? "'" : "", other[0] ? other : "without an id",
+                           other[0] ? "'" : "");
+        }
+        json_object_put(o);
+        if (ret)
+            goto done;
+    }
+    if (fd < 0 && e == ENOENT)
+        ret = job_fail(c, LADDER_EOWNED, "output '%s': exists and was not made by `ladder job` (no %s in it); "
+                       "not replaced (remove it, or give this job another \"output\")", final, OWNER_FILE);
+    else
+        ret = job_fail(c, LADDER_EOWNED, "output '%s': exists and its %s cannot be read; not replaced", final,
+                       OWNER_FILE);
+done:
+    free(final);
+    free(path);
+    return ret;
+}
+
+/* Record the owner in the temporary directory (the commit fsyncs it). */
+static int write_owner(job_ctx *c, const char *line)
+{
+    char *path = job_path(c, OWNER_FILE);
+    if (!path)
+        return job_fail(c, LADDER_ENOMEM, "out of memory");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int e = errno;
+    size_t n = strlen(line);
+    bool ok = fd >= 0 && write(fd, line, n) == (ssize_t)n;
+    if (fd >= 0 && !ok)
+        e = errno ? errno : EIO;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    int ret = 0;
+    if (!ok)
+        ret = job_fail(c, e == ENOSPC || e == EDQUOT ? LADDER_ENOSPC : LADDER_EOUTPUT, "output '%s': %s", path,
+                       strerror(e));
+    free(path);
+    return ret;
+}
+
+/* The type, in the atomic output directory: committed when it succeeded. */
+static int run_in_output(ladder_job_runner *r, job_ctx c, const char *owner)
 {
     const ladder_job_spec *spec = r->spec;
     ladder_job_result *result = &r->result;
     char *err = r->err;
     size_t err_size = sizeof(r->err);
-    job_ctx c = { .spec = spec, .sink = &r->sink, .runner = r, .result = result, .err = err,
-                  .err_size = err_size };
-    if (!ladder_job_input_allowed(spec->input, (const char *const *)spec->url_allow, spec->nb_url_allow,
-                                  getenv("LADDER_JOB_URL_ALLOW")))
-        return job_fail(&c, LADDER_ECONFIG,
-                        "job spec: \"input\" '%s': a URL must start with a prefix of \"url_allow\" or "
-                        "LADDER_JOB_URL_ALLOW", spec->input);
     ladder_job_output out;
     /* A ladder job takes over what a stopped or killed attempt left. */
     int ret = spec->type == LADDER_JOB_LADDER
@@ -180,6 +310,8 @@ static int run(ladder_job_runner *r)
     char *tmp = strdup(out.tmp_path);
     if (!tmp && !ret)
         ret = job_fail(&c, LADDER_ENOMEM, "out of memory");
+    if (!ret)
+        ret = write_owner(&c, owner);
     c.dir = NULL;
     if (!ret)
         ret = ladder_job_output_commit(&out, err, err_size);
@@ -209,6 +341,33 @@ static int run(ladder_job_runner *r)
         if (!err[0])
             snprintf(err, err_size, "%s", ladder_strerror(ret));
     }
+    return ret;
+}
+
+static int run(ladder_job_runner *r)
+{
+    const ladder_job_spec *spec = r->spec;
+    ladder_job_result *result = &r->result;
+    char *err = r->err;
+    size_t err_size = sizeof(r->err);
+    job_ctx c = { .spec = spec, .sink = &r->sink, .runner = r, .result = result, .err = err,
+                  .err_size = err_size };
+    int ret = check_input(&c);
+    if (ret)
+        return ret;
+    char *input_path = ladder_job_input_open_path(spec->input);
+    if (!input_path)
+        return job_fail(&c, LADDER_ENOMEM, "out of memory");
+    c.input_path = input_path;
+    char *owner = owner_line(spec);
+    if (!owner)
+        ret = job_fail(&c, LADDER_ENOMEM, "out of memory");
+    if (!ret)
+        ret = check_owner(&c, owner);
+    if (!ret)
+        ret = run_in_output(r, c, owner);
+    free(owner);
+    free(input_path);
     return ret;
 }
 

@@ -1,14 +1,18 @@
 /*
- * Job specs: JSON text -> ladder_job_spec, validated. Unknown keys are an
- * error, like ladder files: a typo in a queue message must not silently
+ * Job specs: JSON text -> ladder_job_spec, validated. A queue message
+ * carries its producer's own fields too (ids, callbacks): a key that is not
+ * ladder's is ignored and listed (ignored_keys), but one a slip away from
+ * a key of the job's type is an error, since a typo must not silently
  * produce a default result.
  */
 #include <json-c/json.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ladder/job.h"
 #include "ladder/ladder.h"
@@ -39,6 +43,81 @@ static const char *const type_keys[][16] = {
     [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", "max_pixels",
                             "max_duration", "max_memory", "deterministic", "exact_shape", "gaps", NULL },
 };
+
+/* Producer names that sit a slip away from a short key of ladder's and are
+ * too common in job data to be read as typos of it. */
+static const char *const producer_names[] = { "code", "mime", "node", NULL };
+
+static int fold(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Edits from a to b (optimal string alignment: insert, delete, substitute,
+ * swap two neighbours), case ignored; anything above limit is limit + 1. */
+static int edit_distance(const char *a, const char *b, int limit)
+{
+    enum { MAX = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAX || lb >= MAX)
+        return limit + 1;         /* longer than any key: never a typo */
+    if ((la > lb ? la - lb : lb - la) > (size_t)limit)
+        return limit + 1;
+    int d[MAX][MAX];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = fold(a[i - 1]) != fold(b[j - 1]);
+            int best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) && fold(a[i - 2]) == fold(b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb] > limit ? limit + 1 : d[la][lb];
+}
+
+/* How far a key may be mistyped and still be read as that key: short keys
+ * sit close to many ordinary words ("id": "uid", "pid"), so only a case
+ * slip counts for them. */
+static int typo_limit(const char *known)
+{
+    size_t n = strlen(known);
+    return n <= 2 ? 0 : n <= 5 ? 1 : n <= 11 ? 2 : 3;
+}
+
+static bool key_in(const char *key, const char *const *list);
+
+/* The nearest key of list within its typo limit (first of equals), with
+ * its distance in *best. */
+static const char *nearest(const char *key, const char *const *list, const char *found, int *best)
+{
+    for (; *list; list++) {
+        int limit = typo_limit(*list);
+        int dist = edit_distance(key, *list, limit);
+        if (dist <= limit && dist < *best) {
+            *best = dist;
+            found = *list;
+        }
+    }
+    return found;
+}
+
+const char *ladder_job_key_typo(ladder_job_type type, const char *key)
+{
+    if ((unsigned)type >= sizeof(type_keys) / sizeof(type_keys[0]) || key_in(key, producer_names))
+        return NULL;
+    int best = INT32_MAX;
+    const char *found = nearest(key, common_keys, NULL, &best);
+    return nearest(key, type_keys[type], found, &best);
+}
 
 static int fail(char *err, size_t n, const char *fmt, ...)
 {
@@ -175,45 +254,72 @@ bool ladder_job_output_name_ok(const char *name)
     return true;
 }
 
+/* "scheme://" at the start, the scheme as RFC 3986 spells it. */
 static bool has_scheme(const char *s)
 {
-    const char *colon = strstr(s, "://");
-    if (!colon || colon == s)
+    const char *p = s;
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
         return false;
-    for (const char *p = s; p < colon; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '+' || *p == '-' || *p == '.'))
-            return false;
-    return true;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+           *p == '-' || *p == '.')
+        p++;
+    return !strncmp(p, "://", 3);
+}
+
+static bool is_file_url(const char *s)
+{
+    return !strncasecmp(s, "file:", 5);
+}
+
+bool ladder_job_input_is_url(const char *input)
+{
+    return has_scheme(input) || is_file_url(input);
+}
+
+static bool prefix_in_list(const char *input, const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        if (len && !strncmp(input, p, len))
+            return true;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return false;
 }
 
 bool ladder_job_input_allowed(const char *input, const char *const *allow, int nb_allow, const char *env_list)
 {
-    /* FFmpeg opens "proto:..." forms too (concat:, subfile:, pipe:), which
-     * would read files or sockets the spec's path rules never saw: a local
-     * input is a plain path, anything with a protocol must be allowed. */
-    if (!has_scheme(input) && !strchr(input, ':'))
+    /* A URL is "scheme://": a colon elsewhere is part of a file name
+     * (ladder_job_input_open_path keeps FFmpeg from reading "name:" as a
+     * protocol). A file: URL is refused whatever the lists say: as a URL
+     * it would not be held to input_allow. */
+    if (!ladder_job_input_is_url(input))
         return true;
+    if (is_file_url(input))
+        return false;
     for (int i = 0; i < nb_allow; i++)
         if (allow[i][0] && !strncmp(input, allow[i], strlen(allow[i])))
-            return has_scheme(input);
-    if (env_list) {
-        const char *p = env_list;
-        while (*p) {
-            const char *comma = strchr(p, ',');
-            size_t len = comma ? (size_t)(comma - p) : strlen(p);
-            while (len && *p == ' ') {
-                p++;
-                len--;
-            }
-            if (len && !strncmp(input, p, len))
-                return has_scheme(input);
-            if (!comma)
-                break;
-            p = comma + 1;
-        }
-    }
-    return false;
+            return true;
+    return env_list && prefix_in_list(input, env_list);
+}
+
+char *ladder_job_input_open_path(const char *input)
+{
+    const char *colon = strchr(input, ':'), *slash = strchr(input, '/');
+    bool guard = !ladder_job_input_is_url(input) && input[0] != '/' && colon && (!slash || colon < slash);
+    size_t n = strlen(input) + 3;
+    char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s%s", guard ? "./" : "", input);
+    return path;
 }
 
 static void spec_defaults(ladder_job_spec *s)
@@ -406,6 +512,29 @@ done:
 #undef TRY
 }
 
+/* The type's keys are read later; a typo of one is an error; every other
+ * key is the producer's: kept aside in ignored_keys for the result. */
+static int sort_keys(json_object *root, ladder_job_spec *s, char *err, size_t n)
+{
+    json_object_object_foreach(root, key, val) {
+        (void)val;
+        if (key_in(key, common_keys) || key_in(key, type_keys[s->type]))
+            continue;
+        const char *meant = ladder_job_key_typo(s->type, key);
+        if (meant)
+            return fail(err, n, "job spec: unknown key \"%s\" for a %s job: did you mean \"%s\"?", key,
+                        type_names[s->type], meant);
+        char **grown = realloc(s->ignored_keys, (size_t)(s->nb_ignored_keys + 1) * sizeof(*grown));
+        if (!grown)
+            return LADDER_ENOMEM;
+        s->ignored_keys = grown;
+        if (!(grown[s->nb_ignored_keys] = strdup(key)))
+            return LADDER_ENOMEM;
+        s->nb_ignored_keys++;
+    }
+    return 0;
+}
+
 int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, size_t n)
 {
     *out = NULL;
@@ -451,15 +580,8 @@ int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, si
             s->type = (ladder_job_type)t;
     }
     free(type);
-    if (!ret) {
-        json_object_object_foreach(root, key, val) {
-            (void)val;
-            if (!key_in(key, common_keys) && !key_in(key, type_keys[s->type])) {
-                ret = fail(err, n, "job spec: unknown key \"%s\" for a %s job", key, type_names[s->type]);
-                break;
-            }
-        }
-    }
+    if (!ret)
+        ret = sort_keys(root, s, err, n);
     if (!ret)
         ret = get_string(root, "id", false, &s->id, err, n);
     if (!ret)
@@ -540,5 +662,8 @@ void ladder_job_spec_free(ladder_job_spec *s)
     for (int i = 0; i < s->nb_url_allow; i++)
         free(s->url_allow[i]);
     free(s->url_allow);
+    for (int i = 0; i < s->nb_ignored_keys; i++)
+        free(s->ignored_keys[i]);
+    free(s->ignored_keys);
     free(s);
 }

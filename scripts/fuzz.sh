@@ -36,7 +36,7 @@ command -v clang >/dev/null 2>&1 || { echo "fuzz.sh: clang not found (scripts/de
 # One configure per tree; the flags are fixed, so a re-run only rebuilds.
 if [ ! -f build-fuzz/CMakeCache.txt ]; then
     CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DLADDER_FUZZ=ON -DLADDER_BUILD_TESTS=OFF >/dev/null
+        -DLADDER_FUZZ=ON -DLADDER_BUILD_TESTS=OFF -DLADDER_WERROR=ON >/dev/null
 fi
 cmake --build build-fuzz -j"${FUZZ_BUILD_JOBS:-2}" --target fuzz_targets >/dev/null
 

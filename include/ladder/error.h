@@ -40,6 +40,9 @@ enum ladder_error {
                                      finished segments are kept, --resume goes on */
     LADDER_ERESUME         = -19, /* --resume: the output's journal was written for
                                      another input or ladder */
+    LADDER_EOWNED          = -20, /* `ladder job`: the final output exists and was
+                                     made by another job (its .ladder-job names
+                                     another type or id): not replaced */
 };
 
 /* A static English description of err; never NULL. */

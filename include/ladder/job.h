@@ -98,6 +98,13 @@ typedef struct ladder_job_spec {
     /* "class": "realtime" or "batch" (default): what `ladder encode
      * --priority` means, for the host CPU slots `ladder job` takes. */
     bool realtime;
+    /* Keys that are not ladder's for this type (a producer's own fields:
+     * "assetId", "userId"...), in the spec's order: not used, reported in
+     * the result line ("ignored_keys") so a queue can echo them. A key a
+     * slip away from one of the type's keys is an error instead
+     * (ladder_job_key_typo). */
+    char **ignored_keys;
+    int nb_ignored_keys;
     /* Not from the JSON: set by whoever runs the job after it took its host
      * CPU slots (cli/cmd_job.c). The ladder type runs its session with
      * cpu_slots CPU workers (0 = one per core) and chunk_gate (see
@@ -122,12 +129,39 @@ void ladder_job_spec_free(ladder_job_spec *spec);
 bool ladder_job_output_name_ok(const char *name);
 
 /*
- * Whether input is allowed: a local path (no "scheme://"), or a URL that
- * starts with one of the comma-separated prefixes in env_list or one of the
- * spec's prefixes.
+ * Whether a key of a job spec that is not one of its type's keys is a typo
+ * of one: its distance to a key (edits: insert, delete, substitute, swap
+ * two neighbours; case ignored) is at most 0 for keys of 1-2 characters
+ * ("ID" for "id"), 1 for 3-5, 2 for 6-11 and 3 for longer ones, and it is
+ * not one of the few producer names that fall that close ("code", "mime",
+ * "node"). Returns the key it is a typo of, else NULL (a foreign key,
+ * ignored). key must not be one of the type's keys.
+ */
+const char *ladder_job_key_typo(ladder_job_type type, const char *key);
+
+/*
+ * Whether input is a URL rather than a local path: it starts with
+ * "scheme://" (RFC 3986 scheme: a letter, then letters, digits, '+', '-',
+ * '.'), or with "file:" (any case). A colon elsewhere does not make a URL:
+ * "/media/Interview: part 1.mp4" and "clip:v2.mp4" are paths.
+ */
+bool ladder_job_input_is_url(const char *input);
+
+/*
+ * Whether input is allowed: a local path, or a URL that starts with one of
+ * the comma-separated prefixes in env_list or one of the spec's prefixes.
+ * A file: URL is never allowed (it would dodge input_allow): give the path.
  */
 bool ladder_job_input_allowed(const char *input, const char *const *allow, int nb_allow,
                               const char *env_list);
+
+/*
+ * What libavformat is given for input (malloc'ed; NULL when out of memory):
+ * a URL or an absolute path as is; a relative path whose first component
+ * holds a ':' gets "./" in front, since FFmpeg would read "name:" as a
+ * protocol ("concat:", "pipe:", "subfile,") instead of a file name.
+ */
+char *ladder_job_input_open_path(const char *input);
 
 /* ---- atomic output directory (jobs/job_output.c) ---- */
 typedef struct ladder_job_output {
@@ -168,6 +202,14 @@ void ladder_job_output_close(ladder_job_output *o);
  * configuration's output_root and input_allow are held to it by `ladder job`.
  */
 bool ladder_job_path_under(const char *path, const char *root);
+/*
+ * For a path that does not exist (ENOENT): whether it would lie under root,
+ * judged by its deepest existing ancestor (resolved as ladder_job_path_under
+ * does) with the missing rest appended; a "." or ".." in that rest: false.
+ * So a missing input inside input_allow can say "missing" (exit 3) while
+ * one outside stays "refused" (exit 13) whether it exists or not.
+ */
+bool ladder_job_missing_path_under(const char *path, const char *root);
 /* Remove a directory tree (no symlinks followed). 0 or LADDER_EIO. */
 int ladder_job_rmtree(const char *path);
 

@@ -2,7 +2,7 @@
 // checked with ffprobe / ffmpeg; the JSON-lines contract (progress lines,
 // one result line last), exit codes of bad specs, URL allow-list, and the
 // atomic output directory (a killed job leaves no final directory, a rerun
-// replaces the previous result).
+// of the same job replaces the previous result, another job's is refused).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ import { makeTempDir, runProcess, withSharedLock } from './lib/util.mjs';
 const work = makeTempDir('ladder-e2e-jobs-');
 const media = path.join(work, 'media');
 fs.mkdirSync(media);
-const EXIT = { inputMissing: 3, noVideo: 5, badSpec: 6, outputUnwritable: 7, unsupported: 10 };
+const EXIT = { inputMissing: 3, noVideo: 5, badSpec: 6, outputUnwritable: 7, unsupported: 10, refused: 13, ownedOutput: 16 };
 
 let leadIn; // 2 s black, then 3 s testsrc2; 44.1 kHz mono sine
 let numbered; // 4 s at 25 fps: frame N has luma 16 + 2N; stereo 48 kHz sine
@@ -45,7 +45,7 @@ function newRoot() {
 }
 
 /** Run `ladder job -` with spec on stdin (or a file when viaFile). */
-async function runJob(spec, { viaFile = false, env } = {}) {
+async function runJob(spec, { viaFile = false, env, cwd } = {}) {
   let args = ['job', '-'];
   let input;
   if (viaFile) {
@@ -56,7 +56,7 @@ async function runJob(spec, { viaFile = false, env } = {}) {
     input = typeof spec === 'string' ? spec : JSON.stringify(spec);
   }
   const bin = ladderBin();
-  const r = await withSharedLock(() => runProcess(bin, args, { input, env }));
+  const r = await withSharedLock(() => runProcess(bin, args, { input, env, cwd }));
   const lines = r.stdout.split('\n').filter((l) => l.length);
   const parsed = lines.map((l, i) => {
     try {
@@ -381,6 +381,83 @@ describe('ladder job: errors', () => {
   });
 });
 
+describe("ladder job: a producer's data and its file names", () => {
+  // File names as a media system has them: a colon, spaces, unicode.
+  const names = path.join(work, 'names');
+  let colon; // names/Interview: part 1 – Zoë.mp4
+  before(() => {
+    fs.mkdirSync(names);
+    colon = path.join(names, 'Interview: part 1 – Zoë.mp4');
+    fs.copyFileSync(leadIn, colon);
+    fs.copyFileSync(leadIn, path.join(names, 'clip:v2.mp4'));
+  });
+
+  it('foreign keys are ignored and listed in the result, with one stderr line', async () => {
+    const root = newRoot();
+    const r = await runJob({ type: 'thumbnail', input: leadIn, output_root: root, output: 'p', assetId: 'a-1',
+      userId: 7, callbackUrl: 'https://mam.example/cb', meta: { tenant: 't' }, width: 160 });
+    assert.equal(r.code, 0, r.info);
+    assert.deepEqual(r.result.ignored_keys, ['assetId', 'userId', 'callbackUrl', 'meta']);
+    assert.equal(r.result.outputs[0].width, 160);
+    const lines = stderrLines(r.stderr);
+    assert.equal(lines.length, 1, r.info);
+    assert.match(lines[0], /not ladder's keys, ignored: \["assetId","userId","callbackUrl","meta"\]/);
+    const plain = await runJob({ type: 'thumbnail', input: leadIn, output_root: root, output: 'q' });
+    assertOk(plain);
+    assert.deepEqual(plain.result.ignored_keys, []);
+  });
+
+  it('a slip of one of ladder\'s keys is a bad spec (6) that names the key meant', async () => {
+    const root = newRoot();
+    for (const [spec, want] of [
+      [{ type: 'proxy', inptu: leadIn, input: leadIn, output_root: root, output: 'x' }, '"inptu" for a proxy job: did you mean "input"?'],
+      [{ type: 'proxy', input: leadIn, outputRoot: root, output_root: root, output: 'x' }, 'did you mean "output_root"?'],
+      [{ type: 'ladder', input: leadIn, output_root: root, output: 'x', segment_secs: 4 }, 'did you mean "segment_seconds"?'],
+    ]) {
+      assertError(await runJob(spec), EXIT.badSpec, want);
+    }
+    assert.deepEqual(fs.readdirSync(root), []);
+  });
+
+  it('a colon, spaces and unicode in a local path: a file (proxy, thumbnail, ladder; absolute and relative)', async () => {
+    const root = newRoot();
+    let r = await runJob({ type: 'proxy', input: colon, output_root: root, output: 'proxy', height: 90 });
+    assertOk(r);
+    assert.equal(streamOf(r.result.outputs[0].path, 'video').height, 90);
+    r = await runJob({ type: 'ladder', input: colon, output_root: root, output: 'abr', format: 'hls',
+      rungs: [{ height: 90, bitrate: 150 }], preset: 'ultrafast' });
+    assertOk(r);
+    assert.equal(r.result.report.rungs.length, 1);
+    // Relative: FFmpeg would read "clip:" as a protocol; it is the file.
+    r = await runJob({ type: 'thumbnail', input: 'clip:v2.mp4', output_root: root, output: 'rel' }, { cwd: names });
+    assertOk(r);
+    r = await runJob({ type: 'ladder', input: 'clip:v2.mp4', output_root: root, output: 'rel-abr', format: 'hls',
+      rungs: [{ height: 90, bitrate: 150 }], preset: 'ultrafast' }, { cwd: names });
+    assertOk(r);
+    // An FFmpeg protocol form is a (missing) file name too, never a protocol.
+    r = await runJob({ type: 'thumbnail', input: `concat:${colon}|${colon}`, output_root: root, output: 'c' }, { cwd: names });
+    assertError(r, EXIT.inputMissing, 'concat:');
+    // A file: URL is refused: the path is what input_allow holds.
+    r = await runJob({ type: 'thumbnail', input: `file://${colon}`, output_root: root, output: 'f' });
+    assertError(r, EXIT.badSpec, 'file: URL');
+  });
+
+  it('input_allow: a missing input inside is 3, one outside is 13 whether it exists or not', async () => {
+    const root = newRoot();
+    const env = { ...process.env, LADDER_INPUT_ALLOW: names };
+    let r = await runJob({ type: 'thumbnail', input: path.join(names, 'gone: take 2.mp4'), output_root: root, output: 'x' }, { env });
+    assertError(r, EXIT.inputMissing, 'gone: take 2.mp4');
+    r = await runJob({ type: 'thumbnail', input: path.join(names, 'no dir', 'x.mp4'), output_root: root, output: 'x' }, { env });
+    assertError(r, EXIT.inputMissing, 'no dir');
+    for (const outside of [leadIn, path.join(media, 'nope.mp4'), path.join(names, '..', 'media', 'nope.mp4')]) {
+      r = await runJob({ type: 'thumbnail', input: outside, output_root: root, output: 'x' }, { env });
+      assertError(r, EXIT.refused, 'input_allow');
+    }
+    r = await runJob({ type: 'thumbnail', input: colon, output_root: root, output: 'ok' }, { env });
+    assertOk(r);
+  });
+});
+
 /** Start a job, send sig once it reported its start, wait for the end. */
 /**
  * Run a job and send it sig once it has started. twice: once it is
@@ -529,8 +606,78 @@ describe('ladder job: atomic output', () => {
     fs.writeFileSync(path.join(root, 'poster', 'stale-marker'), 'from the first run');
     const r = await runJob({ ...spec, width: 64 });
     assertOk(r);
-    assert.deepEqual(fs.readdirSync(path.join(root, 'poster')), ['thumbnail.jpg']);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'poster')).sort(), ['.ladder-job', 'thumbnail.jpg']);
     assert.equal(probeStreams(path.join(root, 'poster', 'thumbnail.jpg'))[0].width, 64);
     assert.deepEqual(fs.readdirSync(root), ['poster']);
+  });
+});
+
+// Who made an output: OUTPUT/.ladder-job holds the job's type and id; a
+// re-run of the same job replaces the output, another job never does.
+describe('ladder job: an output is its job\'s', () => {
+  const owner = (root, name) => JSON.parse(fs.readFileSync(path.join(root, name, '.ladder-job'), 'utf8'));
+  const files = (dir) => Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+
+  it("the same job replaces its output; another id or type is refused at once (exit 16), the output left as it was", async () => {
+    const root = newRoot();
+    const spec = { type: 'thumbnail', id: 'asset-7@1733500000000', input: leadIn, output_root: root, output: 'poster', time: 3 };
+    assertOk(await runJob(spec));
+    assert.deepEqual(owner(root, 'poster'), { type: 'thumbnail', id: 'asset-7@1733500000000' });
+    // A retry of the same job (same type and id, any other key) replaces it.
+    assertOk(await runJob({ ...spec, width: 64 }));
+    assert.equal(probeStreams(path.join(root, 'poster', 'thumbnail.jpg'))[0].width, 64);
+    const before = files(path.join(root, 'poster'));
+    // The same job id after a queue reset is another job: the id says so.
+    const other = await runJob({ ...spec, id: 'asset-7@1733599999999', width: 32 });
+    assertError(other, EXIT.ownedOutput, `'${path.join(root, 'poster')}': exists and was made by another job (thumbnail job 'asset-7@1733500000000')`);
+    assert.equal(other.progress.length, 0, 'refused before any work');
+    // Another type with the same id is another job too; so is one without an id.
+    assertError(await runJob({ type: 'filmstrip', id: spec.id, input: leadIn, output_root: root, output: 'poster', count: 2 }),
+      EXIT.ownedOutput, "made by another job (thumbnail job 'asset-7@1733500000000')");
+    const { id, ...anonymous } = spec;
+    assertError(await runJob(anonymous), EXIT.ownedOutput, 'made by another job');
+    assert.deepEqual(files(path.join(root, 'poster')), before, 'a refused job changed the output');
+    assert.deepEqual(fs.readdirSync(root), ['poster'], 'a refused job left something in output_root');
+    // Jobs without an id are one job for this rule (a spec run by hand, again).
+    assertOk(await runJob({ ...anonymous, output: 'by-hand' }));
+    assertOk(await runJob({ ...anonymous, output: 'by-hand', width: 48 }));
+    assert.deepEqual(owner(root, 'by-hand'), { type: 'thumbnail', id: '' });
+  });
+
+  it('a directory `ladder job` did not make (no .ladder-job) is refused and left as it was', async () => {
+    const root = newRoot();
+    fs.mkdirSync(path.join(root, 'theirs'));
+    fs.writeFileSync(path.join(root, 'theirs', 'keep.txt'), 'not ours');
+    const r = await runJob({ type: 'thumbnail', id: 'x', input: leadIn, output_root: root, output: 'theirs' });
+    assertError(r, EXIT.ownedOutput, 'was not made by `ladder job` (no .ladder-job in it)');
+    assert.deepEqual(fs.readdirSync(path.join(root, 'theirs')), ['keep.txt']);
+    assert.deepEqual(fs.readdirSync(root), ['theirs']);
+  });
+
+  it('two jobs for one output at once: the later commit is refused (exit 16), the first result stays whole', async () => {
+    const root = newRoot();
+    // Their own host slots: both run at once, whatever else runs.
+    const env = { ...process.env, LADDER_STATE_DIR: fs.mkdtempSync(path.join(work, 'slots-')), LADDER_HOST_CPU_SLOTS: '2' };
+    const slow = spawn(ladderBin(), ['job', '-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    slow.stdout.on('data', (d) => { stdout += d; });
+    const ended = new Promise((resolve) => slow.on('close', (code) => resolve(code)));
+    slow.stdin.end(JSON.stringify({ type: 'conform', id: 'slow', input: longer, output_root: root, output: 'shared',
+      width: 1280, height: 720, preset: 'medium', crf: 18 }));
+    // Past its own check (nothing there yet) and encoding: another job takes the name.
+    for (let i = 0; !/"stage":"encode"/.test(stdout); i++) {
+      assert.ok(i < 600, `the slow job never encoded:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const quick = await runJob({ type: 'thumbnail', id: 'quick', input: leadIn, output_root: root, output: 'shared', time: 3 }, { env });
+    assertOk(quick);
+    const code = await ended;
+    const last = JSON.parse(stdout.trim().split('\n').at(-1));
+    assert.equal(code, EXIT.ownedOutput, stdout);
+    assert.equal(last.exit_code, EXIT.ownedOutput);
+    assert.match(last.error, /shared': exists and was made by another job; not replaced/);
+    assert.deepEqual(owner(root, 'shared'), { type: 'thumbnail', id: 'quick' });
+    assert.deepEqual(fs.readdirSync(path.join(root, 'shared')).sort(), ['.ladder-job', 'thumbnail.jpg']);
+    assert.deepEqual(fs.readdirSync(root), ['shared'], 'the refused job left its temporary directory');
   });
 });

@@ -1,5 +1,5 @@
 /* ladder bench's statistics: medians, ranges, pair ratios, CPU utilisation,
- * PSNR from MSE and the physical CPU limit (cli/bench_stats.c). */
+ * PSNR from MSE and the physical CPU limit (benches/src/bench_stats.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -340,7 +340,7 @@ static const ladder_device_info *intel(const ladder_device_inventory *inv, int n
             return d;
     }
     fail_msg("no Intel device %d", n);
-    return NULL;
+    abort();                      /* not reached: fail_msg() does not return */
 }
 
 static int intel_count(const ladder_device_inventory *inv)

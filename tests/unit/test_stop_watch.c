@@ -103,12 +103,44 @@ static void test_no_signal_no_call(void **state)
     stop_watch_close(NULL);
 }
 
+/* A job runner's death reaches ladder once per parent thread that goes:
+ * however often, it is one stop, and a real signal after it still
+ * cancels. */
+static void test_parent_death_is_one_stop(void **state)
+{
+    (void)state;
+    stop_watch *w = NULL;
+    assert_int_equal(stop_watch_start(&w, false), 0);
+    calls c = { 0 };
+    stop_watch_attach(w, (stop_watch_target){ .stop = on_stop, .cancel = on_cancel, .opaque = &c });
+    send_and_wait(w, STOP_WATCH_PARENT_DEATH_SIGNAL, 1);
+    send_and_wait(w, STOP_WATCH_PARENT_DEATH_SIGNAL, 1);
+    send_and_wait(w, STOP_WATCH_PARENT_DEATH_SIGNAL, 1);
+    assert_int_equal(c.stops, 1);
+    assert_int_equal(c.cancels, 0);
+    send_and_wait(w, SIGTERM, 2);
+    assert_int_equal(c.cancels, 1);
+    stop_watch_detach(w);
+    stop_watch_close(w);
+
+    /* After a SIGTERM the parent's death adds nothing either. */
+    assert_int_equal(stop_watch_start(&w, false), 0);
+    calls d = { 0 };
+    stop_watch_attach(w, (stop_watch_target){ .stop = on_stop, .cancel = on_cancel, .opaque = &d });
+    send_and_wait(w, SIGTERM, 1);
+    send_and_wait(w, STOP_WATCH_PARENT_DEATH_SIGNAL, 1);
+    assert_int_equal(d.stops, 1);
+    assert_int_equal(d.cancels, 0);
+    stop_watch_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_signal_no_call),
         cmocka_unit_test(test_signal_before_attach_is_applied_at_attach),
         cmocka_unit_test(test_two_signals_before_attach_cancel),
+        cmocka_unit_test(test_parent_death_is_one_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,31 +32,44 @@ function time(iso) {
   return iso ? new Date(iso).toLocaleTimeString() : '';
 }
 
+function pct(p) {
+  return Math.max(0, Math.min(100, Number(p) || 0));
+}
+
+// Each device with what runs on it now (the heartbeat's per-device
+// `running`): its state is "busy" while a job is on it, else what `ladder
+// devices` said at start-up.
 function deviceTable(devices) {
   if (!devices.length) return el('p', { class: 'empty' }, 'no devices reported');
   const body = el('tbody');
   for (const d of devices) {
-    body.append(el('tr', { testid: 'device' },
-      el('td', null, d.kind), el('td', null, d.name), el('td', { class: `state-${d.state}` }, d.state || ''),
+    const on = Array.isArray(d.running) ? d.running : [];
+    const now = on.length
+      ? on.map((j) => `${j.queue} ${j.id}: ${j.stage || ''} ${pct(j.percent)}%`).join(', ')
+      : 'nothing';
+    body.append(el('tr', { testid: 'device', 'data-device': d.id || d.kind, 'data-state': d.state || '' },
+      el('td', null, d.kind), el('td', null, d.name), el('td', { class: `state-${d.state}`, testid: 'device-state' }, d.state || ''),
+      el('td', { testid: 'device-now' }, now),
       el('td', null, d.role || ''), el('td', null, d.tier || ''), el('td', null, d.reason || '')));
   }
   return el('table', { class: 'devices' },
-    el('thead', null, el('tr', null, ...['kind', 'device', 'state', 'role', 'tier', 'reason'].map((h) => el('th', null, h)))), body);
+    el('thead', null, el('tr', null, ...['kind', 'device', 'state', 'running now', 'role', 'tier', 'reason'].map((h) => el('th', null, h)))), body);
 }
 
 function runningTable(node) {
   if (!node.running.length) return el('p', { class: 'empty' }, 'no job running');
   const body = el('tbody');
   for (const j of node.running) {
-    const pct = Math.max(0, Math.min(100, Number(j.progress && j.progress.percent) || 0));
+    const p = pct(j.progress && j.progress.percent);
+    const devices = Array.isArray(j.devices) && j.devices.length ? j.devices.join(', ') : 'waiting for a host slot';
     body.append(el('tr', { testid: 'running-job', 'data-job': j.id, 'data-queue': j.queue },
       el('td', null, j.queue), el('td', { testid: 'job-id' }, j.id), el('td', null, j.class || ''),
-      el('td', { testid: 'job-node' }, node.node), gpuCell(j.gpu),
+      el('td', { testid: 'job-node' }, node.node), gpuCell(j.gpu), el('td', { testid: 'job-devices' }, devices),
       el('td', null, (j.progress && j.progress.stage) || ''),
-      el('td', null, el('progress', { max: '100', value: String(pct), testid: 'progress' }), ` ${pct}%`)));
+      el('td', null, el('progress', { max: '100', value: String(p), testid: 'progress' }), ` ${p}%`)));
   }
   return el('table', { class: 'running' },
-    el('thead', null, el('tr', null, ...['queue', 'job', 'class', 'node', 'GPU', 'stage', 'progress'].map((h) => el('th', null, h)))), body);
+    el('thead', null, el('tr', null, ...['queue', 'job', 'class', 'node', 'GPU', 'on', 'stage', 'progress'].map((h) => el('th', null, h)))), body);
 }
 
 function renderNodes(nodes) {

@@ -2,6 +2,13 @@
 // at start-up), the backend, the tier, this worker and the attempt.
 import { execFile } from 'node:child_process';
 
+// A device's name as a result's `devices` and the device metrics say it:
+// "cpu", "nvidia0", "intel1"...
+export function deviceId(d) {
+  if (!d || d.kind === 'cpu') return 'cpu';
+  return `${d.kind}${d.index ?? ''}`;
+}
+
 export function devicesFacts(devicesJson) {
   const devices = (devicesJson && Array.isArray(devicesJson.devices)) ? devicesJson.devices : [];
   const nvidia = devices.filter((d) => d && d.kind === 'nvidia');
@@ -11,6 +18,7 @@ export function devicesFacts(devicesJson) {
     // For the operations page (heartbeats): what `ladder devices` said about
     // each device at start-up.
     devices: devices.filter(Boolean).map((d) => ({
+      id: deviceId(d),
       index: d.index ?? null,
       kind: d.kind ?? null,
       name: d.name ?? null,
@@ -35,13 +43,26 @@ export function probeDevices(ladderBin) {
   });
 }
 
-export function attribution({ config, facts, workerId, job }) {
+// The number of the run that starts now: 1 for the first, one more after a
+// run that failed, stalled (its worker died) or was put back by a shutdown;
+// a run that only found no free host slot (exit 75, status "busy") does not
+// count. BullMQ's attemptsMade counts failures only (a stalled re-run or a
+// moveToWait leaves it as it was), so the worker keeps its own count in
+// job.data._ladder, where the previous run left it.
+export function runAttempt(job) {
+  const prev = (job.data && job.data._ladder) || {};
+  const last = Number.isInteger(prev.attempt) && prev.attempt > 0 ? prev.attempt : 0;
+  if (!last) return (job.attemptsMade || 0) + 1;
+  return prev.status === 'busy' ? last : last + 1;
+}
+
+export function attribution({ config, facts, workerId, attempt }) {
   return {
     node: config.node,
     gpu: facts.gpu,
     backend: facts.backend,
     tier: config.tier || facts.deviceTier || null,
     worker: workerId,
-    attempt: job.attemptsMade + 1,
+    attempt,
   };
 }

@@ -23,6 +23,11 @@ export async function chainJobs({ job, spec, result, queueFor }) {
       input: output.path,
       output_root: spec.output_root,
       output: `${spec.output}-${type}`,
+      // The child's identity derives from the proxy's (the owner of its
+      // output, README "Outputs are the job's"): a child enqueued again by a
+      // retried proxy, after the first was removed, is the same job and may
+      // replace its output.
+      id: `${spec.id}-${type}`,
       ...options,
     };
     if (job.data.class !== undefined && data.class === undefined) data.class = job.data.class;

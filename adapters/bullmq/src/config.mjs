@@ -1,6 +1,7 @@
 // Worker configuration from the environment (bin/ladder-worker.mjs) or from
 // options (startWorker): one normalised object either way.
 import os from 'node:os';
+import { WORKER_KEYS } from './spec.mjs';
 
 export const ALL_QUEUES = ['proxy', 'thumbnail', 'filmstrip', 'conform', 'trim', 'ladder'];
 
@@ -18,6 +19,41 @@ export function parseQueues(text) {
     if (!ALL_QUEUES.includes(q)) throw new Error(`WORKER_QUEUES: unknown queue ${q} (known: ${ALL_QUEUES.join(',')})`);
   }
   return [...new Set(list)];
+}
+
+// A field map: a producer's field names standing for ladder's keys,
+// {"sourcePath": "input", "assetId": "output"} (README, "Producers' data"),
+// as a JSON text (the environment) or an object (startWorker options).
+export function parseFieldMap(value, name) {
+  if (value === undefined || value === null || value === '') return {};
+  let map = value;
+  if (typeof value === 'string') {
+    try { map = JSON.parse(value); } catch (err) { throw new Error(`${name}: not JSON: ${err.message}`); }
+  }
+  if (!map || typeof map !== 'object' || Array.isArray(map)) {
+    throw new Error(`${name}: expected an object {"producerField": "ladderKey", ...}`);
+  }
+  const byTarget = new Map();
+  for (const [from, to] of Object.entries(map)) {
+    // `type` is the queue's name; the worker's own keys are not ladder's.
+    if (typeof to !== 'string' || !/^[a-z][a-z_]*$/.test(to) || to === 'type' || WORKER_KEYS.includes(to)) {
+      throw new Error(`${name}: "${from}": ${JSON.stringify(to)} is not a ladder spec key (e.g. "input", "output")`);
+    }
+    if (from === to || WORKER_KEYS.includes(from)) throw new Error(`${name}: "${from}" cannot be mapped`);
+    if (byTarget.has(to)) throw new Error(`${name}: "${byTarget.get(to)}" and "${from}" both map to "${to}"`);
+    byTarget.set(to, from);
+  }
+  return { ...map };
+}
+
+// The map a queue uses: the queue's own entries over the shared ones; an
+// entry of the queue's that names a ladder key replaces the shared entry
+// for that key.
+export function mergeFieldMaps(shared, own) {
+  const targets = new Set(Object.values(own));
+  const merged = {};
+  for (const [from, to] of Object.entries(shared)) if (!targets.has(to)) merged[from] = to;
+  return { ...merged, ...own };
 }
 
 export function configFromEnv(env = process.env) {
@@ -43,6 +79,12 @@ export function configFromEnv(env = process.env) {
     heartbeatTtlMs: int(env.HEARTBEAT_TTL_MS, 'HEARTBEAT_TTL_MS', undefined),
     dashboardPort: int(env.DASHBOARD_PORT, 'DASHBOARD_PORT', 0),
     dashboardHost: env.DASHBOARD_HOST || undefined,
+    otel: env.WORKER_OTEL || undefined,
+    fieldMap: parseFieldMap(env.WORKER_FIELD_MAP, 'WORKER_FIELD_MAP'),
+    queueFieldMaps: Object.fromEntries(queues.map((q) => {
+      const name = `${q.toUpperCase()}_FIELD_MAP`;
+      return [q, parseFieldMap(env[name], name)];
+    })),
   });
 }
 
@@ -50,6 +92,14 @@ export function normalise(o = {}) {
   const queues = o.queues ? parseQueues(Array.isArray(o.queues) ? o.queues.join(',') : o.queues) : [...ALL_QUEUES];
   const concurrency = {};
   for (const q of queues) concurrency[q] = Math.max(1, (o.concurrency && o.concurrency[q]) || 1);
+  // fieldMap: every queue's; queueFieldMaps: per queue. fieldMaps is what
+  // normalise made before (configFromEnv's result passed to startWorker).
+  const shared = parseFieldMap(o.fieldMap, 'fieldMap');
+  const fieldMaps = {};
+  for (const q of queues) {
+    const own = (o.queueFieldMaps && o.queueFieldMaps[q]) || (o.fieldMaps && o.fieldMaps[q]);
+    fieldMaps[q] = mergeFieldMaps(shared, parseFieldMap(own, `queueFieldMaps.${q}`));
+  }
   return {
     redisUrl: o.redisUrl || 'redis://127.0.0.1:6379',
     queues,
@@ -75,5 +125,9 @@ export function normalise(o = {}) {
     dashboardPort: o.dashboardPort || 0,
     dashboardHost: o.dashboardHost || '127.0.0.1',
     devices: o.devices, // tests may inject the `ladder devices --json` facts
+    // OpenTelemetry through bullmq-otel (installed apart): the tracer name.
+    otel: o.otel === '1' || o.otel === true ? 'ladder-worker' : o.otel || null,
+    // Per queue: producer field -> ladder key, applied by jobToSpec.
+    fieldMaps,
   };
 }

@@ -1,6 +1,7 @@
 // Worker heartbeats in Redis, for the operations page: every few seconds a
 // worker writes what it is (node, tier, devices, queues) and what it runs
-// (jobs with their progress) under PREFIX:ladder:node:WORKERID with a TTL.
+// (jobs with their progress, and per device the jobs on it now) under
+// PREFIX:ladder:node:WORKERID with a TTL.
 // A worker that dies stops writing and its key expires: the page never
 // shows a node that is gone for longer than the TTL. A worker that closes
 // deletes its key at once.
@@ -22,6 +23,20 @@ export function createHeartbeat({ connection, config, facts, workerId, intervalM
   let stopped = false;
   let writing = Promise.resolve();
 
+  // Each device as `ladder devices` said at start-up (`probed_state`), with
+  // what runs on it now: `state` is "busy" while a job is on it, else the
+  // probed state ("idle"...). A job is on its devices from its first
+  // progress line (it holds its host slots) to its end.
+  const devicesNow = () => (facts.devices || []).map((d) => {
+    const on = [...running.values()].filter((j) => Array.isArray(j.devices) && j.devices.includes(d.id));
+    return {
+      ...d,
+      probed_state: d.state ?? null,
+      state: on.length ? 'busy' : d.state ?? null,
+      running: on.map((j) => ({ queue: j.queue, id: j.id, stage: j.progress.stage, percent: j.progress.percent })),
+    };
+  });
+
   const state = () => ({
     worker: workerId,
     node: config.node,
@@ -31,7 +46,7 @@ export function createHeartbeat({ connection, config, facts, workerId, intervalM
     concurrency: config.concurrency,
     backend: facts.backend,
     gpu: facts.gpu,
-    devices: facts.devices || [],
+    devices: devicesNow(),
     started_at: startedAt,
     updated_at: new Date().toISOString(),
     ttl_ms: ttlMs,
@@ -55,22 +70,28 @@ export function createHeartbeat({ connection, config, facts, workerId, intervalM
       timer.unref();
       return beat();
     },
-    jobStarted(queue, job, klass) {
+    jobStarted(queue, job, klass, attempt) {
       running.set(`${queue}:${job.id}`, {
         queue,
         id: String(job.id),
         name: job.name,
         class: klass ?? null,
-        attempt: job.attemptsMade + 1,
+        attempt,
         started_at: new Date().toISOString(),
         progress: { stage: 'start', percent: 0 },
         gpu: facts.gpu,
+        devices: [], // none until it holds its host slots (its first progress line)
       });
       beat();
     },
-    jobProgress(queue, job, progress) {
+    jobProgress(queue, job, progress, devices) {
       const entry = running.get(`${queue}:${job.id}`);
-      if (entry) entry.progress = progress; // written with the next beat
+      if (!entry) return;
+      entry.progress = progress; // written with the next beat...
+      if (devices && entry.devices.join() !== devices.join()) {
+        entry.devices = [...devices];
+        beat(); // ...but reaching its devices shows at once
+      }
     },
     jobFinished(queue, job, status) {
       const k = `${queue}:${job.id}`;
@@ -85,6 +106,12 @@ export function createHeartbeat({ connection, config, facts, workerId, intervalM
       if (timer) clearInterval(timer);
       await writing;
       await connection.del(key).catch(() => {});
+    },
+    // Stop beating without touching Redis (a shutdown that ran out of
+    // time): the key expires after its TTL.
+    abandon() {
+      stopped = true;
+      if (timer) clearInterval(timer);
     },
   };
 }

@@ -7,7 +7,7 @@ export function createMetrics() {
   const registry = new client.Registry();
   const jobs = new client.Counter({
     name: 'ladder_worker_jobs_total',
-    help: 'Jobs handled, by queue and outcome (completed, failed, unrecoverable, busy_retry, requeued)',
+    help: 'Jobs handled, by queue and outcome (completed, failed, unrecoverable, busy_retry, requeued, lost)',
     labelNames: ['queue', 'outcome'],
     registers: [registry],
   });
@@ -65,17 +65,19 @@ export function createDeviceTracker(metrics, { now = () => Number(process.hrtime
   const usedBy = (result) => (result && Array.isArray(result.devices) && result.devices.length
     ? result.devices.filter((d) => typeof d === 'string' && d) : null);
   return {
-    // Returns a handle: on() when the job reaches its devices (idempotent),
-    // off(result, at) when its ladder has exited (at: now()'s clock).
+    // Returns a handle: on() when the job reaches its devices (idempotent;
+    // returns them), off(result, at) when its ladder has exited (at: now()'s
+    // clock).
     job(queue) {
       let devices = null;
       let since = 0;
       return {
         on() {
-          if (devices) return;
+          if (devices) return devices;
           devices = lastDevices.get(queue) || ['cpu'];
           since = now();
           for (const d of devices) metrics.deviceActive.inc(deviceLabels(d));
+          return devices;
         },
         off(result, at = now()) {
           if (!devices) return;

@@ -117,6 +117,12 @@ test('operations page: nodes, devices, running job with progress, recent jobs, B
   assert.deepEqual(beat.r.gpu, attribution.gpu);
   assert.equal(beat.n.tier, 'heavy');
   assert.ok(beat.n.devices.length > 0 && beat.n.devices.every((d) => d.kind && d.name && d.state), JSON.stringify(beat.n.devices));
+  // What runs on each device now: the job is on the CPU, which is busy with it.
+  assert.deepEqual(beat.r.devices, ['cpu']);
+  const cpu = beat.n.devices.find((d) => d.id === 'cpu');
+  assert.ok(cpu, JSON.stringify(beat.n.devices));
+  assert.equal(cpu.state, 'busy');
+  assert.deepEqual(cpu.running.map((j) => [j.queue, j.id, j.stage]), [['conform', String(job.id), 'encode']]);
 
   // The worker's own page (DASHBOARD_PORT) answers the same API.
   const own = await (await fetch(`http://127.0.0.1:${workerDashboard}/api/nodes`)).json();
@@ -133,9 +139,14 @@ test('operations page: nodes, devices, running job with progress, recent jobs, B
   const bar = row.locator('progress[data-testid=progress]');
   assert.equal(await bar.count(), 1);
   await waitFor('progress bar above 0', async () => Number(await bar.getAttribute('value')) > 0, 15000);
-  // The node's devices, as `ladder devices --json` said at start-up.
+  // The node's devices, as `ladder devices --json` said at start-up, and
+  // what runs on each now: the CPU is busy with the job, not "idle".
   const node = page.locator(`[data-testid=node][data-node="${NODE}"]`);
   assert.ok(await node.locator('[data-testid=device]').count() > 0);
+  const cpuRow = node.locator('[data-testid=device][data-device=cpu]');
+  assert.equal((await cpuRow.locator('[data-testid=device-state]').textContent()).trim(), 'busy');
+  assert.match(await cpuRow.locator('[data-testid=device-now]').textContent(), new RegExp(`conform ${job.id}: encode \\d+%`));
+  assert.equal((await row.locator('[data-testid=job-devices]').textContent()).trim(), 'cpu');
   // The finished proxy in the recent jobs, with its node and GPU.
   const recent = page.locator(`[data-testid=recent-job][data-queue=proxy][data-job="${done.id}"]`);
   await recent.waitFor({ timeout: 10000 });

@@ -36,17 +36,30 @@ export function freePort() {
   });
 }
 
-export async function startRedis(dir) {
-  const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+// A private redis-server on a free loopback port. Without persistence by
+// default; aof: true writes an AOF in dir, fsynced at every write, so a
+// kill -9 loses nothing. restart() starts it again on the same port and
+// dir (what it kept, it loads).
+export async function startRedis(dir, { aof = false, port } = {}) {
+  port = port || await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir,
+    ...(aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])];
+  const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   await waitFor('redis-server ready', () => /Ready to accept connections/.test(log) || proc.exitCode !== null, 15000, 50);
   if (proc.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
+  const ended = (sig) => new Promise((r) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return r();
+    proc.once('exit', r);
+    proc.kill(sig);
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: () => new Promise((r) => { if (proc.exitCode !== null) return r(); proc.once('exit', r); proc.kill('SIGTERM'); }),
+    port,
+    stop: () => ended('SIGTERM'),
+    kill: () => ended('SIGKILL'),
+    restart: () => startRedis(dir, { aof, port }),
   };
 }
 

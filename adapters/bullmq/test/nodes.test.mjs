@@ -1,9 +1,11 @@
-// Two nodes on one Redis: a "heavy" worker process (proxy, conform, trim,
-// and the light types too) and a "light" one (thumbnail, filmstrip only),
-// fed 50 mixed jobs by a producer written the way a platform API writes
-// one (a plain `new Queue(type).add(type, data)`, BullMQ's default prefix).
-// Every job completes exactly once, heavy types only on the heavy node,
-// and each output exists once.
+// The seed's topology on one Redis: two heavy worker processes on two nodes
+// (proxy, conform, trim: a strong card each) and a light one (thumbnail,
+// filmstrip only: a weak card never takes a heavy job), fed 50 mixed jobs
+// by a producer written the way a platform API writes one (a plain
+// `new Queue(type).add(type, data)`, BullMQ's default prefix). Every job
+// completes exactly once, heavy types only on the heavy nodes (both take
+// some: competing consumers), light ones only on the light worker, each
+// output exists once, and each job says where it ran, with one node name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -58,12 +60,14 @@ const jobData = (type, i) => {
   }
 };
 
-test('two nodes, 50 mixed jobs: each done exactly once, heavy types only on the heavy node', async (t) => {
+test('two heavy workers and a light one, 50 mixed jobs: each done exactly once, each type only on its tier', async (t) => {
   const common = { REDIS_URL: redis.url, LADDER_BIN: ladderBin, OUTPUT_ROOT: dir, HEARTBEAT_MS: '500' };
-  const heavy = spawnWorker({ ...common, NODE_NAME: 'heavy-node', LADDER_TIER: 'heavy', WORKER_QUEUES: [...HEAVY, ...LIGHT].join(','), PROXY_CONCURRENCY: '2' });
-  const light = spawnWorker({ ...common, NODE_NAME: 'light-node', LADDER_TIER: 'light', WORKER_QUEUES: LIGHT.join(','), THUMBNAIL_CONCURRENCY: '2', FILMSTRIP_CONCURRENCY: '2' });
-  procs.push(heavy, light);
-  await Promise.all([heavy.ready, light.ready]);
+  const heavyA = spawnWorker({ ...common, NODE_NAME: 'heavy-a', LADDER_TIER: 'heavy', WORKER_QUEUES: HEAVY.join(','), PROXY_CONCURRENCY: '2' });
+  const heavyB = spawnWorker({ ...common, NODE_NAME: 'heavy-b', LADDER_TIER: 'heavy', WORKER_QUEUES: HEAVY.join(',') });
+  const light = spawnWorker({ ...common, NODE_NAME: 'light-a', LADDER_TIER: 'light', WORKER_QUEUES: LIGHT.join(','), THUMBNAIL_CONCURRENCY: '2', FILMSTRIP_CONCURRENCY: '2' });
+  const workers = [heavyA, heavyB, light];
+  procs.push(...workers);
+  await Promise.all(workers.map((w) => w.ready));
 
   // Completions as BullMQ announces them, counted per job.
   const completed = new Map(); // `${type}:${id}` -> count
@@ -92,7 +96,7 @@ test('two nodes, 50 mixed jobs: each done exactly once, heavy types only on the 
   const seconds = (Date.now() - t0) / 1000;
 
   // Read each job back through the same plain queues.
-  const where = { 'heavy-node': {}, 'light-node': {} };
+  const where = { 'heavy-a': {}, 'heavy-b': {}, 'light-a': {} };
   for (const j of jobs) {
     const q = new Queue(j.type, { connection: { url: redis.url } });
     closers.push(q);
@@ -104,7 +108,10 @@ test('two nodes, 50 mixed jobs: each done exactly once, heavy types only on the 
     assert.equal(rv.job_type, j.type);
     const node = rv._ladder.node;
     assert.ok(node in where, node);
-    if (HEAVY.includes(j.type)) assert.equal(node, 'heavy-node', `${j.type}:${j.id} ran on ${node}`);
+    assert.equal(rv.node, node, 'one node name in the result and the attribution');
+    assert.equal(rv._ladder.tier, HEAVY.includes(j.type) ? 'heavy' : 'light', `${j.type}:${j.id} ran on ${node}`);
+    assert.equal(rv._ladder.attempt, 1);
+    assert.deepEqual(job.progress, { stage: 'done', percent: 100 });
     where[node][j.type] = (where[node][j.type] || 0) + 1;
     assert.ok(rv.outputs.length > 0);
     for (const o of rv.outputs) {
@@ -117,8 +124,10 @@ test('two nodes, 50 mixed jobs: each done exactly once, heavy types only on the 
   // Every output once, nothing half-written left behind.
   const entries = fs.readdirSync(dir).filter((e) => fs.statSync(path.join(dir, e)).isDirectory());
   assert.deepEqual(entries.sort(), jobs.map((j) => j.output).sort());
+  // Competing consumers: both heavy nodes took heavy jobs.
+  for (const n of ['heavy-a', 'heavy-b']) assert.ok(Object.keys(where[n]).length > 0, `${n} ran nothing: ${JSON.stringify(where)}`);
   t.diagnostic(`${TOTAL} jobs in ${seconds.toFixed(1)} s; by node: ${JSON.stringify(where)}`);
 
-  for (const p of [heavy, light]) p.kill('SIGTERM');
-  for (const p of [heavy, light]) assert.equal((await p.exited).code, 0, p.log);
+  for (const p of workers) p.kill('SIGTERM');
+  for (const p of workers) assert.equal((await p.exited).code, 0, p.log);
 });

@@ -2,7 +2,9 @@
 // leaves no ladder behind; kill -9 mid-job ends its ladder (the kernel's
 // parent-death signal) and another worker, running the real ladder, takes
 // the stalled job and writes one complete output (a killed attempt's partial
-// output never shows at the final name and is removed by the retry).
+// output never shows at the final name and is removed by the retry; a
+// ladder job's stopped attempt keeps its segments and the retry continues
+// from them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { startWorker } from '../src/worker.mjs';
-import { alive, childrenOf, ladderBin, makeMedia, spawnWorker, startRedis, tmpDir, waitFor } from './helpers.mjs';
+import { alive, childrenOf, ladderBin, makeMedia, script, spawnWorker, startRedis, tmpDir, waitFor } from './helpers.mjs';
 
 let dir; let redis; let media; let mid; let conn;
 const MID_SECONDS = 6;
@@ -68,7 +70,10 @@ async function runningLadder(q, id, workerPid) {
 
 test('SIGTERM mid-job: job back to wait, no attempt used, ladder gone', async () => {
   const prefix = 'term';
-  const w = worker({ QUEUE_PREFIX: prefix, SHUTDOWN_GRACE_MS: '300' });
+  // 5 s: the job may finish in the first half, then its ladder is stopped
+  // (a slow 1080p encode on a loaded machine takes a while to cancel) and
+  // the job put back within the grace.
+  const w = worker({ QUEUE_PREFIX: prefix, SHUTDOWN_GRACE_MS: '5000' });
   await w.ready;
   const q = queue('conform', prefix);
   const job = await q.add('conform', slowSpec('term'), { attempts: 1 });
@@ -83,6 +88,7 @@ test('SIGTERM mid-job: job back to wait, no attempt used, ladder gone', async ()
   assert.equal(j.attemptsMade, 0);
   assert.equal(j.data._ladder.status, 'requeued');
   assert.match(j.data._ladder.error, /cancelled/);
+  assert.deepEqual(j.progress, { stage: 'requeued', percent: 0 });
   assert.equal(fs.existsSync(path.join(dir, 'term')), false);
 });
 
@@ -96,7 +102,9 @@ const midSpec = (output) => ({ input: mid, output, width: 640, height: 360, pres
 function assertConformOutput(root, output, rv) {
   const final = path.join(root, output);
   assert.deepEqual(rv.outputs.map((o) => o.path), [path.join(final, 'conform.mp4')]);
-  assert.deepEqual(fs.readdirSync(final), ['conform.mp4']);
+  // The file, and who made it (the job: its retry may replace it).
+  assert.deepEqual(fs.readdirSync(final).sort(), ['.ladder-job', 'conform.mp4']);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(final, '.ladder-job'), 'utf8')), { type: 'conform', id: rv.job });
   const file = rv.outputs[0].path;
   assert.ok(fs.statSync(file).size > 0);
   const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
@@ -153,6 +161,8 @@ async function killMidJob(prefix, { hard }) {
   }, 90000);
   assert.notEqual(first, b.workerId);
   assert.equal(done.returnvalue._ladder.worker, b.workerId);
+  // The stalled run counts: this is the second.
+  assert.equal(done.returnvalue._ladder.attempt, 2);
   assert.equal(done.returnvalue.status, 'ok');
   assert.equal(done.returnvalue.job_type, 'conform');
   // Exactly one output for the job, complete; the killed attempt's
@@ -167,6 +177,65 @@ test('kill -9 mid-job: ladder dies with it, another worker completes the stalled
 
 test('kill -9 of worker and ladder mid-job: the partial output stays hidden, the retry removes it and completes', async () => {
   await killMidJob('stallhard', { hard: true });
+});
+
+// A ladder job on worker A, killed -9 once some segments are written: its
+// ladder stops at a chunk boundary, the temporary directory, journal and
+// segments stay; worker
+// B on the same host takes the stalled job, continues from the kept
+// segments and completes: one output, nothing encoded twice.
+test('kill -9 mid-ladder: the other worker completes the job with the killed attempt\'s segments kept', async () => {
+  const prefix = 'stalladder';
+  const root = path.join(dir, `out-${prefix}`);
+  fs.mkdirSync(root);
+  // Worker A's ladder keeps its stderr in a file (exec: still the worker's
+  // child, so the parent-death signal still reaches it).
+  const stderrFile = path.join(dir, `${prefix}.stderr`);
+  const logged = script(dir, `${prefix}-ladder`, `exec '${ladderBin}' "$@" 2>>'${stderrFile}'`);
+  const said = () => (fs.existsSync(stderrFile) ? fs.readFileSync(stderrFile, 'utf8') : '');
+  const a = worker({ QUEUE_PREFIX: prefix, OUTPUT_ROOT: root, WORKER_QUEUES: 'ladder', LADDER_BIN: logged,
+    LOCK_DURATION_MS: '2000', STALLED_INTERVAL_MS: '1000' });
+  await a.ready;
+  const q = queue('ladder', prefix);
+  const job = await q.add('ladder', { input: media, output: prefix, preset: 'medium', segment_seconds: 1,
+    rungs: [{ width: 960, height: 540, bitrate: '1500k' }, { width: 640, height: 360, bitrate: '800k' }] }, { attempts: 1 });
+  const ladderPid = await runningLadder(q, job.id, a.pid);
+  // Segments on disk, in the hidden temporary directory.
+  const segments = (d) => {
+    const video = path.join(d, 'video');
+    return fs.existsSync(video) ? fs.readdirSync(video).reduce((n, r) => n + fs.readdirSync(path.join(video, r)).filter((f) => /^seg_\d+\.m4s$/.test(f)).length, 0) : 0;
+  };
+  const tmp = () => fs.readdirSync(root).filter((n) => n.startsWith(`.${prefix}.tmp-`)).map((n) => path.join(root, n));
+  await waitFor('segments written', () => tmp().length === 1 && segments(tmp()[0]) >= 4, 60000, 50);
+  // Worker A dies (kill -9); its ladder gets the parent-death signal, once
+  // per parent it is handed to (a thread of the dying Node worker, then
+  // init), takes it as one stop whatever the count, and stops at a chunk
+  // boundary with its journal and segments kept (two SIGTERMs used to
+  // cancel it, which removed them: about one run in three under load).
+  a.kill('SIGKILL');
+  await a.exited;
+  await waitFor('its ladder to stop by itself', () => !alive(ladderPid), 30000);
+  assert.doesNotMatch(said(), /cancelled/, `ladder took the parent's death for a cancel: ${said()}`);
+  // Kept: the attempt's directory, its journal and segments.
+  const left = tmp();
+  assert.equal(left.length, 1, `in ${root}: [${fs.readdirSync(root).join(' ')}]; ladder said: ${said()}; worker: ${a.log}`);
+  assert.ok(fs.existsSync(path.join(left[0], '.ladder-resume')), `the journal is gone; ladder said: ${said()}`);
+  const b = await startWorker({ redisUrl: redis.url, ladderBin, outputRoot: root, queues: ['ladder'], prefix, stalledIntervalMs: 500, log: () => {} });
+  open.push(b);
+  const done = await waitFor('stalled ladder job completed', async () => {
+    return (await q.getJobState(job.id)) === 'completed' ? q.getJob(job.id) : null;
+  }, 90000);
+  const rv = done.returnvalue;
+  assert.equal(rv.status, 'ok');
+  assert.equal(rv._ladder.worker, b.workerId);
+  assert.equal(rv._ladder.attempt, 2);
+  const resume = rv.report.resume;
+  assert.equal(resume.resumed, true, JSON.stringify(resume));
+  assert.ok(resume.segments_kept > 0, JSON.stringify(resume));
+  for (const rung of rv.report.rungs) assert.equal(rung.chunks + rung.segments_kept, rung.segments, JSON.stringify(rung));
+  assert.deepEqual(fs.readdirSync(root), [prefix], 'one output, no temporary directory left');
+  assert.ok(fs.existsSync(path.join(root, prefix, 'master.m3u8')));
+  assert.deepEqual(done.progress, { stage: 'done', percent: 100 });
 });
 
 // The worker's pipes would end an orphaned ladder anyway (SIGPIPE at its next

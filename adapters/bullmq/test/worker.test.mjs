@@ -79,7 +79,10 @@ test('proxy end to end: result, progress, attribution, chain once', async () => 
   const rv = done.returnvalue;
   assert.equal(rv.type, 'result');
   assert.equal(rv.status, 'ok');
-  assert.equal(rv.job, String(job.id));
+  // The spec's id: the job id with its queue timestamp (the output's owner).
+  assert.equal(rv.job, `${job.id}@${job.timestamp}`);
+  // One node name: the worker's, in the result as in the attribution.
+  assert.equal(rv.node, 'test-node');
   assert.equal(rv.outputs[0].path, path.join(dir, 'clip', 'proxy.mp4'));
   assert.ok(fs.statSync(rv.outputs[0].path).size > 0);
   // Attribution, in the return value and in the job data.
@@ -94,14 +97,16 @@ test('proxy end to end: result, progress, attribution, chain once', async () => 
   assert.deepEqual(rv._ladder.gpu, w.facts.gpu);
   assert.ok(progress.length > 0);
   assert.ok(progress.every((p) => typeof p.stage === 'string' && p.percent >= 0 && p.percent <= 100));
-  // The last one is stored with the job, where the platform reads it.
-  assert.deepEqual(done.progress, progress[progress.length - 1]);
+  // The last one is stored with the job, where the platform reads it: done.
+  assert.deepEqual(progress[progress.length - 1], { stage: 'done', percent: 100 });
+  assert.deepEqual(done.progress, { stage: 'done', percent: 100 });
   // Chain: one thumbnail and one filmstrip, fed the proxy file, done.
   for (const type of ['thumbnail', 'filmstrip']) {
     const cq = queue(type, prefix);
     const { job: child, state: cs } = await settled(cq, `${job.id}-${type}`);
     assert.equal(cs, 'completed', child.failedReason);
     assert.equal(child.data.input, rv.outputs[0].path);
+    assert.equal(child.returnvalue.job, `${job.id}@${job.timestamp}-${type}`);
     assert.equal(child.opts.priority, 3);
     assert.ok(child.returnvalue.outputs.length > 0);
     assert.ok(fs.existsSync(child.returnvalue.outputs[0].path));
@@ -137,6 +142,9 @@ exec '${ladderBin}' "$@"`);
   assert.equal(fs.readFileSync(count, 'utf8').trim(), '2');
   assert.equal(done.data._ladder.busy_retries, 2, JSON.stringify(done.data._ladder));
   assert.equal(done.attemptsMade, 1);
+  // A run that only found no slot is not an attempt; the delay is gone.
+  assert.equal(done.data._ladder.attempt, 1);
+  assert.equal(done.data._ladder.next_try_at, undefined);
   assert.equal(done.returnvalue.status, 'ok');
 });
 
@@ -157,6 +165,39 @@ exec '${ladderBin}' "$@"`);
   assert.equal(state, 'completed', done.failedReason);
   assert.equal(fs.readFileSync(count, 'utf8').trim(), '1');
   assert.equal(done.returnvalue.status, 'ok');
+  // The stopped run was a run: this is the second, and its success cleared
+  // the stopped run's error.
+  assert.equal(done.data._ladder.attempt, 2);
+  assert.equal(done.data._ladder.error, undefined);
+});
+
+test('attribution after a failed run: attempt 2, the error cleared on success, final progress failed then done', async () => {
+  const prefix = 'attempts';
+  const count = path.join(dir, 'attempts-count');
+  fs.writeFileSync(count, '0');
+  // The first `ladder job` fails as an encoder would (exit 8: retried).
+  const fake = script(dir, 'failing-ladder', `n=$(cat '${count}')
+if [ "$1" = job ] && [ "$n" -lt 1 ]; then echo 1 > '${count}'; echo '{"type":"progress","job":"x","stage":"encode","percent":90}'; echo '{"type":"result","job":"x","status":"error","error":"encoder failed","exit_code":8}'; exit 8; fi
+exec '${ladderBin}' "$@"`);
+  const w = await worker({ prefix, queues: ['thumbnail'], ladderBin: fake, node: 'n-attempts' });
+  const seen = [];
+  w.workers[0].on('failed', (job) => seen.push({ progress: job.progress, _ladder: job.data._ladder }));
+  const q = queue('thumbnail', prefix);
+  const job = await q.add('thumbnail', { input: media, output: 'attempts' }, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+  const { job: done, state } = await settled(q, job.id);
+  assert.equal(state, 'completed', done.failedReason);
+  // The failed run ended at 100 % "failed", not at its last "encode 90 %".
+  assert.deepEqual(seen.map((s) => s.progress), [{ stage: 'failed', percent: 100 }]);
+  assert.equal(seen[0]._ladder.attempt, 1);
+  assert.equal(seen[0]._ladder.exit_code, 8);
+  const a = done.data._ladder;
+  assert.equal(a.attempt, 2);
+  assert.equal(a.status, 'completed');
+  assert.equal(a.error, undefined, 'the failed run\'s error stayed');
+  assert.equal(a.exit_code, undefined);
+  assert.deepEqual(done.returnvalue._ladder, a);
+  assert.equal(done.returnvalue.node, 'n-attempts');
+  assert.deepEqual(done.progress, { stage: 'done', percent: 100 });
 });
 
 test('bad spec: failed at once with the message, no retry; metrics count it', async () => {
@@ -165,11 +206,12 @@ test('bad spec: failed at once with the message, no retry; metrics count it', as
   const w = await worker({ prefix, queues: ['proxy'], metricsPort: port, metricsHost: '127.0.0.1' });
   assert.equal(w.metricsPort, port);
   const q = queue('proxy', prefix);
-  const bad = await q.add('proxy', { input: media, output: 'bad', bogus: 1 }, { attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  // A slip of ladder's own key ("heigth"): a bad spec, not a producer field.
+  const bad = await q.add('proxy', { input: media, output: 'bad', heigth: 360 }, { attempts: 3, backoff: { type: 'fixed', delay: 10 } });
   const { job, state } = await settled(q, bad.id);
   assert.equal(state, 'failed');
   assert.equal(job.attemptsMade, 1);
-  assert.match(job.failedReason, /unknown key "bogus"/);
+  assert.match(job.failedReason, /unknown key "heigth" for a proxy job: did you mean "height"\?/);
   assert.equal(job.data._ladder.exit_code, 6);
   const ok = await q.add('proxy', { input: media, output: 'good', chain: false });
   assert.equal((await settled(q, ok.id)).state, 'completed');
@@ -178,6 +220,44 @@ test('bad spec: failed at once with the message, no retry; metrics count it', as
   assert.match(text, /ladder_worker_jobs_total\{queue="proxy",outcome="completed"\} 1\n/);
   assert.match(text, /ladder_worker_job_duration_seconds_count\{queue="proxy",outcome="completed"\} 1\n/);
   assert.match(text, /ladder_worker_active_jobs\{queue="proxy"\} 0\n/);
+});
+
+test("a producer's payload: foreign keys kept in the job and echoed, a field map, a colon path; a typo fails at once", async () => {
+  const prefix = 'producer';
+  // What a media-asset system enqueues: its own ids and fields, its own names
+  // for the source and the output, a file name with a colon, spaces, unicode.
+  const source = makeMedia(dir, 'Interview: part 1 – Zoë.mp4', 1);
+  await worker({ prefix, queues: ['proxy', 'thumbnail'], fieldMap: { sourcePath: 'input', assetId: 'output' } });
+  const q = queue('proxy', prefix);
+  const data = { assetId: 'asset:42/ü', userId: 'u-7', sourcePath: source, callbackUrl: 'https://mam.example/done',
+    tags: ['a', 'b'], meta: { tenant: 't1' }, height: 180, chain: false };
+  const added = await q.add('proxy', data);
+  const { job, state } = await settled(q, added.id);
+  assert.equal(state, 'completed', job.failedReason);
+  const rv = job.returnvalue;
+  assert.equal(rv.outputs[0].path, path.join(dir, 'proxy-asset_42__', 'proxy.mp4'));
+  assert.equal(rv.outputs[0].height, 180);
+  assert.deepEqual(rv.ignored_keys, ['userId', 'callbackUrl', 'tags', 'meta']);
+  assert.deepEqual(rv.producer, { assetId: 'asset:42/ü', userId: 'u-7', sourcePath: source,
+    callbackUrl: 'https://mam.example/done', tags: ['a', 'b'], meta: { tenant: 't1' } });
+  // job.data: the producer's data as it was, plus the attribution.
+  const { _ladder, ...rest } = job.data;
+  assert.deepEqual(rest, data);
+  assert.equal(_ladder.status, 'completed');
+  // Without a map: ladder's own names, the producer's fields alongside.
+  const t = queue('thumbnail', prefix);
+  const plain = await t.add('thumbnail', { input: source, output: 'poster-42', assetId: 42, userId: 'u-7' });
+  const p = await settled(t, plain.id);
+  assert.equal(p.state, 'completed', p.job.failedReason);
+  assert.deepEqual(p.job.returnvalue.producer, { assetId: 42, userId: 'u-7' });
+  assert.ok(fs.existsSync(path.join(dir, 'poster-42', 'thumbnail.jpg')));
+  // A slip of one of ladder's keys is still a bad spec: failed at once.
+  const typo = await q.add('proxy', { assetId: 'x', inptu: source, sourcePath: source, chain: false }, { attempts: 3 });
+  const f = await settled(q, typo.id);
+  assert.equal(f.state, 'failed');
+  assert.equal(f.job.attemptsMade, 1);
+  assert.equal(f.job.data._ladder.exit_code, 6);
+  assert.match(f.job.failedReason, /did you mean "input"\?/);
 });
 
 test('device metrics: a job is on the cpu while it runs; a completed one adds its busy seconds, the gauge is back to 0', async () => {
@@ -220,7 +300,7 @@ test('device metrics: a job is on the cpu while it runs; a completed one adds it
   assert.ok(busy > 0, text);
   assert.ok(busy <= done.returnvalue.timings.wall_seconds + 0.5, `${busy} > ${done.returnvalue.timings.wall_seconds}`);
   // A job that fails before it reaches a device (a bad spec) adds nothing.
-  const bad = await q.add('proxy', { input: media, output: 'dev-bad', bogus: 1 });
+  const bad = await q.add('proxy', { input: media, output: 'dev-bad', heigth: 360 });
   assert.equal((await settled(q, bad.id)).state, 'failed');
   text = await scrape();
   assert.equal(value(text, BUSY), busy, text);

@@ -206,24 +206,28 @@ static void extend(double v, double *lo, double *hi)
         *hi = v;
 }
 
-static int xy_chart(const char *path, const bench_plot_axes *ax, const bench_plot_series *series,
-                    int n, const bench_plot_ref *refs, int nrefs, bool scatter)
+/* A chart's axes and where they are drawn: the plot area (x0..x1, y0 at
+ * the bottom, y1 at the top) and the legend's first line (lx, ly). */
+typedef struct xy_frame {
+    axis xa, ya;
+    double x0, x1, y0, y1, lx, ly;
+    int points;             /* finite (x, y) pairs over every series */
+} xy_frame;
+
+/* The axes' ranges: every finite point and every reference line, with room
+ * around them. */
+static void xy_ranges(xy_frame *fr, const bench_plot_axes *ax, const bench_plot_series *series, int n,
+                      const bench_plot_ref *refs, int nrefs, bool scatter)
 {
-    const int left = 80, right = 190, top = 60, bottom = 60, plot_h = 340;
-    int height = top + plot_h + bottom;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -errno;
-    header(f, height, ax);
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    int points = 0;
+    fr->points = 0;
     for (int s = 0; s < n; s++) {
         for (int i = 0; i < series[s].n; i++) {
             if (!isfinite(series[s].x[i]) || !isfinite(series[s].y[i]))
                 continue;
             extend(series[s].x[i], &xlo, &xhi);
             extend(series[s].y[i], &ylo, &yhi);
-            points++;
+            fr->points++;
         }
     }
     for (int r = 0; r < nrefs; r++)
@@ -244,24 +248,29 @@ static int xy_chart(const char *path, const bench_plot_axes *ax, const bench_plo
         if (xlo < 0)
             xlo = 0;
     }
-    axis xa = make_axis(xlo, xhi, ax->x_from_zero, ax->x_integer);
-    axis ya = make_axis(ylo, yhi, ax->y_from_zero, false);
-    double x0 = left, x1 = WIDTH - right, y0 = top + plot_h, y1 = top;
+    fr->xa = make_axis(xlo, xhi, ax->x_from_zero, ax->x_integer);
+    fr->ya = make_axis(ylo, yhi, ax->y_from_zero, false);
+}
 
+/* Grid, tick labels, axis labels, the frame, and "no data" if so. */
+static void xy_axes(FILE *f, const xy_frame *fr, const bench_plot_axes *ax)
+{
+    const axis *xa = &fr->xa, *ya = &fr->ya;
+    double x0 = fr->x0, x1 = fr->x1, y0 = fr->y0, y1 = fr->y1;
     fputs("<g class=\"grid\" stroke=\"#e2e2e2\">\n", f);
-    for (double t = xa.lo; t <= xa.hi + xa.step / 2; t += xa.step)
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", map(&xa, t, x0, x1), y0,
-                map(&xa, t, x0, x1), y1);
-    for (double t = ya.lo; t <= ya.hi + ya.step / 2; t += ya.step)
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x0, map(&ya, t, y0, y1),
-                x1, map(&ya, t, y0, y1));
+    for (double t = xa->lo; t <= xa->hi + xa->step / 2; t += xa->step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", map(xa, t, x0, x1), y0,
+                map(xa, t, x0, x1), y1);
+    for (double t = ya->lo; t <= ya->hi + ya->step / 2; t += ya->step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x0, map(ya, t, y0, y1),
+                x1, map(ya, t, y0, y1));
     fputs("</g>\n<g class=\"ticks\" fill=\"#333\">\n", f);
-    for (double t = xa.lo; t <= xa.hi + xa.step / 2; t += xa.step)
+    for (double t = xa->lo; t <= xa->hi + xa->step / 2; t += xa->step)
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n",
-                map(&xa, t, x0, x1), y0 + 16, xa.decimals, t);
-    for (double t = ya.lo; t <= ya.hi + ya.step / 2; t += ya.step)
+                map(xa, t, x0, x1), y0 + 16, xa->decimals, t);
+    for (double t = ya->lo; t <= ya->hi + ya->step / 2; t += ya->step)
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">"
-                   "%.*f</text>\n", x0 - 6, map(&ya, t, y0, y1), ya.decimals, t);
+                   "%.*f</text>\n", x0 - 6, map(ya, t, y0, y1), ya->decimals, t);
     fputs("</g>\n", f);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x0 + x1) / 2, y0 + 40);
     xml_text(f, ax->x_label);
@@ -271,19 +280,24 @@ static int xy_chart(const char *path, const bench_plot_axes *ax, const bench_plo
     fputs("</text>\n", f);
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
                "stroke=\"#333\"/>\n", x0, y1, x1 - x0, y0 - y1);
-    if (points == 0)
+    if (fr->points == 0)
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no data</text>\n",
                 (x0 + x1) / 2, (y0 + y1) / 2);
+}
 
+/* Dashed reference lines across the plot, each with its legend entry.
+ * Returns the next legend line. */
+static int xy_refs(FILE *f, const xy_frame *fr, const bench_plot_ref *refs, int nrefs, int first_colour)
+{
     int legend = 0;
-    double lx = x1 + 16, ly = y1 + 8;
+    double lx = fr->lx, ly = fr->ly;
     for (int r = 0; r < nrefs; r++) {
         if (!isfinite(refs[r].y))
             continue;
-        double y = map(&ya, refs[r].y, y0, y1);
-        const char *c = colour(refs[r].color, n + r);
+        double y = map(&fr->ya, refs[r].y, fr->y0, fr->y1);
+        const char *c = colour(refs[r].color, first_colour + r);
         fprintf(f, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n", x0, y, x1, y, c);
+                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n", fr->x0, y, fr->x1, y, c);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                    "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>", lx, ly + legend * 18,
                 lx + 22, ly + legend * 18, c);
@@ -292,45 +306,68 @@ static int xy_chart(const char *path, const bench_plot_axes *ax, const bench_plo
         fputs("</text>\n", f);
         legend++;
     }
-    fputs("<g class=\"data\">\n", f);
-    for (int s = 0; s < n; s++) {
-        const bench_plot_series *se = &series[s];
-        const char *c = colour(se->color, s);
-        fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
-                c, scatter ? "1.2" : "2", se->dashed ? " stroke-dasharray=\"5 4\"" : "");
-        for (int i = 0; i < se->n; i++)
-            if (isfinite(se->x[i]) && isfinite(se->y[i]))
-                fprintf(f, "%.1f,%.1f ", map(&xa, se->x[i], x0, x1), map(&ya, se->y[i], y0, y1));
-        fputs("\"/>\n", f);
-        for (int i = 0; i < se->n; i++) {
-            if (!isfinite(se->x[i]) || !isfinite(se->y[i]))
-                continue;
-            double px = map(&xa, se->x[i], x0, x1), py = map(&ya, se->y[i], y0, y1);
-            fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
-                    px, py, scatter ? "5" : "4", c);
-            xml_text(f, se->name);
-            if (se->labels && se->labels[i]) {
-                fputs(" ", f);
-                xml_text(f, se->labels[i]);
-            }
-            fprintf(f, ": %g, %g</title></circle>\n", se->x[i], se->y[i]);
-            if (se->labels && se->labels[i]) {
-                /* Alternate sides so two systems' labels on one rung do not overlap. */
-                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\"%s>", px + (s % 2 ? -8 : 8),
-                        py + (s % 2 ? 14 : -8), c, s % 2 ? " text-anchor=\"end\"" : "");
-                xml_text(f, se->labels[i]);
-                fputs("</text>\n", f);
-            }
-        }
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>"
-                   "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
-                lx, ly + legend * 18, lx + 22, ly + legend * 18, c,
-                se->dashed ? " stroke-dasharray=\"5 4\"" : "", lx + 11, ly + legend * 18, c);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", lx + 28, ly + legend * 18);
+    return legend;
+}
+
+/* Series s: its polyline, a point per finite pair (with its title and
+ * label), and its legend entry on legend line `legend`. */
+static void xy_series(FILE *f, const xy_frame *fr, const bench_plot_series *se, int s, int legend, bool scatter)
+{
+    const char *c = colour(se->color, s);
+    double lx = fr->lx, ly = fr->ly;
+    fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
+            c, scatter ? "1.2" : "2", se->dashed ? " stroke-dasharray=\"5 4\"" : "");
+    for (int i = 0; i < se->n; i++)
+        if (isfinite(se->x[i]) && isfinite(se->y[i]))
+            fprintf(f, "%.1f,%.1f ", map(&fr->xa, se->x[i], fr->x0, fr->x1), map(&fr->ya, se->y[i], fr->y0, fr->y1));
+    fputs("\"/>\n", f);
+    for (int i = 0; i < se->n; i++) {
+        if (!isfinite(se->x[i]) || !isfinite(se->y[i]))
+            continue;
+        double px = map(&fr->xa, se->x[i], fr->x0, fr->x1), py = map(&fr->ya, se->y[i], fr->y0, fr->y1);
+        fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
+                px, py, scatter ? "5" : "4", c);
         xml_text(f, se->name);
-        fputs("</text>\n", f);
-        legend++;
+        if (se->labels && se->labels[i]) {
+            fputs(" ", f);
+            xml_text(f, se->labels[i]);
+        }
+        fprintf(f, ": %g, %g</title></circle>\n", se->x[i], se->y[i]);
+        if (se->labels && se->labels[i]) {
+            /* Alternate sides so two systems' labels on one rung do not overlap. */
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\"%s>", px + (s % 2 ? -8 : 8),
+                    py + (s % 2 ? 14 : -8), c, s % 2 ? " text-anchor=\"end\"" : "");
+            xml_text(f, se->labels[i]);
+            fputs("</text>\n", f);
+        }
     }
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>"
+               "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
+            lx, ly + legend * 18, lx + 22, ly + legend * 18, c,
+            se->dashed ? " stroke-dasharray=\"5 4\"" : "", lx + 11, ly + legend * 18, c);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", lx + 28, ly + legend * 18);
+    xml_text(f, se->name);
+    fputs("</text>\n", f);
+}
+
+static int xy_chart(const char *path, const bench_plot_axes *ax, const bench_plot_series *series,
+                    int n, const bench_plot_ref *refs, int nrefs, bool scatter)
+{
+    const int left = 80, right = 190, top = 60, bottom = 60, plot_h = 340;
+    int height = top + plot_h + bottom;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    header(f, height, ax);
+    xy_frame fr = { .x0 = left, .x1 = WIDTH - right, .y0 = top + plot_h, .y1 = top };
+    fr.lx = fr.x1 + 16;
+    fr.ly = fr.y1 + 8;
+    xy_ranges(&fr, ax, series, n, refs, nrefs, scatter);
+    xy_axes(f, &fr, ax);
+    int legend = xy_refs(f, &fr, refs, nrefs, n);
+    fputs("<g class=\"data\">\n", f);
+    for (int s = 0; s < n; s++)
+        xy_series(f, &fr, &series[s], s, legend++, scatter);
     fputs("</g>\n", f);
     return finish(f);
 }

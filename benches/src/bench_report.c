@@ -72,6 +72,14 @@ const char *bench_json_get_str(json_object *o, const char *key)
     return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+/* A string of the document for a line of text: "?" where it has none, so
+ * a damaged document never puts a null pointer into printf's %s. */
+static const char *shown_str(json_object *o, const char *key)
+{
+    const char *s = bench_json_get_str(o, key);
+    return s ? s : "?";
+}
+
 static bool get_bool(json_object *o, const char *key)
 {
     json_object *v = get(o, key);
@@ -265,8 +273,8 @@ static int summarise_ratios(json_object *doc)
             json_object_object_add(o, "ladder", json_object_new_string(lid));
             json_object_object_add(o, "ffmpeg", json_object_new_string(fid));
             char label[160];
-            snprintf(label, sizeof(label), "%s / %s", bench_json_get_str(l, "label"),
-                     bench_json_get_str(f, "label"));
+            snprintf(label, sizeof(label), "%s / %s", shown_str(l, "label"),
+                     shown_str(f, "label"));
             json_object_object_add(o, "label", json_object_new_string(label));
             json_object *w = ratio_block(doc, lid, fid, "wall_s", &err);
             json_object_object_add(o, "wall", w);
@@ -510,13 +518,14 @@ static void md_header(json_object *doc, FILE *out)
     short_version(bench_json_get_str(get(meta, "ffmpeg"), "version"), ffv, sizeof(ffv));
     fprintf(out, "## ladder bench: ladder vs. FFmpeg's CLI%s\n\n", quick ? " (quick smoke test)" : "");
     fprintf(out, "%s; %s; %d cores; %.1f GiB; Linux %s; ladder %s; %s.\n\n",
-            bench_json_get_str(meta, "date"), bench_json_get_str(host, "cpu_model"), cores_of(doc),
+            shown_str(meta, "date"), shown_str(host, "cpu_model"), cores_of(doc),
             bench_json_get_num(host, "memory_bytes") / (1024.0 * 1024 * 1024),
-            bench_json_get_str(host, "kernel"), bench_json_get_str(get(meta, "ladder"), "version"), ffv);
+            shown_str(host, "kernel"), shown_str(get(meta, "ladder"), "version"), ffv);
     json_object *audio = get(in, "audio");
     const char *gen = bench_json_get_str(get(in, "generated"), "spec");
+    const char *path = bench_json_get_str(in, "path");
     fprintf(out, "Input: %s%s%s, %dx%d, %.3f fps, %.0f frames, %.2f s, %s.\n",
-            gen ? "synthetic " : "", gen ? gen : bench_json_get_str(in, "path"), gen ? "" : "",
+            gen ? "synthetic " : "", gen ? gen : path ? path : "?", gen ? "" : "",
             (int)bench_json_get_num(in, "width"), (int)bench_json_get_num(in, "height"),
             bench_json_get_num(in, "fps"), bench_json_get_num(in, "frames"),
             bench_json_get_num(in, "duration"),
@@ -524,19 +533,19 @@ static void md_header(json_object *doc, FILE *out)
                   : "no audio");
     fprintf(out, "Ladder: %s (%s), preset %s, %.3g s segments = GOP of %.0f frames, closed GOP, "
                  "no scene-cut keyframes; rungs:",
-            bench_json_get_str(lad, "codec"), bench_json_get_str(lad, "encoder"),
-            bench_json_get_str(lad, "preset"), bench_json_get_num(lad, "segment_seconds"),
+            shown_str(lad, "codec"), shown_str(lad, "encoder"),
+            shown_str(lad, "preset"), bench_json_get_num(lad, "segment_seconds"),
             bench_json_get_num(lad, "gop_frames"));
     json_object *rungs = get(lad, "rungs");
     for (size_t i = 0; i < arr_len(rungs); i++) {
         json_object *r = arr_at(rungs, i);
         const char *mode = bench_json_get_str(r, "rate_mode");
         if (str_is(mode, "crf"))
-            fprintf(out, "%s %s %dx%d crf %.0f", i ? "," : "", bench_json_get_str(r, "name"),
+            fprintf(out, "%s %s %dx%d crf %.0f", i ? "," : "", shown_str(r, "name"),
                     (int)bench_json_get_num(r, "width"), (int)bench_json_get_num(r, "height"),
                     bench_json_get_num(r, "crf"));
         else
-            fprintf(out, "%s %s %dx%d %.0fk", i ? "," : "", bench_json_get_str(r, "name"),
+            fprintf(out, "%s %s %dx%d %.0fk", i ? "," : "", shown_str(r, "name"),
                     (int)bench_json_get_num(r, "width"), (int)bench_json_get_num(r, "height"),
                     bench_json_get_num(r, "bitrate_kbps"));
     }
@@ -544,7 +553,7 @@ static void md_header(json_object *doc, FILE *out)
             rounds_of(doc));
     json_object *systems = get(doc, "systems");
     for (size_t i = 0; i < arr_len(systems); i++)
-        fprintf(out, "%s %s", i ? "," : "", bench_json_get_str(arr_at(systems, i), "label"));
+        fprintf(out, "%s %s", i ? "," : "", shown_str(arr_at(systems, i), "label"));
     fprintf(out, ".%s\n\n", quick ? " Quick mode checks that everything works; it judges no speed." : "");
 }
 
@@ -562,7 +571,7 @@ static void md_systems(json_object *doc, FILE *out)
         fmt_summary(get(s, "cpu_util"), "%.0f%%", 100, u, sizeof(u));
         fmt_summary(get(s, "peak_rss_mib"), "%.0f", 1, r, sizeof(r));
         fmt_summary(get(s, "background_util"), "%.0f%%", 100, b, sizeof(b));
-        fprintf(out, "| %s | %s | %s | %s | %s | %s | %d/%d |\n", bench_json_get_str(s, "label"), w, c, u,
+        fprintf(out, "| %s | %s | %s | %s | %s | %s | %d/%d |\n", shown_str(s, "label"), w, c, u,
                 r, b, (int)bench_json_get_num(s, "runs_ok"), (int)bench_json_get_num(s, "runs"));
     }
     fprintf(out, "\nMedian (min–max) over runs. CPU util = CPU s / (wall s × %d cores). Background load: "
@@ -578,7 +587,7 @@ static void md_systems(json_object *doc, FILE *out)
         fmt_summary(get(r, "wall"), "%.2f", 1, w, sizeof(w));
         fmt_num(bench_json_get_num(get(r, "wall"), "ratio_of_medians"), "%.2f", wm, sizeof(wm));
         fmt_num(bench_json_get_num(get(r, "cpu"), "ratio_of_medians"), "%.2f", cm, sizeof(cm));
-        fprintf(out, "| %s | %s | %s | %s |\n", bench_json_get_str(r, "label"), w, wm, cm);
+        fprintf(out, "| %s | %s | %s | %s |\n", shown_str(r, "label"), w, wm, cm);
     }
     fprintf(out, "\nBelow 1: ladder took less time (or CPU) than FFmpeg. Pairs are runs of the same round.\n\n");
 }
@@ -595,7 +604,7 @@ static void md_scaling(json_object *doc, FILE *out)
         fmt_num(bench_json_get_num(p, "speedup"), "%.2f×", sp, sizeof(sp));
         fmt_num(bench_json_get_num(p, "efficiency") * 100, "%.0f%%", ef, sizeof(ef));
         fprintf(out, "| %.0f | %s | %s | %s | %s |\n", bench_json_get_num(p, "slots"),
-                bench_json_get_str(p, "system"), w, sp, ef);
+                shown_str(p, "system"), w, sp, ef);
     }
     fprintf(out, "\n");
 }

@@ -3,7 +3,7 @@
  * from it: the summaries (medians, pair ratios, the scaling curve, the
  * physical limit), bench.json, the Markdown table and the SVG charts.
  *
- * The document is the single source of truth: cmd_bench.c records every run
+ * The document is the single source of truth: bench.c records every run
  * into it, bench_report_summarise() derives the figures from those runs,
  * and the Markdown and charts only read it, so what a person sees is what
  * the JSON says.

@@ -13,23 +13,28 @@
  * system on its last run's outputs, after the timed runs, so it never
  * competes with them for the CPU.
  *
- * Options, orchestration and the progress bar live here; the modules do
- * the rest: bench_commands (command lines), bench_spawn (children),
- * bench_checks (output checks), bench_media (probing), bench_quality
- * (PSNR/SSIM), bench_stats, bench_report (JSON, Markdown, charts),
- * bench_plot (SVG), bench_host (machine facts), bench_fs.
+ * Orchestration lives here (set-up, the ladder, the systems, the runs,
+ * the quality pass); the modules do the rest: bench_options (the command
+ * line), bench_progress (the progress line), bench_commands (command
+ * lines), bench_spawn (children), bench_checks (output checks),
+ * bench_media (probing), bench_quality (PSNR/SSIM), bench_stats,
+ * bench_report (JSON, Markdown, charts), bench_plot (SVG), bench_host
+ * (machine facts), bench_fs.
+ *
+ * The room (benches/src/) is the static library ladder_bench, linked into
+ * the ladder executable for `ladder bench`. It uses libladder's public API
+ * only (ladder.h, ladder_config.h, error.h): the ladder it runs is
+ * ladder encode's own default one (ladder_config_default_ladder()), sized
+ * by ladder_config_output_size() as the engine sizes it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,111 +43,20 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/log.h>
 
+#include "bench.h"
 #include "bench_checks.h"
 #include "bench_commands.h"
 #include "bench_fs.h"
 #include "bench_host.h"
 #include "bench_media.h"
+#include "bench_options.h"
+#include "bench_progress.h"
 #include "bench_quality.h"
 #include "bench_report.h"
 #include "bench_spawn.h"
 #include "bench_stats.h"
-#include "commands.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
-
-/* Exit statuses beyond ladder_exit_code()'s: the same table as encode. */
-enum {
-    EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INPUT_MISSING = 3, EXIT_LADDER = 6,
-    EXIT_OUTPUT = 7, EXIT_CODEC = 10, EXIT_CANCELLED = 130,
-};
-
-static void bench_usage(FILE *out)
-{
-    fprintf(out,
-        "Usage: ladder bench [--input FILE | --synthetic 1080p30:20s] [--ladder FILE]\n"
-        "                    [--codec h264|hevc|av1] [--runs N] [--quick] [--out DIR] [options]\n"
-        "\n"
-        "Encode the same ladder with the same settings (preset, bitrate or CRF, GOP =\n"
-        "segment, no scene-cut, closed GOP) with ladder and with FFmpeg's CLI, alternating\n"
-        "the systems run by run, and report wall time, CPU, peak RSS, encode fps, bytes\n"
-        "and PSNR/SSIM per rung, the scaling with CPU slots and the physical CPU limit.\n"
-        "\n"
-        "Systems: ladder (default slots), ladder --no-helpers, ladder --devices cpu:N for\n"
-        "N = 1..cores (the default count is not repeated), FFmpeg in one process (decode\n"
-        "once, split + scale, one output per rung), FFmpeg one process per rung in parallel.\n"
-        "\n"
-        "Input and ladder:\n"
-        "  --input FILE       the source to encode\n"
-        "  --synthetic SPEC   generate a source with ffmpeg (testsrc2 + sine, cached):\n"
-        "                     <height>p<fps>:<seconds>s, e.g. 1080p30:20s, 360p30000/1001:3s\n"
-        "                     (default 1080p30:20s)\n"
-        "  --ladder FILE      JSON ladder file, as for ladder encode (default: 1920x1080 5000k,\n"
-        "                     1280x720 3000k, 852x480 1400k, 640x360 800k; rungs above the\n"
-        "                     source dropped)\n"
-        "  --codec NAME       h264 (default), hevc or av1 (libx264, libx265, libsvtav1)\n"
-        "  --preset NAME      encoder preset for every system (default veryfast)\n"
-        "\n"
-        "Runs:\n"
-        "  --runs N           rounds: runs per system (default 3)\n"
-        "  --slots LIST       slot counts for the scaling curve, e.g. 1,2,4 (default 1..cores)\n"
-        "  --quick            smoke test: 3 s 360p input, 2 rungs (640x360 800k, 426x240\n"
-        "                     400k), 1 run each; checks that everything works, judges no speed\n"
-        "  --ffmpeg PATH      the ffmpeg program (default: ffmpeg from PATH)\n"
-        "\n"
-        "Output:\n"
-        "  -o, --out DIR      results directory (default benches/results/bench-<date>-<time>):\n"
-        "                     bench.json, summary.md, wall.svg, scaling.svg, quality.svg\n"
-        "  --cache DIR        where synthetic inputs are kept (default\n"
-        "                     $XDG_CACHE_HOME/ladder/bench or ~/.cache/ladder/bench)\n"
-        "  --keep             keep every run's outputs under DIR/work\n"
-        "  -h, --help         this help\n"
-        "\n"
-        "Exit status: 0 every run and check passed; 1 a command failed or an output check\n"
-        "failed (the problems are listed in bench.json); 2 usage; 3 input missing; 4 input\n"
-        "invalid; 5 no video; 6 bad ladder; 7 DIR not writable; 10 codec not supported;\n"
-        "130 cancelled.\n");
-}
-
-enum {
-    OPT_INPUT = 256, OPT_SYNTHETIC, OPT_LADDER, OPT_CODEC, OPT_PRESET, OPT_RUNS, OPT_SLOTS,
-    OPT_QUICK, OPT_FFMPEG, OPT_CACHE, OPT_KEEP,
-};
-
-static const struct option bench_options[] = {
-    { "input", required_argument, NULL, OPT_INPUT },
-    { "synthetic", required_argument, NULL, OPT_SYNTHETIC },
-    { "ladder", required_argument, NULL, OPT_LADDER },
-    { "codec", required_argument, NULL, OPT_CODEC },
-    { "preset", required_argument, NULL, OPT_PRESET },
-    { "runs", required_argument, NULL, OPT_RUNS },
-    { "slots", required_argument, NULL, OPT_SLOTS },
-    { "quick", no_argument, NULL, OPT_QUICK },
-    { "ffmpeg", required_argument, NULL, OPT_FFMPEG },
-    { "out", required_argument, NULL, 'o' },
-    { "cache", required_argument, NULL, OPT_CACHE },
-    { "keep", no_argument, NULL, OPT_KEEP },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-};
-
-#define MAX_SLOT_COUNTS 64
-
-typedef struct synth_spec {
-    char text[64];          /* as given: "1080p30:20s" */
-    int width, height;
-    char rate[32];          /* "30", "30000/1001" */
-    double seconds;
-} synth_spec;
-
-typedef struct bench_opts {
-    const char *input, *synthetic, *ladder_file, *codec, *preset, *ffmpeg, *out, *cache;
-    int runs;
-    int slots[MAX_SLOT_COUNTS];
-    int nb_slots;           /* 0: 1..cores */
-    bool quick, keep;
-    synth_spec synth;
-} bench_opts;
 
 typedef enum sys_kind { SYS_LADDER, SYS_FFMPEG_ONE, SYS_FFMPEG_RUNGS } sys_kind;
 
@@ -157,22 +71,6 @@ typedef struct bench_system {
     char *last_dir;         /* run directory of its last run (owned) */
     json_object *last_run;  /* that run in the document (borrowed) */
 } bench_system;
-
-/*
- * The progress line. A thread redraws it on a terminal every quarter
- * second, so the elapsed time moves while the main thread sits in wait4();
- * elsewhere each step prints a line when it starts and when it ends.
- */
-typedef struct progress {
-    bool tty, thread_ok, active, stop;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    char label[192];
-    const char *what;       /* "run", "quality", or NULL for a step without a count */
-    int index, total;
-    double t_step, t_start;
-} progress;
 
 typedef struct bench {
     bench_opts opt;
@@ -189,7 +87,7 @@ typedef struct bench {
     bench_system *systems;
     int nb_systems;
     json_object *doc, *runs, *problems;
-    progress prog;
+    bench_progress prog;
     int run_index, total_runs;
 } bench;
 
@@ -200,24 +98,6 @@ static void on_signal(int sig)
     g_cancel = sig;
 }
 
-/* ---- small helpers ------------------------------------------------------ */
-
-static int parse_int(const char *text, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi || text[0] == ' ' || text[0] == '+')
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static json_object *jget(json_object *o, const char *key)
 {
     json_object *v = NULL;
@@ -226,308 +106,10 @@ static json_object *jget(json_object *o, const char *key)
     return v;
 }
 
-/* "<height>p<fps>:<seconds>[s]"; the width is 16:9, even. */
-static int parse_synthetic(const char *text, synth_spec *s)
-{
-    memset(s, 0, sizeof(*s));
-    if (strlen(text) >= sizeof(s->text) || !is_digit(text[0]))
-        return -1;
-    snprintf(s->text, sizeof(s->text), "%s", text);
-    char *end;
-    long h = strtol(text, &end, 10);
-    if (*end != 'p' || h < 16 || h > 4320 || h % 2)
-        return -1;
-    const char *rate = end + 1, *colon = strchr(rate, ':');
-    size_t len = colon ? (size_t)(colon - rate) : 0;
-    if (!len || len >= sizeof(s->rate))
-        return -1;
-    memcpy(s->rate, rate, len);
-    /* The rate: "30", "29.97" or "30000/1001", digits only around / and . */
-    double fps;
-    char *slash = strchr(s->rate, '/');
-    for (size_t i = 0; i < len; i++)
-        if (!is_digit(s->rate[i]) && s->rate[i] != '/' && s->rate[i] != '.')
-            return -1;
-    if (slash) {
-        long num = strtol(s->rate, &end, 10), den;
-        if (end != slash || !is_digit(slash[1]) || strchr(slash, '.'))
-            return -1;
-        den = strtol(slash + 1, &end, 10);
-        if (*end || den <= 0)
-            return -1;
-        fps = (double)num / (double)den;
-    } else {
-        fps = strtod(s->rate, &end);
-        if (*end || s->rate[len - 1] == '.')
-            return -1;
-    }
-    if (!(fps >= 1 && fps <= 240))
-        return -1;
-    const char *dur = colon + 1;
-    if (!is_digit(dur[0]))
-        return -1;
-    s->seconds = strtod(dur, &end);
-    if (*end == 's')
-        end++;
-    if (*end || !(s->seconds > 0 && s->seconds <= 3600))
-        return -1;
-    s->height = (int)h;
-    /* 16:9 rounded to the nearest even width: 480p -> 854, 240p -> 426. */
-    s->width = 2 * (int)lround((double)h * 8 / 9);
-    return 0;
-}
-
-static int parse_slots(const char *text, bench_opts *o)
-{
-    o->nb_slots = 0;
-    char buf[512];
-    if (strlen(text) >= sizeof(buf))
-        return -1;
-    snprintf(buf, sizeof(buf), "%s", text);
-    char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (o->nb_slots == MAX_SLOT_COUNTS || parse_int(t, 1, 256, &o->slots[o->nb_slots]))
-            return -1;
-        o->nb_slots++;
-    }
-    return o->nb_slots ? 0 : -1;
-}
-
-static bool known_preset(const char *codec, const char *preset)
-{
-    static const char *const names[] = {
-        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
-        "veryslow", "placebo",
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (!strcmp(names[i], preset))
-            return true;
-    int n;
-    return !strcmp(codec, "av1") && !parse_int(preset, 0, 13, &n);
-}
-
-/* Returns -1 to go on, else the exit status (usage printed, or an error line). */
-static int parse_options(bench_opts *o, int argc, char **argv)
-{
-    *o = (bench_opts){ .codec = "h264", .preset = "veryfast", .ffmpeg = "ffmpeg", .runs = 0 };
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+o:h", bench_options, NULL)) != -1) {
-        switch (c) {
-        case 'h': bench_usage(stdout); return EXIT_OK;
-        case 'o': o->out = optarg; break;
-        case OPT_INPUT: o->input = optarg; break;
-        case OPT_SYNTHETIC:
-            o->synthetic = optarg;
-            if (parse_synthetic(optarg, &o->synth)) {
-                fprintf(stderr, "ladder bench: --synthetic '%s': expected <height>p<fps>:<seconds>s, "
-                                "e.g. 1080p30:20s or 360p30000/1001:3s\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_LADDER: o->ladder_file = optarg; break;
-        case OPT_CODEC:
-            if (!bench_codec_encoder(optarg)) {
-                fprintf(stderr, "ladder bench: --codec '%s': expected h264, hevc or av1\n", optarg);
-                return EXIT_USAGE;
-            }
-            o->codec = optarg;
-            break;
-        case OPT_PRESET: o->preset = optarg; break;
-        case OPT_RUNS:
-            if (parse_int(optarg, 1, 1000, &o->runs)) {
-                fprintf(stderr, "ladder bench: --runs '%s': expected a number of runs from 1 to 1000\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_SLOTS:
-            if (parse_slots(optarg, o)) {
-                fprintf(stderr, "ladder bench: --slots '%s': expected slot counts from 1 to 256, "
-                                "e.g. 1,2,4\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_QUICK: o->quick = true; break;
-        case OPT_FFMPEG: o->ffmpeg = optarg; break;
-        case OPT_CACHE: o->cache = optarg; break;
-        case OPT_KEEP: o->keep = true; break;
-        default:
-            fprintf(stderr, "ladder bench: unknown or incomplete option '%s' (try 'ladder bench --help')\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ladder bench: unexpected argument '%s' (the source is given with --input)\n",
-                argv[optind]);
-        return EXIT_USAGE;
-    }
-    if (o->input && o->synthetic) {
-        fprintf(stderr, "ladder bench: use either --input or --synthetic, not both\n");
-        return EXIT_USAGE;
-    }
-    if (!known_preset(o->codec, o->preset)) {
-        fprintf(stderr, "ladder bench: --preset '%s': expected ultrafast, superfast, veryfast, faster, "
-                        "fast, medium, slow, slower, veryslow or placebo\n", o->preset);
-        return EXIT_USAGE;
-    }
-    /* --quick sets what was not given; explicit options win. */
-    if (!o->input && !o->synthetic)
-        parse_synthetic(o->quick ? "360p30000/1001:3s" : "1080p30:20s", &o->synth);
-    if (!o->runs)
-        o->runs = o->quick ? 1 : 3;
-    return -1;
-}
-
-/* ---- progress ----------------------------------------------------------- */
-
-static int term_width(void)
-{
-    struct winsize ws;
-    if (!ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 20)
-        return ws.ws_col;
-    return 80;
-}
-
-/* Under p->lock. */
-static void progress_draw(progress *p)
-{
-    double now = bench_now();
-    enum { BAR = 20 };
-    char bar[BAR + 1];
-    int done = p->what && p->total > 0 ? (p->index - 1) * BAR / p->total : 0;
-    for (int i = 0; i < BAR; i++)
-        bar[i] = i < done ? '#' : '.';
-    bar[BAR] = '\0';
-    char line[512];
-    if (p->what)
-        snprintf(line, sizeof(line), "[%s] %s %d/%d  %s  %.1f s  (total %.0f s)", bar, p->what, p->index,
-                 p->total, p->label, now - p->t_step, now - p->t_start);
-    else
-        snprintf(line, sizeof(line), "[%s] %s  %.1f s  (total %.0f s)", bar, p->label,
-                 now - p->t_step, now - p->t_start);
-    int width = term_width() - 1;
-    if ((int)strlen(line) > width)
-        line[width] = '\0';
-    fprintf(stderr, "\r\033[K%s", line);
-    fflush(stderr);
-}
-
-static void *progress_thread(void *arg)
-{
-    progress *p = arg;
-    pthread_mutex_lock(&p->lock);
-    while (!p->stop) {
-        if (p->active)
-            progress_draw(p);
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 250 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&p->cond, &p->lock, &ts);
-    }
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
-}
-
-static void progress_init(progress *p)
-{
-    memset(p, 0, sizeof(*p));
-    p->tty = isatty(STDERR_FILENO);
-    p->t_start = bench_now();
-    pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cond, &attr);
-    pthread_condattr_destroy(&attr);
-    if (!p->tty)
-        return;
-    /* The thread must not take SIGINT/SIGTERM: they have to interrupt the
-     * main thread's wait4() so that it can pass them on to the children. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    p->thread_ok = pthread_create(&p->thread, NULL, progress_thread, p) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-static void progress_close(progress *p)
-{
-    pthread_mutex_lock(&p->lock);
-    p->stop = true;
-    if (p->tty && p->active)
-        fprintf(stderr, "\r\033[K");
-    p->active = false;
-    pthread_cond_signal(&p->cond);
-    pthread_mutex_unlock(&p->lock);
-    if (p->thread_ok)
-        pthread_join(p->thread, NULL);
-    pthread_cond_destroy(&p->cond);
-    pthread_mutex_destroy(&p->lock);
-}
-
-/* what: "run" or "quality" (step index of total), NULL for a single step. */
-static void progress_begin(progress *p, const char *what, int index, int total, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void progress_begin(progress *p, const char *what, int index, int total, const char *fmt, ...)
-{
-    pthread_mutex_lock(&p->lock);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->label, sizeof(p->label), fmt, ap);
-    va_end(ap);
-    p->what = what;
-    p->index = index;
-    p->total = total;
-    p->t_step = bench_now();
-    p->active = true;
-    if (p->tty) {
-        progress_draw(p);
-    } else {
-        if (what)
-            fprintf(stderr, "[%s %d/%d] %s ...\n", what, index, total, p->label);
-        else
-            fprintf(stderr, "%s ...\n", p->label);
-    }
-    pthread_cond_signal(&p->cond);
-    pthread_mutex_unlock(&p->lock);
-}
-
-static void progress_end(progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress_end(progress *p, const char *fmt, ...)
-{
-    pthread_mutex_lock(&p->lock);
-    if (p->tty)
-        fprintf(stderr, "\r\033[K");
-    p->active = false;
-    char tail[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tail, sizeof(tail), fmt, ap);
-    va_end(ap);
-    if (p->what)
-        fprintf(stderr, "[%s %d/%d] %s: %s\n", p->what, p->index, p->total, p->label, tail);
-    else
-        fprintf(stderr, "%s: %s\n", p->label, tail);
-    fflush(stderr);
-    pthread_mutex_unlock(&p->lock);
-}
-
 /* One error line, the progress line cleared first. */
 static int fail(bench *b, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(bench *b, int code, const char *fmt, ...)
 {
-    pthread_mutex_lock(&b->prog.lock);
-    if (b->prog.tty && b->prog.active)
-        fprintf(stderr, "\r\033[K");
-    b->prog.active = false;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -536,8 +118,7 @@ static int fail(bench *b, int code, const char *fmt, ...)
     for (char *c = line; *c; c++)
         if ((unsigned char)*c < 0x20)
             *c = ' ';
-    fprintf(stderr, "ladder bench: %s\n", line);
-    pthread_mutex_unlock(&b->prog.lock);
+    bench_progress_error(&b->prog, line);
     return code;
 }
 
@@ -656,7 +237,9 @@ static json_object *describe_ladder(bench *b)
     json_object_object_add(o, "segment_seconds", bench_json_num(b->segment_seconds));
     json_object_object_add(o, "gop_frames", b->gop_frames ? json_object_new_int(b->gop_frames) : NULL);
     json_object_object_add(o, "source", json_object_new_string(
-        b->opt.ladder_file ? b->opt.ladder_file : b->opt.quick ? "quick 2-rung ladder" : "default 4-rung ladder"));
+        b->opt.ladder_file ? b->opt.ladder_file
+        : b->opt.quick     ? "ladder encode's default ladder, its 2 smallest rungs (--quick)"
+                           : "ladder encode's default ladder"));
     json_object *list = json_object_new_array();
     for (int i = 0; i < b->setup.nb_rungs; i++) {
         const bench_rung *r = &b->rungs[i];
@@ -788,10 +371,10 @@ static void finish_line(bench *b, json_object *run)
     json_object *probs = jget(run, "problems");
     size_t np = probs ? json_object_array_length(probs) : 0;
     if (np)
-        progress_end(&b->prog, "wall %.2f s, CPU %.2f s, peak RSS %.0f MiB: FAILED (%s)", wall, cpu, rss / 1024,
+        bench_progress_end(&b->prog, "wall %.2f s, CPU %.2f s, peak RSS %.0f MiB: FAILED (%s)", wall, cpu, rss / 1024,
                      json_object_get_string(json_object_array_get_idx(probs, 0)));
     else
-        progress_end(&b->prog, "wall %.2f s, CPU %.2f s (%.0f%% of %d cores), peak RSS %.0f MiB%s", wall, cpu,
+        bench_progress_end(&b->prog, "wall %.2f s, CPU %.2f s (%.0f%% of %d cores), peak RSS %.0f MiB%s", wall, cpu,
                      100 * bench_stats_cpu_util(cpu, wall, b->cores), b->cores, rss / 1024,
                      json_object_get_boolean(ok) ? "" : ": FAILED");
 }
@@ -970,7 +553,7 @@ static int run_one(bench *b, bench_system *s, int round)
         return LADDER_EOUTPUT;
     }
     json_object *run = new_run(b, s, round, dir);
-    progress_begin(&b->prog, "run", b->run_index, b->total_runs, "%s (round %d/%d)", s->label, round, b->opt.runs);
+    bench_progress_begin(&b->prog, "run", b->run_index, b->total_runs, "%s (round %d/%d)", s->label, round, b->opt.runs);
     ret = s->kind == SYS_LADDER ? run_ladder(b, s, run, dir)
         : s->kind == SYS_FFMPEG_ONE ? run_ffmpeg_one(b, run, dir)
                                     : run_ffmpeg_rungs(b, run, dir);
@@ -1051,7 +634,7 @@ static int measure_quality(bench *b)
         for (int r = 0; r < b->setup.nb_rungs && !g_cancel; r++) {
             const bench_rung *rung = &b->rungs[r];
             const char *name = rung->cfg.name;
-            progress_begin(&b->prog, "quality", ++k, total, "%s %s", s->label, name);
+            bench_progress_begin(&b->prog, "quality", ++k, total, "%s %s", s->label, name);
             char *dist = s->kind == SYS_LADDER ? bench_strdupf("%s/%s-%s.mp4", qdir, s->id, name)
                                                : bench_strdupf("%s/out/%s.mp4", s->last_dir, name);
             char *rung_dir = bench_strdupf("%s/out/video/%s", s->last_dir, name);
@@ -1064,12 +647,12 @@ static int measure_quality(bench *b)
                 ret = bench_quality_measure(dist, b->input_path, rung->width, rung->height, &qv, err, sizeof(err));
             if (ret) {
                 add_problem(b, NULL, "quality, %s %s: %s", s->label, name, err[0] ? err : "out of memory");
-                progress_end(&b->prog, "FAILED");
+                bench_progress_end(&b->prog, "FAILED");
             } else {
                 if (!rung->fps_capped && qv.frames != b->in.frames)
                     add_problem(b, NULL, "quality, %s %s: %lld frames decoded, the input has %lld", s->label,
                                 name, (long long)qv.frames, (long long)b->in.frames);
-                progress_end(&b->prog, "PSNR %.2f dB, SSIM %.4f, %lld frames", qv.psnr, qv.ssim,
+                bench_progress_end(&b->prog, "PSNR %.2f dB, SSIM %.4f, %lld frames", qv.psnr, qv.ssim,
                              (long long)qv.frames);
             }
             if (s->kind == SYS_LADDER && dist)
@@ -1127,10 +710,10 @@ static int find_self(bench *b)
     char buf[4096];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
     if (n <= 0)
-        return fail(b, EXIT_FAILED, "cannot find the ladder binary (/proc/self/exe): %s", strerror(errno));
+        return fail(b, BENCH_EXIT_FAILED, "cannot find the ladder binary (/proc/self/exe): %s", strerror(errno));
     buf[n] = '\0';
     b->ladder_bin = strdup(buf);
-    return b->ladder_bin ? 0 : fail(b, EXIT_FAILED, "out of memory");
+    return b->ladder_bin ? 0 : fail(b, BENCH_EXIT_FAILED, "out of memory");
 }
 
 /* `ffmpeg -version`: is it there, and which one. */
@@ -1138,13 +721,13 @@ static int check_ffmpeg(bench *b)
 {
     char *log = bench_fs_join(b->work_dir, "ffmpeg-version.txt");
     if (!log)
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     char *argv[] = { (char *)b->opt.ffmpeg, "-version", NULL };
     bench_spawn_result res;
     int r = bench_spawn_run(argv, log, NULL, &g_cancel, &res);
     int ret = 0;
     if (r || res.exit_code)
-        ret = fail(b, EXIT_FAILED, "%s: %s (install Debian's ffmpeg package or pass --ffmpeg PATH)",
+        ret = fail(b, BENCH_EXIT_FAILED, "%s: %s (install Debian's ffmpeg package or pass --ffmpeg PATH)",
                    b->opt.ffmpeg, r ? strerror(-r) : "'-version' failed");
     else
         bench_fs_first_line(log, b->ffmpeg_version, sizeof(b->ffmpeg_version));
@@ -1164,7 +747,7 @@ static int check_ladder_codec(bench *b)
         return 0;
     char *log = bench_fs_join(b->work_dir, "ladder-codec.txt");
     if (!log)
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     char *argv[] = { b->ladder_bin, "encode", "--codec", (char *)b->opt.codec, "--help", NULL };
     bench_spawn_result res;
     int r = bench_spawn_run(argv, log, NULL, &g_cancel, &res);
@@ -1172,7 +755,7 @@ static int check_ladder_codec(bench *b)
     if (r || res.exit_code) {
         char last[300] = "";
         bench_fs_last_line(log, last, sizeof(last));
-        ret = fail(b, EXIT_CODEC, "--codec %s: ladder encode does not support it yet (%s)", b->opt.codec,
+        ret = fail(b, BENCH_EXIT_CODEC, "--codec %s: ladder encode does not support it yet (%s)", b->opt.codec,
                    last[0] ? last : r ? strerror(-r) : "it refused the option");
     }
     unlink(log);
@@ -1192,34 +775,34 @@ static int prepare_synthetic(bench *b, json_object **generated)
     snprintf(dur, sizeof(dur), "%g", sp->seconds);
     int ret = bench_fs_mkdir_p(b->cache_dir);
     if (ret)
-        return fail(b, EXIT_OUTPUT, "%s: cannot create the cache: %s", b->cache_dir, strerror(-ret));
+        return fail(b, BENCH_EXIT_OUTPUT, "%s: cannot create the cache: %s", b->cache_dir, strerror(-ret));
     b->input_path = bench_strdupf("%s/testsrc2_%dx%d_%s_x264-veryfast-crf18_aac128k_%ss.mp4", b->cache_dir, sp->width,
                             sp->height, rate, dur);
     char *part = b->input_path ? bench_strdupf("%s.part.mp4", b->input_path) : NULL;
     char *log = bench_fs_join(b->work_dir, "synthetic.log");
     bench_argv a = { 0 };
     if (!part || !log || bench_cmd_synthetic(b->opt.ffmpeg, sp->width, sp->height, sp->rate, sp->seconds, part, &a)) {
-        ret = fail(b, EXIT_FAILED, "out of memory");
+        ret = fail(b, BENCH_EXIT_FAILED, "out of memory");
         goto done;
     }
     bool cached = bench_fs_is_file(b->input_path);
     if (!cached) {
-        progress_begin(&b->prog, NULL, 0, 0, "generating input %s (%dx%d)", sp->text, sp->width, sp->height);
+        bench_progress_begin(&b->prog, NULL, 0, 0, "generating input %s (%dx%d)", sp->text, sp->width, sp->height);
         bench_spawn_result res;
         int r = bench_spawn_run(a.v, log, NULL, &g_cancel, &res);
         if (r || res.exit_code) {
             char last[300] = "";
             bench_fs_last_line(log, last, sizeof(last));
             unlink(part);
-            ret = fail(b, g_cancel ? EXIT_CANCELLED : EXIT_FAILED, "generating the input with %s failed: %s",
+            ret = fail(b, g_cancel ? BENCH_EXIT_CANCELLED : BENCH_EXIT_FAILED, "generating the input with %s failed: %s",
                        b->opt.ffmpeg, r ? strerror(-r) : last[0] ? last : "ffmpeg failed");
             goto done;
         }
         if (rename(part, b->input_path)) {
-            ret = fail(b, EXIT_OUTPUT, "%s: %s", b->input_path, strerror(errno));
+            ret = fail(b, BENCH_EXIT_OUTPUT, "%s: %s", b->input_path, strerror(errno));
             goto done;
         }
-        progress_end(&b->prog, "done in %.1f s", res.wall_s);
+        bench_progress_end(&b->prog, "done in %.1f s", res.wall_s);
     }
     /* The command as it would make the file in place. */
     free(a.v[a.n - 1]);
@@ -1236,6 +819,31 @@ done:
     return ret;
 }
 
+/*
+ * The rungs when no --ladder is given: ladder encode's own default ladder
+ * for this source (ladder_config_default_ladder(): 1080p 5000k down to
+ * 240p 400k, rungs above the source dropped, a source below 240p one rung
+ * at its own size), so the bench measures what `ladder encode INPUT`
+ * makes. --quick keeps its two smallest rungs: 360p and 240p on its 360p
+ * input, or on any larger one.
+ */
+static int default_rungs(bench *b, ladder_rung *src, int *nb)
+{
+    ladder_rung *list = NULL;
+    int n = 0;
+    int ret = ladder_config_default_ladder(b->in.display_w, b->in.display_h, &list, &n);
+    if (ret == LADDER_ENOMEM)
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
+    if (ret)
+        return fail(b, BENCH_EXIT_LADDER, "the source's display size (%dx%d) has no default ladder; "
+                                          "give one with --ladder FILE", b->in.display_w, b->in.display_h);
+    int first = b->opt.quick && n > 2 ? n - 2 : 0;
+    *nb = n - first < LADDER_MAX_RUNGS ? n - first : LADDER_MAX_RUNGS;
+    memcpy(src, list + first, (size_t)*nb * sizeof(*src));
+    free(list);
+    return 0;
+}
+
 /* The ladder to run, resolved against the source exactly as the engine does. */
 static int resolve_ladder(bench *b)
 {
@@ -1248,48 +856,27 @@ static int resolve_ladder(bench *b)
         ladder_rung *file = NULL;
         int ret = ladder_config_load_file(b->opt.ladder_file, &file, &nb, &segment, err, sizeof(err));
         if (ret)
-            return fail(b, EXIT_LADDER, "%s", err);
+            return fail(b, BENCH_EXIT_LADDER, "%s", err);
         if (nb > LADDER_MAX_RUNGS)
             nb = LADDER_MAX_RUNGS;
         memcpy(src, file, (size_t)nb * sizeof(*src));
         free(file);
     } else {
-        static const struct { const char *name; int w, h, kbps; } quick[] = {
-            { "360p", 640, 360, 800 }, { "240p", 426, 240, 400 },
-        }, full[] = {
-            { "1080p", 1920, 1080, 5000 }, { "720p", 1280, 720, 3000 },
-            { "480p", 852, 480, 1400 }, { "360p", 640, 360, 800 },
-        };
-        int n = b->opt.quick ? 2 : 4;
-        int short_side = b->in.display_w < b->in.display_h ? b->in.display_w : b->in.display_h;
-        for (int i = 0; i < n; i++) {
-            const char *name = b->opt.quick ? quick[i].name : full[i].name;
-            int w = b->opt.quick ? quick[i].w : full[i].w, h = b->opt.quick ? quick[i].h : full[i].h;
-            int kbps = b->opt.quick ? quick[i].kbps : full[i].kbps;
-            /* Rungs above the source are dropped, as ladder's default ladder does. */
-            if (h > short_side)
-                continue;
-            ladder_rung *r = &src[nb++];
-            snprintf(r->name, sizeof(r->name), "%s", name);
-            r->width = w;
-            r->height = h;
-            r->bitrate_kbps = kbps;
-        }
-        if (!nb)
-            return fail(b, EXIT_LADDER, "the source (%dx%d) is smaller than every rung of the default ladder; "
-                                        "give one with --ladder FILE", b->in.display_w, b->in.display_h);
+        int ret = default_rungs(b, src, &nb);
+        if (ret)
+            return ret;
     }
     ladder_rung resolved[LADDER_MAX_RUNGS];
     memcpy(resolved, src, sizeof(src));
     for (int i = 0; i < nb; i++) {
         if (ladder_config_output_size(&src[i], b->in.display_w, b->in.display_h, &resolved[i].width,
                                       &resolved[i].height))
-            return fail(b, EXIT_LADDER, "%s: rung %d has no size",
+            return fail(b, BENCH_EXIT_LADDER, "%s: rung %d has no size",
                         b->opt.ladder_file ? b->opt.ladder_file : "ladder", i + 1);
     }
     if (ladder_config_validate(resolved, nb, err, sizeof(err)))
-        return b->opt.ladder_file ? fail(b, EXIT_LADDER, "%s: %s", b->opt.ladder_file, err)
-                                  : fail(b, EXIT_LADDER, "%s", err);
+        return b->opt.ladder_file ? fail(b, BENCH_EXIT_LADDER, "%s: %s", b->opt.ladder_file, err)
+                                  : fail(b, BENCH_EXIT_LADDER, "%s", err);
 
     double fps = b->in.fps_den ? (double)b->in.fps_num / b->in.fps_den : 0;
     b->segment_seconds = segment;
@@ -1302,8 +889,10 @@ static int resolve_ladder(bench *b)
         r->cfg = resolved[i];
         r->width = resolved[i].width;
         r->height = resolved[i].height;
-        r->maxrate_given = src[i].maxrate_kbps > 0;
-        r->bufsize_given = src[i].bufsize_kbps > 0;
+        /* The default ladder's VBV is what ladder encode derives from the
+         * bitrate anyway (maxrate 1.1 x, bufsize 2 x maxrate): not passed. */
+        r->maxrate_given = b->opt.ladder_file && src[i].maxrate_kbps > 0;
+        r->bufsize_given = b->opt.ladder_file && src[i].bufsize_kbps > 0;
         r->fps_capped = r->cfg.max_fps > 0 && fps > 0 && r->cfg.max_fps < fps * 0.999;
         r->gop_frames = !fps ? 0 : r->fps_capped ? (int)lround(segment * r->cfg.max_fps) : b->gop_frames;
         if (fps > 0 && r->gop_frames < 1)
@@ -1320,17 +909,17 @@ static int resolve_ladder(bench *b)
 
 static int plan_systems(bench *b)
 {
-    int counts[MAX_SLOT_COUNTS], nc = 0;
+    int counts[BENCH_MAX_SLOT_COUNTS], nc = 0;
     if (b->opt.nb_slots) {
         memcpy(counts, b->opt.slots, sizeof(int) * (size_t)b->opt.nb_slots);
         nc = b->opt.nb_slots;
     } else {
-        for (int k = 1; k <= b->cores && nc < MAX_SLOT_COUNTS; k++)
+        for (int k = 1; k <= b->cores && nc < BENCH_MAX_SLOT_COUNTS; k++)
             counts[nc++] = k;
     }
     b->systems = calloc((size_t)nc + 4, sizeof(*b->systems));
     if (!b->systems)
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     bench_system *s = b->systems;
     int n = 0;
     s[n++] = (bench_system){ .id = "ladder", .label = "ladder", .kind = SYS_LADDER, .helpers = true,
@@ -1371,16 +960,16 @@ static int write_outputs(bench *b)
     json_object_object_add(jget(b->doc, "meta"), "loadavg_after", bench_host_loadavg());
 
     if (bench_report_summarise(b->doc))
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     b->results_written = true;
     int ret = bench_report_plots(b->doc, b->out_dir);
     if (ret)
-        return fail(b, EXIT_OUTPUT, "%s: cannot write the charts: %s", b->out_dir, strerror(-ret));
+        return fail(b, BENCH_EXIT_OUTPUT, "%s: cannot write the charts: %s", b->out_dir, strerror(-ret));
     char *md = bench_fs_join(b->out_dir, "summary.md"), *js = bench_fs_join(b->out_dir, "bench.json");
     if (!md || !js) {
         free(md);
         free(js);
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     }
     FILE *f = fopen(md, "w");
     if (f) {
@@ -1389,10 +978,10 @@ static int write_outputs(bench *b)
             f = NULL;
     }
     if (!f)
-        ret = fail(b, EXIT_OUTPUT, "%s: %s", md, strerror(errno));
+        ret = fail(b, BENCH_EXIT_OUTPUT, "%s: %s", md, strerror(errno));
     int r = bench_report_write_json(b->doc, js);
     if (r && !ret)
-        ret = fail(b, EXIT_OUTPUT, "%s: %s", js, strerror(-r));
+        ret = fail(b, BENCH_EXIT_OUTPUT, "%s: %s", js, strerror(-r));
     free(md);
     free(js);
     if (ret)
@@ -1409,7 +998,7 @@ static int input_error_code(int err)
     return ladder_exit_code(err);
 }
 
-static int bench_main(bench *b)
+static int bench_run(bench *b)
 {
     b->cores = bench_host_cores();
     b->default_slots = bench_host_online_cpus();
@@ -1417,38 +1006,38 @@ static int bench_main(bench *b)
 
     /* Fail fast, before anything is written, on what the user can fix. */
     if (b->opt.input && access(b->opt.input, R_OK))
-        return fail(b, EXIT_INPUT_MISSING, "%s: %s", b->opt.input,
+        return fail(b, BENCH_EXIT_INPUT_MISSING, "%s: %s", b->opt.input,
                     errno == ENOENT ? "no such file" : strerror(errno));
     if (b->opt.ladder_file && access(b->opt.ladder_file, R_OK))
-        return fail(b, EXIT_LADDER, "%s: %s", b->opt.ladder_file,
+        return fail(b, BENCH_EXIT_LADDER, "%s: %s", b->opt.ladder_file,
                     errno == ENOENT ? "no such file" : strerror(errno));
     const char *encoder = bench_codec_encoder(b->opt.codec);
     if (!avcodec_find_encoder_by_name(encoder))
-        return fail(b, EXIT_CODEC, "--codec %s: the linked FFmpeg has no %s encoder", b->opt.codec, encoder);
+        return fail(b, BENCH_EXIT_CODEC, "--codec %s: the linked FFmpeg has no %s encoder", b->opt.codec, encoder);
     if ((ret = find_self(b)))
         return ret;
 
     if (b->opt.out) {
         b->out_dir = strdup(b->opt.out);
     } else if (default_out_dir(&b->out_dir)) {
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     }
     struct stat st;
     b->out_created = b->out_dir && stat(b->out_dir, &st) != 0;
     b->work_dir = b->out_dir ? bench_fs_join(b->out_dir, "work") : NULL;
     b->cache_dir = b->opt.cache ? strdup(b->opt.cache) : default_cache_dir(b->out_dir);
     if (!b->out_dir || !b->work_dir || !b->cache_dir)
-        return fail(b, EXIT_FAILED, "out of memory");
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
     bench_fs_rm_rf(b->work_dir);
     if ((ret = bench_fs_mkdir_p(b->work_dir)))
-        return fail(b, EXIT_OUTPUT, "%s: cannot create: %s", b->out_dir, strerror(-ret));
+        return fail(b, BENCH_EXIT_OUTPUT, "%s: cannot create: %s", b->out_dir, strerror(-ret));
 
     if ((ret = check_ffmpeg(b)) || (ret = check_ladder_codec(b)))
         return ret;
     json_object *generated = NULL;
     if (b->opt.input) {
         if (!(b->input_path = strdup(b->opt.input)))
-            return fail(b, EXIT_FAILED, "out of memory");
+            return fail(b, BENCH_EXIT_FAILED, "out of memory");
     } else if ((ret = prepare_synthetic(b, &generated))) {
         return ret;
     }
@@ -1478,11 +1067,11 @@ static int bench_main(bench *b)
     for (int round = 1; round <= b->opt.runs && !g_cancel; round++)
         for (int i = 0; i < b->nb_systems && !g_cancel; i++)
             if ((ret = run_one(b, &b->systems[i], round)))
-                return ret == LADDER_EOUTPUT ? EXIT_OUTPUT : fail(b, EXIT_FAILED, "out of memory");
+                return ret == LADDER_EOUTPUT ? BENCH_EXIT_OUTPUT : fail(b, BENCH_EXIT_FAILED, "out of memory");
     if (!g_cancel)
         measure_quality(b);
     if (g_cancel)
-        return fail(b, EXIT_CANCELLED, "cancelled");
+        return fail(b, BENCH_EXIT_CANCELLED, "cancelled");
     if ((ret = write_outputs(b)))
         return ret;
     size_t np = json_object_array_length(b->problems);
@@ -1492,9 +1081,9 @@ static int bench_main(bench *b)
         fprintf(stderr, "ladder bench: FAILED: %zu problem(s):\n", np);
         for (size_t i = 0; i < np; i++)
             fprintf(stderr, "  %s\n", json_object_get_string(json_object_array_get_idx(b->problems, i)));
-        return EXIT_FAILED;
+        return BENCH_EXIT_FAILED;
     }
-    return EXIT_OK;
+    return BENCH_EXIT_OK;
 }
 
 static void bench_close(bench *b)
@@ -1518,11 +1107,11 @@ static void bench_close(bench *b)
     free(b->input_path);
 }
 
-int cmd_bench(int argc, char **argv)
+int bench_command(int argc, char **argv)
 {
     bench b;
     memset(&b, 0, sizeof(b));
-    int status = parse_options(&b.opt, argc, argv);
+    int status = bench_options_parse(&b.opt, argc, argv);
     if (status >= 0)
         return status;
     /* FFmpeg's own messages would break the one-line errors and the
@@ -1536,9 +1125,9 @@ int cmd_bench(int argc, char **argv)
     struct sigaction old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    progress_init(&b.prog);
-    status = bench_main(&b);
-    progress_close(&b.prog);
+    bench_progress_init(&b.prog);
+    status = bench_run(&b);
+    bench_progress_close(&b.prog);
     bench_close(&b);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
