@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavformat/avio.h>
+
 #include "job_internal.h"
 #include "ladder/atomic_file.h"
 #include "ladder/ladder.h"
@@ -81,6 +83,10 @@ int job_run_ladder(job_ctx *c)
     ladder_job job;
     ladder_job_defaults(&job);
     job.input = c->input_path;   /* "./" before a name FFmpeg would read as "proto:" */
+    /* An allowed URL (url_allow) opens with its own protocol only, as the
+     * other job types open theirs (job_input.c); without it the session's
+     * input policy refused every URL (exit 13). */
+    job.allow_protocols = ladder_job_input_is_url(s->input) ? avio_find_protocol_name(c->input_path) : NULL;
     job.output_dir = c->dir;
     job.rungs = rungs;
     job.nb_rungs = nb_rungs;

@@ -190,8 +190,11 @@ int ladder_job_output_init(ladder_job_output *o, const char *root, const char *n
  */
 int ladder_job_output_init_resumable(ladder_job_output *o, const char *root, const char *name,
                                      char *err, size_t err_size);
-/* Rename the temporary directory to the final name, replacing a previous
- * result. On error the temporary directory is removed. */
+/* Rename the temporary directory to the final name. A previous result is
+ * replaced only when it was made by the same job (its .ladder-job owner
+ * line names the same type and id, or neither directory has one); another
+ * job's is refused with LADDER_EOWNED. On error the temporary directory is
+ * removed. */
 int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
 /* Remove the temporary directory (if still there, unless o->keep) and free
  * the paths. */

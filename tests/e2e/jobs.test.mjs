@@ -378,6 +378,9 @@ describe('ladder job: errors', () => {
     r = await runJob({ type: 'proxy', input: url, output_root: root, output: 'x' },
       { env: { ...process.env, LADDER_JOB_URL_ALLOW: 'https://a.example/,http://127.0.0.1:9/' } });
     assertError(r, EXIT.inputMissing, url);
+    // The ladder type too (its session was given no protocol: refused, 13).
+    r = await runJob({ type: 'ladder', input: url, output_root: root, output: 'x', url_allow: ['http://127.0.0.1:9/'] });
+    assertError(r, EXIT.inputMissing, url);
   });
 });
 

@@ -51,8 +51,10 @@ export function jobToSpec(queue, job, config) {
   const spec = {};
   // A mapped field is not passed under its own name: it might sit a slip
   // away from a ladder key ("inputs" for "input") and be taken for a typo.
+  // A producer's numeric id (a database key) is ladder's id as text: ladder
+  // takes ids as strings, and a number is not a slip to refuse the job for.
   for (const [k, v] of Object.entries(data)) {
-    if (!WORKER_KEYS.includes(k) && !Object.hasOwn(map, k)) spec[k] = v;
+    if (!WORKER_KEYS.includes(k) && !Object.hasOwn(map, k)) spec[k] = k === 'id' && typeof v === 'number' ? String(v) : v;
   }
   // Ladder's own key, when the job gives it too, wins over a mapped field.
   for (const [from, to] of Object.entries(map)) {

@@ -72,6 +72,9 @@ test("jobToSpec: ladder's own key in the job wins over a mapped field; no map, n
   assert.deepEqual(plain, { input: '/a.mp4', assetId: 'A', type: 'proxy', id: '9@1733500000123', output: 'proxy-9-1733500000123' });
   assert.deepEqual(producerFields('proxy', { data: { input: '/a.mp4', assetId: 'A' } }, normalise({}), { ignored_keys: ['assetId'] }),
     { assetId: 'A' });
+  // A producer's numeric id (its database key) goes to ladder as text, not
+  // as a type error that fails the job.
+  assert.equal(jobToSpec('proxy', { id: 4, data: { input: '/a.mp4', id: 123 } }, normalise({})).id, '123');
   // A result without ignored_keys (an older ladder): nothing but mapped fields.
   assert.deepEqual(producerFields('proxy', { data: { assetId: 'A' } }, normalise({}), {}), {});
 });
