@@ -4,6 +4,8 @@
  * (engine/audio_plan.c), what the manifests call it, and which is the
  * default. The media itself is audio_track.c's.
  */
+#include "audio_renditions.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +13,7 @@
 
 #include "ladder/audio_plan.h"
 #include "ladder/error.h"
-#include "session_internal.h"
+#include "session.h"
 
 /* The rendition's NAME: the source stream's title when it has one (quotes
  * and control characters, which a quoted-string cannot hold, replaced),

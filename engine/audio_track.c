@@ -6,6 +6,8 @@
  * Runs on the decode pump's thread: each rendition costs about a percent of
  * the video work.
  */
+#include "audio_track.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@
 #include "ladder/audio_plan.h"
 #include "ladder/codec_string.h"
 #include "ladder/error.h"
-#include "session_internal.h"
+#include "session.h"
 #include "timeline.h"
 
 /*

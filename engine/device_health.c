@@ -7,22 +7,26 @@
  * encode; a pass puts it on probation (working again; one good chunk makes
  * it healthy), a failure quarantines it again for twice as long. When every
  * device that may encode a rung with work left is quarantined and each has
- * failed REQUIRED_QUARANTINES times, nothing can finish that rung and the
- * run fails with the last error.
+ * failed DEVICE_REQUIRED_QUARANTINES times in a row, nothing can finish
+ * that rung and the run fails with the last error.
  *
  * State changes reach the progress sink (on_device) and the log, one line
  * each; the report has the final state.
+ *
+ * The rules themselves are pure functions over a device_health (the first
+ * half of this file, tests/unit/test_device_health.c); the session's side
+ * (the second half) locks progress_lock around them, tells the sink, logs
+ * and runs the re-test encode.
  */
+#include "device_health.h"
+
 #include <stdio.h>
 #include <string.h>
 
+#include "ladder/chunk_queue.h"
 #include "ladder/error.h"
-#include "session_internal.h"
-
-/* A device quarantined this many times without passing a chunk in between
- * counts as gone for good. */
-#define REQUIRED_QUARANTINES 3
-#define MAX_BACKOFF_SECONDS 30.0
+#include "encoder_backend.h"
+#include "session.h"
 
 const char *ladder_device_state_name(ladder_device_state st)
 {
@@ -35,13 +39,91 @@ const char *ladder_device_state_name(ladder_device_state st)
     return "unknown";
 }
 
-ladder_device_state device_health_state(const device_ctx *dev)
+ladder_device_state device_health_state(const device_health *h)
 {
-    if (dev->quarantined)
+    if (h->quarantined)
         return LADDER_DEVICE_STATE_QUARANTINED;
-    if (dev->probation)
+    if (h->probation)
         return LADDER_DEVICE_STATE_PROBATION;
-    return dev->busy > 0 ? LADDER_DEVICE_STATE_BUSY : LADDER_DEVICE_STATE_IDLE;
+    return h->busy > 0 ? LADDER_DEVICE_STATE_BUSY : LADDER_DEVICE_STATE_IDLE;
+}
+
+void device_health_begin(device_health *h)
+{
+    h->busy++;
+}
+
+static void quarantine(device_health *h, const device_health_rules *rules, double now)
+{
+    h->quarantined = true;
+    h->probation = false;
+    h->quarantines++;
+    h->quarantines_in_row++;
+    h->backoff = h->quarantines_in_row == 1 ? rules->backoff_seconds : h->backoff * 2;
+    if (h->backoff > DEVICE_MAX_BACKOFF_SECONDS)
+        h->backoff = DEVICE_MAX_BACKOFF_SECONDS;
+    h->quarantine_until = now + h->backoff;
+}
+
+bool device_health_end(device_health *h, const device_health_rules *rules, double now, bool ok,
+                       const char *error)
+{
+    h->busy--;
+    if (ok) {
+        h->consecutive_failures = 0;
+        h->probation = false;
+        h->quarantines_in_row = 0;  /* it works: the next trouble starts afresh */
+        return false;
+    }
+    h->failures++;
+    h->consecutive_failures++;
+    snprintf(h->last_error, sizeof(h->last_error), "%s", error ? error : "encode failed");
+    if (h->quarantined || !(h->probation || h->consecutive_failures >= rules->failure_limit))
+        return false;
+    quarantine(h, rules, now);
+    return true;
+}
+
+void device_health_retested(device_health *h, const device_health_rules *rules, double now, bool passed,
+                            const char *error)
+{
+    h->probing = false;
+    if (passed) {
+        h->quarantined = false;
+        h->probation = true;
+        h->consecutive_failures = 0;
+        return;
+    }
+    h->failures++;
+    snprintf(h->last_error, sizeof(h->last_error), "re-test encode failed: %s", error ? error : "?");
+    h->quarantined = false;  /* quarantine() counts and doubles from here */
+    quarantine(h, rules, now);
+}
+
+bool device_health_alive(const device_health *h)
+{
+    return !h->quarantined || h->quarantines_in_row < DEVICE_REQUIRED_QUARANTINES;
+}
+
+device_health_step device_health_next(device_health *h, double now, double *wait)
+{
+    if (!h->quarantined)
+        return DEVICE_HEALTH_WORK;
+    *wait = h->quarantine_until - now;
+    if (*wait <= 0 && !h->probing) {
+        h->probing = true;  /* one worker re-tests; its siblings wait */
+        return DEVICE_HEALTH_RETEST;
+    }
+    if (*wait <= 0)
+        *wait = 0.2;        /* a sibling is re-testing right now */
+    return DEVICE_HEALTH_WAIT;
+}
+
+/* The session's side. */
+
+static device_health_rules rules_of(const ladder_session *s)
+{
+    return (device_health_rules){ s->job.device_failure_limit, s->job.device_backoff_seconds };
 }
 
 /* Under progress_lock: tell the sink. */
@@ -51,23 +133,23 @@ static void notify(ladder_session *s, const device_ctx *dev)
         return;
     ladder_device_progress p = {
         .name = dev->spec.name,
-        .state = device_health_state(dev),
-        .chunks = dev->chunks,
-        .failures = dev->failures,
-        .quarantines = dev->quarantines,
-        .last_error = dev->last_error,
+        .state = device_health_state(&dev->health),
+        .chunks = dev->health.chunks,
+        .failures = dev->health.failures,
+        .quarantines = dev->health.quarantines,
+        .last_error = dev->health.last_error,
     };
     s->sink.on_device(s->sink.opaque, &p);
 }
 
-bool device_health_start(ladder_session *s, int d)
+bool device_encode_start(ladder_session *s, int d)
 {
     device_ctx *dev = &s->devices[d];
     int n = atomic_fetch_add(&dev->encodes, 1) + 1;
     pthread_mutex_lock(&s->progress_lock);
-    ladder_device_state before = device_health_state(dev);
-    dev->busy++;
-    if (device_health_state(dev) != before)
+    ladder_device_state before = device_health_state(&dev->health);
+    device_health_begin(&dev->health);
+    if (device_health_state(&dev->health) != before)
         notify(s, dev);
     pthread_mutex_unlock(&s->progress_lock);
     /* The fault device: a CPU device that breaks after fail_after encodes,
@@ -87,66 +169,46 @@ static bool no_device_left(ladder_session *s)
         if (ladder_chunk_queue_rung_drained(s->queue, i))
             continue;
         bool alive = false;
-        for (int d = 0; d < s->nb_devices && !alive; d++) {
-            const device_ctx *dev = &s->devices[d];
-            alive = s->rungs[i].on_device[d].usable &&
-                    (!dev->quarantined || dev->quarantines_in_row < REQUIRED_QUARANTINES);
-        }
+        for (int d = 0; d < s->nb_devices && !alive; d++)
+            alive = s->rungs[i].on_device[d].usable && device_health_alive(&s->devices[d].health);
         if (!alive)
             return true;
     }
     return false;
 }
 
-/* Under progress_lock. */
-static void quarantine(ladder_session *s, device_ctx *dev)
+static void fail_no_device_left(ladder_session *s, const device_ctx *dev, const char *last)
 {
-    dev->quarantined = true;
-    dev->probation = false;
-    dev->quarantines++;
-    dev->quarantines_in_row++;
-    double base = s->job.device_backoff_seconds;
-    dev->backoff = dev->quarantines_in_row == 1 ? base : dev->backoff * 2;
-    if (dev->backoff > MAX_BACKOFF_SECONDS)
-        dev->backoff = MAX_BACKOFF_SECONDS;
-    dev->quarantine_until = session_now() + dev->backoff;
+    session_fail(s, LADDER_EENCODER, "no device left to encode with: every device a rung may use is quarantined; last error on device %s: %s",
+                 dev->spec.name, last);
 }
 
-void device_health_end(ladder_session *s, int d, bool ok, const char *error)
+void device_encode_end(ladder_session *s, int d, bool ok, const char *error)
 {
     device_ctx *dev = &s->devices[d];
+    device_health *h = &dev->health;
+    device_health_rules rules = rules_of(s);
     bool gone = false;
-    char last[sizeof(dev->last_error)] = "";
+    char last[sizeof(h->last_error)] = "";
     /* session_log() takes progress_lock itself: lines are written after it
      * is released. */
     char event[320] = "";
     pthread_mutex_lock(&s->progress_lock);
-    ladder_device_state before = device_health_state(dev);
-    dev->busy--;
-    if (ok) {
-        dev->consecutive_failures = 0;
-        dev->probation = false;
-        dev->quarantines_in_row = 0;  /* it works: the next trouble starts afresh */
-    } else {
-        dev->failures++;
-        dev->consecutive_failures++;
-        snprintf(dev->last_error, sizeof(dev->last_error), "%s", error ? error : "encode failed");
-        if (!dev->quarantined && (dev->probation || dev->consecutive_failures >= s->job.device_failure_limit)) {
-            quarantine(s, dev);
-            snprintf(event, sizeof(event), "device=%s event=quarantined failures=%d retest_in=%.1fs reason=%s",
-                     dev->spec.name, dev->consecutive_failures, dev->backoff, dev->last_error);
-        }
+    ladder_device_state before = device_health_state(h);
+    if (device_health_end(h, &rules, session_now(), ok, error))
+        snprintf(event, sizeof(event), "device=%s event=quarantined failures=%d retest_in=%.1fs reason=%s",
+                 dev->spec.name, h->consecutive_failures, h->backoff, h->last_error);
+    if (!ok) {
         gone = no_device_left(s);
-        snprintf(last, sizeof(last), "%s", dev->last_error);
+        snprintf(last, sizeof(last), "%s", h->last_error);
     }
-    if (device_health_state(dev) != before || !ok)
+    if (device_health_state(h) != before || !ok)
         notify(s, dev);
     pthread_mutex_unlock(&s->progress_lock);
     if (event[0])
         session_log(s, LADDER_LOG_WARNING, "%s", event);
     if (gone)
-        session_fail(s, LADDER_EENCODER, "no device left to encode with: every device a rung may use is quarantined; last error on device %s: %s",
-                     dev->spec.name, last);
+        fail_no_device_left(s, dev, last);
 }
 
 /* The smallest rung device d may encode: the cheapest real re-test. */
@@ -165,63 +227,50 @@ static rung_ctx *retest_rung(ladder_session *s, uint32_t eligible)
 static void retest(ladder_session *s, int d, uint32_t eligible)
 {
     device_ctx *dev = &s->devices[d];
+    device_health *h = &dev->health;
+    device_health_rules rules = rules_of(s);
     rung_ctx *r = retest_rung(s, eligible);
     int err = LADDER_EINTERNAL;
     bool allowed = true;
     if (r) {
-        allowed = device_health_start(s, d);
+        allowed = device_encode_start(s, d);
         err = allowed ? encoder_probe_encode(s, r, &dev->choice[r->cfg.codec]) : LADDER_EENCODER;
         pthread_mutex_lock(&s->progress_lock);
-        dev->busy--;
+        h->busy--;
         pthread_mutex_unlock(&s->progress_lock);
     }
     bool gone = false;
-    char last[sizeof(dev->last_error)] = "";
+    char last[sizeof(h->last_error)] = "";
     char event[320];
     pthread_mutex_lock(&s->progress_lock);
-    dev->probing = false;
+    device_health_retested(h, &rules, session_now(), !err,
+                           allowed ? ladder_strerror(err) : "injected fault (fault device)");
     if (!err) {
-        dev->quarantined = false;
-        dev->probation = true;
-        dev->consecutive_failures = 0;
         snprintf(event, sizeof(event), "device=%s event=probation reason=re-test encode passed", dev->spec.name);
     } else {
-        dev->failures++;
-        snprintf(dev->last_error, sizeof(dev->last_error), "re-test encode failed: %s",
-                 allowed ? ladder_strerror(err) : "injected fault (fault device)");
-        dev->quarantined = false;  /* quarantine() counts and doubles from here */
-        quarantine(s, dev);
         snprintf(event, sizeof(event), "device=%s event=quarantined retest_in=%.1fs reason=%s",
-                 dev->spec.name, dev->backoff, dev->last_error);
+                 dev->spec.name, h->backoff, h->last_error);
         gone = no_device_left(s);
-        snprintf(last, sizeof(last), "%s", dev->last_error);
+        snprintf(last, sizeof(last), "%s", h->last_error);
     }
     notify(s, dev);
     pthread_mutex_unlock(&s->progress_lock);
     session_log(s, LADDER_LOG_WARNING, "%s", event);
     if (gone)
-        session_fail(s, LADDER_EENCODER, "no device left to encode with: every device a rung may use is quarantined; last error on device %s: %s",
-                     dev->spec.name, last);
+        fail_no_device_left(s, dev, last);
 }
 
-int device_health_gate(ladder_session *s, int d, uint32_t eligible)
+int device_gate(ladder_session *s, int d, uint32_t eligible)
 {
-    device_ctx *dev = &s->devices[d];
+    device_health *h = &s->devices[d].health;
     for (;;) {
+        double wait = 0;
         pthread_mutex_lock(&s->progress_lock);
-        bool quarantined = dev->quarantined;
-        double wait = dev->quarantine_until - session_now();
-        bool mine = false;
-        if (quarantined && wait <= 0 && !dev->probing) {
-            dev->probing = true;  /* one worker re-tests; its siblings wait */
-            mine = true;
-        } else if (quarantined && wait <= 0) {
-            wait = 0.2;           /* a sibling is re-testing right now */
-        }
+        device_health_step step = device_health_next(h, session_now(), &wait);
         pthread_mutex_unlock(&s->progress_lock);
-        if (!quarantined)
+        if (step == DEVICE_HEALTH_WORK)
             return 0;
-        if (mine) {
+        if (step == DEVICE_HEALTH_RETEST) {
             retest(s, d, eligible);
             continue;
         }

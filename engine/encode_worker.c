@@ -6,7 +6,9 @@
  * hand the packets to the rung's finalizer. A chunk whose configuration
  * differs is requeued and re-encoded with the canonical settings.
  */
-#include <limits.h>
+#include "encode_worker.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +16,20 @@
 
 #include <libavutil/frame.h>
 #include <libavutil/mem.h>
-#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
 
 #include "ladder/av1_obu.h"
+#include "ladder/chunk_queue.h"
 #include "ladder/error.h"
-#include "ladder/ladder_config.h"
+#include "ladder/lease_pool.h"
+#include "device_health.h"
+#include "encoder_backend.h"
 #include "encoder_settings.h"
-#include "session_internal.h"
+#include "finalizer.h"
+#include "gpu_scale.h"
+#include "rate_control.h"
+#include "rung_scaler.h"
+#include "session.h"
 
 static int64_t duration_of(const chunk_frames *cf, int64_t pts)
 {
@@ -166,7 +175,7 @@ static AVBufferRef *chunk_cuda_frames(const chunk_frames *cf)
  * same encoder on system memory is what the pre-flight checked). */
 static void refuse_cuda_input(ladder_session *s, rung_ctx *r, int d, const char *why)
 {
-    if (!atomic_exchange(&r->cuda_input_refused, true))
+    if (!atomic_exchange(&r->gpu.cuda_input_refused, true))
         session_log(s, LADDER_LOG_WARNING,
                     "rung=%s device=%s event=cuda_input_refused reason=%s: its pictures are downloaded from now on",
                     r->cfg.name, s->devices[d].spec.name, why);
@@ -195,7 +204,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     bool in_band = encoder_backend_in_band_config(choice->backend);
     /* NVENC on the decoding GPU reads the chunk where the scaler left it. */
     AVBufferRef *hw_frames = NULL;
-    if (!atomic_load(&r->cuda_input_refused) && gpu_frames_encodable(s, d, choice))
+    if (!atomic_load(&r->gpu.cuda_input_refused) && gpu_frames_encodable(s, d, choice))
         hw_frames = chunk_cuda_frames(cf);
     int err = encoder_open(s, r, choice, perturb, rate, hw_frames, &enc);
     if (hw_frames && (err || (!in_band && !perturb && !config_matches(enc, expected, expected_size)))) {
@@ -366,13 +375,90 @@ static bool change_lease(ladder_session *s, ladder_lease *lease, const char *why
     return true;
 }
 
-static void worker_loop(ladder_session *s, ladder_lease *lease)
+/* The rate control's view of rung r. */
+static rate_target rung_rate_target(const ladder_session *s, const rung_ctx *r)
 {
-    int rung = -1;
-    /* A lease just taken is used for one chunk before it is given away
-     * again: two workers waiting for each other's turn would otherwise
-     * hand it back and forth without encoding anything. */
-    bool used = false;
+    return rate_target_of(&r->cfg, s->job.segment_seconds, s->job.deterministic);
+}
+
+/* The rate of the next chunk of rung r on device d (rate_control.c's
+ * model, under progress_lock: the rung's other workers plan and record
+ * too). */
+static chunk_rate plan_rate(ladder_session *s, rung_ctx *r, int d)
+{
+    rate_target t = rung_rate_target(s, r);
+    if (!rate_has_target(&t))
+        return (chunk_rate){ .device = d };
+    const encoder_backend *backend = s->devices[d].choice[r->cfg.codec].backend;
+    bool abr_only = backend && encoder_backend_abr_only(backend);
+    pthread_mutex_lock(&s->progress_lock);
+    chunk_rate plan = rate_control_plan(&r->rate, &t, d, abr_only);
+    pthread_mutex_unlock(&s->progress_lock);
+    return plan;
+}
+
+/* A chunk planned with plan is done (ec) or given back unused (ec NULL):
+ * its pending share goes, and what it spent is learnt from. The settled
+ * quantiser is read outside the lock. */
+static void record_rate(ladder_session *s, rung_ctx *r, const chunk_rate *plan, const chunk_frames *cf,
+                        const encoded_chunk *ec)
+{
+    rate_target t = rung_rate_target(s, r);
+    if (!rate_has_target(&t))
+        return;
+    pthread_mutex_lock(&s->progress_lock);
+    rate_control_unplan(&r->rate, &t, plan);
+    pthread_mutex_unlock(&s->progress_lock);
+    if (!ec)
+        return;
+    int64_t ticks = 0;
+    for (int i = 0; i < cf->nb; i++)
+        ticks += cf->durations[i];
+    double seconds = (double)ticks * av_q2d(s->src_tb);
+    double qp = plan->use_crf ? NAN : rate_control_settled_qp(ec->packets, ec->nb_packets);
+    pthread_mutex_lock(&s->progress_lock);
+    rate_control_record(&r->rate, &t, plan, seconds, (double)ec->bytes * 8, qp);
+    pthread_mutex_unlock(&s->progress_lock);
+}
+
+/*
+ * A chunk boundary: nothing in hand, so giving the device away
+ * (priorities) loses nothing; the queued chunks wait or go to the other
+ * workers. false: the worker leaves (told to stop while it waited, or the
+ * run failed).
+ */
+static bool pass_chunk_gate(ladder_session *s, const ladder_lease *lease, int d)
+{
+    double t0 = session_now();
+    int gated = s->job.chunk_gate(s->job.chunk_gate_opaque, lease->index, &s->devices[d].spec);
+    if (gated < 0 && (atomic_load(&s->stopping) || atomic_load(&s->cancelled)))
+        return false;     /* told to stop while it waited: nothing in hand */
+    if (gated < 0) {
+        /* Its slot may be gone: the run cannot count on it. */
+        session_fail(s, gated, "device %s: yielding its host slot failed: %s", lease->name,
+                     ladder_strerror(gated));
+        return false;
+    }
+    if (gated > 0) {
+        double waited = session_now() - t0;
+        pthread_mutex_lock(&s->progress_lock);
+        s->report.yields++;
+        s->report.yield_seconds += waited;
+        pthread_mutex_unlock(&s->progress_lock);
+        session_log(s, LADDER_LOG_INFO, "device=%s event=yielded seconds=%.2f reason=a realtime job waited",
+                    lease->name, waited);
+    }
+    return true;
+}
+
+/*
+ * The worker's next chunk, at a chunk boundary: NULL when the worker is
+ * done. *d gets the session device of its lease (a shared pool's lease
+ * may change here); *rung is its current rung (the queue's scheduling);
+ * *used: the lease has served a chunk since it was taken.
+ */
+static ladder_chunk *take_chunk(ladder_session *s, ladder_lease *lease, int *rung, bool *used, int *d_out)
+{
     for (;;) {
         int d = s->device_of_pool[lease->device];
         ladder_chunk *chunk = NULL;
@@ -380,165 +466,207 @@ static void worker_loop(ladder_session *s, ladder_lease *lease)
         /* A device with nothing left to do: from a shared pool, its lease
          * may serve another device of ours, or another session. */
         if (!eligible && s->leases_shared && change_lease(s, lease, "idle")) {
-            used = false;
+            *used = false;
             continue;
         }
-        if (!eligible || device_health_gate(s, d, eligible))
-            return;
+        if (!eligible || device_gate(s, d, eligible))
+            return NULL;
         /* Sessions sharing the pool take turns at chunk boundaries: a
          * worker (of any session) waiting for this device gets the slot. */
-        if (s->leases_shared && used && ladder_lease_pool_waiting_for(s->leases, lease->device) > 0) {
+        if (s->leases_shared && *used && ladder_lease_pool_waiting_for(s->leases, lease->device) > 0) {
             if (!change_lease(s, lease, "turn"))
-                return;
-            used = false;
+                return NULL;
+            *used = false;
             continue;
         }
-        /* A chunk boundary: nothing in hand, so giving the device away
-         * (priorities) loses nothing; the queued chunks wait or go to the
-         * other workers. */
-        if (s->job.chunk_gate) {
-            double t0 = session_now();
-            int gated = s->job.chunk_gate(s->job.chunk_gate_opaque, lease->index, &s->devices[d].spec);
-            if (gated < 0 && (atomic_load(&s->stopping) || atomic_load(&s->cancelled)))
-                return;       /* told to stop while it waited: nothing in hand */
-            if (gated < 0) {
-                /* Its slot may be gone: the run cannot count on it. */
-                session_fail(s, gated, "device %s: yielding its host slot failed: %s", lease->name,
-                             ladder_strerror(gated));
-                return;
-            }
-            if (gated > 0) {
-                double waited = session_now() - t0;
-                pthread_mutex_lock(&s->progress_lock);
-                s->report.yields++;
-                s->report.yield_seconds += waited;
-                pthread_mutex_unlock(&s->progress_lock);
-                session_log(s, LADDER_LOG_INFO, "device=%s event=yielded seconds=%.2f reason=a realtime job waited",
-                            lease->name, waited);
-            }
-        }
-        if (ladder_chunk_queue_pop_for(s->queue, &rung, s->job.helpers, eligible, &chunk) || !chunk)
-            return;
-        used = true;
-        rung_ctx *r = &s->rungs[chunk->rung];
+        if (s->job.chunk_gate && !pass_chunk_gate(s, lease, d))
+            return NULL;
+        if (ladder_chunk_queue_pop_for(s->queue, rung, s->job.helpers, eligible, &chunk) || !chunk)
+            return NULL;
+        *used = true;
         /* Excluded from the rung while this worker waited with an older
          * view: give the chunk back untouched (no attempt spent). */
         if (!(eligible_rungs(s, d) & (UINT32_C(1) << chunk->rung))) {
             ladder_chunk_queue_requeue(s->queue, chunk);
             continue;
         }
-        chunk->attempts++;
-        bool perturb = s->job.invariant_fault_every > 0 && chunk->attempts == 1 &&
-                       (chunk->index + 1) % s->job.invariant_fault_every == 0;
-
-        pthread_mutex_lock(&s->progress_lock);
-        if (r->state == LADDER_RUNG_PENDING)
-            r->state = LADDER_RUNG_RUNNING;
-        snprintf(r->last_device, sizeof(r->last_device), "%s", lease->name);
-        pthread_mutex_unlock(&s->progress_lock);
-
-        encoded_chunk *ec = calloc(1, sizeof(*ec));
-        if (!ec) {
-            session_fail(s, LADDER_ENOMEM, "rung %s chunk %d: out of memory", r->cfg.name, chunk->index);
-            chunk_free(chunk);
-            return;
-        }
-        ec->index = chunk->index;
-        ec->by_helper = chunk->by_helper;
-        snprintf(ec->device, sizeof(ec->device), "%s", lease->name);
-
-        double t0 = session_now(), cpu0 = thread_cpu_seconds();
-        bool config_ok = false;
-        chunk_rate rate = rate_control_plan(s, r, d);
-        bool healthy = device_health_start(s, d);
-        int err = encode_chunk(s, r, d, chunk, perturb, !healthy, &rate, ec, &config_ok);
-        double seconds = session_now() - t0, cpu_seconds = thread_cpu_seconds() - cpu0;
-        if (err == LADDER_EENCODER) {
-            /* The device's fault, not the chunk's: charge it, and give the
-             * chunk back for this or another device (not an attempt of the
-             * invariant's). Quarantine bounds how often one device fails. */
-            char why[160];
-            snprintf(why, sizeof(why), "rung %s chunk %d: %s%s", r->cfg.name, chunk->index,
-                     ladder_strerror(err), healthy ? "" : " (injected fault)");
-            encoded_chunk_free(ec);
-            rate_control_record(s, r, &rate, chunk->payload, NULL);
-            chunk->attempts--;
-            pthread_mutex_lock(&s->progress_lock);
-            r->failure_requeues++;
-            pthread_mutex_unlock(&s->progress_lock);
-            session_log(s, LADDER_LOG_WARNING, "rung=%s chunk=%d device=%s event=encode_failed action=requeue reason=%s",
-                        r->cfg.name, chunk->index, lease->name, why);
-            ladder_chunk_queue_requeue(s->queue, chunk);
-            device_health_end(s, d, false, why);
-            continue;
-        }
-        device_health_end(s, d, !err, err ? ladder_strerror(err) : NULL);
-        if (err) {
-            encoded_chunk_free(ec);
-            session_fail(s, err, "rung %s chunk %d device %s: encode failed: %s",
-                         r->cfg.name, chunk->index, lease->name, ladder_strerror(err));
-            chunk_free(chunk);
-            return;
-        }
-        if (!config_ok) {
-            encoded_chunk_free(ec);
-            rate_control_record(s, r, &rate, chunk->payload, NULL);
-            pthread_mutex_lock(&s->progress_lock);
-            r->invariant_requeues++;
-            pthread_mutex_unlock(&s->progress_lock);
-            session_log(s, LADDER_LOG_WARNING,
-                        "rung=%s chunk=%d device=%s event=invariant_requeue attempt=%d "
-                        "reason=decoder configuration differs from the rung's",
-                        r->cfg.name, chunk->index, lease->name, chunk->attempts);
-            if (chunk->attempts >= 3) {
-                session_fail(s, LADDER_EENCODER,
-                             "rung %s chunk %d: encoder keeps producing a different decoder configuration",
-                             r->cfg.name, chunk->index);
-                chunk_free(chunk);
-                return;
-            }
-            distrust_device(s, r, d, chunk->index);
-            ladder_chunk_queue_requeue(s->queue, chunk);
-            continue;
-        }
-        int nb_frames = chunk->nb_frames;
-        char how[48] = "";
-        if (rate.use_crf)
-            snprintf(how, sizeof(how), " crf=%.2f", rate.crf);
-        else if (rate.bitrate_bps)
-            snprintf(how, sizeof(how), " abr_kbps=%lld", (long long)(rate.bitrate_bps / 1000));
-        session_log(s, LADDER_LOG_DEBUG,
-                    "rung=%s chunk=%d device=%s event=encoded frames=%d bytes=%lld seconds=%.3f helper=%d%s",
-                    r->cfg.name, chunk->index, lease->name, nb_frames, (long long)ec->bytes, seconds,
-                    chunk->by_helper, how);
-        rate_control_record(s, r, &rate, chunk->payload, ec);
-        /* Free the raw frames before releasing their bytes from the budget. */
-        chunk_frames_free(chunk->payload);
-        chunk->payload = NULL;
-        ladder_chunk_queue_done(s->queue, chunk, seconds);
-        bool by_helper = chunk->by_helper;
-        free(chunk);
-
-        pthread_mutex_lock(&s->progress_lock);
-        r->frames_done += nb_frames;
-        r->encode_seconds += seconds;
-        r->encode_cpu_seconds += cpu_seconds;
-        r->chunks++;
-        r->chunks_by_helpers += by_helper;
-        r->on_device[d].chunks++;
-        s->devices[d].chunks++;
-        pthread_mutex_unlock(&s->progress_lock);
-
-        int index = ec->index;
-        err = finalizer_submit(r, ec);
-        if (err) {
-            /* The directory says which device filled up or failed. */
-            session_fail(s, err, "output '%s': rung %s: writing segment for chunk %d failed: %s", r->dir,
-                         r->cfg.name, index, ladder_strerror(err));
-            return;
-        }
-        session_progress(s, r);
+        *d_out = d;
+        return chunk;
     }
+}
+
+/* One encode of a chunk on a lease, and how it went. */
+typedef struct chunk_attempt {
+    ladder_chunk *chunk;
+    rung_ctx *r;
+    const ladder_lease *lease;
+    int d;                        /* the session device of the lease */
+    encoded_chunk *ec;
+    chunk_rate rate;
+    bool healthy;                 /* false: the fault device failed it on purpose */
+    bool config_ok;
+    double seconds, cpu_seconds;
+} chunk_attempt;
+
+/* The device's fault, not the chunk's (LADDER_EENCODER): charge it, and
+ * give the chunk back for this or another device (not an attempt of the
+ * invariant's). Quarantine bounds how often one device fails. */
+static void requeue_failed(ladder_session *s, chunk_attempt *a, int err)
+{
+    rung_ctx *r = a->r;
+    ladder_chunk *chunk = a->chunk;
+    char why[160];
+    snprintf(why, sizeof(why), "rung %s chunk %d: %s%s", r->cfg.name, chunk->index,
+             ladder_strerror(err), a->healthy ? "" : " (injected fault)");
+    encoded_chunk_free(a->ec);
+    record_rate(s, r, &a->rate, chunk->payload, NULL);
+    chunk->attempts--;
+    pthread_mutex_lock(&s->progress_lock);
+    r->progress.failure_requeues++;
+    pthread_mutex_unlock(&s->progress_lock);
+    session_log(s, LADDER_LOG_WARNING, "rung=%s chunk=%d device=%s event=encode_failed action=requeue reason=%s",
+                r->cfg.name, chunk->index, a->lease->name, why);
+    ladder_chunk_queue_requeue(s->queue, chunk);
+    device_encode_end(s, a->d, false, why);
+}
+
+/* The chunk came out with another decoder configuration than its
+ * device's pre-flight: requeued (the device distrusted), or the run
+ * fails after three attempts. false: the worker leaves. */
+static bool requeue_mismatch(ladder_session *s, chunk_attempt *a)
+{
+    rung_ctx *r = a->r;
+    ladder_chunk *chunk = a->chunk;
+    encoded_chunk_free(a->ec);
+    record_rate(s, r, &a->rate, chunk->payload, NULL);
+    pthread_mutex_lock(&s->progress_lock);
+    r->progress.invariant_requeues++;
+    pthread_mutex_unlock(&s->progress_lock);
+    session_log(s, LADDER_LOG_WARNING,
+                "rung=%s chunk=%d device=%s event=invariant_requeue attempt=%d "
+                "reason=decoder configuration differs from the rung's",
+                r->cfg.name, chunk->index, a->lease->name, chunk->attempts);
+    if (chunk->attempts >= 3) {
+        session_fail(s, LADDER_EENCODER,
+                     "rung %s chunk %d: encoder keeps producing a different decoder configuration",
+                     r->cfg.name, chunk->index);
+        chunk_free(chunk);
+        return false;
+    }
+    distrust_device(s, r, a->d, chunk->index);
+    ladder_chunk_queue_requeue(s->queue, chunk);
+    return true;
+}
+
+/* A good chunk: its frames freed (then their bytes leave the budget),
+ * counted, and its packets to the rung's finalizer. false: the worker
+ * leaves (the segment could not be written). */
+static bool chunk_done(ladder_session *s, chunk_attempt *a)
+{
+    rung_ctx *r = a->r;
+    ladder_chunk *chunk = a->chunk;
+    encoded_chunk *ec = a->ec;
+    int nb_frames = chunk->nb_frames;
+    char how[48] = "";
+    if (a->rate.use_crf)
+        snprintf(how, sizeof(how), " crf=%.2f", a->rate.crf);
+    else if (a->rate.bitrate_bps)
+        snprintf(how, sizeof(how), " abr_kbps=%lld", (long long)(a->rate.bitrate_bps / 1000));
+    session_log(s, LADDER_LOG_DEBUG,
+                "rung=%s chunk=%d device=%s event=encoded frames=%d bytes=%lld seconds=%.3f helper=%d%s",
+                r->cfg.name, chunk->index, a->lease->name, nb_frames, (long long)ec->bytes, a->seconds,
+                chunk->by_helper, how);
+    record_rate(s, r, &a->rate, chunk->payload, ec);
+    /* Free the raw frames before releasing their bytes from the budget. */
+    chunk_frames_free(chunk->payload);
+    chunk->payload = NULL;
+    ladder_chunk_queue_done(s->queue, chunk, a->seconds);
+    bool by_helper = chunk->by_helper;
+    free(chunk);
+
+    pthread_mutex_lock(&s->progress_lock);
+    rung_progress *p = &r->progress;
+    p->frames_done += nb_frames;
+    p->encode_seconds += a->seconds;
+    p->encode_cpu_seconds += a->cpu_seconds;
+    p->chunks++;
+    p->chunks_by_helpers += by_helper;
+    r->on_device[a->d].chunks++;
+    s->devices[a->d].health.chunks++;
+    pthread_mutex_unlock(&s->progress_lock);
+
+    int index = ec->index;
+    int err = rung_finalizer_submit(r, ec);
+    if (err) {
+        /* The directory says which device filled up or failed. */
+        session_fail(s, err, "output '%s': rung %s: writing segment for chunk %d failed: %s", r->dir,
+                     r->cfg.name, index, ladder_strerror(err));
+        return false;
+    }
+    session_progress(s, r);
+    return true;
+}
+
+/* Encode chunk (of the lease's device d) and hand it on. false: the
+ * worker leaves (the run is failing). */
+static bool work_on(ladder_session *s, const ladder_lease *lease, int d, ladder_chunk *chunk)
+{
+    rung_ctx *r = &s->rungs[chunk->rung];
+    chunk->attempts++;
+    bool perturb = s->job.invariant_fault_every > 0 && chunk->attempts == 1 &&
+                   (chunk->index + 1) % s->job.invariant_fault_every == 0;
+
+    pthread_mutex_lock(&s->progress_lock);
+    if (r->progress.state == LADDER_RUNG_PENDING)
+        r->progress.state = LADDER_RUNG_RUNNING;
+    snprintf(r->progress.last_device, sizeof(r->progress.last_device), "%s", lease->name);
+    pthread_mutex_unlock(&s->progress_lock);
+
+    chunk_attempt a = { .chunk = chunk, .r = r, .lease = lease, .d = d };
+    a.ec = calloc(1, sizeof(*a.ec));
+    if (!a.ec) {
+        session_fail(s, LADDER_ENOMEM, "rung %s chunk %d: out of memory", r->cfg.name, chunk->index);
+        chunk_free(chunk);
+        return false;
+    }
+    a.ec->index = chunk->index;
+    a.ec->by_helper = chunk->by_helper;
+    snprintf(a.ec->device, sizeof(a.ec->device), "%s", lease->name);
+
+    double t0 = session_now(), cpu0 = thread_cpu_seconds();
+    a.rate = plan_rate(s, r, d);
+    a.healthy = device_encode_start(s, d);
+    int err = encode_chunk(s, r, d, chunk, perturb, !a.healthy, &a.rate, a.ec, &a.config_ok);
+    a.seconds = session_now() - t0;
+    a.cpu_seconds = thread_cpu_seconds() - cpu0;
+    if (err == LADDER_EENCODER) {
+        requeue_failed(s, &a, err);
+        return true;
+    }
+    device_encode_end(s, d, !err, err ? ladder_strerror(err) : NULL);
+    if (err) {
+        encoded_chunk_free(a.ec);
+        session_fail(s, err, "rung %s chunk %d device %s: encode failed: %s",
+                     r->cfg.name, chunk->index, lease->name, ladder_strerror(err));
+        chunk_free(chunk);
+        return false;
+    }
+    if (!a.config_ok)
+        return requeue_mismatch(s, &a);
+    return chunk_done(s, &a);
+}
+
+static void worker_loop(ladder_session *s, ladder_lease *lease)
+{
+    int rung = -1, d = -1;
+    /* A lease just taken is used for one chunk before it is given away
+     * again: two workers waiting for each other's turn would otherwise
+     * hand it back and forth without encoding anything. */
+    bool used = false;
+    ladder_chunk *chunk;
+    while ((chunk = take_chunk(s, lease, &rung, &used, &d)))
+        if (!work_on(s, lease, d, chunk))
+            return;
 }
 
 void *encode_worker_main(void *arg)

@@ -4,6 +4,8 @@
  * pre-flight that reads a backend's configuration for a rung before the
  * run (the codec invariant compares every chunk against it).
  */
+#include "encoder_backend.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +20,9 @@
 #include "ladder/av1_obu.h"
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
+#include "encoder_devices.h"
 #include "encoder_settings.h"
-#include "session_internal.h"
+#include "session.h"
 
 /* One encoder library as ladder drives it; its settings for a rung are
  * encoder_settings.c's (a pure function, unit-tested). */

@@ -13,13 +13,16 @@
  * The lock only guards the table: a context is created once per GPU, the
  * first time an encoder there asks, and lives until the session closes.
  */
+#include "encoder_devices.h"
+
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libavutil/buffer.h>
-
 #include "ladder/error.h"
-#include "session_internal.h"
+#include "ladder/ladder.h"
+#include "qsv_device.h"
 
 #define MAX_ENCODER_DEVICES LADDER_MAX_DEVICES
 

@@ -4,11 +4,10 @@
  * rung's GPU scaler do alike (their sources differ: software frames by
  * arguments, GPU frames by a frames context).
  */
-#include <libavfilter/avfilter.h>
+#include "filter_chain.h"
+
 #include <libavutil/error.h>
 #include <libavutil/mem.h>
-
-#include "session_internal.h"
 
 int filter_chain_link(AVFilterGraph *graph, AVFilterContext *src, AVFilterContext *sink, const char *desc)
 {

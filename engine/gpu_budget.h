@@ -1,6 +1,6 @@
 /*
  * GPU memory for chunks that keep their pictures on the GPU (rungs with
- * rung_ctx.cuda_frames: decoded on NVDEC, encoded by NVENC on that GPU).
+ * rung_ctx.gpu.cuda_frames: decoded on NVDEC, encoded by NVENC on that GPU).
  * Private to engine/ and its unit test.
  *
  * Such a chunk holds CUDA frames from its rung's scale_cuda frames

@@ -1,7 +1,7 @@
 /*
  * GPU pictures (NVDEC) to a rung: scale_cuda to the rung's size in GPU
  * memory, so the CPU neither decodes nor scales. Then either:
- *  - the picture stays in GPU memory (r->cuda_frames: the rung's canonical
+ *  - the picture stays in GPU memory (r->gpu.cuda_frames: the rung's canonical
  *    encoder is NVENC on the decoding GPU): chunks carry CUDA frames, NVENC
  *    reads them with no copy, and a worker on another device (a CPU helper)
  *    downloads the chunk's pictures itself, once;
@@ -29,6 +29,8 @@
  * budget (gpu_budget.h; gpu_budget_start() sizes it): a chunk that does
  * not fit is downloaded by the scaler (rung_scaler.c).
  */
+#include "gpu_scale.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +44,9 @@
 #include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
+#include "filter_chain.h"
 #include "gpu_budget.h"
-#include "session_internal.h"
+#include "session.h"
 
 struct gpu_scale {
     AVFilterGraph *graph;
@@ -94,7 +97,7 @@ static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
     const char *fmt = r->bit_depth == 10 ? "p010le" : "yuv420p";
     const char *interp = src->width == r->width && src->height == r->height ? "nearest" : "bicubic";
     char desc[256];
-    if (r->cuda_frames)
+    if (r->gpu.cuda_frames)
         snprintf(desc, sizeof(desc), "scale_cuda=w=%d:h=%d:format=%s:interp_algo=%s:passthrough=0", r->width,
                  r->height, fmt, interp);
     else
@@ -120,9 +123,9 @@ static int build(rung_ctx *r, struct gpu_scale *g, const AVFrame *src)
 AVFrame *gpu_scale_frame(rung_ctx *r, const AVFrame *src, int *err)
 {
     *err = 0;
-    struct gpu_scale *g = r->gpu;
+    struct gpu_scale *g = r->scaler.graph;
     if (!g) {
-        g = r->gpu = calloc(1, sizeof(*g));
+        g = r->scaler.graph = calloc(1, sizeof(*g));
         if (!g) {
             *err = LADDER_ENOMEM;
             return NULL;
@@ -170,10 +173,10 @@ void gpu_scale_plan(ladder_session *s)
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         int d = r->canonical_device;
-        r->cuda_frames = gpu_frames_encodable(s, d, &s->devices[d].choice[r->cfg.codec]);
-        atomic_init(&r->cuda_input_refused, false);
-        atomic_init(&r->gpu_frames_in_use, 0);
-        if (r->cuda_frames)
+        r->gpu.cuda_frames = gpu_frames_encodable(s, d, &s->devices[d].choice[r->cfg.codec]);
+        atomic_init(&r->gpu.cuda_input_refused, false);
+        atomic_init(&r->gpu.frames_in_use, 0);
+        if (r->gpu.cuda_frames)
             session_log(s, LADDER_LOG_INFO, "rung=%s device=%s event=cuda_frames encoder=%s gpu=%d "
                         "reason=decoded and encoded on one GPU: pictures stay in its memory",
                         r->cfg.name, s->devices[d].spec.name,
@@ -216,7 +219,7 @@ void gpu_budget_start(ladder_session *s, const AVFrame *first, int pool_surfaces
 {
     bool any = false;
     for (int i = 0; i < s->nb_rungs; i++)
-        any |= s->rungs[i].cuda_frames;
+        any |= s->rungs[i].gpu.cuda_frames;
     /* A rotated source comes down in the pump: no rung gets a CUDA frame. */
     if (!any || s->rotation)
         return;
@@ -241,7 +244,7 @@ void gpu_budget_start(ladder_session *s, const AVFrame *first, int pool_surfaces
                                            align),
             .chunk_frames = chunk_frames_estimate(s, r),
             .gpu_scaled = true,
-            .keeps_frames = r->cuda_frames,
+            .keeps_frames = r->gpu.cuda_frames,
         };
     }
     gpu_budget_in in = {
@@ -255,12 +258,12 @@ void gpu_budget_start(ladder_session *s, const AVFrame *first, int pool_surfaces
     gpu_budget_plan(&in, &plan);
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
-        r->gpu_frames_max = plan.max_frames[i];
-        r->gpu_chunk_frames = rungs[i].chunk_frames;
-        if (r->cuda_frames && r->gpu_frames_max < r->gpu_chunk_frames)
+        r->gpu.frames_max = plan.max_frames[i];
+        r->gpu.chunk_frames = rungs[i].chunk_frames;
+        if (r->gpu.cuda_frames && r->gpu.frames_max < r->gpu.chunk_frames)
             session_log(s, LADDER_LOG_WARNING, "rung=%s event=gpu_budget reason=GPU memory holds less than one "
                         "chunk of this rung (%d of %d frames): its chunks are downloaded",
-                        r->cfg.name, r->gpu_frames_max, r->gpu_chunk_frames);
+                        r->cfg.name, r->gpu.frames_max, r->gpu.chunk_frames);
     }
     session_log(s, LADDER_LOG_INFO, "event=gpu_budget gpu=%d free_mib=%lld%s decoder_mib=%lld nvenc_sessions=%d "
                 "budget_mib=%lld chunks=%.1f", s->job.decode.gpu, (long long)(plan.free_bytes >> 20),

@@ -2,6 +2,8 @@
  * Opening the source: every way an input can be unusable gets its own error
  * code and a line that names the file.
  */
+#include "input.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -13,8 +15,8 @@
 #include "ladder/error.h"
 #include "ladder/input_policy.h"
 #include "frame_rate.h"
-#include "input.h"
-#include "session_internal.h"
+#include "session.h"
+#include "video_decoder.h"
 
 /* The limits of README "Security and limits", on the upright display size
  * and the duration the container claims. */

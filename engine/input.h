@@ -2,7 +2,7 @@
 #ifndef LADDER_ENGINE_INPUT_H
 #define LADDER_ENGINE_INPUT_H
 
-#include "session_internal.h"
+typedef struct ladder_session ladder_session;
 
 /* Open s->input, pick the video (and audio) stream, open the decoder and
  * fill the source description in s. Reports its own error. */

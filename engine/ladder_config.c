@@ -1103,6 +1103,34 @@ int ladder_config_parse_audio_channels(const char *text, int *out, char *err, si
     return LADDER_ECONFIG;
 }
 
+/* The ladder file's "audio", "audio_codec" and "audio_channels" keys. */
+static int json_audio_option(const char *key, json_object *v, ladder_file_options *opts, char *why, size_t size)
+{
+    char problem[96];
+    char number[16];
+    const char *text = NULL;
+    if (json_object_is_type(v, json_type_string))
+        text = json_object_get_string(v);
+    else if (!strcmp(key, "audio_channels") && json_object_is_type(v, json_type_int)) {
+        snprintf(number, sizeof(number), "%d", json_object_get_int(v));
+        text = number;
+    }
+    int ret;
+    if (!strcmp(key, "audio")) {
+        ret = ladder_config_parse_audio_mode(text, &opts->audio_mode, problem, sizeof(problem));
+        opts->has_audio_mode = !ret;
+    } else if (!strcmp(key, "audio_codec")) {
+        ret = ladder_config_parse_audio_codec(text, &opts->audio_codec, problem, sizeof(problem));
+        opts->has_audio_codec = !ret;
+    } else {
+        ret = ladder_config_parse_audio_channels(text, &opts->audio_channels, problem, sizeof(problem));
+        opts->has_audio_channels = !ret;
+    }
+    if (ret)
+        snprintf(why, size, "%s: %s", key, problem);
+    return ret;
+}
+
 static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
                             ladder_file_options *opts, char *why, size_t size)
 {
@@ -1150,30 +1178,9 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
             }
             opts->has_codec = true;
         } else if (!strcmp(key, "audio") || !strcmp(key, "audio_codec") || !strcmp(key, "audio_channels")) {
-            char problem[96];
-            char number[16];
-            const char *text = NULL;
-            if (json_object_is_type(v, json_type_string))
-                text = json_object_get_string(v);
-            else if (!strcmp(key, "audio_channels") && json_object_is_type(v, json_type_int)) {
-                snprintf(number, sizeof(number), "%d", json_object_get_int(v));
-                text = number;
-            }
-            int ret;
-            if (!strcmp(key, "audio")) {
-                ret = ladder_config_parse_audio_mode(text, &opts->audio_mode, problem, sizeof(problem));
-                opts->has_audio_mode = !ret;
-            } else if (!strcmp(key, "audio_codec")) {
-                ret = ladder_config_parse_audio_codec(text, &opts->audio_codec, problem, sizeof(problem));
-                opts->has_audio_codec = !ret;
-            } else {
-                ret = ladder_config_parse_audio_channels(text, &opts->audio_channels, problem, sizeof(problem));
-                opts->has_audio_channels = !ret;
-            }
-            if (ret) {
-                snprintf(why, size, "%s: %s", key, problem);
+            int ret = json_audio_option(key, v, opts, why, size);
+            if (ret)
                 return ret;
-            }
         } else if (!strcmp(key, "parameter_sets")) {
             const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
             if (ladder_config_parse_parameter_sets(text, &opts->parameter_sets, NULL, 0)) {

@@ -6,10 +6,12 @@
  * renditions. Both formats describe the same CMAF files; nothing here
  * writes media.
  */
+#include "outputs.h"
+
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <libavutil/dict.h>
@@ -21,7 +23,8 @@
 #include "ladder/hls_playlist.h"
 #include "ladder/ladder_config.h"
 #include "ladder/mp4_stitch.h"
-#include "outputs.h"
+#include "audio_track.h"
+#include "session.h"
 
 #define MP4_DIR "mp4"
 
@@ -151,12 +154,12 @@ typedef struct measured {
  */
 static int write_iframe_playlist(ladder_session *s, rung_ctx *r, int64_t *bandwidth)
 {
-    ladder_hls_segment *list = calloc((size_t)r->nb_segments, sizeof(*list));
+    ladder_hls_segment *list = calloc((size_t)r->fin.nb_segments, sizeof(*list));
     if (!list)
         return LADDER_ENOMEM;
     double peak = 0;
-    for (int i = 0; i < r->nb_segments; i++) {
-        const ladder_cmaf_segment *seg = &r->segments[i];
+    for (int i = 0; i < r->fin.nb_segments; i++) {
+        const ladder_cmaf_segment *seg = &r->fin.segments[i];
         list[i] = (ladder_hls_segment){
             .uri = seg->uri, .duration = seg->seconds,
             .byte_offset = seg->first_sample_offset, .byte_length = seg->first_sample_length,
@@ -165,7 +168,7 @@ static int write_iframe_playlist(ladder_session *s, rung_ctx *r, int64_t *bandwi
         peak = rate > peak ? rate : peak;
     }
     char *text = NULL;
-    int err = ladder_hls_iframe_playlist("init.mp4", list, (size_t)r->nb_segments, &text);
+    int err = ladder_hls_iframe_playlist("init.mp4", list, (size_t)r->fin.nb_segments, &text);
     free(list);
     if (err) {
         char what[128];
@@ -230,7 +233,7 @@ static int write_hls(ladder_session *s, const measured *m)
         rung_ctx *r = &s->rungs[i];
         const ladder_rung_report *rr = &rep->rungs[i];
         int64_t iframe_bandwidth = 0;
-        int err = write_media_playlist(s, r->dir, r->segments, r->nb_segments);
+        int err = write_media_playlist(s, r->dir, r->fin.segments, r->fin.nb_segments);
         if (!err)
             err = write_iframe_playlist(s, r, &iframe_bandwidth);
         if (err)
@@ -398,7 +401,7 @@ static int write_dash(ladder_session *s, const measured *m)
             v->frame_rate_den = r->frame_rate.den;
         }
         /* session.c opens every rung's writer with the source time base. */
-        err = dash_timeline(s, r->cfg.name, video_dirs[i], r->segments, r->nb_segments,
+        err = dash_timeline(s, r->cfg.name, video_dirs[i], r->fin.segments, r->fin.nb_segments,
                             s->src_tb, &v->timeline, &video_segs[i]);
     }
 
@@ -518,9 +521,9 @@ static int write_mp4(ladder_session *s)
         snprintf(init, sizeof(init), "%s/init.mp4", r->dir);
         snprintf(path, sizeof(path), "%s/%s.mp4", dir, r->cfg.name);
         char **video_paths = NULL;
-        if ((err = segment_paths(r->dir, r->segments, r->nb_segments, &video_paths)))
+        if ((err = segment_paths(r->dir, r->fin.segments, r->fin.nb_segments, &video_paths)))
             break;
-        tracks[0] = (ladder_mp4_track){ init, (const char *const *)video_paths, (size_t)r->nb_segments, 0 };
+        tracks[0] = (ladder_mp4_track){ init, (const char *const *)video_paths, (size_t)r->fin.nb_segments, 0 };
         err = ladder_mp4_stitch(path, tracks, (size_t)nb_tracks, why, sizeof(why));
         free_paths(video_paths);
         if (err)
@@ -542,8 +545,8 @@ static void remove_cmaf_files(ladder_session *s)
 {
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
-        for (int k = 0; k < r->nb_segments; k++)
-            remove_in(r->dir, r->segments[k].uri);
+        for (int k = 0; k < r->fin.nb_segments; k++)
+            remove_in(r->dir, r->fin.segments[k].uri);
         remove_in(r->dir, "init.mp4");
         rmdir(r->dir);
     }
@@ -626,7 +629,7 @@ static int measure(ladder_session *s, measured *m)
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         ladder_rung_report *rr = &rep->rungs[i];
-        if (r->nb_segments == 0) {
+        if (r->fin.nb_segments == 0) {
             session_fail(s, LADDER_EINTERNAL, "rung %s: no segments were written", r->cfg.name);
             return LADDER_EINTERNAL;
         }
@@ -637,23 +640,23 @@ static int measure(ladder_session *s, measured *m)
         rr->sar_den = r->sar.den;
         rr->display_width = ladder_config_display_width(r->width, r->sar.num, r->sar.den);
         rr->display_height = r->height;
-        segment_rates(r->segments, r->nb_segments, &rr->peak_bitrate, &rr->avg_bitrate,
+        segment_rates(r->fin.segments, r->fin.nb_segments, &rr->peak_bitrate, &rr->avg_bitrate,
                       &rr->duration, &rr->bytes);
         int64_t samples = 0;
-        for (int k = 0; k < r->nb_segments; k++)
-            samples += r->segments[k].nb_samples;
+        for (int k = 0; k < r->fin.nb_segments; k++)
+            samples += r->fin.segments[k].nb_samples;
         rr->frames = samples;
-        rr->segments = r->nb_segments;
-        rr->encode_seconds = r->encode_seconds;
-        rr->encode_cpu_seconds = r->encode_cpu_seconds;
-        rr->abr_chunks = r->rate_abr_chunks;
-        rr->crf_chunks = r->rate_crf_chunks;
-        rr->crf_mean = r->rate_crf_chunks ? r->rate_crf_sum / r->rate_crf_chunks : 0;
-        rr->chunks = r->chunks;
+        rr->segments = r->fin.nb_segments;
+        rr->encode_seconds = r->progress.encode_seconds;
+        rr->encode_cpu_seconds = r->progress.encode_cpu_seconds;
+        rr->abr_chunks = r->rate.abr_chunks;
+        rr->crf_chunks = r->rate.crf_chunks;
+        rr->crf_mean = r->rate.crf_chunks ? r->rate.crf_sum / r->rate.crf_chunks : 0;
+        rr->chunks = r->progress.chunks;
         rr->segments_kept = r->kept_chunks;
-        rr->chunks_by_helpers = r->chunks_by_helpers;
-        rr->invariant_requeues = r->invariant_requeues;
-        rr->failure_requeues = r->failure_requeues;
+        rr->chunks_by_helpers = r->progress.chunks_by_helpers;
+        rr->invariant_requeues = r->progress.invariant_requeues;
+        rr->failure_requeues = r->progress.failure_requeues;
         snprintf(rr->codecs, sizeof(rr->codecs), "%s", r->codecs);
         rr->bit_depth = r->bit_depth;
         rr->state = LADDER_RUNG_COMPLETED;
@@ -670,7 +673,7 @@ int outputs_write(ladder_session *s)
 {
     for (int i = 0; i < s->nb_rungs; i++) {
         pthread_mutex_lock(&s->progress_lock);
-        s->rungs[i].state = LADDER_RUNG_FINALIZING;
+        s->rungs[i].progress.state = LADDER_RUNG_FINALIZING;
         pthread_mutex_unlock(&s->progress_lock);
         session_progress(s, &s->rungs[i]);
     }
@@ -693,8 +696,8 @@ int outputs_write(ladder_session *s)
     for (int i = 0; i < s->nb_rungs; i++) {
         rung_ctx *r = &s->rungs[i];
         pthread_mutex_lock(&s->progress_lock);
-        r->state = LADDER_RUNG_COMPLETED;
-        r->frames_total = r->frames_done;
+        r->progress.state = LADDER_RUNG_COMPLETED;
+        r->progress.frames_total = r->progress.frames_done;
         pthread_mutex_unlock(&s->progress_lock);
         session_progress(s, r);
     }

@@ -2,7 +2,7 @@
 #ifndef LADDER_ENGINE_OUTPUTS_H
 #define LADDER_ENGINE_OUTPUTS_H
 
-#include "session_internal.h"
+typedef struct ladder_session ladder_session;
 
 /* Remove playlists and the report an earlier run left in the output dir. */
 void outputs_remove_stale(ladder_session *s);

@@ -2,12 +2,13 @@
  * An Intel adapter as a libavutil QSV device: the encoders' and the
  * decoder's one way to name it, so both land on the same GPU.
  */
+#include "qsv_device.h"
+
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <libavutil/dict.h>
 #include <libavutil/hwcontext.h>
-
-#include "session_internal.h"
 
 int qsv_device_create(AVBufferRef **out, const char *render_node, char *node, size_t node_size)
 {

@@ -70,14 +70,13 @@
  *    (slope 0.065 over crf 20..55: 655 -> 72 kb/s; offset 1.0) stay in
  *    the table for a later CRF mode but are not used.
  */
+#include "rate_control.h"
+
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <libavcodec/avcodec.h>
+#include <libavutil/avutil.h>
 #include <libavutil/intreadwrite.h>
-
-#include "session_internal.h"
 
 /* The content model of one codec: bits/s = C * exp(-slope * crf). */
 typedef struct rate_model {
@@ -118,10 +117,10 @@ static const rate_model rate_models[] = {
     { LADDER_CODEC_AV1, 0.065, 1.0, 0.7, 1, 63, true, true },
 };
 
-static const rate_model *model_of(const rung_ctx *r)
+static const rate_model *model_of(const rate_target *t)
 {
     for (size_t i = 0; i < sizeof(rate_models) / sizeof(rate_models[0]); i++)
-        if (rate_models[i].codec == r->cfg.codec)
+        if (rate_models[i].codec == t->codec)
             return &rate_models[i];
     return &rate_models[0];
 }
@@ -129,90 +128,111 @@ static const rate_model *model_of(const rung_ctx *r)
  * changes between chunks should change bits, not swing the quality. */
 #define RATE_MAX_CRF_STEP 3.0
 
-static bool has_bitrate_target(const ladder_rung *c)
+rate_target rate_target_of(const ladder_rung *cfg, double segment_seconds, bool deterministic)
 {
-    return c->rate_mode != LADDER_RATE_CRF && c->bitrate_kbps > 0;
+    bool target = cfg->rate_mode != LADDER_RATE_CRF && cfg->bitrate_kbps > 0;
+    return (rate_target){
+        .codec = cfg->codec,
+        .bitrate_kbps = target ? cfg->bitrate_kbps : 0,
+        .maxrate_kbps = cfg->maxrate_kbps,
+        .chunk_seconds = segment_seconds,
+        .deterministic = deterministic,
+    };
+}
+
+bool rate_has_target(const rate_target *t)
+{
+    return t->bitrate_kbps > 0;
+}
+
+/* Below maxrate, where x264's ABR would turn into CBR. */
+static double below_maxrate(const rate_target *t, double bps)
+{
+    if (t->maxrate_kbps > 0 && bps > (double)t->maxrate_kbps * 1000 * 0.99)
+        bps = (double)t->maxrate_kbps * 1000 * 0.99;
+    return bps;
 }
 
 /*
- * Under progress_lock: the bitrate the rung needs from its next chunk.
- * Chunks another worker is still encoding count as landing where they were
- * planned: otherwise a helper planning the next chunk meanwhile would make
- * the same correction again (measured: an HEVC 320x180 rung whose first
- * chunk came in 12 % short got +23 % twice and ended 4 % over).
+ * The bitrate the rung needs from its next chunk. Chunks another worker
+ * is still encoding count as landing where they were planned: otherwise a
+ * helper planning the next chunk meanwhile would make the same correction
+ * again (measured: an HEVC 320x180 rung whose first chunk came in 12 %
+ * short got +23 % twice and ended 4 % over).
  */
-static double wanted_bps(const rung_ctx *r)
+static double wanted_bps(const rung_rate *rr, const rate_target *t)
 {
-    const ladder_rung *c = &r->cfg;
-    double nominal = (double)c->bitrate_kbps * 1000;
-    double target = r->rate_target_bits + r->rate_pending_target_bits;
-    double actual = r->rate_actual_bits + r->rate_pending_planned_bits;
-    double factor = r->rate_actual_bits > 0 && actual > 0 ? target / actual : 1.0;
+    double nominal = (double)t->bitrate_kbps * 1000;
+    double target = rr->target_bits + rr->pending_target_bits;
+    double actual = rr->actual_bits + rr->pending_planned_bits;
+    double factor = rr->actual_bits > 0 && actual > 0 ? target / actual : 1.0;
     /* Bounded so that one odd chunk cannot swing the rest. */
     if (factor < 0.8)
         factor = 0.8;
     if (factor > 1.25)
         factor = 1.25;
-    double bps = nominal * factor;
-    /* Below maxrate, where x264's ABR would turn into CBR. */
-    if (c->maxrate_kbps > 0 && bps > (double)c->maxrate_kbps * 1000 * 0.99)
-        bps = (double)c->maxrate_kbps * 1000 * 0.99;
-    return bps;
+    return below_maxrate(t, nominal * factor);
 }
 
-chunk_rate rate_control_plan(ladder_session *s, rung_ctx *r, int device)
+/* The rate factor the device's model gives for bps. */
+static double model_crf(const rate_device_model *dm, const rate_model *model, double bps)
+{
+    double crf = (dm->log_complexity - log(bps)) / model->slope;
+    /* The step limit keeps quality steady between chunks of changing
+     * content, so it only applies once the model rests on a measured CRF
+     * chunk. The first CRF chunk was planned from the ABR chunk's
+     * settled quantiser, whose distance to the rate factor depends on
+     * the preset (measured on 2 s 360p testsrc2 at 800k: about 4 below
+     * it at veryfast, 5 above at ultrafast, which has no mbtree): its
+     * size corrects that guess at once. */
+    if (dm->crf_chunks > 1) {
+        if (crf > dm->last_crf + RATE_MAX_CRF_STEP)
+            crf = dm->last_crf + RATE_MAX_CRF_STEP;
+        if (crf < dm->last_crf - RATE_MAX_CRF_STEP)
+            crf = dm->last_crf - RATE_MAX_CRF_STEP;
+    }
+    if (model->integer_crf)
+        crf = round(crf);
+    return crf < model->crf_min ? model->crf_min : crf > model->crf_max ? model->crf_max : crf;
+}
+
+chunk_rate rate_control_plan(rung_rate *rr, const rate_target *t, int device, bool encoder_abr_only)
 {
     chunk_rate plan = { .device = device };
-    if (!has_bitrate_target(&r->cfg))
+    if (!rate_has_target(t))
         return plan;
-    if (s->job.deterministic) {
+    const rate_model *model = model_of(t);
+    if (t->deterministic) {
         /* Nothing that depends on which chunks happen to be done: the
          * rung's rate (below maxrate, as wanted_bps() keeps it), every chunk. */
-        double bps = (double)r->cfg.bitrate_kbps * 1000;
-        if (r->cfg.maxrate_kbps > 0 && bps > (double)r->cfg.maxrate_kbps * 1000 * 0.99)
-            bps = (double)r->cfg.maxrate_kbps * 1000 * 0.99;
-        plan.bitrate_bps = (int64_t)(bps * model_of(r)->abr_scale);
+        plan.bitrate_bps = (int64_t)(below_maxrate(t, (double)t->bitrate_kbps * 1000) * model->abr_scale);
         return plan;
     }
-    pthread_mutex_lock(&s->progress_lock);
-    double bps = wanted_bps(r);
+    double bps = wanted_bps(rr, t);
     /* The content model is the device's own: another encoder (or preset)
      * spends other bits at the same rate factor. */
-    const rung_device *rd = &r->on_device[device];
-    const encoder_backend *backend = s->devices[device].choice[r->cfg.codec].backend;
-    bool abr_only = model_of(r)->abr_only || (backend && encoder_backend_abr_only(backend));
-    if (rd->rate_calibrated && !abr_only) {
-        double crf = (rd->rate_log_complexity - log(bps)) / model_of(r)->slope;
-        /* The step limit keeps quality steady between chunks of changing
-         * content, so it only applies once the model rests on a measured CRF
-         * chunk. The first CRF chunk was planned from the ABR chunk's
-         * settled quantiser, whose distance to the rate factor depends on
-         * the preset (measured on 2 s 360p testsrc2 at 800k: about 4 below
-         * it at veryfast, 5 above at ultrafast, which has no mbtree): its
-         * size corrects that guess at once. */
-        if (rd->rate_crf_chunks > 1) {
-            if (crf > rd->rate_last_crf + RATE_MAX_CRF_STEP)
-                crf = rd->rate_last_crf + RATE_MAX_CRF_STEP;
-            if (crf < rd->rate_last_crf - RATE_MAX_CRF_STEP)
-                crf = rd->rate_last_crf - RATE_MAX_CRF_STEP;
-        }
-        const rate_model *model = model_of(r);
-        if (model->integer_crf)
-            crf = round(crf);
+    const rate_device_model *dm = &rr->device[device];
+    if (dm->calibrated && !model->abr_only && !encoder_abr_only) {
         plan.use_crf = true;
-        plan.crf = crf < model->crf_min ? model->crf_min : crf > model->crf_max ? model->crf_max : crf;
+        plan.crf = model_crf(dm, model, bps);
     } else {
-        plan.bitrate_bps = (int64_t)(bps * model_of(r)->abr_scale);
+        plan.bitrate_bps = (int64_t)(bps * model->abr_scale);
     }
     /* A chunk is about one segment long; the estimate only has to hold
-     * until rate_control_record() replaces it with what was spent. */
-    double seconds = s->job.segment_seconds;
-    plan.pending_target_bits = (double)r->cfg.bitrate_kbps * 1000 * seconds;
-    plan.pending_planned_bits = bps * seconds;
-    r->rate_pending_target_bits += plan.pending_target_bits;
-    r->rate_pending_planned_bits += plan.pending_planned_bits;
-    pthread_mutex_unlock(&s->progress_lock);
+     * until rate_control_unplan() replaces it with what was spent. */
+    plan.pending_target_bits = (double)t->bitrate_kbps * 1000 * t->chunk_seconds;
+    plan.pending_planned_bits = bps * t->chunk_seconds;
+    rr->pending_target_bits += plan.pending_target_bits;
+    rr->pending_planned_bits += plan.pending_planned_bits;
     return plan;
+}
+
+void rate_control_unplan(rung_rate *rr, const rate_target *t, const chunk_rate *plan)
+{
+    if (!rate_has_target(t))
+        return;
+    rr->pending_target_bits -= plan->pending_target_bits;
+    rr->pending_planned_bits -= plan->pending_planned_bits;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -221,18 +241,16 @@ static int compare_doubles(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The quantiser an ABR chunk settled on: the median QP the encoder reported for
- * the frames of its second half (the first half is its search). NAN when
- * the encoder reported none. */
-static double settled_qp(const encoded_chunk *ec)
+/* The second half of an ABR chunk: the first half is its encoder's search. */
+double rate_control_settled_qp(AVPacket *const *packets, int nb_packets)
 {
-    int from = ec->nb_packets / 2, n = 0;
-    double *qp = calloc((size_t)(ec->nb_packets - from) + 1, sizeof(*qp));
+    int from = nb_packets / 2, n = 0;
+    double *qp = calloc((size_t)(nb_packets - from) + 1, sizeof(*qp));
     if (!qp)
         return NAN;
-    for (int i = from; i < ec->nb_packets; i++) {
+    for (int i = from; i < nb_packets; i++) {
         size_t size = 0;
-        const uint8_t *stats = av_packet_get_side_data(ec->packets[i], AV_PKT_DATA_QUALITY_STATS, &size);
+        const uint8_t *stats = av_packet_get_side_data(packets[i], AV_PKT_DATA_QUALITY_STATS, &size);
         if (stats && size >= 4)
             qp[n++] = (double)AV_RL32(stats) / FF_QP2LAMBDA;
     }
@@ -245,60 +263,40 @@ static double settled_qp(const encoded_chunk *ec)
     return median;
 }
 
-/* ec NULL: the chunk planned with plan was not used (requeued); only its
- * pending share is dropped. */
-void rate_control_record(ladder_session *s, rung_ctx *r, const chunk_rate *plan,
-                         const chunk_frames *cf, const encoded_chunk *ec)
+void rate_control_record(rung_rate *rr, const rate_target *t, const chunk_rate *plan, double seconds,
+                         double bits, double settled_qp)
 {
-    if (!has_bitrate_target(&r->cfg))
+    if (!rate_has_target(t))
         return;
-    pthread_mutex_lock(&s->progress_lock);
-    r->rate_pending_target_bits -= plan->pending_target_bits;
-    r->rate_pending_planned_bits -= plan->pending_planned_bits;
-    pthread_mutex_unlock(&s->progress_lock);
-    if (!ec)
-        return;
-    int64_t ticks = 0;
-    for (int i = 0; i < cf->nb; i++)
-        ticks += cf->durations[i];
-    double seconds = (double)ticks * av_q2d(s->src_tb);
-    double bits = (double)ec->bytes * 8;
-    const rate_model *model = model_of(r);
+    const rate_model *model = model_of(t);
     /* The rate factor this chunk was, or behaved like. */
-    double crf = plan->use_crf ? plan->crf : settled_qp(ec) - model->crf_qp_offset;
-
-    pthread_mutex_lock(&s->progress_lock);
-    rung_device *rd = &r->on_device[plan->device];
-    r->rate_abr_chunks += !plan->use_crf;
-    r->rate_target_bits += (double)r->cfg.bitrate_kbps * 1000 * seconds;
-    r->rate_actual_bits += bits;
+    double crf = plan->use_crf ? plan->crf : settled_qp - model->crf_qp_offset;
+    rate_device_model *dm = &rr->device[plan->device];
+    rr->abr_chunks += !plan->use_crf;
+    rr->target_bits += (double)t->bitrate_kbps * 1000 * seconds;
+    rr->actual_bits += bits;
     if (plan->use_crf) {
-        r->rate_crf_chunks++;
-        r->rate_crf_sum += plan->crf;
+        rr->crf_chunks++;
+        rr->crf_sum += plan->crf;
     }
     if (seconds > 0 && bits > 0 && isfinite(crf)) {
         double observed = log(bits / seconds) + model->slope * crf;
         if (plan->use_crf) {
             /* Content drifts: recent chunks count as much as the history. */
-            rd->rate_log_complexity = rd->rate_crf_chunks > 0
-                                          ? 0.5 * rd->rate_log_complexity + 0.5 * observed
-                                          : observed;
-            rd->rate_last_crf = plan->crf;
-            rd->rate_crf_chunks++;
-        } else if (rd->rate_crf_chunks == 0) {
-            rd->rate_log_complexity = observed;
+            dm->log_complexity = dm->crf_chunks > 0 ? 0.5 * dm->log_complexity + 0.5 * observed : observed;
+            dm->last_crf = plan->crf;
+            dm->crf_chunks++;
+        } else if (dm->crf_chunks == 0) {
+            dm->log_complexity = observed;
         }
-        rd->rate_calibrated = true;
+        dm->calibrated = true;
     }
-    pthread_mutex_unlock(&s->progress_lock);
 }
 
-void rate_control_record_kept(ladder_session *s, rung_ctx *r, double seconds, int64_t bytes)
+void rate_control_record_kept(rung_rate *rr, const rate_target *t, double seconds, int64_t bytes)
 {
-    if (!has_bitrate_target(&r->cfg))
+    if (!rate_has_target(t))
         return;
-    pthread_mutex_lock(&s->progress_lock);
-    r->rate_target_bits += (double)r->cfg.bitrate_kbps * 1000 * seconds;
-    r->rate_actual_bits += (double)bytes * 8;
-    pthread_mutex_unlock(&s->progress_lock);
+    rr->target_bits += (double)t->bitrate_kbps * 1000 * seconds;
+    rr->actual_bits += (double)bytes * 8;
 }

@@ -17,6 +17,8 @@
  * cost next to encoding it. Audio is small and cheap and is made again
  * whole: its encoder's state runs through the whole track.
  */
+#include "resume.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -32,7 +34,10 @@
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
 #include "ladder/resume_journal.h"
-#include "session_internal.h"
+#include "encoder_backend.h"
+#include "finalizer.h"
+#include "rate_control.h"
+#include "session.h"
 
 typedef struct text_buf {
     char *data;
@@ -190,19 +195,18 @@ static int keep_segments(ladder_session *s, rung_ctx *r, const ladder_resume_sta
         return err;
     if (nb == 0)
         return 0;
-    free(r->segments);
-    r->segments = kept;
-    r->nb_segments = r->cap_segments = nb;
-    r->next_chunk = nb;
+    finalizer_keep(&r->fin, kept, nb);
     r->kept_chunks = nb;
+    rate_target t = rate_target_of(&r->cfg, s->job.segment_seconds, s->job.deterministic);
     int64_t bytes = 0;
+    pthread_mutex_lock(&s->progress_lock);
     for (int k = 0; k < nb; k++) {
         bytes += (int64_t)kept[k].bytes;
         /* A bitrate rung's budget counts what the kept segments spent. */
-        rate_control_record_kept(s, r, kept[k].seconds, (int64_t)kept[k].bytes);
+        rate_control_record_kept(&r->rate, &t, kept[k].seconds, (int64_t)kept[k].bytes);
     }
-    pthread_mutex_lock(&s->progress_lock);
-    r->bytes = bytes;
+    r->progress.bytes = bytes;
+    r->progress.segments = nb;
     pthread_mutex_unlock(&s->progress_lock);
     return 0;
 }
@@ -267,7 +271,7 @@ int resume_prepare(ladder_session *s)
             s->report.segments_kept += r->kept_chunks;
             for (int k = 0; k < r->kept_chunks; k++) {
                 resume_track_name(r, records[n].track, sizeof(records[n].track));
-                records[n++].seg = r->segments[k];
+                records[n++].seg = r->fin.segments[k];
             }
             session_log(s, LADDER_LOG_INFO, "rung=%s event=resume kept_segments=%d", r->cfg.name, r->kept_chunks);
         }

@@ -6,56 +6,60 @@
  * pump, with libavfilter's transpose / hflip+vflip (every pixel format, 4:2:2
  * through an automatic conversion), before the frames fan out to the rungs.
  */
+#include "rotate.h"
+
 #include <math.h>
 #include <stdio.h>
 
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <libavformat/avformat.h>
 #include <libavutil/display.h>
 #include <libavutil/hwcontext.h>
 
 #include "ladder/error.h"
-#include "session_internal.h"
+#include "ladder/ladder.h"
+#include "filter_chain.h"
 
-void rotate_close(ladder_session *s)
+void rotate_close(rotate_state *rs)
 {
-    avfilter_graph_free(&s->rot_graph);
-    s->rot_src = s->rot_sink = NULL;
+    avfilter_graph_free(&rs->graph);
+    rs->src = rs->sink = NULL;
 }
 
-static int rotate_build(ladder_session *s, const AVFrame *f)
+static int rotate_build(rotate_state *rs, int degrees, AVRational tb, const AVFrame *f)
 {
-    rotate_close(s);
-    const char *chain = ladder_rotation_filter(s->rotation);
+    rotate_close(rs);
+    const char *chain = ladder_rotation_filter(degrees);
     char args[256];
     snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d",
-             f->width, f->height, f->format, s->src_tb.num, s->src_tb.den,
+             f->width, f->height, f->format, tb.num, tb.den,
              f->sample_aspect_ratio.num > 0 ? f->sample_aspect_ratio.num : 1,
              f->sample_aspect_ratio.den > 0 ? f->sample_aspect_ratio.den : 1);
-    int ret = (s->rot_graph = avfilter_graph_alloc()) ? 0 : AVERROR(ENOMEM);
+    int ret = (rs->graph = avfilter_graph_alloc()) ? 0 : AVERROR(ENOMEM);
     if (ret >= 0) {
         /* The pump is one thread among the scalers and encoders. */
-        s->rot_graph->nb_threads = 1;
-        ret = avfilter_graph_create_filter(&s->rot_src, avfilter_get_by_name("buffer"), "in", args,
-                                           NULL, s->rot_graph);
+        rs->graph->nb_threads = 1;
+        ret = avfilter_graph_create_filter(&rs->src, avfilter_get_by_name("buffer"), "in", args,
+                                           NULL, rs->graph);
     }
     if (ret >= 0)
-        ret = avfilter_graph_create_filter(&s->rot_sink, avfilter_get_by_name("buffersink"), "out",
-                                           NULL, NULL, s->rot_graph);
+        ret = avfilter_graph_create_filter(&rs->sink, avfilter_get_by_name("buffersink"), "out",
+                                           NULL, NULL, rs->graph);
     if (ret >= 0)
-        ret = filter_chain_link(s->rot_graph, s->rot_src, s->rot_sink, chain);
+        ret = filter_chain_link(rs->graph, rs->src, rs->sink, chain);
     if (ret < 0) {
-        rotate_close(s);
+        rotate_close(rs);
         return ret == AVERROR(ENOMEM) ? LADDER_ENOMEM : LADDER_EINTERNAL;
     }
-    s->rot_w = f->width;
-    s->rot_h = f->height;
-    s->rot_fmt = f->format;
+    rs->w = f->width;
+    rs->h = f->height;
+    rs->fmt = f->format;
     return 0;
 }
 
-int rotate_frame(ladder_session *s, AVFrame *frame)
+int rotate_frame(rotate_state *rs, int degrees, AVRational time_base, AVFrame *frame)
 {
     /* NVDEC pictures are turned on the CPU (this FFmpeg has no CUDA
      * transpose): they come down once here, and the rungs then scale the
@@ -71,18 +75,18 @@ int rotate_frame(ladder_session *s, AVFrame *frame)
         av_frame_free(&sw);
     }
     /* Rebuilt when the decoder changes size or format mid-stream. */
-    if (!s->rot_graph || frame->width != s->rot_w || frame->height != s->rot_h || frame->format != s->rot_fmt) {
-        int err = rotate_build(s, frame);
+    if (!rs->graph || frame->width != rs->w || frame->height != rs->h || frame->format != rs->fmt) {
+        int err = rotate_build(rs, degrees, time_base, frame);
         if (err)
             return err;
     }
     int64_t duration = frame->pkt_duration;
     /* The graph takes the reference; frame is empty until the turned
      * picture comes back into it (the filters are one in, one out). */
-    int ret = av_buffersrc_add_frame_flags(s->rot_src, frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+    int ret = av_buffersrc_add_frame_flags(rs->src, frame, AV_BUFFERSRC_FLAG_KEEP_REF);
     av_frame_unref(frame);
     if (ret >= 0)
-        ret = av_buffersink_get_frame(s->rot_sink, frame);
+        ret = av_buffersink_get_frame(rs->sink, frame);
     if (ret < 0)
         return ret == AVERROR(ENOMEM) ? LADDER_ENOMEM : LADDER_EINTERNAL;
     frame->pkt_duration = duration;

@@ -15,6 +15,8 @@
  * then carries its own. The decisions and the reasons go to the log and
  * the report.
  */
+#include "rung_devices.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,8 @@
 #include "ladder/codec_string.h"
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
-#include "session_internal.h"
+#include "encoder_backend.h"
+#include "session.h"
 
 int rung_devices_init(ladder_session *s)
 {
@@ -316,11 +319,11 @@ void rung_devices_report(ladder_session *s)
         snprintf(dr->kind, sizeof(dr->kind), "%s", dev->spec.kind);
         snprintf(dr->preset, sizeof(dr->preset), "%s", dev->spec.preset[0] ? dev->spec.preset : s->preset);
         dr->slots = dev->spec.slots;
-        dr->chunks = dev->chunks;
-        dr->state = device_health_state(dev);
-        dr->failures = dev->failures;
-        dr->quarantines = dev->quarantines;
-        snprintf(dr->last_error, sizeof(dr->last_error), "%s", dev->last_error);
+        dr->chunks = dev->health.chunks;
+        dr->state = device_health_state(&dev->health);
+        dr->failures = dev->health.failures;
+        dr->quarantines = dev->health.quarantines;
+        snprintf(dr->last_error, sizeof(dr->last_error), "%s", dev->health.last_error);
         for (int c = 0; c < LADDER_CODEC_SLOTS; c++)
             snprintf(dr->encoders[c], sizeof(dr->encoders[c]), "%s",
                      dev->choice[c].backend ? encoder_backend_name(dev->choice[c].backend) : "");

@@ -12,12 +12,16 @@
  * budget. Otherwise, or past the budget, pictures are downloaded here and
  * held against the host budget like any other.
  */
+#include "rung_scaler.h"
+
 #include <stdlib.h>
-#include <string.h>
 
-
+#include "ladder/chunk_queue.h"
 #include "ladder/error.h"
-#include "session_internal.h"
+#include "ladder/frame_fifo.h"
+#include "ladder/frame_pool.h"
+#include "gpu_scale.h"
+#include "session.h"
 
 void chunk_frames_free(chunk_frames *cf)
 {
@@ -38,6 +42,17 @@ void chunk_free(ladder_chunk *c)
         return;
     chunk_frames_free(c->payload);
     free(c);
+}
+
+void rung_scaler_close(rung_scaler *sc)
+{
+    sws_freeContext(sc->sws);
+    sc->sws = NULL;
+    gpu_scale_close(&sc->graph);
+    ladder_frame_pool_close(sc->pool);
+    sc->pool = NULL;
+    chunk_free(sc->building);
+    sc->building = NULL;
 }
 
 static int chunk_append(ladder_chunk *c, AVFrame *frame)
@@ -76,20 +91,20 @@ static int chunk_begin(rung_ctx *r, int index)
     c->rung = r->index;
     c->index = index;
     c->payload = cf;
-    cf->gpu_in_use = &r->gpu_frames_in_use;
-    r->building = c;
+    cf->gpu_in_use = &r->gpu.frames_in_use;
+    r->scaler.building = c;
     /* Decided once per chunk: a chunk that starts with room for all of it
      * stays whole on the GPU (NVENC reads it as it is). */
-    r->building_on_gpu = r->cuda_frames &&
-                         atomic_load(&r->gpu_frames_in_use) + r->gpu_chunk_frames <= r->gpu_frames_max;
+    r->scaler.building_on_gpu = r->gpu.cuda_frames &&
+                         atomic_load(&r->gpu.frames_in_use) + r->gpu.chunk_frames <= r->gpu.frames_max;
     return 0;
 }
 
 /* Close the chunk being built; last_duration is its last frame's duration. */
 static int chunk_complete(rung_ctx *r, int64_t last_duration)
 {
-    ladder_chunk *c = r->building;
-    r->building = NULL;
+    ladder_chunk *c = r->scaler.building;
+    r->scaler.building = NULL;
     if (!c)
         return 0;
     chunk_frames *cf = c->payload;
@@ -140,10 +155,10 @@ static AVFrame *scale_frame(rung_ctx *r, const AVFrame *src, bool keep_on_gpu, i
  * thread takes; workers give back). Taken here, so counted before made. */
 static bool take_gpu_frame(rung_ctx *r, const AVFrame *src)
 {
-    if (src->format != AV_PIX_FMT_CUDA || !r->building_on_gpu ||
-        atomic_load(&r->gpu_frames_in_use) >= r->gpu_frames_max)
+    if (src->format != AV_PIX_FMT_CUDA || !r->scaler.building_on_gpu ||
+        atomic_load(&r->gpu.frames_in_use) >= r->gpu.frames_max)
         return false;
-    atomic_fetch_add(&r->gpu_frames_in_use, 1);
+    atomic_fetch_add(&r->gpu.frames_in_use, 1);
     return true;
 }
 
@@ -156,19 +171,19 @@ static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err)
             *err = LADDER_ENOMEM;
         return ref;
     }
-    r->sws = sws_getCachedContext(r->sws, src->width, src->height, src->format,
+    r->scaler.sws = sws_getCachedContext(r->scaler.sws, src->width, src->height, src->format,
                                   r->width, r->height, r->pix_fmt,
                                   SWS_BICUBIC, NULL, NULL, NULL);
-    if (!r->pool && ladder_frame_pool_init(&r->pool, r->width, r->height, r->pix_fmt)) {
+    if (!r->scaler.pool && ladder_frame_pool_init(&r->scaler.pool, r->width, r->height, r->pix_fmt)) {
         *err = LADDER_ENOMEM;
         return NULL;
     }
-    AVFrame *dst = r->sws ? ladder_frame_pool_get(r->pool) : NULL;
+    AVFrame *dst = r->scaler.sws ? ladder_frame_pool_get(r->scaler.pool) : NULL;
     if (!dst) {
         *err = LADDER_ENOMEM;
         return NULL;
     }
-    sws_scale(r->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
+    sws_scale(r->scaler.sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
               dst->data, dst->linesize);
     dst->pts = src->pts;
     return dst;
@@ -178,9 +193,9 @@ static AVFrame *scale_frame_cpu(rung_ctx *r, const AVFrame *src, int *err)
 static void skip_kept_frame(rung_ctx *r, int64_t pts)
 {
     ladder_session *s = r->session;
-    r->last_kept_pts = pts;
+    r->scaler.last_kept_pts = pts;
     pthread_mutex_lock(&s->progress_lock);
-    r->frames_done++;
+    r->progress.frames_done++;
     pthread_mutex_unlock(&s->progress_lock);
 }
 
@@ -195,7 +210,7 @@ void *rung_scaler_main(void *arg)
         if (ladder_frame_fifo_pop(r->input, &item))
             break;                /* aborted: the session is failing */
         if (!item.frame) {
-            err = chunk_complete(r, r->source_end - r->last_kept_pts);
+            err = chunk_complete(r, r->scaler.source_end - r->scaler.last_kept_pts);
             break;
         }
         AVFrame *src = item.frame;
@@ -203,30 +218,30 @@ void *rung_scaler_main(void *arg)
          * kept frame, dropped frames (frame-rate cap) included. */
         int64_t src_duration = src->pkt_duration > 0 ? src->pkt_duration
                                                      : s->nominal_frame_ticks;
-        if (src->pts + src_duration > r->source_end)
-            r->source_end = src->pts + src_duration;
+        if (src->pts + src_duration > r->scaler.source_end)
+            r->scaler.source_end = src->pts + src_duration;
         if (item.chunk < r->kept_chunks) {
             /* Resumed: this chunk's segment is kept. The frame-rate cap
              * still sees the frames it would have kept, so the first chunk
              * made again starts as it did in the interrupted run. */
             bool kept = item.starts_chunk || !(r->min_frame_ticks > 0 &&
-                                               src->pts - r->last_kept_pts < r->min_frame_ticks);
+                                               src->pts - r->scaler.last_kept_pts < r->min_frame_ticks);
             if (kept)
                 skip_kept_frame(r, src->pts);
             av_frame_free(&src);
             continue;
         }
         if (item.starts_chunk) {
-            err = chunk_complete(r, src->pts - r->last_kept_pts);
+            err = chunk_complete(r, src->pts - r->scaler.last_kept_pts);
             if (!err)
                 err = chunk_begin(r, item.chunk);
-        } else if (r->min_frame_ticks > 0 && src->pts - r->last_kept_pts < r->min_frame_ticks) {
+        } else if (r->min_frame_ticks > 0 && src->pts - r->scaler.last_kept_pts < r->min_frame_ticks) {
             /* Over the rung's frame-rate cap. A chunk's first frame is always
              * kept, so boundaries stay aligned with the other rungs. */
             av_frame_free(&src);
             continue;
         }
-        if (err || !r->building) {
+        if (err || !r->scaler.building) {
             av_frame_free(&src);
             if (!err)
                 err = LADDER_EINTERNAL;
@@ -235,7 +250,7 @@ void *rung_scaler_main(void *arg)
         /* Before the frame's memory is taken: waiting here is the
          * back-pressure (a frame kept on the GPU is in the GPU budget). */
         bool on_gpu = take_gpu_frame(r, src);
-        err = on_gpu ? 0 : ladder_chunk_queue_reserve(s->queue, r->building, r->frame_bytes);
+        err = on_gpu ? 0 : ladder_chunk_queue_reserve(s->queue, r->scaler.building, r->frame_bytes);
         if (err) {
             av_frame_free(&src);
             break;
@@ -243,21 +258,21 @@ void *rung_scaler_main(void *arg)
         AVFrame *out = scale_frame(r, src, on_gpu, &err);
         av_frame_free(&src);
         if (!err)
-            err = chunk_append(r->building, out);
+            err = chunk_append(r->scaler.building, out);
         if (err) {
             av_frame_free(&out);
             if (on_gpu)
-                atomic_fetch_sub(&r->gpu_frames_in_use, 1);
+                atomic_fetch_sub(&r->gpu.frames_in_use, 1);
             break;
         }
-        r->last_kept_pts = out->pts;
-        ((chunk_frames *)r->building->payload)->gpu_frames += on_gpu;
+        r->scaler.last_kept_pts = out->pts;
+        ((chunk_frames *)r->scaler.building->payload)->gpu_frames += on_gpu;
     }
 
-    if (r->building) {
-        ladder_chunk_queue_unreserve(s->queue, r->building);
-        chunk_free(r->building);
-        r->building = NULL;
+    if (r->scaler.building) {
+        ladder_chunk_queue_unreserve(s->queue, r->scaler.building);
+        chunk_free(r->scaler.building);
+        r->scaler.building = NULL;
     }
     if (err && err != LADDER_ECANCELED)
         session_fail(s, err, "rung %s: scaler failed: %s", r->cfg.name, ladder_strerror(err));

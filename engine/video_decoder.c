@@ -45,6 +45,8 @@
  * thread than cuvidDecodePicture. So ladder frees NVDEC pictures wherever
  * it is done with them.
  */
+#include "video_decoder.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -53,8 +55,10 @@
 
 #include "ladder/error.h"
 #include "decoder_name.h"
+#include "gpu_scale.h"
 #include "nvdec_surfaces.h"
-#include "session_internal.h"
+#include "qsv_device.h"
+#include "session.h"
 
 /* Past this the oldest packets go: a switch then misses frames (logged). */
 #define HISTORY_MAX_BYTES ((size_t)256 << 20)

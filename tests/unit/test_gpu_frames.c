@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session_internal.h"
+#include "gpu_scale.h"
+#include "session.h"
 
 static ladder_session *session_with(ladder_decode_kind decode, int decode_gpu, const char *kind, int gpu)
 {

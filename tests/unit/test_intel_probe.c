@@ -32,7 +32,7 @@
 #include "ladder/decode_select.h"
 #include "ladder/device_inventory.h"
 #include "ladder/error.h"
-#include "session_internal.h"
+#include "qsv_device.h"
 
 /* ---- fake sysfs trees ------------------------------------------------------ */
 

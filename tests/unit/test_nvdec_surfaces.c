@@ -16,7 +16,7 @@
 
 #include "nvdec_surfaces.h"
 
-/* The session's FIFO depth (FRAME_FIFO_CAPACITY in session_internal.h). */
+/* The session's FIFO depth (FRAME_FIFO_CAPACITY in engine/session.h). */
 #define FIFO 4
 
 /* dpb as each codec's frame_params passes it (libavcodec/nvdec_*.c). */

@@ -1,0 +1,212 @@
+/*
+ * Raw-frame buffers recycled in huge-page slabs (engine/frame_pool.c):
+ * the geometry a pool hands out, buffers reused once their frames are
+ * freed (its memory never grows past what was in use at once), frames
+ * that outlive the pool, and the decoder's get_buffer2 path (attach).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <libavutil/frame.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+
+#include "ladder/error.h"
+#include "ladder/frame_pool.h"
+
+static void test_init_refuses_bad_geometry(void **state)
+{
+    (void)state;
+    ladder_frame_pool *pool = NULL;
+    assert_int_equal(ladder_frame_pool_init(&pool, 0, 16, AV_PIX_FMT_YUV420P), LADDER_EINVAL);
+    assert_int_equal(ladder_frame_pool_init(&pool, 16, -1, AV_PIX_FMT_YUV420P), LADDER_EINVAL);
+    assert_int_equal(ladder_frame_pool_init(&pool, 16, 16, AV_PIX_FMT_NONE), LADDER_EINVAL);
+    assert_int_equal(ladder_frame_pool_init(NULL, 16, 16, AV_PIX_FMT_YUV420P), LADDER_EINVAL);
+    assert_null(pool);
+    /* Nothing allocated, nothing to count; close of none is a no-op. */
+    assert_int_equal(ladder_frame_pool_bytes(NULL), 0);
+    ladder_frame_pool_close(NULL);
+}
+
+/* Every plane of f is inside its one buffer, lines 64-byte aligned and
+ * padded, and writable to the end of its last line. */
+static void check_frame(const AVFrame *f, int width, int height, enum AVPixelFormat fmt)
+{
+    assert_int_equal(f->width, width);
+    assert_int_equal(f->height, height);
+    assert_int_equal(f->format, fmt);
+    assert_non_null(f->buf[0]);
+    assert_null(f->buf[1]);
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(fmt);
+    int min_lines[4] = { 0 };
+    assert_true(av_image_fill_linesizes(min_lines, fmt, width) >= 0);
+    const uint8_t *start = f->buf[0]->data, *end = start + f->buf[0]->size;
+    for (int p = 0; p < 3; p++) {
+        assert_non_null(f->data[p]);
+        assert_int_equal(f->linesize[p] % 64, 0);
+        assert_true(f->linesize[p] >= min_lines[p]);
+        assert_int_equal((uintptr_t)f->data[p] % 64, 0);
+        int h = p ? AV_CEIL_RSHIFT(height, desc->log2_chroma_h) : height;
+        assert_true(f->data[p] >= start);
+        assert_true(f->data[p] + (size_t)f->linesize[p] * (size_t)h <= end);
+        memset(f->data[p], 0x5a, (size_t)f->linesize[p] * (size_t)h);
+    }
+}
+
+static void test_geometry(void **state)
+{
+    (void)state;
+    const struct { int w, h; enum AVPixelFormat fmt; } cases[] = {
+        { 1920, 1080, AV_PIX_FMT_YUV420P },
+        { 426, 240, AV_PIX_FMT_YUV420P },    /* width not a multiple of the alignment */
+        { 1280, 720, AV_PIX_FMT_YUV420P10 },
+        { 33, 17, AV_PIX_FMT_YUV422P },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ladder_frame_pool *pool;
+        assert_int_equal(ladder_frame_pool_init(&pool, cases[i].w, cases[i].h, cases[i].fmt), 0);
+        int w, h, fmt;
+        ladder_frame_pool_geometry(pool, &w, &h, &fmt);
+        assert_int_equal(w, cases[i].w);
+        assert_int_equal(h, cases[i].h);
+        assert_int_equal(fmt, cases[i].fmt);
+        AVFrame *f = ladder_frame_pool_get(pool);
+        assert_non_null(f);
+        check_frame(f, cases[i].w, cases[i].h, cases[i].fmt);
+        av_frame_free(&f);
+        ladder_frame_pool_close(pool);
+    }
+}
+
+static void test_buffers_are_reused(void **state)
+{
+    (void)state;
+    ladder_frame_pool *pool;
+    assert_int_equal(ladder_frame_pool_init(&pool, 320, 180, AV_PIX_FMT_YUV420P), 0);
+    assert_int_equal(ladder_frame_pool_bytes(pool), 0);   /* nothing until asked */
+    enum { N = 6 };
+    AVFrame *frames[N];
+    uint8_t *seen[N];
+    for (int i = 0; i < N; i++) {
+        frames[i] = ladder_frame_pool_get(pool);
+        assert_non_null(frames[i]);
+        seen[i] = frames[i]->data[0];
+        for (int j = 0; j < i; j++)
+            assert_ptr_not_equal(seen[i], seen[j]);   /* in use at once: distinct */
+    }
+    size_t bytes = ladder_frame_pool_bytes(pool);
+    assert_true(bytes >= (size_t)N * 320 * 180 * 3 / 2);
+    assert_int_equal(bytes % ((size_t)2 << 20), 0);   /* whole huge pages */
+    for (int i = 0; i < N; i++)
+        av_frame_free(&frames[i]);
+    /* Freed buffers come back: the pool does not grow for the same use. */
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < N; i++) {
+            frames[i] = ladder_frame_pool_get(pool);
+            assert_non_null(frames[i]);
+            bool known = false;
+            for (int j = 0; j < N; j++)
+                known |= frames[i]->data[0] == seen[j];
+            assert_true(known);
+        }
+        for (int i = 0; i < N; i++)
+            av_frame_free(&frames[i]);
+    }
+    assert_int_equal(ladder_frame_pool_bytes(pool), bytes);
+    ladder_frame_pool_close(pool);
+}
+
+static void test_memory_follows_the_peak_in_use(void **state)
+{
+    (void)state;
+    /* 1080p: a few pictures per slab, so the peak shows in whole slabs. */
+    ladder_frame_pool *pool;
+    assert_int_equal(ladder_frame_pool_init(&pool, 1920, 1080, AV_PIX_FMT_YUV420P), 0);
+    enum { PEAK = 40 };
+    AVFrame *frames[PEAK];
+    for (int i = 0; i < PEAK; i++)
+        assert_non_null(frames[i] = ladder_frame_pool_get(pool));
+    size_t peak = ladder_frame_pool_bytes(pool);
+    assert_true(peak >= (size_t)PEAK * 1920 * 1080 * 3 / 2);
+    /* Not much more than the pictures themselves (slab rounding only). */
+    assert_true(peak <= (size_t)PEAK * 1920 * 1088 * 3 / 2 + ((size_t)PEAK / 8 + 1) * ((size_t)2 << 20));
+    for (int i = 0; i < PEAK; i++)
+        av_frame_free(&frames[i]);
+    /* Less in use afterwards: nothing new. */
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < PEAK / 2; i++)
+            assert_non_null(frames[i] = ladder_frame_pool_get(pool));
+        for (int i = 0; i < PEAK / 2; i++)
+            av_frame_free(&frames[i]);
+    }
+    assert_int_equal(ladder_frame_pool_bytes(pool), peak);
+    ladder_frame_pool_close(pool);
+}
+
+static void test_frames_outlive_the_pool(void **state)
+{
+    (void)state;
+    ladder_frame_pool *pool;
+    assert_int_equal(ladder_frame_pool_init(&pool, 640, 360, AV_PIX_FMT_YUV420P), 0);
+    AVFrame *a = ladder_frame_pool_get(pool);
+    AVFrame *b = ladder_frame_pool_get(pool);
+    assert_non_null(a);
+    assert_non_null(b);
+    /* A second reference to a, as a rung's chunk and a FIFO hold one. */
+    AVFrame *a2 = av_frame_clone(a);
+    assert_non_null(a2);
+    ladder_frame_pool_close(pool);
+    /* Still theirs: written and read after close (the sanitizer run
+     * checks the slab is neither freed early nor leaked). */
+    memset(a->data[0], 1, (size_t)a->linesize[0] * 360);
+    memset(b->data[0], 2, (size_t)b->linesize[0] * 360);
+    av_frame_free(&a);
+    assert_int_equal(a2->data[0][0], 1);
+    assert_int_equal(b->data[0][0], 2);
+    av_frame_free(&b);
+    av_frame_free(&a2);
+}
+
+static void test_attach_as_a_decoder_does(void **state)
+{
+    (void)state;
+    ladder_frame_pool *pool;
+    assert_int_equal(ladder_frame_pool_init(&pool, 1280, 720, AV_PIX_FMT_YUV420P), 0);
+    AVFrame *f = av_frame_alloc();
+    assert_non_null(f);
+    f->width = 1280;
+    f->height = 720;
+    f->format = AV_PIX_FMT_YUV420P;
+    assert_int_equal(ladder_frame_pool_attach(pool, f), 0);
+    assert_ptr_equal(f->extended_data, f->data);
+    check_frame(f, 1280, 720, AV_PIX_FMT_YUV420P);
+    av_frame_unref(f);
+    /* The same frame again, as the decoder's next picture: the buffer it
+     * gave back. */
+    f->width = 1280;
+    f->height = 720;
+    f->format = AV_PIX_FMT_YUV420P;
+    size_t bytes = ladder_frame_pool_bytes(pool);
+    assert_int_equal(ladder_frame_pool_attach(pool, f), 0);
+    assert_int_equal(ladder_frame_pool_bytes(pool), bytes);
+    av_frame_free(&f);
+    ladder_frame_pool_close(pool);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_refuses_bad_geometry),
+        cmocka_unit_test(test_geometry),
+        cmocka_unit_test(test_buffers_are_reused),
+        cmocka_unit_test(test_memory_follows_the_peak_in_use),
+        cmocka_unit_test(test_frames_outlive_the_pool),
+        cmocka_unit_test(test_attach_as_a_decoder_does),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
