@@ -1,5 +1,5 @@
-/* Chunk boundaries on the source timeline: see include/ladder/chunk_plan.h. */
-#include "ladder/chunk_plan.h"
+/* Chunk boundaries on the source timeline: see chunk_plan.h. */
+#include "chunk_plan.h"
 
 #include <math.h>
 

@@ -1,11 +1,11 @@
 /*
- * The bounded chunk queue: see include/ladder/chunk_queue.h.
+ * The bounded chunk queue: see chunk_queue.h.
  *
  * One mutex guards everything; two condition variables separate the two
  * kinds of waiter so a release wakes producers (space) and workers (work)
  * only when they may proceed.
  */
-#include "ladder/chunk_queue.h"
+#include "chunk_queue.h"
 
 #include <errno.h>
 #include <limits.h>

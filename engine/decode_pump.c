@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ladder/chunk_plan.h"
+#include "chunk_plan.h"
 #include "ladder/error.h"
-#include "ladder/frame_fifo.h"
+#include "frame_fifo.h"
 #include "audio_track.h"
 #include "rotate.h"
 #include "session.h"

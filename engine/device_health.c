@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder/chunk_queue.h"
+#include "chunk_queue.h"
 #include "ladder/error.h"
 #include "encoder_backend.h"
 #include "session.h"

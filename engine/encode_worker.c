@@ -19,7 +19,7 @@
 #include <libswscale/swscale.h>
 
 #include "ladder/av1_obu.h"
-#include "ladder/chunk_queue.h"
+#include "chunk_queue.h"
 #include "ladder/error.h"
 #include "ladder/lease_pool.h"
 #include "device_health.h"

@@ -1,5 +1,5 @@
-/* Bounded frame FIFO: see include/ladder/frame_fifo.h. One lock, two conds. */
-#include "ladder/frame_fifo.h"
+/* Bounded frame FIFO: see frame_fifo.h. One lock, two conds. */
+#include "frame_fifo.h"
 
 #include <pthread.h>
 #include <stdlib.h>

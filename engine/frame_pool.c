@@ -1,5 +1,5 @@
-/* Reusable frame buffers in huge-page slabs: see include/ladder/frame_pool.h. */
-#include "ladder/frame_pool.h"
+/* Reusable frame buffers in huge-page slabs: see frame_pool.h. */
+#include "frame_pool.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>

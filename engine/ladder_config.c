@@ -8,6 +8,7 @@
  * signs, spaces, hex, "inf" and the locale's decimal separator never sneak in.
  */
 #include "ladder/ladder_config.h"
+#include "ladder/spec_words.h"
 
 #include <errno.h>
 #include <math.h>
@@ -309,13 +310,6 @@ static bool valid_av1_profile(const char *s, size_t len)
     return len == 0 || slice_is(s, len, "main");
 }
 
-static const struct { const char *name; ladder_codec codec; } codec_names[] = {
-    { "h264", LADDER_CODEC_H264 },
-    { "hevc", LADDER_CODEC_HEVC },
-    { "av1", LADDER_CODEC_AV1 },
-};
-#define NB_CODEC_NAMES (sizeof(codec_names) / sizeof(codec_names[0]))
-
 /*
  * A codec name (a slice). An unknown name is a bad description
  * (LADDER_ECONFIG). Whether the linked FFmpeg has the codec's encoder is
@@ -324,12 +318,8 @@ static const struct { const char *name; ladder_codec codec; } codec_names[] = {
  */
 static int parse_codec_name(const char *s, size_t len, ladder_codec *out, char *why, size_t size)
 {
-    for (size_t i = 0; i < NB_CODEC_NAMES; i++) {
-        if (!slice_is(s, len, codec_names[i].name))
-            continue;
-        *out = codec_names[i].codec;
+    if (ladder_codec_from_name(s, len, out))
         return 0;
-    }
     snprintf(why, size, "unknown codec '%s' (" CODEC_HINT ")", quote(s, len).s);
     return LADDER_ECONFIG;
 }
@@ -696,45 +686,16 @@ const char *ladder_config_svt_preset(const char *x264_preset)
     return x264_preset;
 }
 
+/* The names and the size grammar are pool's (ladder/spec_words.h): device
+ * lists use the same words, and pool must not depend on engine. */
 const char *ladder_config_codec_name(ladder_codec codec)
 {
-    for (size_t i = 0; i < NB_CODEC_NAMES; i++)
-        if (codec_names[i].codec == codec)
-            return codec_names[i].name;
-    return codec == LADDER_CODEC_DEFAULT ? "h264" : "unknown";
+    return ladder_codec_name(codec);
 }
 
 int ladder_config_parse_size(const char *text, int64_t *bytes)
 {
-    if (!text || !bytes)
-        return LADDER_EINVAL;
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || !(v >= 0))
-        return LADDER_ECONFIG;
-    double mult = 1;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': mult = 1024.0; break;
-        case 'm': case 'M': mult = 1024.0 * 1024; break;
-        case 'g': case 'G': mult = 1024.0 * 1024 * 1024; break;
-        case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
-        default: return LADDER_ECONFIG;
-        }
-        end++;
-        if (*end == 'i')
-            end++;
-        if (*end == 'B' || *end == 'b')
-            end++;
-        if (*end)
-            return LADDER_ECONFIG;
-    }
-    double v_bytes = v * mult;
-    if (v_bytes > 1e15)
-        return LADDER_ECONFIG;
-    *bytes = (int64_t)v_bytes;
-    return 0;
+    return ladder_size_parse(text, bytes);
 }
 
 int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size)

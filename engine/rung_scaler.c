@@ -16,10 +16,10 @@
 
 #include <stdlib.h>
 
-#include "ladder/chunk_queue.h"
+#include "chunk_queue.h"
 #include "ladder/error.h"
-#include "ladder/frame_fifo.h"
-#include "ladder/frame_pool.h"
+#include "frame_fifo.h"
+#include "frame_pool.h"
 #include "gpu_scale.h"
 #include "session.h"
 

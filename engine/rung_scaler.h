@@ -13,8 +13,8 @@
 #include <libavutil/frame.h>
 #include <libswscale/swscale.h>
 
-#include "ladder/chunk_queue.h"
-#include "ladder/frame_pool.h"
+#include "chunk_queue.h"
+#include "frame_pool.h"
 
 /* The frames of one chunk (ladder_chunk.payload), owned by the chunk:
  * made by the scaler, encoded and freed by the worker that pops it. */

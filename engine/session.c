@@ -18,10 +18,10 @@
 #include <libavutil/pixdesc.h>
 
 #include "ladder/atomic_file.h"
-#include "ladder/chunk_queue.h"
+#include "chunk_queue.h"
 #include "ladder/codec_string.h"
 #include "ladder/error.h"
-#include "ladder/frame_fifo.h"
+#include "frame_fifo.h"
 #include "ladder/ladder_config.h"
 #include "ladder/lease_pool.h"
 #include "audio_renditions.h"

@@ -33,11 +33,11 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
-#include "ladder/chunk_plan.h"
-#include "ladder/chunk_queue.h"
+#include "chunk_plan.h"
+#include "chunk_queue.h"
 #include "ladder/device_spec.h"
-#include "ladder/frame_fifo.h"
-#include "ladder/frame_pool.h"
+#include "frame_fifo.h"
+#include "frame_pool.h"
 #include "ladder/ladder.h"
 #include "ladder/lease_pool.h"
 #include "audio_renditions.h"

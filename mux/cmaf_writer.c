@@ -20,7 +20,7 @@
 
 #include "ladder/atomic_file.h"
 #include "ladder/error.h"
-#include "ladder/fmp4_index.h"
+#include "fmp4_index.h"
 
 struct ladder_cmaf_writer {
     char dir[PATH_MAX];

@@ -1,5 +1,5 @@
-/* Boxes of a CMAF media segment: see include/ladder/fmp4_index.h. */
-#include "ladder/fmp4_index.h"
+/* Boxes of a CMAF media segment: see fmp4_index.h. */
+#include "fmp4_index.h"
 
 #include <stdbool.h>
 #include <string.h>

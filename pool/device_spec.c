@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "ladder/error.h"
-#include "ladder/ladder_config.h"
+#include "ladder/spec_words.h"
 
 static int fail(char *why, size_t why_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -68,7 +68,7 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
         return fail(why, why_size, "device '%s': option '%.*s' is too long", d->kind, (int)len, opt);
 
     ladder_codec codec;
-    if (!ladder_config_parse_codec(key, &codec, NULL, 0)) {
+    if (ladder_codec_from_name(key, strlen(key), &codec)) {
         if (!valid_name(value) || !copy_field(d->encoder[codec], sizeof(d->encoder[codec]), value, strlen(value)))
             return fail(why, why_size, "device '%s': encoder name '%s' for %s is not valid", d->kind, value, key);
         return 0;
@@ -107,7 +107,7 @@ static int parse_option(ladder_device_spec *d, const char *opt, size_t len, char
     }
     if (!strcmp(key, "min-free") && !strcmp(d->kind, "nvidia")) {
         int64_t bytes = 0;
-        if (ladder_config_parse_size(value, &bytes) || bytes <= 0)
+        if (ladder_size_parse(value, &bytes) || bytes <= 0)
             return fail(why, why_size, "device '%s': min-free '%s' is not a size like 8G or 512M", d->kind, value);
         d->min_free_bytes = bytes;
         return 0;
@@ -227,7 +227,7 @@ void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *bu
         APPEND("%s%s:%d", i ? "," : "", d->kind, d->slots);
         for (int c = 0; c < LADDER_CODEC_SLOTS; c++)
             if (d->encoder[c][0])
-                APPEND(":%s=%s", ladder_config_codec_name((ladder_codec)c), d->encoder[c]);
+                APPEND(":%s=%s", ladder_codec_name((ladder_codec)c), d->encoder[c]);
         if (d->preset[0])
             APPEND(":preset=%s", d->preset);
         if (!strcmp(d->kind, "fault"))

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ladder/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -103,8 +105,8 @@ typedef struct ladder_device_inventory ladder_device_inventory;
  * vendors are not errors) or LADDER_ENOMEM. Creating a CUDA context per
  * GPU makes this take a fraction of a second per NVIDIA device.
  */
-int ladder_device_inventory_probe(ladder_device_inventory **out);
-void ladder_device_inventory_close(ladder_device_inventory *inventory);
+LADDER_API int ladder_device_inventory_probe(ladder_device_inventory **out);
+LADDER_API void ladder_device_inventory_close(ladder_device_inventory *inventory);
 
 /*
  * An inventory captured with `ladder devices --json` on some machine, read
@@ -113,21 +115,21 @@ void ladder_device_inventory_close(ladder_device_inventory *inventory);
  * $LADDER_INVENTORY_FILE names a file. LADDER_ECONFIG with err set when the
  * file is not such a document.
  */
-int ladder_device_inventory_load(ladder_device_inventory **out, const char *path, char *err, size_t err_size);
+LADDER_API int ladder_device_inventory_load(ladder_device_inventory **out, const char *path, char *err, size_t err_size);
 
-int ladder_device_inventory_count(const ladder_device_inventory *inventory);
+LADDER_API int ladder_device_inventory_count(const ladder_device_inventory *inventory);
 /* Device i (0 <= i < count), or NULL. */
-const ladder_device_info *ladder_device_inventory_device(
+LADDER_API const ladder_device_info *ladder_device_inventory_device(
     const ladder_device_inventory *inventory, int i);
-const ladder_vendor_status *ladder_device_inventory_vendor(
+LADDER_API const ladder_vendor_status *ladder_device_inventory_vendor(
     const ladder_device_inventory *inventory, enum ladder_device_kind kind);
 
 /* Lower-case names used in the CLI's table and JSON: "cpu", "h264",
  * "decode-only", "idle". */
-const char *ladder_device_kind_name(enum ladder_device_kind kind);
-const char *ladder_video_codec_name(enum ladder_video_codec codec);
-const char *ladder_device_role_name(enum ladder_device_role role);
-const char *ladder_device_health_name(enum ladder_device_health health);
+LADDER_API const char *ladder_device_kind_name(enum ladder_device_kind kind);
+LADDER_API const char *ladder_video_codec_name(enum ladder_video_codec codec);
+LADDER_API const char *ladder_device_role_name(enum ladder_device_role role);
+LADDER_API const char *ladder_device_health_name(enum ladder_device_health health);
 
 #ifdef __cplusplus
 }

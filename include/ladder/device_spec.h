@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ladder/export.h"
 #include "ladder/ladder.h"
 #include "ladder/lease_pool.h"
 
@@ -73,12 +74,12 @@ struct ladder_device_spec {
  * and names are checked here; whether an encoder exists is the engine's
  * business. Returns 0, or LADDER_ECONFIG with why set to one line.
  */
-int ladder_device_spec_parse(const char *text, int default_slots, ladder_device_spec *out,
-                             int max, int *nb, char *why, size_t why_size);
+LADDER_API int ladder_device_spec_parse(const char *text, int default_slots, ladder_device_spec *out,
+                                        int max, int *nb, char *why, size_t why_size);
 
 /* The list as text in the syntax above (for logs and reports); buf always
  * NUL-terminated. */
-void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *buf, size_t size);
+LADDER_API void ladder_device_spec_format(const ladder_device_spec *specs, int nb, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

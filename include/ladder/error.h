@@ -9,6 +9,8 @@
 #ifndef LADDER_ERROR_H
 #define LADDER_ERROR_H
 
+#include "ladder/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,13 +48,13 @@ enum ladder_error {
 };
 
 /* A static English description of err; never NULL. */
-const char *ladder_strerror(int err);
+LADDER_API const char *ladder_strerror(int err);
 
 /*
  * Exit status of the `ladder` command for err (0 for LADDER_OK). The table is
  * documented in the README; it is part of the CLI's contract.
  */
-int ladder_exit_code(int err);
+LADDER_API int ladder_exit_code(int err);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ladder/error.h"
+#include "ladder/export.h"
 
 /* include/ladder/device_spec.h; a repeated typedef is fine in C11. */
 typedef struct ladder_device_spec ladder_device_spec;
@@ -36,7 +37,7 @@ typedef enum ladder_job_type {
     LADDER_JOB_LADDER,
 } ladder_job_type;
 
-const char *ladder_job_type_name(ladder_job_type t);
+LADDER_API const char *ladder_job_type_name(ladder_job_type t);
 
 typedef enum ladder_image_format { LADDER_IMAGE_JPEG = 0, LADDER_IMAGE_WEBP } ladder_image_format;
 typedef enum ladder_fit { LADDER_FIT_PAD = 0, LADDER_FIT_CROP } ladder_fit;
@@ -119,14 +120,14 @@ typedef struct ladder_job_spec {
  * Parse and validate a JSON spec. On error returns LADDER_ECONFIG (or
  * LADDER_ENOMEM) and writes one line to err naming the offending key.
  */
-int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, size_t err_size);
-void ladder_job_spec_free(ladder_job_spec *spec);
+LADDER_API int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, size_t err_size);
+LADDER_API void ladder_job_spec_free(ladder_job_spec *spec);
 
 /*
  * Whether name is a safe single output name: not empty, no '/', not "." or
  * "..", no leading '.', no control characters, at most 128 bytes.
  */
-bool ladder_job_output_name_ok(const char *name);
+LADDER_API bool ladder_job_output_name_ok(const char *name);
 
 /*
  * Whether a key of a job spec that is not one of its type's keys is a typo
@@ -137,7 +138,7 @@ bool ladder_job_output_name_ok(const char *name);
  * "node"). Returns the key it is a typo of, else NULL (a foreign key,
  * ignored). key must not be one of the type's keys.
  */
-const char *ladder_job_key_typo(ladder_job_type type, const char *key);
+LADDER_API const char *ladder_job_key_typo(ladder_job_type type, const char *key);
 
 /*
  * Whether input is a URL rather than a local path: it starts with
@@ -145,15 +146,15 @@ const char *ladder_job_key_typo(ladder_job_type type, const char *key);
  * '.'), or with "file:" (any case). A colon elsewhere does not make a URL:
  * "/media/Interview: part 1.mp4" and "clip:v2.mp4" are paths.
  */
-bool ladder_job_input_is_url(const char *input);
+LADDER_API bool ladder_job_input_is_url(const char *input);
 
 /*
  * Whether input is allowed: a local path, or a URL that starts with one of
  * the comma-separated prefixes in env_list or one of the spec's prefixes.
  * A file: URL is never allowed (it would dodge input_allow): give the path.
  */
-bool ladder_job_input_allowed(const char *input, const char *const *allow, int nb_allow,
-                              const char *env_list);
+LADDER_API bool ladder_job_input_allowed(const char *input, const char *const *allow, int nb_allow,
+                                         const char *env_list);
 
 /*
  * What libavformat is given for input (malloc'ed; NULL when out of memory):
@@ -161,7 +162,7 @@ bool ladder_job_input_allowed(const char *input, const char *const *allow, int n
  * holds a ':' gets "./" in front, since FFmpeg would read "name:" as a
  * protocol ("concat:", "pipe:", "subfile,") instead of a file name.
  */
-char *ladder_job_input_open_path(const char *input);
+LADDER_API char *ladder_job_input_open_path(const char *input);
 
 /* ---- atomic output directory (jobs/job_output.c) ---- */
 typedef struct ladder_job_output {
@@ -179,8 +180,8 @@ typedef struct ladder_job_output {
  * sits at the final name: a symlink there could send the result outside
  * root.
  */
-int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name,
-                           char *err, size_t err_size);
+LADDER_API int ladder_job_output_init(ladder_job_output *o, const char *root, const char *name,
+                                      char *err, size_t err_size);
 /*
  * The same, for a job that can continue what an earlier attempt left (a
  * ladder job stopped at a chunk boundary, or killed): a temporary
@@ -188,23 +189,23 @@ int ladder_job_output_init(ladder_job_output *o, const char *root, const char *n
  * renamed to this process's temporary name and used (o->adopted) instead
  * of a fresh one; the newest such directory wins, the others are removed.
  */
-int ladder_job_output_init_resumable(ladder_job_output *o, const char *root, const char *name,
-                                     char *err, size_t err_size);
+LADDER_API int ladder_job_output_init_resumable(ladder_job_output *o, const char *root, const char *name,
+                                                char *err, size_t err_size);
 /* Rename the temporary directory to the final name. A previous result is
  * replaced only when it was made by the same job (its .ladder-job owner
  * line names the same type and id, or neither directory has one); another
  * job's is refused with LADDER_EOWNED. On error the temporary directory is
  * removed. */
-int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
+LADDER_API int ladder_job_output_commit(ladder_job_output *o, char *err, size_t err_size);
 /* Remove the temporary directory (if still there, unless o->keep) and free
  * the paths. */
-void ladder_job_output_close(ladder_job_output *o);
+LADDER_API void ladder_job_output_close(ladder_job_output *o);
 /*
  * Whether path, every symlink and ".." resolved, is root or lies under it
  * (root resolved too). False when either does not exist. The host
  * configuration's output_root and input_allow are held to it by `ladder job`.
  */
-bool ladder_job_path_under(const char *path, const char *root);
+LADDER_API bool ladder_job_path_under(const char *path, const char *root);
 /*
  * For a path that does not exist (ENOENT): whether it would lie under root,
  * judged by its deepest existing ancestor (resolved as ladder_job_path_under
@@ -212,9 +213,9 @@ bool ladder_job_path_under(const char *path, const char *root);
  * So a missing input inside input_allow can say "missing" (exit 3) while
  * one outside stays "refused" (exit 13) whether it exists or not.
  */
-bool ladder_job_missing_path_under(const char *path, const char *root);
+LADDER_API bool ladder_job_missing_path_under(const char *path, const char *root);
 /* Remove a directory tree (no symlinks followed). 0 or LADDER_EIO. */
-int ladder_job_rmtree(const char *path);
+LADDER_API int ladder_job_rmtree(const char *path);
 
 /* ---- filmstrip geometry (pure) ---- */
 typedef struct ladder_filmstrip_tile {
@@ -230,20 +231,20 @@ typedef struct ladder_filmstrip_tile {
  * [i*d/count, (i+1)*d/count) (the last ends exactly at duration) and shows
  * the frame in the middle of its span. tiles has count entries.
  */
-int ladder_filmstrip_layout(int count, int columns, int rows_per_sheet, int tile_w, int tile_h,
-                            double duration, ladder_filmstrip_tile *tiles);
+LADDER_API int ladder_filmstrip_layout(int count, int columns, int rows_per_sheet, int tile_w, int tile_h,
+                                       double duration, ladder_filmstrip_tile *tiles);
 /* Tiles for a duration: count if > 0, else ceil(duration / interval), at
  * least 1, at most 1000. */
-int ladder_filmstrip_count(int count, double interval, double duration);
+LADDER_API int ladder_filmstrip_count(int count, double interval, double duration);
 /* Sheet size in pixels for a layout of count tiles. */
-void ladder_filmstrip_sheet_size(int count, int columns, int rows_per_sheet, int tile_w, int tile_h,
-                                 int sheet, int *w, int *h);
+LADDER_API void ladder_filmstrip_sheet_size(int count, int columns, int rows_per_sheet, int tile_w, int tile_h,
+                                            int sheet, int *w, int *h);
 /*
  * The WebVTT text: "WEBVTT", then one cue per tile "HH:MM:SS.mmm -->
  * HH:MM:SS.mmm" and "sheet_name#xywh=x,y,w,h". sheet_names[tile.sheet].
  * Malloc'ed; NULL on allocation failure.
  */
-char *ladder_filmstrip_vtt(const ladder_filmstrip_tile *tiles, int count, const char *const *sheet_names);
+LADDER_API char *ladder_filmstrip_vtt(const ladder_filmstrip_tile *tiles, int count, const char *const *sheet_names);
 
 /* ---- thumbnail frame score (pure) ---- */
 typedef struct ladder_luma_stats {
@@ -252,10 +253,10 @@ typedef struct ladder_luma_stats {
 } ladder_luma_stats;
 
 /* Mean and standard deviation of an 8-bit luma plane (sampled on a grid). */
-ladder_luma_stats ladder_luma_measure(const uint8_t *plane, int linesize, int width, int height);
+LADDER_API ladder_luma_stats ladder_luma_measure(const uint8_t *plane, int linesize, int width, int height);
 /* Whether a frame with these statistics is usable as a thumbnail: neither
  * near-black (mean < 24), near-white (mean > 235) nor flat (stddev < 12). */
-bool ladder_luma_usable(ladder_luma_stats s);
+LADDER_API bool ladder_luma_usable(ladder_luma_stats s);
 
 /* ---- running a job ---- */
 typedef struct ladder_job_sink {
@@ -293,25 +294,25 @@ typedef struct ladder_job_result {
  */
 typedef struct ladder_job_runner ladder_job_runner;
 
-int ladder_job_runner_init(ladder_job_runner **out, const ladder_job_spec *spec, const ladder_job_sink *sink);
+LADDER_API int ladder_job_runner_init(ladder_job_runner **out, const ladder_job_spec *spec, const ladder_job_sink *sink);
 /* Run to completion: 0 or a negative LADDER_E* code (LADDER_ECANCELED after
  * ladder_job_runner_cancel()). Once per runner. */
-int ladder_job_runner_run(ladder_job_runner *r);
+LADDER_API int ladder_job_runner_run(ladder_job_runner *r);
 /* Stop a running job soon; safe from any thread (not from a signal
  * handler). A ladder job cancels its session. */
-void ladder_job_runner_cancel(ladder_job_runner *r);
+LADDER_API void ladder_job_runner_cancel(ladder_job_runner *r);
 /* Stop at the next chunk boundary where there is one: a ladder job stops
  * its session (run returns LADDER_ESTOPPED, the temporary directory and its
  * journal stay for the next attempt at the same output, which continues
  * from them); any other type cancels. Safe from any thread. */
-void ladder_job_runner_stop(ladder_job_runner *r);
+LADDER_API void ladder_job_runner_stop(ladder_job_runner *r);
 /* Valid after a successful run, until close. Output paths are final. */
-const ladder_job_result *ladder_job_runner_result(const ladder_job_runner *r);
-const char *ladder_job_runner_error(const ladder_job_runner *r);
-void ladder_job_runner_close(ladder_job_runner *r);
+LADDER_API const ladder_job_result *ladder_job_runner_result(const ladder_job_runner *r);
+LADDER_API const char *ladder_job_runner_error(const ladder_job_runner *r);
+LADDER_API void ladder_job_runner_close(ladder_job_runner *r);
 
 /* Free what a result holds (the runner does it on close). */
-void ladder_job_result_clear(ladder_job_result *r);
+LADDER_API void ladder_job_result_clear(ladder_job_result *r);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "ladder/error.h"
+#include "ladder/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -134,8 +135,8 @@ typedef enum ladder_parameter_sets {
 } ladder_parameter_sets;
 
 /*
- * Where the source is decoded (include/ladder/decode_select.h resolves a
- * `--decode-device` request into one). NVDEC keeps the decoded pictures in
+ * Where the source is decoded (the CLI resolves a `--decode-device`
+ * request into one: pool/decode_select.c). NVDEC keeps the decoded pictures in
  * GPU memory: every rung is scaled there (scale_cuda) and downloaded once
  * per rung frame. A hardware decode error switches the input to the CPU
  * decoder at once (the packets since the last key frames are decoded again,
@@ -263,8 +264,8 @@ typedef struct ladder_job {
     size_t max_memory;
     /*
      * Continue an interrupted run into the same output_dir: the segments
-     * its resume journal (OUTDIR/.ladder-resume, include/ladder/
-     * resume_journal.h) vouches for, and whose files still match, are kept
+     * its resume journal (OUTDIR/.ladder-resume, engine/
+     * resume_journal.c) vouches for, and whose files still match, are kept
      * and not encoded again; the rest is made as an uninterrupted run
      * makes it. No journal: a run from the start.
      */
@@ -308,7 +309,7 @@ typedef struct ladder_job {
 #define LADDER_MAX_ASPECT 16
 
 /* Fill job with the defaults documented above. */
-void ladder_job_defaults(ladder_job *job);
+LADDER_API void ladder_job_defaults(ladder_job *job);
 
 typedef enum ladder_rung_state {
     LADDER_RUNG_PENDING = 0,
@@ -318,7 +319,7 @@ typedef enum ladder_rung_state {
     LADDER_RUNG_FAILED,
 } ladder_rung_state;
 
-const char *ladder_rung_state_name(ladder_rung_state s);
+LADDER_API const char *ladder_rung_state_name(ladder_rung_state s);
 
 /* A device's health, as progress events and the report show it. */
 typedef enum ladder_device_state {
@@ -328,7 +329,7 @@ typedef enum ladder_device_state {
     LADDER_DEVICE_STATE_PROBATION,   /* passed its re-test; one good chunk clears it */
 } ladder_device_state;
 
-const char *ladder_device_state_name(ladder_device_state s);
+LADDER_API const char *ladder_device_state_name(ladder_device_state s);
 
 typedef struct ladder_device_progress {
     const char *name;             /* "cpu", "fault" */
@@ -492,19 +493,19 @@ typedef struct ladder_report {
 typedef struct ladder_session ladder_session;
 
 /* Validate and copy job; nothing is read or written yet. */
-int ladder_session_init(ladder_session **out, const ladder_job *job,
-                        const ladder_progress_sink *sink);
+LADDER_API int ladder_session_init(ladder_session **out, const ladder_job *job,
+                                   const ladder_progress_sink *sink);
 
 /*
  * Run the job to completion. Returns 0 when every rung completed and all
  * outputs were renamed into place; on error the output directory holds no
  * playlist that names a missing or partial segment.
  */
-int ladder_session_run(ladder_session *s);
+LADDER_API int ladder_session_run(ladder_session *s);
 
 /* Ask a running session to stop; safe from any thread (not from a signal
  * handler: use a watcher thread there). Run returns LADDER_ECANCELED. */
-void ladder_session_cancel(ladder_session *s);
+LADDER_API void ladder_session_cancel(ladder_session *s);
 
 /*
  * Ask a running session to stop at a chunk boundary: no more input is
@@ -513,34 +514,34 @@ void ladder_session_cancel(ladder_session *s);
  * LADDER_ESTOPPED, and job.resume continues from there. Safe from any
  * thread, like cancel; a cancel after it stops at once.
  */
-void ladder_session_stop(ladder_session *s);
+LADDER_API void ladder_session_stop(ladder_session *s);
 
 /* Valid after ladder_session_run() returned, until close. */
-const ladder_report *ladder_session_report(const ladder_session *s);
+LADDER_API const ladder_report *ladder_session_report(const ladder_session *s);
 
 /* One line describing the last error, naming the input or output concerned. */
-const char *ladder_session_error(const ladder_session *s);
+LADDER_API const char *ladder_session_error(const ladder_session *s);
 
-void ladder_session_close(ladder_session *s);
+LADDER_API void ladder_session_close(ladder_session *s);
 
 /*
  * The report as one JSON object (the format of OUTDIR/report.json, field
  * names documented in README.md). Malloc'ed text, caller frees; NULL on
  * allocation failure.
  */
-char *ladder_report_json(const ladder_report *r, const char *input);
+LADDER_API char *ladder_report_json(const ladder_report *r, const char *input);
 
 /*
  * Whether an audio stream is packaged as it is rather than re-encoded by a
  * job with --audio-codec aac --audio-channels 2 --audio-bitrate
  * bitrate_kbps (0: the default rate): AAC-LC, mono or stereo, at 44.1 or
  * 48 kHz, with its AudioSpecificConfig, and not much richer than asked
- * (ladder_audio_plan_make() in audio_plan.h decides). Public so tools
+ * (the engine's audio plan, engine/audio_plan.c, decides). Public so tools
  * that compare against ladder (ladder bench, which runs ladder with those
  * options and FFmpeg with -ac 2) treat audio exactly as the engine does.
  */
 struct AVCodecParameters;
-bool ladder_audio_source_copyable(const struct AVCodecParameters *par, int bitrate_kbps);
+LADDER_API bool ladder_audio_source_copyable(const struct AVCodecParameters *par, int bitrate_kbps);
 
 /*
  * The clockwise quarter turn (0, 90, 180 or 270) a stream's display matrix
@@ -548,10 +549,10 @@ bool ladder_audio_source_copyable(const struct AVCodecParameters *par, int bitra
  * ladder encode and the transcode jobs turn the pictures upright with it.
  */
 struct AVStream;
-int ladder_stream_rotation(const struct AVStream *st);
+LADDER_API int ladder_stream_rotation(const struct AVStream *st);
 
 /* The libavfilter chain that applies it ("transpose=clock", ...), "" for 0. */
-const char *ladder_rotation_filter(int degrees);
+LADDER_API const char *ladder_rotation_filter(int degrees);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ladder/export.h"
 #include "ladder/ladder.h"
 
 #ifdef __cplusplus
@@ -25,8 +26,8 @@ extern "C" {
  * On error returns LADDER_ECONFIG and writes a one-line reason to err.
  * Fields not given keep the zero/default values (out is cleared first).
  */
-int ladder_config_parse_rung(const char *spec, ladder_rung *out,
-                             char *err, size_t err_size);
+LADDER_API int ladder_config_parse_rung(const char *spec, ladder_rung *out,
+                                        char *err, size_t err_size);
 
 /*
  * Parse an output format list, "hls", "dash" or "hls,dash" (a set: order
@@ -34,8 +35,8 @@ int ladder_config_parse_rung(const char *spec, ladder_rung *out,
  * empty name is LADDER_ECONFIG with a one-line reason in err naming it;
  * *formats is then left unchanged.
  */
-int ladder_config_parse_formats(const char *list, unsigned *formats,
-                                char *err, size_t err_size);
+LADDER_API int ladder_config_parse_formats(const char *list, unsigned *formats,
+                                           char *err, size_t err_size);
 
 /*
  * Parse a codec name: "h264", "hevc" or "av1". Anything else is
@@ -43,11 +44,11 @@ int ladder_config_parse_formats(const char *list, unsigned *formats,
  * is unchanged. (Whether the linked FFmpeg can encode the codec is checked
  * when a session starts: LADDER_ECODEC, exit 10.)
  */
-int ladder_config_parse_codec(const char *name, ladder_codec *codec,
-                              char *err, size_t err_size);
+LADDER_API int ladder_config_parse_codec(const char *name, ladder_codec *codec,
+                                         char *err, size_t err_size);
 
 /* "h264", "hevc", "av1"; LADDER_CODEC_DEFAULT is "h264". */
-const char *ladder_config_codec_name(ladder_codec codec);
+LADDER_API const char *ladder_config_codec_name(ladder_codec codec);
 
 /*
  * The SVT-AV1 preset ("12" .. "1") that stands for an x264 preset name, so
@@ -56,7 +57,7 @@ const char *ladder_config_codec_name(ladder_codec codec);
  * table). A name not in the table is returned as given (an SVT number
  * passes through).
  */
-const char *ladder_config_svt_preset(const char *x264_preset);
+LADDER_API const char *ladder_config_svt_preset(const char *x264_preset);
 
 /* Job-level options a ladder file may give besides its rungs. */
 typedef struct ladder_file_options {
@@ -83,20 +84,20 @@ typedef struct ladder_file_options {
 /* A size in bytes: 1048576, 512M, 2G, 1.5GiB, 1T (binary units, optional
  * "i" and "B"), 0 up to 10^15. 0 or LADDER_ECONFIG; callers check their
  * own minimum (the memory budget's is 1 MiB). */
-int ladder_config_parse_size(const char *text, int64_t *bytes);
+LADDER_API int ladder_config_parse_size(const char *text, int64_t *bytes);
 
 /* "out-of-band" or "in-band" (--parameter-sets, "parameter_sets"). 0 or
  * LADDER_ECONFIG with what was expected in err. */
-int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size);
+LADDER_API int ladder_config_parse_parameter_sets(const char *name, ladder_parameter_sets *out, char *err, size_t err_size);
 
 /*
  * The audio options, shared by the command line and ladder files:
  * "all" | "first" | "none"; "aac" | "opus"; a channel limit of 1, 2 or 6.
  * Return 0 or LADDER_ECONFIG with what was expected in err.
  */
-int ladder_config_parse_audio_mode(const char *name, ladder_audio_mode *out, char *err, size_t err_size);
-int ladder_config_parse_audio_codec(const char *name, ladder_audio_codec *out, char *err, size_t err_size);
-int ladder_config_parse_audio_channels(const char *text, int *out, char *err, size_t err_size);
+LADDER_API int ladder_config_parse_audio_mode(const char *name, ladder_audio_mode *out, char *err, size_t err_size);
+LADDER_API int ladder_config_parse_audio_codec(const char *name, ladder_audio_codec *out, char *err, size_t err_size);
+LADDER_API int ladder_config_parse_audio_channels(const char *text, int *out, char *err, size_t err_size);
 
 /*
  * Load a JSON ladder file (json-c), e.g. samples/ladders/default.json:
@@ -122,16 +123,16 @@ int ladder_config_parse_audio_channels(const char *text, int *out, char *err, si
  * cannot be opened) with a one-line reason naming the file in err, and
  * leaves *rungs, *nb_rungs and *opts unchanged.
  */
-int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *nb_rungs,
-                                    ladder_file_options *opts, char *err, size_t err_size);
+LADDER_API int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *nb_rungs,
+                                               ladder_file_options *opts, char *err, size_t err_size);
 
 /*
  * The same for callers that only take the segment length: *segment_seconds
  * is set when the file gives it (else left unchanged). A "format" key is
  * still checked.
  */
-int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,
-                            double *segment_seconds, char *err, size_t err_size);
+LADDER_API int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,
+                                       double *segment_seconds, char *err, size_t err_size);
 
 /*
  * Default ladder for a source of display size src_w x src_h:
@@ -139,8 +140,8 @@ int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs
  * whose height is above the source's (a source smaller than 240p keeps one
  * rung at source size, 400k). *rungs is malloc'ed.
  */
-int ladder_config_default_ladder(int src_w, int src_h, ladder_rung **rungs,
-                                 int *nb_rungs);
+LADDER_API int ladder_config_default_ladder(int src_w, int src_h, ladder_rung **rungs,
+                                            int *nb_rungs);
 
 /*
  * Output size of rung r for a source of display size src_w x src_h (already
@@ -148,8 +149,12 @@ int ladder_config_default_ladder(int src_w, int src_h, ladder_rung **rungs,
  * aspect ratio, never above the source, both dimensions even and >= 2.
  * Returns 0 or LADDER_ECONFIG when both dimensions are zero.
  */
-int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h,
-                              int *out_w, int *out_h);
+LADDER_API int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h,
+                                         int *out_w, int *out_h);
+
+/* "hold" (false) or "close" (true): what a forward gap in the input's
+ * timestamps becomes (ladder_job.close_gaps). 0 or LADDER_ECONFIG. */
+LADDER_API int ladder_config_parse_gaps(const char *text, bool *close_gaps);
 
 /*
  * Sample aspect ratio of a rung of out_w x out_h made from a source of
@@ -158,24 +163,20 @@ int ladder_config_output_size(const ladder_rung *r, int src_w, int src_h,
  * exact shape (852x480 from 1920x1080: 640:639), reduced, terms at most
  * 4096 (what libx264 keeps). Any size <= 0: 1:1.
  */
-/* "hold" (false) or "close" (true): what a forward gap in the input's
- * timestamps becomes (ladder_job.close_gaps). 0 or LADDER_ECONFIG. */
-int ladder_config_parse_gaps(const char *text, bool *close_gaps);
-
-void ladder_config_rung_sar(bool exact_shape, int src_w, int src_h, int out_w, int out_h,
-                            int *sar_num, int *sar_den);
+LADDER_API void ladder_config_rung_sar(bool exact_shape, int src_w, int src_h, int out_w, int out_h,
+                                       int *sar_num, int *sar_den);
 
 /* Width of width pixels shown at sar_num:sar_den, rounded to the nearest
  * pixel (half up): what a player displays, and HLS's RESOLUTION. A SAR
  * with a term <= 0 counts as 1:1. */
-int ladder_config_display_width(int width, int sar_num, int sar_den);
+LADDER_API int ladder_config_display_width(int width, int sar_num, int sar_den);
 
 /*
  * Check a resolved ladder: 1..LADDER_MAX_RUNGS rungs, positive bitrates or
  * CRF in 0..51, known profiles, unique names (names are filled in as
  * "<height>p" when empty, "<height>p_2" on clashes). LADDER_ECONFIG + err.
  */
-int ladder_config_validate(ladder_rung *rungs, int nb_rungs, char *err, size_t err_size);
+LADDER_API int ladder_config_validate(ladder_rung *rungs, int nb_rungs, char *err, size_t err_size);
 
 #ifdef __cplusplus
 }

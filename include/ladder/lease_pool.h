@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ladder/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -37,27 +39,27 @@ typedef struct ladder_lease_pool ladder_lease_pool;
  * LADDER_DEVICE_NAME_MAX - 6 characters) with slots[d] slots (1..1024).
  * A free slot is lent from the first device in this order that has one.
  */
-int ladder_lease_pool_init(ladder_lease_pool **out, const char *const *names, const int *slots,
-                           int nb_devices);
+LADDER_API int ladder_lease_pool_init(ladder_lease_pool **out, const char *const *names, const int *slots,
+                                      int nb_devices);
 /* A pool of one CPU device named "cpu" with cpu_slots slots (>= 1). */
-int ladder_lease_pool_init_cpu(ladder_lease_pool **out, int cpu_slots);
-void ladder_lease_pool_close(ladder_lease_pool *pool);
+LADDER_API int ladder_lease_pool_init_cpu(ladder_lease_pool **out, int cpu_slots);
+LADDER_API void ladder_lease_pool_close(ladder_lease_pool *pool);
 
 /* Capacity: total slots. */
-int ladder_lease_pool_capacity(const ladder_lease_pool *pool);
+LADDER_API int ladder_lease_pool_capacity(const ladder_lease_pool *pool);
 
 /* The devices, as given to init: how many, device d's name and slots
  * (NULL / 0 for an index out of range). */
-int ladder_lease_pool_device_count(const ladder_lease_pool *pool);
-const char *ladder_lease_pool_device_name(const ladder_lease_pool *pool, int device);
-int ladder_lease_pool_device_slots(const ladder_lease_pool *pool, int device);
+LADDER_API int ladder_lease_pool_device_count(const ladder_lease_pool *pool);
+LADDER_API const char *ladder_lease_pool_device_name(const ladder_lease_pool *pool, int device);
+LADDER_API int ladder_lease_pool_device_slots(const ladder_lease_pool *pool, int device);
 
 /*
  * Take a free slot, waiting when none is free; leases are granted in the
  * order they were asked for, so no caller starves.
  * Returns 0 or LADDER_ECANCELED after abort.
  */
-int ladder_lease_pool_acquire(ladder_lease_pool *pool, ladder_lease *lease);
+LADDER_API int ladder_lease_pool_acquire(ladder_lease_pool *pool, ladder_lease *lease);
 /*
  * The same for a caller that accepts only some devices (bit d of devices:
  * device d; 0 = any) and may have to give up: a free slot goes to the
@@ -68,19 +70,19 @@ int ladder_lease_pool_acquire(ladder_lease_pool *pool, ladder_lease *lease);
  * without aborting the others'); LADDER_EINVAL when devices names none of
  * the pool's.
  */
-int ladder_lease_pool_acquire_from(ladder_lease_pool *pool, uint64_t devices, const atomic_bool *give_up,
-                                   ladder_lease *lease);
+LADDER_API int ladder_lease_pool_acquire_from(ladder_lease_pool *pool, uint64_t devices, const atomic_bool *give_up,
+                                              ladder_lease *lease);
 /* Wake every waiter to look at its give_up flag again. */
-void ladder_lease_pool_wake(ladder_lease_pool *pool);
+LADDER_API void ladder_lease_pool_wake(ladder_lease_pool *pool);
 /* Non-blocking: 0 with *lease set, or 1 when no slot is free. */
-int ladder_lease_pool_try_acquire(ladder_lease_pool *pool, ladder_lease *lease);
-void ladder_lease_pool_release(ladder_lease_pool *pool, const ladder_lease *lease);
-void ladder_lease_pool_abort(ladder_lease_pool *pool);
+LADDER_API int ladder_lease_pool_try_acquire(ladder_lease_pool *pool, ladder_lease *lease);
+LADDER_API void ladder_lease_pool_release(ladder_lease_pool *pool, const ladder_lease *lease);
+LADDER_API void ladder_lease_pool_abort(ladder_lease_pool *pool);
 /* Slots currently lent (tests check it never exceeds capacity). */
-int ladder_lease_pool_in_use(ladder_lease_pool *pool);
+LADDER_API int ladder_lease_pool_in_use(ladder_lease_pool *pool);
 /* Acquirers queued for a slot right now; _for: those that accept device. */
-int ladder_lease_pool_waiting(ladder_lease_pool *pool);
-int ladder_lease_pool_waiting_for(ladder_lease_pool *pool, int device);
+LADDER_API int ladder_lease_pool_waiting(ladder_lease_pool *pool);
+LADDER_API int ladder_lease_pool_waiting_for(ladder_lease_pool *pool, int device);
 
 /* What the scheduler knows of one rung when a lease looks for work. */
 typedef struct ladder_rung_load {
@@ -100,8 +102,8 @@ typedef struct ladder_rung_load {
  *     work among rungs with queued chunks (the worker becomes a helper).
  * Ties go to the lower rung index, so the choice is deterministic.
  */
-int ladder_lease_pool_pick_rung(const ladder_rung_load *loads, int nb_rungs,
-                                int current, bool helpers);
+LADDER_API int ladder_lease_pool_pick_rung(const ladder_rung_load *loads, int nb_rungs,
+                                           int current, bool helpers);
 
 #ifdef __cplusplus
 }

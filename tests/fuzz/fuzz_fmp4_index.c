@@ -8,7 +8,7 @@
 #include "fuzz.h"
 
 #include "ladder/error.h"
-#include "ladder/fmp4_index.h"
+#include "fmp4_index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

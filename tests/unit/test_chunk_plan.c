@@ -6,7 +6,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "ladder/chunk_plan.h"
+#include "chunk_plan.h"
 #include "ladder/error.h"
 
 /* Feed n CFR frames of `step` ticks and record where chunks start. */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "ladder/chunk_queue.h"
+#include "chunk_queue.h"
 #include "ladder/error.h"
 
 static ladder_chunk *make_chunk(int rung, int index, size_t bytes, int frames)

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "ladder/error.h"
-#include "ladder/fmp4_index.h"
+#include "fmp4_index.h"
 
 typedef struct bytes {
     uint8_t data[512];

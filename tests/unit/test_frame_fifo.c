@@ -19,7 +19,7 @@
 #include <libavutil/frame.h>
 
 #include "ladder/error.h"
-#include "ladder/frame_fifo.h"
+#include "frame_fifo.h"
 
 static void sleep_ms(int ms)
 {

@@ -17,7 +17,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "ladder/error.h"
-#include "ladder/frame_pool.h"
+#include "frame_pool.h"
 
 static void test_init_refuses_bad_geometry(void **state)
 {
