@@ -651,10 +651,17 @@ function analyseSwitching(result, { levels, plays, asked, watch, stallErrors = [
   ];
   const seen = new Set();
   const bufferHoles = [];
-  for (const b of watch.buffered) {
+  // A hole ahead of the playhead that a later snapshot shows filled was a
+  // moment of the player's loading order (hls.js aborts a fetch on a
+  // smooth switch and may append the next fragment first): not a gap in
+  // the content. One never filled is; a stall or jump is judged apart.
+  const covered = (ranges, h) => ranges.some(([a, b]) => a <= h.start + 0.001 && b >= h.end - 0.001);
+  const filledLater = (i, h) => h.start > watch.buffered[i].currentTime &&
+    watch.buffered.slice(i + 1).some((later) => covered(later.ranges, h));
+  for (const [i, b] of watch.buffered.entries()) {
     for (const h of holesIn(b.ranges, b.currentTime)) {
       const key = `${h.start.toFixed(2)}-${h.end.toFixed(2)}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || filledLater(i, h)) continue;
       seen.add(key);
       const st = stintAt(h.start);
       bufferHoles.push({ ...h, seen: b.why, level: st ? st.level : null });
@@ -732,7 +739,8 @@ async function waitForEnd(page, failed, timeoutMs) {
  *   ([{kind: 'waiting' | 'frozen' | 'bufferStalledError' | ...}]), jumps
  *   (currentTime backwards, or forward more than maxJumpSeconds),
  *   bufferHoles (gaps in video.buffered when each switch was asked, when
- *   each new level's first fragment was buffered, and at the end),
+ *   each new level's first fragment was buffered, and at the end; a gap
+ *   ahead of the playhead that a later snapshot shows filled is left out),
  *   errors (hls.js, all), contentErrors (not stalls or harness aborts),
  *   fatalErrors, videoErrors, pageErrors, consoleErrors, httpErrors,
  *   events, setupError}.
