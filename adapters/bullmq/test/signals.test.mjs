@@ -235,6 +235,15 @@ test('kill -9 mid-ladder: the other worker completes the job with the killed att
   for (const rung of rv.report.rungs) assert.equal(rung.chunks + rung.segments_kept, rung.segments, JSON.stringify(rung));
   assert.deepEqual(fs.readdirSync(root), [prefix], 'one output, no temporary directory left');
   assert.ok(fs.existsSync(path.join(root, prefix, 'master.m3u8')));
+  // Judged from the output, not the report: every rung's playlist, the
+  // killed attempt's segments and the resumed ones together, decodes to
+  // every frame of the 20 s, 25 fps source.
+  const video = path.join(root, prefix, 'video');
+  for (const rung of fs.readdirSync(video)) {
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',
+      '-show_entries', 'stream=nb_read_frames', '-of', 'json', path.join(video, rung, 'index.m3u8')], { encoding: 'utf8' }));
+    assert.equal(Number(probe.streams[0].nb_read_frames), 20 * 25, `${rung}: ${JSON.stringify(probe)}`);
+  }
   assert.deepEqual(done.progress, { stage: 'done', percent: 100 });
 });
 
