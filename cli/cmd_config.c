@@ -12,7 +12,7 @@
 
 #include "commands.h"
 #include "host_config.h"
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/error.h"
 
 static void config_usage(FILE *out)

@@ -17,7 +17,7 @@
 
 #include "commands.h"
 #include "ladder/device_spec.h"
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 #include "encode_devices.h"
 #include "encode_slots.h"
 #include "stop_watch.h"

@@ -20,7 +20,7 @@
 #include "encode_slots.h"
 #include "stop_watch.h"
 #include "host_config.h"
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/error.h"
 #include "ladder/job.h"
 #include "ladder/ladder.h"

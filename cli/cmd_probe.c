@@ -18,9 +18,9 @@
 #include "ladder/device_spec.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
-#include "ladder/ladder_estimate.h"
-#include "ladder/media_probe.h"
-#include "ladder/timeline_scan.h"
+#include "policy/ladder_estimate.h"
+#include "policy/media_probe.h"
+#include "engine/timeline_scan.h"
 
 static void probe_usage(FILE *out)
 {

@@ -8,11 +8,11 @@
 
 #include <libavutil/pixdesc.h>
 
-#include "ladder/decode_select.h"
+#include "pool/decode_select.h"
 #include "ladder/device_inventory.h"
-#include "ladder/device_select.h"
+#include "pool/device_select.h"
 #include "ladder/error.h"
-#include "ladder/media_probe.h"
+#include "policy/media_probe.h"
 
 static bool runs_on_cpu(const ladder_device_spec *d)
 {

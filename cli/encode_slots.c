@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "encode_slots.h"
-#include "ladder/host_slots.h"
+#include "policy/host_slots.h"
 
 #define CPU_KEY "cpu"
 #define MAX_LISTED 64             /* holders named in one message */

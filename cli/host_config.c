@@ -14,7 +14,7 @@
 #include "host_config.h"
 #include "ladder/device_inventory.h"
 #include "ladder/error.h"
-#include "ladder/media_probe.h"
+#include "policy/media_probe.h"
 
 const char *host_config_flag(int argc, char **argv)
 {

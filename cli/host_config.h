@@ -1,5 +1,5 @@
 /*
- * The CLI's side of the host configuration (include/ladder/config.h): find
+ * The CLI's side of the host configuration (policy/config.h): find
  * --config in argv, load file + environment, apply the defaults to an
  * encode job, and decide and record the job's route. Kept out of the
  * command files so each of them makes one call.
@@ -11,12 +11,12 @@
 
 #include "encode_slots.h"
 #include "host_inventory.h"
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/device_spec.h"
 #include "ladder/ladder.h"
-#include "ladder/ladder_estimate.h"
-#include "ladder/route.h"
-#include "ladder/tiers.h"
+#include "policy/ladder_estimate.h"
+#include "policy/route.h"
+#include "policy/tiers.h"
 
 /* The value of --config FILE / --config=FILE in argv (before "--"), or NULL. */
 const char *host_config_flag(int argc, char **argv);

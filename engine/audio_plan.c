@@ -1,12 +1,12 @@
 /*
- * The audio rules (see include/ladder/audio_plan.h): pure decisions, no
+ * The audio rules (see audio_plan.h): pure decisions, no
  * media, so that cmocka checks every case and audio_track.c only carries
  * them out.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder/audio_plan.h"
+#include "engine/audio_plan.h"
 #include "ladder/error.h"
 
 const char *ladder_audio_codec_name(ladder_audio_codec codec)

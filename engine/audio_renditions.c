@@ -11,7 +11,7 @@
 
 #include <libavutil/dict.h>
 
-#include "ladder/audio_plan.h"
+#include "engine/audio_plan.h"
 #include "ladder/error.h"
 #include "session.h"
 

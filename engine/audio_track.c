@@ -18,8 +18,8 @@
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
-#include "ladder/audio_plan.h"
-#include "ladder/codec_string.h"
+#include "engine/audio_plan.h"
+#include "mux/codec_string.h"
 #include "ladder/error.h"
 #include "session.h"
 #include "timeline.h"

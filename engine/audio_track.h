@@ -10,8 +10,8 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
-#include "ladder/audio_plan.h"
-#include "ladder/cmaf_writer.h"
+#include "engine/audio_plan.h"
+#include "mux/cmaf_writer.h"
 
 typedef struct ladder_session ladder_session;
 typedef struct audio_track audio_track;

@@ -18,7 +18,7 @@
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
 
-#include "ladder/av1_obu.h"
+#include "mux/av1_obu.h"
 #include "chunk_queue.h"
 #include "ladder/error.h"
 #include "ladder/lease_pool.h"

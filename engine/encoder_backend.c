@@ -17,7 +17,7 @@
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 
-#include "ladder/av1_obu.h"
+#include "mux/av1_obu.h"
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
 #include "encoder_devices.h"

@@ -16,7 +16,7 @@
 
 #include <libavcodec/packet.h>
 
-#include "ladder/cmaf_writer.h"
+#include "mux/cmaf_writer.h"
 #include "ladder/lease_pool.h"
 
 typedef struct rung_ctx rung_ctx;

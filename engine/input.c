@@ -13,7 +13,7 @@
 #include <libavutil/display.h>
 
 #include "ladder/error.h"
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 #include "frame_rate.h"
 #include "session.h"
 #include "video_decoder.h"

@@ -17,7 +17,7 @@
 #include <libavformat/avio.h>
 
 #include "ladder/error.h"
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 
 /* Demuxers that open other files or URLs named by their input (image2:
  * through a pattern in its name, see ladder_input_open()). */

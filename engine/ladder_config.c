@@ -8,7 +8,7 @@
  * signs, spaces, hex, "inf" and the locale's decimal separator never sneak in.
  */
 #include "ladder/ladder_config.h"
-#include "ladder/spec_words.h"
+#include "pool/spec_words.h"
 
 #include <errno.h>
 #include <math.h>

@@ -16,13 +16,13 @@
 
 #include <libavutil/dict.h>
 
-#include "ladder/atomic_file.h"
-#include "ladder/resume_journal.h"
-#include "ladder/dash_mpd.h"
+#include "mux/atomic_file.h"
+#include "engine/resume_journal.h"
+#include "mux/dash_mpd.h"
 #include "ladder/error.h"
-#include "ladder/hls_playlist.h"
+#include "mux/hls_playlist.h"
 #include "ladder/ladder_config.h"
-#include "ladder/mp4_stitch.h"
+#include "mux/mp4_stitch.h"
 #include "audio_track.h"
 #include "session.h"
 

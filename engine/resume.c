@@ -33,7 +33,7 @@
 
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
-#include "ladder/resume_journal.h"
+#include "engine/resume_journal.h"
 #include "encoder_backend.h"
 #include "finalizer.h"
 #include "rate_control.h"

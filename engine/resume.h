@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "ladder/cmaf_writer.h"
+#include "mux/cmaf_writer.h"
 
 typedef struct ladder_session ladder_session;
 typedef struct rung_ctx rung_ctx;

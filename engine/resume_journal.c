@@ -1,5 +1,5 @@
-/* The resume journal: see include/ladder/resume_journal.h. */
-#include "ladder/resume_journal.h"
+/* The resume journal: see resume_journal.h. */
+#include "engine/resume_journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 #include "ladder/error.h"
 
 #define JOURNAL_VERSION 1

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ladder/codec_string.h"
+#include "mux/codec_string.h"
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
 #include "encoder_backend.h"

@@ -17,9 +17,9 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 #include "chunk_queue.h"
-#include "ladder/codec_string.h"
+#include "mux/codec_string.h"
 #include "ladder/error.h"
 #include "frame_fifo.h"
 #include "ladder/ladder_config.h"

@@ -17,7 +17,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 
-#include "ladder/timeline_scan.h"
+#include "engine/timeline_scan.h"
 #include "frame_rate.h"
 #include "timeline.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "job_internal.h"
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 
 int ladder_filmstrip_count(int count, double interval, double duration)
 {

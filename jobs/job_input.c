@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 #include "ladder/ladder.h"
 #include "job_internal.h"
 

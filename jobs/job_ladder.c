@@ -13,7 +13,7 @@
 #include <libavformat/avio.h>
 
 #include "job_internal.h"
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
 

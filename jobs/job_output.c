@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "ladder/job.h"
-#include "ladder/resume_journal.h"
+#include "engine/resume_journal.h"
 
 static char *path_join(const char *a, const char *b)
 {

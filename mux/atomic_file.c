@@ -1,11 +1,11 @@
 /*
- * Atomic output files: see include/ladder/atomic_file.h.
+ * Atomic output files: see atomic_file.h.
  *
  * Every segment, playlist and report goes through ladder_atomic_write(), so
  * a player polling the output directory, or an origin syncing it, can never
  * pick up a half-written file under its final name.
  */
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

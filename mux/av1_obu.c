@@ -1,9 +1,9 @@
 /*
- * AV1 OBU and sequence header reading: see include/ladder/av1_obu.h.
+ * AV1 OBU and sequence header reading: see av1_obu.h.
  * Section numbers are those of the AV1 Bitstream & Decoding Process
  * Specification.
  */
-#include "ladder/av1_obu.h"
+#include "mux/av1_obu.h"
 
 #include <string.h>
 

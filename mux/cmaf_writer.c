@@ -1,11 +1,11 @@
 /*
- * CMAF writer on libavformat's mp4 muxer: see include/ladder/cmaf_writer.h.
+ * CMAF writer on libavformat's mp4 muxer: see cmaf_writer.h.
  *
  * The muxer writes into a memory buffer through a custom AVIOContext; each
  * flushed fragment is then one segment file. Keeping the muxer alive across
  * segments is what keeps sequence numbers and decode times continuous.
  */
-#include "ladder/cmaf_writer.h"
+#include "mux/cmaf_writer.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -18,7 +18,7 @@
 #include <libavutil/mem.h>
 #include <libavutil/opt.h>
 
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 #include "ladder/error.h"
 #include "fmp4_index.h"
 

@@ -1,6 +1,6 @@
 /*
  * RFC 6381 codec strings (and ISO/IEC 14496-15 Annex E for HEVC): see
- * include/ladder/codec_string.h.
+ * codec_string.h.
  *
  * The strings come from the encoder's own extradata rather than from the
  * requested profile and level, because x264 may settle on different ones
@@ -9,14 +9,14 @@
  * Input is untrusted in the sense that it may be truncated: every read is
  * checked against size first.
  */
-#include "ladder/codec_string.h"
+#include "mux/codec_string.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ladder/av1_obu.h"
+#include "mux/av1_obu.h"
 #include "ladder/error.h"
 
 #define H264_NAL_SPS 7

@@ -1,5 +1,5 @@
 /*
- * DASH MPD: see include/ladder/dash_mpd.h.
+ * DASH MPD: see dash_mpd.h.
  *
  * The document is built as a libxml2 tree and serialised by libxml2, so
  * every attribute value is escaped by the library, whatever a rung name or
@@ -10,7 +10,7 @@
  * Numbers are printed from integers, never with "%f": the decimal separator
  * of printf follows LC_NUMERIC (see hls_playlist.c).
  */
-#include "ladder/dash_mpd.h"
+#include "mux/dash_mpd.h"
 
 #include <inttypes.h>
 #include <pthread.h>

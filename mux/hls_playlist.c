@@ -1,5 +1,5 @@
 /*
- * HLS playlist text: see include/ladder/hls_playlist.h.
+ * HLS playlist text: see hls_playlist.h.
  *
  * Decimal numbers are printed from integers (milliseconds, thousandths of
  * a frame) rather than with "%.3f": printf's decimal separator follows
@@ -7,7 +7,7 @@
  * get "2,002" in its playlists. It also lets TARGETDURATION be derived from
  * exactly the value that is printed.
  */
-#include "ladder/hls_playlist.h"
+#include "mux/hls_playlist.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,5 +1,5 @@
-/* CMAF tracks stitched into one faststart MP4: see include/ladder/mp4_stitch.h. */
-#include "ladder/mp4_stitch.h"
+/* CMAF tracks stitched into one faststart MP4: see mp4_stitch.h. */
+#include "mux/mp4_stitch.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*
- * Host configuration (include/ladder/config.h): one table of keys, one
+ * Host configuration (config.h): one table of keys, one
  * text parser per type. A file value, an environment variable and a flag
  * all go through the same parser, so a value means the same wherever it is
  * written, and every error names the key and where the value came from.
@@ -12,12 +12,12 @@
 
 #include <json-c/json.h>
 
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/ladder_config.h"
-#include "ladder/decode_select.h"
+#include "pool/decode_select.h"
 #include "ladder/device_spec.h"
 #include "ladder/error.h"
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 
 typedef enum conf_type {
     T_PATH,          /* non-empty string */

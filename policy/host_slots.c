@@ -1,6 +1,6 @@
 /*
  * Host slots: one lock file per device slot, held with flock(). See
- * include/ladder/host_slots.h for the model.
+ * host_slots.h for the model.
  *
  * Why flock and never unlink: a flock belongs to the open file, so the
  * kernel drops it when the holder's last descriptor closes, exit and kill -9
@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ladder/host_slots.h"
+#include "policy/host_slots.h"
 
 #define RECHECK_MS 50       /* after an event whose attempt failed: see 3. above */
 #define FALLBACK_MS 2000    /* longest sleep without an event */

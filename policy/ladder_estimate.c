@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ladder/audio_plan.h"
+#include "engine/audio_plan.h"
 #include "ladder/ladder_config.h"
-#include "ladder/ladder_estimate.h"
+#include "policy/ladder_estimate.h"
 
 #define MiB (1024.0 * 1024.0)
 

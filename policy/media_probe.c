@@ -17,8 +17,8 @@
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 
-#include "ladder/input_policy.h"
-#include "ladder/media_probe.h"
+#include "engine/input_policy.h"
+#include "policy/media_probe.h"
 
 #define DEFAULT_SCAN_SECONDS 10.0
 #define MAX_SCAN_PACKETS 20000    /* bounds the scan of a very high frame rate */

@@ -1,12 +1,12 @@
 /*
- * Routing decision (include/ladder/route.h). Pure: reads its inputs,
+ * Routing decision (route.h). Pure: reads its inputs,
  * writes one route. The reason is built as the rules are applied, so it
  * says which rule decided and with which numbers.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder/route.h"
+#include "policy/route.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 

@@ -1,5 +1,5 @@
 /*
- * Tier files (include/ladder/tiers.h): parsed once into plain structs, so
+ * Tier files (tiers.h): parsed once into plain structs, so
  * matching a device is a few comparisons and never touches JSON.
  */
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "ladder/error.h"
-#include "ladder/tiers.h"
+#include "policy/tiers.h"
 
 static const char *const job_types[] = {
     "proxy", "conform", "trim", "ladder", "thumbnail", "filmstrip", NULL,

@@ -1,7 +1,7 @@
 /*
  * Decode requests to a decode device: see include/ladder/decode_select.h.
  */
-#include "ladder/decode_select.h"
+#include "pool/decode_select.h"
 
 #include <errno.h>
 #include <stdio.h>

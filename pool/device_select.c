@@ -1,7 +1,7 @@
 /*
  * Device requests to devices: see include/ladder/device_select.h.
  */
-#include "ladder/device_select.h"
+#include "pool/device_select.h"
 
 #include <stdarg.h>
 #include <stdio.h>

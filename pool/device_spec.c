@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "ladder/error.h"
-#include "ladder/spec_words.h"
+#include "pool/spec_words.h"
 
 static int fail(char *why, size_t why_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,5 +1,5 @@
 /* Codec names and sizes: see include/ladder/spec_words.h. */
-#include "ladder/spec_words.h"
+#include "pool/spec_words.h"
 
 #include <errno.h>
 #include <stdlib.h>

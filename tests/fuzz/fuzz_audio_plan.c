@@ -8,7 +8,7 @@
  */
 #include "fuzz.h"
 
-#include "ladder/audio_plan.h"
+#include "engine/audio_plan.h"
 #include "ladder/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

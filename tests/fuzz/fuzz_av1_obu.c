@@ -7,7 +7,7 @@
  */
 #include "fuzz.h"
 
-#include "ladder/av1_obu.h"
+#include "mux/av1_obu.h"
 #include "ladder/error.h"
 
 static void check_inside(const uint8_t *buf, size_t size, const ladder_av1_obu *o)

@@ -7,7 +7,7 @@
  */
 #include "fuzz.h"
 
-#include "ladder/codec_string.h"
+#include "mux/codec_string.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

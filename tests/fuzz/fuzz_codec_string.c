@@ -10,7 +10,7 @@
 
 #include <ctype.h>
 
-#include "ladder/codec_string.h"
+#include "mux/codec_string.h"
 #include "ladder/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

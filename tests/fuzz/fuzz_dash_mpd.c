@@ -13,7 +13,7 @@
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 
-#include "ladder/dash_mpd.h"
+#include "mux/dash_mpd.h"
 #include "ladder/error.h"
 
 #define MAX_REPS 4

@@ -8,7 +8,7 @@
  */
 #include "fuzz.h"
 
-#include "ladder/decode_select.h"
+#include "pool/decode_select.h"
 #include "ladder/error.h"
 
 static ladder_device_info gpu(int index, const char *uuid, bool nvenc)

@@ -12,7 +12,7 @@
 #include <math.h>
 
 #include "ladder/error.h"
-#include "ladder/hls_playlist.h"
+#include "mux/hls_playlist.h"
 
 #define MAX_ITEMS 24
 #define MAX_TEXT 24

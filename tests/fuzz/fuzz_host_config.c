@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -19,8 +19,8 @@
 #include <libavutil/log.h>
 
 #include "ladder/error.h"
-#include "ladder/media_probe.h"
-#include "ladder/timeline_scan.h"
+#include "policy/media_probe.h"
+#include "engine/timeline_scan.h"
 
 static bool nul_in(const char *s, size_t size)
 {

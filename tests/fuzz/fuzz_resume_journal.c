@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ladder/error.h"
-#include "ladder/resume_journal.h"
+#include "engine/resume_journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "ladder/error.h"
-#include "ladder/host_slots.h"
+#include "policy/host_slots.h"
 
 static char dir[512], lock_path[600];
 

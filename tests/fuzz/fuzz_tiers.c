@@ -6,7 +6,7 @@
 #include "fuzz.h"
 
 #include "ladder/error.h"
-#include "ladder/tiers.h"
+#include "policy/tiers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "ladder/atomic_file.h"
+#include "mux/atomic_file.h"
 #include "ladder/error.h"
 
 #define PATH_LEN 4096

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ladder/audio_plan.h"
+#include "engine/audio_plan.h"
 #include "ladder/error.h"
 
 static ladder_audio_plan plan_of(ladder_audio_source_codec codec, int channels, int rate,

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "ladder/av1_obu.h"
+#include "mux/av1_obu.h"
 #include "ladder/error.h"
 
 /* 320x180, 8-bit: OBU header 0x0a (type 1, has_size), size 11. */

@@ -22,7 +22,7 @@
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
 
-#include "ladder/cmaf_writer.h"
+#include "mux/cmaf_writer.h"
 #include "ladder/error.h"
 
 #define W 256

@@ -33,7 +33,7 @@
 
 #include <cmocka.h>
 
-#include "ladder/codec_string.h"
+#include "mux/codec_string.h"
 #include "ladder/error.h"
 
 /* x265, Main, level 3.1 (93), 1280x720: hvcC. */

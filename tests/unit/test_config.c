@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/error.h"
 
 static int key_index(const char *name)

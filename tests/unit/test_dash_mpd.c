@@ -18,7 +18,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-#include "ladder/dash_mpd.h"
+#include "mux/dash_mpd.h"
 #include "ladder/error.h"
 
 #define MPD_NS "urn:mpeg:dash:schema:mpd:2011"

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder/decode_select.h"
+#include "pool/decode_select.h"
 #include "ladder/error.h"
 
 #define GIB ((int64_t)1 << 30)

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ladder/device_select.h"
+#include "pool/device_select.h"
 #include "ladder/error.h"
 
 #define GIB ((int64_t)1 << 30)

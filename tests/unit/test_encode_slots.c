@@ -27,7 +27,7 @@
 #include "encode_slots.h"
 #include "ladder/device_spec.h"
 #include "ladder/error.h"
-#include "ladder/host_slots.h"
+#include "policy/host_slots.h"
 #include "ladder/ladder.h"
 #include "state_dir.h"
 

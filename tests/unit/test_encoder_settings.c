@@ -19,7 +19,7 @@
 #include <libavutil/opt.h>
 
 #include "encoder_settings.h"
-#include "ladder/device_select.h"
+#include "pool/device_select.h"
 #include "ladder/device_spec.h"
 
 #define GiB (1024LL * 1024 * 1024)

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "ladder/error.h"
-#include "ladder/hls_playlist.h"
+#include "mux/hls_playlist.h"
 
 /* 29.97 fps content cut every 60 frames: 60 * 1001 / 30000 = 2.002 s; the
  * tail is 40 frames, 1.334666... s. */

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "ladder/error.h"
-#include "ladder/host_slots.h"
+#include "policy/host_slots.h"
 #include "state_dir.h"
 
 static void test_try_acquire_counts(void **state)

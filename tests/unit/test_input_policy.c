@@ -13,7 +13,7 @@
 #include <libavformat/avformat.h>
 
 #include "ladder/error.h"
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 
 static char dir[] = "/tmp/ladder-test-input-policy-XXXXXX";
 

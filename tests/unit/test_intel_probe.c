@@ -29,7 +29,7 @@
 
 #include "device_probe.h"
 #include "intel_nodes.h"
-#include "ladder/decode_select.h"
+#include "pool/decode_select.h"
 #include "ladder/device_inventory.h"
 #include "ladder/error.h"
 #include "qsv_device.h"

@@ -13,8 +13,8 @@
 #include "ladder/error.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
-#include "ladder/ladder_estimate.h"
-#include "ladder/media_probe.h"
+#include "policy/ladder_estimate.h"
+#include "policy/media_probe.h"
 
 /* A 10 s 1920x1080 29.97 fps source with one audio stream. */
 static void make_probe(ladder_media_probe *p, ladder_probe_stream streams[2])

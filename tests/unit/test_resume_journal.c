@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "ladder/error.h"
-#include "ladder/resume_journal.h"
+#include "engine/resume_journal.h"
 
 #define TRACK "video/360p"
 

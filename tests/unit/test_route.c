@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fake_devices.h"
-#include "ladder/route.h"
+#include "policy/route.h"
 
 #define MiB (1024LL * 1024)
 #define NO_SLOT 0

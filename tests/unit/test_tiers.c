@@ -15,7 +15,7 @@
 
 #include "fake_devices.h"
 #include "ladder/error.h"
-#include "ladder/tiers.h"
+#include "policy/tiers.h"
 
 /* The README's example. */
 static const char *const example =

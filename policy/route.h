@@ -28,9 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ladder/config.h"
+#include "policy/config.h"
 #include "ladder/device_inventory.h"
-#include "ladder/ladder_estimate.h"
+#include "policy/ladder_estimate.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ladder/cmaf_writer.h"
+#include "mux/cmaf_writer.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "ladder/ladder.h"
-#include "ladder/media_probe.h"
+#include "policy/media_probe.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "ladder/error.h"
-#include "ladder/input_policy.h"
+#include "engine/input_policy.h"
 #include "ladder/ladder.h"
 
 #ifdef __cplusplus
