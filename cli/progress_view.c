@@ -170,3 +170,41 @@ int progress_view_is_json(const progress_view *v)
 {
     return v->mode == LADDER_PROGRESS_JSON;
 }
+
+void progress_view_summary(const progress_view *v, const ladder_report *rep, const char *outdir, unsigned formats)
+{
+    const char *sep = " ";
+    fprintf(stderr, "ladder: wrote");
+    if (formats & LADDER_FORMAT_HLS) {
+        fprintf(stderr, "%s%s/master.m3u8", sep, outdir);
+        sep = " and ";
+    }
+    if (formats & LADDER_FORMAT_DASH) {
+        fprintf(stderr, "%s%s/manifest.mpd", sep, outdir);
+        sep = " and ";
+    }
+    if (formats & LADDER_FORMAT_MP4)
+        fprintf(stderr, "%s%s/mp4/*.mp4", sep, outdir);
+    fprintf(stderr, " in %.1f s (%d slots%s)\n",
+            rep->wall_seconds, rep->cpu_slots, rep->helpers ? ", helpers" : "");
+    for (int i = 0; i < rep->nb_rungs; i++) {
+        const ladder_rung_report *r = &rep->rungs[i];
+        fprintf(stderr,
+                "  %-8s %4dx%-4d %6lld frames %4d segs avg %6.0f kb/s peak %6.0f kb/s  "
+                "enc %.1fs helper chunks %d requeues %d %s\n",
+                r->name, r->width, r->height, (long long)r->frames, r->segments,
+                r->avg_bitrate / 1000, r->peak_bitrate / 1000, r->encode_seconds,
+                r->chunks_by_helpers, r->invariant_requeues, r->codecs);
+    }
+    for (int i = 0; i < rep->nb_audio; i++) {
+        const ladder_audio_report *a = &rep->audio[i];
+        fprintf(stderr, "  audio    %-16s %-10s %d ch %5d Hz avg %4.0f kb/s %s%s\n", a->dir, a->codecs,
+                a->channels, a->sample_rate, a->bitrate / 1000, a->copied ? "(copied)" : "(encoded)",
+                a->is_default ? " default" : "");
+    }
+    /* Memory is a tuning knob (--memory-budget): show what the bound was
+     * and how close the run came to it. */
+    fprintf(stderr, "  memory   budget %.0f MiB, raw frames held at peak %.0f MiB, frame pools %.0f MiB\n",
+            (double)rep->memory_budget / 1048576, (double)rep->queue_peak_bytes / 1048576,
+            (double)rep->frame_pool_bytes / 1048576);
+}

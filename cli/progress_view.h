@@ -17,5 +17,8 @@ void progress_view_finish(progress_view *v);
 void progress_view_close(progress_view *v);
 /* True when JSON lines go to stdout. */
 int progress_view_is_json(const progress_view *v);
+/* The summary after a successful run, on stderr: what was written where. */
+void progress_view_summary(const progress_view *v, const ladder_report *rep, const char *outdir,
+                           unsigned formats);
 
 #endif
