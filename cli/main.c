@@ -25,8 +25,8 @@ static void usage(FILE *out)
             "  config [--json]          the effective host configuration and where each value came from\n"
             "  job SPEC.json|-          run one queue job (proxy, thumbnail, filmstrip, conform, trim,\n"
             "                           ladder) from a JSON spec; JSON lines on stdout\n"
-            "  help [COMMAND]           show help (also: ladder COMMAND --help); help exit-codes:\n"
-            "                           the exit status of every outcome\n"
+            "  help [COMMAND]           show help (also: ladder COMMAND --help); help exit-codes\n"
+            "                           [--json]: the exit status and class of every outcome\n"
             "  version                  print the version\n"
             "\n"
             "Exit status: 'ladder help exit-codes' lists every one (README.md, Exit codes).\n"
@@ -54,16 +54,70 @@ static void tune_allocator(void)
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
-/* The exit-code table of engine/error.c, one "EXIT<tab>meaning" line per
- * error code, so the README and the queue adapter can be checked against
- * it (adapters/bullmq/test/exit_codes.test.mjs). The codes run from 0 down
- * without a gap: the first one ladder_strerror() names as it names 1 (no
- * code at all) ends them, so a code added to the enum is listed too. */
-static int print_exit_codes(void)
+/* A JSON string: the table's texts are plain ASCII, but a quote, a
+ * backslash or a control character would still come out valid. */
+static void print_json_string(const char *s)
 {
-    const char *unknown = ladder_strerror(1);
-    for (int err = 0; strcmp(ladder_strerror(err), unknown); err--)
-        printf("%d\t%s\n", ladder_exit_code(err), ladder_strerror(err));
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+/* The list for programs, in code order: the BullMQ worker builds its
+ * outcomes from it (adapters/bullmq/src/worker.mjs). */
+static void print_exit_codes_json(void)
+{
+    printf("[\n");
+    for (int i = 0; i < ladder_error_count(); i++) {
+        const ladder_error_info *e = ladder_error_info_at(i);
+        printf("  {\"code\": %d, \"name\": ", e->code);
+        print_json_string(e->name);
+        printf(", \"exit\": %d, \"class\": ", e->exit_status);
+        print_json_string(e->exit_class);
+        printf(", \"description\": ");
+        print_json_string(e->description);
+        printf("}%s\n", i + 1 < ladder_error_count() ? "," : "");
+    }
+    printf("]\n");
+}
+
+/* The table for people, by exit status (what a script has in hand), then
+ * in code order where several errors share one. */
+static void print_exit_codes_text(void)
+{
+    printf("EXIT  CLASS        ERROR                  MEANING\n");
+    for (int status = 0; status < 256; status++)
+        for (int i = 0; i < ladder_error_count(); i++) {
+            const ladder_error_info *e = ladder_error_info_at(i);
+            if (e->exit_status == status)
+                printf("%4d  %-11s  %-21s  %s\n", status, e->exit_class, e->name, e->description);
+        }
+}
+
+/*
+ * `ladder help exit-codes [--json]`: LADDER_ERROR_TABLE of
+ * include/ladder/error.h, one row per error code, each with its exit
+ * status and class; adapters/bullmq/test/exit_codes.test.mjs checks the
+ * README's table and the worker against it.
+ */
+static int print_exit_codes(int argc, char **argv)
+{
+    if (argc > 1 || (argc == 1 && strcmp(argv[0], "--json"))) {
+        fprintf(stderr, "ladder help exit-codes: unexpected argument '%s' (only --json)\n", argv[argc - 1]);
+        return ladder_exit_code(LADDER_EUSAGE);
+    }
+    if (argc == 1)
+        print_exit_codes_json();
+    else
+        print_exit_codes_text();
     return 0;
 }
 
@@ -116,7 +170,7 @@ int main(int argc, char **argv)
             return cmd_job(2, help_argv);
         }
         if (argc > 2 && !strcmp(argv[2], "exit-codes"))
-            return print_exit_codes();
+            return print_exit_codes(argc - 3, argv + 3);
         if (argc > 2 && !strcmp(argv[2], "devices")) {
             char *help_argv[] = { "devices", "--help", NULL };
             return cmd_devices(2, help_argv);

@@ -1,55 +1,41 @@
-/* Error names and the CLI exit-code table (documented in README.md). */
+/* Error names, exit statuses and classes: rows of LADDER_ERROR_TABLE
+ * (include/ladder/error.h; documented in README.md, Exit codes). */
 #include "ladder/error.h"
+
+#include <stddef.h>
+
+#define ROW(name, code, exit_status, cls, text) { #name, code, exit_status, cls, text },
+static const ladder_error_info rows[] = { LADDER_ERROR_TABLE(ROW) };
+#undef ROW
+
+enum { NB_ROWS = (int)(sizeof(rows) / sizeof(rows[0])) };
+
+int ladder_error_count(void)
+{
+    return NB_ROWS;
+}
+
+const ladder_error_info *ladder_error_info_at(int i)
+{
+    return i >= 0 && i < NB_ROWS ? &rows[i] : NULL;
+}
+
+/* The codes run 0, -1, -2, ... without a gap (tests/unit/test_error.c), so
+ * row -err is err's; anything else is not a ladder code. */
+static const ladder_error_info *row_of(int err)
+{
+    const ladder_error_info *row = err <= 0 && err > -NB_ROWS ? &rows[-err] : NULL;
+    return row && row->code == err ? row : NULL;
+}
 
 const char *ladder_strerror(int err)
 {
-    switch (err) {
-    case LADDER_OK:             return "success";
-    case LADDER_EINVAL:         return "invalid argument";
-    case LADDER_ENOMEM:         return "out of memory";
-    case LADDER_EIO:            return "input/output error";
-    case LADDER_EINPUT_MISSING: return "input file not found or not readable";
-    case LADDER_EINPUT_INVALID: return "input is not valid media (corrupt, truncated or empty)";
-    case LADDER_ENOVIDEO:       return "input has no video stream";
-    case LADDER_ECONFIG:        return "invalid ladder description";
-    case LADDER_EOUTPUT:        return "output directory is not writable";
-    case LADDER_ECANCELED:      return "cancelled";
-    case LADDER_EENCODER:       return "encoder failed";
-    case LADDER_ECODEC:         return "codec not supported by this build";
-    case LADDER_ENOSPC:         return "no space left on the output device";
-    case LADDER_EINTERNAL:      return "internal error";
-    case LADDER_EBUSY:          return "no device slot free on this host (retry later)";
-    case LADDER_ENODEVICE:      return "no device on this host matches the request";
-    case LADDER_ELIMIT:         return "input exceeds a configured limit";
-    case LADDER_EREFUSED:       return "input refused by the input policy";
-    case LADDER_ESTOPPED:       return "stopped at a chunk boundary (resume with --resume)";
-    case LADDER_ERESUME:        return "cannot resume: the output belongs to another job";
-    case LADDER_EOWNED:         return "output exists and was made by another job (not replaced)";
-    default:                    return "unknown error";
-    }
+    const ladder_error_info *row = row_of(err);
+    return row ? row->description : "unknown error";
 }
 
 int ladder_exit_code(int err)
 {
-    switch (err) {
-    case LADDER_OK:             return 0;
-    case LADDER_EINVAL:         return 2;
-    case LADDER_EINPUT_MISSING: return 3;
-    case LADDER_EINPUT_INVALID: return 4;
-    case LADDER_ENOVIDEO:       return 5;
-    case LADDER_ECONFIG:        return 6;
-    case LADDER_EOUTPUT:        return 7;
-    case LADDER_EENCODER:       return 8;
-    case LADDER_ENOSPC:         return 9;
-    case LADDER_ECODEC:         return 10;
-    case LADDER_ENODEVICE:      return 11;  /* another node may have one */
-    case LADDER_ELIMIT:         return 12;
-    case LADDER_EREFUSED:       return 13;
-    case LADDER_ESTOPPED:       return 14;  /* resumable: the queue may retry with --resume */
-    case LADDER_ERESUME:        return 15;
-    case LADDER_EOWNED:         return 16;  /* another job's output: a retry cannot help */
-    case LADDER_EBUSY:          return 75;  /* EX_TEMPFAIL: a queue retries it */
-    case LADDER_ECANCELED:      return 130;
-    default:                    return 1;
-    }
+    const ladder_error_info *row = row_of(err);
+    return row ? row->exit_status : 1;
 }

@@ -306,18 +306,17 @@ int ladder_mp4_stitch(const char *path, const ladder_mp4_track *tracks, size_t n
             ret = write_error(r);
         }
     }
-    if (opened && avio_closep(&out->pb) < 0 && !ret) {
-        snprintf(err, err_size, "'%s': %s", path, strerror(EIO));
+    if (opened && avio_closep(&out->pb) < 0 && !ret)
         ret = LADDER_EIO;
-    }
     avformat_free_context(out);
     for (size_t i = 0; i < nb_tracks; i++)
         input_close(&in[i]);
-    if (!ret) {
+    if (!ret)
         ret = publish(tmp, path);
-        if (ret)
-            snprintf(err, err_size, "'%s': %s", path, ladder_strerror(ret));
-    }
+    /* A failure that said nothing more precise (no memory, the close, the
+     * rename) is said in ladder's words for its code. */
+    if (ret && !err[0])
+        snprintf(err, err_size, "'%s': %s", path, ladder_strerror(ret));
     if (ret && opened)
         unlink(tmp);
     return ret;

@@ -1,6 +1,8 @@
 // startWorker(options): one BullMQ Worker per subscribed queue, each job run
 // as `ladder job -` (see README, "BullMQ worker"). Returns { close(), ... }.
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import { promisify } from 'node:util';
 import { Worker, Queue, DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 import IORedis from 'ioredis';
 import { normalise } from './config.mjs';
@@ -11,16 +13,63 @@ import { createDeviceTracker, createMetrics, serveMetrics } from './metrics.mjs'
 import { chainJobs } from './chain.mjs';
 import { createHeartbeat } from './heartbeat.mjs';
 
-// ladder's "the job description is wrong" codes (12: input over a limit, 13:
-// refused by the security policy, 16: the output exists and another job
-// made it): retrying cannot help.
-export const OWNED_CODE = 16;
-export const UNRECOVERABLE_CODES = new Set([3, 4, 5, 6, 12, 13, OWNED_CODE]);
-export const BUSY_CODE = 75;
-export const CANCELLED_CODE = 130;
-// A ladder job stopped at a chunk boundary (SIGTERM): its finished segments
-// wait in output_root for the next attempt, which continues from them.
-export const STOPPED_CODE = 14;
+const execFileAsync = promisify(execFile);
+
+// What a ladder exit status makes of the job, by the class ladder gives it
+// (`ladder help exit-codes --json`: LADDER_ERROR_TABLE of
+// include/ladder/error.h, read once at start-up):
+//   fix-input    the job description is wrong (input missing or invalid, no
+//                video, bad spec, input over a limit, refused by the security
+//                policy, the output exists and another job made it):
+//                UnrecoverableError, retrying cannot help;
+//   retry-later  no free host slot: delayed with back-off, no attempt used;
+//   stopped      stopped at a chunk boundary (SIGTERM): back to wait, its
+//                finished segments wait in output_root for the next attempt,
+//                which continues from them;
+//   cancelled    a second signal: as any failure, unless the worker stops;
+//   any other    an ordinary failure: the job's attempts/backoff apply.
+export function exitPolicy(list) {
+  const exits = (cls) => new Set(list.filter((e) => e.class === cls).map((e) => e.exit));
+  return { unrecoverable: exits('fix-input'), retryLater: exits('retry-later'), stopped: exits('stopped'), cancelled: exits('cancelled') };
+}
+
+// The same policy, as ladder's table has it, for a ladder that cannot say
+// (older than `help exit-codes --json`, or failing to run at start-up).
+// adapters/bullmq/test/exit_codes.test.mjs checks that it is what the
+// table gives.
+export const FALLBACK_EXIT_POLICY = Object.freeze({
+  unrecoverable: new Set([3, 4, 5, 6, 12, 13, 16, 17]),
+  retryLater: new Set([75]),
+  stopped: new Set([14]),
+  cancelled: new Set([130]),
+});
+
+// ladder's list, checked: rows of integer exit statuses and string classes,
+// with every class the worker acts on present.
+function exitList(stdout) {
+  const list = JSON.parse(stdout);
+  if (!Array.isArray(list) || !list.every((e) => e && Number.isInteger(e.exit) && typeof e.class === 'string')) {
+    throw new Error('not a list of {exit, class}');
+  }
+  const missing = ['fix-input', 'retry-later', 'stopped'].filter((c) => !list.some((e) => e.class === c));
+  if (missing.length) throw new Error(`no ${missing.join(', ')} row`);
+  return list;
+}
+
+// The exit policy of this worker's ladder: from the binary, else (one line
+// in the log) the built-in copy.
+export async function loadExitPolicy(ladderBin, log) {
+  try {
+    const { stdout } = await execFileAsync(ladderBin, ['help', 'exit-codes', '--json'], { timeout: 30000, maxBuffer: 1 << 20 });
+    return exitPolicy(exitList(stdout));
+  } catch (err) {
+    // One line: ladder's last word on stderr, else the error's own text.
+    const why = ((err.stderr && String(err.stderr).trim().split('\n').pop()) || err.message).replace(/\s+/g, ' ');
+    log({ level: 'warn', msg: `cannot read ladder's exit codes (${ladderBin} help exit-codes --json: ${why}); using the built-in table` });
+    return FALLBACK_EXIT_POLICY;
+  }
+}
+
 // The worker process's own exit status (bin/ladder-worker.mjs) when a
 // shutdown ran out of SHUTDOWN_GRACE_MS (Redis unreachable, or a ladder that
 // would not stop): `timeout`'s code. 0: a clean close; 1: an error; 2: bad
@@ -94,7 +143,10 @@ export async function startWorker(options = {}) {
   const config = normalise(options);
   const log = options.log || defaultLog;
   const onError = (err) => { if (options.onError) options.onError(err); else log({ level: 'error', msg: err.message }); };
-  const facts = config.devices ? devicesFacts(config.devices) : await probeDevices(config.ladderBin);
+  const [facts, exits] = await Promise.all([
+    config.devices ? devicesFacts(config.devices) : probeDevices(config.ladderBin),
+    loadExitPolicy(config.ladderBin, log),
+  ]);
   const workerId = `${config.node}/${process.pid}/${crypto.randomBytes(3).toString('hex')}`;
   const metrics = createMetrics();
   const deviceTracker = createDeviceTracker(metrics);
@@ -233,7 +285,7 @@ export async function startWorker(options = {}) {
     }
     const message = errorText(run);
     ctx.outcome = `failure (exit ${run.code}: ${message})`;
-    if (stopping || run.code === STOPPED_CODE) {
+    if (stopping || exits.stopped.has(run.code)) {
       // Shutdown cut the job short (ladder stopped at a chunk boundary, exit
       // 14; cancelled, exit 130; or worse), or someone stopped the ladder:
       // back to wait without using an attempt; another worker takes it (a
@@ -246,8 +298,8 @@ export async function startWorker(options = {}) {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    if (run.code === BUSY_CODE) {
-      ctx.outcome = 'back-off (exit 75)';
+    if (exits.retryLater.has(run.code)) {
+      ctx.outcome = `back-off (exit ${run.code})`;
       const retries = (job.data._ladder && job.data._ladder.busy_retries) || 0;
       const delay = busyDelay(retries, config.busyBackoffMs, config.busyBackoffMaxMs);
       await stamp(job, { status: 'busy', busy_retries: retries + 1, next_try_at: new Date(Date.now() + delay).toISOString() });
@@ -260,7 +312,7 @@ export async function startWorker(options = {}) {
     }
     await stamp(job, { status: 'failed', finished_at, exit_code: run.code, error: message });
     await job.updateProgress({ stage: 'failed', percent: 100 });
-    if (UNRECOVERABLE_CODES.has(run.code)) {
+    if (exits.unrecoverable.has(run.code)) {
       done('unrecoverable');
       throw new UnrecoverableError(message);
     }
@@ -405,6 +457,7 @@ export async function startWorker(options = {}) {
     close,
     workerId,
     facts,
+    exits,
     config,
     workers,
     metrics,
