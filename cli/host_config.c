@@ -15,6 +15,7 @@
 #include "ladder/device_inventory.h"
 #include "ladder/error.h"
 #include "policy/media_probe.h"
+#include "progress_json.h"
 
 const char *host_config_flag(int argc, char **argv)
 {
@@ -38,64 +39,6 @@ int host_config_load(ladder_conf **out, int argc, char **argv)
         fprintf(stderr, "ladder: %s\n", err);
         return ladder_exit_code(ret);
     }
-    return 0;
-}
-
-int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, ladder_job *job,
-                             ladder_device_spec *devices, encode_slots_options *slots)
-{
-    ladder_conf *conf;
-    /* --help must work whatever the configuration says. */
-    bool help = false;
-    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        help |= !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
-    int status = help ? (ladder_conf_init(&conf) ? 1 : 0) : host_config_load(&conf, argc, argv);
-    if (status)
-        return status;
-    *values = *ladder_conf_get(conf);
-    /* The built-in "cpu" is what the engine does with no list; only a
-     * configured list is parsed, so a default run stays as it was. */
-    int devices_key = -1;
-    for (int i = 0; i < ladder_conf_key_count(); i++)
-        if (!strcmp(ladder_conf_key(i)->name, "devices"))
-            devices_key = i;
-    bool devices_set = ladder_conf_source_of(conf, devices_key) != LADDER_CONF_DEFAULT;
-    char origin[600];
-    snprintf(origin, sizeof(origin), "%s", ladder_conf_origin(conf, devices_key));
-    ladder_conf_close(conf);
-
-    job->preset = values->preset;
-    job->segment_seconds = values->segment_seconds;
-    job->memory_budget = (size_t)values->memory_budget;
-    job->max_pixels = values->max_pixels;
-    /* values outlives the job: the caller keeps it for the whole run. */
-    job->allow_protocols = values->allow_protocols[0] ? values->allow_protocols : NULL;
-    job->max_memory = (size_t)values->max_memory;
-    if (devices_set) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        char err[256];
-        if (ladder_device_spec_parse(values->devices, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES,
-                                     &job->nb_devices, err, sizeof(err))) {
-            fprintf(stderr, "ladder: %s: key devices: %s\n", origin, err);
-            return ladder_exit_code(LADDER_ECONFIG);
-        }
-        job->devices = devices;
-    }
-    /* A bad tier file is a bad configuration: refuse it now rather than
-     * route around it silently. */
-    ladder_tiers *tiers = NULL;
-    status = host_config_tiers(values, &tiers);
-    ladder_tiers_close(tiers);
-    if (status)
-        return status;
-    slots->state_dir = values->state_dir[0] ? values->state_dir : NULL;
-    slots->host_cpu_slots = values->host_cpu_slots;
-    /* when_busy fail: a CPU job that finds no free slot gives up at once,
-     * as --no-wait does (GPU jobs are not run in this build). */
-    if (values->when_busy == LADDER_WHEN_BUSY_FAIL)
-        slots->no_wait = true;
-    /* when_busy cpu: a GPU without a free session is left out of the job. */
-    slots->gpu_busy_to_cpu = values->when_busy == LADDER_WHEN_BUSY_CPU;
     return 0;
 }
 
@@ -239,6 +182,7 @@ static void emit_route(bool json, int verbosity, const char *route, const char *
         return;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("route"));
+    progress_json_add_t(o);
     json_object_object_add(o, "route", json_object_new_string(route));
     json_object_object_add(o, "ran_on", json_object_new_string(ran_on));
     json_object_object_add(o, "reason", json_object_new_string(reason));

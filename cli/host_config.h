@@ -28,19 +28,6 @@ const char *host_config_flag(int argc, char **argv);
  */
 int host_config_load(ladder_conf **out, int argc, char **argv);
 
-/*
- * `ladder encode`'s one call before it parses its flags: load the
- * configuration and set job's preset, segment and memory budget, the
- * device list (into devices, which job then points at) and the slot
- * options (state directory, host CPU slots, when_busy fail = --no-wait).
- * Flags parsed afterwards override. The effective values are copied into
- * *values, the caller's (its strings back job->preset and
- * slots->state_dir, so it must outlive the run); nothing is left to free.
- * Returns 0 or an exit status, having printed one line.
- */
-int host_config_apply_encode(int argc, char **argv, ladder_conf_values *values, ladder_job *job,
-                             ladder_device_spec *devices, encode_slots_options *slots);
-
 /* Load the tier file of v, if any, into *tiers (NULL when none). Prints one line and
  * returns an exit status on error. */
 int host_config_tiers(const ladder_conf_values *v, ladder_tiers **tiers);

@@ -8,6 +8,7 @@
  * signs, spaces, hex, "inf" and the locale's decimal separator never sneak in.
  */
 #include "ladder/ladder_config.h"
+#include "ladder_file.h"
 #include "pool/spec_words.h"
 
 #include <errno.h>
@@ -994,37 +995,6 @@ static bool json_rung(json_object *o, int index, ladder_rung *r, int *code, char
 }
 
 /* The document's top level. On success *out is malloc'ed and owned by the caller. */
-/* "format": "hls,dash" like the command line, or ["hls", "dash"]. */
-static bool json_formats(json_object *v, unsigned *out, char *why, size_t size)
-{
-    char problem[160];
-    if (json_object_is_type(v, json_type_string)) {
-        if (parse_format_list(json_object_get_string(v), (size_t)json_object_get_string_len(v),
-                              out, problem, sizeof(problem)))
-            return true;
-        snprintf(why, size, "format: %s", problem);
-        return false;
-    }
-    if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0) {
-        snprintf(why, size, "format: expected a string like \"hls,dash\" or an array of format names");
-        return false;
-    }
-    unsigned flags = 0;
-    for (size_t i = 0; i < json_object_array_length(v); i++) {
-        json_object *item = json_object_array_get_idx(v, i);
-        if (!json_object_is_type(item, json_type_string) ||
-            !parse_format_name(json_object_get_string(item), (size_t)json_object_get_string_len(item),
-                               &flags, problem, sizeof(problem))) {
-            if (!json_object_is_type(item, json_type_string))
-                snprintf(problem, sizeof(problem), "expected a string (hls or dash)");
-            snprintf(why, size, "format[%zu]: %s", i, problem);
-            return false;
-        }
-    }
-    *out = flags;
-    return true;
-}
-
 int ladder_config_parse_audio_mode(const char *name, ladder_audio_mode *out, char *err, size_t err_size)
 {
     static const char *const names[] = { [LADDER_AUDIO_ALL] = "all", [LADDER_AUDIO_FIRST] = "first",
@@ -1064,36 +1034,23 @@ int ladder_config_parse_audio_channels(const char *text, int *out, char *err, si
     return LADDER_ECONFIG;
 }
 
-/* The ladder file's "audio", "audio_codec" and "audio_channels" keys. */
-static int json_audio_option(const char *key, json_object *v, ladder_file_options *opts, char *why, size_t size)
+/* The file's keys besides "rungs", in words, for an unknown key. */
+static void file_keys(char *buf, size_t size)
 {
-    char problem[96];
-    char number[16];
-    const char *text = NULL;
-    if (json_object_is_type(v, json_type_string))
-        text = json_object_get_string(v);
-    else if (!strcmp(key, "audio_channels") && json_object_is_type(v, json_type_int)) {
-        snprintf(number, sizeof(number), "%d", json_object_get_int(v));
-        text = number;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < job_option_count(); i++) {
+        const char *key = job_option_at(i)->file_key;
+        int w = key ? snprintf(buf + used, size - used, "%s\"%s\"", used ? ", " : "", key) : 0;
+        if (w > 0 && (size_t)w < size - used)
+            used += (size_t)w;
     }
-    int ret;
-    if (!strcmp(key, "audio")) {
-        ret = ladder_config_parse_audio_mode(text, &opts->audio_mode, problem, sizeof(problem));
-        opts->has_audio_mode = !ret;
-    } else if (!strcmp(key, "audio_codec")) {
-        ret = ladder_config_parse_audio_codec(text, &opts->audio_codec, problem, sizeof(problem));
-        opts->has_audio_codec = !ret;
-    } else {
-        ret = ladder_config_parse_audio_channels(text, &opts->audio_channels, problem, sizeof(problem));
-        opts->has_audio_channels = !ret;
-    }
-    if (ret)
-        snprintf(why, size, "%s: %s", key, problem);
-    return ret;
 }
 
-static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
-                            ladder_file_options *opts, char *why, size_t size)
+/* The document's top level: "rungs" here, every other key through the
+ * option table (engine/job_options.h) into opts. */
+static int ladder_from_json(json_object *root, ladder_rung **out, int *count, job_options *opts,
+                            const char *origin, char *why, size_t size)
 {
     if (!json_object_is_type(root, json_type_object)) {
         snprintf(why, size, "expected a JSON object with a \"rungs\" array");
@@ -1105,68 +1062,21 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
     for (; !json_object_iter_equal(&it, &it_end); json_object_iter_next(&it)) {
         const char *key = json_object_iter_peek_name(&it);
         json_object *v = json_object_iter_peek_value(&it);
+        const job_option *row = job_option_by_file_key(key);
         if (!strcmp(key, "rungs")) {
             list = v;
             if (!json_object_is_type(list, json_type_array)) {
                 snprintf(why, size, "rungs: expected an array of rung objects");
                 return LADDER_ECONFIG;
             }
-        } else if (!strcmp(key, "segment_seconds")) {
-            bool number = json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
-            double seconds = number ? json_object_get_double(v) : 0;
-            if (!(seconds >= MIN_SEGMENT_SECONDS && seconds <= MAX_SEGMENT_SECONDS)) {
-                snprintf(why, size, "segment_seconds: expected a number of seconds from %g to %g",
-                         MIN_SEGMENT_SECONDS, MAX_SEGMENT_SECONDS);
-                return LADDER_ECONFIG;
-            }
-            opts->segment_seconds = seconds;
-            opts->has_segment_seconds = true;
-        } else if (!strcmp(key, "format")) {
-            if (!json_formats(v, &opts->formats, why, size))
-                return LADDER_ECONFIG;
-            opts->has_formats = true;
-        } else if (!strcmp(key, "codec")) {
-            char problem[160];
-            int ret = json_object_is_type(v, json_type_string)
-                          ? parse_codec_name(json_object_get_string(v), (size_t)json_object_get_string_len(v),
-                                             &opts->codec, problem, sizeof(problem))
-                          : LADDER_ECONFIG;
-            if (ret) {
-                if (!json_object_is_type(v, json_type_string))
-                    snprintf(problem, sizeof(problem), "expected a string (h264, hevc or av1)");
-                snprintf(why, size, "codec: %s", problem);
-                return ret;
-            }
-            opts->has_codec = true;
-        } else if (!strcmp(key, "audio") || !strcmp(key, "audio_codec") || !strcmp(key, "audio_channels")) {
-            int ret = json_audio_option(key, v, opts, why, size);
+        } else if (row) {
+            int ret = job_options_set_json(opts, row, v, JOB_OPT_FILE, origin, why, size);
             if (ret)
                 return ret;
-        } else if (!strcmp(key, "parameter_sets")) {
-            const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-            if (ladder_config_parse_parameter_sets(text, &opts->parameter_sets, NULL, 0)) {
-                snprintf(why, size, "parameter_sets: expected \"out-of-band\" or \"in-band\"");
-                return LADDER_ECONFIG;
-            }
-            opts->has_parameter_sets = true;
-        } else if (!strcmp(key, "gaps")) {
-            const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-            if (ladder_config_parse_gaps(text, &opts->close_gaps)) {
-                snprintf(why, size, "gaps: expected \"hold\" or \"close\"");
-                return LADDER_ECONFIG;
-            }
-            opts->has_gaps = true;
-        } else if (!strcmp(key, "exact_shape")) {
-            if (!json_object_is_type(v, json_type_boolean)) {
-                snprintf(why, size, "exact_shape: expected true or false");
-                return LADDER_ECONFIG;
-            }
-            opts->exact_shape = json_object_get_boolean(v);
-            opts->has_exact_shape = true;
         } else {
-            snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally "
-                     "\"segment_seconds\", \"format\", \"codec\", \"audio\", \"audio_codec\", "
-                     "\"audio_channels\", \"parameter_sets\", \"exact_shape\", \"gaps\")", quote_str(key).s);
+            char keys[400];
+            file_keys(keys, sizeof(keys));
+            snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally %s)", quote_str(key).s, keys);
             return LADDER_ECONFIG;
         }
     }
@@ -1196,10 +1106,10 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count,
     return 0;
 }
 
-int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *nb_rungs,
-                                    ladder_file_options *opts, char *err, size_t err_size)
+int ladder_file_load(const char *path, ladder_rung **rungs, int *nb_rungs, job_options *opts, char *err,
+                     size_t err_size)
 {
-    if (!path || !rungs || !nb_rungs) {
+    if (!path || !rungs || !nb_rungs || !opts) {
         set_err(err, err_size, "ladder file: missing path or output argument");
         return LADDER_EINVAL;
     }
@@ -1210,15 +1120,15 @@ int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *
     if (ret)
         return ret;
 
-    char why[240];
+    char why[512], origin[300];
+    snprintf(origin, sizeof(origin), "ladder file %s", shown.s);
     json_object *root = NULL;
     ladder_rung *list = NULL;
     int count = 0;
-    ladder_file_options found = { 0 };
     ret = parse_json_text(text, len, &root, why, sizeof(why));
     free(text);
     if (!ret)
-        ret = ladder_from_json(root, &list, &count, &found, why, sizeof(why));
+        ret = ladder_from_json(root, &list, &count, opts, origin, why, sizeof(why));
     json_object_put(root); /* the rungs were copied out; NULL is fine */
     if (ret) {
         set_err(err, err_size, "ladder file '%s': %s", shown.s, why);
@@ -1226,9 +1136,41 @@ int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *
     }
     *rungs = list;
     *nb_rungs = count;
-    if (opts)
-        *opts = found;
     return 0;
+}
+
+/* Whether the file set row, and so the matching has_ field. */
+static bool from_file(const job_options *o, const char *name)
+{
+    return job_options_source(o, job_option_by_name(name)) == JOB_OPT_FILE;
+}
+
+int ladder_config_load_file_options(const char *path, ladder_rung **rungs, int *nb_rungs,
+                                    ladder_file_options *opts, char *err, size_t err_size)
+{
+    job_options *o = NULL;
+    if (job_options_init(&o)) {
+        set_err(err, err_size, "out of memory");
+        return LADDER_ENOMEM;
+    }
+    int ret = ladder_file_load(path, rungs, nb_rungs, o, err, err_size);
+    if (!ret && opts) {
+        const job_option_values *v = job_options_values(o);
+        *opts = (ladder_file_options){
+            .segment_seconds = v->segment_seconds, .has_segment_seconds = from_file(o, "segment_seconds"),
+            .formats = v->formats, .has_formats = from_file(o, "format"),
+            .codec = (ladder_codec)v->codec, .has_codec = from_file(o, "codec"),
+            .audio_mode = (ladder_audio_mode)v->audio, .has_audio_mode = from_file(o, "audio"),
+            .audio_codec = (ladder_audio_codec)v->audio_codec, .has_audio_codec = from_file(o, "audio_codec"),
+            .audio_channels = v->audio_channels, .has_audio_channels = from_file(o, "audio_channels"),
+            .parameter_sets = (ladder_parameter_sets)v->parameter_sets,
+            .has_parameter_sets = from_file(o, "parameter_sets"),
+            .exact_shape = v->exact_shape, .has_exact_shape = from_file(o, "exact_shape"),
+            .close_gaps = v->gaps == 1, .has_gaps = from_file(o, "gaps"),
+        };
+    }
+    job_options_close(o);
+    return ret;
 }
 
 int ladder_config_load_file(const char *path, ladder_rung **rungs, int *nb_rungs,

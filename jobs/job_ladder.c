@@ -13,6 +13,7 @@
 #include <libavformat/avio.h>
 
 #include "job_internal.h"
+#include "engine/job_options.h"
 #include "mux/atomic_file.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
@@ -82,6 +83,13 @@ int job_run_ladder(job_ctx *c)
         return ret;
     ladder_job job;
     ladder_job_defaults(&job);
+    /* Every option the spec gave, through the same table as the command
+     * line's flags (engine/job_options.h). */
+    char why[256];
+    if ((ret = job_options_to_job(s->options, &job, NULL, why, sizeof(why)))) {
+        free(rungs);
+        return job_fail(c, ret, "job spec: %s", why);
+    }
     job.input = c->input_path;   /* "./" before a name FFmpeg would read as "proto:" */
     /* An allowed URL (url_allow) opens with its own protocol only, as the
      * other job types open theirs (job_input.c); without it the session's
@@ -90,24 +98,12 @@ int job_run_ladder(job_ctx *c)
     job.output_dir = c->dir;
     job.rungs = rungs;
     job.nb_rungs = nb_rungs;
-    job.preset = s->preset;
-    if (s->segment_seconds > 0)
-        job.segment_seconds = s->segment_seconds;
-    if (s->formats)
-        job.formats = s->formats;
-    job.codec = (ladder_codec)s->codec;
     /* The host CPU slots the caller took for the job (cli/cmd_job.c), and
      * its class: a batch session yields slots to waiting realtime jobs. */
     job.cpu_slots = s->cpu_slots;
     job.realtime = s->realtime;
     job.chunk_gate = s->chunk_gate;
     job.chunk_gate_opaque = s->chunk_gate_opaque;
-    job.max_pixels = s->max_pixels;
-    job.max_duration = s->max_duration;
-    job.max_memory = (size_t)s->max_memory;
-    job.deterministic = s->deterministic;
-    job.exact_shape = s->exact_shape;
-    job.close_gaps = s->close_gaps;
     /* An earlier attempt's directory: keep what it finished, if it was
      * made for this same job (a changed spec starts over). */
     job.resume = c->dir_adopted ? LADDER_RESUME_IF_SAME_JOB : LADDER_RESUME_OFF;

@@ -6,6 +6,8 @@
  * produce a default result.
  */
 #include <json-c/json.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -17,6 +19,8 @@
 #include "ladder/job.h"
 #include "ladder/ladder.h"
 #include "ladder/ladder_config.h"
+#include "engine/job_options.h"
+#include "engine/spell.h"
 
 static const char *const type_names[] = {
     [LADDER_JOB_PROXY] = "proxy", [LADDER_JOB_THUMBNAIL] = "thumbnail",
@@ -32,76 +36,20 @@ const char *ladder_job_type_name(ladder_job_type t)
 /* Keys every type takes, then the keys of each type. */
 static const char *const common_keys[] = { "type", "id", "input", "output_root", "output", "url_allow", "class",
                                          NULL };
-static const char *const type_keys[][16] = {
-    [LADDER_JOB_PROXY] = { "height", "bitrate", "audio_bitrate", "preset", NULL },
-    [LADDER_JOB_THUMBNAIL] = { "time", "width", "height", "format", "quality", NULL },
-    [LADDER_JOB_FILMSTRIP] = { "count", "interval", "columns", "rows", "width", "height", "format",
-                               "quality", NULL },
-    [LADDER_JOB_CONFORM] = { "fps", "width", "height", "fit", "pix_fmt", "audio_channels", "audio_rate",
-                             "loudness", "bitrate", "crf", "audio_bitrate", "preset", NULL },
-    [LADDER_JOB_TRIM] = { "in", "out", "mode", "bitrate", "crf", "audio_bitrate", "preset", NULL },
-    [LADDER_JOB_LADDER] = { "rungs", "format", "codec", "segment_seconds", "preset", "max_pixels",
-                            "max_duration", "max_memory", "deterministic", "exact_shape", "gaps", NULL },
-};
-
 /* Producer names that sit a slip away from a short key of ladder's and are
  * too common in job data to be read as typos of it. */
 static const char *const producer_names[] = { "code", "mime", "node", NULL };
 
-static int fold(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Edits from a to b (optimal string alignment: insert, delete, substitute,
- * swap two neighbours), case ignored; anything above limit is limit + 1. */
-static int edit_distance(const char *a, const char *b, int limit)
-{
-    enum { MAX = 64 };
-    size_t la = strlen(a), lb = strlen(b);
-    if (la >= MAX || lb >= MAX)
-        return limit + 1;         /* longer than any key: never a typo */
-    if ((la > lb ? la - lb : lb - la) > (size_t)limit)
-        return limit + 1;
-    int d[MAX][MAX];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int cost = fold(a[i - 1]) != fold(b[j - 1]);
-            int best = d[i - 1][j - 1] + cost;
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) && fold(a[i - 2]) == fold(b[j - 1]) &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[la][lb] > limit ? limit + 1 : d[la][lb];
-}
-
-/* How far a key may be mistyped and still be read as that key: short keys
- * sit close to many ordinary words ("id": "uid", "pid"), so only a case
- * slip counts for them. */
-static int typo_limit(const char *known)
-{
-    size_t n = strlen(known);
-    return n <= 2 ? 0 : n <= 5 ? 1 : n <= 11 ? 2 : 3;
-}
-
 static bool key_in(const char *key, const char *const *list);
+static const char *const *keys_of(ladder_job_type t);
 
 /* The nearest key of list within its typo limit (first of equals), with
  * its distance in *best. */
 static const char *nearest(const char *key, const char *const *list, const char *found, int *best)
 {
     for (; *list; list++) {
-        int limit = typo_limit(*list);
-        int dist = edit_distance(key, *list, limit);
+        int limit = spell_limit(*list);
+        int dist = spell_distance(key, *list, limit);
         if (dist <= limit && dist < *best) {
             *best = dist;
             found = *list;
@@ -112,11 +60,11 @@ static const char *nearest(const char *key, const char *const *list, const char 
 
 const char *ladder_job_key_typo(ladder_job_type type, const char *key)
 {
-    if ((unsigned)type >= sizeof(type_keys) / sizeof(type_keys[0]) || key_in(key, producer_names))
+    if ((unsigned)type > LADDER_JOB_LADDER || key_in(key, producer_names))
         return NULL;
     int best = INT32_MAX;
     const char *found = nearest(key, common_keys, NULL, &best);
-    return nearest(key, type_keys[type], found, &best);
+    return nearest(key, keys_of(type), found, &best);
 }
 
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -171,29 +119,6 @@ static int get_number(json_object *root, const char *key, double lo, double hi, 
     *out = d;
     if (given)
         *given = true;
-    return 0;
-}
-
-static int get_bool(json_object *root, const char *key, bool *out, char *err, size_t n)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(root, key, &v))
-        return 0;
-    if (!json_object_is_type(v, json_type_boolean))
-        return fail(err, n, "job spec: \"%s\" must be true or false", key);
-    *out = json_object_get_boolean(v);
-    return 0;
-}
-
-/* "gaps": "hold" | "close" (ladder_job.close_gaps). */
-static int get_gaps(json_object *root, bool *close_gaps, char *err, size_t n)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(root, "gaps", &v))
-        return 0;
-    const char *text = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-    if (ladder_config_parse_gaps(text, close_gaps))
-        return fail(err, n, "job spec: \"gaps\" must be \"hold\" or \"close\"");
     return 0;
 }
 
@@ -336,180 +261,216 @@ static void spec_defaults(ladder_job_spec *s)
     s->in = s->out = -1;
 }
 
-static int parse_type_options(json_object *root, ladder_job_spec *s, char *err, size_t n)
+/* ---- the keys of the other types: one row each --------------------------- */
+
+#define T(type) (1u << (type))
+#define SPEC(f) offsetof(ladder_job_spec, f)
+
+typedef enum spec_kind { K_INT, K_NUMBER, K_KBPS, K_TEXT, K_CHOICE } spec_kind;
+
+typedef struct spec_field {
+    unsigned types;               /* T(LADDER_JOB_...) of the types that take it */
+    const char *key;
+    spec_kind kind;
+    double lo, hi;
+    size_t offset;                /* int, double, char * or (K_CHOICE) int-sized enum */
+    const job_option_choice *choices; /* K_CHOICE; "expected" lists them */
+    size_t given;                 /* offset of a bool set when the key is there; 0: none */
+} spec_field;
+
+static const job_option_choice image_formats[] = {
+    { "jpeg", LADDER_IMAGE_JPEG }, { "jpg", LADDER_IMAGE_JPEG }, { "webp", LADDER_IMAGE_WEBP }, { NULL, 0 } };
+static const job_option_choice fits[] = { { "pad", LADDER_FIT_PAD }, { "crop", LADDER_FIT_CROP }, { NULL, 0 } };
+static const job_option_choice trim_modes[] = {
+    { "smart", LADDER_TRIM_SMART }, { "reencode", LADDER_TRIM_REENCODE }, { NULL, 0 } };
+
+#define IMAGES (T(LADDER_JOB_THUMBNAIL) | T(LADDER_JOB_FILMSTRIP))
+#define ENCODES (T(LADDER_JOB_CONFORM) | T(LADDER_JOB_TRIM))
+
+static const spec_field spec_fields[] = {
+    { T(LADDER_JOB_PROXY), "height", K_INT, 16, 4320, SPEC(height), NULL, 0 },
+    { T(LADDER_JOB_PROXY), "bitrate", K_KBPS, 50, 100000, SPEC(bitrate_kbps), NULL, 0 },
+    { T(LADDER_JOB_THUMBNAIL), "time", K_NUMBER, 0, 1e7, SPEC(time), NULL, 0 },
+    { T(LADDER_JOB_FILMSTRIP), "count", K_INT, 1, 1000, SPEC(count), NULL, 0 },
+    { T(LADDER_JOB_FILMSTRIP), "interval", K_NUMBER, 0.1, 1e6, SPEC(interval), NULL, 0 },
+    { T(LADDER_JOB_FILMSTRIP), "columns", K_INT, 1, 100, SPEC(columns), NULL, 0 },
+    { T(LADDER_JOB_FILMSTRIP), "rows", K_INT, 0, 100, SPEC(rows), NULL, 0 },
+    { IMAGES, "width", K_INT, 0, 8192, SPEC(width), NULL, 0 },
+    { IMAGES, "height", K_INT, 0, 8192, SPEC(height), NULL, 0 },
+    { IMAGES, "format", K_CHOICE, 0, 0, SPEC(image_format), image_formats, 0 },
+    { IMAGES, "quality", K_INT, 1, 100, SPEC(quality), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "fps", K_NUMBER, 1, 240, SPEC(fps), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "width", K_INT, 16, 8192, SPEC(width), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "height", K_INT, 16, 8192, SPEC(height), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "fit", K_CHOICE, 0, 0, SPEC(fit), fits, 0 },
+    { T(LADDER_JOB_CONFORM), "pix_fmt", K_TEXT, 0, 0, SPEC(pix_fmt), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "audio_channels", K_INT, 1, 2, SPEC(audio_channels), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "audio_rate", K_INT, 8000, 96000, SPEC(audio_rate), NULL, 0 },
+    { T(LADDER_JOB_CONFORM), "loudness", K_NUMBER, -70, -5, SPEC(loudness), NULL, SPEC(has_loudness) },
+    { T(LADDER_JOB_TRIM), "in", K_NUMBER, 0, 1e7, SPEC(in), NULL, 0 },
+    { T(LADDER_JOB_TRIM), "out", K_NUMBER, 0, 1e7, SPEC(out), NULL, 0 },
+    { T(LADDER_JOB_TRIM), "mode", K_CHOICE, 0, 0, SPEC(trim_mode), trim_modes, SPEC(trim_mode_given) },
+    { ENCODES, "bitrate", K_KBPS, 50, 200000, SPEC(bitrate_kbps), NULL, 0 },
+    { ENCODES, "crf", K_INT, 0, 51, SPEC(crf), NULL, 0 },
+    { T(LADDER_JOB_PROXY) | ENCODES, "audio_bitrate", K_KBPS, 32, 512, SPEC(audio_bitrate_kbps), NULL, 0 },
+    { T(LADDER_JOB_PROXY) | ENCODES, "preset", K_TEXT, 0, 0, SPEC(preset), NULL, 0 },
+};
+
+#define NB_SPEC_FIELDS (sizeof(spec_fields) / sizeof(spec_fields[0]))
+
+/* Each type's keys, from the rows above and (the ladder type) the option
+ * table's spec keys; built once. */
+static const char *type_keys[LADDER_JOB_LADDER + 1][48];
+static pthread_once_t type_keys_once = PTHREAD_ONCE_INIT;
+
+static void add_key(const char **list, const char *key)
 {
-    int ret;
+    int n = 0;
+    while (list[n] && strcmp(list[n], key))
+        n++;
+    if (!list[n] && n < 47)
+        list[n] = key;
+}
+
+static void build_type_keys(void)
+{
+    for (size_t f = 0; f < NB_SPEC_FIELDS; f++)
+        for (int t = 0; t <= LADDER_JOB_LADDER; t++)
+            if (spec_fields[f].types & T(t))
+                add_key(type_keys[t], spec_fields[f].key);
+    add_key(type_keys[LADDER_JOB_LADDER], "rungs");
+    for (int i = 0; i < job_option_count(); i++)
+        if (job_option_at(i)->spec_key)
+            add_key(type_keys[LADDER_JOB_LADDER], job_option_at(i)->spec_key);
+}
+
+static const char *const *keys_of(ladder_job_type t)
+{
+    pthread_once(&type_keys_once, build_type_keys);
+    return type_keys[t];
+}
+
+static int get_choice(json_object *root, const spec_field *f, int *out, char *err, size_t n)
+{
     char *text = NULL;
-    bool given;
-#define TRY(x) do { if ((ret = (x))) goto done; } while (0)
-    switch (s->type) {
-    case LADDER_JOB_PROXY:
-        s->height = 540;
-        s->bitrate_kbps = 2000;
-        TRY(get_int(root, "height", 16, 4320, &s->height, err, n));
-        if (s->height % 2) {
-            ret = fail(err, n, "job spec: \"height\" must be even");
-            goto done;
+    int ret = get_string(root, f->key, false, &text, err, n);
+    if (ret || !text)
+        return ret;
+    for (int i = 0; f->choices[i].name; i++)
+        if (!strcmp(text, f->choices[i].name)) {
+            *out = f->choices[i].value;
+            free(text);
+            return 0;
         }
-        TRY(get_kbps(root, "bitrate", 50, 100000, &s->bitrate_kbps, err, n));
-        TRY(get_kbps(root, "audio_bitrate", 32, 512, &s->audio_bitrate_kbps, err, n));
-        break;
-    case LADDER_JOB_THUMBNAIL:
-    case LADDER_JOB_FILMSTRIP:
-        if (s->type == LADDER_JOB_THUMBNAIL) {
-            TRY(get_number(root, "time", 0, 1e7, &s->time, NULL, err, n));
-            s->width = 0, s->height = 0;
-        } else {
-            s->width = 160, s->height = 90;
-            TRY(get_int(root, "count", 1, 1000, &s->count, err, n));
-            TRY(get_number(root, "interval", 0.1, 1e6, &s->interval, NULL, err, n));
-            TRY(get_int(root, "columns", 1, 100, &s->columns, err, n));
-            TRY(get_int(root, "rows", 0, 100, &s->rows, err, n));
-        }
-        TRY(get_int(root, "width", 0, 8192, &s->width, err, n));
-        TRY(get_int(root, "height", 0, 8192, &s->height, err, n));
-        if (s->type == LADDER_JOB_FILMSTRIP && (s->width < 16 || s->height < 16)) {
-            ret = fail(err, n, "job spec: \"%s\" must be at least 16 for a filmstrip tile",
-                       s->width < 16 ? "width" : "height");
-            goto done;
-        }
-        TRY(get_string(root, "format", false, &text, err, n));
-        if (text) {
-            if (!strcmp(text, "jpeg") || !strcmp(text, "jpg"))
-                s->image_format = LADDER_IMAGE_JPEG;
-            else if (!strcmp(text, "webp"))
-                s->image_format = LADDER_IMAGE_WEBP;
-            else {
-                ret = fail(err, n, "job spec: \"format\" '%s': expected \"jpeg\" or \"webp\"", text);
-                goto done;
-            }
-        }
-        TRY(get_int(root, "quality", 1, 100, &s->quality, err, n));
-        break;
-    case LADDER_JOB_CONFORM:
-        s->width = 1920, s->height = 1080;
-        TRY(get_number(root, "fps", 1, 240, &s->fps, NULL, err, n));
-        TRY(get_int(root, "width", 16, 8192, &s->width, err, n));
-        TRY(get_int(root, "height", 16, 8192, &s->height, err, n));
-        if (s->width % 2 || s->height % 2) {
-            ret = fail(err, n, "job spec: \"%s\" must be even", s->width % 2 ? "width" : "height");
-            goto done;
-        }
-        TRY(get_string(root, "fit", false, &text, err, n));
-        if (text) {
-            if (!strcmp(text, "pad"))
-                s->fit = LADDER_FIT_PAD;
-            else if (!strcmp(text, "crop"))
-                s->fit = LADDER_FIT_CROP;
-            else {
-                ret = fail(err, n, "job spec: \"fit\" '%s': expected \"pad\" or \"crop\"", text);
-                goto done;
-            }
-        }
-        TRY(get_string(root, "pix_fmt", false, &s->pix_fmt, err, n));
-        if (strcmp(s->pix_fmt, "yuv420p") && strcmp(s->pix_fmt, "yuv422p") && strcmp(s->pix_fmt, "yuv444p")) {
-            ret = fail(err, n, "job spec: \"pix_fmt\" '%s': expected yuv420p, yuv422p or yuv444p", s->pix_fmt);
-            goto done;
-        }
-        TRY(get_int(root, "audio_channels", 1, 2, &s->audio_channels, err, n));
-        TRY(get_int(root, "audio_rate", 8000, 96000, &s->audio_rate, err, n));
-        TRY(get_number(root, "loudness", -70, -5, &s->loudness, &s->has_loudness, err, n));
-        /* fall through: rate control shared with trim */
-        /* FALLTHROUGH */
-    case LADDER_JOB_TRIM:
-        if (s->type == LADDER_JOB_TRIM) {
-            bool has_in, has_out;
-            TRY(get_number(root, "in", 0, 1e7, &s->in, &has_in, err, n));
-            TRY(get_number(root, "out", 0, 1e7, &s->out, &has_out, err, n));
-            if (!has_in || !has_out) {
-                ret = fail(err, n, "job spec: missing \"%s\"", !has_in ? "in" : "out");
-                goto done;
-            }
-            if (!(s->out > s->in)) {
-                ret = fail(err, n, "job spec: \"out\" (%g) must be after \"in\" (%g)", s->out, s->in);
-                goto done;
-            }
-            TRY(get_string(root, "mode", false, &text, err, n));
-            if (text) {
-                s->trim_mode_given = true;
-                if (!strcmp(text, "smart"))
-                    s->trim_mode = LADDER_TRIM_SMART;
-                else if (!strcmp(text, "reencode"))
-                    s->trim_mode = LADDER_TRIM_REENCODE;
-                else {
-                    ret = fail(err, n, "job spec: \"mode\" '%s': expected \"smart\" or \"reencode\"", text);
-                    goto done;
-                }
-            }
-        }
-        TRY(get_kbps(root, "bitrate", 50, 200000, &s->bitrate_kbps, err, n));
-        TRY(get_int(root, "crf", 0, 51, &s->crf, err, n));
-        if (s->bitrate_kbps && s->crf >= 0) {
-            ret = fail(err, n, "job spec: give \"bitrate\" or \"crf\", not both");
-            goto done;
-        }
-        if (!s->bitrate_kbps && s->crf < 0)
-            s->crf = s->type == LADDER_JOB_TRIM ? 18 : 23;
-        TRY(get_kbps(root, "audio_bitrate", 32, 512, &s->audio_bitrate_kbps, err, n));
-        break;
-    case LADDER_JOB_LADDER: {
-        json_object *v;
-        if (json_object_object_get_ex(root, "rungs", &v)) {
-            if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
-                return fail(err, n, "job spec: \"rungs\" must be a non-empty array of rung objects");
-            s->rungs_json = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-            if (!s->rungs_json)
-                return LADDER_ENOMEM;
-        }
-        TRY(get_string(root, "format", false, &text, err, n));
-        if (text && ladder_config_parse_formats(text, &s->formats, err, n)) {
-            char why[200];
-            snprintf(why, sizeof(why), "%s", err);
-            ret = fail(err, n, "job spec: \"format\": %s", why);
-            goto done;
-        }
-        free(text);
-        text = NULL;
-        TRY(get_string(root, "codec", false, &text, err, n));
-        if (text) {
-            ladder_codec c;
-            if (ladder_config_parse_codec(text, &c, err, n)) {
-                char why[200];
-                snprintf(why, sizeof(why), "%s", err);
-                ret = fail(err, n, "job spec: \"codec\": %s", why);
-                goto done;
-            }
-            s->codec = (int)c;
-        }
-        TRY(get_number(root, "segment_seconds", 0.5, 60, &s->segment_seconds, &given, err, n));
-        TRY(get_bool(root, "deterministic", &s->deterministic, err, n));
-        TRY(get_bool(root, "exact_shape", &s->exact_shape, err, n));
-        TRY(get_gaps(root, &s->close_gaps, err, n));
-        /* The limits of `ladder encode` (README "Security and limits"). */
-        double pixels = 0;
-        TRY(get_number(root, "max_pixels", 1, 1e12, &pixels, &given, err, n));
-        s->max_pixels = (int64_t)pixels;
-        TRY(get_number(root, "max_duration", 0.001, 1e9, &s->max_duration, &given, err, n));
-        free(text);
-        text = NULL;
-        TRY(get_string(root, "max_memory", false, &text, err, n));
-        if (text) {
-            int64_t bytes;
-            if (ladder_config_parse_size(text, &bytes) || bytes < (1 << 20)) {
-                ret = fail(err, n, "job spec: \"max_memory\" '%s': expected a size like 512M or 2G", text);
-                goto done;
-            }
-            s->max_memory = bytes;
-        }
-        break;
-    }
-    }
-    TRY(get_string(root, "preset", false, &s->preset, err, n));
-    ret = 0;
-done:
+    char list[128] = "";
+    for (int i = 0; f->choices[i].name; i++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"", i == 0 ? "" :
+                 f->choices[i + 1].name ? ", " : " or ", f->choices[i].name);
+    ret = fail(err, n, "job spec: \"%s\" '%s': expected %s", f->key, text, list);
     free(text);
     return ret;
-#undef TRY
+}
+
+static int get_field(json_object *root, const spec_field *f, ladder_job_spec *s, char *err, size_t n)
+{
+    void *field = (char *)s + f->offset;
+    bool given = json_object_object_get_ex(root, f->key, NULL);
+    if (f->given && given)
+        *(bool *)((char *)s + f->given) = true;
+    switch (f->kind) {
+    case K_INT: return get_int(root, f->key, (int)f->lo, (int)f->hi, field, err, n);
+    case K_NUMBER: return get_number(root, f->key, f->lo, f->hi, field, NULL, err, n);
+    case K_KBPS: return get_kbps(root, f->key, (int)f->lo, (int)f->hi, field, err, n);
+    case K_TEXT: return get_string(root, f->key, false, field, err, n);
+    case K_CHOICE: return get_choice(root, f, field, err, n);
+    }
+    return 0;
+}
+
+/* Sizes a type fills in when the spec leaves them out. */
+static void type_defaults(ladder_job_spec *s)
+{
+    switch (s->type) {
+    case LADDER_JOB_PROXY: s->height = 540, s->bitrate_kbps = 2000; break;
+    case LADDER_JOB_FILMSTRIP: s->width = 160, s->height = 90; break;
+    case LADDER_JOB_CONFORM: s->width = 1920, s->height = 1080; break;
+    default: break;
+    }
+}
+
+/* What no single key can check: evenness, pairs, orders. */
+static int type_checks(const ladder_job_spec *s, json_object *root, char *err, size_t n)
+{
+    bool encodes = s->type == LADDER_JOB_CONFORM || s->type == LADDER_JOB_TRIM;
+    if (s->type == LADDER_JOB_PROXY && s->height % 2)
+        return fail(err, n, "job spec: \"height\" must be even");
+    if (s->type == LADDER_JOB_FILMSTRIP && (s->width < 16 || s->height < 16))
+        return fail(err, n, "job spec: \"%s\" must be at least 16 for a filmstrip tile",
+                    s->width < 16 ? "width" : "height");
+    if (s->type == LADDER_JOB_CONFORM && (s->width % 2 || s->height % 2))
+        return fail(err, n, "job spec: \"%s\" must be even", s->width % 2 ? "width" : "height");
+    if (s->type == LADDER_JOB_CONFORM && strcmp(s->pix_fmt, "yuv420p") && strcmp(s->pix_fmt, "yuv422p") &&
+        strcmp(s->pix_fmt, "yuv444p"))
+        return fail(err, n, "job spec: \"pix_fmt\" '%s': expected yuv420p, yuv422p or yuv444p", s->pix_fmt);
+    if (s->type == LADDER_JOB_TRIM) {
+        bool has_in = json_object_object_get_ex(root, "in", NULL), has_out = json_object_object_get_ex(root, "out", NULL);
+        if (!has_in || !has_out)
+            return fail(err, n, "job spec: missing \"%s\"", !has_in ? "in" : "out");
+        if (!(s->out > s->in))
+            return fail(err, n, "job spec: \"out\" (%g) must be after \"in\" (%g)", s->out, s->in);
+    }
+    if (encodes && s->bitrate_kbps && s->crf >= 0)
+        return fail(err, n, "job spec: give \"bitrate\" or \"crf\", not both");
+    return 0;
+}
+
+/* The ladder type: every key through the option table, then the public
+ * fields of the spec from it. */
+static int parse_ladder_options(json_object *root, ladder_job_spec *s, char *err, size_t n)
+{
+    json_object *v;
+    if (json_object_object_get_ex(root, "rungs", &v)) {
+        if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+            return fail(err, n, "job spec: \"rungs\" must be a non-empty array of rung objects");
+        if (!(s->rungs_json = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN))))
+            return LADDER_ENOMEM;
+    }
+    if (job_options_init(&s->options))
+        return LADDER_ENOMEM;
+    json_object_object_foreach(root, key, val) {
+        const job_option *row = job_option_by_spec_key(key);
+        int ret = row ? job_options_set_json(s->options, row, val, JOB_OPT_SPEC, "job spec", err, n) : 0;
+        if (ret)
+            return ret;
+    }
+    const job_option_values *o = job_options_values(s->options);
+    s->formats = o->formats;
+    s->codec = o->codec;
+    s->segment_seconds = json_object_object_get_ex(root, "segment_seconds", NULL) ? o->segment_seconds : 0;
+    s->deterministic = o->deterministic;
+    s->exact_shape = o->exact_shape;
+    s->close_gaps = o->gaps == 1;
+    s->max_pixels = o->max_pixels;
+    s->max_duration = o->max_duration;
+    s->max_memory = o->max_memory;
+    free(s->preset);
+    return (s->preset = strdup(o->preset)) ? 0 : LADDER_ENOMEM;
+}
+
+static int parse_type_options(json_object *root, ladder_job_spec *s, char *err, size_t n)
+{
+    if (s->type == LADDER_JOB_LADDER)
+        return parse_ladder_options(root, s, err, n);
+    type_defaults(s);
+    for (size_t f = 0; f < NB_SPEC_FIELDS; f++) {
+        int ret = spec_fields[f].types & T(s->type) ? get_field(root, &spec_fields[f], s, err, n) : 0;
+        if (ret)
+            return ret;
+    }
+    int ret = type_checks(s, root, err, n);
+    if (!ret && (s->type == LADDER_JOB_CONFORM || s->type == LADDER_JOB_TRIM) && !s->bitrate_kbps && s->crf < 0)
+        s->crf = s->type == LADDER_JOB_TRIM ? 18 : 23;
+    return ret;
 }
 
 /* The type's keys are read later; a typo of one is an error; every other
@@ -518,7 +479,7 @@ static int sort_keys(json_object *root, ladder_job_spec *s, char *err, size_t n)
 {
     json_object_object_foreach(root, key, val) {
         (void)val;
-        if (key_in(key, common_keys) || key_in(key, type_keys[s->type]))
+        if (key_in(key, common_keys) || key_in(key, keys_of(s->type)))
             continue;
         const char *meant = ladder_job_key_typo(s->type, key);
         if (meant)
@@ -650,6 +611,8 @@ int ladder_job_spec_parse(const char *json, ladder_job_spec **out, char *err, si
 
 void ladder_job_spec_free(ladder_job_spec *s)
 {
+    if (s)
+        job_options_close(s->options);
     if (!s)
         return;
     free(s->id);

@@ -114,6 +114,10 @@ typedef struct ladder_job_spec {
     int cpu_slots;
     int (*chunk_gate)(void *opaque, int worker, const ladder_device_spec *device);
     void *chunk_gate_opaque;
+    /* Private: the ladder type's options as libladder's option table read
+     * them (the fields above under "ladder" are copies); NULL for the other
+     * types. Freed by ladder_job_spec_free(). */
+    struct job_options *options;
 } ladder_job_spec;
 
 /*

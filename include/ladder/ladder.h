@@ -271,6 +271,15 @@ typedef struct ladder_job {
      */
     ladder_resume_mode resume;
     /*
+     * An output_dir that holds files but no ladder journal (not made by
+     * ladder; README "Output directories") is refused with LADDER_EEXIST
+     * before anything is written, unless this is set: then the run writes
+     * into it, replacing only ladder's own names there (video/, audio/,
+     * mp4/, the manifests, report.json, .ladder-resume) once it is
+     * complete. A directory ladder made is replaced whole either way.
+     */
+    bool force_output;
+    /*
      * Two runs of the same job make the same bytes (docs/ARCHITECTURE.md
      * "Determinism"), so a resumed run's new segments are the ones an
      * uninterrupted run makes whatever the rungs: every chunk of a bitrate
