@@ -8,31 +8,34 @@
 
 #include "bench.h"
 #include "commands.h"
+#include "encode_help.h"
+#include "engine/spell.h"
 #include "ladder/ladder.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "ladder %s - multi-device HLS/CMAF adaptive-bitrate ladder encoder\n"
+            "ladder %s - adaptive-bitrate ladder encoder (HLS, DASH, CMAF)\n"
             "\n"
             "Usage: ladder <command> [options]\n"
             "\n"
             "Commands:\n"
-            "  encode INPUT -o OUTDIR   encode INPUT into an HLS/CMAF ladder in OUTDIR\n"
-            "  probe INPUT [--json]     what INPUT is, and what encoding it would produce and cost\n"
-            "  bench [options]          benchmark ladder against FFmpeg's CLI on the same ladder\n"
-            "  devices [--json]         list this host's devices (CPU, NVIDIA, Intel) and their codecs\n"
-            "  config [--json]          the effective host configuration and where each value came from\n"
-            "  job SPEC.json|-          run one queue job (proxy, thumbnail, filmstrip, conform, trim,\n"
-            "                           ladder) from a JSON spec; JSON lines on stdout\n"
-            "  help [COMMAND]           show help (also: ladder COMMAND --help); help exit-codes\n"
-            "                           [--json]: the exit status and class of every outcome\n"
-            "  version                  print the version\n"
+            "  encode INPUT -o DIR  encode INPUT into an HLS/DASH ladder in DIR\n"
+            "  probe INPUT          what INPUT is, and what encoding it would cost\n"
+            "  bench                benchmark ladder against FFmpeg on the same ladder\n"
+            "  devices              this host's devices (CPU, NVIDIA, Intel) and codecs\n"
+            "  config               the host configuration and where each value came from\n"
+            "  job SPEC.json|-      run one queue job from a JSON spec\n"
+            "  help [COMMAND]       help on a command (or: ladder COMMAND --help)\n"
+            "  help exit-codes      every exit status and its class (--json)\n"
+            "  help man             the ladder(1) man page, in roff\n"
+            "  help completion      a bash completion script\n"
+            "  version              the version\n"
             "\n"
-            "Exit status: 'ladder help exit-codes' lists every one (README.md, Exit codes).\n"
-            "\n"
-            "Run 'ladder encode --help', 'ladder probe --help', 'ladder devices --help' or\n"
-            "'ladder bench --help' for their options.\n",
+            "Examples:\n"
+            "  ladder encode in.mp4 -o out\n"
+            "  ladder probe in.mp4\n"
+            "  ladder encode --help\n",
             LADDER_VERSION_STRING);
 }
 
@@ -121,6 +124,39 @@ static int print_exit_codes(int argc, char **argv)
     return 0;
 }
 
+static const char *const commands[] = { "encode", "probe", "bench", "devices", "config", "job", "help",
+                                       "version", NULL };
+
+/* `ladder help [COMMAND | exit-codes | man | completion]`. */
+static int help_command(int argc, char **argv)
+{
+    static const struct { const char *name; int (*run)(int, char **); } with_help[] = {
+        { "encode", cmd_encode }, { "probe", cmd_probe }, { "bench", bench_command },
+        { "config", cmd_config }, { "job", cmd_job }, { "devices", cmd_devices },
+    };
+    if (argc < 1) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(with_help) / sizeof(with_help[0]); i++)
+        if (!strcmp(argv[0], with_help[i].name)) {
+            char *help_argv[] = { argv[0], "--help", NULL };
+            return with_help[i].run(2, help_argv);
+        }
+    if (!strcmp(argv[0], "exit-codes"))
+        return print_exit_codes(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "man")) {
+        encode_help_man(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[0], "completion")) {
+        encode_help_completion(stdout);
+        return 0;
+    }
+    fprintf(stderr, "ladder help: no help on '%s' (commands, exit-codes, man, completion)\n", argv[0]);
+    return ladder_exit_code(LADDER_EUSAGE);
+}
+
 int main(int argc, char **argv)
 {
     tune_allocator();
@@ -148,40 +184,14 @@ int main(int argc, char **argv)
         return cmd_config(argc - 1, argv + 1);
     if (!strcmp(cmd, "job"))
         return cmd_job(argc - 1, argv + 1);
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        if (argc > 2 && !strcmp(argv[2], "encode")) {
-            char *help_argv[] = { "encode", "--help", NULL };
-            return cmd_encode(2, help_argv);
-        }
-        if (argc > 2 && !strcmp(argv[2], "probe")) {
-            char *help_argv[] = { "probe", "--help", NULL };
-            return cmd_probe(2, help_argv);
-        }
-        if (argc > 2 && !strcmp(argv[2], "bench")) {
-            char *help_argv[] = { "bench", "--help", NULL };
-            return bench_command(2, help_argv);
-        }
-        if (argc > 2 && !strcmp(argv[2], "config")) {
-            char *help_argv[] = { "config", "--help", NULL };
-            return cmd_config(2, help_argv);
-        }
-        if (argc > 2 && !strcmp(argv[2], "job")) {
-            char *help_argv[] = { "job", "--help", NULL };
-            return cmd_job(2, help_argv);
-        }
-        if (argc > 2 && !strcmp(argv[2], "exit-codes"))
-            return print_exit_codes(argc - 3, argv + 3);
-        if (argc > 2 && !strcmp(argv[2], "devices")) {
-            char *help_argv[] = { "devices", "--help", NULL };
-            return cmd_devices(2, help_argv);
-        }
-        usage(stdout);
-        return 0;
-    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+        return help_command(argc - 2, argv + 2);
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("ladder %s\n", LADDER_VERSION_STRING);
         return 0;
     }
-    fprintf(stderr, "ladder: unknown command '%s' (try 'ladder --help')\n", cmd);
-    return 2;
+    const char *meant = spell_nearest(cmd, commands);
+    fprintf(stderr, "ladder: unknown command '%s'%s%s%s (try 'ladder --help')\n", cmd,
+            meant ? ": did you mean '" : "", meant ? meant : "", meant ? "'?" : "");
+    return ladder_exit_code(LADDER_EUSAGE);
 }
