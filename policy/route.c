@@ -79,116 +79,91 @@ static void set(ladder_route *out, ladder_route_kind kind, int device, const cha
     snprintf(out->target, sizeof(out->target), "%s", target);
 }
 
-void ladder_route_decide(const ladder_route_input *in, ladder_route *out)
-{
-    memset(out, 0, sizeof(*out));
-    set(out, LADDER_ROUTE_CPU, -1, "cpu");
-    const ladder_estimate *e = in->estimate;
-    const ladder_route_rules *rules = &in->rules;
-    int64_t need = e ? e->gpu_total_bytes : 0;
+/* Steps 1-2 of a decision: the GPUs that may, can and fit, and one
+ * rejection of each sort for the reason. */
+typedef struct route_scan {
+    int gpus, allowed, encodes, fitting;
+    int best, best_busy, cpu;     /* device indices; -1: none */
+    int64_t need;
+    char why_memory[256], why_codec[160];
+} route_scan;
 
-    /* 1-2: candidates and fit. Remember one rejection of each sort for the reason. */
-    int gpus = 0, allowed = 0, encodes = 0, fitting = 0;
-    int best = -1, best_busy = -1;
-    char why_memory[256] = "", why_codec[160] = "";
-    int cpu = -1;
+static void scan_gpu(const ladder_route_input *in, int i, route_scan *sc)
+{
+    const ladder_device_info *d = in->devices[i];
+    sc->gpus++;
+    if (in->allowed && !in->allowed[i])
+        return;
+    sc->allowed++;
+    const char *codec = missing_codec(d, in->estimate);
+    if (codec) {
+        if (!sc->why_codec[0])
+            snprintf(sc->why_codec, sizeof(sc->why_codec), "%s cannot encode %s", d->uuid[0] ? d->uuid : d->name,
+                     codec);
+        return;
+    }
+    sc->encodes++;
+    double reserve = (double)in->rules.gpu_memory_reserve;
+    if (d->memory_free >= 0 && (double)sc->need > (double)d->memory_free - reserve) {
+        if (!sc->why_memory[0])
+            snprintf(sc->why_memory, sizeof(sc->why_memory),
+                     "estimate %.1f GiB > free %.1f GiB - reserve %.1f GiB on %s", sc->need / GIB,
+                     d->memory_free / GIB, reserve / GIB, d->uuid[0] ? d->uuid : d->name);
+        return;
+    }
+    sc->fitting++;
+    int64_t mem = d->memory_free;   /* -1 unknown sorts last */
+    if (free_slots(in, i) != 0) {
+        if (sc->best < 0 || mem > in->devices[sc->best]->memory_free)
+            sc->best = i;
+    } else if (sc->best_busy < 0 || mem > in->devices[sc->best_busy]->memory_free) {
+        sc->best_busy = i;
+    }
+}
+
+static void scan_devices(const ladder_route_input *in, route_scan *sc)
+{
+    *sc = (route_scan){ .best = -1, .best_busy = -1, .cpu = -1,
+                        .need = in->estimate ? in->estimate->gpu_total_bytes : 0 };
     for (int i = 0; i < in->nb_devices; i++) {
         const ladder_device_info *d = in->devices[i];
-        if (d->kind == LADDER_DEVICE_CPU) {
-            if (cpu < 0)
-                cpu = i;
-            continue;
-        }
-        if (d->role != LADDER_ROLE_ENCODE)
-            continue;
-        gpus++;
-        if (in->allowed && !in->allowed[i])
-            continue;
-        allowed++;
-        const char *codec = missing_codec(d, e);
-        if (codec) {
-            if (!why_codec[0])
-                snprintf(why_codec, sizeof(why_codec), "%s cannot encode %s", d->uuid[0] ? d->uuid : d->name, codec);
-            continue;
-        }
-        encodes++;
-        if (d->memory_free >= 0 && (double)need > (double)d->memory_free - (double)rules->gpu_memory_reserve) {
-            if (!why_memory[0])
-                snprintf(why_memory, sizeof(why_memory), "estimate %.1f GiB > free %.1f GiB - reserve %.1f GiB on %s",
-                         need / GIB, d->memory_free / GIB, rules->gpu_memory_reserve / GIB,
-                         d->uuid[0] ? d->uuid : d->name);
-            continue;
-        }
-        fitting++;
-        int64_t mem = d->memory_free;   /* -1 unknown sorts last */
-        if (free_slots(in, i) != 0) {
-            if (best < 0 || mem > in->devices[best]->memory_free)
-                best = i;
-        } else if (best_busy < 0 || mem > in->devices[best_busy]->memory_free) {
-            best_busy = i;
-        }
+        if (d->kind == LADDER_DEVICE_CPU && sc->cpu < 0)
+            sc->cpu = i;
+        else if (d->kind != LADDER_DEVICE_CPU && d->role == LADDER_ROLE_ENCODE)
+            scan_gpu(in, i, sc);
     }
+}
 
-    if (gpus == 0) {
+/* No GPU is a candidate: the CPU, and why. True when that decided it. */
+static bool no_candidate(const route_scan *sc, ladder_route *out)
+{
+    if (sc->gpus == 0)
         snprintf(out->reason, sizeof(out->reason), "no GPU encode device: CPU");
-        return;
-    }
-    if (allowed == 0) {
+    else if (sc->allowed == 0)
         snprintf(out->reason, sizeof(out->reason), "no GPU encode device allowed by the tiers (%d excluded): CPU",
-                 gpus);
-        return;
-    }
-    if (encodes == 0) {
+                 sc->gpus);
+    else if (sc->encodes == 0)
         snprintf(out->reason, sizeof(out->reason), "no GPU encode device for the job's codecs (%s): CPU",
-                 why_codec);
-        return;
-    }
-    if (fitting == 0) {
-        snprintf(out->reason, sizeof(out->reason), "%s; CPU", why_memory);
-        return;
-    }
-
-    /* 3-4: preference, then availability. */
-    int64_t pixels = job_pixels(e);
-    /* 0: no size rule. A job that fits a GPU's memory goes there ("small
-     * jobs on the GPU for speed, jobs that would exhaust its memory on the
-     * CPU"); a site may also send big ladders to the CPU by size. */
-    bool small = rules->small_job_max_pixels <= 0 || pixels <= rules->small_job_max_pixels;
-    int cpu_free = cpu >= 0 ? free_slots(in, cpu) : -1;
-    bool cpu_has_slot = cpu >= 0 && cpu_free != 0;
-    char target[96];
-    char size[96];
-    if (rules->small_job_max_pixels <= 0)
-        snprintf(size, sizeof(size), "job (%lld px, no size rule)", (long long)pixels);
+                 sc->why_codec);
+    else if (sc->fitting == 0)
+        snprintf(out->reason, sizeof(out->reason), "%s; CPU", sc->why_memory);
     else
-        snprintf(size, sizeof(size), "%s job (%lld px %s %lld)", small ? "small" : "large", (long long)pixels,
-                 small ? "<=" : ">", (long long)rules->small_job_max_pixels);
+        return false;
+    return true;
+}
 
-    if (best >= 0 && (small || !cpu_has_slot)) {
-        const ladder_device_info *d = in->devices[best];
-        gpu_target(d, target, sizeof(target));
-        set(out, LADDER_ROUTE_GPU, best, target);
-        if (small)
-            snprintf(out->reason, sizeof(out->reason), "%s prefers GPU: estimate %.1f GiB <= free %.1f GiB - reserve "
-                     "%.1f GiB on %s", size, need / GIB, d->memory_free / GIB, rules->gpu_memory_reserve / GIB,
-                     d->uuid[0] ? d->uuid : d->name);
-        else
-            snprintf(out->reason, sizeof(out->reason), "%s prefers CPU but no CPU slot is free; estimate %.1f GiB "
-                     "fits on %s", size, need / GIB, d->uuid[0] ? d->uuid : d->name);
-        return;
-    }
-    if (!small && cpu_has_slot) {
-        snprintf(out->reason, sizeof(out->reason), "%s prefers CPU: CPU", size);
-        return;
-    }
-    /* Small job with every fitting GPU busy (CPU free or not), or a large
-     * job with the CPU and the GPUs busy: when_busy decides. */
+/* Small job with every fitting GPU busy (CPU free or not), or a large job
+ * with the CPU and the GPUs busy: when_busy decides. */
+static void route_busy(const ladder_route_input *in, const route_scan *sc, bool small, const char *size,
+                       ladder_route *out)
+{
     const char *busy = small ? "every fitting GPU is busy" : "no CPU slot and every fitting GPU is busy";
-    switch (rules->when_busy) {
+    char target[96];
+    switch (in->rules.when_busy) {
     case LADDER_WHEN_BUSY_WAIT:
-        if (small && best_busy >= 0) {
-            gpu_target(in->devices[best_busy], target, sizeof(target));
-            set(out, LADDER_ROUTE_WAIT, best_busy, "wait");
+        if (small && sc->best_busy >= 0) {
+            gpu_target(in->devices[sc->best_busy], target, sizeof(target));
+            set(out, LADDER_ROUTE_WAIT, sc->best_busy, "wait");
             snprintf(out->reason, sizeof(out->reason), "%s prefers GPU; %s: when_busy wait for %s", size, busy,
                      target);
         } else {
@@ -204,4 +179,49 @@ void ladder_route_decide(const ladder_route_input *in, ladder_route *out)
         snprintf(out->reason, sizeof(out->reason), "%s; %s: when_busy fail", size, busy);
         return;
     }
+}
+
+void ladder_route_decide(const ladder_route_input *in, ladder_route *out)
+{
+    memset(out, 0, sizeof(*out));
+    set(out, LADDER_ROUTE_CPU, -1, "cpu");
+    const ladder_estimate *e = in->estimate;
+    const ladder_route_rules *rules = &in->rules;
+    route_scan sc;
+    scan_devices(in, &sc);
+    if (no_candidate(&sc, out))
+        return;
+
+    /* 3-4: preference, then availability. */
+    int64_t pixels = job_pixels(e);
+    /* 0: no size rule. A job that fits a GPU's memory goes there ("small
+     * jobs on the GPU for speed, jobs that would exhaust its memory on the
+     * CPU"); a site may also send big ladders to the CPU by size. */
+    bool small = rules->small_job_max_pixels <= 0 || pixels <= rules->small_job_max_pixels;
+    bool cpu_has_slot = sc.cpu >= 0 && free_slots(in, sc.cpu) != 0;
+    char target[96], size[96];
+    if (rules->small_job_max_pixels <= 0)
+        snprintf(size, sizeof(size), "job (%lld px, no size rule)", (long long)pixels);
+    else
+        snprintf(size, sizeof(size), "%s job (%lld px %s %lld)", small ? "small" : "large", (long long)pixels,
+                 small ? "<=" : ">", (long long)rules->small_job_max_pixels);
+
+    if (sc.best >= 0 && (small || !cpu_has_slot)) {
+        const ladder_device_info *d = in->devices[sc.best];
+        gpu_target(d, target, sizeof(target));
+        set(out, LADDER_ROUTE_GPU, sc.best, target);
+        if (small)
+            snprintf(out->reason, sizeof(out->reason), "%s prefers GPU: estimate %.1f GiB <= free %.1f GiB - reserve "
+                     "%.1f GiB on %s", size, sc.need / GIB, d->memory_free / GIB, rules->gpu_memory_reserve / GIB,
+                     d->uuid[0] ? d->uuid : d->name);
+        else
+            snprintf(out->reason, sizeof(out->reason), "%s prefers CPU but no CPU slot is free; estimate %.1f GiB "
+                     "fits on %s", size, sc.need / GIB, d->uuid[0] ? d->uuid : d->name);
+        return;
+    }
+    if (!small && cpu_has_slot) {
+        snprintf(out->reason, sizeof(out->reason), "%s prefers CPU: CPU", size);
+        return;
+    }
+    route_busy(in, &sc, small, size, out);
 }

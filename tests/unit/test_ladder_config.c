@@ -149,7 +149,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    static const char *const names[] = { "bad.json", "good.json", "bom.json", "codec.json", "sub" };
+    static const char *const names[] = { "bad.json", "good.json", "bom.json", "codec.json", "ps.json", "sub" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         unlink(tmp_path(names[i]));
         rmdir(tmp_path(names[i]));
@@ -1066,6 +1066,17 @@ static void test_codecs(void **state)
     assert_false(opts.has_codec);
     free(rungs);
 
+}
+
+/* A ladder file's top-level options besides the codec. */
+static void test_file_options(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    const char *path;
+    ladder_rung *rungs = NULL;
+    int nb = 0;
+    ladder_file_options opts = { 0 };
     /* "parameter_sets" and a 10-bit rung in a file. */
     path = write_tmp("ps.json", "{\"parameter_sets\": \"in-band\", \"rungs\": [ {\"height\": 720, "
                                 "\"bitrate\": \"3M\", \"codec\": \"hevc\", \"bit_depth\": 10} ]}");
@@ -1242,6 +1253,7 @@ int main(void)
         cmocka_unit_test(test_file_bad_ladder),
         cmocka_unit_test(test_samples),
         cmocka_unit_test(test_codecs),
+        cmocka_unit_test(test_file_options),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
