@@ -94,6 +94,27 @@ static void print_exit_codes_json(void)
 
 /* The table for people, by exit status (what a script has in hand), then
  * in code order where several errors share one. */
+/* One row; a long meaning goes on under its column, so rows fit 80 columns. */
+static void print_exit_row(const ladder_error_info *e)
+{
+    enum { COLUMN = 42, WIDTH = 80 };
+    int col = printf("%4d  %-11s  %-21s", e->exit_status, e->exit_class, e->name);
+    const char *text = e->description;
+    while (*text) {
+        size_t len = strcspn(text, " ");
+        if (col > COLUMN && col + 1 + (int)len > WIDTH) {
+            col = printf("\n%*s", COLUMN, "") - 1;
+        } else {
+            col += printf(col == COLUMN ? "" : col < COLUMN ? "  " : " ");
+        }
+        col += printf("%.*s", (int)len, text);
+        text += len;
+        while (*text == ' ')
+            text++;
+    }
+    printf("\n");
+}
+
 static void print_exit_codes_text(void)
 {
     printf("EXIT  CLASS        ERROR                  MEANING\n");
@@ -101,7 +122,7 @@ static void print_exit_codes_text(void)
         for (int i = 0; i < ladder_error_count(); i++) {
             const ladder_error_info *e = ladder_error_info_at(i);
             if (e->exit_status == status)
-                printf("%4d  %-11s  %-21s  %s\n", status, e->exit_class, e->name, e->description);
+                print_exit_row(e);
         }
 }
 
