@@ -9,6 +9,7 @@
  */
 #include "ladder/ladder_config.h"
 #include "ladder_file.h"
+#include "spell.h"
 #include "pool/spec_words.h"
 
 #include <errno.h>
@@ -321,7 +322,12 @@ static int parse_codec_name(const char *s, size_t len, ladder_codec *out, char *
 {
     if (ladder_codec_from_name(s, len, out))
         return 0;
-    snprintf(why, size, "unknown codec '%s' (" CODEC_HINT ")", quote(s, len).s);
+    static const char *const names[] = { "h264", "hevc", "av1", NULL };
+    char word[32];
+    snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) ? len : sizeof(word) - 1), s);
+    const char *meant = spell_nearest(word, names);
+    snprintf(why, size, "unknown codec '%s' (" CODEC_HINT ")%s%s%s", quote(s, len).s, meant ? "; did you mean '" : "",
+             meant ? meant : "", meant ? "'?" : "");
     return LADDER_ECONFIG;
 }
 
@@ -1047,6 +1053,18 @@ static void file_keys(char *buf, size_t size)
     }
 }
 
+/* The file key (or "rungs") a mistyped key was probably meant to be. */
+static const char *nearest_file_key(const char *key)
+{
+    const char *keys[64] = { "rungs" };
+    int n = 1;
+    for (int i = 0; i < job_option_count() && n < 63; i++)
+        if (job_option_at(i)->file_key)
+            keys[n++] = job_option_at(i)->file_key;
+    keys[n] = NULL;
+    return spell_nearest(key, keys);
+}
+
 /* The document's top level: "rungs" here, every other key through the
  * option table (engine/job_options.h) into opts. */
 static int ladder_from_json(json_object *root, ladder_rung **out, int *count, job_options *opts,
@@ -1076,7 +1094,12 @@ static int ladder_from_json(json_object *root, ladder_rung **out, int *count, jo
         } else {
             char keys[400];
             file_keys(keys, sizeof(keys));
-            snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally %s)", quote_str(key).s, keys);
+            const char *meant = nearest_file_key(key);
+            if (meant)
+                snprintf(why, size, "unknown key '%s': did you mean \"%s\"?", quote_str(key).s, meant);
+            else
+                snprintf(why, size, "unknown key '%s' (expected \"rungs\" and optionally %s)", quote_str(key).s,
+                         keys);
             return LADDER_ECONFIG;
         }
     }
