@@ -180,22 +180,23 @@ static int encode_run_session(encode_run *r)
     /* A signal from here on stops or cancels the session; one that came
      * during the set-up above does so now, before it starts. */
     stop_watch_attach(r->watch, (stop_watch_target){ .stop = stop_session, .cancel = cancel_session,
-                                                     .opaque = r->session });
+                                                     .opaque = r->session,
+                                                     .announce = progress_view_notice_cb,
+                                                     .announce_opaque = r->view });
     int ret = ladder_session_run(r->session);
     encode_slots_release(r->slots);
     progress_view_finish(r->view);
     const ladder_report *rep = ladder_session_report(r->session);
     if (ret == 0 && progress_view_is_json(r->view)) {
         char *json = ladder_report_json(rep, r->job.input);
-        if (json)
-            printf("{\"type\":\"report\",%s\n", json + 1);   /* {"type":"report", ...report fields...} */
+        progress_view_report(r->view, json);
         free(json);
     }
     if (ret == 0 && r->verbosity >= LADDER_LOG_WARNING)
         progress_view_summary(r->view, rep, r->job.output_dir,
                               r->job.formats ? r->job.formats : LADDER_FORMATS_DEFAULT);
     if (ret)
-        fprintf(stderr, "ladder: %s\n", ladder_session_error(r->session));
+        progress_view_error(r->view, ladder_exit_code(ret), ladder_session_error(r->session));
     stop_watch_detach(r->watch);
     return ladder_exit_code(ret);
 }
@@ -222,6 +223,8 @@ static int encode_go(encode_run *r)
         code = encode_session(r);
     if (!code)
         code = encode_run_session(r);
+    if (code)
+        progress_view_error(r->view, code, NULL);
     return code;
 }
 

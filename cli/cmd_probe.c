@@ -118,6 +118,8 @@ static json_object *stream_json(const ladder_probe_stream *s)
         json_object_object_add(o, "measured_frame_rate", json_object_new_double(s->measured_frame_rate));
         json_object_object_add(o, "measured_frames", json_object_new_int(s->measured_frames));
         json_object_object_add(o, "vfr", json_object_new_boolean(s->vfr));
+        json_object_object_add(o, "frames", s->frames > 0 ? json_object_new_int64(s->frames) : NULL);
+        json_object_object_add(o, "frames_counted", json_object_new_boolean(s->frames_counted));
         json_object_object_add(o, "rotation", json_object_new_double(s->rotation));
         json_object_object_add(o, "attached_pic", json_object_new_boolean(s->attached_pic));
     } else if (!strcmp(s->type, "audio")) {
@@ -199,6 +201,8 @@ static json_object *timeline_json(const ladder_timeline_scan *t, double limit)
     json_object_object_add(rate, "measured",
                            t->measured_frame_rate > 0 ? json_object_new_double(t->measured_frame_rate) : NULL);
     json_object_object_add(rate, "packets", json_object_new_int64(t->video_packets));
+    json_object_object_add(rate, "frames", json_object_new_int64(t->video_frames));
+    json_object_object_add(rate, "cfr", json_object_new_boolean(t->cfr));
     json_object_object_add(rate, "implausible", json_object_new_boolean(t->rate_implausible));
     json_object_object_add(rate, "slideshow", json_object_new_boolean(t->slideshow));
     json_object_object_add(rate, "ladder", json_object_new_double(t->ladder_frame_rate));
@@ -263,11 +267,12 @@ static void print_timeline(const ladder_timeline_scan *t)
            : t->complete ? "whole input" : "first part (--timeline-scan)",
            t->seconds, t->bytes / 1e6, t->wall_seconds);
     if (t->measured_frame_rate > 0)
-        printf("  frame rate %.3f fps measured over %lld packets (header %.3f fps)\n", t->measured_frame_rate,
-               (long long)t->video_packets, t->header_frame_rate);
+        printf("  frame rate %.3f fps measured over %lld packets (header %.3f fps; ladder encode: %.3f fps %s)\n",
+               t->measured_frame_rate, (long long)t->video_packets, t->header_frame_rate, t->ladder_frame_rate,
+               t->cfr ? "CFR" : "VFR");
     else
-        printf("  frame rate: %lld packets without times (header %.3f fps)\n", (long long)t->video_packets,
-               t->header_frame_rate);
+        printf("  frame rate: %lld packets without times (header %.3f fps; ladder encode: %.3f fps %s)\n",
+               (long long)t->video_packets, t->header_frame_rate, t->ladder_frame_rate, t->cfr ? "CFR" : "VFR");
     if (t->rate_implausible)
         printf("  frame rate: header %.3f fps is implausible: ladder encode times the pictures by count at "
                "%.3f fps\n", t->header_frame_rate, t->ladder_frame_rate);
@@ -312,6 +317,8 @@ static void print_human(const ladder_media_probe *p, const ladder_estimate *e, c
                    "(header %.3f) %s", s->width, s->height, s->pix_fmt, s->bit_depth, s->hdr, s->color_transfer,
                    s->color_primaries, s->sar_num, s->sar_den, s->dar_num, s->dar_den, s->measured_frame_rate,
                    s->header_frame_rate, s->vfr ? "VFR" : "CFR");
+            if (s->frames > 0)
+                printf(", %lld frames%s", (long long)s->frames, s->frames_counted ? "" : " (estimate)");
             if (s->rotation != 0)
                 printf(", rotation %.0f", s->rotation);
             if (s->attached_pic)
@@ -333,6 +340,12 @@ static void print_human(const ladder_media_probe *p, const ladder_estimate *e, c
     }
     if (timeline)
         print_timeline(timeline);
+    /* The encode judges the rate by the header (engine/frame_rate.c): say
+     * so where the packet times disagree with it. */
+    const ladder_probe_stream *v = ladder_media_probe_video(p);
+    if (timeline && v->vfr && timeline->cfr)
+        printf("  frame rate: the header claims a constant %.3f fps but the packet times vary (VFR): ladder encode "
+               "treats it as CFR\n", timeline->header_frame_rate);
     printf("ladder encode estimate (%s, %d CPU slots, memory budget %.0f MiB):\n", job->preset, e->cpu_slots,
            e->memory_budget / 1048576.0);
     for (int i = 0; i < e->nb_rungs; i++) {
@@ -354,6 +367,40 @@ static void print_human(const ladder_media_probe *p, const ladder_estimate *e, c
     printf("  GPU memory (NVDEC+NVENC, uncalibrated: no GPU measured): decode %.0f MiB, frames in flight "
            "%.0f MiB, %.0f MiB in total for %d encoder sessions\n", e->gpu_decode_bytes / 1048576.0,
            e->gpu_frames_bytes / 1048576.0, e->gpu_total_bytes / 1048576.0, e->nb_rungs);
+}
+
+/*
+ * What the input is (the media probe) and, unless timeline_limit < 0, its
+ * timeline (the whole input when 0). The timeline scan reads on past the
+ * probe's window: when it reads the whole input, its count of the frames
+ * replaces the probe's estimate, and the estimate is made of it. Errors are
+ * said on stderr.
+ */
+static int read_source(const char *input, const ladder_job *job, double scan, double timeline_limit,
+                       ladder_media_probe **p_out, ladder_timeline_scan **t_out)
+{
+    char err[512];
+    ladder_media_probe *p = NULL;
+    ladder_timeline_scan *timeline = NULL;
+    int ret = ladder_media_probe_open(&p, input, scan, err, sizeof(err));
+    if (!ret && p->video_stream >= 0 && timeline_limit >= 0) {
+        ladder_timeline_scan_options topts = {
+            .max_seconds = timeline_limit,
+            .audio_mode = job->audio_mode,
+            .close_gaps = job->close_gaps,
+        };
+        ret = ladder_timeline_scan_run(&timeline, input, &topts, err, sizeof(err));
+        if (!ret && timeline->complete)
+            ladder_media_probe_set_frames(p, timeline->video_frames);
+    }
+    if (ret) {
+        fprintf(stderr, "ladder: %s\n", err);
+        ladder_media_probe_free(p);
+        return ret;
+    }
+    *p_out = p;
+    *t_out = timeline;
+    return 0;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -524,35 +571,21 @@ int cmd_probe(int argc, char **argv)
     av_log_set_level(AV_LOG_QUIET);
 
     ladder_media_probe *p = NULL;
-    int ret = ladder_media_probe_open(&p, input, scan, err, sizeof(err));
-    if (ret) {
-        fprintf(stderr, "ladder: %s\n", err);
+    ladder_timeline_scan *timeline = NULL;
+    int ret = read_source(input, &job, scan, timeline_wanted ? timeline_limit : -1, &p, &timeline);
+    if (ret)
         return ladder_exit_code(ret);
-    }
     ladder_estimate est;
     bool have_est = false;
     if (p->video_stream >= 0) {
         ret = ladder_estimate_job(p, &job, &est, err, sizeof(err));
         if (ret) {
             fprintf(stderr, "ladder: %s\n", err);
+            ladder_timeline_scan_free(timeline);
             ladder_media_probe_free(p);
             return ladder_exit_code(ret);
         }
         have_est = true;
-    }
-    ladder_timeline_scan *timeline = NULL;
-    if (p->video_stream >= 0 && timeline_wanted) {
-        ladder_timeline_scan_options topts = {
-            .max_seconds = timeline_limit,
-            .audio_mode = job.audio_mode,
-            .close_gaps = job.close_gaps,
-        };
-        ret = ladder_timeline_scan_run(&timeline, input, &topts, err, sizeof(err));
-        if (ret) {
-            fprintf(stderr, "ladder: %s\n", err);
-            ladder_media_probe_free(p);
-            return ladder_exit_code(ret);
-        }
     }
     ladder_route route;
     if (want_route) {

@@ -16,6 +16,7 @@
 
 #include "encode_slots.h"
 #include "policy/host_slots.h"
+#include "progress_json.h"
 
 #define CPU_KEY "cpu"
 #define MAX_LISTED 64             /* holders named in one message */
@@ -64,6 +65,7 @@ static void emit_json_key(const encode_slots *c, const char *key, int capacity, 
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("slots"));
+    progress_json_add_t(o);
     json_object_object_add(o, "event", json_object_new_string(event));
     json_object_object_add(o, "device", json_object_new_string(key));
     json_object_object_add(o, "capacity", json_object_new_int(capacity));

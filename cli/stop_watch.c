@@ -50,9 +50,15 @@ static void *watch_signals(void *arg)
         bool repeat = sig == STOP_WATCH_PARENT_DEATH_SIGNAL && (w->parent_gone || w->received > 0);
         w->parent_gone |= sig == STOP_WATCH_PARENT_DEATH_SIGNAL;
         int received = repeat ? w->received : ++w->received;
-        if (received == 1 && !repeat && w->announce)
-            fprintf(stderr, "ladder: %s: stopping at the next chunk boundary (again to stop at once)\n",
-                    sig == STOP_WATCH_PARENT_DEATH_SIGNAL ? "parent died" : strsignal(sig));
+        if (received == 1 && !repeat && w->announce) {
+            char line[160];
+            snprintf(line, sizeof(line), "ladder: %s: stopping at the next chunk boundary (again to stop at once)",
+                     sig == STOP_WATCH_PARENT_DEATH_SIGNAL ? "parent died" : strsignal(sig));
+            if (w->attached && w->target.announce)
+                w->target.announce(w->target.announce_opaque, line);
+            else
+                fprintf(stderr, "%s\n", line);
+        }
         if (!repeat)
             apply(w, received);
         pthread_mutex_unlock(&w->lock);

@@ -29,6 +29,11 @@ typedef struct stop_watch_target {
     void (*stop)(void *opaque);
     void (*cancel)(void *opaque);
     void *opaque;
+    /* Optional: prints the announce line (no newline) instead of stderr,
+     * so a progress view that owns the terminal keeps its rows whole
+     * (progress_view_notice_cb, announce_opaque: the view). */
+    void (*announce)(void *announce_opaque, const char *line);
+    void *announce_opaque;
 } stop_watch_target;
 
 /* Block SIGINT, SIGTERM, SIGUSR1 and the parent-death signal in the calling thread (and every

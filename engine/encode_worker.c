@@ -186,6 +186,48 @@ static bool config_matches(const AVCodecContext *enc, const uint8_t *expected, i
     return enc->extradata_size == expected_size && !memcmp(enc->extradata, expected, (size_t)expected_size);
 }
 
+/*
+ * The frames of a chunk in hand that progress already counts
+ * (rung_progress.frames_encoding): the worker's own, so bars move by
+ * frames while a 2 s chunk is encoded, not by whole chunks. Added under
+ * progress_lock at most every PARTIAL_PROGRESS_SECONDS (sink calls cost a
+ * redraw or a JSON line); taken out again when the attempt ends.
+ */
+typedef struct chunk_progress {
+    int64_t shown;
+    double shown_at;              /* session_now() of the last addition */
+} chunk_progress;
+
+#define PARTIAL_PROGRESS_SECONDS 0.25
+
+static void show_partial(ladder_session *s, rung_ctx *r, const encoded_chunk *ec, int nb_frames,
+                         chunk_progress *cp)
+{
+    /* One packet per frame out of the encoder (none held back by it). */
+    int64_t out = ec->nb_packets < nb_frames ? ec->nb_packets : nb_frames;
+    double now = session_now();
+    if (out <= cp->shown || now - cp->shown_at < PARTIAL_PROGRESS_SECONDS)
+        return;
+    pthread_mutex_lock(&s->progress_lock);
+    r->progress.frames_encoding += out - cp->shown;
+    pthread_mutex_unlock(&s->progress_lock);
+    cp->shown = out;
+    cp->shown_at = now;
+    session_progress(s, r);
+}
+
+/* The attempt ended without a segment (given back or failed): its frames
+ * are not done after all. */
+static void drop_partial(ladder_session *s, rung_ctx *r, chunk_progress *cp)
+{
+    if (!cp->shown)
+        return;
+    pthread_mutex_lock(&s->progress_lock);
+    r->progress.frames_encoding -= cp->shown;
+    pthread_mutex_unlock(&s->progress_lock);
+    cp->shown = 0;
+}
+
 /* Encode every frame of the chunk to EOS on device d. *config_ok tells
  * whether the encoder produced the configuration the pre-flight recorded
  * for this device and rung (on a usable device: one the rung accepts).
@@ -193,7 +235,7 @@ static bool config_matches(const AVCodecContext *enc, const uint8_t *expected, i
  * mid-chunk would, with a half-fed encoder to clean up. */
 static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chunk *chunk,
                         bool perturb, bool inject_failure, const chunk_rate *rate, encoded_chunk *ec,
-                        bool *config_ok)
+                        bool *config_ok, chunk_progress *partial)
 {
     const chunk_frames *cf = chunk->payload;
     const encoder_choice *choice = &s->devices[d].choice[r->cfg.codec];
@@ -255,6 +297,8 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
             err = LADDER_EENCODER;
         else
             err = collect_packets(enc, cf, ec);
+        if (!err)
+            show_partial(s, r, ec, cf->nb, partial);
         av_frame_free(&converted);
         av_frame_free(&downloaded);
     }
@@ -506,6 +550,7 @@ typedef struct chunk_attempt {
     bool healthy;                 /* false: the fault device failed it on purpose */
     bool config_ok;
     double seconds, cpu_seconds;
+    chunk_progress partial;       /* frames progress counts before the attempt ends */
 } chunk_attempt;
 
 /* The device's fault, not the chunk's (LADDER_EENCODER): charge it, and
@@ -586,7 +631,9 @@ static bool chunk_done(ladder_session *s, chunk_attempt *a)
 
     pthread_mutex_lock(&s->progress_lock);
     rung_progress *p = &r->progress;
+    /* In one step with the partial count leaving: no event sees a dip. */
     p->frames_done += nb_frames;
+    p->frames_encoding -= a->partial.shown;
     p->encode_seconds += a->seconds;
     p->encode_cpu_seconds += a->cpu_seconds;
     p->chunks++;
@@ -634,11 +681,14 @@ static bool work_on(ladder_session *s, const ladder_lease *lease, int d, ladder_
     snprintf(a.ec->device, sizeof(a.ec->device), "%s", lease->name);
 
     double t0 = session_now(), cpu0 = thread_cpu_seconds();
+    a.partial.shown_at = t0;
     a.rate = plan_rate(s, r, d);
     a.healthy = device_encode_start(s, d);
-    int err = encode_chunk(s, r, d, chunk, perturb, !a.healthy, &a.rate, a.ec, &a.config_ok);
+    int err = encode_chunk(s, r, d, chunk, perturb, !a.healthy, &a.rate, a.ec, &a.config_ok, &a.partial);
     a.seconds = session_now() - t0;
     a.cpu_seconds = thread_cpu_seconds() - cpu0;
+    if (err || !a.config_ok)
+        drop_partial(s, r, &a.partial);
     if (err == LADDER_EENCODER) {
         requeue_failed(s, &a, err);
         return true;

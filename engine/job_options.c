@@ -689,6 +689,19 @@ int job_options_set_json(job_options *o, const job_option *row, json_object *val
         word_problem(row, NULL, source, origin, &p, err, err_size);
         return LADDER_ECONFIG;
     }
+    if (row->type == JOB_OPT_FORMATS && json_object_is_type(value, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(value); i++) {
+            /* Each name on its own, so the error says which item. */
+            unsigned one;
+            char why[200];
+            if (ladder_config_parse_formats(json_object_get_string(json_object_array_get_idx(value, i)), &one, why,
+                                            sizeof(why)) == 0)
+                continue;
+            const char *key = source == JOB_OPT_SPEC ? row->spec_key : row->file_key;
+            snprintf(err, err_size, source == JOB_OPT_SPEC ? "job spec: \"%s[%zu]\": %s" : "%s[%zu]: %s", key, i,
+                     why);
+            return LADDER_ECONFIG;
+        }
     if (row->type == JOB_OPT_SWITCH) {
         /* false is the switch's "off": its field's opposite value. */
         *(int *)((char *)&o->v + row->offset) = json_object_get_boolean(value) ? row->switch_value

@@ -566,8 +566,17 @@ static void remove_cmaf_files(ladder_session *s)
         snprintf(dir, sizeof(dir), "%s/audio", s->output_dir);
         rmdir(dir);
     }
-    /* The journal would vouch for the files just removed. */
-    remove_in(s->output_dir, LADDER_RESUME_FILE);
+    /* The journal would vouch for the files just removed: it keeps its job
+     * line only, which vouches for nothing and marks the directory as
+     * ladder's (output_dir.h). */
+    ladder_resume_journal_close(s->journal);
+    s->journal = NULL;
+    ladder_resume_journal *bare = NULL;
+    if (ladder_resume_journal_create(&bare, s->output_dir, s->fingerprint, NULL, 0) == 0)
+        ladder_resume_journal_close(bare);
+    else
+        session_log(s, LADDER_LOG_WARNING, "output '%s': could not drop the segment lines of its resume journal",
+                    s->output_dir);
 }
 
 /* ---- the run's end ------------------------------------------------------ */
@@ -640,6 +649,8 @@ static int measure(ladder_session *s, measured *m)
         rr->sar_den = r->sar.den;
         rr->display_width = ladder_config_display_width(r->width, r->sar.num, r->sar.den);
         rr->display_height = r->height;
+        rr->clamped_from_width = r->clamped_w;
+        rr->clamped_from_height = r->clamped_h;
         segment_rates(r->fin.segments, r->fin.nb_segments, &rr->peak_bitrate, &rr->avg_bitrate,
                       &rr->duration, &rr->bytes);
         int64_t samples = 0;

@@ -62,6 +62,16 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
     json_object_object_add(o, "sar", json_object_new_string(sar));
     json_object_object_add(o, "display_width", json_object_new_int(r->display_width));
     json_object_object_add(o, "display_height", json_object_new_int(r->display_height));
+    /* The box asked for when the source was smaller (not upscaled); null when not clamped. */
+    json_object *clamped = NULL;
+    if (r->clamped_from_width > 0 || r->clamped_from_height > 0) {
+        clamped = json_object_new_object();
+        json_object_object_add(clamped, "width",
+                               r->clamped_from_width > 0 ? json_object_new_int(r->clamped_from_width) : NULL);
+        json_object_object_add(clamped, "height",
+                               r->clamped_from_height > 0 ? json_object_new_int(r->clamped_from_height) : NULL);
+    }
+    json_object_object_add(o, "clamped_from", clamped);
     json_object_object_add(o, "frame_rate", json_object_new_double(r->frame_rate));
     json_object_object_add(o, "frames", json_object_new_int64(r->frames));
     json_object_object_add(o, "segments", json_object_new_int(r->segments));

@@ -34,6 +34,7 @@
 #include "ladder/error.h"
 #include "ladder/ladder_config.h"
 #include "engine/resume_journal.h"
+#include "mux/atomic_file.h"
 #include "encoder_backend.h"
 #include "finalizer.h"
 #include "rate_control.h"
@@ -140,44 +141,22 @@ void resume_track_name(const rung_ctx *r, char *buf, size_t size)
 
 /*
  * Temporary files (".seg_00007.m4s.tmp.PID.N", ladder_atomic_write) that a
- * killed run left in a rung's directory: removed when their writer is
- * gone, so a resumed output holds nothing but what it lists.
+ * killed run left, in OUTDIR, every rung's directory and every audio
+ * rendition's: removed when their writer is gone, so a resumed output
+ * holds nothing but what it lists.
  */
-static void remove_dead_temp_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        const char *tmp = e->d_name[0] == '.' ? strstr(e->d_name, ".tmp.") : NULL;
-        if (!tmp)
-            continue;
-        char *end = NULL;
-        errno = 0;
-        long pid = strtol(tmp + 5, &end, 10);
-        if (errno || !end || *end != '.' || pid <= 0 || pid > INT32_MAX)
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        char path[PATH_MAX + 300];
-        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
-            unlink(path);
-    }
-    if (d)
-        closedir(d);
-}
-
-/* In OUTDIR, every rung's directory and every audio rendition's. */
 static void remove_dead_temp_files_everywhere(const ladder_session *s)
 {
-    remove_dead_temp_files(s->output_dir);
+    ladder_atomic_remove_dead_temps(s->output_dir);
     for (int i = 0; i < s->nb_rungs; i++)
-        remove_dead_temp_files(s->rungs[i].dir);
+        ladder_atomic_remove_dead_temps(s->rungs[i].dir);
     char audio[PATH_MAX];
     snprintf(audio, sizeof(audio), "%s/audio", s->output_dir);
     DIR *d = opendir(audio);
     for (struct dirent *e; d && (e = readdir(d));) {
         char sub[PATH_MAX + 300];
         if (e->d_name[0] != '.' && snprintf(sub, sizeof(sub), "%s/%s", audio, e->d_name) < (int)sizeof(sub))
-            remove_dead_temp_files(sub);
+            ladder_atomic_remove_dead_temps(sub);
     }
     if (d)
         closedir(d);

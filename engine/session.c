@@ -33,6 +33,7 @@
 #include "finalizer.h"
 #include "gpu_scale.h"
 #include "input.h"
+#include "output_dir.h"
 #include "outputs.h"
 #include "resume.h"
 #include "rotate.h"
@@ -136,13 +137,19 @@ void session_progress(ladder_session *s, rung_ctx *r)
         .width = r->width,
         .height = r->height,
         .state = pr->state,
-        .frames_done = pr->frames_done,
-        .frames_total = pr->frames_total > pr->frames_done ? pr->frames_total : pr->frames_done,
+        /* Whole chunks and the frames of those in hand (encode_worker.c
+         * adds them while it encodes): bars move by frames, not chunks. */
+        .frames_done = pr->frames_done + pr->frames_encoding,
+        .frames_total = pr->frames_total > pr->frames_done + pr->frames_encoding
+                            ? pr->frames_total : pr->frames_done + pr->frames_encoding,
         .segments_written = pr->segments,
         .bytes = pr->bytes,
-        .fps = elapsed > 0 ? (double)pr->frames_done / elapsed : 0,
+        .fps = elapsed > 0 ? (double)(pr->frames_done + pr->frames_encoding) / elapsed : 0,
         .eta_seconds = -1,
         .device = pr->last_device[0] ? pr->last_device : "-",
+        .frames_encoding = pr->frames_encoding,
+        .frame_rate = av_q2d(r->frame_rate),
+        .elapsed = elapsed,
     };
     if (p.fps > 0 && pr->state == LADDER_RUNG_RUNNING)
         p.eta_seconds = (double)(p.frames_total - p.frames_done) / p.fps;
@@ -243,6 +250,32 @@ static const struct codec_output *codec_output_of(ladder_codec codec)
     return NULL;
 }
 
+/*
+ * Whether a rung's box (asked_w x asked_h, 0: that side free) is larger
+ * than the source on every side it names: ladder_config_output_size() then
+ * gives the source's own size, as no rung is upscaled.
+ */
+static bool rung_clamped(int asked_w, int asked_h, int src_w, int src_h)
+{
+    return (asked_w > 0 || asked_h > 0) && (asked_w <= 0 || asked_w > src_w) && (asked_h <= 0 || asked_h > src_h);
+}
+
+/* One warning per clamped rung: a rung that silently came out smaller than
+ * asked (maybe the same size as another) would look like a bug. */
+static void log_clamped(ladder_session *s, const rung_ctx *r)
+{
+    char box[32];
+    if (r->clamped_w > 0 && r->clamped_h > 0)
+        snprintf(box, sizeof(box), "%dx%d", r->clamped_w, r->clamped_h);
+    else if (r->clamped_w > 0)
+        snprintf(box, sizeof(box), "width %d", r->clamped_w);
+    else
+        snprintf(box, sizeof(box), "height %d", r->clamped_h);
+    session_log(s, LADDER_LOG_WARNING,
+                "rung=%s event=clamped asked=%s size=%dx%d reason=larger than the source (%dx%d): not upscaled",
+                r->cfg.name, box, r->width, r->height, s->display_w, s->display_h);
+}
+
 /* Resolve the ladder against the source: sizes, frame-rate caps, names. */
 static int resolve_ladder(ladder_session *s)
 {
@@ -265,7 +298,12 @@ static int resolve_ladder(ladder_session *s)
         if (rungs[i].codec == LADDER_CODEC_DEFAULT)
             rungs[i].codec = s->job.codec != LADDER_CODEC_DEFAULT ? s->job.codec : LADDER_CODEC_H264;
     }
+    int clamped[LADDER_MAX_RUNGS][2] = { { 0 } };   /* the box asked, when clamped */
     for (int i = 0; i < nb && !ret; i++) {
+        if (i < LADDER_MAX_RUNGS && rung_clamped(rungs[i].width, rungs[i].height, s->display_w, s->display_h)) {
+            clamped[i][0] = rungs[i].width;
+            clamped[i][1] = rungs[i].height;
+        }
         if (ladder_config_output_size(&rungs[i], s->display_w, s->display_h,
                                       &rungs[i].width, &rungs[i].height)) {
             snprintf(err, sizeof(err), "rung %d has no size", i + 1);
@@ -310,6 +348,10 @@ static int resolve_ladder(ladder_session *s)
         r->cfg = rungs[i];
         r->width = rungs[i].width;
         r->height = rungs[i].height;
+        r->clamped_w = clamped[i][0];
+        r->clamped_h = clamped[i][1];
+        if (r->clamped_w || r->clamped_h)
+            log_clamped(s, r);
         /* 10-bit only where there are more than 8 bits to keep: padding an
          * 8-bit source out to 10 bits costs encode time and buys nothing. */
         bool wants_10 = rungs[i].bit_depth == 10 ||
@@ -467,14 +509,11 @@ static int refuse_symlinks(ladder_session *s)
 
 static int prepare_output_dir(ladder_session *s)
 {
-    int err = ladder_mkdir_p(s->output_dir);
-    if (!err && access(s->output_dir, W_OK) != 0)
-        err = LADDER_EOUTPUT;
-    if (err) {
-        session_fail(s, err, "output directory '%s': %s", s->output_dir, ladder_strerror(err));
-        return err;
-    }
-    err = refuse_symlinks(s);
+    /* Symlinks first: refused (exit 7) whoever's the directory is. Then
+     * whose it is, and where this run writes (output_dir.c). */
+    int err = refuse_symlinks(s);
+    if (!err)
+        err = output_dir_claim(s);
     if (err)
         return err;
     /* A playlist from an earlier run must not vouch for this run's files. */
@@ -626,7 +665,7 @@ static int session_stopped(ladder_session *s)
     resume_stopped(s, "stop requested");
     session_fail(s, LADDER_ESTOPPED,
                  "output '%s': stopped at a chunk boundary with %d segments kept; run again with --resume to "
-                 "continue", s->output_dir, kept);
+                 "continue", output_dir_final(s), kept);
     return LADDER_ESTOPPED;
 }
 
@@ -656,6 +695,8 @@ int ladder_session_run(ladder_session *s)
     if (!err)
         gpu_scale_plan(s);
     if (!err)
+        err = output_dir_find_staged(s);
+    if (!err)
         err = resume_check(s);
     if (!err)
         err = prepare_output_dir(s);
@@ -668,6 +709,10 @@ int ladder_session_run(ladder_session *s)
     if (err)
         return s->error_code ? s->error_code : err;
     log_plan(s);
+    /* Every rung once before any work: a view knows the whole ladder (and
+     * its total) from the start, not as each rung's first chunk ends. */
+    for (int i = 0; i < s->nb_rungs; i++)
+        session_progress(s, &s->rungs[i]);
 
     pump_state ps = { 0 };
     err = start_threads(s);
@@ -730,6 +775,8 @@ int ladder_session_run(ladder_session *s)
     s->report.wall_seconds = session_now() - s->start_time;
     if (!err)
         err = outputs_write_report(s);
+    if (!err)
+        err = output_dir_commit(s);
     return s->error_code ? s->error_code : err;
 }
 
@@ -790,6 +837,7 @@ void ladder_session_close(ladder_session *s)
     avformat_close_input(&s->in);
     timeline_close(s->timeline);
     resume_close(s);
+    output_dir_close(s);
     pthread_mutex_destroy(&s->error_lock);
     pthread_mutex_destroy(&s->progress_lock);
     free(s->input);

@@ -71,6 +71,7 @@ typedef struct device_ctx {
 typedef struct rung_progress {
     ladder_rung_state state;      /* workers (running), the session (failed, finalizing, completed) */
     int64_t frames_done;          /* workers; the scaler for frames of kept chunks */
+    int64_t frames_encoding;      /* workers: frames out of the encoders of chunks in hand */
     int64_t frames_total;         /* resolve_ladder()'s estimate; the outputs at the end */
     int64_t bytes;                /* segments written: the finalizer; resume.c for kept ones */
     int segments;                 /* ... how many: the finalizer; resume.c */
@@ -90,6 +91,8 @@ typedef struct rung_ctx {
     int index;
     ladder_rung cfg;
     int width, height;
+    int clamped_w, clamped_h;     /* the box the rung asked for when the source is smaller
+                                     (not upscaled: width x height is the source's); 0 x 0: not */
     int bit_depth;                /* 8 or 10: what the rung asked and the source allows */
     enum AVPixelFormat pix_fmt;   /* scaled pictures and encoder input: yuv420p(10) */
     AVRational sar;               /* keeps the source's display shape */
@@ -132,7 +135,9 @@ struct ladder_session {
      * (rung_devices_init() and ladder_session_run() settle defaults). */
     ladder_job job;               /* deep copy: strings below */
     char *input;
-    char *output_dir;
+    char *output_dir;             /* where the run writes: OUTDIR, or while a re-run is
+                                     staged OUTDIR/.ladder-next (output_dir.c) */
+    char *final_dir;              /* output_dir.c: OUTDIR while staged, else NULL */
     char *preset;
     char *allow_protocols;        /* the job's, copied */
     ladder_rung *job_rungs;

@@ -45,6 +45,7 @@ typedef struct scan_stream {
     int64_t first_us;             /* its first time on its own clock */
     int64_t end_us;               /* mapped end of its latest packet */
     int64_t last_pts_us;          /* video: mapped time of the picture that ends last */
+    int64_t offset;               /* the timeline's latest shift of its times, in its time base */
     AVCodecContext *dec;          /* audio: NULL when it cannot be decoded */
     bool have_format;             /* the decoded format so far */
     int rate;
@@ -97,6 +98,7 @@ static void decide_rate(scan_state *s, AVStream *st)
     frame_rate_decide(s->in, st, &d);
     AVRational rate = d.rate;
     s->cfr = d.cfr;
+    o->cfr = d.cfr;
     o->header_frame_rate = av_q2d(d.header);
     o->rate_implausible = d.verdict == FRAME_RATE_IMPLAUSIBLE;
     o->slideshow = d.verdict == FRAME_RATE_SLIDESHOW;
@@ -254,6 +256,7 @@ static int64_t map_packet(scan_state *s, scan_stream *ss, AVPacket *pkt)
     int64_t offset_us = timeline_packet(s->tl, ss->index, ts_us,
                                         pkt->duration > 0 ? av_rescale_q(pkt->duration, tb, AV_TIME_BASE_Q) : 0);
     int64_t offset = av_rescale_q(offset_us, AV_TIME_BASE_Q, tb);
+    ss->offset = offset;
     if (pkt->dts != AV_NOPTS_VALUE)
         pkt->dts = add_sat(pkt->dts, offset);
     if (pkt->pts != AV_NOPTS_VALUE)
@@ -287,10 +290,13 @@ static void follow_video(scan_state *s, scan_stream *ss, const AVPacket *pkt)
 {
     ladder_timeline_scan *o = s->out;
     o->video_packets++;
+    bool shown = !(pkt->flags & AV_PKT_FLAG_DISCARD);
+    if (shown)
+        o->video_frames++;
     AVRational tb = ss->st->time_base;
     int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
     int64_t pts_us = pts != AV_NOPTS_VALUE ? av_rescale_q(pts, tb, AV_TIME_BASE_Q) : TIMELINE_NO_TS;
-    int64_t mapped_us = pts_us;
+    int64_t mapped_us = shown ? pts_us : TIMELINE_NO_TS;   /* not a picture: no interval */
     if (pts_us != TIMELINE_NO_TS && !s->have_first_video) {
         s->have_first_video = true;
         s->first_video_us = pts_us;
@@ -397,6 +403,39 @@ static void list_events(scan_state *s)
     o->events_total = total;
 }
 
+/*
+ * H.264 and HEVC keep at most 16 pictures back for reordering: a picture
+ * shown before the latest one read comes at most that many packets later.
+ */
+#define MAX_REORDER 16
+
+/*
+ * A scan stopped at --timeline-scan SECONDS read the pictures in decode
+ * order up to there: with B-frames some shown before the latest
+ * presentation time read come after it, and the rate would count the span
+ * without them (a CFR source measured slower than its rate). Read on, for
+ * the rate only (not onto the timeline), until none can come any more.
+ * Only pictures within the reorder depth of that time count: one far
+ * before it is a jump back, not a reordered picture.
+ */
+static void settle_rate(scan_state *s, AVPacket *pkt)
+{
+    const scan_stream *video = &s->streams[0];
+    int64_t reach = (MAX_REORDER + 1) * s->nominal_us;
+    int past = 0;
+    while (s->have_video_max && !s->retime && past <= MAX_REORDER && av_read_frame(s->in, pkt) >= 0) {
+        int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        if (pkt->stream_index == video->index && !(pkt->flags & AV_PKT_FLAG_DISCARD) && pts != AV_NOPTS_VALUE) {
+            int64_t us = av_rescale_q(add_sat(pts, video->offset), video->st->time_base, AV_TIME_BASE_Q);
+            if (us <= s->video_max_us && us > sub_sat(s->video_max_us, reach))
+                s->intervals++;
+            else
+                past++;
+        }
+        av_packet_unref(pkt);
+    }
+}
+
 static int scan(scan_state *s)
 {
     ladder_timeline_scan *o = s->out;
@@ -436,6 +475,8 @@ static int scan(scan_state *s)
     }
     for (int k = 1; !err && k < s->nb_streams && !stopped; k++)
         err = decode_audio(s, &s->streams[k], NULL);
+    if (!err && stopped)
+        settle_rate(s, pkt);
     o->complete = !stopped && !o->truncated;
     av_packet_free(&pkt);
     return err;

@@ -81,6 +81,10 @@ typedef struct ladder_timeline_scan {
     double measured_frame_rate;   /* from the video packets' times over the scan, jumps and
                                      gaps left out; 0 when the packets carry no times */
     int64_t video_packets;        /* video packets read */
+    int64_t video_frames;         /* pictures the decoder gives of them: the packets less
+                                     those the demuxer marks discarded (an edit list's) */
+    bool cfr;                     /* ladder encode makes it as a constant-rate source
+                                     (engine/frame_rate.c's rule on the header) */
     bool rate_implausible;        /* header over 240 fps: pictures timed by count */
     bool slideshow;               /* under 1 fps: raised to a multiple, pictures held */
     double ladder_frame_rate;     /* the rate ladder encode makes the ladder at */

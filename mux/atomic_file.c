@@ -5,12 +5,18 @@
  * a player polling the output directory, or an origin syncing it, can never
  * pick up a half-written file under its final name.
  */
+/* renameat2(RENAME_EXCHANGE) is a GNU extension (Linux >= 3.15). */
+#define _GNU_SOURCE
 #include "mux/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,5 +203,107 @@ int ladder_mkdir_p(const char *dir)
      * rather than as a failure of the first segment. */
     if (access(buf, W_OK | X_OK) != 0)
         return LADDER_EOUTPUT;
+    return 0;
+}
+
+/* "<dir>/<name>", malloc'ed; NULL when out of memory. */
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* The writer pid of one of open_temp()'s names, or 0 when name is not one. */
+static long temp_writer(const char *name)
+{
+    const char *tmp = name[0] == '.' ? strstr(name, ".tmp.") : NULL;
+    if (!tmp)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long pid = strtol(tmp + 5, &end, 10);
+    if (errno || !end || *end != '.' || pid <= 0 || pid > INT32_MAX)
+        return 0;
+    return pid;
+}
+
+void ladder_atomic_remove_dead_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        long pid = temp_writer(e->d_name);
+        /* kill(pid, 0) fails with ESRCH only when no such process exists;
+         * EPERM means someone else's live process. */
+        if (!pid || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *path = join(dir, e->d_name);
+        if (path)
+            unlink(path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+}
+
+int ladder_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : LADDER_EIO;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) == 0 || errno == ENOENT ? 0 : LADDER_EIO;
+    DIR *d = opendir(path);
+    if (!d)
+        return LADDER_EIO;
+    int err = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *child = join(path, e->d_name);
+        /* lstat inside: a symlink is unlinked, never followed. */
+        int r = child ? ladder_remove_tree(child) : LADDER_EIO;
+        free(child);
+        if (r)
+            err = r;
+    }
+    closedir(d);
+    if (rmdir(path) != 0 && errno != ENOENT && !err)
+        err = LADDER_EIO;
+    return err;
+}
+
+/* Whether the file system refused RENAME_EXCHANGE itself (not the paths). */
+static bool exchange_unsupported(int e)
+{
+    return e == EINVAL || e == ENOSYS || e == ENOTSUP || e == EOPNOTSUPP;
+}
+
+int ladder_replace_entry(const char *src, const char *dst, const char *aside)
+{
+    struct stat new_st, old_st;
+    if (!src || !dst || !aside)
+        return LADDER_EINVAL;
+    if (lstat(src, &new_st) != 0)
+        return map_errno(errno);
+    if (lstat(dst, &old_st) != 0 || (!S_ISDIR(new_st.st_mode) && !S_ISDIR(old_st.st_mode))) {
+        /* Nothing there, or a file over a file or symlink: one rename,
+         * which replaces the old one (a symlink itself, never its target). */
+        return rename(src, dst) == 0 ? 0 : map_errno(errno);
+    }
+    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_EXCHANGE) == 0)
+        return rename(src, aside) == 0 ? 0 : map_errno(errno);
+    if (!exchange_unsupported(errno))
+        return map_errno(errno);
+    /* Two steps: a reader may find dst missing for as long as they take. */
+    if (rename(dst, aside) != 0)
+        return map_errno(errno);
+    if (rename(src, dst) != 0) {
+        int e = errno;
+        rename(aside, dst);         /* put the old one back */
+        return map_errno(e);
+    }
     return 0;
 }

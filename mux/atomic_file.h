@@ -24,6 +24,35 @@ int ladder_atomic_write(const char *path, const void *data, size_t len);
 /* Create dir and its parents (mode 0755). 0 or LADDER_EOUTPUT. */
 int ladder_mkdir_p(const char *dir);
 
+/*
+ * Remove the temporary files ladder_atomic_write() names (".<name>.tmp.
+ * <pid>.<n>") in dir whose writer process is gone: what a killed run left.
+ * A live writer's files are left alone.
+ */
+void ladder_atomic_remove_dead_temps(const char *dir);
+
+/*
+ * Remove path and everything under it. A symlink is removed, never
+ * followed. 0 (nothing there is fine) or LADDER_EIO when something could
+ * not be removed (the rest is removed anyway).
+ */
+int ladder_remove_tree(const char *path);
+
+/*
+ * Put the file or directory at src in place at dst (same file system),
+ * for a staged output that replaces an earlier one. dst missing: a plain
+ * rename. A file over a file (or a symlink): rename() replaces it in one
+ * step and the old one is gone. Where either is a directory, the two are
+ * exchanged in one step where the file system can (renameat2
+ * RENAME_EXCHANGE), so dst never goes missing, and what was at dst is then
+ * moved to aside; elsewhere dst is renamed to aside first, then src to dst
+ * (dst is missing in between). The caller removes aside. 0,
+ * LADDER_EOUTPUT (src missing, a rename refused) or LADDER_EIO; on failure
+ * dst holds the old entry, or the new one when only the move to aside
+ * failed (the old one is then left at src).
+ */
+int ladder_replace_entry(const char *src, const char *dst, const char *aside);
+
 #ifdef __cplusplus
 }
 #endif

@@ -164,7 +164,10 @@ int ladder_estimate_job(const ladder_media_probe *probe, const ladder_job *job,
         r->height = rungs[i].height;
         r->codec = rungs[i].codec;
         r->frame_rate = rungs[i].max_fps > 0 && rungs[i].max_fps < src_fps ? rungs[i].max_fps : src_fps;
-        r->frames = (int64_t)llround(duration * r->frame_rate);
+        /* The source's own count where the probe has one (a rate times a
+         * container duration is off by the audio's overhang). */
+        r->frames = v->frames > 0 ? (int64_t)llround((double)v->frames * r->frame_rate / src_fps)
+                                  : (int64_t)llround(duration * r->frame_rate);
         if (rungs[i].rate_mode == LADDER_RATE_CAPPED_VBR) {
             r->bitrate_kbps = rungs[i].bitrate_kbps;
             r->bytes = (int64_t)llround(r->bitrate_kbps * 1000.0 / 8 * duration);

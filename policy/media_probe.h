@@ -42,8 +42,12 @@ typedef struct ladder_probe_stream {
     double header_frame_rate;     /* r_frame_rate; 0 when unknown */
     double avg_frame_rate;        /* avg_frame_rate; 0 when unknown */
     double measured_frame_rate;   /* from packet timestamps of the scan; 0 when too few */
-    int measured_frames;          /* packets the scan measured */
+    int measured_frames;          /* pictures the scan measured (those inside its window) */
     bool vfr;                     /* frame intervals of the scan differ beyond rounding */
+    int64_t frames;               /* pictures the decoder gives (packets less those the
+                                     demuxer marks discarded): counted when frames_counted,
+                                     else the container's count, else duration x rate; 0 unknown */
+    bool frames_counted;          /* frames counted over the whole input */
     double rotation;              /* degrees from the display matrix side data, as
                                      av_display_rotation_get() says (counter-clockwise); 0 none */
     bool attached_pic;            /* cover art, not a video */
@@ -84,6 +88,12 @@ int ladder_media_probe_open(ladder_media_probe **out, const char *path, double s
                             char *err, size_t err_size);
 
 void ladder_media_probe_free(ladder_media_probe *p);
+
+/*
+ * The main video's frame count as counted over the whole input by a later
+ * read of it (`ladder probe`'s timeline scan): replaces the estimate.
+ */
+void ladder_media_probe_set_frames(ladder_media_probe *p, int64_t frames);
 
 /* The main video stream, or NULL. */
 const ladder_probe_stream *ladder_media_probe_video(const ladder_media_probe *p);

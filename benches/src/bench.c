@@ -80,7 +80,9 @@ typedef struct bench {
     double segment_seconds;
     int gop_frames;
     char *ladder_bin, *out_dir, *work_dir, *cache_dir, *input_path;
-    char ffmpeg_version[256];
+    char ffmpeg_version[256];       /* `ffmpeg -version`'s first line */
+    char ffmpeg_libavcodec[32];     /* its libavcodec version, "59.37.100" */
+    char ffmpeg_path[4096];         /* the program the command runs first */
     bool out_created;       /* out_dir did not exist: remove it again on an early failure */
     bool results_written;   /* bench.json and the rest are in out_dir */
     int cores, default_slots;
@@ -167,7 +169,10 @@ static json_object *describe_meta(bench *b)
     json_object_object_add(meta, "ladder", lad);
     json_object *ff = json_object_new_object();
     json_object_object_add(ff, "command", json_object_new_string(b->opt.ffmpeg));
+    json_object_object_add(ff, "argv", bench_json_argv((char *const *)b->opt.ffmpeg_argv));
+    json_object_object_add(ff, "path", bench_json_str(b->ffmpeg_path[0] ? b->ffmpeg_path : NULL));
     json_object_object_add(ff, "version", json_object_new_string(b->ffmpeg_version));
+    json_object_object_add(ff, "libavcodec", bench_json_str(b->ffmpeg_libavcodec[0] ? b->ffmpeg_libavcodec : NULL));
     json_object_object_add(meta, "ffmpeg", ff);
     json_object_object_add(meta, "libraries", bench_host_libraries());
     json_object_object_add(meta, "loadavg_before", bench_host_loadavg());
@@ -716,23 +721,43 @@ static int find_self(bench *b)
     return b->ladder_bin ? 0 : fail(b, BENCH_EXIT_FAILED, "out of memory");
 }
 
-/* `ffmpeg -version`: is it there, and which one. */
+/* `ffmpeg -version`: is it there, and which one (the report names it: a
+ * comparison with another FFmpeg than the system's must say so). */
 static int check_ffmpeg(bench *b)
 {
     char *log = bench_fs_join(b->work_dir, "ffmpeg-version.txt");
     if (!log)
         return fail(b, BENCH_EXIT_FAILED, "out of memory");
-    char *argv[] = { (char *)b->opt.ffmpeg, "-version", NULL };
+    bench_argv a;
+    bench_argv_init(&a);
+    for (const char *const *w = b->opt.ffmpeg_argv; *w; w++)
+        bench_argv_add(&a, *w);
+    bench_argv_add(&a, "-version");
+    if (a.err) {
+        bench_argv_free(&a);
+        free(log);
+        return fail(b, BENCH_EXIT_FAILED, "out of memory");
+    }
     bench_spawn_result res;
-    int r = bench_spawn_run(argv, log, NULL, &g_cancel, &res);
+    int r = bench_spawn_run(a.v, log, NULL, &g_cancel, &res);
     int ret = 0;
-    if (r || res.exit_code)
-        ret = fail(b, BENCH_EXIT_FAILED, "%s: %s (install Debian's ffmpeg package or pass --ffmpeg PATH)",
+    if (r || res.exit_code) {
+        ret = fail(b, BENCH_EXIT_FAILED, "%s: %s (install Debian's ffmpeg package or pass --ffmpeg CMD)",
                    b->opt.ffmpeg, r ? strerror(-r) : "'-version' failed");
-    else
+    } else {
         bench_fs_first_line(log, b->ffmpeg_version, sizeof(b->ffmpeg_version));
+        /* "libavcodec     61. 19.101 / 61. 19.101" -> "61.19.101", as
+         * meta.libraries writes ladder's own. */
+        char line[256];
+        unsigned maj, min, mic;
+        bench_fs_line_starting(log, "libavcodec", line, sizeof(line));
+        if (sscanf(line, "libavcodec %u. %u.%u", &maj, &min, &mic) == 3)
+            snprintf(b->ffmpeg_libavcodec, sizeof(b->ffmpeg_libavcodec), "%u.%u.%u", maj, min, mic);
+        bench_fs_which(b->opt.ffmpeg_argv[0], b->ffmpeg_path, sizeof(b->ffmpeg_path));
+    }
     unlink(log);
     free(log);
+    bench_argv_free(&a);
     return ret;
 }
 
@@ -781,7 +806,7 @@ static int prepare_synthetic(bench *b, json_object **generated)
     char *part = b->input_path ? bench_strdupf("%s.part.mp4", b->input_path) : NULL;
     char *log = bench_fs_join(b->work_dir, "synthetic.log");
     bench_argv a = { 0 };
-    if (!part || !log || bench_cmd_synthetic(b->opt.ffmpeg, sp->width, sp->height, sp->rate, sp->seconds, part, &a)) {
+    if (!part || !log || bench_cmd_synthetic(b->opt.ffmpeg_argv, sp->width, sp->height, sp->rate, sp->seconds, part, &a)) {
         ret = fail(b, BENCH_EXIT_FAILED, "out of memory");
         goto done;
     }
@@ -899,7 +924,7 @@ static int resolve_ladder(bench *b)
             r->gop_frames = 1;
     }
     b->setup = (bench_setup){
-        .ladder_bin = b->ladder_bin, .ffmpeg = b->opt.ffmpeg, .input = b->input_path, .codec = b->opt.codec,
+        .ladder_bin = b->ladder_bin, .ffmpeg = b->opt.ffmpeg_argv, .input = b->input_path, .codec = b->opt.codec,
         .preset = b->opt.preset, .segment_seconds = segment, .src_w = b->in.width, .src_h = b->in.height,
         .src_fps = fps, .has_audio = b->in.has_audio, .audio_copy = b->in.audio_copyable, .audio_kbps = 128,
         .rungs = b->rungs, .nb_rungs = nb,

@@ -161,9 +161,16 @@ int bench_cmd_ladder(const bench_setup *s, const char *outdir, int slots, bool h
     return finish(a);
 }
 
+/* The FFmpeg command: a program, or a wrapper with its own words. */
+static void ffmpeg_command(const char *const *words, bench_argv *a)
+{
+    for (const char *const *w = words; *w; w++)
+        bench_argv_add(a, *w);
+}
+
 static void ffmpeg_head(const bench_setup *s, bench_argv *a)
 {
-    bench_argv_add(a, s->ffmpeg);
+    ffmpeg_command(s->ffmpeg, a);
     const char *head[] = { "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y", "-i" };
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
         bench_argv_add(a, head[i]);
@@ -333,13 +340,13 @@ int bench_cmd_ffmpeg_rung(const bench_setup *s, int i, const char *outdir, bench
     return finish(a);
 }
 
-int bench_cmd_synthetic(const char *ffmpeg, int width, int height, const char *rate,
+int bench_cmd_synthetic(const char *const *ffmpeg, int width, int height, const char *rate,
                         double seconds, const char *path, bench_argv *a)
 {
     bench_argv_init(a);
     char dur[48];
     fps_text(seconds, dur, sizeof(dur));
-    bench_argv_add(a, ffmpeg);
+    ffmpeg_command(ffmpeg, a);
     const char *head[] = { "-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i" };
     for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
         bench_argv_add(a, head[i]);

@@ -40,7 +40,7 @@ typedef struct bench_rung {
 
 typedef struct bench_setup {
     const char *ladder_bin;
-    const char *ffmpeg;
+    const char *const *ffmpeg;  /* the FFmpeg command's words, NULL-terminated */
     const char *input;
     const char *codec;          /* h264 | hevc | av1 */
     const char *preset;
@@ -70,8 +70,9 @@ int bench_cmd_ffmpeg_one(const bench_setup *s, const char *outdir, bench_argv *o
 int bench_cmd_ffmpeg_rung(const bench_setup *s, int i, const char *outdir, bench_argv *out);
 
 /* The synthetic input: testsrc2 + 440 Hz sine, libx264 CRF 18 veryfast,
- * AAC 128k stereo, written to path. rate: "30", "30000/1001". */
-int bench_cmd_synthetic(const char *ffmpeg, int width, int height, const char *rate,
+ * AAC 128k stereo, written to path. rate: "30", "30000/1001". ffmpeg: the
+ * command's words, NULL-terminated. */
+int bench_cmd_synthetic(const char *const *ffmpeg, int width, int height, const char *rate,
                         double seconds, const char *path, bench_argv *out);
 
 #endif

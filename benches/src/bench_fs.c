@@ -159,6 +159,65 @@ void bench_fs_first_line(const char *path, char *out, size_t size)
     fclose(f);
 }
 
+void bench_fs_line_starting(const char *path, const char *prefix, char *out, size_t size)
+{
+    if (!size)
+        return;
+    out[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    char line[1024];
+    size_t plen = strlen(prefix);
+    while (fgets(line, (int)sizeof(line), f)) {
+        const char *t = line + strspn(line, " \t");
+        if (!strncmp(t, prefix, plen)) {
+            snprintf(out, size, "%s", t);
+            out[strcspn(out, "\r\n")] = '\0';
+            one_line(out);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* realpath() of path into out when it is an executable file. */
+static int executable_at(const char *path, char *out, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode) || access(path, X_OK))
+        return -1;
+    char *real = realpath(path, NULL);
+    snprintf(out, size, "%s", real ? real : path);
+    free(real);
+    return 0;
+}
+
+void bench_fs_which(const char *name, char *out, size_t size)
+{
+    if (!size)
+        return;
+    out[0] = '\0';
+    if (strchr(name, '/')) {
+        executable_at(name, out, size);
+        return;
+    }
+    const char *path = getenv("PATH");
+    /* posix_spawnp's default search path when PATH is unset. */
+    char *copy = strdup(path ? path : "/bin:/usr/bin");
+    if (!copy)
+        return;
+    char *save = NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        char *full = bench_fs_join(dir[0] ? dir : ".", name);
+        int found = full && !executable_at(full, out, size);
+        free(full);
+        if (found)
+            break;
+    }
+    free(copy);
+}
+
 static int is_segment(const struct dirent *d)
 {
     size_t n = strlen(d->d_name);

@@ -31,6 +31,16 @@ void bench_fs_last_line(const char *path, char *out, size_t size);
 /* The first line of a text file, or "" when there is none. */
 void bench_fs_first_line(const char *path, char *out, size_t size);
 
+/* The first line of a text file that starts with prefix (leading blanks
+ * skipped), or "" when there is none. */
+void bench_fs_line_starting(const char *path, const char *prefix, char *out, size_t size);
+
+/*
+ * The file a program name runs: a name with a '/' as it is, else the first
+ * executable match on $PATH; symbolic links resolved. "" when none is found.
+ */
+void bench_fs_which(const char *name, char *out, size_t size);
+
 /*
  * The segment files "seg_*.m4s" in dir, sorted by name (they are numbered
  * with leading zeros, so that is playback order). *names is malloc'ed, each

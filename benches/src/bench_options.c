@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench_commands.h"
 
@@ -42,7 +43,11 @@ static void bench_usage(FILE *out)
         "  --quick            smoke test: 3 s 360p input, the default ladder's 2 smallest rungs\n"
         "                     (640x360 800k, 426x240 400k), 1 run each; checks that everything\n"
         "                     works, judges no speed\n"
-        "  --ffmpeg PATH      the ffmpeg program (default: ffmpeg from PATH)\n"
+        "  --ffmpeg CMD       the FFmpeg to compare with (default: ffmpeg from PATH): a\n"
+        "                     program or wrapper script, or a command split at blanks,\n"
+        "                     e.g. \"DIR/lib64/ld-linux-x86-64.so.2 --library-path LIBS\n"
+        "                     DIR/usr/bin/ffmpeg\" (scripts/ffmpeg-chroot.sh makes such\n"
+        "                     wrappers); it also makes the synthetic input\n"
         "\n"
         "Output:\n"
         "  -o, --out DIR      results directory (default benches/results/bench-<date>-<time>):\n"
@@ -177,10 +182,47 @@ static bool known_preset(const char *codec, const char *preset)
     return !strcmp(codec, "av1") && !parse_int(preset, 0, 13, &n);
 }
 
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+int bench_options_set_ffmpeg(bench_opts *o, const char *text)
+{
+    o->ffmpeg = text;
+    memset(o->ffmpeg_argv, 0, sizeof(o->ffmpeg_argv));
+    bool blank = false;
+    for (const char *c = text; *c; c++)
+        blank |= is_blank(*c);
+    struct stat st;
+    /* An existing file is taken whole: a path may hold spaces. */
+    if (!blank || !stat(text, &st)) {
+        o->ffmpeg_argv[0] = text;
+        return text[0] ? 0 : -1;
+    }
+    if (strlen(text) >= sizeof(o->ffmpeg_buf))
+        return -1;
+    snprintf(o->ffmpeg_buf, sizeof(o->ffmpeg_buf), "%s", text);
+    int n = 0;
+    for (char *c = o->ffmpeg_buf; *c;) {
+        while (is_blank(*c))
+            *c++ = '\0';
+        if (!*c)
+            break;
+        if (n == BENCH_MAX_FFMPEG_WORDS)
+            return -1;
+        o->ffmpeg_argv[n++] = c;
+        while (*c && !is_blank(*c))
+            c++;
+    }
+    return n ? 0 : -1;
+}
+
 /* Returns -1 to go on, else the exit status (usage printed, or an error line). */
 int bench_options_parse(bench_opts *o, int argc, char **argv)
 {
-    *o = (bench_opts){ .codec = "h264", .preset = "veryfast", .ffmpeg = "ffmpeg", .runs = 0 };
+    *o = (bench_opts){ .codec = "h264", .preset = "veryfast", .runs = 0 };
+    bench_options_set_ffmpeg(o, "ffmpeg");
     optind = 1;
     opterr = 0;
     int c;
@@ -220,7 +262,13 @@ int bench_options_parse(bench_opts *o, int argc, char **argv)
             }
             break;
         case OPT_QUICK: o->quick = true; break;
-        case OPT_FFMPEG: o->ffmpeg = optarg; break;
+        case OPT_FFMPEG:
+            if (bench_options_set_ffmpeg(o, optarg)) {
+                fprintf(stderr, "ladder bench: --ffmpeg '%s': expected a program, a wrapper script or a "
+                                "command of at most %d words\n", optarg, BENCH_MAX_FFMPEG_WORDS);
+                return BENCH_EXIT_USAGE;
+            }
+            break;
         case OPT_CACHE: o->cache = optarg; break;
         case OPT_KEEP: o->keep = true; break;
         default:

@@ -16,6 +16,7 @@ enum {
 };
 
 #define BENCH_MAX_SLOT_COUNTS 64
+#define BENCH_MAX_FFMPEG_WORDS 32
 
 typedef struct synth_spec {
     char text[64];          /* as given: "1080p30:20s" */
@@ -31,7 +32,21 @@ typedef struct bench_opts {
     int nb_slots;           /* 0: 1..cores */
     bool quick, keep;
     synth_spec synth;       /* the synthetic input (also when none was asked for) */
+    /* --ffmpeg as a command: its words (pointing into ffmpeg_buf, or into
+     * argv when it is one word), NULL-terminated. ffmpeg is the text as
+     * given, for messages and the report. */
+    const char *ffmpeg_argv[BENCH_MAX_FFMPEG_WORDS + 1];
+    char ffmpeg_buf[4096];
 } bench_opts;
+
+/*
+ * Split --ffmpeg's TEXT into o->ffmpeg_argv: one word when it names an
+ * existing file or has no blank (a program, a wrapper script, a path with
+ * spaces), else its words split at blanks (no quoting), e.g.
+ * "DIR/lib64/ld-linux-x86-64.so.2 --library-path LIBS DIR/usr/bin/ffmpeg".
+ * Returns 0, or -1 when it is empty or has too many words.
+ */
+int bench_options_set_ffmpeg(bench_opts *o, const char *text);
 
 /*
  * Parse `ladder bench` ARGS (argv[0] is "bench") into *o. Returns -1 to go

@@ -509,6 +509,25 @@ static void short_version(const char *v, char *buf, size_t size)
     snprintf(buf, size, "%.*s", v ? (cut ? (int)(cut - v) : (int)strlen(v)) : 3, v ? v : "n/a");
 }
 
+/*
+ * Which FFmpeg ran: a build other than the one ladder links (a chroot's
+ * newer one) changes what is compared, so the report names it, with the
+ * program the command runs when that is not the command itself.
+ */
+static void md_ffmpeg(json_object *meta, const char *ffv, FILE *out)
+{
+    json_object *ff = get(meta, "ffmpeg"), *libs = get(meta, "libraries");
+    const char *cmd = bench_json_get_str(ff, "command"), *path = bench_json_get_str(ff, "path");
+    const char *lavc = bench_json_get_str(ff, "libavcodec");
+    fprintf(out, "FFmpeg compared: %s, run as `%s`", ffv, cmd ? cmd : "ffmpeg");
+    if (path && (!cmd || strcmp(path, cmd)))
+        fprintf(out, " (%s)", path);
+    if (lavc)
+        fprintf(out, ", its libavcodec %s", lavc);
+    fprintf(out, "; ladder links libavcodec %s (FFmpeg %s).\n\n", shown_str(libs, "libavcodec"),
+            shown_str(libs, "ffmpeg_libraries"));
+}
+
 static void md_header(json_object *doc, FILE *out)
 {
     json_object *meta = get(doc, "meta"), *host = get(meta, "host"), *opt = get(meta, "options");
@@ -521,6 +540,7 @@ static void md_header(json_object *doc, FILE *out)
             shown_str(meta, "date"), shown_str(host, "cpu_model"), cores_of(doc),
             bench_json_get_num(host, "memory_bytes") / (1024.0 * 1024 * 1024),
             shown_str(host, "kernel"), shown_str(get(meta, "ladder"), "version"), ffv);
+    md_ffmpeg(meta, ffv, out);
     json_object *audio = get(in, "audio");
     const char *gen = bench_json_get_str(get(in, "generated"), "spec");
     const char *path = bench_json_get_str(in, "path");

@@ -354,6 +354,10 @@ typedef struct ladder_rung_progress {
     const char *name;
     int width, height;
     ladder_rung_state state;
+    /* Frames out of the rung's encoders: whole chunks, and (at most every
+     * 250 ms per encoder) those of the chunks being encoded, so progress
+     * moves by frames. It can step back when a chunk is encoded again (its
+     * device failed, or its configuration differed). */
     int64_t frames_done;
     int64_t frames_total;         /* estimate until the input ends */
     int segments_written;
@@ -361,11 +365,15 @@ typedef struct ladder_rung_progress {
     double fps;                   /* encode rate, frames per wall second */
     double eta_seconds;           /* < 0 when unknown */
     const char *device;           /* last device that encoded a chunk */
+    int64_t frames_encoding;      /* of frames_done: those of chunks still being encoded */
+    double frame_rate;            /* the rung's nominal output rate (frames per media second) */
+    double elapsed;               /* wall seconds since ladder_session_run() began */
 } ladder_rung_progress;
 
 /*
  * Progress sink. Callbacks are called from engine threads, one at a time
- * (the session serialises them), and must not block for long.
+ * (the session serialises them), and must not block for long. Every rung
+ * is reported once (pending) before the first frame is decoded.
  */
 typedef struct ladder_progress_sink {
     void *opaque;
@@ -407,6 +415,10 @@ typedef struct ladder_rung_report {
     int bit_depth;                /* 8 or 10, as encoded */
     int sar_num, sar_den;         /* sample aspect ratio of the encoded pictures */
     int display_width, display_height; /* as shown: width x SAR rounded, height */
+    /* The box the rung asked for when the source was smaller, so the rung
+     * was clamped to the source's size (not upscaled); 0 x 0 when not. A
+     * dimension the rung left free is 0. */
+    int clamped_from_width, clamped_from_height;
     ladder_rung_state state;
 } ladder_rung_report;
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, ladderBin, runLadder, stderrLines } from './lib/ladder.mjs';
-import { makeTempDir } from './lib/util.mjs';
+import { makeTempDir, runProcess } from './lib/util.mjs';
 
 const work = makeTempDir('ladder-e2e-bench-');
 const EXIT = { ok: 0, failed: 1, usage: 2, inputMissing: 3, badLadder: 6, codec: 10 };
@@ -367,6 +367,92 @@ describe('ladder bench --quick', () => {
   it('removes the run outputs unless --keep', () => {
     assert.ok(!fs.existsSync(path.join(out, 'work')), 'work/ left behind');
     assert.ok(fs.existsSync(path.join(out, 'cache')), 'the generated input stays cached');
+  });
+});
+
+// ------------------------------------------------------------ --ffmpeg CMD
+
+// The FFmpeg to compare with is an option (a newer one from a chroot:
+// scripts/ffmpeg-chroot.sh): every FFmpeg command must go through it, and
+// the report must name it. A wrapper script around the system ffmpeg logs
+// each call, so the test sees which program really ran.
+describe('ladder bench --ffmpeg CMD', () => {
+  const dir = path.join(work, 'wrapped');
+  const wrapper = path.join(dir, 'my-ffmpeg.sh');
+  const log = path.join(dir, 'calls.log');
+  let systemVersion;
+  before(async () => {
+    ladderBin();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec ffmpeg "$@"\n`, { mode: 0o755 });
+    const v = await runProcess('ffmpeg', ['-version'], { timeoutMs: 60_000 });
+    systemVersion = v.stdout.split('\n')[0];
+  });
+
+  /** Runs `bench --quick --slots 1 --ffmpeg cmd` with a fresh cache (the
+   * synthetic input is made through cmd too); returns bench.json and the
+   * logged calls. */
+  async function benchWith(cmd, name) {
+    fs.rmSync(log, { force: true });
+    const out = path.join(dir, name);
+    const r = await runLadder(['bench', '--quick', '--slots', '1', '--ffmpeg', cmd, '--out', out,
+      '--cache', path.join(out, 'cache')], { timeoutMs: 600_000 });
+    assert.equal(r.code, EXIT.ok, describeRun(r));
+    const doc = JSON.parse(fs.readFileSync(path.join(out, 'bench.json'), 'utf8'));
+    const calls = fs.readFileSync(log, 'utf8').trim().split('\n');
+    return { r, doc, calls, md: fs.readFileSync(path.join(out, 'summary.md'), 'utf8') };
+  }
+
+  /** Every FFmpeg call went through the wrapper: -version, the synthetic
+   * input, the one-process run and one process per rung; the outputs passed
+   * the bench's checks and were decoded for quality. */
+  function assertAllWrapped(doc, calls, prefix) {
+    assert.deepEqual(doc.problems, []);
+    assert.equal(calls.filter((c) => c === '-version').length, 1, calls.join('\n'));
+    assert.equal(calls.filter((c) => c.includes('testsrc2=size=640x360')).length, 1, 'synthetic input');
+    assert.equal(calls.filter((c) => c.includes('-filter_complex [0:v]split=2')).length, 1, 'one process');
+    for (const rung of RUNGS) {
+      assert.equal(calls.filter((c) => !c.includes('-filter_complex') && c.includes(`/${rung.name}.mp4`)).length, 1,
+        `per-rung process for ${rung.name}`);
+    }
+    assert.equal(calls.length, 3 + RUNGS.length, calls.join('\n'));
+    for (const run of doc.runs.filter((x) => x.system.startsWith('ffmpeg'))) {
+      for (const argv of run.commands) assert.deepEqual(argv.slice(0, prefix.length), prefix, run.system);
+    }
+    assert.deepEqual(doc.input.generated.command.slice(0, prefix.length), prefix);
+    for (const id of ['ffmpeg_one_process', 'ffmpeg_per_rung']) {
+      assert.deepEqual(doc.quality.systems[id].map((e) => [e.name, e.frames]), RUNGS.map((x) => [x.name, 90]), id);
+    }
+  }
+
+  it('a wrapper script: every FFmpeg call goes through it and the report names it', async () => {
+    const { doc, calls, md } = await benchWith(wrapper, 'script');
+    assertAllWrapped(doc, calls, [wrapper]);
+    const ff = doc.meta.ffmpeg;
+    assert.equal(ff.command, wrapper);
+    assert.deepEqual(ff.argv, [wrapper]);
+    assert.equal(ff.path, fs.realpathSync(wrapper));
+    assert.equal(ff.version, systemVersion, 'the version line of the FFmpeg the wrapper runs');
+    assert.match(ff.libavcodec, /^\d+\.\d+\.\d+$/);
+    const shortVersion = systemVersion.replace(/ Copyright.*/, '');
+    assert.ok(md.includes(`FFmpeg compared: ${shortVersion}, run as \`${wrapper}\``), md.slice(0, 600));
+    assert.ok(md.includes(`its libavcodec ${ff.libavcodec}`), md.slice(0, 600));
+  });
+
+  it('a command of several words is split at blanks', async () => {
+    const { doc, calls, md } = await benchWith(`/bin/sh ${wrapper}`, 'words');
+    assertAllWrapped(doc, calls, ['/bin/sh', wrapper]);
+    const ff = doc.meta.ffmpeg;
+    assert.deepEqual(ff.argv, ['/bin/sh', wrapper]);
+    assert.equal(ff.path, fs.realpathSync('/bin/sh'), 'the program the command starts');
+    assert.equal(ff.version, systemVersion);
+    assert.ok(md.includes(`run as \`/bin/sh ${wrapper}\` (${fs.realpathSync('/bin/sh')})`), md.slice(0, 600));
+  });
+
+  it('an empty command is a usage error', async () => {
+    const r = await runLadder(['bench', '--ffmpeg', ' ', '--quick'], { timeoutMs: 60_000 });
+    assert.equal(r.code, EXIT.usage, describeRun(r));
+    assert.match(stderrLines(r.stderr)[0], /^ladder bench: --ffmpeg ' ': /);
   });
 });
 

@@ -2,11 +2,13 @@
 // the output contract: IDR at every segment start, identical segment start
 // times in every rung, EXTINF = real duration, all frames kept, A/V length,
 // master playlist attributes vs the real bitstreams, report.json vs files.
+import assert from 'node:assert/strict';
 import path from 'node:path';
-import { before, describe } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { encodeAndCollect, registerOutputChecks } from './lib/checks.mjs';
-import { ladderBin } from './lib/ladder.mjs';
+import { describeRun, encode, ladderBin, loadOutput, stderrLines } from './lib/ladder.mjs';
 import { cfrClip, fourThreeClip, oddSizeClip, realH264, vfrClip } from './lib/media.mjs';
+import { concatFiles, decodeCheck } from './lib/probe.mjs';
 import { makeTempDir } from './lib/util.mjs';
 
 const work = makeTempDir('ladder-e2e-encode-');
@@ -118,4 +120,32 @@ encodeCase('--no-audio on a source with audio', {
   rungs: [{ spec: '320x180:300k', box: [320, 180] }],
   extraArgs: ['--no-audio'],
   expect: { audio: false, cfr: true, extinfText: '2.002' },
+});
+
+// A rung larger than the source is clamped to the source's size (never
+// upscaled) and says so: one warning line on stderr at the default
+// verbosity naming the rung, the box asked, the size made and why, and
+// clamped_from in report.json. The other rung is left alone.
+describe('a rung larger than the source: clamped, with a warning', () => {
+  it('--rung 3840x2160:8M on a 640x360 source warns and makes 640x360', async () => {
+    ladderBin();
+    const src = await cfrClip('25', { width: 640, height: 360, duration: 3 });
+    const outDir = path.join(work, 'clamped');
+    const r = await encode(src.path, outDir, ['--rung', '3840x2160:8M', '--rung', '320x180:200k',
+      '--preset', 'ultrafast', '--progress', 'none']);
+    assert.equal(r.code, 0, describeRun(r));
+    const warnings = stderrLines(r.stderr).filter((l) => l.includes('event=clamped'));
+    assert.equal(warnings.length, 1, r.stderr);
+    assert.match(warnings[0],
+      /^ladder: warning: rung=360p event=clamped asked=3840x2160 size=640x360 reason=.*source \(640x360\)/);
+    const o = loadOutput(outDir);
+    assert.deepEqual(o.report.rungs.map((x) => [x.name, x.width, x.height, x.clamped_from]),
+      [['360p', 640, 360, { width: 3840, height: 2160 }], ['180p', 320, 180, null]]);
+    const top = o.variants.find((v) => v.name === '360p');
+    const decoded = decodeCheck(concatFiles([top.init, ...top.segs], 'clamped.mp4').path);
+    assert.equal(decoded.errors, '');
+    assert.deepEqual([decoded.width, decoded.height], [640, 360]);
+    assert.equal(decoded.frames, 75);
+    assert.equal(top.attrs.RESOLUTION, '640x360');
+  });
 });

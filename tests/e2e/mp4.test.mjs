@@ -105,7 +105,11 @@ describe('--format mp4 alone', () => {
   it('writes the MP4s and the report, and no CMAF files or manifests', () => {
     assert.equal(run.code, 0, describeRun(run));
     const files = walkFiles(outDir).filter((f) => !f.dir).map((f) => f.rel).sort();
-    assert.deepEqual(files, ['mp4/240p.mp4', 'mp4/360p.mp4', 'report.json']);
+    // The journal keeps its job line only: ladder's mark on the directory
+    // (README "Output directories").
+    assert.deepEqual(files, ['.ladder-resume', 'mp4/240p.mp4', 'mp4/360p.mp4', 'report.json']);
+    assert.equal(fs.readFileSync(path.join(outDir, '.ladder-resume'), 'utf8').trim().split('\n').length, 1,
+      'the journal vouches for no segment');
     const dirs = walkFiles(outDir).filter((f) => f.dir).map((f) => f.rel).sort();
     assert.deepEqual(dirs, ['mp4'], 'no empty CMAF directories left');
   });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, encode, ladderBin, loadOutput, runLadder, stderrLines } from './lib/ladder.mjs';
 import { makeMedia, runFfmpeg, vfrClip } from './lib/media.mjs';
-import { findBox, probeStreams } from './lib/probe.mjs';
+import { ffprobeJson, findBox, probeStreams, rateValue } from './lib/probe.mjs';
 import { makeTempDir, runProcess, withSharedLock } from './lib/util.mjs';
 
 const TIME_TOLERANCE = 0.1; // seconds: where the probe and the encode place an event
@@ -430,5 +430,107 @@ describe('ladder probe: the timeline', () => {
     const p = await probe(src.rate, ['--no-audio']);
     assert.deepEqual(p.timeline.audio_streams, []);
     assert.deepEqual(p.timeline.events, []);
+  });
+});
+
+// The frame rate and frame count (issue 20): a 20 s 29.97 fps MP4 with
+// B-frames was reported as "29.870 fps measured (header 29.970) VFR" with
+// 598 of its 600 frames, while the encode said CFR. The measurement read
+// the video in decode order and stopped at the first picture past its
+// window, leaving out the B-frames shown before it. On B-frame sources in
+// three containers the probe now counts what the decoder gives (ffprobe
+// -count_frames), measures the header's rate, says CFR as the encode does,
+// and the encode decodes that many frames; a real VFR source (30 fps then
+// 15 fps) stays VFR for both.
+describe('ladder probe: frame rate and frame count agree with the decoder and the encode', () => {
+  let work;
+  const cases = [];
+  /** 20 s of H.264 with B-frames (x264's default 3) and AAC. */
+  function source(name, rate, container) {
+    const file = path.join(work, `${name}.${container}`);
+    runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=${rate}`,
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '20',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-c:a', 'aac', file], name);
+    return file;
+  }
+
+  before(async () => {
+    ladderBin();
+    work = makeTempDir('ladder-e2e-probe-rate-');
+    await withSharedLock(async () => {
+      cases.push({ file: source('ntsc', '30000/1001', 'mp4'), vfr: false });
+      cases.push({ file: source('pal', '25', 'mkv'), vfr: false });
+      cases.push({ file: source('film', '24000/1001', 'ts'), vfr: false });
+      const vfr = path.join(work, 'vfr-30-15.mp4');
+      runFfmpeg(['-filter_complex',
+        'testsrc2=size=320x180:rate=30:duration=5[a];testsrc2=size=320x180:rate=15:duration=5[b];' +
+        '[a][b]concat=n=2:v=1:a=0,settb=1/90000[v]', '-map', '[v]', '-fps_mode', 'vfr',
+      '-c:v', 'libx264', '-preset', 'veryfast', vfr], 'vfr 30 then 15 fps');
+      cases.push({ file: vfr, vfr: true });
+    });
+    for (const c of cases) {
+      const s = ffprobeJson(['-count_frames', '-select_streams', 'v:0', '-show_entries',
+        'stream=nb_read_frames,r_frame_rate', c.file]).streams[0];
+      c.frames = Number(s.nb_read_frames);
+      c.header = rateValue(s.r_frame_rate);
+    }
+  });
+
+  it('CFR sources: frames = the decoder\'s, rate = the header\'s, CFR (whole and partial scans)', async () => {
+    for (const c of cases.filter((x) => !x.vfr)) {
+      const name = path.basename(c.file);
+      const p = await probe(c.file);
+      const v = p.streams[p.video_stream];
+      assert.equal(v.frames, c.frames, `${name}: frames`);
+      assert.equal(v.frames_counted, true, name);
+      assert.equal(v.vfr, false, `${name}: ${JSON.stringify(v)}`);
+      assert.ok(Math.abs(v.measured_frame_rate - c.header) < 0.005, `${name}: measured ${v.measured_frame_rate}`);
+      assert.ok(Math.abs(v.header_frame_rate - c.header) < 0.001, `${name}: header ${v.header_frame_rate}`);
+      assert.ok(v.measured_frames >= 9.5 * c.header, `${name}: ${v.measured_frames} pictures in the 10 s window`);
+      const r = p.timeline.frame_rate;
+      assert.equal(r.frames, c.frames, `${name}: timeline frames`);
+      assert.equal(r.cfr, true, name);
+      assert.ok(Math.abs(r.measured - c.header) < 0.005, `${name}: timeline measured ${r.measured}`);
+      assert.ok(Math.abs(r.ladder - c.header) < 0.001, `${name}: ladder rate ${r.ladder}`);
+      for (const rung of p.estimate.rungs) assert.equal(rung.frames, c.frames, `${name}: estimate ${rung.name}`);
+      // A partial timeline scan stops mid-GOP: its rate still counts the B-frames.
+      const part = await probe(c.file, ['--timeline-scan', '10']);
+      assert.equal(part.timeline.complete, false);
+      assert.ok(Math.abs(part.timeline.frame_rate.measured - c.header) < 0.01,
+        `${name}: --timeline-scan 10 measured ${part.timeline.frame_rate.measured}`);
+      const human = await runLadder(['probe', c.file]);
+      assert.equal(human.code, 0, describeRun(human));
+      assert.match(human.stdout, new RegExp(`${c.header.toFixed(3)} fps measured \\(header ${c.header.toFixed(3)}\\) ` +
+        `CFR, ${c.frames} frames`), human.stdout);
+    }
+  });
+
+  it('a VFR source (30 then 15 fps) stays VFR, with the decoder\'s frame count', async () => {
+    const c = cases.find((x) => x.vfr);
+    const p = await probe(c.file);
+    const v = p.streams[p.video_stream];
+    assert.equal(v.vfr, true, JSON.stringify(v));
+    assert.equal(v.frames, c.frames);
+    assert.equal(c.frames, 225, 'ffprobe: 150 + 75 pictures');
+    assert.ok(Math.abs(v.measured_frame_rate - 22.5) < 0.2, `measured ${v.measured_frame_rate}`);
+    assert.equal(p.timeline.frame_rate.cfr, false);
+  });
+
+  it('the encode agrees: CFR/VFR and rate in its log, and it decodes that many frames', async () => {
+    for (const c of cases) {
+      const name = path.basename(c.file);
+      const p = await probe(c.file);
+      const v = p.streams[p.video_stream];
+      const outDir = path.join(work, `out-${name}`);
+      const r = await encode(c.file, outDir, ['-v', '--rung', '160x90:100k', '--preset', 'ultrafast',
+        '--progress', 'none']);
+      assert.equal(r.code, 0, describeRun(r));
+      const line = /info: input .*? ([\d.]+) fps (CFR|VFR), /.exec(r.stderr);
+      assert.ok(line, `no input line in\n${r.stderr}`);
+      assert.equal(line[2], v.vfr ? 'VFR' : 'CFR', `${name}: the encode says ${line[0]}`);
+      if (!c.vfr) assert.ok(Math.abs(Number(line[1]) - v.measured_frame_rate) < 0.005, `${name}: ${line[0]}`);
+      const rep = loadOutput(outDir).report;
+      assert.equal(rep.frames_in, v.frames, `${name}: frames decoded by the encode`);
+    }
   });
 });

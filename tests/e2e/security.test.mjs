@@ -178,7 +178,11 @@ describe('outputs stay inside their root', () => {
     const out = outDir();
     const victim = path.join(work, `victim-${seq}.txt`);
     fs.writeFileSync(victim, 'untouched');
-    fs.mkdirSync(out);
+    // Planted in ladder's own output between two runs (a directory ladder
+    // did not make is refused before anything is written: exit 17).
+    const first = await encode(clip, out, RUNG);
+    assert.equal(first.code, EXIT.ok, describeRun(first));
+    fs.rmSync(path.join(out, 'master.m3u8'));
     fs.symlinkSync(victim, path.join(out, 'master.m3u8'));
     const r = await encode(clip, out, RUNG);
     assert.equal(r.code, EXIT.ok, describeRun(r));

@@ -470,8 +470,9 @@ export function registerOutputChecks(getCtx, expect) {
     assert.ok(events.length >= 2, `expected progress lines and a report, got ${events.length} lines`);
     // 'slots': the host CPU slots the job waited for, took and gave back;
     // 'device': health changes of the encoding devices; 'route': the
-    // routing decision, once, before the run (README).
-    const types = ['progress', 'report', 'device', 'slots', 'route'];
+    // routing decision, once, before the run (README); 'overall': the whole
+    // run's progress (docs/PROGRESS.md).
+    const types = ['progress', 'overall', 'report', 'device', 'slots', 'route'];
     for (const e of events) assert.ok(types.includes(e.type), `unknown type in ${JSON.stringify(e)}`);
     for (const d of events.filter((e) => e.type === 'device')) {
       for (const k of ['name', 'state', 'chunks', 'failures', 'quarantines', 'last_error']) {
