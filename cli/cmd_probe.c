@@ -3,7 +3,6 @@
  * what `ladder encode` with the same ladder options would produce and cost.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "encode_options.h"
 #include "host_config.h"
 #include "ladder/device_spec.h"
 #include "ladder/ladder.h"
@@ -42,40 +42,13 @@ static void probe_usage(FILE *out)
         "  --timeline-scan SECONDS|all\n"
         "                     how much of the input the timeline scan reads (default\n"
         "                     all: the whole file; 0: no timeline)\n"
-        "Ladder options, as for ladder encode: --rung, --ladder, --segment, --codec,\n"
-        "  --preset, --audio-bitrate, --no-audio, --gaps hold|close, --devices LIST,\n"
-        "  --memory-budget\n"
+        "Ladder options: every option of ladder encode (ladder encode --help-all):\n"
+        "  --rung, --ladder, --segment, --codec, --preset, --gaps, --devices, ...\n"
         "  --route            also the route ladder encode would decide (cpu, gpu:UUID,\n"
         "                     wait, fail) and its reason (\"route\" in JSON)\n"
         "  --config FILE      host configuration (routing rules, tier file, preset...)\n"
         "  -h, --help         this help\n");
 }
-
-enum {
-    OPT_JSON = 256, OPT_SCAN, OPT_RUNG, OPT_LADDER, OPT_SEGMENT, OPT_CODEC, OPT_PRESET,
-    OPT_AUDIO_BITRATE, OPT_NO_AUDIO, OPT_DEVICES, OPT_MEMORY, OPT_ROUTE, OPT_CONFIG,
-    OPT_TIMELINE_SCAN, OPT_GAPS,
-};
-
-static const struct option probe_options[] = {
-    { "json", no_argument, NULL, OPT_JSON },
-    { "scan", required_argument, NULL, OPT_SCAN },
-    { "timeline-scan", required_argument, NULL, OPT_TIMELINE_SCAN },
-    { "gaps", required_argument, NULL, OPT_GAPS },
-    { "rung", required_argument, NULL, OPT_RUNG },
-    { "ladder", required_argument, NULL, OPT_LADDER },
-    { "segment", required_argument, NULL, OPT_SEGMENT },
-    { "codec", required_argument, NULL, OPT_CODEC },
-    { "preset", required_argument, NULL, OPT_PRESET },
-    { "audio-bitrate", required_argument, NULL, OPT_AUDIO_BITRATE },
-    { "no-audio", no_argument, NULL, OPT_NO_AUDIO },
-    { "devices", required_argument, NULL, OPT_DEVICES },
-    { "memory-budget", required_argument, NULL, OPT_MEMORY },
-    { "route", no_argument, NULL, OPT_ROUTE },
-    { "config", required_argument, NULL, OPT_CONFIG },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-};
 
 static bool parse_number(const char *text, double lo, double hi, double *out)
 {
@@ -403,203 +376,146 @@ static int read_source(const char *input, const ladder_job *job, double scan, do
     return 0;
 }
 
-int cmd_probe(int argc, char **argv)
+/* What only probe takes; every other argument is a ladder option. */
+typedef struct probe_args {
+    bool json, route, help;
+    double scan;                  /* seconds read to measure the frame rate */
+    double timeline_limit;        /* <= 0: the whole input */
+    bool timeline_wanted;
+    char **rest;                  /* argv without them, for the option table */
+    int nb_rest;
+} probe_args;
+
+static int probe_value(int argc, char **argv, int *i, const char *flag, const char **value)
 {
-    ladder_job job;
-    ladder_job_defaults(&job);
-    ladder_rung rungs[LADDER_MAX_RUNGS];
-    int nb_rungs = 0;
-    const char *ladder_file = NULL;
-    const char *input = NULL;
-    bool json = false, segment_given = false, codec_given = false, gaps_given = false;
-    double scan = 10;
-    double timeline_limit = 0;    /* <= 0: the whole input */
-    bool timeline_wanted = true;
+    size_t n = strlen(flag);
+    if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (strcmp(argv[*i], flag))
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "ladder: probe: %s needs a value (try 'ladder probe --help')\n", flag);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+/* Take probe's own flags out of argv. Returns -1 to go on, or an exit status. */
+static int probe_split(int argc, char **argv, probe_args *a)
+{
+    *a = (probe_args){ .scan = 10, .timeline_wanted = true, .rest = calloc((size_t)argc + 1, sizeof(char *)) };
+    if (!a->rest)
+        return ladder_exit_code(LADDER_ENOMEM);
+    a->rest[a->nb_rest++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int scan = 0, timeline = 0;
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--route") || !strcmp(argv[i], "-h") ||
+            !strcmp(argv[i], "--help")) {
+            a->json |= argv[i][2] == 'j';
+            a->route |= argv[i][2] == 'r';
+            a->help |= argv[i][1] == 'h' || argv[i][2] == 'h';
+        } else if ((scan = probe_value(argc, argv, &i, "--scan", &v)) > 0) {
+            if (!parse_number(v, 0.5, 3600, &a->scan)) {
+                fprintf(stderr, "ladder: probe: --scan '%s': expected seconds between 0.5 and 3600\n", v);
+                return ladder_exit_code(LADDER_EUSAGE);
+            }
+        } else if (scan == 0 && (timeline = probe_value(argc, argv, &i, "--timeline-scan", &v)) > 0) {
+            bool all = !strcmp(v, "all");
+            if (!all && !parse_number(v, 0, 1e9, &a->timeline_limit)) {
+                fprintf(stderr, "ladder: probe: --timeline-scan '%s': expected seconds (0: none) or 'all'\n", v);
+                return ladder_exit_code(LADDER_EUSAGE);
+            }
+            a->timeline_limit = all ? 0 : a->timeline_limit;
+            a->timeline_wanted = all || a->timeline_limit > 0;
+        } else if (scan < 0 || timeline < 0) {
+            return ladder_exit_code(LADDER_EUSAGE);
+        } else {
+            a->rest[a->nb_rest++] = argv[i];
+        }
+    }
+    return -1;
+}
+
+/* The ladder options through encode's option table: the same job. */
+static int probe_job(probe_args *a, encode_request *req, ladder_job *job)
+{
+    *req = (encode_request){ .command = "probe", .no_output = true };
+    int code = encode_options_parse(req, a->nb_rest, a->rest);
+    if (code >= 0)
+        return code;
+    ladder_device_spec devices[LADDER_MAX_DEVICES];
     char err[512];
-    bool want_route = false;
-    /* Host configuration first (default < file < environment); flags override. */
-    ladder_conf *conf;
-    int conf_status = host_config_load(&conf, argc, argv);
-    if (conf_status)
-        return conf_status;
-    ladder_conf_values host_conf = *ladder_conf_get(conf);
-    ladder_conf_close(conf);
-    job.preset = host_conf.preset;
-    job.segment_seconds = host_conf.segment_seconds;
-    job.memory_budget = (size_t)host_conf.memory_budget;
+    ladder_job_defaults(job);
+    if (job_options_to_job(req->options, job, devices, err, sizeof(err))) {
+        fprintf(stderr, "ladder: %s\n", err);
+        return ladder_exit_code(LADDER_ECONFIG);
+    }
+    /* The estimate needs the slots the device list would take. */
+    if (job->nb_devices > 0) {
+        job->cpu_slots = 0;
+        for (int d = 0; d < job->nb_devices; d++)
+            job->cpu_slots += devices[d].slots;
+    }
+    job->devices = NULL;
+    job->nb_devices = 0;
+    return -1;
+}
 
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", probe_options, NULL)) != -1 || (optind < argc && !input)) {
-        if (c == -1) {
-            input = argv[optind++];
-            continue;
-        }
-        switch (c) {
-        case 'h': probe_usage(stdout); return 0;
-        case OPT_JSON: json = true; break;
-        case OPT_ROUTE: want_route = true; break;
-        case OPT_CONFIG: break;   /* read by host_config_load() */
-        case OPT_SCAN:
-            if (!parse_number(optarg, 0.5, 3600, &scan)) {
-                fprintf(stderr, "ladder: --scan '%s': expected seconds between 0.5 and 3600\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_TIMELINE_SCAN:
-            if (!strcmp(optarg, "all")) {
-                timeline_limit = 0;
-                timeline_wanted = true;
-            } else if (parse_number(optarg, 0, 1e9, &timeline_limit)) {
-                timeline_wanted = timeline_limit > 0;
-            } else {
-                fprintf(stderr, "ladder: --timeline-scan '%s': expected seconds (0: none) or 'all'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_GAPS:
-            if (ladder_config_parse_gaps(optarg, &job.close_gaps)) {
-                fprintf(stderr, "ladder: --gaps '%s': expected hold or close\n", optarg);
-                return 2;
-            }
-            gaps_given = true;
-            break;
-        case OPT_RUNG:
-            if (nb_rungs == LADDER_MAX_RUNGS) {
-                fprintf(stderr, "ladder: at most %d rungs\n", LADDER_MAX_RUNGS);
-                return 6;
-            }
-            if (ladder_config_parse_rung(optarg, &rungs[nb_rungs], err, sizeof(err))) {
-                fprintf(stderr, "ladder: %s\n", err);
-                return 6;
-            }
-            nb_rungs++;
-            break;
-        case OPT_LADDER: ladder_file = optarg; break;
-        case OPT_SEGMENT:
-            if (!parse_number(optarg, 0.5, 60, &job.segment_seconds)) {
-                fprintf(stderr, "ladder: --segment '%s': expected seconds between 0.5 and 60\n", optarg);
-                return 2;
-            }
-            segment_given = true;
-            break;
-        case OPT_CODEC: {
-            int ret = ladder_config_parse_codec(optarg, &job.codec, err, sizeof(err));
-            if (ret) {
-                fprintf(stderr, "ladder: --codec: %s\n", err);
-                return 2;
-            }
-            codec_given = true;
-            break;
-        }
-        case OPT_PRESET: job.preset = optarg; break;
-        case OPT_AUDIO_BITRATE: {
-            double kbps;
-            if (!parse_number(optarg, 32, 512, &kbps)) {
-                fprintf(stderr, "ladder: --audio-bitrate '%s': expected kb/s between 32 and 512\n", optarg);
-                return 2;
-            }
-            job.audio_bitrate_kbps = (int)kbps;
-            break;
-        }
-        case OPT_NO_AUDIO: job.audio_mode = LADDER_AUDIO_NONE; break;
-        case OPT_DEVICES: {
-            /* The same list as ladder encode's; the estimate needs the slots. */
-            ladder_device_spec devices[LADDER_MAX_DEVICES];
-            int nb = 0;
-            long cores = sysconf(_SC_NPROCESSORS_ONLN);
-            char why[256];
-            if (ladder_device_spec_parse(optarg, cores > 0 ? (int)cores : 1, devices, LADDER_MAX_DEVICES, &nb,
-                                         why, sizeof(why))) {
-                fprintf(stderr, "ladder: --devices: %s\n", why);
-                return 2;
-            }
-            job.cpu_slots = 0;
-            for (int d = 0; d < nb; d++)
-                job.cpu_slots += devices[d].slots;
-            break;
-        }
-        case OPT_MEMORY: {
-            int64_t budget = 0;
-            if (ladder_config_parse_size(optarg, &budget) || budget < 1024 * 1024) {
-                fprintf(stderr, "ladder: --memory-budget '%s': expected a size like 512M or 2G (at least 1M)\n",
-                        optarg);
-                return 2;
-            }
-            job.memory_budget = (size_t)budget;
-            break;
-        }
-        default:
-            fprintf(stderr, "ladder: probe: unknown or incomplete option '%s' (try 'ladder probe --help')\n",
-                    argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "ladder: probe: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
-    if (!input) {
-        fprintf(stderr, "ladder: probe: missing INPUT (try 'ladder probe --help')\n");
-        return 2;
-    }
-    if (ladder_file && nb_rungs) {
-        fprintf(stderr, "ladder: use either --ladder or --rung, not both\n");
-        return 2;
-    }
-    if (ladder_file) {
-        ladder_rung *file_rungs = NULL;
-        ladder_file_options file_opts = { 0 };
-        int ret = ladder_config_load_file_options(ladder_file, &file_rungs, &nb_rungs, &file_opts, err,
-                                                  sizeof(err));
-        if (ret) {
-            fprintf(stderr, "ladder: %s\n", err);
-            return ladder_exit_code(ret == LADDER_EINPUT_MISSING ? LADDER_ECONFIG : ret);
-        }
-        if (!segment_given && file_opts.has_segment_seconds)
-            job.segment_seconds = file_opts.segment_seconds;
-        if (!codec_given && file_opts.has_codec)
-            job.codec = file_opts.codec;
-        if (!gaps_given && file_opts.has_gaps)
-            job.close_gaps = file_opts.close_gaps;
-        memcpy(rungs, file_rungs, (size_t)nb_rungs * sizeof(*rungs));
-        free(file_rungs);
-    }
-    job.rungs = nb_rungs ? rungs : NULL;
-    job.nb_rungs = nb_rungs;
+static int probe_report(const probe_args *a, encode_request *req, ladder_job *job)
+{
     av_log_set_level(AV_LOG_QUIET);
-
     ladder_media_probe *p = NULL;
     ladder_timeline_scan *timeline = NULL;
-    int ret = read_source(input, &job, scan, timeline_wanted ? timeline_limit : -1, &p, &timeline);
+    char err[512];
+    int ret = read_source(job->input, job, a->scan, a->timeline_wanted ? a->timeline_limit : -1, &p, &timeline);
     if (ret)
         return ladder_exit_code(ret);
     ladder_estimate est;
-    bool have_est = false;
-    if (p->video_stream >= 0) {
-        ret = ladder_estimate_job(p, &job, &est, err, sizeof(err));
-        if (ret) {
-            fprintf(stderr, "ladder: %s\n", err);
-            ladder_timeline_scan_free(timeline);
-            ladder_media_probe_free(p);
-            return ladder_exit_code(ret);
-        }
-        have_est = true;
+    bool have_est = p->video_stream >= 0;
+    if (have_est && (ret = ladder_estimate_job(p, job, &est, err, sizeof(err)))) {
+        fprintf(stderr, "ladder: %s\n", err);
+        ladder_timeline_scan_free(timeline);
+        ladder_media_probe_free(p);
+        return ladder_exit_code(ret);
     }
     ladder_route route;
-    if (want_route) {
+    if (a->route) {
         host_inventory hosts = { 0 };
-        host_config_route(&host_conf, &hosts, have_est ? &est : NULL, &route);
+        host_config_route(&req->host, &hosts, have_est ? &est : NULL, &route);
         host_inventory_close(&hosts);
     }
-    if (json)
-        print_json(p, have_est ? &est : NULL, &job, want_route ? &route : NULL, timeline, timeline_limit);
+    if (a->json)
+        print_json(p, have_est ? &est : NULL, job, a->route ? &route : NULL, timeline, a->timeline_limit);
     else
-        print_human(p, have_est ? &est : NULL, &job, timeline);
-    if (want_route && !json)
+        print_human(p, have_est ? &est : NULL, job, timeline);
+    if (a->route && !a->json)
         printf("route: %s (%s)\n", route.target, route.reason);
     ladder_timeline_scan_free(timeline);
     ladder_media_probe_free(p);
     return 0;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    probe_args a;
+    encode_request req = { 0 };
+    ladder_job job;
+    int code = probe_split(argc, argv, &a);
+    if (code < 0 && a.help) {
+        probe_usage(stdout);
+        code = 0;
+    }
+    if (code < 0)
+        code = probe_job(&a, &req, &job);
+    if (code < 0)
+        code = probe_report(&a, &req, &job);
+    job_options_close(req.options);
+    free(a.rest);
+    return code;
 }

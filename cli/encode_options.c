@@ -52,11 +52,14 @@ static const struct { const char *ffmpeg, *ladder; } habits[] = {
     { "-threads", "--devices cpu:N" },
 };
 
+/* The command whose argv is read: "encode", or "probe" (same options). */
+static const char *command = "encode";
+
 static int usage_error(const char *fmt, const char *a, const char *b)
 {
-    fprintf(stderr, "ladder: encode: ");
+    fprintf(stderr, "ladder: %s: ", command);
     fprintf(stderr, fmt, a, b);
-    fprintf(stderr, " (try 'ladder encode --help')\n");
+    fprintf(stderr, " (try 'ladder %s --help')\n", command);
     return EXIT_USAGE;
 }
 
@@ -251,6 +254,7 @@ static int apply_flags(encode_request *req, const argv_scan *s)
 
 int encode_options_parse(encode_request *req, int argc, char **argv)
 {
+    command = req->command ? req->command : "encode";
     argv_scan s = { .uses = calloc((size_t)argc + 1, sizeof(flag_use)) };
     if (!s.uses || job_options_init(&req->options)) {
         free(s.uses);
@@ -271,7 +275,7 @@ int encode_options_parse(encode_request *req, int argc, char **argv)
         if (!code)
             code = apply_flags(req, &s);
         const job_option_values *v = job_options_values(req->options);
-        if (!code && (!v->input || !v->output))
+        if (!code && (!v->input || (!v->output && !req->no_output)))
             code = usage_error("%s%s", !v->input ? "missing INPUT" : "missing -o OUTDIR", "");
         if (!code)
             code = -1;

@@ -13,6 +13,11 @@
 typedef struct encode_request {
     job_options *options;
     ladder_conf_values host;      /* the host configuration, for what is not a job option */
+    /* Set by the caller: the command named in messages ("encode" when
+     * NULL), and whether -o DIR is required (ladder probe takes the same
+     * options but writes nothing). */
+    const char *command;
+    bool no_output;
 } encode_request;
 
 /*

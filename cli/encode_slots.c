@@ -277,30 +277,27 @@ static int claim_gpus(encode_slots *c, const encode_slots_options *opts, bool js
     return 0;
 }
 
-int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
-                       bool json, int verbosity)
+/* How many host CPU slots there are, from the option, the environment or
+ * the cores. 0 or LADDER_EINVAL. */
+static int cpu_capacity(const encode_slots_options *opts, int *capacity)
 {
-    *out = NULL;
-    int capacity = opts->host_cpu_slots;
+    *capacity = opts->host_cpu_slots;
     const char *env = getenv("LADDER_HOST_CPU_SLOTS");
-    if (!capacity && env && *env && encode_slots_parse_capacity(env, &capacity)) {
+    if (!*capacity && env && *env && encode_slots_parse_capacity(env, capacity)) {
         claim_error(opts, "LADDER_HOST_CPU_SLOTS '%s': expected a slot count between 1 and 4096", env);
         return LADDER_EINVAL;
     }
-    if (!capacity) {
+    if (!*capacity) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        capacity = cores > 0 ? (int)(cores < 4096 ? cores : 4096) : 1;
+        *capacity = cores > 0 ? (int)(cores < 4096 ? cores : 4096) : 1;
     }
-    int want = job->cpu_slots > 0 ? job->cpu_slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (want < 1)
-        want = 1;
-    if (want > capacity)
-        want = capacity;          /* the host has no more to give */
-    /* A device list needs a slot per device to be the job it names. */
-    int need = opts->min_slots > 1 ? opts->min_slots : 1;
-    if (need > want)
-        need = want;
+    return 0;
+}
 
+/* The handle with its state directory open. */
+static int open_slots(encode_slots **out, const ladder_job *job, const encode_slots_options *opts, int capacity,
+                      bool json)
+{
     char description[160];
     snprintf(description, sizeof(description), "%s %s -> %s", opts->what ? opts->what : "encode", job->input,
              job->output_dir);
@@ -325,39 +322,103 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
         encode_slots_close(c);    /* no handle yet: frees the rest */
         return ret == LADDER_EINVAL ? LADDER_EIO : ret;
     }
+    *out = c;
+    return 0;
+}
 
-    int got = ladder_host_slots_try_acquire(c->host, CPU_KEY, capacity, need, want);
-    if (got == 0) {
-        char who[2048];
-        json_object *holders = NULL;
-        describe_holders(c, who, sizeof(who), json ? &holders : NULL);
-        if (opts->no_wait) {
-            claim_error(opts, "no free " CPU_KEY " slot on this host (%d in %s): %s; %s: exit 75, retry later",
-                        capacity, ladder_host_slots_dir(c->host), who, opts->err ? "when_busy fail" : "--no-wait");
-            json_object_put(holders);
-            encode_slots_close(c);
-            return LADDER_EBUSY;
-        }
-        if (verbosity >= LADDER_LOG_INFO)
-            fprintf(stderr, "ladder: waiting for a free " CPU_KEY " slot on this host (%d in %s): %s\n",
-                    capacity, ladder_host_slots_dir(c->host), who);
-        if (json) {
-            json_object *extra = json_object_new_object();
-            json_object_object_add(extra, "holders", holders);
-            emit_json(c, "waiting", now_unix(), extra);
-        } else {
-            json_object_put(holders);
-        }
-        /* A realtime job that has to wait says so: batch jobs give it
-         * their slots at their next chunk boundary. */
-        if (opts->realtime && ladder_host_slots_announce_realtime(c->host, CPU_KEY, true))
-            fprintf(stderr, "ladder: warning: could not announce the realtime job in %s: batch jobs will not yield\n",
-                    ladder_host_slots_dir(c->host));
-        got = ladder_host_slots_acquire(c->host, CPU_KEY, capacity, need, want);
-        ladder_host_slots_announce_realtime(c->host, CPU_KEY, false);
+/* No slot was free: give up (--no-wait) or say so and wait. Returns the
+ * slots taken, or a negative error. */
+static int wait_for_cpu(encode_slots *c, const encode_slots_options *opts, int need, int want, bool json,
+                        int verbosity)
+{
+    char who[2048];
+    json_object *holders = NULL;
+    describe_holders(c, who, sizeof(who), json ? &holders : NULL);
+    if (opts->no_wait) {
+        claim_error(opts, "no free " CPU_KEY " slot on this host (%d in %s): %s; %s: exit 75, retry later",
+                    c->capacity, ladder_host_slots_dir(c->host), who, opts->err ? "when_busy fail" : "--no-wait");
+        json_object_put(holders);
+        return LADDER_EBUSY;
     }
+    if (verbosity >= LADDER_LOG_INFO)
+        fprintf(stderr, "ladder: waiting for a free " CPU_KEY " slot on this host (%d in %s): %s\n",
+                c->capacity, ladder_host_slots_dir(c->host), who);
+    if (json) {
+        json_object *extra = json_object_new_object();
+        json_object_object_add(extra, "holders", holders);
+        emit_json(c, "waiting", now_unix(), extra);
+    } else {
+        json_object_put(holders);
+    }
+    /* A realtime job that has to wait says so: batch jobs give it
+     * their slots at their next chunk boundary. */
+    if (opts->realtime && ladder_host_slots_announce_realtime(c->host, CPU_KEY, true))
+        fprintf(stderr, "ladder: warning: could not announce the realtime job in %s: batch jobs will not yield\n",
+                ladder_host_slots_dir(c->host));
+    int got = ladder_host_slots_acquire(c->host, CPU_KEY, c->capacity, need, want);
+    ladder_host_slots_announce_realtime(c->host, CPU_KEY, false);
+    return got;
+}
+
+static void report_acquired(encode_slots *c, int got, int want, bool json, int verbosity)
+{
+    int slots[4096];
+    int n = ladder_host_slots_held(c->host, CPU_KEY, slots, 4096);
+    if (verbosity >= LADDER_LOG_INFO)
+        fprintf(stderr, "ladder: took %d of %d host " CPU_KEY " slots (asked for %d) in %s\n", got,
+                c->capacity, want, ladder_host_slots_dir(c->host));
+    if (!json)
+        return;
+    json_object *extra = json_object_new_object();
+    json_object *list = json_object_new_array();
+    for (int i = 0; i < n && i < 4096; i++)
+        json_object_array_add(list, json_object_new_int(slots[i]));
+    json_object_object_add(extra, "slots", list);
+    json_object_object_add(extra, "wanted", json_object_new_int(want));
+    emit_json(c, "acquired", now_unix(), extra);
+}
+
+/* Workers are the session's leases, numbered over every device: at most
+ * the CPU slots plus the GPU sessions this job holds. */
+static int map_workers(encode_slots *c)
+{
+    c->max_workers = c->capacity;
+    for (int g = 0; g < c->nb_gpu_keys; g++)
+        c->max_workers += c->gpu_capacity[g];
+    size_t entries = (size_t)(1 + c->nb_gpu_keys) * (size_t)c->max_workers;
+    c->worker_slot = malloc(entries * sizeof(*c->worker_slot));
+    if (!c->worker_slot)
+        return LADDER_ENOMEM;
+    for (size_t i = 0; i < entries; i++)
+        c->worker_slot[i] = -1;
+    return 0;
+}
+
+int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_options *opts,
+                       bool json, int verbosity)
+{
+    *out = NULL;
+    int capacity;
+    int ret = cpu_capacity(opts, &capacity);
+    if (ret)
+        return ret;
+    int want = job->cpu_slots > 0 ? job->cpu_slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (want < 1)
+        want = 1;
+    if (want > capacity)
+        want = capacity;          /* the host has no more to give */
+    /* A device list needs a slot per device to be the job it names. */
+    int need = opts->min_slots > 1 ? opts->min_slots : 1;
+    if (need > want)
+        need = want;
+    encode_slots *c = NULL;
+    if ((ret = open_slots(&c, job, opts, capacity, json)))
+        return ret;
+    int got = ladder_host_slots_try_acquire(c->host, CPU_KEY, capacity, need, want);
+    if (got == 0)
+        got = wait_for_cpu(c, opts, need, want, json, verbosity);
     if (got < 0) {
-        if (got != LADDER_ECANCELED)   /* a stop signal: the caller says so */
+        if (got != LADDER_ECANCELED && got != LADDER_EBUSY)   /* a stop signal: the caller says so */
             claim_error(opts, "taking a " CPU_KEY " slot in '%s': %s", ladder_host_slots_dir(c->host),
                         got == LADDER_EIO ? strerror(errno) : ladder_strerror(got));
         encode_slots_close(c);
@@ -365,34 +426,10 @@ int encode_slots_claim(encode_slots **out, ladder_job *job, const encode_slots_o
     }
     c->held = true;
     job->cpu_slots = got;
-    int slots[4096];
-    int n = ladder_host_slots_held(c->host, CPU_KEY, slots, 4096);
-    if (verbosity >= LADDER_LOG_INFO)
-        fprintf(stderr, "ladder: took %d of %d host " CPU_KEY " slots (asked for %d) in %s\n", got,
-                capacity, want, ladder_host_slots_dir(c->host));
-    if (json) {
-        json_object *extra = json_object_new_object();
-        json_object *list = json_object_new_array();
-        for (int i = 0; i < n && i < 4096; i++)
-            json_object_array_add(list, json_object_new_int(slots[i]));
-        json_object_object_add(extra, "slots", list);
-        json_object_object_add(extra, "wanted", json_object_new_int(want));
-        emit_json(c, "acquired", now_unix(), extra);
-    }
+    report_acquired(c, got, want, json, verbosity);
     ret = claim_gpus(c, opts, json, verbosity);
-    if (!ret) {
-        /* Workers are the session's leases, numbered over every device:
-         * at most the CPU slots plus the GPU sessions this job holds. */
-        c->max_workers = capacity;
-        for (int g = 0; g < c->nb_gpu_keys; g++)
-            c->max_workers += c->gpu_capacity[g];
-        size_t entries = (size_t)(1 + c->nb_gpu_keys) * (size_t)c->max_workers;
-        c->worker_slot = malloc(entries * sizeof(*c->worker_slot));
-        if (!c->worker_slot)
-            ret = LADDER_ENOMEM;
-        for (size_t i = 0; c->worker_slot && i < entries; i++)
-            c->worker_slot[i] = -1;
-    }
+    if (!ret)
+        ret = map_workers(c);
     if (ret) {
         encode_slots_close(c);
         return ret;
