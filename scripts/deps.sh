@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config ffmpeg libavcodec-dev libavformat-dev
 libavfilter-dev libswscale-dev libswresample-dev libavutil-dev libjson-c-dev
 libcmocka-dev libxml2-dev libxml2-utils chromium libffmpeg-nvenc-dev libvpl-dev
-redis-server valgrind clang libclang-rt-14-dev"
+redis-server valgrind clang libclang-rt-14-dev tmux"
 
 missing=""
 for p in $PACKAGES; do
