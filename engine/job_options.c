@@ -84,6 +84,12 @@ static const job_option table[] = {
       .file_key = "gaps", .spec_key = "gaps", .default_text = "hold", .group = G_LADDER, .offset = FIELD(gaps),
       .help = "a forward gap of up to 10 s in the input's timestamps: hold keeps it (the picture held, the "
               "audio silent); close removes it on every stream (README \"Timelines\")" },
+    { .name = "no_cascade", .brief = "scale every rung from the source", .flag = "no-cascade", .type = JOB_OPT_SWITCH,
+      .switch_value = 1, .group = G_LADDER, .offset = FIELD(no_cascade),
+      .help = "scale every rung from the source. By default a rung at most half the width and height of "
+              "another (720p -> 360p) is scaled from that rung's pictures with lanczos, which costs less "
+              "and measured closer to a high-quality downscale than bicubic from the source; report.json "
+              "says where each rung came from (scaled_from)" },
 
     { .name = "audio", .brief = "audio streams: all, first or none", .flag = "audio", .metavar = "MODE", .type = JOB_OPT_CHOICE, .choices = audio_choices,
       .file_key = "audio", .spec_key = "audio", .default_text = "all", .group = G_AUDIO, .flags = JOB_OPT_BASIC,
@@ -582,8 +588,8 @@ static void word_problem(const job_option *row, const char *text, job_option_sou
     if (source == JOB_OPT_FLAG && row->type == JOB_OPT_RUNG)
         snprintf(err, n, "%s", p->text);
     else if (source == JOB_OPT_FLAG)
-        snprintf(err, n, "--%s '%s': %s%s", row->flag ? row->flag : row->name, text ? text : "",
-                 p->whole ? "" : "expected ", p->text);
+        snprintf(err, n, "%s%s '%s': %s%s", row->flag ? "--" : "", row->flag ? row->flag : row->metavar,
+                 text ? text : "", p->whole ? "" : "expected ", p->text);
     else if (source == JOB_OPT_FILE)
         snprintf(err, n, "%s: %s%s", key, p->whole ? "" : "expected ", p->text);
     else if (source == JOB_OPT_SPEC)
@@ -764,6 +770,7 @@ int job_options_to_job(const job_options *o, ladder_job *job, ladder_device_spec
     job->parameter_sets = (ladder_parameter_sets)v->parameter_sets;
     job->memory_budget = (size_t)v->memory_budget;
     job->helpers = v->helpers;
+    job->no_cascade = v->no_cascade;
     job->allow_protocols = v->allow_protocols;
     job->allow_playlist_inputs = v->allow_playlist_inputs;
     job->max_pixels = v->max_pixels;
