@@ -17,6 +17,7 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "progress_json.h"
 #include "encode_slots.h"
 #include "stop_watch.h"
 #include "host_config.h"
@@ -92,8 +93,10 @@ typedef struct progress_out {
     char stage[32];
 } progress_out;
 
+/* Every line carries "t", as ladder encode's JSON lines do (docs/PROGRESS.md). */
 static void print_line(json_object *o)
 {
+    progress_json_add_t(o);
     fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
     fputc('\n', stdout);
     fflush(stdout);
