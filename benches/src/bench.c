@@ -48,6 +48,7 @@
 #include "bench_commands.h"
 #include "bench_fs.h"
 #include "bench_host.h"
+#include "bench_html.h"
 #include "bench_media.h"
 #include "bench_options.h"
 #include "bench_progress.h"
@@ -976,8 +977,9 @@ static int write_outputs(bench *b)
 {
     json_object *files = json_object_new_object();
     static const char *const names[][2] = {
-        { "json", "bench.json" }, { "markdown", "summary.md" }, { "wall_svg", "wall.svg" },
-        { "scaling_svg", "scaling.svg" }, { "quality_svg", "quality.svg" },
+        { "json", "bench.json" }, { "markdown", "summary.md" }, { "html", "report.html" },
+        { "wall_svg", "wall.svg" }, { "scaling_svg", "scaling.svg" }, { "rd_svg", "rd.svg" },
+        { "quality_svg", "quality.svg" },
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         json_object_object_add(files, names[i][0], json_object_new_string(names[i][1]));
@@ -990,6 +992,8 @@ static int write_outputs(bench *b)
     int ret = bench_report_plots(b->doc, b->out_dir);
     if (ret)
         return fail(b, BENCH_EXIT_OUTPUT, "%s: cannot write the charts: %s", b->out_dir, strerror(-ret));
+    if ((ret = bench_html_write(b->doc, b->out_dir)))
+        return fail(b, BENCH_EXIT_OUTPUT, "%s: cannot write report.html: %s", b->out_dir, strerror(-ret));
     char *md = bench_fs_join(b->out_dir, "summary.md"), *js = bench_fs_join(b->out_dir, "bench.json");
     if (!md || !js) {
         free(md);
@@ -1100,7 +1104,7 @@ static int bench_run(bench *b)
     if ((ret = write_outputs(b)))
         return ret;
     size_t np = json_object_array_length(b->problems);
-    fprintf(stderr, "ladder bench: results in %s (bench.json, summary.md, wall.svg, scaling.svg, quality.svg)\n",
+    fprintf(stderr, "ladder bench: results in %s (report.html, bench.json, summary.md, charts)\n",
             b->out_dir);
     if (np) {
         fprintf(stderr, "ladder bench: FAILED: %zu problem(s):\n", np);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ typedef struct axis {
     int decimals;
 } axis;
 
-static axis make_axis(double lo, double hi, bool from_zero, bool integer)
+static axis make_axis_n(double lo, double hi, bool from_zero, bool integer, int intervals)
 {
     if (!isfinite(lo) || !isfinite(hi)) {
         lo = 0;
@@ -77,7 +78,7 @@ static axis make_axis(double lo, double hi, bool from_zero, bool integer)
             lo = 0;
     }
     axis a;
-    a.step = nice_step(hi - lo, 5);
+    a.step = nice_step(hi - lo, intervals);
     if (integer && a.step < 1)
         a.step = 1;
     a.lo = floor(lo / a.step) * a.step;
@@ -86,6 +87,11 @@ static axis make_axis(double lo, double hi, bool from_zero, bool integer)
         a.hi = a.lo + a.step;
     a.decimals = step_decimals(a.step);
     return a;
+}
+
+static axis make_axis(double lo, double hi, bool from_zero, bool integer)
+{
+    return make_axis_n(lo, hi, from_zero, integer, 5);
 }
 
 static double map(const axis *a, double v, double p0, double p1)
@@ -309,28 +315,91 @@ static int xy_refs(FILE *f, const xy_frame *fr, const bench_plot_ref *refs, int 
     return legend;
 }
 
-/* Series s: its polyline, a point per finite pair (with its title and
- * label), and its legend entry on legend line `legend`. */
+static bool finite_point(const bench_plot_series *se, int i)
+{
+    return isfinite(se->x[i]) && isfinite(se->y[i]);
+}
+
+static bool same_rung(const bench_plot_series *se, int a, int b)
+{
+    return !se->rungs || (se->rungs[a] && se->rungs[b] && !strcmp(se->rungs[a], se->rungs[b]));
+}
+
+/* data-rung (of point i, or none for -1) and data-system, where known. */
+static void data_attrs(FILE *f, const bench_plot_series *se, int i)
+{
+    if (se->rungs && i >= 0 && se->rungs[i]) {
+        fputs(" data-rung=\"", f);
+        xml_text(f, se->rungs[i]);
+        fputs("\"", f);
+    }
+    if (se->id) {
+        fputs(" data-system=\"", f);
+        xml_text(f, se->id);
+        fputs("\"", f);
+    }
+}
+
+/* One line through the finite points from..to (all of one rung size); none
+ * for fewer than two. */
+static void xy_polyline(FILE *f, const xy_frame *fr, const bench_plot_series *se, int from, int to,
+                        const char *c, bool scatter)
+{
+    int k = 0;
+    for (int i = from; i <= to; i++)
+        k += finite_point(se, i);
+    if (k < 2)
+        return;
+    fputs("<polyline class=\"series\"", f);
+    data_attrs(f, se, from);
+    fprintf(f, " fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"", c, scatter ? "1.2" : "2",
+            se->dashed ? " stroke-dasharray=\"5 4\"" : "");
+    for (int i = from; i <= to; i++)
+        if (finite_point(se, i))
+            fprintf(f, "%.1f,%.1f ", map(&fr->xa, se->x[i], fr->x0, fr->x1), map(&fr->ya, se->y[i], fr->y0, fr->y1));
+    fputs("\"/>\n", f);
+}
+
+/* The series' lines: one through every finite point, or with se->rungs one
+ * per run of consecutive points of one size. */
+static void xy_lines(FILE *f, const xy_frame *fr, const bench_plot_series *se, const char *c, bool scatter)
+{
+    int from = -1, last = -1;
+    for (int i = 0; i < se->n; i++) {
+        if (!finite_point(se, i))
+            continue;
+        if (from >= 0 && !same_rung(se, last, i)) {
+            xy_polyline(f, fr, se, from, last, c, scatter);
+            from = -1;
+        }
+        if (from < 0)
+            from = i;
+        last = i;
+    }
+    if (from >= 0)
+        xy_polyline(f, fr, se, from, last, c, scatter);
+}
+
+/* Series s: its lines, a point per finite pair (with its title and label),
+ * and its legend entry on legend line `legend` (no line in it when points
+ * of different sizes are never joined). */
 static void xy_series(FILE *f, const xy_frame *fr, const bench_plot_series *se, int s, int legend, bool scatter)
 {
     const char *c = colour(se->color, s);
     double lx = fr->lx, ly = fr->ly;
-    fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
-            c, scatter ? "1.2" : "2", se->dashed ? " stroke-dasharray=\"5 4\"" : "");
-    for (int i = 0; i < se->n; i++)
-        if (isfinite(se->x[i]) && isfinite(se->y[i]))
-            fprintf(f, "%.1f,%.1f ", map(&fr->xa, se->x[i], fr->x0, fr->x1), map(&fr->ya, se->y[i], fr->y0, fr->y1));
-    fputs("\"/>\n", f);
+    xy_lines(f, fr, se, c, scatter);
     for (int i = 0; i < se->n; i++) {
-        if (!isfinite(se->x[i]) || !isfinite(se->y[i]))
+        if (!finite_point(se, i))
             continue;
         double px = map(&fr->xa, se->x[i], fr->x0, fr->x1), py = map(&fr->ya, se->y[i], fr->y0, fr->y1);
-        fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
-                px, py, scatter ? "5" : "4", c);
+        fputs("<circle class=\"point\"", f);
+        data_attrs(f, se, i);
+        fprintf(f, " cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>", px, py, scatter ? "5" : "4", c);
         xml_text(f, se->name);
-        if (se->labels && se->labels[i]) {
+        const char *which = se->rungs && se->rungs[i] ? se->rungs[i] : se->labels ? se->labels[i] : NULL;
+        if (which) {
             fputs(" ", f);
-            xml_text(f, se->labels[i]);
+            xml_text(f, which);
         }
         fprintf(f, ": %g, %g</title></circle>\n", se->x[i], se->y[i]);
         if (se->labels && se->labels[i]) {
@@ -341,10 +410,10 @@ static void xy_series(FILE *f, const xy_frame *fr, const bench_plot_series *se, 
             fputs("</text>\n", f);
         }
     }
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>"
-               "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
-            lx, ly + legend * 18, lx + 22, ly + legend * 18, c,
-            se->dashed ? " stroke-dasharray=\"5 4\"" : "", lx + 11, ly + legend * 18, c);
+    if (!se->rungs)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>",
+                lx, ly + legend * 18, lx + 22, ly + legend * 18, c, se->dashed ? " stroke-dasharray=\"5 4\"" : "");
+    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>", lx + 11, ly + legend * 18, c);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", lx + 28, ly + legend * 18);
     xml_text(f, se->name);
     fputs("</text>\n", f);
@@ -382,4 +451,288 @@ int bench_plot_scatter(const char *path, const bench_plot_axes *axes,
                        const bench_plot_series *series, int n)
 {
     return xy_chart(path, axes, series, n, NULL, 0, true);
+}
+
+/* ---- rate-distortion small multiples ------------------------------------- */
+
+#define RD_TOP 58           /* the legend's first line */
+#define RD_LEGEND_LINE 20
+#define RD_PANEL_H 250
+#define RD_COLS 3
+
+/* A marker of system sys centred on (x, y). ladder's are a dot and a ring
+ * around it, FFmpeg's open squares of two sizes: markers of every system on
+ * one spot (the same encode) all stay visible. */
+static void rd_marker(FILE *f, const bench_plot_rd_system *sys, double x, double y)
+{
+    if (sys->square) {
+        double h = sys->hollow ? 9 : 6;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"%s\" "
+                   "stroke-width=\"%s\"/>", x - h, y - h, 2 * h, 2 * h, sys->color, sys->hollow ? "1.5" : "2");
+    } else if (sys->hollow) {
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
+                x, y, sys->color);
+    } else {
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>", x, y, sys->color);
+    }
+}
+
+/* The legend: one entry per system and the target line, wrapped to the
+ * chart's width. Draws nothing with f NULL; returns its number of lines. */
+static int rd_legend(FILE *f, const bench_plot_rd_system *systems, int nsys)
+{
+    double x = 16, y = RD_TOP;
+    int lines = 1;
+    for (int s = 0; s <= nsys; s++) {
+        const char *label = s < nsys ? systems[s].label : "the rung's target bit rate";
+        /* About 6.5 px per character at 12 px. */
+        double w = 30 + 6.5 * (double)strlen(label ? label : "") + 18;
+        if (x + w > WIDTH - 8 && x > 16) {
+            x = 16;
+            y += RD_LEGEND_LINE;
+            lines++;
+        }
+        if (f && s < nsys)
+            rd_marker(f, &systems[s], x + 8, y);
+        else if (f)
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" "
+                       "stroke-dasharray=\"4 3\"/>", x, y, x + 18, y);
+        if (f) {
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", x + 24, y);
+            xml_text(f, label);
+            fputs("</text>\n", f);
+        }
+        x += w;
+    }
+    return lines;
+}
+
+/* The rung sizes in order of first appearance; *np of them, pointers into
+ * points. NULL when out of memory. */
+static const char **rd_sizes(const bench_plot_rd_point *points, int n, int *np)
+{
+    const char **sizes = calloc(n > 0 ? (size_t)n : 1, sizeof(*sizes));
+    *np = 0;
+    for (int i = 0; sizes && i < n; i++) {
+        int k = 0;
+        while (k < *np && strcmp(sizes[k], points[i].size))
+            k++;
+        if (k == *np)
+            sizes[(*np)++] = points[i].size;
+    }
+    return sizes;
+}
+
+/* The panel's axes: its points and targets, at least 1 dB and 10 % of the
+ * rate wide so that a hair's difference does not fill the panel. */
+static void rd_ranges(xy_frame *fr, const bench_plot_rd_point *points, int n, const char *size)
+{
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    fr->points = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(points[i].size, size))
+            continue;
+        extend(points[i].target_kbps, &xlo, &xhi);
+        if (!isfinite(points[i].kbps) || !isfinite(points[i].psnr))
+            continue;
+        extend(points[i].kbps, &xlo, &xhi);
+        extend(points[i].psnr, &ylo, &yhi);
+        fr->points++;
+    }
+    if (xhi - xlo < 0.1 * fabs(xhi)) {
+        double c = (xlo + xhi) / 2, h = 0.05 * fabs(xhi);
+        xlo = c - h;
+        xhi = c + h;
+    }
+    if (yhi - ylo < 1) {
+        double c = (ylo + yhi) / 2;
+        ylo = c - 0.5;
+        yhi = c + 0.5;
+    }
+    double xp = (xhi - xlo) * 0.1, yp = (yhi - ylo) * 0.1;
+    fr->xa = make_axis_n(xlo - xp, xhi + xp, false, false, 4);
+    fr->ya = make_axis_n(ylo - yp, yhi + yp, false, false, 4);
+}
+
+/* Grid, ticks and frame of a panel. */
+static void rd_axes(FILE *f, const xy_frame *fr)
+{
+    const axis *xa = &fr->xa, *ya = &fr->ya;
+    fputs("<g class=\"grid\" stroke=\"#e2e2e2\">", f);
+    for (double t = xa->lo; t <= xa->hi + xa->step / 2; t += xa->step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", map(xa, t, fr->x0, fr->x1),
+                fr->y0, map(xa, t, fr->x0, fr->x1), fr->y1);
+    for (double t = ya->lo; t <= ya->hi + ya->step / 2; t += ya->step)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", fr->x0,
+                map(ya, t, fr->y0, fr->y1), fr->x1, map(ya, t, fr->y0, fr->y1));
+    fputs("</g>\n<g class=\"ticks\" fill=\"#333\" font-size=\"10\">", f);
+    for (double t = xa->lo; t <= xa->hi + xa->step / 2; t += xa->step)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>",
+                map(xa, t, fr->x0, fr->x1), fr->y0 + 13, xa->decimals, t);
+    for (double t = ya->lo; t <= ya->hi + ya->step / 2; t += ya->step)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">%.*f</text>",
+                fr->x0 - 4, map(ya, t, fr->y0, fr->y1), ya->decimals, t);
+    fputs("</g>\n", f);
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
+            fr->x0, fr->y1, fr->x1 - fr->x0, fr->y0 - fr->y1);
+}
+
+/* Dashed vertical lines at the targets of the panel's rungs (once each). */
+static void rd_targets(FILE *f, const xy_frame *fr, const bench_plot_rd_point *points, int n, const char *size)
+{
+    for (int i = 0; i < n; i++) {
+        double t = points[i].target_kbps;
+        if (strcmp(points[i].size, size) || !isfinite(t))
+            continue;
+        bool seen = false;
+        for (int k = 0; k < i && !seen; k++)
+            seen = !strcmp(points[k].size, size) && points[k].target_kbps == t;
+        if (seen)
+            continue;
+        double x = map(&fr->xa, t, fr->x0, fr->x1);
+        fprintf(f, "<line class=\"target\" data-rung=\"");
+        xml_text(f, size);
+        fprintf(f, "\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#777\" stroke-dasharray=\"4 3\">"
+                   "<title>target %g kb/s</title></line>\n", x, fr->y0, x, fr->y1, t);
+    }
+}
+
+/* The series of one system in one panel: a line only through two or more
+ * encodes of this one size (rungs of equal size at other rates), sorted by
+ * rate, then a marker per encode. idx has room for n. */
+static void rd_series(FILE *f, const xy_frame *fr, const bench_plot_rd_system *sys, int s,
+                      const bench_plot_rd_point *points, int n, const char *size, int *idx)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (points[i].system == s && !strcmp(points[i].size, size) && isfinite(points[i].kbps) &&
+            isfinite(points[i].psnr)) {
+            int j = k++;
+            for (; j > 0 && points[idx[j - 1]].kbps > points[i].kbps; j--)
+                idx[j] = idx[j - 1];
+            idx[j] = i;
+        }
+    if (!k)
+        return;
+    fputs("<g class=\"rd-series\" data-rung=\"", f);
+    xml_text(f, size);
+    fputs("\" data-system=\"", f);
+    xml_text(f, sys->id);
+    fputs("\" aria-label=\"", f);
+    xml_text(f, sys->label);
+    fputs(", ", f);
+    xml_text(f, size);
+    fputs("\">\n", f);
+    if (k >= 2) {
+        fputs("<polyline class=\"rd-line\" data-rung=\"", f);
+        xml_text(f, size);
+        fputs("\" data-system=\"", f);
+        xml_text(f, sys->id);
+        fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", sys->color);
+        for (int j = 0; j < k; j++)
+            fprintf(f, "%.1f,%.1f ", map(&fr->xa, points[idx[j]].kbps, fr->x0, fr->x1),
+                    map(&fr->ya, points[idx[j]].psnr, fr->y0, fr->y1));
+        fputs("\"/>\n", f);
+    }
+    for (int j = 0; j < k; j++) {
+        const bench_plot_rd_point *p = &points[idx[j]];
+        fputs("<g class=\"rd-point\" data-rung=\"", f);
+        xml_text(f, size);
+        fputs("\" data-system=\"", f);
+        xml_text(f, sys->id);
+        fputs("\"><title>", f);
+        xml_text(f, sys->label);
+        fputs(", ", f);
+        xml_text(f, p->rung);
+        fputs(" ", f);
+        xml_text(f, size);
+        fprintf(f, ": %.0f kb/s, PSNR %.2f dB", p->kbps, p->psnr);
+        xml_text(f, p->detail);
+        fputs("</title>", f);
+        rd_marker(f, sys, map(&fr->xa, p->kbps, fr->x0, fr->x1), map(&fr->ya, p->psnr, fr->y0, fr->y1));
+        fputs("</g>\n", f);
+    }
+    fputs("</g>\n", f);
+}
+
+/* The panel's title: the size, then the names of its rungs. */
+static void rd_title(FILE *f, const xy_frame *fr, const bench_plot_rd_point *points, int n, const char *size)
+{
+    fprintf(f, "<text class=\"panel-title\" x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">", fr->x0, fr->y1 - 10);
+    xml_text(f, size);
+    int named = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(points[i].size, size) || !points[i].rung)
+            continue;
+        bool seen = false;
+        for (int k = 0; k < i && !seen; k++)
+            seen = !strcmp(points[k].size, size) && points[k].rung && !strcmp(points[k].rung, points[i].rung);
+        if (seen)
+            continue;
+        fputs(named++ ? ", " : " · ", f);
+        xml_text(f, points[i].rung);
+    }
+    fputs("</text>\n", f);
+}
+
+static void rd_panel(FILE *f, xy_frame *fr, const bench_plot_axes *ax, const bench_plot_rd_system *systems,
+                     int nsys, const bench_plot_rd_point *points, int n, const char *size, int *idx)
+{
+    rd_ranges(fr, points, n, size);
+    fputs("<g class=\"panel\" data-rung=\"", f);
+    xml_text(f, size);
+    fputs("\">\n", f);
+    rd_axes(f, fr);
+    rd_title(f, fr, points, n, size);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">", (fr->x0 + fr->x1) / 2,
+            fr->y0 + 30);
+    xml_text(f, ax->x_label);
+    fprintf(f, "</text>\n<text transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\" "
+               "font-size=\"11\">", fr->x0 - 40, (fr->y0 + fr->y1) / 2);
+    xml_text(f, ax->y_label);
+    fputs("</text>\n", f);
+    if (!fr->points)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no data</text>\n",
+                (fr->x0 + fr->x1) / 2, (fr->y0 + fr->y1) / 2);
+    rd_targets(f, fr, points, n, size);
+    for (int s = 0; s < nsys; s++)
+        rd_series(f, fr, &systems[s], s, points, n, size, idx);
+    fputs("</g>\n", f);
+}
+
+int bench_plot_rd(const char *path, const bench_plot_axes *ax, const bench_plot_rd_system *systems,
+                  int nsys, const bench_plot_rd_point *points, int n)
+{
+    int np = 0;
+    const char **sizes = rd_sizes(points, n, &np);
+    int *idx = calloc(n > 0 ? (size_t)n : 1, sizeof(*idx));
+    if (!sizes || !idx) {
+        free(sizes);
+        free(idx);
+        return -ENOMEM;
+    }
+    /* Up to three panels a row; four as two rows of two. */
+    int cols = np <= RD_COLS ? (np > 0 ? np : 1) : np == 4 ? 2 : RD_COLS;
+    int rows = np > 0 ? (np + cols - 1) / cols : 1;
+    int top = RD_TOP + rd_legend(NULL, systems, nsys) * RD_LEGEND_LINE;
+    double pw = (WIDTH - 16.0) / cols;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        int err = -errno;
+        free(sizes);
+        free(idx);
+        return err;
+    }
+    header(f, top + rows * RD_PANEL_H, ax);
+    rd_legend(f, systems, nsys);
+    if (!np)
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">no data</text>\n", WIDTH / 2, top + 100);
+    for (int p = 0; p < np; p++) {
+        double ox = 8 + (p % cols) * pw, oy = top + (p / cols) * RD_PANEL_H;
+        xy_frame fr = { .x0 = ox + 58, .x1 = ox + pw - 14, .y1 = oy + 30, .y0 = oy + RD_PANEL_H - 44 };
+        rd_panel(f, &fr, ax, systems, nsys, points, n, sizes[p], idx);
+    }
+    free(sizes);
+    free(idx);
+    return finish(f);
 }

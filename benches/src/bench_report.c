@@ -91,6 +91,21 @@ static size_t arr_len(json_object *a)
     return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
+json_object *bench_json_get(json_object *o, const char *key)
+{
+    return get(o, key);
+}
+
+bool bench_json_get_bool(json_object *o, const char *key)
+{
+    return get_bool(o, key);
+}
+
+size_t bench_json_len(json_object *a)
+{
+    return arr_len(a);
+}
+
 static json_object *arr_at(json_object *a, size_t i)
 {
     return json_object_array_get_idx(a, i);
@@ -509,6 +524,26 @@ static void short_version(const char *v, char *buf, size_t size)
     snprintf(buf, size, "%.*s", v ? (cut ? (int)(cut - v) : (int)strlen(v)) : 3, v ? v : "n/a");
 }
 
+void bench_report_fmt_summary(json_object *s, const char *fmt, double scale, char *buf, size_t size)
+{
+    fmt_summary(s, fmt, scale, buf, size);
+}
+
+void bench_report_fmt_num(double v, const char *fmt, char *buf, size_t size)
+{
+    fmt_num(v, fmt, buf, size);
+}
+
+void bench_report_short_version(const char *v, char *buf, size_t size)
+{
+    short_version(v, buf, size);
+}
+
+json_object *bench_report_quality_of(json_object *doc, const char *system, const char *rung)
+{
+    return quality_of(doc, system, rung);
+}
+
 /*
  * Which FFmpeg ran: a build other than the one ladder links (a chroot's
  * newer one) changes what is compared, so the report names it, with the
@@ -679,6 +714,16 @@ static void md_limit(json_object *doc, FILE *out)
             basis ? basis : "no", sum, cores_of(doc), lim, w, f);
 }
 
+/* The charts as images (Markdown viewers show SVG files beside the page)
+ * and the HTML report that has everything. */
+static void md_charts(FILE *out)
+{
+    fprintf(out, "### Charts\n\nThe whole report, with every table and chart on one page: "
+                 "[report.html](report.html).\n\n");
+    for (int i = 0; i < bench_report_nb_charts; i++)
+        fprintf(out, "![%s](%s)\n\n", bench_report_charts[i].title, bench_report_charts[i].file);
+}
+
 void bench_report_markdown(json_object *doc, FILE *out)
 {
     md_header(doc, out);
@@ -686,6 +731,7 @@ void bench_report_markdown(json_object *doc, FILE *out)
     md_scaling(doc, out);
     md_rungs(doc, out);
     md_limit(doc, out);
+    md_charts(out);
     json_object *problems = get(doc, "problems");
     if (arr_len(problems)) {
         fprintf(out, "### Problems\n\n");
@@ -798,72 +844,216 @@ done:
     return ret;
 }
 
+/* "WxH" of a rung: from the quality entry, else from the ladder's rung of
+ * that name. */
+static void rung_size(json_object *doc, json_object *entry, char *buf, size_t size)
+{
+    double w = bench_json_get_num(entry, "width"), h = bench_json_get_num(entry, "height");
+    json_object *rungs = get(get(doc, "ladder"), "rungs");
+    for (size_t i = 0; i < arr_len(rungs) && !(isfinite(w) && isfinite(h)); i++) {
+        if (str_is(bench_json_get_str(arr_at(rungs, i), "name"), bench_json_get_str(entry, "name"))) {
+            w = bench_json_get_num(arr_at(rungs, i), "width");
+            h = bench_json_get_num(arr_at(rungs, i), "height");
+        }
+    }
+    if (isfinite(w) && isfinite(h))
+        snprintf(buf, size, "%.0fx%.0f", w, h);
+    else
+        snprintf(buf, size, "?");
+}
+
+/* The ladder's rung called name, or NULL. */
+static json_object *ladder_rung(json_object *doc, const char *name)
+{
+    json_object *rungs = get(get(doc, "ladder"), "rungs");
+    for (size_t i = 0; i < arr_len(rungs); i++)
+        if (str_is(bench_json_get_str(arr_at(rungs, i), "name"), name))
+            return arr_at(rungs, i);
+    return NULL;
+}
+
+/* The arrays behind one series of the quality chart. */
+typedef struct quality_bufs {
+    double *x, *y;
+    const char **labels, **rungs;   /* into names[j] and sizes[j] */
+    char (*names)[64];
+    char (*sizes)[24];
+} quality_bufs;
+
+static void quality_bufs_free(quality_bufs *b)
+{
+    free(b->x);
+    free(b->y);
+    free(b->labels);
+    free(b->rungs);
+    free(b->names);
+    free(b->sizes);
+}
+
+/* One system's quality entries as a scatter series over b's arrays (which
+ * b owns, also when this fails). Only the first series names its points
+ * ("360p 640x360"): every system's point of a rung is at about the same
+ * spot, and four labels there would cover each other. */
+static int quality_series(json_object *doc, json_object *sys, json_object *q, const char *colour,
+                          bench_plot_series *se, quality_bufs *b, bool labelled)
+{
+    size_t k = arr_len(q);
+    b->x = calloc(k, sizeof(double));
+    b->y = calloc(k, sizeof(double));
+    b->labels = calloc(k, sizeof(*b->labels));
+    b->names = calloc(k, sizeof(*b->names));
+    b->rungs = calloc(k, sizeof(*b->rungs));
+    b->sizes = calloc(k, sizeof(*b->sizes));
+    if (!b->x || !b->y || !b->labels || !b->names || !b->rungs || !b->sizes)
+        return -ENOMEM;
+    for (size_t j = 0; j < k; j++) {
+        b->x[j] = bench_json_get_num(arr_at(q, j), "bytes") / 1e6;
+        b->y[j] = bench_json_get_num(arr_at(q, j), "psnr");
+        rung_size(doc, arr_at(q, j), b->sizes[j], sizeof(b->sizes[j]));
+        b->rungs[j] = b->sizes[j];
+        snprintf(b->names[j], sizeof(b->names[j]), "%s %s", shown_str(arr_at(q, j), "name"), b->sizes[j]);
+        b->labels[j] = labelled ? b->names[j] : NULL;
+    }
+    *se = (bench_plot_series){ .name = bench_json_get_str(sys, "label"), .id = bench_json_get_str(sys, "id"),
+                               .x = b->x, .y = b->y, .labels = b->labels, .rungs = b->rungs, .n = (int)k,
+                               .color = colour,
+                               .dashed = str_is(bench_json_get_str(sys, "id"), "ladder_no_helpers") };
+    return 0;
+}
+
+/* PSNR against bytes, one point per rung and system; points are joined
+ * only within one rung size (bench_plot.h), so never across rungs. */
 static int plot_quality(json_object *doc, const char *path)
 {
     json_object *qs = get(get(doc, "quality"), "systems"), *systems = get(doc, "systems");
     size_t ns = arr_len(systems);
     bench_plot_series *series = calloc(ns ? ns : 1, sizeof(*series));
-    double **bufs = calloc(2 * (ns ? ns : 1), sizeof(*bufs));
-    const char ***labels = calloc(ns ? ns : 1, sizeof(*labels));
-    int n = 0, ret = -ENOMEM, nl = 0, nf = 0;
-    if (!series || !bufs || !labels)
-        goto done;
-    for (size_t i = 0; i < ns; i++) {
+    quality_bufs *bufs = calloc(ns ? ns : 1, sizeof(*bufs));
+    int n = 0, ret = series && bufs ? 0 : -ENOMEM, nl = 0, nf = 0;
+    for (size_t i = 0; i < ns && !ret; i++) {
         json_object *sys = arr_at(systems, i);
         bool ff = str_is(bench_json_get_str(sys, "kind"), "ffmpeg");
         const char *colour = system_colour(sys, ff ? nf++ : nl++);
         json_object *q = get(qs, bench_json_get_str(sys, "id"));
-        size_t k = arr_len(q);
-        if (!k)
+        if (!arr_len(q))
             continue;
-        double *x = calloc(k, sizeof(double)), *y = calloc(k, sizeof(double));
-        const char **lab = calloc(k, sizeof(*lab));
-        bufs[2 * n] = x;
-        bufs[2 * n + 1] = y;
-        labels[n] = lab;
-        if (!x || !y || !lab) {
-            n++;
-            goto done;
-        }
-        for (size_t j = 0; j < k; j++) {
-            x[j] = bench_json_get_num(arr_at(q, j), "bytes") / 1e6;
-            y[j] = bench_json_get_num(arr_at(q, j), "psnr");
-            lab[j] = bench_json_get_str(arr_at(q, j), "name");
-        }
-        series[n] = (bench_plot_series){ .name = bench_json_get_str(sys, "label"), .x = x, .y = y,
-                                         .labels = lab, .n = (int)k, .color = colour,
-                                         .dashed = str_is(bench_json_get_str(sys, "id"), "ladder_no_helpers") };
-        n++;
+        ret = quality_series(doc, sys, q, colour, &series[n], &bufs[n], n == 0);
+        n++;    /* bufs[n] owns what it got, also on failure */
     }
     bench_plot_axes ax = { .title = "Quality vs bytes per rung",
-                           .subtitle = "PSNR against the source scaled to each rung; up and left is better",
+                           .subtitle = "PSNR against the source scaled to each rung; up and left is better; "
+                                       "rungs of different sizes are not joined",
                            .x_label = "bytes (MB)", .y_label = "PSNR (dB)", .x_from_zero = true };
-    ret = bench_plot_scatter(path, &ax, series, n);
-done:
-    for (int i = 0; i < n; i++) {
-        free(bufs[2 * i]);
-        free(bufs[2 * i + 1]);
-        free(labels[i]);
-    }
+    if (!ret)
+        ret = bench_plot_scatter(path, &ax, series, n);
+    for (int i = 0; bufs && i < n; i++)
+        quality_bufs_free(&bufs[i]);
     free(series);
     free(bufs);
-    free(labels);
     return ret;
 }
 
+/* The arrays behind the rate-distortion chart. */
+typedef struct rd_bufs {
+    bench_plot_rd_system *systems;
+    bench_plot_rd_point *points;
+    char (*sizes)[24];
+    char (*details)[96];
+} rd_bufs;
+
+/* The compared systems with quality figures, and one point per rung of
+ * each: kb/s over the input's duration against PSNR. */
+static void rd_collect(json_object *doc, rd_bufs *b, int *nsys, int *np)
+{
+    json_object *qs = get(get(doc, "quality"), "systems"), *systems = get(doc, "systems");
+    double duration = bench_json_get_num(get(doc, "input"), "duration");
+    int nl = 0, nf = 0;
+    *nsys = *np = 0;
+    for (size_t i = 0; i < arr_len(systems); i++) {
+        json_object *sys = arr_at(systems, i), *q = get(qs, bench_json_get_str(sys, "id"));
+        bool ff = str_is(bench_json_get_str(sys, "kind"), "ffmpeg");
+        int nth = ff ? nf++ : nl++;
+        if (!arr_len(q))
+            continue;
+        b->systems[*nsys] = (bench_plot_rd_system){ .id = bench_json_get_str(sys, "id"),
+                                                    .label = bench_json_get_str(sys, "label"),
+                                                    .color = system_colour(sys, nth), .square = ff,
+                                                    .hollow = nth > 0 };
+        for (size_t j = 0; j < arr_len(q); j++) {
+            json_object *e = arr_at(q, j), *rung = ladder_rung(doc, bench_json_get_str(e, "name"));
+            int k = (*np)++;
+            rung_size(doc, e, b->sizes[k], sizeof(b->sizes[k]));
+            snprintf(b->details[k], sizeof(b->details[k]), ", SSIM %.4f, %.0f bytes",
+                     bench_json_get_num(e, "ssim"), bench_json_get_num(e, "bytes"));
+            b->points[k] = (bench_plot_rd_point){
+                .system = *nsys, .size = b->sizes[k], .rung = bench_json_get_str(e, "name"),
+                .kbps = bench_json_get_num(e, "bytes") * 8 / duration / 1000,
+                .psnr = bench_json_get_num(e, "psnr"),
+                .target_kbps = str_is(bench_json_get_str(rung, "rate_mode"), "crf")
+                                   ? NAN : bench_json_get_num(rung, "bitrate_kbps"),
+                .detail = b->details[k],
+            };
+        }
+        (*nsys)++;
+    }
+}
+
+/* Rate against PSNR, one panel per rung size (bench_plot_rd). */
+static int plot_rd(json_object *doc, const char *path)
+{
+    json_object *qs = get(get(doc, "quality"), "systems"), *systems = get(doc, "systems");
+    size_t ns = arr_len(systems), total = 0;
+    for (size_t i = 0; i < ns; i++)
+        total += arr_len(get(qs, bench_json_get_str(arr_at(systems, i), "id")));
+    rd_bufs b = {
+        .systems = calloc(ns ? ns : 1, sizeof(*b.systems)),
+        .points = calloc(total ? total : 1, sizeof(*b.points)),
+        .sizes = calloc(total ? total : 1, sizeof(*b.sizes)),
+        .details = calloc(total ? total : 1, sizeof(*b.details)),
+    };
+    int ret = -ENOMEM;
+    if (b.systems && b.points && b.sizes && b.details) {
+        int nsys, np;
+        rd_collect(doc, &b, &nsys, &np);
+        bench_plot_axes ax = {
+            .title = "Rate and quality per rung: ladder vs FFmpeg",
+            .subtitle = "one panel per rung size; up and left is better; the rate is the rung's bytes "
+                        "(video only) over the input's duration",
+            .x_label = "kb/s", .y_label = "PSNR (dB)",
+        };
+        ret = bench_plot_rd(path, &ax, b.systems, nsys, b.points, np);
+    }
+    free(b.systems);
+    free(b.points);
+    free(b.sizes);
+    free(b.details);
+    return ret;
+}
+
+const bench_report_chart bench_report_charts[] = {
+    { "wall.svg", "Wall time per system" },
+    { "scaling.svg", "Scaling with CPU slots" },
+    { "rd.svg", "Rate and quality per rung: ladder vs FFmpeg" },
+    { "quality.svg", "Quality vs bytes, every rung" },
+};
+const int bench_report_nb_charts = (int)(sizeof(bench_report_charts) / sizeof(bench_report_charts[0]));
+
+/* The function drawing each of bench_report_charts, in the same order. */
+static int (*const chart_fns[])(json_object *, const char *) = { plot_wall, plot_scaling, plot_rd, plot_quality };
+_Static_assert(sizeof(chart_fns) / sizeof(chart_fns[0]) ==
+                   sizeof(bench_report_charts) / sizeof(bench_report_charts[0]),
+               "one function per chart");
+
 int bench_report_plots(json_object *doc, const char *dir)
 {
-    static const struct { const char *name; int (*fn)(json_object *, const char *); } charts[] = {
-        { "wall.svg", plot_wall }, { "scaling.svg", plot_scaling }, { "quality.svg", plot_quality },
-    };
     int first = 0;
-    for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]); i++) {
-        size_t len = strlen(dir) + strlen(charts[i].name) + 2;
+    for (int i = 0; i < bench_report_nb_charts; i++) {
+        size_t len = strlen(dir) + strlen(bench_report_charts[i].file) + 2;
         char *path = malloc(len);
         if (!path)
             return -ENOMEM;
-        snprintf(path, len, "%s/%s", dir, charts[i].name);
-        int ret = charts[i].fn(doc, path);
+        snprintf(path, len, "%s/%s", dir, bench_report_charts[i].file);
+        int ret = chart_fns[i](doc, path);
         if (ret && !first)
             first = ret;
         free(path);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { describeRun, ladderBin, runLadder, stderrLines } from './lib/ladder.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from './lib/player.mjs';
 import { makeTempDir, runProcess } from './lib/util.mjs';
 
 const work = makeTempDir('ladder-e2e-bench-');
@@ -20,7 +21,10 @@ const RUNGS = [
   { name: '360p', width: 640, height: 360, kbps: 800 },
   { name: '240p', width: 426, height: 240, kbps: 400 },
 ];
-const CHARTS = ['wall.svg', 'scaling.svg', 'quality.svg'];
+const CHARTS = ['wall.svg', 'scaling.svg', 'rd.svg', 'quality.svg'];
+// The systems whose output is measured for quality, with their kind.
+const QUALITY_SYSTEMS = { ladder: 'ladder', ladder_no_helpers: 'ladder', ffmpeg_one_process: 'ffmpeg',
+  ffmpeg_per_rung: 'ffmpeg' };
 
 // ------------------------------------------------------------ XML check
 
@@ -116,6 +120,38 @@ function assertSummary(s, where, opts) {
   assertNum(s, 'n', where, { min: 1 });
   for (const k of ['median', 'min', 'max']) assertNum(s, k, where, opts);
   assert.ok(s.min <= s.median && s.median <= s.max, `${where}: min <= median <= max`);
+}
+
+/**
+ * The markers of a parsed chart whose own element (a point) or group (a
+ * <g> around one rd-point) has class `cls`: {rung, system, shape, x, y},
+ * x and y the centre of the circle or square drawn.
+ */
+function markers(xml, cls) {
+  const list = [];
+  xml.elements.forEach((e, i) => {
+    if (e.attrs.class !== cls) return;
+    const shape = e.name === 'g' ? xml.elements.slice(i + 1).find((s) => s.name === 'circle' || s.name === 'rect') : e;
+    assert.ok(shape, `${cls}: no marker`);
+    const x = shape.name === 'circle' ? Number(shape.attrs.cx) : Number(shape.attrs.x) + Number(shape.attrs.width) / 2;
+    const y = shape.name === 'circle' ? Number(shape.attrs.cy) : Number(shape.attrs.y) + Number(shape.attrs.height) / 2;
+    list.push({ rung: e.attrs['data-rung'], system: e.attrs['data-system'], shape: shape.name, x, y });
+  });
+  return list;
+}
+
+/** Every line of class `cls` names its rung size and passes only through
+ * markers of that size: no line ever joins two rungs of different sizes. */
+function assertLinesWithinRungs(xml, cls, pts) {
+  for (const line of xml.elements.filter((e) => e.attrs.class === cls)) {
+    const rung = line.attrs['data-rung'];
+    assert.ok(rung, `a ${cls} line without data-rung`);
+    for (const v of line.attrs.points.trim().split(/\s+/)) {
+      const [x, y] = v.split(',').map(Number);
+      const at = pts.filter((p) => Math.abs(p.x - x) < 0.2 && Math.abs(p.y - y) < 0.2);
+      assert.ok(at.length > 0 && at.every((p) => p.rung === rung), `${cls} line of ${rung} through ${v}: ${JSON.stringify(at)}`);
+    }
+  }
 }
 
 /** The argument after `flag` in argv. */
@@ -358,9 +394,164 @@ describe('ladder bench --quick', () => {
       } else if (name === 'scaling.svg') {
         assert.equal(cls('point').length, 2 * doc.scaling.points.length, 'measured and ideal points');
         assert.ok(cls('ref').length >= 2, 'FFmpeg reference lines');
+      } else if (name === 'rd.svg') {
+        assert.equal(cls('rd-point').length, 4 * RUNGS.length, 'one point per rung and system');
       } else {
         assert.equal(cls('point').length, 4 * RUNGS.length, 'one point per rung and system');
       }
+    }
+  });
+
+  it('draws the rate-distortion chart per rung: a series per rung and system, no line across sizes', () => {
+    const xml = parseXml(fs.readFileSync(path.join(out, 'rd.svg'), 'utf8'));
+    const sizes = RUNGS.map((r) => `${r.width}x${r.height}`);
+    assert.deepEqual(xml.elements.filter((e) => e.attrs.class === 'panel').map((e) => e.attrs['data-rung']), sizes,
+      'one panel per rung size, in ladder order');
+    const series = xml.elements.filter((e) => e.attrs.class === 'rd-series');
+    assert.equal(series.length, sizes.length * Object.keys(QUALITY_SYSTEMS).length);
+    for (const size of sizes) {
+      for (const id of Object.keys(QUALITY_SYSTEMS)) {
+        const mine = series.filter((e) => e.attrs['data-rung'] === size && e.attrs['data-system'] === id);
+        assert.equal(mine.length, 1, `one series for ${id} at ${size}`);
+        assert.ok(mine[0].attrs['aria-label'].includes(size), `the series' label names its size: ${mine[0].attrs['aria-label']}`);
+      }
+    }
+    // Each marker where the data says: within a panel, more kb/s is further
+    // right and more PSNR higher up (the SVG's y grows downwards).
+    const pts = markers(xml, 'rd-point');
+    assert.equal(pts.length, sizes.length * 4);
+    for (const rung of RUNGS) {
+      const here = pts.filter((p) => p.rung === `${rung.width}x${rung.height}`).map((p) => {
+        const q = doc.quality.systems[p.system].find((e) => e.name === rung.name);
+        return { ...p, bytes: q.bytes, psnr: q.psnr };
+      });
+      assert.equal(here.length, 4, rung.name);
+      // FFmpeg's squares and ladder's dots: two marker styles.
+      for (const p of here) assert.equal(p.shape, QUALITY_SYSTEMS[p.system] === 'ffmpeg' ? 'rect' : 'circle', p.system);
+      for (const a of here) {
+        for (const b of here) {
+          if (a.bytes > b.bytes) assert.ok(a.x >= b.x, `${rung.name}: ${a.system} right of ${b.system}`);
+          if (a.psnr > b.psnr) assert.ok(a.y <= b.y, `${rung.name}: ${a.system} above ${b.system}`);
+        }
+      }
+    }
+    // Two rungs of different sizes: no line at all; and any line there is
+    // runs only through markers of its own size.
+    assertLinesWithinRungs(xml, 'rd-line', pts);
+    assert.equal(xml.elements.filter((e) => e.name === 'polyline' || e.name === 'path').length, 0,
+      'no line: no two encodes of one size and system');
+    const targets = xml.elements.filter((e) => e.attrs.class === 'target');
+    assert.deepEqual(targets.map((e) => e.attrs['data-rung']), sizes, 'each rung\'s target bit rate');
+  });
+
+  it('the quality chart joins no rungs of different sizes', () => {
+    const xml = parseXml(fs.readFileSync(path.join(out, 'quality.svg'), 'utf8'));
+    const pts = markers(xml, 'point');
+    assert.equal(pts.length, 4 * RUNGS.length);
+    for (const p of pts) {
+      assert.ok(RUNGS.some((r) => p.rung === `${r.width}x${r.height}`), `point with data-rung ${p.rung}`);
+      assert.ok(p.system in QUALITY_SYSTEMS, `point with data-system ${p.system}`);
+    }
+    assertLinesWithinRungs(xml, 'series', pts);
+    assert.equal(xml.elements.filter((e) => e.name === 'polyline' || e.name === 'path').length, 0,
+      'rungs of different sizes are never joined');
+  });
+
+  it('summary.md links report.html and shows every chart', () => {
+    const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    assert.ok(md.includes('[report.html](report.html)'), 'link to report.html');
+    for (const name of CHARTS) {
+      assert.match(md, new RegExp(`^!\\[[^\\]]+\\]\\(${name.replace('.', '\\.')}\\)$`, 'm'), `image link to ${name}`);
+      assert.ok(fs.existsSync(path.join(out, name)), `${name} beside summary.md`);
+    }
+    assert.deepEqual(doc.files, { json: 'bench.json', markdown: 'summary.md', html: 'report.html', wall_svg: 'wall.svg',
+      scaling_svg: 'scaling.svg', rd_svg: 'rd.svg', quality_svg: 'quality.svg' });
+  });
+
+  it('writes report.html: self-contained, with the run\'s facts, the tables and every chart inlined', () => {
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    assert.match(html, /^<!DOCTYPE html>\n<html lang="en">/);
+    assert.ok(html.trimEnd().endsWith('</html>'));
+    // Nothing from the network: the only URL is the SVG namespace.
+    for (const m of html.matchAll(/\bhttps?:\/\/[^\s"'<>)]+/g)) assert.equal(m[0], 'http://www.w3.org/2000/svg');
+    assert.ok(!/<(script|link|img|iframe)\b/i.test(html), 'no script, stylesheet or image to fetch');
+    // One <svg> per chart, each the chart's file as written, well-formed.
+    const svgs = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    assert.equal(svgs.length, CHARTS.length, 'one inline <svg> per chart');
+    for (const [i, name] of CHARTS.entries()) {
+      const file = fs.readFileSync(path.join(out, name), 'utf8');
+      assert.equal(svgs[i], file.slice(file.indexOf('<svg')).trimEnd(), `${name} inlined as written`);
+      assert.equal(parseXml(svgs[i]).root, 'svg');
+    }
+    // The facts: which FFmpeg, its version, the host, the input and ladder.
+    const ff = doc.meta.ffmpeg;
+    const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    for (const fact of [ff.version.replace(/ Copyright.*/, ''), ff.command, `its libavcodec ${ff.libavcodec}`,
+      doc.meta.host.cpu_model, doc.meta.host.kernel, doc.input.generated.spec, doc.meta.ladder.version,
+      ...RUNGS.map((r) => `${r.name} ${r.width}x${r.height} ${r.kbps}k`)]) {
+      assert.ok(html.includes(esc(fact)), `report.html lacks "${fact}"`);
+    }
+    // The wall/CPU/RSS table: a row per system with its median figures.
+    for (const s of doc.systems) {
+      const row = new RegExp(`<tr class="${s.kind}" data-system="${s.id}"><td>${esc(s.label)}</td>(.*?)</tr>`).exec(html);
+      assert.ok(row, `no table row for ${s.id}`);
+      const sum = doc.summary[s.id];
+      const cells = [...row[1].matchAll(/<td class="n">([^<]*)<\/td>/g)].map((m) => m[1]);
+      // Medians as printed (bench.json keeps 7 digits: half a printed unit apart at most).
+      const want = [[sum.wall_s.median, 2], [sum.cpu_s.median, 2], [sum.cpu_util.median * 100, 0],
+        [sum.peak_rss_mib.median, 0]];
+      for (const [k, [v, digits]] of want.entries()) {
+        assert.match(cells[k], digits ? /^\d+\.\d\d$/ : /^\d+%?$/, `${s.id} cell ${k}`);
+        assert.ok(Math.abs(parseFloat(cells[k]) - v) <= 0.5 * 10 ** -digits + 1e-6, `${s.id} cell ${k}: ${cells[k]} vs ${v}`);
+      }
+    }
+    for (const r of RUNGS) {
+      for (const id of Object.keys(QUALITY_SYSTEMS)) {
+        assert.ok(html.includes(`data-rung="${r.width}x${r.height}" data-system="${id}"><td>${r.name}</td>`),
+          `per-rung row of ${id} ${r.name}`);
+      }
+    }
+    assert.ok(html.includes('<p>None: every command succeeded'), 'no problems, said so');
+  });
+
+  it('report.html renders in Chromium without errors and without the network', async () => {
+    assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      const requests = [];
+      page.on('pageerror', (e) => errors.push(String(e && e.message ? e.message : e)));
+      page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text()); });
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`file://${path.join(out, 'report.html')}`, { waitUntil: 'load' });
+      const seen = await page.evaluate(() => ({
+        charts: [...document.querySelectorAll('figure.chart')].map((f) => {
+          const svg = f.querySelector('svg');
+          const box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+          return { name: f.dataset.chart, svg: f.querySelectorAll('svg').length, width: box.width, height: box.height };
+        }),
+        svgs: document.querySelectorAll('svg').length,
+        systems: document.querySelectorAll('#systems tbody tr').length,
+        rungs: document.querySelectorAll('#rungs tbody tr').length,
+        series: [...document.querySelectorAll('figure[data-chart="rd.svg"] g.rd-series')]
+          .map((g) => `${g.dataset.system}@${g.dataset.rung}`),
+        title: document.title,
+        h1: document.querySelector('h1').textContent,
+      }));
+      assert.deepEqual(errors, [], 'console errors');
+      assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), [], 'requests off the disk');
+      assert.equal(seen.svgs, CHARTS.length);
+      assert.deepEqual(seen.charts.map((c) => c.name), CHARTS);
+      for (const c of seen.charts) assert.ok(c.svg === 1 && c.width > 100 && c.height > 100, JSON.stringify(c));
+      assert.equal(seen.systems, doc.systems.length);
+      assert.equal(seen.rungs, RUNGS.length * Object.keys(QUALITY_SYSTEMS).length);
+      assert.equal(seen.series.length, RUNGS.length * Object.keys(QUALITY_SYSTEMS).length);
+      assert.match(seen.h1, /^ladder bench: ladder vs\. FFmpeg's CLI/);
+      assert.equal(seen.title, `ladder bench ${doc.meta.date}`);
+    } finally {
+      await browser.close().catch(() => {});
     }
   });
 
