@@ -37,7 +37,7 @@ static void job_usage(FILE *out)
             "Run one job (proxy, thumbnail, filmstrip, conform, trim, ladder) described by a\n"
             "JSON spec. stdout: JSON lines, {\"type\":\"progress\",...} then one\n"
             "{\"type\":\"result\",...}. The result is written to output_root/output atomically.\n"
-            "Spec schema, output lines and exit codes: README.md, section 'ladder job'.\n");
+            "Spec schema, output lines and exit codes: docs/worker.md, 'ladder job'.\n");
 }
 
 static double now(void)

@@ -83,7 +83,7 @@ static const job_option table[] = {
     { .name = "gaps", .brief = "timestamp gaps: hold them or close them", .flag = "gaps", .metavar = "hold|close", .type = JOB_OPT_CHOICE, .choices = gaps_choices,
       .file_key = "gaps", .spec_key = "gaps", .default_text = "hold", .group = G_LADDER, .offset = FIELD(gaps),
       .help = "a forward gap of up to 10 s in the input's timestamps: hold keeps it (the picture held, the "
-              "audio silent); close removes it on every stream (README \"Timelines\")" },
+              "audio silent); close removes it on every stream (docs/encoding.md \"Timelines\")" },
     { .name = "no_cascade", .brief = "scale every rung from the source", .flag = "no-cascade", .type = JOB_OPT_SWITCH,
       .switch_value = 1, .group = G_LADDER, .offset = FIELD(no_cascade),
       .help = "scale every rung from the source. By default a rung at most half the width and height of "

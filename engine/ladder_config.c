@@ -429,12 +429,12 @@ static bool rung_problem(const ladder_rung *r, char *why, size_t size)
 
 /* ---- --rung specs ------------------------------------------------------- */
 
-#define SPEC_KEYS "maxrate, bufsize, fps, profile, name, bit_depth"
+#define SPEC_KEYS "maxrate, bufsize, fps, profile, name, bit_depth, codec"
 
-enum spec_key { KEY_MAXRATE, KEY_BUFSIZE, KEY_FPS, KEY_PROFILE, KEY_NAME, KEY_BIT_DEPTH, NB_KEYS };
+enum spec_key { KEY_MAXRATE, KEY_BUFSIZE, KEY_FPS, KEY_PROFILE, KEY_NAME, KEY_BIT_DEPTH, KEY_CODEC, NB_KEYS };
 static const char *const spec_keys[NB_KEYS] = {
     [KEY_MAXRATE] = "maxrate", [KEY_BUFSIZE] = "bufsize", [KEY_FPS] = "fps",
-    [KEY_PROFILE] = "profile", [KEY_NAME] = "name", [KEY_BIT_DEPTH] = "bit_depth",
+    [KEY_PROFILE] = "profile", [KEY_NAME] = "name", [KEY_BIT_DEPTH] = "bit_depth", [KEY_CODEC] = "codec",
 };
 
 /* One dimension of "WxH"; empty means 0, "derive from the other". */
@@ -541,6 +541,15 @@ static bool parse_option(const char *s, size_t len, unsigned *seen, ladder_rung 
         }
         snprintf(why, size, "bit_depth '%s': expected 8 or 10", quote(v, vlen).s);
         return false;
+    case KEY_CODEC: {
+        /* A rung's own codec, as a ladder file's rung "codec" says it. */
+        char problem[160];
+        if (parse_codec_name(v, vlen, &r->codec, problem, sizeof(problem))) {
+            snprintf(why, size, "codec: %s", problem);
+            return false;
+        }
+        return true;
+    }
     default: /* KEY_NAME */
         if (!valid_name(v, vlen)) {
             snprintf(why, size, "name '%s': " NAME_HINT, quote(v, vlen).s);

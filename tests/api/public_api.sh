@@ -1,9 +1,9 @@
 #!/bin/sh
-# libladder's public API (README "Embedding"), checked on a finished build:
+# libladder's public API (docs/embedding.md), checked on a finished build:
 #  1. libladder.so exports ladder_* functions only: exactly those that the
 #     installed headers declare LADDER_API (include/ladder/export.h);
-#  2. `cmake --install` installs exactly the headers the README's Embedding
-#     section names (a private header installed fails, so does a public one
+#  2. `cmake --install` installs exactly the headers docs/embedding.md
+#     names (a private header installed fails, so does a public one
 #     missing), each compiles on its own from the installed tree, and no
 #     private header in include/ladder/ marks anything LADDER_API;
 #  3. tests/api/embed.c builds on the install with pkg-config (ladder.pc),
@@ -28,10 +28,10 @@ outside=$(grep -v '^ladder_' "$work/exported" || true)
 "$cmake" --install "$build" --prefix "$work/prefix" > /dev/null
 inc="$work/prefix/include"
 (cd "$inc/ladder" && ls) | sort > "$work/installed"
-sed -n '/^## Embedding/,/^## [^E]/p' "$src/README.md" | grep -o 'ladder/[a-z0-9_]*\.h' |
+grep -o 'ladder/[a-z0-9_]*\.h' "$src/docs/embedding.md" |
     sed 's|^ladder/||' | sort -u > "$work/documented"
 diff -u "$work/documented" "$work/installed" > "$work/headers.diff" ||
-    fail "installed headers (+) differ from the README's Embedding section (-):
+    fail "installed headers (+) differ from those docs/embedding.md names (-):
 $(cat "$work/headers.diff")"
 for h in $(cat "$work/installed"); do
     printf '#include <ladder/%s>\ntypedef int not_empty;\n' "$h" |

@@ -222,6 +222,12 @@ static void test_spec_options(void **state)
     assert_true(fabs(r.max_fps - 30000.0 / 1001.0) < 1e-9);
     r = parse_ok("x720:3000k:name=720p_low-2.x");
     assert_string_equal(r.name, "720p_low-2.x");
+
+    /* A rung's own codec, as a ladder file's rung "codec". */
+    r = parse_ok("x720:2000k:codec=hevc:profile=main10");
+    assert_int_equal(r.codec, LADDER_CODEC_HEVC);
+    assert_string_equal(r.profile, "main10");
+    assert_contains(parse_fails("x720:2000k:codec=vp9"), "codec: unknown codec 'vp9'");
 }
 
 static void test_spec_bitrate_units(void **state)

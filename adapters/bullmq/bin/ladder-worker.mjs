@@ -15,7 +15,7 @@ const log = (fields) => process.stderr.write(`${JSON.stringify({ time: new Date(
 
 const command = process.argv[2] || 'worker';
 if (!['worker', 'dashboard'].includes(command)) {
-  process.stderr.write('Usage: ladder-worker [worker|dashboard]   (configuration from the environment: README, "BullMQ worker")\n');
+  process.stderr.write('Usage: ladder-worker [worker|dashboard]   (configuration from the environment: docs/worker.md, "BullMQ worker")\n');
   process.exit(2);
 }
 

@@ -2,8 +2,7 @@
 // the binary prints (`ladder help exit-codes`, and --json), the README's
 // table is that list, and the BullMQ worker's outcomes (built from the
 // list at start-up, or its built-in copy) are what the classes say and what
-// the README's worker section says (one test runs the worker on a private
-// redis-server).
+// docs/worker.md says (one test runs the worker on a private redis-server).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,6 +14,7 @@ import { FALLBACK_EXIT_POLICY, exitPolicy, loadExitPolicy, startWorker } from '.
 import { ladderBin, repoRoot, script, startRedis, tmpDir, waitFor } from './helpers.mjs';
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+const workerDoc = fs.readFileSync(path.join(repoRoot, 'docs/worker.md'), 'utf8');
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 
 // The binary's machine-readable list.
@@ -44,7 +44,7 @@ function classOfExit(list) {
 // The rows of the first Markdown table after a heading, as arrays of cells.
 function tableAfter(text, heading) {
   const start = text.indexOf(`\n${heading}\n`);
-  assert.ok(start >= 0, `README has no "${heading}"`);
+  assert.ok(start >= 0, `no "${heading}" heading`);
   const lines = text.slice(start).split('\n');
   const first = lines.findIndex((l) => l.startsWith('|'));
   const rows = [];
@@ -178,9 +178,9 @@ exec '${ladderBin}' "$@"`);
   }
 });
 
-test("the README's worker outcomes are the worker's sets", () => {
+test("docs/worker.md's outcomes are the worker's sets", () => {
   const policy = exitPolicy(jsonList());
-  const rows = tableAfter(readme, '**Outcomes by exit code.**');
+  const rows = tableAfter(workerDoc, '### Outcomes by exit code');
   const row = (pattern) => {
     const r = rows.find((x) => pattern.test(x[1]));
     assert.ok(r, `no outcome row matching ${pattern}`);
@@ -190,5 +190,5 @@ test("the README's worker outcomes are the worker's sets", () => {
   assert.deepEqual(row(/moveToDelayed/), [...policy.retryLater]);
   assert.deepEqual(row(/moveToWait/), [...policy.stopped]);
   const classes = classOfExit(jsonList());
-  for (const r of rows) for (const code of codesIn(r[0])) assert.ok(classes.has(code), `README outcome row names exit ${code}, unknown to ladder`);
+  for (const r of rows) for (const code of codesIn(r[0])) assert.ok(classes.has(code), `docs/worker.md outcome row names exit ${code}, unknown to ladder`);
 });
