@@ -3,10 +3,11 @@
  * (ladder_session_run() in session.c). Every packet of the streams ladder
  * uses goes onto the one presentation timeline (timeline.c), video is
  * decoded (video_decoder.c), turned upright (rotate.c), its holes held
- * with the last picture, and fanned out to every rung's frame FIFO, one
- * reference per rung (no copy); the FIFOs' small capacity is the
- * back-pressure that keeps memory bounded. Audio packets go to their
- * rendition's track (audio_track.c) once video time zero is known.
+ * with the last picture, and fanned out to the frame FIFO of every rung
+ * scaled from the source, one reference per rung (no copy); the FIFOs'
+ * small capacity is the back-pressure that keeps memory bounded. Audio
+ * packets go to their rendition's track (audio_track.c) once video time
+ * zero is known.
  */
 #include "decode_pump.h"
 
@@ -18,17 +19,22 @@
 #include "ladder/error.h"
 #include "frame_fifo.h"
 #include "audio_track.h"
+#include "input.h"
 #include "rotate.h"
+#include "rung_scaler.h"
 #include "session.h"
 #include "timeline.h"
 #include "video_decoder.h"
 
-/* Fan one decoded frame out to every rung: a reference each, no copy. */
+/* Fan one decoded frame out to every rung the pump feeds: a reference
+ * each, no copy. */
 static int fan_out(ladder_session *s, AVFrame *frame)
 {
     bool starts = false;
     int chunk = ladder_chunk_plan_next(&s->plan, frame->pts, &starts);
     for (int i = 0; i < s->nb_rungs; i++) {
+        if (!rung_fed_by_pump(&s->rungs[i]))
+            continue;             /* a larger rung's scaler feeds it (rung_scaler_plan()) */
         AVFrame *ref = av_frame_clone(frame);
         if (!ref)
             return LADDER_ENOMEM;
@@ -346,7 +352,7 @@ int decode_pump_run(ladder_session *s, pump_state *ps)
             err = LADDER_ECANCELED;
             break;
         }
-        int ret = av_read_frame(s->in, pkt);
+        int ret = input_read_packet(s, pkt);
         if (ret == AVERROR_EOF)
             break;
         if (ret < 0) {

@@ -19,6 +19,7 @@
 #include <libswscale/swscale.h>
 
 #include "mux/av1_obu.h"
+#include "chunk_dts.h"
 #include "chunk_queue.h"
 #include "ladder/error.h"
 #include "ladder/lease_pool.h"
@@ -105,32 +106,65 @@ static int prepend_parameter_sets(encoded_chunk *ec, const uint8_t *ps, int ps_s
 }
 
 /*
- * Hardware encoders' wrappers derive a packet's dts from the pts of the
- * frame sent at the same position, less a fixed number of nominal frames
- * (FFmpeg 5.1's NVENC: (frameIntervalP - 1) * ticks_per_frame ticks):
- * right only when every frame lasts one nominal frame. Held pictures and
- * VFR sources do not, and a B-frame whose dts lands after its pts is
- * refused by the muxer. So for them the chunk's dts are remade from its
- * pts (encoder_dts_from_pts()), with the same reorder depth in every
- * chunk of the rung: the decode-time shift the track takes from its first
- * packet then holds for all of them.
+ * The frames a rung's packets decode ahead of their presentation (the lead
+ * of chunk_dts.h, in frames): two for H.264 and HEVC, the most any of the
+ * rung's encoders holds back (x264's and x265's B-pyramid; NVENC and Quick
+ * Sync get at most two B-frames, encoder_settings.c's gpu_bframes()), so
+ * that it is the same whichever device encodes a chunk; AV1 packets come
+ * in presentation order.
  */
-static int remake_dts(const ladder_session *s, const rung_ctx *r, const encoder_choice *choice,
-                      encoded_chunk *ec)
+#define DTS_LEAD_FRAMES 2
+
+/* One frame of the rung in the source time base: its frame-rate cap's
+ * interval, else the source's nominal frame. */
+static int64_t rung_frame_step(const ladder_session *s, const rung_ctx *r)
 {
-    int depth = encoder_dts_reorder_depth(s, r, choice);
-    if (depth <= 0)
-        return 0;
-    int64_t *pts = malloc((size_t)ec->nb_packets * 2 * sizeof(*pts));
+    int64_t step = s->nominal_frame_ticks;
+    if (r->min_frame_ticks > 0)
+        step = av_rescale_q(1, av_inv_q(r->frame_rate), s->src_tb);
+    return step > 0 ? step : 1;
+}
+
+/*
+ * The chunk's decode times, remade from its presentation times for every
+ * encoder (chunk_dts.h): an encoder's own lead by the time of the frames it
+ * holds back, which differs between chunks of a variable-rate source (and
+ * NVENC's assumes a constant rate), so chunks did not join (the muxer
+ * refused a dts below the previous chunk's, or showed a chunk's first
+ * picture off its time). Every dts rises across the track and none passes
+ * its pts, whatever the encoder did; a packet shown later than the lead
+ * allows is an error here, not a refusal in the muxer.
+ */
+static int remake_dts(ladder_session *s, const rung_ctx *r, const ladder_chunk *chunk, encoded_chunk *ec)
+{
+    const chunk_frames *cf = chunk->payload;
+    int n = ec->nb_packets;
+    chunk_dts_params params = {
+        .depth = r->cfg.codec == LADDER_CODEC_AV1 ? 0 : DTS_LEAD_FRAMES,
+        .step = rung_frame_step(s, r),
+        .end = cf->frames[cf->nb - 1]->pts + cf->durations[cf->nb - 1],
+        .last_duration = ec->packets[n - 1]->duration,
+    };
+    int64_t *pts = malloc((size_t)n * 2 * sizeof(*pts));
     if (!pts)
         return LADDER_ENOMEM;
-    int64_t *dts = pts + ec->nb_packets;
-    for (int i = 0; i < ec->nb_packets; i++)
+    int64_t *dts = pts + n;
+    for (int i = 0; i < n; i++)
         pts[i] = ec->packets[i]->pts;
-    int err = encoder_dts_from_pts(pts, ec->nb_packets, depth, s->nominal_frame_ticks, dts);
-    for (int i = 0; !err && i < ec->nb_packets; i++)
+    chunk_dts_result res;
+    int err = chunk_dts_make(pts, n, &params, dts, &res);
+    for (int i = 0; !err && i < n; i++)
         ec->packets[i]->dts = dts[i];
+    if (!err)
+        ec->packets[n - 1]->duration = res.last_duration;
     free(pts);
+    if (err == LADDER_EINVAL) {
+        session_log(s, LADDER_LOG_ERROR,
+                    "rung=%s chunk=%d event=dts packet=%d: the encoder shows a picture later than %d frames "
+                    "after it decodes it, or its timestamps do not fit the chunk: no valid decode times",
+                    r->cfg.name, chunk->index, res.late_packet, params.depth);
+        return LADDER_EINTERNAL;
+    }
     return err;
 }
 
@@ -319,7 +353,7 @@ static int encode_chunk(ladder_session *s, rung_ctx *r, int d, const ladder_chun
     if (!err && *config_ok && (ec->nb_packets == 0 || !(ec->packets[0]->flags & AV_PKT_FLAG_KEY)))
         err = LADDER_EENCODER;
     if (!err && *config_ok)
-        err = remake_dts(s, r, choice, ec);
+        err = remake_dts(s, r, chunk, ec);
     if (!err && *config_ok && !in_band && s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND)
         err = prepend_parameter_sets(ec, enc->extradata, enc->extradata_size);
     encoder_close(&enc);

@@ -63,12 +63,19 @@ static int open_with_policy(ladder_session *s)
  * segment's worth of pictures and memory stays bounded. A slideshow (under
  * 1 fps) is made at a whole multiple of its rate of at least 1 fps, the
  * pump holding each picture, so segments keep their length and the audio
- * its segments.
+ * its segments. A constant rate the packet times of the first seconds
+ * contradict (a VFR source remuxed to Matroska states its average) is made
+ * as VFR: made at that rate its pictures would be held off their times.
+ * The packets read to measure them are the pump's first (s->prefetch).
  */
-static void decide_rate(ladder_session *s, const AVStream *st)
+static int decide_rate(ladder_session *s, const AVStream *st)
 {
     frame_rate_decision d;
-    frame_rate_decide(s->in, st, &d);
+    int err = frame_rate_decide_input(s->in, s->video_stream, &s->prefetch, &d);
+    if (err) {
+        session_fail(s, err, "input '%s': %s", s->input, ladder_strerror(err));
+        return err;
+    }
     s->src_rate = d.rate;
     s->src_cfr = d.cfr;
     if (d.verdict == FRAME_RATE_IMPLAUSIBLE) {
@@ -78,6 +85,23 @@ static void decide_rate(ladder_session *s, const AVStream *st)
         s->retime_video = true;
         s->rate_replaced_from = av_q2d(d.header);
     }
+    if (d.contradicted)
+        session_log(s, LADDER_LOG_INFO,
+                    "input '%s': event=frame_rate header claims a constant %.3f fps, the packet times vary "
+                    "(%.3f fps measured over the first %.0f s): made as VFR",
+                    s->input, av_q2d(st->r_frame_rate), d.measured, FRAME_RATE_SCAN_SECONDS);
+    return 0;
+}
+
+int input_read_packet(ladder_session *s, AVPacket *pkt)
+{
+    return frame_rate_prefetch_read(s->prefetch, s->in, pkt);
+}
+
+void input_close(ladder_session *s)
+{
+    frame_rate_prefetch_free(&s->prefetch);
+    avformat_close_input(&s->in);
 }
 
 int input_open(ladder_session *s)
@@ -151,7 +175,9 @@ int input_open(ladder_session *s)
         s->display_h = w;
     }
 
-    decide_rate(s, st);
+    ret = decide_rate(s, st);
+    if (ret)
+        return ret;
     s->nominal_frame_ticks = av_rescale_q(1, av_inv_q(s->src_rate), s->src_tb);
     if (s->nominal_frame_ticks < 1)
         s->nominal_frame_ticks = 1;

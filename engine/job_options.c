@@ -86,10 +86,10 @@ static const job_option table[] = {
               "audio silent); close removes it on every stream (docs/encoding.md \"Timelines\")" },
     { .name = "no_cascade", .brief = "scale every rung from the source", .flag = "no-cascade", .type = JOB_OPT_SWITCH,
       .switch_value = 1, .group = G_LADDER, .offset = FIELD(no_cascade),
-      .help = "scale every rung from the source. By default a rung at most half the width and height of "
-              "another (720p -> 360p) is scaled from that rung's pictures with lanczos, which costs less "
-              "and measured closer to a high-quality downscale than bicubic from the source; report.json "
-              "says where each rung came from (scaled_from)" },
+      .help = "scale every rung from the source. By default a rung 2 to 2.5 times smaller than another "
+              "(720p -> 360p) is scaled from that rung's pictures with lanczos, which costs less and "
+              "measured closer to a high-quality downscale than bicubic from the source; report.json says "
+              "where each rung came from (scaled_from)" },
 
     { .name = "audio", .brief = "audio streams: all, first or none", .flag = "audio", .metavar = "MODE", .type = JOB_OPT_CHOICE, .choices = audio_choices,
       .file_key = "audio", .spec_key = "audio", .default_text = "all", .group = G_AUDIO, .flags = JOB_OPT_BASIC,
@@ -122,7 +122,8 @@ static const job_option table[] = {
               "none keeps the codec off the device), preset=, name=. No device matches: exit 11. A device "
               "whose encoder would change a rung's decoder configuration is kept off that rung" },
     { .name = "decode_device", .brief = "where to decode: cpu, gpu, intel, auto", .flag = "decode-device", .metavar = "D", .type = JOB_OPT_DECODE,
-      .conf_key = "decode_device", .default_text = "cpu", .group = G_DEVICES, .flags = JOB_OPT_BASIC, .offset = FIELD(decode_device),
+      .conf_key = "decode_device", .default_text = "cpu", .group = G_DEVICES,
+      .flags = JOB_OPT_BASIC | JOB_OPT_CONFIG_ERROR, .offset = FIELD(decode_device),
       .help = "where the source is decoded: cpu, gpu (NVDEC on the first NVIDIA GPU that decodes the "
               "source's codec, size and depth; gpu:N or gpu:uuid=GPU-... picks one; none: exit 11), intel "
               "(Quick Sync; intel:N picks one) or auto (NVDEC, else Quick Sync, else the CPU). A hardware "

@@ -93,6 +93,7 @@ typedef struct job_option_values {
     int parameter_sets;           /* ladder_parameter_sets */
     int64_t memory_budget;
     int helpers;
+    int no_cascade;
     char *allow_protocols;
     int allow_playlist_inputs;
     int64_t max_pixels;

@@ -72,6 +72,8 @@ static json_object *rung_json(const ladder_report *rep, const ladder_rung_report
                                r->clamped_from_height > 0 ? json_object_new_int(r->clamped_from_height) : NULL);
     }
     json_object_object_add(o, "clamped_from", clamped);
+    /* The rung whose pictures this one was scaled from; null: the source. */
+    json_object_object_add(o, "scaled_from", r->scaled_from[0] ? json_object_new_string(r->scaled_from) : NULL);
     json_object_object_add(o, "frame_rate", json_object_new_double(r->frame_rate));
     json_object_object_add(o, "frames", json_object_new_int64(r->frames));
     json_object_object_add(o, "segments", json_object_new_int(r->segments));

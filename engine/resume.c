@@ -105,9 +105,10 @@ static char *job_fingerprint(const ladder_session *s)
     free(real);
     add_line(&t, "source %dx%d rotation=%d time_base=%d/%d rate=%d/%d %s", s->src_w, s->src_h, s->rotation,
              s->src_tb.num, s->src_tb.den, s->src_rate.num, s->src_rate.den, s->src_cfr ? "cfr" : "vfr");
-    add_line(&t, "segments %.6f s, parameter sets %s, %s, %s, gaps %s", s->job.segment_seconds,
+    add_line(&t, "segments %.6f s, parameter sets %s, %s, %s, %s, gaps %s", s->job.segment_seconds,
              s->job.parameter_sets == LADDER_PARAMETER_SETS_IN_BAND ? "in band" : "out of band",
              s->job.deterministic ? "deterministic" : "rate control over finished chunks",
+             s->job.no_cascade ? "every rung scaled from the source" : "rungs scaled from rungs (cascade)",
              s->job.exact_shape ? "exact shape" : "square pixels",
              s->job.close_gaps ? "closed" : "held");
     for (int i = 0; i < s->nb_rungs; i++) {

@@ -608,6 +608,7 @@ static int start_threads(ladder_session *s)
     }
     if (err)
         return err;
+    rung_scaler_plan(s);          /* which rungs feed which (cascade), before any scaler runs */
     for (int i = 0; i < s->nb_rungs; i++) {
         if (pthread_create(&s->rungs[i].scaler_thread, NULL, rung_scaler_main, &s->rungs[i]))
             return LADDER_ENOMEM;
@@ -721,9 +722,11 @@ int ladder_session_run(ladder_session *s)
     else
         err = decode_pump_run(s, &ps);
     if (!err) {
-        /* End of stream: every scaler completes its last chunk. */
+        /* End of stream: every scaler completes its last chunk (a cascaded
+         * rung's comes from the rung that feeds it). */
         for (int i = 0; i < s->nb_rungs && !err; i++)
-            if (ladder_frame_fifo_push(s->rungs[i].input, (ladder_fifo_item){ .frame = NULL }))
+            if (rung_fed_by_pump(&s->rungs[i]) &&
+                ladder_frame_fifo_push(s->rungs[i].input, (ladder_fifo_item){ .frame = NULL }))
                 err = LADDER_ECANCELED;
     } else if (err == LADDER_ECANCELED && atomic_load(&s->cancelled)) {
         session_fail(s, err, "cancelled");
@@ -834,7 +837,7 @@ void ladder_session_close(ladder_session *s)
     encoder_devices_close(&s->enc_devices);
     ladder_frame_pool_close(s->dec_pool);
     pthread_mutex_destroy(&s->dec_pool_lock);
-    avformat_close_input(&s->in);
+    input_close(s);
     timeline_close(s->timeline);
     resume_close(s);
     output_dir_close(s);

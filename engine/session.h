@@ -155,6 +155,7 @@ struct ladder_session {
     /* The input: opened by input.c on the caller's thread; the source's
      * description is read-only once the threads run. */
     AVFormatContext *in;
+    struct frame_rate_prefetch *prefetch; /* input.c: packets read to measure the rate, read first */
     video_decoder vdec;           /* the source's video decoder, pump thread only */
     /* the source's colour description, read once at open: encoders and
      * manifests on other threads use it while the decoder may be switched */

@@ -57,6 +57,7 @@ typedef struct scan_state {
     const ladder_timeline_scan_options *opts;
     ladder_timeline_scan *out;
     AVFormatContext *in;
+    frame_rate_prefetch *prefetch; /* packets read to measure the rate, read first */
     timeline *tl;
     scan_stream streams[1 + LADDER_MAX_AUDIO];
     int nb_streams;
@@ -89,13 +90,17 @@ static double now_seconds(void)
 /*
  * The rate ladder encode makes the ladder at: the header's as
  * engine/input.c reads it (the lowest common rate of a constant-rate
- * source, else its average, else 25), judged by frame_rate.c's rule.
+ * source, else its average, else 25), judged by frame_rate.c's rule, a
+ * constant one checked against the packet times of the same first seconds
+ * (frame_rate_decide_input()).
  */
-static void decide_rate(scan_state *s, AVStream *st)
+static int decide_rate(scan_state *s, int video)
 {
     ladder_timeline_scan *o = s->out;
     frame_rate_decision d;
-    frame_rate_decide(s->in, st, &d);
+    int err = frame_rate_decide_input(s->in, video, &s->prefetch, &d);
+    if (err)
+        return err;
     AVRational rate = d.rate;
     s->cfr = d.cfr;
     o->cfr = d.cfr;
@@ -107,6 +112,7 @@ static void decide_rate(scan_state *s, AVStream *st)
     s->nominal_us = o->ladder_frame_rate > 0 ? (int64_t)llround(1e6 / o->ladder_frame_rate) : 40000;
     if (s->nominal_us < 1)
         s->nominal_us = 1;
+    return 0;
 }
 
 /* The audio streams ladder encode makes renditions of (engine/audio_renditions.c):
@@ -423,7 +429,8 @@ static void settle_rate(scan_state *s, AVPacket *pkt)
     const scan_stream *video = &s->streams[0];
     int64_t reach = (MAX_REORDER + 1) * s->nominal_us;
     int past = 0;
-    while (s->have_video_max && !s->retime && past <= MAX_REORDER && av_read_frame(s->in, pkt) >= 0) {
+    while (s->have_video_max && !s->retime && past <= MAX_REORDER &&
+           frame_rate_prefetch_read(s->prefetch, s->in, pkt) >= 0) {
         int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
         if (pkt->stream_index == video->index && !(pkt->flags & AV_PKT_FLAG_DISCARD) && pts != AV_NOPTS_VALUE) {
             int64_t us = av_rescale_q(add_sat(pts, video->offset), video->st->time_base, AV_TIME_BASE_Q);
@@ -448,7 +455,7 @@ static int scan(scan_state *s)
     bool stopped = false;
     int err = 0;
     while (!err) {
-        int ret = av_read_frame(s->in, pkt);
+        int ret = frame_rate_prefetch_read(s->prefetch, s->in, pkt);
         if (ret == AVERROR_EOF)
             break;
         if (ret < 0) {
@@ -515,6 +522,7 @@ static void close_state(scan_state *s)
         av_channel_layout_uninit(&s->streams[k].layout);
     }
     av_frame_free(&s->frame);
+    frame_rate_prefetch_free(&s->prefetch);
     timeline_close(s->tl);
     avformat_close_input(&s->in);
 }
@@ -559,8 +567,9 @@ int ladder_timeline_scan_run(ladder_timeline_scan **out, const char *path,
     ret = timeline_init(&s->tl, &tp);
     if (!ret)
         ret = pick_streams(s, video);
+    if (!ret)
+        ret = decide_rate(s, video);
     if (!ret) {
-        decide_rate(s, s->in->streams[video]);
         /* First, as the encode's pump notes it. */
         if (o->rate_implausible)
             timeline_note(s->tl, TIMELINE_RATE_REPLACED, video, 0, (int64_t)llround(1e6 / o->header_frame_rate));

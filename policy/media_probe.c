@@ -17,11 +17,11 @@
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 
+#include "engine/frame_rate.h"
 #include "engine/input_policy.h"
 #include "policy/media_probe.h"
 
-#define DEFAULT_SCAN_SECONDS 10.0
-#define MAX_SCAN_PACKETS 20000    /* bounds the scan of a very high frame rate */
+#define DEFAULT_SCAN_SECONDS FRAME_RATE_SCAN_SECONDS
 
 static void copy_text(char *dst, size_t size, const char *src)
 {
@@ -85,131 +85,59 @@ static void fill_audio(ladder_probe_stream *s, const AVStream *st)
                    : par->format >= 0 ? av_get_bytes_per_sample((enum AVSampleFormat)par->format) * 8 : 0;
 }
 
-static int compare_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /*
- * H.264 and HEVC keep at most 16 pictures back for reordering: every
- * picture decoded before one inside the window and shown after it is
- * among them, so once 17 packets past the window have come none of the
- * later ones can fall inside it.
+ * The frame rate from packet timestamps, measured as the encode measures
+ * it (engine/frame_rate.c's window: the first scan_seconds of presentation
+ * time, B-frames shown inside it read on for, discarded packets left out,
+ * ended at a jump back): pictures over the span of their presentation
+ * times, and VFR when an interval differs from the median by more than
+ * timestamp rounding. The pictures the decoder will give are counted when
+ * the scan read the whole input, else the container's count (what ladder
+ * encode's progress expects), else the duration at the measured (or
+ * header) rate.
  */
-#define MAX_REORDER 16
-
-/* What the scan of the first scan_seconds of the video read. */
-typedef struct rate_scan {
-    int64_t *pts;                 /* presentation times inside the window */
-    int n;
-    int64_t pictures;             /* every picture read, in the window or not */
-    bool whole;                   /* the scan read to the end of the input (no read error) */
-} rate_scan;
-
-/*
- * Read the video's packets in decode order while their presentation times
- * can still fall inside [first, first + scan_seconds]: with B-frames a
- * picture inside the window arrives after pictures beyond it, and leaving
- * it out would put a hole at the window's end (a CFR source then measures
- * slower than its rate, and VFR). Packets the demuxer marks discarded (an
- * edit list's) are not pictures the decoder gives.
- */
-static void scan_window(AVFormatContext *in, int video, double scan_seconds, AVPacket *pkt, rate_scan *r)
+static int measure_frame_rate(ladder_media_probe *p, AVFormatContext *in, int video, double scan_seconds)
 {
     AVStream *st = in->streams[video];
-    double ticks = scan_seconds / av_q2d(st->time_base);
-    int64_t limit = ticks < 9e18 ? (int64_t)ticks : INT64_MAX;
-    int64_t first = AV_NOPTS_VALUE;
-    int past = 0;
-    while (r->n < MAX_SCAN_PACKETS && past <= MAX_REORDER) {
-        int ret = av_read_frame(in, pkt);
-        if (ret < 0) {
-            r->whole = ret == AVERROR_EOF;   /* a read error: not all of them counted */
-            return;
+    frame_rate_window w;
+    AVPacket *pkt = av_packet_alloc();
+    int ret = frame_rate_window_init(&w, st, scan_seconds);
+    if (!ret && !pkt)
+        ret = LADDER_ENOMEM;
+    bool whole = false;
+    while (!ret && !w.done) {
+        int r = av_read_frame(in, pkt);
+        if (r < 0) {
+            whole = r == AVERROR_EOF;   /* a read error: not all of them counted */
+            break;
         }
-        if (pkt->stream_index == video && !(pkt->flags & AV_PKT_FLAG_DISCARD)) {
-            r->pictures++;
-            int64_t t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-            if (t != AV_NOPTS_VALUE && first == AV_NOPTS_VALUE)
-                first = t;
-            /* Unsigned: a hostile file's times must not overflow the difference. */
-            if (t != AV_NOPTS_VALUE && (t <= first || (uint64_t)t - (uint64_t)first <= (uint64_t)limit))
-                r->pts[r->n++] = t;
-            else if (t != AV_NOPTS_VALUE)
-                past++;
-        }
+        if (pkt->stream_index == video)
+            frame_rate_window_add(&w, pkt);
         av_packet_unref(pkt);
     }
-}
-
-/*
- * Frame rate = pictures over the span of their presentation times (sorted:
- * B-frames arrive out of order), and VFR when an interval differs from the
- * median by more than timestamp rounding allows (one tick and a half, or
- * 2 %: a 1 ms time base stores 29.97 fps as 33 and 34 ms).
- */
-static int judge_intervals(ladder_media_probe *p, ladder_probe_stream *s, const AVStream *st, rate_scan *r)
-{
-    int n = r->n;
-    int64_t *pts = r->pts;
-    qsort(pts, (size_t)n, sizeof(*pts), compare_i64);
-    s->measured_frames = n;
-    if (n < 3 || pts[n - 1] <= pts[0])
-        return 0;
-    double span = ((double)pts[n - 1] - (double)pts[0]) * av_q2d(st->time_base);
-    s->measured_frame_rate = (n - 1) / span;
-    p->scan_seconds = span;
-    int64_t *gaps = malloc((size_t)(n - 1) * sizeof(*gaps));
-    if (!gaps)
-        return LADDER_ENOMEM;
-    for (int i = 0; i + 1 < n; i++) {
-        uint64_t gap = (uint64_t)pts[i + 1] - (uint64_t)pts[i];   /* sorted: never negative */
-        gaps[i] = gap > INT64_MAX ? INT64_MAX : (int64_t)gap;
-    }
-    qsort(gaps, (size_t)(n - 1), sizeof(*gaps), compare_i64);
-    double median = (double)gaps[(n - 1) / 2];
-    double slack = fmax(1.5, 0.02 * median);
-    s->vfr = (double)gaps[n - 2] - median > slack || median - (double)gaps[0] > slack;
-    free(gaps);
-    return 0;
-}
-
-/*
- * The pictures the decoder will give: counted when the scan read the whole
- * input, else the container's count (what ladder encode's progress
- * expects), else the duration at the measured (or header) rate.
- */
-static void estimate_frames(const ladder_media_probe *p, ladder_probe_stream *s, const AVStream *st,
-                            const rate_scan *r)
-{
-    if (r->whole) {
-        s->frames = r->pictures;
+    av_packet_free(&pkt);
+    frame_rate_measure m = { 0 };
+    if (!ret)
+        ret = frame_rate_window_judge(&w, 0, &m);
+    frame_rate_window_free(&w);
+    if (ret)
+        return ret;
+    ladder_probe_stream *s = &p->streams[video];
+    s->measured_frames = m.frames;
+    s->measured_frame_rate = m.rate;
+    s->vfr = m.vfr;
+    if (m.rate > 0)
+        p->scan_seconds = m.span;
+    if (whole) {
+        s->frames = w.pictures;
         s->frames_counted = true;
-        return;
+        return 0;
     }
     double rate = s->measured_frame_rate > 0 ? s->measured_frame_rate
                   : s->avg_frame_rate > 0 ? s->avg_frame_rate : s->header_frame_rate;
     double duration = st->duration > 0 ? (double)st->duration * av_q2d(st->time_base) : p->duration;
     s->frames = st->nb_frames > 0 ? st->nb_frames : (int64_t)llround(duration * rate);
-}
-
-static int measure_frame_rate(ladder_media_probe *p, AVFormatContext *in, int video, double scan_seconds)
-{
-    rate_scan r = { .pts = malloc(MAX_SCAN_PACKETS * sizeof(int64_t)) };
-    AVPacket *pkt = av_packet_alloc();
-    if (!r.pts || !pkt) {
-        free(r.pts);
-        av_packet_free(&pkt);
-        return LADDER_ENOMEM;
-    }
-    scan_window(in, video, scan_seconds, pkt, &r);
-    av_packet_free(&pkt);
-    ladder_probe_stream *s = &p->streams[video];
-    int ret = judge_intervals(p, s, in->streams[video], &r);
-    estimate_frames(p, s, in->streams[video], &r);
-    free(r.pts);
-    return ret;
+    return 0;
 }
 
 int ladder_media_probe_open(ladder_media_probe **out, const char *path, double scan_seconds,

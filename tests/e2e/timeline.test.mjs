@@ -15,14 +15,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { listCases, makeCase } from '../timeline/make_corpus.mjs';
+import { listCases, makeCase, presentedFrames } from '../timeline/make_corpus.mjs';
 import { describeRun, encode, ladderBin } from './lib/ladder.mjs';
 import { runFfmpeg } from './lib/media.mjs';
 import {
   assertPlayedEverything, assertShakaPlayedEverything, assertSwitchedPlayback, playHls, playHlsSwitching, playShaka,
   playShakaSwitching,
 } from './lib/player.mjs';
-import { assertTimeline, describeTimeline, measureTimeline, summarizeTimeline } from './lib/timecode.mjs';
+import { assertTimeline, describeTimeline, measureTimeline, summarizeTimeline, timeline } from './lib/timecode.mjs';
 import fs from 'node:fs';
 import { makeTempDir, withSharedLock } from './lib/util.mjs';
 
@@ -39,6 +39,30 @@ const SIZES = [{ width: 320, height: 180 }, { width: 160, height: 90 }];
 // Cases a known defect still fails, with what fails (tests/timeline/README.md
 // has the measured numbers); remove a mark when its fix lands.
 const TODO = {};
+
+/**
+ * A case whose output presents exactly the source's pictures (sameFrames:
+ * variable-rate sources, nothing held): every rung has as many pictures as
+ * the source, each at the source's time (from the first) within 1.1 ms,
+ * and lasts as long as the source's pictures are shown: so every picture
+ * lasts as long as the source's.
+ */
+function assertSameFrames(rep, src, what) {
+  for (const v of rep.rungs) {
+    const out = v.frameList.map((f) => f.pts);
+    assert.equal(out.length, src.times.length,
+      `${what}: rung ${v.name} has ${out.length} pictures, the source ${src.times.length}`);
+    const off = out.map((t, i) => ({ i, d: t - src.times[i] })).filter((x) => Math.abs(x.d) > 0.0011);
+    assert.equal(off.length, 0, `${what}: rung ${v.name}: ${off.length} pictures off the source's times, first ` +
+      `#${off[0]?.i} at ${out[off[0]?.i]?.toFixed(4)} s, the source's at ${src.times[off[0]?.i]?.toFixed(4)} s`);
+    // The samples' durations (decode durations) add up to the span the
+    // source's pictures are shown for: each chunk's decode times end where
+    // the next chunk's begin.
+    const span = v.segDurations.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(span - src.end) <= 0.0011,
+      `${what}: rung ${v.name} lasts ${span.toFixed(4)} s, the source ${src.end.toFixed(4)} s`);
+  }
+}
 
 /** Whether the ladder binary is built with AddressSanitizer. */
 function sanitized() {
@@ -116,8 +140,39 @@ describe('timeline: decoded output against the source time code', () => {
       row.first = rep.problems[0] || '';
       if (process.env.LADDER_E2E_TIMELINE_VERBOSE === '1') console.log(`${c.name}\n${describeTimeline(rep)}`);
       assertTimeline(assert, rep, `${c.name}: ${c.what}${c.notes ? ` (${c.notes})` : ''}`);
+      if (c.sameFrames) assertSameFrames(rep, await locked(() => presentedFrames(made.path)), c.name);
     });
   }
+
+  // The clip of tests/e2e/probe.test.mjs's VFR case (testsrc2, 30 fps for
+  // 5 s then 15 fps, on a 90 kHz time base), remuxed to Matroska: its
+  // header states the average, 22.804 fps, as both rates. Made as CFR at
+  // that rate, its chunks' decode times did not join (x264's lead over a
+  // 15 fps chunk is twice a 30 fps one's): "non monotonically increasing
+  // dts", "writing segment for chunk 4 failed"; the time-coded
+  // vfr-30-15.mkv above encoded, with 79 pictures added. No time code
+  // here: the pictures are compared with the source's.
+  it('the probe test\'s VFR clip remuxed to Matroska (a constant-rate header): encodes, with the source\'s pictures',
+    async () => {
+      const mp4 = path.join(work, 'vfr-30-15-testsrc2.mp4');
+      const mkv = path.join(work, 'vfr-30-15-testsrc2.mkv');
+      const src = await locked(() => {
+        runFfmpeg(['-filter_complex',
+          'testsrc2=size=320x180:rate=30:duration=5[a];testsrc2=size=320x180:rate=15:duration=5[b];' +
+          '[a][b]concat=n=2:v=1:a=0,settb=1/90000[v]', '-map', '[v]', '-fps_mode', 'vfr',
+          '-c:v', 'libx264', '-preset', 'veryfast', mp4], 'vfr 30 then 15 fps');
+        runFfmpeg(['-i', mp4, '-c', 'copy', mkv], 'remux to Matroska');
+        return presentedFrames(mkv);
+      });
+      assert.equal(src.times.length, 225, 'ffmpeg: 150 + 75 pictures');
+      const out = path.join(work, 'out', 'vfr-30-15-testsrc2.mkv');
+      const r = await encode(mkv, out, LADDER.filter((a) => a !== '-q').concat(['-v']), { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stderr, /header claims a constant 22\.804 fps, the packet times vary .*: made as VFR/, r.stderr);
+      const rep = await locked(() => measureTimeline(out, timeline([{ from: 0, to: 10, at: 0 }], { noAudio: true }),
+        { rungs: ['lowest', 'highest'], audio: null }));
+      assertSameFrames(rep, src, 'vfr-30-15-testsrc2.mkv');
+    });
 
   // Players: an ordinary output with every level forced; then the outputs
   // whose timelines ladder had to repair played from start to end while

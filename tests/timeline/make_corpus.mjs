@@ -346,7 +346,7 @@ function shiftRemux(src, out, at, by, args = []) {
  */
 function cases() {
   const list = [];
-  const add = (name, what, expected, make, notes = '') => list.push({ name, what, expected, make, notes });
+  const add = (name, what, expected, make, notes = '', extra = {}) => list.push({ name, what, expected, make, notes, ...extra });
   const ordinary = (n, extra = {}) => timeline([{ from: 0, to: n, at: 0 }], extra);
   const STRICT = { audioTolerance: 0.005 };
   const LOOSE = { audioTolerance: 0.02 };
@@ -512,7 +512,70 @@ function cases() {
       check(mkvShiftBlocks(buf, at, -4000) > 0, 'no Matroska block at or after 8 s');
       fs.writeFileSync(f, buf);
     }, 'made by rewriting Cluster and block timestamps in place (no muxer writes backward jumps)');
+
+  // Variable frame rate under a header that claims a constant one. The
+  // pictures are written at each part's own rate and timed by setpts (on a
+  // 90 kHz time base), x264 veryfast (B-frames) into MP4, as a camera or an
+  // editor's VFR export is. Every picture is presented at its own time:
+  // the output has the source's pictures, no more, at the source's times
+  // (sameFrames: timeline.test.mjs compares them picture by picture).
+  const vfrSource = (f, s, parts, container) => {
+    const codes = parts.flatMap((p) => frameCodes(p.from, p.to, p.fps));
+    let expr = '';
+    let n = 0;
+    const pieces = parts.map((p) => {
+      const piece = { first: n, from: p.from, fps: p.fps };
+      n += Math.round((p.to - p.from) * p.fps);
+      return piece;
+    });
+    for (let i = pieces.length - 1; i >= 0; i--) {
+      const p = pieces[i];
+      const t = `(${p.from}+(N-${p.first})/${p.fps})`;
+      expr = i === pieces.length - 1 ? t : `if(lt(N\\,${pieces[i + 1].first})\\,${t}\\,${expr})`;
+    }
+    const end = parts[parts.length - 1].to;
+    const mp4 = container === 'mp4' ? f : path.join(s, `.${path.basename(f)}.mp4`);
+    encodeSource(mp4, {
+      scratch: s, fps: parts[0].fps, codes, video: [0, end], audio: [0, end],
+      args: ['-vf', `settb=1/90000,setpts='${expr}/TB'`, '-fps_mode', 'passthrough', '-enc_time_base', '1/90000',
+        ...X264(), ...AAC(),
+        ...(container === 'mp4' ? ['-movflags', '+faststart'] : ['-f', 'mp4'])],
+    });
+    if (container !== 'mp4') {
+      // Remuxed: Matroska states one frame duration, the average, which
+      // FFmpeg reads as both rates.
+      ffmpeg(['-i', mp4, '-c', 'copy', '-f', 'matroska', f], `remux ${path.basename(f)}`);
+      fs.rmSync(mp4);
+    }
+  };
+  add('vfr-30-15.mkv', 'VFR H.264 (30 fps for 8 s, then 15 fps) + AAC, remuxed from MP4 to Matroska: the header claims a constant 22.6 fps (its average frame, in whole ms, as both rates)',
+    ordinary(16, STRICT),
+    (f, s) => vfrSource(f, s, [{ from: 0, to: 8, fps: 30 }, { from: 8, to: 16, fps: 15 }], 'mkv'),
+    'the source\'s 360 pictures at their own times: none held, none added', { sameFrames: true });
+  add('vfr-30-15-45.mp4', 'VFR H.264 in MP4 (30 fps for 4 s, 15 fps for 3 s, 45 fps for 3 s, 30 fps for 2 s) + AAC: FFmpeg reads a constant 30 fps (the first pictures\' rate and the average)',
+    ordinary(12, STRICT),
+    (f, s) => vfrSource(f, s, [{ from: 0, to: 4, fps: 30 }, { from: 4, to: 7, fps: 15 }, { from: 7, to: 10, fps: 45 },
+      { from: 10, to: 12, fps: 30 }], 'mp4'),
+    'the source\'s 360 pictures at their own times: none held, none added', { sameFrames: true });
   return list;
+}
+
+/**
+ * The pictures a source presents: {times (seconds from the first, sorted),
+ * end (where the last one ends, from the first: its packet's duration, else
+ * the stream's end)}, from its packets (those the demuxer marks discarded,
+ * an edit list's, are not presented).
+ */
+export function presentedFrames(file) {
+  const j = ffprobe(['-select_streams', 'v:0', '-show_entries',
+    'stream=start_time,duration:packet=pts_time,duration_time,flags', file]);
+  const p = (j.packets || []).filter((x) => x.pts_time !== undefined && !(x.flags || '').includes('D'));
+  const pts = p.map((x) => Number(x.pts_time)).sort((a, b) => a - b);
+  const last = p.reduce((m, x) => (Number(x.pts_time) > Number(m.pts_time) ? x : m), p[0]);
+  const st = j.streams[0];
+  const end = last.duration_time !== undefined ? Number(last.pts_time) + Number(last.duration_time)
+    : Number(st.start_time) + Number(st.duration);
+  return { times: pts.map((t) => t - pts[0]), end: end - pts[0] };
 }
 
 // ------------------------------------------------------------ verification
@@ -565,6 +628,18 @@ function verify(c) {
   } else if (c.name === 'squeezed-300-frames.mp4') {
     const p = packets(f, 'v:0');
     check(p.length === 300 && p[299].pts < 0.00025, `${c.name}: ${p.length} frames, last at ${p[p.length - 1].pts}`);
+  } else if ((m = /^vfr-([\d-]+)\.(mkv|mp4)$/.exec(c.name))) {
+    // The header claims one rate (FFmpeg's two agree), the packets come at
+    // each part's.
+    const s = ffprobe(['-select_streams', 'v:0', '-show_entries', 'stream=r_frame_rate,avg_frame_rate', f]).streams[0];
+    const rate = (q) => q.split('/').reduce((a, b) => Number(a) / Number(b));
+    check(Math.abs(rate(s.r_frame_rate) - rate(s.avg_frame_rate)) < 0.001 * rate(s.r_frame_rate),
+      `${c.name}: r_frame_rate ${s.r_frame_rate}, avg_frame_rate ${s.avg_frame_rate}`);
+    const { times } = presentedFrames(f);
+    const want = m[1].split('-').map(Number);
+    const rates = times.slice(1).map((t, i) => want.find((r) => Math.abs(t - times[i] - 1 / r) <= 0.0011));
+    check(times.length === 360 && rates.every((r) => r) && want.every((r) => rates.includes(r)),
+      `${c.name}: ${times.length} pictures, steps ${[...new Set(times.slice(1).map((t, i) => (t - times[i]).toFixed(4)))]}`);
   } else if (c.name === 'slideshow.mp4') {
     const p = packets(f, 'v:0');
     check(p.length === 3, `${c.name}: ${p.length} pictures`);
