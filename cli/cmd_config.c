@@ -12,8 +12,27 @@
 
 #include "commands.h"
 #include "host_config.h"
+#include "encode_help.h"
 #include "policy/config.h"
 #include "ladder/error.h"
+
+/* A size in bytes as its largest exact binary unit: 536870912 -> 512M, as
+ * the configuration and the flags write sizes. */
+static void human_size(char *value, size_t size)
+{
+    char *end;
+    long long bytes = strtoll(value, &end, 10);
+    if (end == value || *end || bytes <= 0)
+        return;
+    static const char units[] = "KMGT";
+    int u = -1;
+    while (u < 3 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        u++;
+    }
+    if (u >= 0)
+        snprintf(value, size, "%lld%c", bytes, units[u]);
+}
 
 static void config_usage(FILE *out)
 {
@@ -23,15 +42,19 @@ static void config_usage(FILE *out)
         "Print the effective host configuration: every key, its value and where it came\n"
         "from (default, file:PATH, env:NAME, flag). Precedence: default < config file <\n"
         "environment < flag. The file is --config FILE, else $LADDER_CONFIG, else\n"
-        "$XDG_CONFIG_HOME/ladder/config.json (~/.config/...), else /etc/ladder/config.json.\n"
+        "$XDG_CONFIG_HOME/ladder/config.json (~/.config/...), else\n"
+        "/etc/ladder/config.json.\n"
         "--KEY VALUE sets a key as a flag would (key with '-' for '_', routing keys\n"
         "without \"routing.\": --host-cpu-slots 4, --gpu-memory-reserve 1G).\n"
         "\n"
         "Keys:\n");
     for (int i = 0; i < ladder_conf_key_count(); i++) {
         const ladder_conf_key_info *k = ladder_conf_key(i);
-        fprintf(out, "  %-28s %s (default %s%s%s)\n", k->name, k->doc,
-                k->default_text[0] ? k->default_text : "unset", k->env ? "; env " : "", k->env ? k->env : "");
+        char text[1024];
+        snprintf(text, sizeof(text), "%s (default %s%s%s)", k->doc, k->default_text[0] ? k->default_text : "unset",
+                 k->env ? "; env " : "", k->env ? k->env : "");
+        fprintf(out, "  %s\n      ", k->name);
+        help_wrap(out, text, 6, 6);
     }
     fprintf(out,
         "\n"
@@ -118,7 +141,9 @@ int cmd_config(int argc, char **argv)
         for (int i = 0; i < ladder_conf_key_count(); i++) {
             char value[2048];
             ladder_conf_format(conf, i, value, sizeof(value));
-            printf("%-28s %-24s %s\n", ladder_conf_key(i)->name, value[0] ? value : "(unset)",
+            if (!strcmp(ladder_conf_key(i)->type, "size"))
+                human_size(value, sizeof(value));
+            printf("%-28s %-14s %s\n", ladder_conf_key(i)->name, value[0] ? value : "(unset)",
                    ladder_conf_origin(conf, i));
         }
     }

@@ -91,42 +91,42 @@ static void print_gpu_line(const ladder_device_info *d)
     char engines[32] = "";
     if (d->encoder_engines > 0)
         snprintf(engines, sizeof(engines), "  NVENC engines %d", d->encoder_engines);
-    printf("    %s  bus %s  compute %d.%d%s%s\n", d->uuid[0] ? d->uuid : "(no uuid)",
-           d->bus_id[0] ? d->bus_id : "?", d->compute_major, d->compute_minor, engines,
+    printf("   %s  bus %s\n", d->uuid[0] ? d->uuid : "(no uuid)", d->bus_id[0] ? d->bus_id : "?");
+    printf("   compute %d.%d%s%s\n", d->compute_major, d->compute_minor, engines,
            d->sessions_per_system ? "  sessions capped per system (GeForce)" : "");
 }
 
 static void print_table(const ladder_device_inventory *inventory, const ladder_tiers *tiers)
 {
-    printf("%-3s %-7s %-36s %-16s %-15s %-18s %-8s %-6s %-10s %s\n", "#", "KIND", "NAME",
-           "MEMORY free/all", "ENCODE", "DECODE", "SESSIONS", "STATE", "TIER", "ROLE: NOTE");
+    /* Two lines a device, so the table fits 80 columns: who and what state,
+     * then memory and codecs; identity and notes below. */
+    printf("%-2s %-7s %-30s %4s %-6s %-6s %s\n", "#", "KIND", "NAME", "SESS", "STATE", "TIER", "ROLE: NOTE");
+    printf("   MEMORY free/all; ENCODE; DECODE\n");
     int count = ladder_device_inventory_count(inventory);
     for (int i = 0; i < count; i++) {
         const ladder_device_info *d = ladder_device_inventory_device(inventory, i);
-        char name[160], memory[48], encode[64], decode[64];
-        if (d->kind == LADDER_DEVICE_CPU)
-            snprintf(name, sizeof(name), "%.100s (%d cores, %s)", d->name, d->cores, d->simd);
-        else
-            snprintf(name, sizeof(name), "%s", d->name);
+        char memory[48], encode[64], decode[64];
         format_memory(d, memory, sizeof(memory));
         usable_list(d->encode, encode, sizeof(encode));
         usable_list(d->decode, decode, sizeof(decode));
-        printf("%-3d %-7s %-36s %-16s %-15s %-18s %-8d %-6s %-10s %s%s%s\n", d->index,
-               ladder_device_kind_name(d->kind), name, memory, encode, decode,
+        printf("%-2d %-7s %-30.30s %4d %-6s %-6s %s%s%s\n", d->index, ladder_device_kind_name(d->kind), d->name,
                d->encoder_sessions, ladder_device_health_name(d->health), tier_of(tiers, d),
                ladder_device_role_name(d->role), d->reason[0] ? ": " : "", d->reason);
+        printf("   %s; encode %s; decode %s\n", memory, encode, decode);
+        if (d->kind == LADDER_DEVICE_CPU)
+            printf("   %d cores, %s\n", d->cores, d->simd);
         /* Identity for GPUs, and the codecs the device can but this build
          * cannot use: the lines someone debugging a missing codec needs. */
         if (d->kind == LADDER_DEVICE_NVIDIA)
             print_gpu_line(d);
         else if (d->kind == LADDER_DEVICE_INTEL)
-            printf("    bus %s  %s\n", d->bus_id[0] ? d->bus_id : "?",
+            printf("   bus %s  %s\n", d->bus_id[0] ? d->bus_id : "?",
                    d->render_node[0] ? d->render_node : "(no render node)");
         for (int c = 0; c < LADDER_VIDEO_CODEC_COUNT; c++) {
             if (d->encode[c].device && !d->encode[c].usable && d->encode[c].note[0])
-                printf("    %s\n", d->encode[c].note);
+                printf("   %s\n", d->encode[c].note);
             if (d->decode[c].device && !d->decode[c].usable && d->decode[c].note[0])
-                printf("    %s\n", d->decode[c].note);
+                printf("   %s\n", d->decode[c].note);
         }
     }
     for (int k = 0; k < LADDER_DEVICE_KIND_COUNT; k++) {

@@ -25,7 +25,8 @@
 static void probe_usage(FILE *out)
 {
     fprintf(out,
-        "Usage: ladder probe INPUT [--json] [--timeline-scan SECONDS|all] [ladder options]\n"
+        "Usage: ladder probe INPUT [--json] [--timeline-scan SECONDS|all]\n"
+        "                          [ladder options]\n"
         "\n"
         "Print the source's container, duration and streams (codec, profile, bit depth,\n"
         "pixel format, HDR transfer, primaries, size, SAR/DAR, frame rate measured from\n"

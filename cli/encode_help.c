@@ -20,9 +20,7 @@ static bool shown(const job_option *row, bool all)
     return row->flag && !(row->flags & JOB_OPT_HIDDEN) && (all || (row->flags & JOB_OPT_BASIC));
 }
 
-/* Words of text from column `at`, wrapped at WIDTH, continuation lines
- * indented to indent. */
-static void wrap(FILE *out, const char *text, int at, int indent)
+void help_wrap(FILE *out, const char *text, int at, int indent)
 {
     int col = at;
     while (*text) {
@@ -87,7 +85,7 @@ static void print_option(FILE *out, const job_option *row, bool all)
     } else {
         fprintf(out, "  %-*s", TEXT_COLUMN - 2, words);
     }
-    wrap(out, text, TEXT_COLUMN, TEXT_COLUMN);
+    help_wrap(out, text, TEXT_COLUMN, TEXT_COLUMN);
 }
 
 /* A group's title up to its parenthesis, for the short help. */
@@ -104,7 +102,7 @@ static const char *strtok_group(const char *group)
 void encode_help_print(FILE *out, bool all)
 {
     fprintf(out, "Usage: ladder encode INPUT -o DIR [options]\n\n");
-    wrap(out, "Decode INPUT once and encode every rung of the ladder as CMAF segments, with HLS playlists "
+    help_wrap(out, "Decode INPUT once and encode every rung of the ladder as CMAF segments, with HLS playlists "
               "(DIR/master.m3u8), a DASH manifest (DIR/manifest.mpd) and DIR/report.json.", 0, 0);
     /* Group by group, in the order the table first names them. */
     for (int g = 0; g < job_option_count(); g++) {

@@ -13,6 +13,10 @@
  * where else it may be written). Every line fits 80 columns. */
 void encode_help_print(FILE *out, bool all);
 
+/* Words of text printed from column at (the cursor's), wrapped within 80
+ * columns, continuation lines indented to indent. Ends the line. */
+void help_wrap(FILE *out, const char *text, int at, int indent);
+
 /* ladder(1) in roff (man -l). */
 void encode_help_man(FILE *out);
 

@@ -38,7 +38,8 @@ check_block "$src/README.md" "<!-- ladder encode --help -->" encode --help
 check_block "$src/docs/encode-options.md" "<!-- ladder encode --help-all -->" encode --help-all
 [ "$mode" = --write ] && exit 0
 
-for args in "--help" "encode --help" "encode --help-all" "help exit-codes"; do
+for args in "--help" "encode --help" "encode --help-all" "help exit-codes" "probe --help" "devices --help" \
+    "config --help" "job --help" "bench --help" "config"; do
     # shellcheck disable=SC2086
     "$ladder" $args > "$work/out"
     wide=$(awk 'length > 80 {print NR": "$0}' "$work/out")

@@ -84,12 +84,18 @@ describe('ladder devices', () => {
     assert.equal(table.code, 0, describeRun(table));
     const doc = JSON.parse(json.stdout);
     const lines = table.stdout.split('\n');
-    assert.match(lines[0], /^#\s+KIND\s+NAME\s+MEMORY/);
+    // Two lines a device (the table fits 80 columns): who, sessions, state,
+    // role; then memory and codecs.
+    assert.match(lines[0], /^#\s+KIND\s+NAME\s+SESS\s+STATE/);
+    assert.match(lines[1], /^\s+MEMORY free\/all; ENCODE; DECODE$/);
+    for (const l of lines) assert.ok(l.length <= 80 || /: /.test(l), `over 80 columns: ${l}`);
     for (const d of doc.devices) {
-      const row = lines.find((l) => l.startsWith(`${d.index} `));
-      assert.ok(row, `a row for device ${d.index}\n${table.stdout}`);
+      const at = lines.findIndex((l) => l.startsWith(`${d.index} `));
+      assert.ok(at >= 0, `a row for device ${d.index}\n${table.stdout}`);
+      const row = lines[at], detail = lines[at + 1];
       assert.match(row, new RegExp(`^${d.index}\\s+${d.kind}\\s`));
-      assert.ok(row.includes(d.encode.length ? d.encode.join(',') : '-'), `row ${d.index} lists encode codecs\n${row}`);
+      assert.ok(detail.includes(`encode ${d.encode.length ? d.encode.join(',') : '-'}`),
+        `device ${d.index} lists encode codecs\n${detail}`);
       assert.ok(row.includes(d.role), `row ${d.index} shows the role\n${row}`);
     }
     const cpuRow = lines.find((l) => l.startsWith('0 '));
