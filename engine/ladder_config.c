@@ -326,8 +326,9 @@ static int parse_codec_name(const char *s, size_t len, ladder_codec *out, char *
     char word[32];
     snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) ? len : sizeof(word) - 1), s);
     const char *meant = spell_nearest(word, names);
-    snprintf(why, size, "unknown codec '%s' (" CODEC_HINT ")%s%s%s", quote(s, len).s, meant ? "; did you mean '" : "",
-             meant ? meant : "", meant ? "'?" : "");
+    int n = snprintf(why, size, "unknown codec '%s' (" CODEC_HINT ")", quote(s, len).s);
+    if (meant && n > 0 && (size_t)n < size && snprintf(why + n, size - (size_t)n, "; did you mean '%s'?", meant) < 0)
+        why[n] = '\0';
     return LADDER_ECONFIG;
 }
 
