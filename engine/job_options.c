@@ -65,7 +65,7 @@ static const job_option table[] = {
       .max = 60, .file_key = "segment_seconds", .spec_key = "segment_seconds", .conf_key = "segment_seconds",
       .default_text = "2", .group = G_LADDER, .flags = JOB_OPT_BASIC, .offset = FIELD(segment_seconds),
       .help = "segment length, snapped to whole frames" },
-    { .name = "codec", .brief = "h264, hevc or av1", .flag = "codec", .metavar = "NAME", .type = JOB_OPT_CODEC, .file_key = "codec",
+    { .name = "codec", .brief = "h264 (avc1), hevc (hvc1), av1 (libsvtav1, av01)", .flag = "codec", .metavar = "NAME", .type = JOB_OPT_CODEC, .file_key = "codec",
       .spec_key = "codec", .default_text = "h264", .group = G_LADDER, .flags = JOB_OPT_BASIC,
       .offset = FIELD(codec),
       .help = "h264 (libx264, avc1), hevc (libx265, hvc1) or av1 (libsvtav1, av01) for every rung that "
