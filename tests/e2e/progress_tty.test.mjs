@@ -244,6 +244,14 @@ describe('ladder encode progress', () => {
       try {
         term.start([src.path, '-o', 'out-stop', ...ARGS], env());
         await term.watch((s) => s.some((l) => /\d\.\d%\s+running/.test(l) && !/ 0\.0%/.test(l)));
+        // Bars move by frames now, before any chunk is finished: wait for a
+        // finished segment on disk, so the stop has something to keep (a
+        // sanitizer build is slow enough to be stopped before one).
+        const rungDir = path.join(work, 'out-stop', 'video', RUNGS[0].name);
+        for (let i = 0; i < 600 && !term.exited(); i++) {
+          if (fs.existsSync(rungDir) && fs.readdirSync(rungDir).some((f) => f.endsWith('.m4s'))) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
         assert.ok(!term.exited(), 'the run ended before Ctrl-C: make it longer');
         term.keys('C-c');
         await term.watch();
