@@ -146,7 +146,7 @@ static void test_variable_rates_join(void **state)
         times[n++] = (int64_t)(i * 1000 / 30.0 + 0.5);
     for (int i = 0; i < 60; i++)
         times[n++] = 4000 + (int64_t)(i * 1000 / 15.0 + 0.5);
-    static chunk chunks[4];
+    static chunk chunks[8];
     cut(times, n, 8000, (int[]){ 0, 60, 120, 150 }, 4, chunks);
     check_track(chunks, 4, 2, 44);
 
