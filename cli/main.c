@@ -47,7 +47,9 @@ static void usage(FILE *out)
  * (glibc refuses a higher threshold: mallopt returns 0 and changes nothing)
  * come from the heap, and freed heap memory is not trimmed back to the
  * kernel. The process owns its allocator policy, so the CLI sets it; the
- * library does not touch it.
+ * library only gives back what a worker's larger encoder left when the
+ * worker moves to a rung of smaller pictures (malloc_trim,
+ * engine/encode_worker.c), which this threshold would otherwise keep.
  */
 static void tune_allocator(void)
 {

@@ -136,8 +136,8 @@ static const job_option table[] = {
               "rendition)" },
     { .name = "memory_budget", .brief = "raw-frame memory for encoders: 512M, 2G", .flag = "memory-budget", .metavar = "SIZE", .type = JOB_OPT_SIZE, .min = 1 << 20,
       .conf_key = "memory_budget", .group = G_DEVICES, .offset = FIELD(memory_budget),
-      .help = "raw frames held for encoders, e.g. 512M, 2G (default: (slots + 1) chunks of the top rung, at "
-              "least 512M); the decoder waits when it is full" },
+      .help = "raw frames held for encoders, e.g. 512M, 2G (default: (slots + 1) chunks of the top rung, or "
+              "a chunk of every rung plus one of the top if more); the decoder waits when it is full" },
     { .name = "helpers", .brief = "free slots never help other rungs", .flag = "no-helpers", .type = JOB_OPT_SWITCH, .switch_value = 0, .group = G_DEVICES,
       .offset = FIELD(helpers), .help = "a free slot never joins a rung another slot is encoding" },
 

@@ -556,24 +556,27 @@ static double pixel_cost(const rung_ctx *r)
 /*
  * The default raw-frame budget: every slot can hold a chunk of the largest
  * rung while one more is being built (less than that starves slots), and
- * never under 512 MiB. More buys no speed: measured on a 4-rung 1080p ladder
- * on 2 cores, 512 MiB ran as fast as 1 GiB, and every extra byte is a fresh
- * page to fault in (about 1 s per GiB on a virtual machine).
+ * room for a chunk of every rung being built (they fill together) while a
+ * chunk of the largest is encoded. No fixed floor: memory beyond that buys
+ * no speed (benches/RESULTS.md "Memory": a 4-rung 1080p ladder on 2 slots,
+ * this rule's 426 MiB against the former 512 MiB floor: 70 MiB less peak
+ * RSS, wall and CPU time within the noise; below about 400 MiB encoders
+ * start to wait for chunks), and every extra byte is a page held.
  */
 static size_t auto_memory_budget(const ladder_session *s, int slots)
 {
     double frames_per_chunk = s->job.segment_seconds * av_q2d(s->src_rate);
     if (!(frames_per_chunk > 0))
         frames_per_chunk = s->job.segment_seconds * 30;
-    size_t largest = 0;
+    size_t largest = 0, window = 0;
     for (int i = 0; i < s->nb_rungs; i++) {
         size_t chunk = s->rungs[i].frame_bytes * (size_t)ceil(frames_per_chunk);
+        window += chunk;
         if (chunk > largest)
             largest = chunk;
     }
-    size_t budget = largest * (size_t)(slots + 1);
-    size_t floor_bytes = (size_t)512 << 20;
-    return budget > floor_bytes ? budget : floor_bytes;
+    size_t per_slot = largest * (size_t)(slots + 1);
+    return per_slot > window + largest ? per_slot : window + largest;
 }
 
 static int start_threads(ladder_session *s)

@@ -91,19 +91,20 @@ static double preset_factor(const char *preset, bool *measured)
 /*
  * The engine's default memory budget (engine/session.c,
  * auto_memory_budget(), reimplemented here rather than reaching into the
- * engine): (slots + 1) chunks of the largest rung's raw frames, at least
- * 512 MiB.
+ * engine): (slots + 1) chunks of the largest rung's raw frames, or a chunk
+ * of every rung plus one of the largest if that is more.
  */
 static double engine_memory_budget(const ladder_estimate *e, double segment_seconds, double fps)
 {
     double frames_per_chunk = ceil(segment_seconds * (fps > 0 ? fps : 30));
-    double largest = 0;
+    double largest = 0, window = 0;
     for (int i = 0; i < e->nb_rungs; i++) {
         double chunk = (double)e->rungs[i].width * e->rungs[i].height * 1.5 * frames_per_chunk;
+        window += chunk;
         if (chunk > largest)
             largest = chunk;
     }
-    return fmax(largest * (e->cpu_slots + 1), 512.0 * MiB);
+    return fmax(largest * (e->cpu_slots + 1), window + largest);
 }
 
 int ladder_estimate_job(const ladder_media_probe *probe, const ladder_job *job,

@@ -217,7 +217,8 @@ typedef struct ladder_job {
     bool realtime;                /* priority class for the report: realtime or batch */
     size_t memory_budget;         /* bytes of raw frames held for encoders, chunks
                                      being built included; 0 = automatic: (slots
-                                     + 1) chunks of the largest rung, >= 512 MiB */
+                                     + 1) chunks of the largest rung, or a chunk of
+                                     every rung plus one of the largest if more */
     bool helpers;                 /* default true */
     const char *preset;           /* encoder preset (x264 and x265 share the names),
                                      default "veryfast" */

@@ -1,7 +1,8 @@
 /*
  * Raw-frame buffers recycled in huge-page slabs (engine/frame_pool.c):
  * the geometry a pool hands out, buffers reused once their frames are
- * freed (its memory never grows past what was in use at once), frames
+ * freed (its memory never grows past what was in use at once, and an
+ * empty slab leaves for any pool), frames
  * that outlive the pool, and the decoder's get_buffer2 path (attach).
  */
 #include <setjmp.h>
@@ -148,6 +149,82 @@ static void test_memory_follows_the_peak_in_use(void **state)
     ladder_frame_pool_close(pool);
 }
 
+/* A slab whose pictures are all back leaves its pool: the pool holds what
+ * is in use, not what once was (pools of different rungs peak at
+ * different moments). */
+static void test_empty_slabs_leave_the_pool(void **state)
+{
+    (void)state;
+    ladder_frame_pool *pool;
+    assert_int_equal(ladder_frame_pool_init(&pool, 1920, 1080, AV_PIX_FMT_YUV420P), 0);
+    enum { PEAK = 40 };
+    AVFrame *frames[PEAK];
+    assert_non_null(frames[0] = ladder_frame_pool_get(pool));
+    size_t slab = ladder_frame_pool_held_bytes(pool);   /* one slab */
+    assert_int_equal(slab % ((size_t)2 << 20), 0);
+    assert_true(slab >= (size_t)2 * 1920 * 1080 * 3 / 2);   /* room for a second picture */
+    for (int i = 1; i < PEAK; i++)
+        assert_non_null(frames[i] = ladder_frame_pool_get(pool));
+    size_t peak = ladder_frame_pool_held_bytes(pool);
+    assert_true(peak >= (size_t)PEAK * 1920 * 1080 * 3 / 2);
+    assert_int_equal(ladder_frame_pool_bytes(pool), peak);
+    /* Two pictures stay in use (a decoder's references, a chunk's tail):
+     * only their slab stays. */
+    for (int i = 2; i < PEAK; i++)
+        av_frame_free(&frames[i]);
+    assert_int_equal(ladder_frame_pool_held_bytes(pool), slab);
+    assert_int_equal(ladder_frame_pool_bytes(pool), peak);   /* the peak is kept */
+    /* The next picture goes where pictures are in use: nothing new. */
+    assert_non_null(frames[2] = ladder_frame_pool_get(pool));
+    assert_int_equal(ladder_frame_pool_held_bytes(pool), slab);
+    for (int i = 0; i < 3; i++) {
+        memset(frames[i]->data[0], i, (size_t)frames[i]->linesize[0] * 1080);
+        for (int j = 0; j < i; j++)
+            assert_int_equal(frames[j]->data[0][0], j);   /* distinct pictures */
+    }
+    for (int i = 0; i < 3; i++)
+        av_frame_free(&frames[i]);
+    assert_int_equal(ladder_frame_pool_held_bytes(pool), 0);
+    ladder_frame_pool_close(pool);
+}
+
+/* A slab one pool gave back serves another pool, of another picture size:
+ * the memory is reused, not mapped anew (and not zeroed again). */
+static void test_slabs_move_between_pools(void **state)
+{
+    (void)state;
+    ladder_frame_pool *big, *small;
+    assert_int_equal(ladder_frame_pool_init(&big, 1920, 1080, AV_PIX_FMT_YUV420P), 0);
+    assert_int_equal(ladder_frame_pool_init(&small, 1280, 720, AV_PIX_FMT_YUV420P), 0);
+    enum { N = 8 };
+    AVFrame *frames[N];
+    const uint8_t *lo = NULL, *hi = NULL;
+    for (int i = 0; i < N; i++) {
+        assert_non_null(frames[i] = ladder_frame_pool_get(big));
+        const uint8_t *d = frames[i]->buf[0]->data;
+        lo = !lo || d < lo ? d : lo;
+        hi = !hi || d > hi ? d : hi;
+    }
+    size_t held = ladder_frame_pool_held_bytes(big);
+    for (int i = 0; i < N; i++)
+        av_frame_free(&frames[i]);
+    assert_int_equal(ladder_frame_pool_held_bytes(big), 0);
+    /* As many 720p pictures as fit in what 1080p gave back: all in it. */
+    int fit = 0;
+    for (int i = 0; i < N; i++) {
+        assert_non_null(frames[i] = ladder_frame_pool_get(small));
+        const uint8_t *d = frames[i]->buf[0]->data;
+        fit += d >= lo && d <= hi + 1920 * 1088 * 3 / 2;
+        memset(frames[i]->data[0], 7, (size_t)frames[i]->linesize[0] * 720);
+    }
+    assert_int_equal(fit, N);
+    assert_true(ladder_frame_pool_held_bytes(small) <= held);
+    for (int i = 0; i < N; i++)
+        av_frame_free(&frames[i]);
+    ladder_frame_pool_close(small);
+    ladder_frame_pool_close(big);
+}
+
 static void test_frames_outlive_the_pool(void **state)
 {
     (void)state;
@@ -205,6 +282,8 @@ int main(void)
         cmocka_unit_test(test_geometry),
         cmocka_unit_test(test_buffers_are_reused),
         cmocka_unit_test(test_memory_follows_the_peak_in_use),
+        cmocka_unit_test(test_empty_slabs_leave_the_pool),
+        cmocka_unit_test(test_slabs_move_between_pools),
         cmocka_unit_test(test_frames_outlive_the_pool),
         cmocka_unit_test(test_attach_as_a_decoder_does),
     };
