@@ -45,16 +45,6 @@ static const char *const own_names[] = {
 };
 #define NB_OWN_NAMES (sizeof(own_names) / sizeof(own_names[0]))
 
-/* "<dir>/<name>", malloc'ed; NULL when out of memory. */
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static bool exists(const char *path)
 {
     struct stat st;
@@ -122,7 +112,7 @@ int output_dir_find_staged(ladder_session *s)
 {
     if (!s->job.resume || s->final_dir)
         return 0;
-    char *staging = join(s->output_dir, OUTPUT_DIR_STAGING);
+    char *staging = ladder_path_join(s->output_dir, OUTPUT_DIR_STAGING);
     if (!staging)
         return LADDER_ENOMEM;
     /* A real directory only: a symlink there would send the run elsewhere. */
@@ -143,7 +133,7 @@ int output_dir_find_staged(ladder_session *s)
 static int fresh_staging(ladder_session *s, const char *staging)
 {
     const char *final = output_dir_final(s);
-    char *swap = join(final, OUTPUT_DIR_SWAP);
+    char *swap = ladder_path_join(final, OUTPUT_DIR_SWAP);
     int err = swap ? 0 : LADDER_ENOMEM;
     if (!err)
         err = ladder_remove_tree(swap);
@@ -187,7 +177,7 @@ int output_dir_claim(ladder_session *s)
     }
     if (act == OUTPUT_DIR_IN_PLACE)
         return 0;
-    char *staging = join(s->output_dir, OUTPUT_DIR_STAGING);
+    char *staging = ladder_path_join(s->output_dir, OUTPUT_DIR_STAGING);
     if (!staging)
         return LADDER_ENOMEM;
     err = fresh_staging(s, staging);
@@ -208,14 +198,14 @@ int output_dir_claim(ladder_session *s)
  */
 static int put_in_place(ladder_session *s, const char *swap, const char *final)
 {
-    char *old = join(swap, ".old");
+    char *old = ladder_path_join(swap, ".old");
     if (!old)
         return LADDER_ENOMEM;
     int err = mkdir(old, 0700) == 0 ? 0 : LADDER_EOUTPUT;
     if (err)
         session_fail(s, err, "output '%s': cannot make %s/.old: %s", final, OUTPUT_DIR_SWAP, strerror(errno));
     for (size_t i = 0; i < NB_OWN_NAMES && !err; i++) {
-        char *src = join(swap, own_names[i]), *dst = join(final, own_names[i]), *aside = join(old, own_names[i]);
+        char *src = ladder_path_join(swap, own_names[i]), *dst = ladder_path_join(final, own_names[i]), *aside = ladder_path_join(old, own_names[i]);
         if (!src || !dst || !aside)
             err = LADDER_ENOMEM;
         else if (exists(src))
@@ -238,7 +228,7 @@ static void remove_leftovers(const char *final)
 {
     const char *dirs[] = { OUTPUT_DIR_STAGING, OUTPUT_DIR_SWAP };
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        char *path = join(final, dirs[i]);
+        char *path = ladder_path_join(final, dirs[i]);
         if (path)
             ladder_remove_tree(path);
         free(path);
@@ -253,7 +243,7 @@ int output_dir_commit(ladder_session *s)
         return 0;
     }
     char *final = s->final_dir;
-    char *swap = join(final, OUTPUT_DIR_SWAP);
+    char *swap = ladder_path_join(final, OUTPUT_DIR_SWAP);
     if (!swap)
         return LADDER_ENOMEM;
     /* From here on the staging directory is never taken for a stopped

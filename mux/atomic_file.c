@@ -206,8 +206,7 @@ int ladder_mkdir_p(const char *dir)
     return 0;
 }
 
-/* "<dir>/<name>", malloc'ed; NULL when out of memory. */
-static char *join(const char *dir, const char *name)
+char *ladder_path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
@@ -239,7 +238,7 @@ void ladder_atomic_remove_dead_temps(const char *dir)
          * EPERM means someone else's live process. */
         if (!pid || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        char *path = join(dir, e->d_name);
+        char *path = ladder_path_join(dir, e->d_name);
         if (path)
             unlink(path);
         free(path);
@@ -262,7 +261,7 @@ int ladder_remove_tree(const char *path)
     for (struct dirent *e; (e = readdir(d));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        char *child = join(path, e->d_name);
+        char *child = ladder_path_join(path, e->d_name);
         /* lstat inside: a symlink is unlinked, never followed. */
         int r = child ? ladder_remove_tree(child) : LADDER_EIO;
         free(child);

@@ -24,6 +24,9 @@ int ladder_atomic_write(const char *path, const void *data, size_t len);
 /* Create dir and its parents (mode 0755). 0 or LADDER_EOUTPUT. */
 int ladder_mkdir_p(const char *dir);
 
+/* "<dir>/<name>", malloc'ed; NULL when out of memory. */
+char *ladder_path_join(const char *dir, const char *name);
+
 /*
  * Remove the temporary files ladder_atomic_write() names (".<name>.tmp.
  * <pid>.<n>") in dir whose writer process is gone: what a killed run left.

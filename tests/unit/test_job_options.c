@@ -198,7 +198,6 @@ static void test_precedence_chain(void **state)
 static void test_usage_errors(void **state)
 {
     (void)state;
-    setenv("LADDER_CONFIG", "/nonexistent/ladder-config.json", 1);
     unsetenv("LADDER_CONFIG");
     const char *cases[][6] = {
         { "encode", "in.mp4", "-o", "e9", "-crf", "23" },
